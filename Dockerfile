@@ -1,0 +1,64 @@
+# syntax=docker/dockerfile:1
+#
+# One image for every Switchboard process. Run a service with
+#   docker run IMAGE node services/<gateway|rooms|presence|media|attestation>/dist/main.js
+# and database migrations with
+#   docker run IMAGE node scripts/db-migrate.mjs
+# Without a command the image prints this usage.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---------------------------------------------------------------------------
+# build: install everything, generate (buf, prisma), compile, drop dev deps
+# ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+ENV npm_config_update_notifier=false \
+    npm_config_fund=false \
+    npm_config_audit=false
+
+# Manifests first so the dependency layer is cached until the lockfile changes.
+COPY package.json package-lock.json ./
+COPY packages/client/package.json packages/client/
+COPY packages/platform/package.json packages/platform/
+COPY packages/proto/package.json packages/proto/
+COPY packages/protocol/package.json packages/protocol/
+COPY services/gateway/package.json services/gateway/
+COPY services/rooms/package.json services/rooms/
+COPY services/presence/package.json services/presence/
+COPY services/media/package.json services/media/
+COPY services/attestation/package.json services/attestation/
+RUN --mount=type=cache,target=/root/.npm npm ci
+
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev \
+ && rm -rf node_modules/.cache \
+ && find . -name '*.tsbuildinfo' -not -path './node_modules/*' -delete
+
+# ---------------------------------------------------------------------------
+# runtime: production node_modules + compiled output, non-root, read-only code
+# ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+WORKDIR /app
+ENV NODE_ENV=production \
+    npm_config_update_notifier=false
+
+# Fixed ids so Kubernetes can check runAsNonRoot (values.yaml runs as 10001).
+RUN groupadd --system --gid 10001 switchboard \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin switchboard
+
+# Files stay owned by root: the app user can read but not modify its code.
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/packages ./packages
+COPY --from=build /app/services ./services
+COPY --from=build /app/scripts ./scripts
+COPY --from=build /app/proto ./proto
+
+USER 10001:10001
+# gateway 8080; rooms/presence/media/attestation http 9101-9104, grpc 50051-50054
+EXPOSE 8080 9101 9102 9103 9104 50051 50052 50053 50054
+
+CMD ["node", "-e", "console.log(['Switchboard: one image for every process. Run one of:', '  node services/gateway/dist/main.js       WebSocket /ws + admin REST (HTTP_PORT 8080)', '  node services/rooms/dist/main.js         rooms, chat, floor (HTTP 9101, gRPC 50051)', '  node services/presence/dist/main.js      presence, relays, rendezvous (9102, 50052)', '  node services/media/dist/main.js         calls, TURN, LiveKit (9103, 50053)', '  node services/attestation/dist/main.js   attestation, versions (9104, 50054)', '  node scripts/db-migrate.mjs              apply database migrations', 'Configuration is read from the environment; see docs/operations.md.'].join('\\n'))"]

@@ -1,0 +1,171 @@
+import { connect, headers as natsHeaders, RequestError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { bus } from '@switchboard/proto';
+import { commandSpec, isErrorCode, ProtocolError, queueGroup, subjects } from '@switchboard/protocol';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { NatsMetrics } from './metrics.js';
+import { extractTraceContext, injectTraceContext, inSpan } from './telemetry.js';
+
+export type { NatsConnection, Subscription, Msg } from '@nats-io/transport-node';
+export type Caller = bus.Caller;
+
+export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: url.split(','),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    pingInterval: 10_000,
+  });
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') logger.warn({ nats: s.type }, 'nats status');
+    }
+  })();
+  logger.info({ server: nc.getServer() }, 'nats connected');
+  return nc;
+}
+
+const carrierOf = (h: MsgHdrs) => ({ set: (k: string, v: string) => h.set(k, v), get: (k: string) => (h.has(k) ? h.get(k) : undefined) });
+
+const EMPTY = Buffer.alloc(0);
+export const encodeJson = (value: unknown): Buffer => (value === undefined ? EMPTY : Buffer.from(JSON.stringify(value)));
+export const decodeJson = <T = unknown>(bytes: Uint8Array | undefined): T | undefined =>
+  bytes && bytes.length ? (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as T) : undefined;
+
+/** Turns an unknown failure into a protocol error, never leaking internals to clients. */
+export function toProtocolError(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  return new ProtocolError('internal', 'internal error');
+}
+
+export type CommandHandler = (data: any, caller: Caller, verb: string) => unknown;
+
+export interface EventInput {
+  type: string;
+  roomId?: string;
+  seq?: number;
+  data?: unknown;
+  excludeConnectionId?: string;
+  onlyConnectionIds?: string[];
+  ts?: number;
+}
+
+export function encodeEvent(e: EventInput): Uint8Array {
+  return bus.Event.encode({
+    type: e.type,
+    roomId: e.roomId ?? '',
+    seq: e.seq ?? 0,
+    ts: e.ts ?? Date.now(),
+    data: encodeJson(e.data ?? {}),
+    excludeConnectionId: e.excludeConnectionId ?? '',
+    onlyConnectionIds: e.onlyConnectionIds ?? [],
+  }).finish();
+}
+
+/**
+ * Commands (request/reply with a queue group per service) and events over NATS.
+ * Every message is a bus.v1 envelope; bodies are the protocol's JSON.
+ */
+export class CommandBus {
+  constructor(
+    readonly nc: NatsConnection,
+    private readonly metrics: NatsMetrics,
+    private readonly logger: Logger,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Sends a command and resolves with the reply body, or rejects with a ProtocolError. */
+  async request<T = unknown>(service: string, verb: string, caller: Caller, data: unknown, opts: { timeoutMs?: number; requestId?: string } = {}): Promise<T> {
+    const started = process.hrtime.bigint();
+    let outcome = 'ok';
+    try {
+      return await inSpan(`nats.request ${verb}`, async () => {
+        const h = natsHeaders();
+        if (opts.requestId) h.set('sb-request-id', opts.requestId);
+        injectTraceContext(carrierOf(h));
+        const payload = bus.Command.encode({ verb, caller, data: encodeJson(data) }).finish();
+        let msg: Msg;
+        try {
+          msg = await this.nc.request(subjects.command(service, verb), payload, { timeout: opts.timeoutMs ?? this.timeoutMs, headers: h });
+        } catch (err) {
+          if (err instanceof RequestError && err.isNoResponders()) throw new ProtocolError('unavailable', `${service} service is unavailable`);
+          if (err instanceof TimeoutError || (err instanceof RequestError && err.cause instanceof TimeoutError)) {
+            throw new ProtocolError('unavailable', `${service} service did not answer in time`);
+          }
+          throw new ProtocolError('unavailable', `${service} service is unreachable`);
+        }
+        const reply = bus.CommandReply.decode(msg.data);
+        if (reply.error) {
+          const e = reply.error;
+          throw new ProtocolError(isErrorCode(e.code) ? e.code : 'internal', e.message, decodeJson(e.details), e.retryAfterMs || undefined);
+        }
+        return decodeJson<T>(reply.data) as T;
+      });
+    } catch (err) {
+      outcome = err instanceof ProtocolError ? err.code : 'internal';
+      throw err;
+    } finally {
+      this.metrics.requestDuration.observe({ service, verb, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /**
+   * Serves `sb.cmd.<service>.<verb>` for each handler, as one queue-group member.
+   * Data is validated against the verb's protocol schema (or `schemas[verb]` for internal
+   * verbs) before the handler runs; a handler without a schema is a programming error.
+   */
+  serve(service: string, handlers: Record<string, CommandHandler>, schemas: Record<string, z.ZodType> = {}): Subscription {
+    const validators = new Map<string, z.ZodType>();
+    for (const verb of Object.keys(handlers)) {
+      const schema = schemas[verb] ?? commandSpec(verb)?.schema;
+      if (!schema) throw new Error(`no schema for command ${service}.${verb}`);
+      validators.set(verb, schema);
+    }
+    const prefix = `sb.cmd.${service}.`;
+    return this.nc.subscribe(`${prefix}>`, {
+      queue: queueGroup(service),
+      callback: (err, msg) => {
+        if (err) return this.logger.error({ err }, 'command subscription error');
+        void this.handle(msg, msg.subject.slice(prefix.length), handlers, validators);
+      },
+    });
+  }
+
+  private async handle(msg: Msg, verb: string, handlers: Record<string, CommandHandler>, validators: Map<string, z.ZodType>) {
+    const started = process.hrtime.bigint();
+    const requestId = msg.headers?.get('sb-request-id') || undefined;
+    let outcome = 'ok';
+    let reply: bus.CommandReply;
+    try {
+      const handler = handlers[verb];
+      if (!handler) throw new ProtocolError('bad_request', `unknown command ${verb}`);
+      const cmd = bus.Command.decode(msg.data);
+      if (!cmd.caller) throw new ProtocolError('bad_request', 'command without caller');
+      let raw: unknown;
+      try {
+        raw = decodeJson(cmd.data);
+      } catch {
+        throw new ProtocolError('bad_request', 'data is not valid JSON');
+      }
+      const parsed = validators.get(verb)!.safeParse(raw);
+      if (!parsed.success) throw new ProtocolError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; '));
+      const parent = msg.headers ? extractTraceContext(carrierOf(msg.headers)) : undefined;
+      const result = await inSpan(`handle ${verb}`, async () => handler(parsed.data, cmd.caller!, verb), parent);
+      reply = { data: encodeJson(result ?? {}) };
+    } catch (err) {
+      const pe = toProtocolError(err);
+      if (pe.code === 'internal') this.logger.error({ err, verb, requestId }, 'command failed');
+      outcome = pe.code;
+      reply = { data: EMPTY, error: { code: pe.code, message: pe.message, retryAfterMs: pe.retryAfterMs ?? 0, details: encodeJson(pe.details) } };
+    }
+    this.metrics.commandsHandled.inc({ verb, outcome });
+    this.metrics.commandDuration.observe({ verb }, Number(process.hrtime.bigint() - started) / 1e9);
+    if (msg.reply) msg.respond(bus.CommandReply.encode(reply).finish());
+  }
+
+  publish(subject: string, event: EventInput): void {
+    this.nc.publish(subject, encodeEvent(event));
+    this.metrics.eventsPublished.inc({ type: event.type });
+  }
+}

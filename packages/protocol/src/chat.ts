@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { Id } from './common.js';
+
+const Attachment = z.object({
+  url: z.string().max(2000),
+  name: z.string().max(300).optional(),
+  mime: z.string().max(200).optional(),
+  size: z.number().int().min(0).optional(),
+});
+
+export const chat = {
+  'chat.send': {
+    service: 'rooms',
+    doc: 'Sends a message; re-sending the same clientMsgId returns the same message.',
+    schema: z.object({
+      roomId: Id,
+      text: z.string().min(1).max(8000),
+      clientMsgId: z.string().min(1).max(64),
+      replyTo: Id.optional(),
+      attachments: z.array(Attachment).max(10).optional(),
+    }),
+  },
+  'chat.edit': { service: 'rooms', doc: 'Edits own message.', schema: z.object({ roomId: Id, messageId: Id, text: z.string().min(1).max(8000) }) },
+  'chat.delete': { service: 'rooms', doc: 'Deletes a message (author or moderator).', schema: z.object({ roomId: Id, messageId: Id }) },
+  'chat.react': {
+    service: 'rooms',
+    doc: 'Adds or removes a reaction.',
+    schema: z.object({ roomId: Id, messageId: Id, emoji: z.string().min(1).max(32), on: z.boolean() }),
+  },
+  'chat.pin': { service: 'rooms', doc: 'Pins or unpins (moderators).', schema: z.object({ roomId: Id, messageId: Id, pinned: z.boolean() }) },
+  'chat.history': {
+    service: 'rooms',
+    doc: 'Pages message history backwards (`before`) or forwards (`after`).',
+    schema: z.object({ roomId: Id, before: Id.optional(), after: Id.optional(), limit: z.number().int().min(1).max(100).optional() }),
+  },
+  'chat.read': { service: 'rooms', doc: 'Records a read receipt.', schema: z.object({ roomId: Id, messageId: Id }) },
+  'chat.typing': { service: 'rooms', doc: 'Typing indicator; expires after 5 s.', schema: z.object({ roomId: Id, typing: z.boolean() }) },
+} as const;

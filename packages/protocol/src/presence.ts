@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { Id } from './common.js';
+
+const UserIds = z.object({ userIds: z.array(Id).min(1).max(500) });
+const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+
+export const presence = {
+  'presence.set': {
+    service: 'presence',
+    doc: 'Sets own status.',
+    schema: z.object({ status: z.enum(['online', 'away', 'busy', 'invisible']), text: z.string().max(200).optional() }),
+  },
+  'presence.subscribe': { service: 'presence', doc: 'Watches users; changes arrive as `presence.changed`.', schema: UserIds },
+  'presence.unsubscribe': { service: 'presence', doc: 'Stops watching users.', schema: UserIds },
+  'presence.query': { service: 'presence', doc: 'Reads presence once.', schema: UserIds },
+  'relay.register': {
+    service: 'presence',
+    doc: 'Offers relay capacity.',
+    schema: z.object({ capacity: z.number().int().min(1).max(100000), publicKey: z.string().max(1000).optional() }),
+  },
+  'relay.update_load': { service: 'presence', doc: 'Reports connected peers.', schema: z.object({ connected: z.number().int().min(0).max(100000) }) },
+  'relay.unregister': { service: 'presence', doc: 'Withdraws the relay.', schema: z.object({}).optional() },
+  'relay.list': { service: 'presence', doc: 'Relays under 50 % load, shuffled.', schema: z.object({ limit: z.number().int().min(1).max(100).optional() }).optional() },
+  'rendezvous.register': {
+    service: 'presence',
+    doc: 'Registers daily meeting points (dead drops, 48 h) and hourly tokens (live match, 3 h).',
+    schema: z.object({
+      daily: z.array(z.object({ point: z.string().min(8).max(128), deadDrop: z.string().max(4096) })).max(32).default([]),
+      hourly: z.array(z.string().min(8).max(128)).max(32).default([]),
+    }),
+  },
+  'chunk.announce': { service: 'media', doc: 'Announces chunks this connection can serve.', schema: z.object({ chunkIds: z.array(Id).min(1).max(1000) }) },
+  'chunk.request': { service: 'media', doc: 'Requests a chunk; data arrives as `chunk.data`.', schema: z.object({ chunkId: Id }) },
+  'chunk.push': {
+    service: 'media',
+    doc: 'Pushes chunk data (≤ 64 KiB decoded) in answer to `chunk.pull`.',
+    schema: z.object({ chunkId: Id, data: Base64.max(87384) }),
+  },
+} as const;

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { Id, Json } from './common.js';
+
+const RoomKind = z.enum(['p2p', 'sfu', 'group']);
+const JoinPolicy = z.enum(['open', 'approval']);
+const Role = z.enum(['owner', 'moderator', 'member']);
+const RoomRef = z.object({ roomId: Id });
+const Target = z.object({ roomId: Id, userId: Id, reason: z.string().max(500).optional() });
+
+export const rooms = {
+  'room.create': {
+    service: 'rooms',
+    doc: 'Creates a room; the creator becomes its owner and joins it.',
+    schema: z.object({
+      name: z.string().min(1).max(200),
+      description: z.string().max(2000).optional(),
+      kind: RoomKind,
+      joinPolicy: JoinPolicy,
+      visibility: z.enum(['public', 'private']).optional(),
+      maxParticipants: z.number().int().min(1).max(100000).optional(),
+      metadata: Json.optional(),
+    }),
+  },
+  'room.join': { service: 'rooms', doc: 'Joins an open room, or an approval room once approved.', schema: RoomRef },
+  'room.request_join': {
+    service: 'rooms',
+    doc: 'Asks to join an approval room; owners and moderators get `room.join_requested`.',
+    schema: z.object({ roomId: Id, message: z.string().max(500).optional() }),
+  },
+  'room.approve': { service: 'rooms', doc: 'Approves a join request (owner/moderator).', schema: z.object({ roomId: Id, requestId: Id }) },
+  'room.reject': { service: 'rooms', doc: 'Rejects a join request (owner/moderator).', schema: z.object({ roomId: Id, requestId: Id }) },
+  'room.leave': { service: 'rooms', doc: 'Leaves a room.', schema: RoomRef },
+  'room.list': {
+    service: 'rooms',
+    doc: 'Public rooms plus rooms the user belongs to.',
+    schema: z.object({ cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(100).optional() }),
+  },
+  'room.get': { service: 'rooms', doc: 'A room and its live participants.', schema: RoomRef },
+  'room.update': {
+    service: 'rooms',
+    doc: 'Updates room settings (owner/moderator). `kind` cannot change.',
+    schema: z.object({
+      roomId: Id,
+      name: z.string().min(1).max(200).optional(),
+      description: z.string().max(2000).optional(),
+      joinPolicy: JoinPolicy.optional(),
+      maxParticipants: z.number().int().min(1).max(100000).optional(),
+      metadata: Json.optional(),
+    }),
+  },
+  'room.kick': { service: 'rooms', doc: 'Removes a user (owner/moderator).', schema: Target },
+  'room.ban': { service: 'rooms', doc: 'Removes a user and bars them from rejoining.', schema: Target },
+  'room.unban': { service: 'rooms', doc: 'Lifts a ban.', schema: Target },
+  'room.set_role': { service: 'rooms', doc: 'Changes a member role.', schema: z.object({ roomId: Id, userId: Id, role: Role }) },
+  'room.mute': { service: 'rooms', doc: 'Mutes or unmutes a participant.', schema: z.object({ roomId: Id, userId: Id, muted: z.boolean() }) },
+  'room.broadcast': { service: 'rooms', doc: 'Sends opaque data to the other members.', schema: z.object({ roomId: Id, data: z.unknown() }) },
+  'room.close': { service: 'rooms', doc: 'Closes the room (owner).', schema: RoomRef },
+} as const;
+
+export const floor = {
+  'floor.request': { service: 'rooms', doc: 'Takes the push-to-talk floor or fails with `floor_busy`.', schema: RoomRef },
+  'floor.release': { service: 'rooms', doc: 'Releases the floor.', schema: RoomRef },
+} as const;

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { Id } from './common.js';
+
+const PairCode = z.string().min(4).max(16).regex(/^[A-Za-z0-9]+$/);
+
+export const signaling = {
+  signal: {
+    service: 'gateway',
+    doc: 'Relays an opaque WebRTC signal to a connection sharing a room or paired with the sender.',
+    schema: z.object({
+      to: Id,
+      roomId: Id.optional(),
+      kind: z.enum(['offer', 'answer', 'ice', 'bye', 'custom']),
+      payload: z.unknown(),
+    }),
+  },
+  'pair.register': { service: 'gateway', doc: 'Gets a short pairing code valid while connected.', schema: z.object({ publicKey: z.string().max(1000).optional() }).optional() },
+  'pair.request': { service: 'gateway', doc: 'Asks the owner of a code to pair.', schema: z.object({ code: PairCode, message: z.string().max(500).optional() }) },
+  'pair.accept': { service: 'gateway', doc: 'Accepts a pairing request.', schema: z.object({ requestId: Id }) },
+  'pair.reject': { service: 'gateway', doc: 'Rejects a pairing request.', schema: z.object({ requestId: Id }) },
+} as const;

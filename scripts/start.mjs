@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// npm start: checks (and if needed installs/starts) NATS, Redis and Postgres, builds, migrates,
+// then runs every service as its own process plus two gateway replicas, and stops them all on
+// Ctrl-C. Flags: --no-build (use existing dist/), --quiet (no service logs).
+// Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11..), NATS_URL,
+// REDIS_URL, ROOMS_DATABASE_URL point at other infrastructure; JWT_SECRET / ADMIN_API_KEYS
+// default to printed development values.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureInfra } from './lib/infra.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const env = process.env;
+const base = env.SB_PORT_BASE ? Number(env.SB_PORT_BASE) : undefined;
+const port = (standard, offset) => (base === undefined ? standard : base + offset);
+
+const devSecret = env.JWT_SECRET ?? `dev-${randomBytes(16).toString('hex')}`;
+const adminKey = env.ADMIN_API_KEYS ?? `dev-admin-${randomBytes(8).toString('hex')}`;
+const shared = {
+  NATS_URL: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  REDIS_URL: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+  NODE_ENV: env.NODE_ENV ?? 'development',
+};
+const grpcPorts = { rooms: port(50051, 21), presence: port(50052, 22), media: port(50053, 23), attestation: port(50054, 24) };
+const processes = [
+  { name: 'rooms', http: port(9101, 11), env: { GRPC_PORT: grpcPorts.rooms, DATABASE_URL: env.ROOMS_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/switchboard_rooms' } },
+  { name: 'presence', http: port(9102, 12), env: { GRPC_PORT: grpcPorts.presence } },
+  { name: 'media', http: port(9103, 13), env: { GRPC_PORT: grpcPorts.media } },
+  { name: 'attestation', http: port(9104, 14), env: { GRPC_PORT: grpcPorts.attestation } },
+  ...['a', 'b'].map((replica, i) => ({
+    name: `gateway-${replica}`,
+    service: 'gateway',
+    http: port(8080 + i, i),
+    env: {
+      NODE_ID: `gateway-${replica}`,
+      JWT_SECRET: devSecret,
+      ADMIN_API_KEYS: adminKey,
+      STUN_URLS: env.STUN_URLS ?? '',
+      ROOMS_GRPC_URL: `127.0.0.1:${grpcPorts.rooms}`,
+      PRESENCE_GRPC_URL: `127.0.0.1:${grpcPorts.presence}`,
+    },
+  })),
+];
+
+const say = (msg) => console.log(`[start] ${msg}`);
+
+function runStep(label, cmd, cmdArgs, extraEnv = {}) {
+  say(label);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
+  if (r.status !== 0) {
+    say(`${label} failed (exit ${r.status})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+async function waitReady(p, deadlineMs = 30_000) {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (p.child.exitCode !== null) return false;
+    try {
+      if ((await fetch(`http://127.0.0.1:${p.http}/readyz`)).ok) return true;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+await ensureInfra({ log: (l) => say(l), timeoutMs: 60_000 }).catch((err) => {
+  console.error(`[start] infrastructure is not available: ${err.message}`);
+  process.exit(1);
+});
+if (!args.has('--no-build')) runStep('building (proto + prisma generate + tsc -b)', 'npm', ['run', '--silent', 'build']);
+runStep('applying database migrations', process.execPath, ['scripts/db-migrate.mjs'], { ROOMS_DATABASE_URL: processes[0].env.DATABASE_URL });
+
+let stopping = false;
+for (const p of processes) {
+  const childEnv = { ...env, ...shared, ...Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, String(v)])), HTTP_PORT: String(p.http) };
+  p.child = spawn(process.execPath, [join(root, 'services', p.service ?? p.name, 'dist/main.js')], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [p.child.stdout, p.child.stderr]) {
+    let buf = '';
+    stream.on('data', (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        if (!args.has('--quiet')) console.log(`${p.name.padEnd(12)}| ${buf.slice(0, nl)}`);
+        buf = buf.slice(nl + 1);
+      }
+    });
+  }
+  p.child.on('exit', (code, signal) => {
+    if (!stopping) say(`${p.name} exited (${signal ?? code}); the rest keeps running, Ctrl-C stops all`);
+  });
+}
+
+const ready = await Promise.all(processes.map((p) => waitReady(p)));
+processes.forEach((p, i) => !ready[i] && say(`${p.name} did not become ready`));
+say('');
+say('Switchboard is up:');
+say(`  WebSocket      ws://127.0.0.1:${processes[4].http}/ws   ws://127.0.0.1:${processes[5].http}/ws`);
+say(`  Admin REST     http://127.0.0.1:${processes[4].http}/admin/v1   (X-Api-Key: ${env.ADMIN_API_KEYS ? '<ADMIN_API_KEYS>' : adminKey})`);
+say(`  Mint a token   curl -XPOST -H 'X-Api-Key: ${env.ADMIN_API_KEYS ? '<key>' : adminKey}' -H 'content-type: application/json' -d '{"userId":"alice"}' http://127.0.0.1:${processes[4].http}/admin/v1/tokens`);
+for (const p of processes) say(`  ${p.name.padEnd(12)} http://127.0.0.1:${p.http}/metrics${p.env.GRPC_PORT ? `   grpc 127.0.0.1:${p.env.GRPC_PORT}` : ''}`);
+say(ready.every(Boolean) ? 'all processes ready; Ctrl-C stops everything' : 'some processes are not ready (see above)');
+
+async function stopAll(signal) {
+  if (stopping) return;
+  stopping = true;
+  say(`${signal}: stopping all processes`);
+  await Promise.all(
+    processes.map(
+      (p) =>
+        new Promise((resolve) => {
+          if (p.child.exitCode !== null || p.child.signalCode) return resolve();
+          const force = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
+          p.child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          p.child.kill('SIGTERM');
+        }),
+    ),
+  );
+  say('stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => stopAll('SIGINT'));
+process.on('SIGTERM', () => stopAll('SIGTERM'));

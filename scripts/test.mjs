@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// npm test: everything CI checks, in order — infrastructure (install/start if missing), generated
+// code freshness, type-checked build, lint, Helm chart lint/render, then all unit and
+// integration tests (vitest, against real NATS/Redis/Postgres). Extra args go to vitest.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureInfra } from './lib/infra.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const vitestArgs = process.argv.slice(2);
+const step = (label, cmd, args) => {
+  const started = Date.now();
+  console.log(`\n[test] ${label}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
+  if (r.status !== 0) {
+    console.error(`[test] ${label} failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status ?? 1);
+  }
+  console.log(`[test] ${label} ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+};
+
+await ensureInfra({ log: (l) => console.log(`[test] ${l}`), timeoutMs: 60_000 }).catch((err) => {
+  console.error(`[test] infrastructure is not available: ${err.message}`);
+  process.exit(1);
+});
+step('generated code is current (buf + ts-proto, prisma)', process.execPath, ['scripts/gen.mjs', '--check']);
+step('prisma clients', process.execPath, ['scripts/gen.mjs', '--prisma-only']);
+step('build (tsc -b)', join(root, 'node_modules/.bin/tsc'), ['-b']);
+step('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']);
+step('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);
+step('unit + integration tests (vitest)', join(root, 'node_modules/.bin/vitest'), ['run', ...vitestArgs]);

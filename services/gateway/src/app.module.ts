@@ -1,0 +1,36 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PlatformModule, type Platform } from '@switchboard/platform';
+import { TokensController } from './admin/tokens.controller.js';
+import { TokenVerifier } from './auth/token.verifier.js';
+import { CommandRouter } from './commands/command.router.js';
+import { LocalCommands } from './commands/local.commands.js';
+import { RoomLifecycle } from './commands/room.lifecycle.js';
+import { ConnectionRegistry } from './connections/connection.registry.js';
+import { GatewayMetrics } from './metrics/gateway.metrics.js';
+import { EventDelivery } from './routing/event.delivery.js';
+import { Subscriptions } from './routing/subscriptions.js';
+import { SessionService } from './session/session.service.js';
+import { ClientGateway } from './ws/client.gateway.js';
+
+@Module({})
+export class AppModule {
+  static register(platform: Platform): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forPlatform(platform)],
+      controllers: [TokensController],
+      providers: [
+        GatewayMetrics,
+        TokenVerifier,
+        Subscriptions,
+        ConnectionRegistry,
+        EventDelivery,
+        LocalCommands,
+        RoomLifecycle,
+        CommandRouter,
+        SessionService,
+        ClientGateway,
+      ],
+    };
+  }
+}

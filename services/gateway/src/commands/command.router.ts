@@ -1,0 +1,91 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus, CONFIG, LOGGER, newId, type Logger } from '@switchboard/platform';
+import { commandSpec, ProtocolError, type ErrorCode } from '@switchboard/protocol';
+import type { GatewayConfig } from '../config.js';
+import type { Connection } from '../connections/connection.js';
+import { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import { decodeFrame, type ClientFrame } from './frame.codec.js';
+import { LocalCommands } from './local.commands.js';
+import { RoomLifecycle } from './room.lifecycle.js';
+
+/**
+ * Turns one client frame into exactly one reply (when it has an id): size, rate, envelope
+ * and schema checks, then the gateway's own verbs or a NATS request to the owning service.
+ */
+@Injectable()
+export class CommandRouter {
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly local: LocalCommands,
+    private readonly rooms: RoomLifecycle,
+    private readonly metrics: GatewayMetrics,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handle(conn: Connection, raw: Buffer, isBinary: boolean): Promise<void> {
+    await conn.ready;
+    if (raw.length > this.config.MAX_FRAME_BYTES) {
+      this.metrics.messagesIn.inc({ type: '(too_large)' });
+      return this.fail(conn, undefined, new ProtocolError('too_large', `frame exceeds ${this.config.MAX_FRAME_BYTES} bytes`));
+    }
+    const retryAfterMs = conn.bucket.take();
+    if (retryAfterMs > 0) {
+      this.metrics.rateLimited.inc();
+      if (++conn.violations >= this.config.RATE_MAX_VIOLATIONS) {
+        this.metrics.disconnects.inc({ reason: 'flooding' });
+        conn.close(1008, 'rate limit exceeded');
+        return;
+      }
+      const id = peekId(raw, isBinary);
+      return this.fail(conn, id, new ProtocolError('rate_limited', 'too many messages', undefined, retryAfterMs));
+    }
+    conn.violations = 0;
+    const decoded = decodeFrame(raw, isBinary || conn.binary);
+    if (!decoded.ok) {
+      this.metrics.messagesIn.inc({ type: '(invalid)' });
+      return this.fail(conn, decoded.id, new ProtocolError('bad_request', decoded.message));
+    }
+    const frame = decoded.frame;
+    const spec = commandSpec(frame.type);
+    this.metrics.messagesIn.inc({ type: spec ? frame.type : '(unknown)' });
+    if (!spec) return this.fail(conn, frame.id, new ProtocolError('bad_request', `unknown type ${frame.type.slice(0, 64)}`));
+    const parsed = spec.schema.safeParse(frame.data);
+    if (!parsed.success) {
+      const why = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'data'}: ${i.message}`);
+      return this.fail(conn, frame.id, new ProtocolError('bad_request', why.join('; ')));
+    }
+    try {
+      const result = spec.service === 'gateway' ? await this.local.run(conn, frame.type, parsed.data) : await this.forward(conn, frame, spec.service, parsed.data);
+      if (frame.id !== undefined) this.reply(conn, frame.id, `${frame.type}.ok`, result ?? {});
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) this.logger.error({ err, type: frame.type, conn: conn.id }, 'command failed');
+      this.fail(conn, frame.id, err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error'));
+    }
+  }
+
+  private async forward(conn: Connection, frame: ClientFrame, service: string, data: unknown): Promise<unknown> {
+    const requestId = newId('q', 8);
+    const send = () => this.bus.request(service, frame.type, conn.caller(), data, { requestId });
+    return this.rooms.wrap(conn, frame.type, data, send);
+  }
+
+  private reply(conn: Connection, re: string, type: string, data: unknown) {
+    if (conn.send({ re, type, data })) this.metrics.messagesOut.inc({ type });
+  }
+
+  fail(conn: Connection, re: string | undefined, err: ProtocolError): void {
+    const code: ErrorCode = err.code;
+    this.metrics.errors.inc({ code });
+    const error: Record<string, unknown> = { code, message: err.message, ...(err.details ?? {}) };
+    if (err.retryAfterMs) error.retryAfterMs = err.retryAfterMs;
+    conn.send(re === undefined ? { type: 'error', error } : { re, type: 'error', error });
+  }
+}
+
+/** Best effort id for an error reply to a frame we will not parse in full (rate limited). */
+function peekId(raw: Buffer, binary: boolean): string | undefined {
+  if (binary || raw.length > 4096) return undefined;
+  const m = /"id"\s*:\s*"([^"\\]{1,64})"/.exec(raw.toString('utf8'));
+  return m?.[1];
+}

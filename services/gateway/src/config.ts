@@ -1,0 +1,33 @@
+import { baseConfigSchema, csv } from '@switchboard/platform';
+import { z } from 'zod';
+
+export const gatewayConfigSchema = baseConfigSchema
+  .extend({
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** HS256 shared secret for client JWTs (and for POST /admin/v1/tokens). */
+    JWT_SECRET: z.string().min(16, 'JWT_SECRET must be at least 16 characters').optional(),
+    /** RS256/EdDSA keys for client JWTs; fetched, cached and refreshed by jose. */
+    JWT_JWKS_URL: z.string().url().optional(),
+    JWT_ISSUER: z.string().optional(),
+    JWT_AUDIENCE: z.string().optional(),
+    /** Admin API keys (comma separated) for /admin/v1. */
+    ADMIN_API_KEYS: csv,
+    MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(65536),
+    RATE_PER_SEC: z.coerce.number().min(1).default(50),
+    RATE_BURST: z.coerce.number().int().min(1).default(100),
+    /** A connection that exceeds the rate this many times in a row is disconnected (1008). */
+    RATE_MAX_VIOLATIONS: z.coerce.number().int().min(1).default(50),
+    HEARTBEAT_MS: z.coerce.number().int().min(1000).default(25000),
+    DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
+    RESUME_GRACE_MS: z.coerce.number().int().min(0).default(15000),
+    /** Default ICE servers when the media service does not answer (comma separated URLs). */
+    STUN_URLS: csv,
+    /** Reordering window for room events that arrive out of seq order from different replicas. */
+    REORDER_WINDOW_MS: z.coerce.number().int().min(1).default(250),
+    /** one session per: "none" (many allowed), "device", or "user". */
+    SESSION_POLICY: z.enum(['none', 'device', 'user']).default('none'),
+    VERSION: z.string().default('0.1.0'),
+  })
+  .refine((c) => c.JWT_SECRET || c.JWT_JWKS_URL, { message: 'set JWT_SECRET or JWT_JWKS_URL', path: ['JWT_SECRET'] });
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -1,0 +1,112 @@
+import type { Caller } from '@switchboard/platform';
+import { pack } from 'msgpackr';
+import WebSocket from 'ws';
+import { MSGPACK_PROTOCOL } from '../auth/credentials.js';
+import type { Identity } from '../auth/token.verifier.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** An event as it reaches a connection: decoded envelope plus its JSON body. */
+export interface DeliveredEvent {
+  type: string;
+  roomId: string;
+  seq: number;
+  ts: number;
+  /** Raw JSON of `data`, forwarded without re-encoding. */
+  dataJson: string;
+  excludeConnectionId: string;
+  onlyConnectionIds: string[];
+}
+
+/** Per connection and room: where its ordered event stream stands. */
+export interface RoomCursor {
+  /** Last seq delivered (or skipped as not addressed to it); null while the join is in flight. */
+  lastSeq: number | null;
+  /** Events that arrived while joining. */
+  early: DeliveredEvent[];
+  /** Out-of-order events waiting for the gap to fill. */
+  ahead: Map<number, DeliveredEvent>;
+  gapTimer?: NodeJS.Timeout;
+}
+
+export function eventFrameJson(e: DeliveredEvent): string {
+  const room = e.roomId ? `,"room":${JSON.stringify(e.roomId)}` : '';
+  const seq = e.seq ? `,"seq":${e.seq}` : '';
+  return `{"type":${JSON.stringify(e.type)}${room}${seq},"ts":${e.ts},"data":${e.dataJson || '{}'}}`;
+}
+
+/** One client socket on this replica and everything the replica knows about it. */
+export class Connection {
+  readonly rooms = new Map<string, RoomCursor>();
+  /** Connections this one may signal outside a shared room (accepted pairings). */
+  readonly paired = new Set<string>();
+  readonly bucket: TokenBucket;
+  readonly binary: boolean;
+  readonly openedAt = Date.now();
+  violations = 0;
+  /** Resolves once `hello` is out; frames wait for it so hello is always the first frame. */
+  ready: Promise<void> = Promise.resolve();
+  missedPongs = 0;
+  closed = false;
+  private expiryTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly id: string,
+    readonly sessionId: string,
+    readonly identity: Identity,
+    readonly nodeId: string,
+    readonly ws: WebSocket,
+    rate: { perSec: number; burst: number },
+  ) {
+    this.bucket = new TokenBucket(rate.perSec, rate.burst);
+    this.binary = ws.protocol === MSGPACK_PROTOCOL;
+  }
+
+  get userId() {
+    return this.identity.userId;
+  }
+
+  caller(): Caller {
+    return {
+      userId: this.identity.userId,
+      connectionId: this.id,
+      sessionId: this.sessionId,
+      nodeId: this.nodeId,
+      name: this.identity.name,
+      device: this.identity.device,
+      roles: this.identity.roles,
+    };
+  }
+
+  /** Sends a reply or server frame; false when the socket is gone. */
+  send(frame: object): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(this.binary ? pack(frame) : JSON.stringify(frame));
+    return true;
+  }
+
+  sendEvent(e: DeliveredEvent): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (!this.binary) {
+      this.ws.send(eventFrameJson(e));
+      return true;
+    }
+    return this.send(JSON.parse(eventFrameJson(e)));
+  }
+
+  /** Closes with an error frame first when one is given. */
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
+  }
+
+  onExpiry(cb: () => void): void {
+    const ms = this.identity.exp * 1000 - Date.now();
+    // setTimeout overflows past 2^31-1 ms; such tokens outlive any connection anyway.
+    if (ms < 2 ** 31 - 1) this.expiryTimer = setTimeout(cb, Math.max(0, ms));
+  }
+
+  dispose(): void {
+    this.closed = true;
+    clearTimeout(this.expiryTimer);
+    for (const cursor of this.rooms.values()) clearTimeout(cursor.gapTimer);
+  }
+}

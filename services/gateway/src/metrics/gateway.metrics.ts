@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry } from '@switchboard/platform';
+
+@Injectable()
+export class GatewayMetrics {
+  readonly connections: Gauge;
+  readonly connects: Counter<'result'>;
+  readonly disconnects: Counter<'reason'>;
+  readonly messagesIn: Counter<'type'>;
+  readonly messagesOut: Counter<'type'>;
+  readonly errors: Counter<'code'>;
+  readonly rateLimited: Counter;
+  readonly eventDelivery: Histogram;
+  readonly subscriptions: Gauge;
+  readonly reorderGaps: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.connections = new Gauge({ name: 'switchboard_gateway_connections', help: 'Open client connections', registers });
+    this.connects = new Counter({ name: 'switchboard_gateway_connects_total', help: 'Upgrade attempts by result', labelNames: ['result'], registers });
+    this.disconnects = new Counter({ name: 'switchboard_gateway_disconnects_total', help: 'Closed connections by reason', labelNames: ['reason'], registers });
+    this.messagesIn = new Counter({ name: 'switchboard_gateway_messages_in_total', help: 'Client frames received by type', labelNames: ['type'], registers });
+    this.messagesOut = new Counter({ name: 'switchboard_gateway_messages_out_total', help: 'Frames sent to clients by type', labelNames: ['type'], registers });
+    this.errors = new Counter({ name: 'switchboard_gateway_errors_total', help: 'Error replies by code', labelNames: ['code'], registers });
+    this.rateLimited = new Counter({ name: 'switchboard_gateway_rate_limited_total', help: 'Frames dropped by the per-connection rate limit', registers });
+    this.eventDelivery = new Histogram({
+      name: 'switchboard_gateway_event_delivery_seconds',
+      help: 'Time from event publication to the write on the client socket',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.subscriptions = new Gauge({ name: 'switchboard_gateway_nats_subscriptions', help: 'NATS subjects this replica subscribes for its connections', registers });
+    this.reorderGaps = new Counter({ name: 'switchboard_gateway_reorder_gaps_total', help: 'Room event gaps that outlived the reorder window', registers });
+  }
+}

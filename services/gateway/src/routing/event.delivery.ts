@@ -1,0 +1,112 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CONFIG } from '@switchboard/platform';
+import type { GatewayConfig } from '../config.js';
+import type { Connection, DeliveredEvent, RoomCursor } from '../connections/connection.js';
+import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import { Subscriptions } from './subscriptions.js';
+
+/** Events after which the connection no longer belongs to the room. */
+const LEAVING_EVENTS = new Set(['room.participant_left', 'room.removed']);
+
+/**
+ * Delivers events to local connections. Room events go out strictly in `seq` order per
+ * connection: duplicates are dropped, early arrivals wait up to REORDER_WINDOW_MS for the
+ * gap to fill (replicas publish concurrently), and events not addressed to a connection
+ * still advance its cursor.
+ */
+@Injectable()
+export class EventDelivery implements OnModuleInit {
+  private readonly hooks = new Map<string, (conn: Connection, event: DeliveredEvent) => void>();
+
+  constructor(
+    private readonly subs: Subscriptions,
+    private readonly registry: ConnectionRegistry,
+    private readonly metrics: GatewayMetrics,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  onModuleInit() {
+    this.subs.onEvent((conn, event) => this.deliver(conn, event));
+  }
+
+  /** Lets other parts react to control events (e.g. session.replaced) addressed to a connection. */
+  on(type: string, hook: (conn: Connection, event: DeliveredEvent) => void): void {
+    this.hooks.set(type, hook);
+  }
+
+  deliver(conn: Connection, event: DeliveredEvent): void {
+    if (conn.closed) return;
+    const cursor = event.roomId && event.seq ? conn.rooms.get(event.roomId) : undefined;
+    if (!cursor) {
+      if (event.roomId && event.seq) return; // not (or no longer) in this room
+      this.emit(conn, event);
+      return;
+    }
+    if (cursor.lastSeq === null) {
+      cursor.early.push(event);
+      return;
+    }
+    if (event.seq <= cursor.lastSeq) return;
+    if (event.seq === cursor.lastSeq + 1) {
+      this.advance(conn, cursor, event);
+      return;
+    }
+    cursor.ahead.set(event.seq, event);
+    cursor.gapTimer ??= setTimeout(() => this.skipGap(conn, event.roomId), this.config.REORDER_WINDOW_MS);
+  }
+
+  /** Completes a join: the cursor starts at the join's seq and held events are replayed. */
+  joined(conn: Connection, roomId: string, seq: number): void {
+    const cursor = conn.rooms.get(roomId);
+    if (!cursor || cursor.lastSeq !== null) return;
+    cursor.lastSeq = seq;
+    const early = cursor.early.sort((a, b) => a.seq - b.seq);
+    cursor.early = [];
+    for (const e of early) this.deliver(conn, e);
+  }
+
+  private advance(conn: Connection, cursor: RoomCursor, event: DeliveredEvent): void {
+    cursor.lastSeq = event.seq;
+    this.emit(conn, event);
+    let next: DeliveredEvent | undefined;
+    while (conn.rooms.get(event.roomId) === cursor && (next = cursor.ahead.get(cursor.lastSeq + 1))) {
+      cursor.ahead.delete(next.seq);
+      cursor.lastSeq = next.seq;
+      this.emit(conn, next);
+    }
+    if (cursor.ahead.size === 0) {
+      clearTimeout(cursor.gapTimer);
+      cursor.gapTimer = undefined;
+    }
+  }
+
+  /** The missing seq never came (its publisher died between INCR and publish): move on. */
+  private skipGap(conn: Connection, roomId: string): void {
+    const cursor = conn.rooms.get(roomId);
+    if (!cursor || cursor.ahead.size === 0 || cursor.lastSeq === null) return;
+    cursor.gapTimer = undefined;
+    this.metrics.reorderGaps.inc();
+    const first = Math.min(...cursor.ahead.keys());
+    const event = cursor.ahead.get(first)!;
+    cursor.ahead.delete(first);
+    this.advance(conn, cursor, event);
+    if (cursor.ahead.size) cursor.gapTimer = setTimeout(() => this.skipGap(conn, roomId), this.config.REORDER_WINDOW_MS);
+  }
+
+  private emit(conn: Connection, event: DeliveredEvent): void {
+    const addressed = event.excludeConnectionId !== conn.id && (event.onlyConnectionIds.length === 0 || event.onlyConnectionIds.includes(conn.id));
+    if (addressed) {
+      if (conn.sendEvent(event)) this.metrics.messagesOut.inc({ type: event.type });
+      this.hooks.get(event.type)?.(conn, event);
+    }
+    if (event.roomId && (event.type === 'room.closed' || (LEAVING_EVENTS.has(event.type) && this.concernsConnection(event, conn)))) {
+      this.registry.leaveRoom(conn, event.roomId);
+    }
+  }
+
+  private concernsConnection(event: DeliveredEvent, conn: Connection): boolean {
+    const data = JSON.parse(event.dataJson) as { connectionId?: string; userId?: string };
+    return data.connectionId ? data.connectionId === conn.id : data.userId === conn.userId;
+  }
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER, NATS, type Logger, type Msg, type NatsConnection, type Subscription } from '@switchboard/platform';
+import { bus } from '@switchboard/proto';
+import { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import type { Connection, DeliveredEvent } from '../connections/connection.js';
+
+type Listener = (conn: Connection, event: DeliveredEvent) => void;
+
+const decoder = new TextDecoder();
+
+export function decodeDelivered(data: Uint8Array): DeliveredEvent {
+  const e = bus.Event.decode(data);
+  return {
+    type: e.type,
+    roomId: e.roomId,
+    seq: e.seq,
+    ts: e.ts,
+    dataJson: e.data.length ? decoder.decode(e.data) : '{}',
+    excludeConnectionId: e.excludeConnectionId,
+    onlyConnectionIds: e.onlyConnectionIds,
+  };
+}
+
+/**
+ * Reference-counted NATS subscriptions: this replica subscribes to a room, user or connection
+ * subject only while at least one local connection needs it, so NATS interest routing
+ * does the fan-out and replicas never see traffic for clients they do not hold.
+ */
+@Injectable()
+export class Subscriptions {
+  private readonly subs = new Map<string, { sub: Subscription; conns: Set<Connection> }>();
+  private listener: Listener = () => undefined;
+
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    private readonly metrics: GatewayMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onEvent(listener: Listener): void {
+    this.listener = listener;
+  }
+
+  acquire(subject: string, conn: Connection): void {
+    let entry = this.subs.get(subject);
+    if (!entry) {
+      const conns = new Set<Connection>();
+      const sub = this.nc.subscribe(subject, { callback: (err, msg) => (err ? this.logger.warn({ err, subject }, 'subscription error') : this.dispatch(msg, conns)) });
+      entry = { sub, conns };
+      this.subs.set(subject, entry);
+      this.metrics.subscriptions.set(this.subs.size);
+    }
+    entry.conns.add(conn);
+  }
+
+  release(subject: string, conn: Connection): void {
+    const entry = this.subs.get(subject);
+    if (!entry) return;
+    entry.conns.delete(conn);
+    if (entry.conns.size === 0) {
+      entry.sub.unsubscribe();
+      this.subs.delete(subject);
+      this.metrics.subscriptions.set(this.subs.size);
+    }
+  }
+
+  /** Number of subjects held and connections attached, for leak checks. */
+  stats(): { subjects: number; refs: number } {
+    let refs = 0;
+    for (const e of this.subs.values()) refs += e.conns.size;
+    return { subjects: this.subs.size, refs };
+  }
+
+  private dispatch(msg: Msg, conns: Set<Connection>): void {
+    let event: DeliveredEvent;
+    try {
+      event = decodeDelivered(msg.data);
+    } catch (err) {
+      this.logger.warn({ err, subject: msg.subject }, 'undecodable event dropped');
+      return;
+    }
+    this.metrics.eventDelivery.observe(Math.max(0, Date.now() - event.ts) / 1000);
+    for (const conn of [...conns]) this.listener(conn, event);
+  }
+}

@@ -1,0 +1,26 @@
+import { startService, type ServiceOptions } from '@switchboard/platform';
+import { AppModule } from './app.module.js';
+import { TokenVerifier } from './auth/token.verifier.js';
+import { gatewayConfigSchema } from './config.js';
+import { GatewayMetrics } from './metrics/gateway.metrics.js';
+import { GatewayWsAdapter } from './ws/gateway-ws.adapter.js';
+
+/** Gateway definition, shared by main.ts and in-process integration tests. */
+export const gatewayService = (env?: Record<string, string | undefined>): ServiceOptions<typeof gatewayConfigSchema> => {
+  let accepting = true;
+  return {
+    service: 'gateway',
+    configSchema: gatewayConfigSchema,
+    env,
+    redis: true,
+    module: (p) => AppModule.register(p),
+    configure: (app, p) => {
+      app.useWebSocketAdapter(new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting));
+    },
+    beforeStop: () => {
+      accepting = false;
+    },
+  };
+};
+
+export const startGateway = (env?: Record<string, string | undefined>) => startService(gatewayService(env));

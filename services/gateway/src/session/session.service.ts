@@ -1,0 +1,83 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CommandBus, CONFIG, LOGGER, type Logger } from '@switchboard/platform';
+import { subjects, type HelloData, type IceServerView } from '@switchboard/protocol';
+import type { GatewayConfig } from '../config.js';
+import type { Connection } from '../connections/connection.js';
+import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { GatewayMetrics } from '../metrics/gateway.metrics.js';
+
+/** Connection lifecycle: hello, heartbeats, token expiry, and the closing notice. */
+@Injectable()
+export class SessionService implements OnModuleInit, OnModuleDestroy {
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly bus: CommandBus,
+    private readonly metrics: GatewayMetrics,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit() {
+    // WS-level pings; a socket that misses two in a row is dead and gets dropped.
+    this.heartbeat = setInterval(() => {
+      for (const conn of this.registry.all()) {
+        if (conn.missedPongs >= 2) {
+          this.metrics.disconnects.inc({ reason: 'heartbeat' });
+          conn.ws.terminate();
+          continue;
+        }
+        conn.missedPongs++;
+        conn.ws.ping();
+      }
+    }, this.config.HEARTBEAT_MS);
+  }
+
+  onModuleDestroy() {
+    clearInterval(this.heartbeat);
+  }
+
+  opened(conn: Connection): void {
+    conn.onExpiry(() => {
+      conn.send({ type: 'error', error: { code: 'unauthorized', message: 'token expired' } });
+      this.metrics.disconnects.inc({ reason: 'token_expired' });
+      conn.close(4001, 'token expired');
+    });
+    conn.ready = this.sendHello(conn);
+  }
+
+  closed(conn: Connection): void {
+    this.registry.remove(conn);
+    this.metrics.disconnects.inc({ reason: 'closed' });
+    this.bus.publish(subjects.system('conn.closed'), {
+      type: 'conn.closed',
+      data: { connectionId: conn.id, userId: conn.userId, sessionId: conn.sessionId, nodeId: conn.nodeId, device: conn.identity.device },
+    });
+  }
+
+  private async sendHello(conn: Connection): Promise<void> {
+    const hello: HelloData = {
+      connectionId: conn.id,
+      userId: conn.userId,
+      sessionId: conn.sessionId,
+      heartbeatMs: this.config.HEARTBEAT_MS,
+      iceServers: await this.iceServers(conn),
+      limits: { maxFrameBytes: this.config.MAX_FRAME_BYTES, ratePerSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST },
+      server: { version: this.config.VERSION, node: this.config.NODE_ID },
+    };
+    conn.send({ type: 'hello', ts: Date.now(), data: hello });
+    this.metrics.messagesOut.inc({ type: 'hello' });
+  }
+
+  /** Fresh TURN credentials from the media service when it answers quickly; STUN defaults otherwise. */
+  private async iceServers(conn: Connection): Promise<IceServerView[]> {
+    try {
+      const reply = await this.bus.request<{ iceServers: IceServerView[] }>('media', 'ice.servers', conn.caller(), {}, { timeoutMs: 500 });
+      if (Array.isArray(reply?.iceServers)) return reply.iceServers;
+    } catch (err) {
+      this.logger.debug({ err: (err as Error).message }, 'media ice.servers unavailable, using STUN defaults');
+    }
+    return this.config.STUN_URLS.length ? [{ urls: this.config.STUN_URLS }] : [];
+  }
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect } from '@nestjs/websockets';
+import { CONFIG, LOGGER, newId, type Logger } from '@switchboard/platform';
+import type WebSocket from 'ws';
+import type { GatewayConfig } from '../config.js';
+import { CommandRouter } from '../commands/command.router.js';
+import { Connection } from '../connections/connection.js';
+import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import { SessionService } from '../session/session.service.js';
+import type { AuthedRequest } from './gateway-ws.adapter.js';
+
+type SocketState = WebSocket & { sbConnection?: Connection };
+
+/** The WebSocket edge: wires sockets to connections; logic lives in the services it calls. */
+@WebSocketGateway({ path: '/ws' })
+export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly router: CommandRouter,
+    private readonly session: SessionService,
+    private readonly metrics: GatewayMetrics,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  handleConnection(ws: SocketState, req: AuthedRequest) {
+    const identity = req.sbIdentity;
+    if (!identity) return ws.close(4001, 'unauthorized');
+    this.metrics.connects.inc({ result: 'ok' });
+    const conn = new Connection(newId('c'), randomUUID(), identity, this.config.NODE_ID, ws, { perSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST });
+    ws.sbConnection = conn;
+    this.registry.add(conn);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      void this.router.handle(conn, data, isBinary);
+    });
+    ws.on('pong', () => {
+      conn.missedPongs = 0;
+    });
+    ws.on('error', (err) => this.logger.debug({ err: err.message, conn: conn.id }, 'socket error'));
+    this.session.opened(conn);
+  }
+
+  handleDisconnect(ws: SocketState) {
+    const conn = ws.sbConnection;
+    if (!conn || conn.closed) return;
+    this.session.closed(conn);
+  }
+}

@@ -1,0 +1,4 @@
+import { runService } from '@switchboard/platform';
+import { mediaService } from './service.js';
+
+await runService(mediaService());

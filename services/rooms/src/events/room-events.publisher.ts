@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { CommandBus, Redis } from '@switchboard/platform';
+import { subjects } from '@switchboard/protocol';
+
+export const seqKey = (roomId: string) => `sb:room:${roomId}:seq`;
+
+/**
+ * Publishes room events with a strictly increasing per-room `seq` taken from Redis.
+ * Within one process, INCR replies arrive in order on one connection and the publish follows
+ * synchronously, so events leave in seq order; across replicas gateways reorder by seq.
+ * The JetStream stream SB_ROOM_EVENTS captures `sb.evt.room.>` for resume.
+ */
+@Injectable()
+export class RoomEventsPublisher {
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly redis: Redis,
+  ) {}
+
+  async toRoom(roomId: string, type: string, data: unknown, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
+    const seq = await this.redis.incr(seqKey(roomId));
+    this.bus.publish(subjects.room(roomId), { type, roomId, seq, data, ...opts });
+    return seq;
+  }
+
+  /** Unordered, targeted event for one user wherever they are connected. */
+  toUser(userId: string, type: string, data: unknown, roomId?: string): void {
+    this.bus.publish(subjects.user(userId), { type, roomId, data });
+  }
+
+  toConnection(connectionId: string, type: string, data: unknown, roomId?: string): void {
+    this.bus.publish(subjects.conn(connectionId), { type, roomId, data });
+  }
+
+  async currentSeq(roomId: string): Promise<number> {
+    return Number((await this.redis.get(seqKey(roomId))) ?? 0);
+  }
+}

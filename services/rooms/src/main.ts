@@ -1,0 +1,4 @@
+import { runService } from '@switchboard/platform';
+import { roomsService } from './service.js';
+
+await runService(roomsService());

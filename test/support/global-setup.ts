@@ -1,0 +1,23 @@
+import type { TestProject } from 'vitest/node';
+import { startTestInfra, type TestInfra } from './infra.js';
+
+let infra: TestInfra | undefined;
+
+/** One private NATS + Redis and a freshly migrated database for the whole test run. */
+export default async function setup(project: TestProject) {
+  infra = await startTestInfra();
+  project.provide('natsUrl', infra.natsUrl);
+  project.provide('redisUrl', infra.redisUrl);
+  project.provide('roomsDatabaseUrl', infra.roomsDatabaseUrl);
+  return async () => {
+    await infra?.stop();
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    natsUrl: string;
+    redisUrl: string;
+    roomsDatabaseUrl: string;
+  }
+}

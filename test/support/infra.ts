@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// @ts-expect-error plain ESM script without types
+import { ensureDatabase } from '../../scripts/lib/infra.mjs';
+// @ts-expect-error plain ESM script without types
+import { applyMigrations } from '../../scripts/lib/migrate.mjs';
+import pg from 'pg';
+
+export interface TestInfra {
+  natsUrl: string;
+  redisUrl: string;
+  roomsDatabaseUrl: string;
+  stop(): Promise<void>;
+}
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = new Socket();
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+      s.connect(port, '127.0.0.1');
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
+}
+
+function spawnDaemon(cmd: string, args: string[]): ChildProcess {
+  const child = spawn(cmd, args, { stdio: 'ignore' });
+  child.on('error', (err) => console.error(`${cmd} failed to start: ${err.message} (run npm run setup)`));
+  return child;
+}
+
+async function recreateDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  u.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: u.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+  await ensureDatabase(url);
+}
+
+/**
+ * Starts a private nats-server (JetStream) and redis-server on free loopback ports, so tests
+ * neither see nor disturb a running dev stack, and rebuilds the test database from migrations.
+ */
+export async function startTestInfra(): Promise<TestInfra> {
+  const natsPort = await freePort();
+  const redisPort = await freePort();
+  const jsDir = mkdtempSync(join(tmpdir(), 'sb-test-js-'));
+  const nats = spawnDaemon('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', jsDir]);
+  const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  const roomsDatabaseUrl = process.env.TEST_ROOMS_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/switchboard_test_rooms';
+  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), recreateDatabase(roomsDatabaseUrl)]);
+  await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
+  return {
+    natsUrl: `nats://127.0.0.1:${natsPort}`,
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    roomsDatabaseUrl,
+    async stop() {
+      for (const p of [nats, redis]) p.kill('SIGTERM');
+      await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+      rmSync(jsDir, { recursive: true, force: true });
+    },
+  };
+}
