@@ -21,8 +21,9 @@
 //                    and values.schema.json must reject a set of invalid values
 //   template:*       helm template, then every document is checked to have
 //                    apiVersion, kind and metadata.name (no duplicates), the
-//                    expected objects are counted, and kubectl parses the
-//                    stream offline (kubectl annotate --local).
+//                    expected objects are counted, kubectl parses the stream
+//                    offline (kubectl annotate --local), and NOTES.txt renders
+//                    (helm install --dry-run=client).
 //   kubectl:*        kubectl apply --dry-run=client --validate=false, if a probe
 //                    shows it works without a cluster (kubectl 1.33 does not: it
 //                    needs API discovery even in client mode), or against the
@@ -420,10 +421,13 @@ function template(variant) {
     if ((kinds[kind] || 0) !== count) errors.push(`expected ${count} ${kind}, rendered ${kinds[kind] || 0}`);
   }
   if (errors.length) throw new Error(`${errors.length} problem(s) in ${n} documents\n${errors.join('\n')}`);
+  // NOTES.txt is rendered only by install; a client-side dry run needs no cluster.
+  const notes = runOk(HELM, ['install', 'sb', CHART, '--namespace', 'switchboard', '--dry-run=client', ...setArgs(VARIANTS[variant].set)], { env: toolEnv }).stdout;
+  if (!/^NOTES:\n.*Switchboard/m.test(notes)) throw new Error('NOTES.txt did not render');
   const parsed = kubectlParse(out);
   if (parsed !== n) throw new Error(`kubectl parsed ${parsed} objects, node saw ${n} documents`);
   const summary = Object.entries(kinds).sort().map(([k, c]) => `${c} ${k}`).join(', ');
-  return `${n} documents valid (kubectl parsed ${parsed}): ${summary}`;
+  return `${n} documents valid (kubectl parsed ${parsed}), NOTES ok: ${summary}`;
 }
 
 // Does `kubectl apply --dry-run=client` work without a cluster? Probe once

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Platform } from '@switchboard/platform';
 import { TokensController } from './admin/tokens.controller.js';
 import { TokenVerifier } from './auth/token.verifier.js';
+import { CommandHooks } from './commands/command.hooks.js';
 import { CommandRouter } from './commands/command.router.js';
 import { LocalCommands } from './commands/local.commands.js';
 import { RoomLifecycle } from './commands/room.lifecycle.js';
@@ -26,6 +27,7 @@ export class AppModule {
         ConnectionRegistry,
         EventDelivery,
         LocalCommands,
+        CommandHooks,
         RoomLifecycle,
         CommandRouter,
         SessionService,

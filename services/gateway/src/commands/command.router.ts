@@ -6,7 +6,7 @@ import type { Connection } from '../connections/connection.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { decodeFrame, type ClientFrame } from './frame.codec.js';
 import { LocalCommands } from './local.commands.js';
-import { RoomLifecycle } from './room.lifecycle.js';
+import { CommandHooks } from './command.hooks.js';
 
 /**
  * Turns one client frame into exactly one reply (when it has an id): size, rate, envelope
@@ -17,7 +17,7 @@ export class CommandRouter {
   constructor(
     private readonly bus: CommandBus,
     private readonly local: LocalCommands,
-    private readonly rooms: RoomLifecycle,
+    private readonly hooks: CommandHooks,
     private readonly metrics: GatewayMetrics,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -67,7 +67,7 @@ export class CommandRouter {
   private async forward(conn: Connection, frame: ClientFrame, service: string, data: unknown): Promise<unknown> {
     const requestId = newId('q', 8);
     const send = () => this.bus.request(service, frame.type, conn.caller(), data, { requestId });
-    return this.rooms.wrap(conn, frame.type, data, send);
+    return this.hooks.run(conn, frame.type, data, send);
   }
 
   private reply(conn: Connection, re: string, type: string, data: unknown) {

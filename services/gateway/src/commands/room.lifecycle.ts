@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { EventDelivery } from '../routing/event.delivery.js';
+import { CommandHooks } from './command.hooks.js';
 
 interface JoinReply {
   room?: { id: string };
@@ -14,43 +15,43 @@ interface JoinReply {
  * and let go on leave or failure.
  */
 @Injectable()
-export class RoomLifecycle {
+export class RoomLifecycle implements OnModuleInit {
   constructor(
+    private readonly hooks: CommandHooks,
     private readonly registry: ConnectionRegistry,
     private readonly delivery: EventDelivery,
   ) {}
 
-  async wrap(conn: Connection, type: string, data: unknown, send: () => Promise<unknown>): Promise<unknown> {
-    switch (type) {
-      case 'room.join': {
-        const roomId = (data as { roomId: string }).roomId;
-        const fresh = !conn.rooms.has(roomId);
-        if (fresh) this.registry.beginJoin(conn, roomId);
-        try {
-          const reply = (await send()) as JoinReply;
-          if (fresh) this.delivery.joined(conn, roomId, reply.seq ?? 0);
-          return reply;
-        } catch (err) {
-          if (fresh) this.registry.leaveRoom(conn, roomId);
-          throw err;
-        }
-      }
-      case 'room.create': {
-        // A new room's id is unknown to anyone else until this reply, so nothing can be missed.
-        const reply = (await send()) as JoinReply;
-        if (reply.room?.id) {
-          this.registry.beginJoin(conn, reply.room.id);
-          this.delivery.joined(conn, reply.room.id, reply.seq ?? 0);
-        }
-        return reply;
-      }
-      case 'room.leave': {
-        const reply = await send();
-        this.registry.leaveRoom(conn, (data as { roomId: string }).roomId);
-        return reply;
-      }
-      default:
-        return send();
+  onModuleInit() {
+    this.hooks.register('room.join', (conn, data, send) => this.join(conn, data.roomId, send));
+    this.hooks.register('room.create', (conn, _data, send) => this.create(conn, send));
+    this.hooks.register('room.leave', async (conn, data, send) => {
+      const reply = await send();
+      this.registry.leaveRoom(conn, data.roomId);
+      return reply;
+    });
+  }
+
+  private async join(conn: Connection, roomId: string, send: () => Promise<unknown>): Promise<unknown> {
+    const fresh = !conn.rooms.has(roomId);
+    if (fresh) this.registry.beginJoin(conn, roomId);
+    try {
+      const reply = (await send()) as JoinReply;
+      if (fresh) this.delivery.joined(conn, roomId, reply.seq ?? 0);
+      return reply;
+    } catch (err) {
+      if (fresh) this.registry.leaveRoom(conn, roomId);
+      throw err;
     }
+  }
+
+  /** A new room's id is unknown to anyone else until this reply, so nothing can be missed. */
+  private async create(conn: Connection, send: () => Promise<unknown>): Promise<unknown> {
+    const reply = (await send()) as JoinReply;
+    if (reply.room?.id) {
+      this.registry.beginJoin(conn, reply.room.id);
+      this.delivery.joined(conn, reply.room.id, reply.seq ?? 0);
+    }
+    return reply;
   }
 }
