@@ -3,6 +3,7 @@
 // code freshness, type-checked build, lint, Helm chart lint/render, then all unit and
 // integration tests (vitest, against real NATS/Redis/Postgres). Extra args go to vitest.
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureInfra } from './lib/infra.mjs';
@@ -29,4 +30,12 @@ step('prisma clients', process.execPath, ['scripts/gen.mjs', '--prisma-only']);
 step('build (tsc -b)', join(root, 'node_modules/.bin/tsc'), ['-b']);
 step('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']);
 step('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);
-step('unit + integration tests (vitest)', join(root, 'node_modules/.bin/vitest'), ['run', ...vitestArgs]);
+// The JSON report gives CI a plain closing line ("N passed, N failed") whatever happens.
+mkdirSync(join(root, '.run'), { recursive: true });
+const report = join(root, '.run/vitest-report.json');
+const vitest = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs], { cwd: root, stdio: 'inherit', env: process.env });
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+}
+process.exit(vitest.status ?? 1);

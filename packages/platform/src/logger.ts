@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -30,12 +30,15 @@ export interface LoggerOptions {
   production: boolean;
 }
 
-export function createLogger(opts: LoggerOptions): Logger {
-  return pino({
+export function createLogger(opts: LoggerOptions, destination?: DestinationStream): Logger {
+  return pino(
+    {
     level: opts.level,
     base: { service: opts.service, node: opts.nodeId },
     redact: { paths: opts.production ? [...SECRET_PATHS, ...PRODUCTION_PATHS] : SECRET_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-  });
+    },
+    destination,
+  );
 }

@@ -1,0 +1,86 @@
+import { health, rooms } from '@switchboard/proto';
+import { notFound } from '@switchboard/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callUnary, grpcClient, startGrpcServer, unaryHandlers, type GrpcServerHandle } from './grpc.js';
+import { createLogger } from './logger.js';
+
+const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'n', production: false });
+
+describe('gRPC helpers', () => {
+  let server: GrpcServerHandle;
+  let client: rooms.RoomsServiceClient;
+  let healthClient: health.HealthClient;
+
+  beforeAll(async () => {
+    const impl = unaryHandlers<rooms.RoomsServiceServer>(
+      {
+        getRoom: async (req) => {
+          if (req.roomId === 'missing') throw notFound('room not found');
+          if (req.roomId === 'slow') await new Promise((r) => setTimeout(r, 1000));
+          if (req.roomId === 'boom') throw new Error('db password leaked?');
+          return { room: rooms.Room.fromPartial({ id: req.roomId, name: 'n' }), participants: [] };
+        },
+        listRooms: async () => ({ rooms: [], nextCursor: '' }),
+        closeRoom: async () => ({}),
+        listParticipants: async () => ({ participants: [] }),
+        removeUser: async () => ({}),
+        checkMembership: async () => rooms.CheckMembershipResponse.fromPartial({}),
+      },
+      logger,
+    );
+    server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [{ name: 'switchboard.rooms.v1.RoomsService', definition: rooms.RoomsServiceService, implementation: impl }], logger });
+    client = grpcClient(rooms.RoomsServiceClient, `127.0.0.1:${server.port}`);
+    healthClient = grpcClient(health.HealthClient, `127.0.0.1:${server.port}`);
+  });
+  afterAll(async () => {
+    client.close();
+    healthClient.close();
+    await server.stop(100);
+  });
+
+  it('serves typed unary calls', async () => {
+    const res = await callUnary(client, client.getRoom, { roomId: 'r1' }, 2000);
+    expect(res.room).toMatchObject({ id: 'r1', name: 'n' });
+  });
+
+  it('maps protocol errors to status codes and back', async () => {
+    await expect(callUnary(client, client.getRoom, { roomId: 'missing' }, 2000)).rejects.toMatchObject({ code: 'not_found', message: 'room not found' });
+  });
+
+  it('hides unexpected failures as internal', async () => {
+    const err = await callUnary(client, client.getRoom, { roomId: 'boom' }, 2000).catch((e) => e);
+    expect(err.code).toBe('internal');
+    expect(err.message).not.toContain('password');
+  });
+
+  it('enforces deadlines as unavailable', async () => {
+    await expect(callUnary(client, client.getRoom, { roomId: 'slow' }, 100)).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('implements grpc.health.v1 Check, including NOT_SERVING while draining', async () => {
+    const check = (service: string) => callUnary(healthClient, healthClient.check, { service }, 2000);
+    expect((await check('')).status).toBe(health.HealthCheckResponse_ServingStatus.SERVING);
+    expect((await check('switchboard.rooms.v1.RoomsService')).status).toBe(health.HealthCheckResponse_ServingStatus.SERVING);
+    await expect(check('nope')).rejects.toBeTruthy();
+    server.setServing(false);
+    expect((await check('')).status).toBe(health.HealthCheckResponse_ServingStatus.NOT_SERVING);
+    server.setServing(true);
+  });
+
+  it('streams status changes to Watch', async () => {
+    const stream = healthClient.watch({ service: '' });
+    stream.on('error', () => undefined); // cancel() below ends the stream with CANCELLED
+    const seen: number[] = [];
+    const done = new Promise<void>((resolve) =>
+      stream.on('data', (m: health.HealthCheckResponse) => {
+        seen.push(m.status);
+        if (seen.length === 1) server.setServing(false);
+        if (seen.length === 2) resolve();
+      }),
+    );
+    await done;
+    stream.cancel();
+    server.setServing(true);
+    expect(seen).toEqual([health.HealthCheckResponse_ServingStatus.SERVING, health.HealthCheckResponse_ServingStatus.NOT_SERVING]);
+  });
+});

@@ -1,0 +1,84 @@
+import { ProtocolError } from '@switchboard/protocol';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { z } from 'zod';
+import { createLogger } from './logger.js';
+import { createMetricsRegistry, natsMetrics } from './metrics.js';
+import { CommandBus, connectNats, decodeJson, type Caller, type NatsConnection } from './nats.js';
+import { bus as proto } from '@switchboard/proto';
+
+const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'n', production: false });
+const caller: Caller = { userId: 'u1', connectionId: 'c1', sessionId: 's1', nodeId: 'n1', name: 'U', device: '', roles: [] };
+
+describe('CommandBus over real NATS', () => {
+  let nc: NatsConnection;
+  let bus: CommandBus;
+  const service = `svc${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    nc = await connectNats(inject('natsUrl'), 'test', logger);
+    bus = new CommandBus(nc, natsMetrics(createMetricsRegistry('test', 'n')), logger, 500);
+    bus.serve(
+      service,
+      {
+        echo: (data, c) => ({ data, user: c.userId }),
+        refuse: () => {
+          throw new ProtocolError('forbidden', 'no', { why: 'test' });
+        },
+        crash: () => {
+          throw new Error('secret internals');
+        },
+        slow: () => new Promise((r) => setTimeout(r, 2000)),
+      },
+      { echo: z.object({ n: z.number() }), refuse: z.any(), crash: z.any(), slow: z.any() },
+    );
+    await nc.flush();
+  });
+  afterAll(async () => {
+    await nc.drain();
+  });
+
+  it('round-trips a validated command with its caller', async () => {
+    expect(await bus.request(service, 'echo', caller, { n: 1 })).toEqual({ data: { n: 1 }, user: 'u1' });
+  });
+
+  it('rejects invalid data with bad_request before the handler runs', async () => {
+    await expect(bus.request(service, 'echo', caller, { n: 'x' })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
+  it('carries typed errors with details across the wire', async () => {
+    await expect(bus.request(service, 'refuse', caller, {})).rejects.toMatchObject({ code: 'forbidden', message: 'no', details: { why: 'test' } });
+  });
+
+  it('turns handler crashes into internal without leaking the message', async () => {
+    const err = await bus.request(service, 'crash', caller, {}).catch((e) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.code).toBe('internal');
+    expect(err.message).not.toContain('secret');
+  });
+
+  it('answers unknown verbs with bad_request', async () => {
+    await expect(bus.request(service, 'nope', caller, {})).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
+  it('maps no responders and timeouts to unavailable', async () => {
+    await expect(bus.request(`${service}x`, 'echo', caller, {})).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(bus.request(service, 'slow', caller, {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('refuses to serve a verb without a schema', () => {
+    expect(() => bus.serve(`${service}y`, { whatever: () => 1 })).toThrow(/no schema/);
+  });
+
+  it('publishes events as bus.v1 envelopes', async () => {
+    const subject = `sb.evt.room.t${Date.now()}`;
+    const got = new Promise<proto.Event>((resolve) => {
+      const sub = nc.subscribe(subject, { max: 1, callback: (_e, m) => resolve(proto.Event.decode(m.data)) });
+      void sub;
+    });
+    await nc.flush();
+    bus.publish(subject, { type: 'x.y', roomId: 'r1', seq: 7, data: { a: 1 }, excludeConnectionId: 'c9' });
+    const ev = await got;
+    expect(ev).toMatchObject({ type: 'x.y', roomId: 'r1', seq: 7, excludeConnectionId: 'c9' });
+    expect(decodeJson(ev.data)).toEqual({ a: 1 });
+  });
+});

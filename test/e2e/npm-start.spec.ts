@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { SwitchboardClient } from '@switchboard/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort, ROOT } from '../support/infra.js';
+import { uid, until } from '../support/stack.js';
+
+/** Ports start.mjs uses relative to SB_PORT_BASE. */
+const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24];
+
+async function freeBase(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 400) * 100;
+    const ok = await Promise.all(OFFSETS.map((o) => isFree(base + o)));
+    if (ok.every(Boolean)) return base;
+  }
+  return (await freePort()) - 30;
+}
+
+async function isFree(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(300) });
+    return false;
+  } catch (err) {
+    return (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+  }
+}
+
+/** Issue 2 "done when": the one-command local stack, driven like a user would. */
+describe('npm start (scripts/start.mjs)', () => {
+  let child: ChildProcess;
+  let base: number;
+  let output = '';
+  const adminKey = `key-${uid()}`;
+
+  beforeAll(async () => {
+    base = await freeBase();
+    child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs'), '--no-build', '--quiet'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        SB_PORT_BASE: String(base),
+        NATS_URL: inject('natsUrl'),
+        REDIS_URL: inject('redisUrl'),
+        ROOMS_DATABASE_URL: inject('roomsDatabaseUrl'),
+        JWT_SECRET: 'npm-start-test-secret-0123456789',
+        ADMIN_API_KEYS: adminKey,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    await until(() => output.includes('all processes ready') || child.exitCode !== null, 'the stack to come up', 90_000, 200);
+    if (!output.includes('all processes ready')) throw new Error(`start.mjs failed:\n${output}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('prints the URLs, mints a token over REST, and routes a room between replica A and B', async () => {
+    expect(output).toContain(`ws://127.0.0.1:${base}/ws`);
+    expect(output).toContain(`ws://127.0.0.1:${base + 1}/ws`);
+    const mint = async (userId: string) => {
+      const res = await fetch(`http://127.0.0.1:${base}/admin/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': adminKey }, body: JSON.stringify({ userId }) });
+      expect(res.status).toBe(201);
+      return (await res.json()).token as string;
+    };
+    const a = await SwitchboardClient.connect(`ws://127.0.0.1:${base}/ws`, await mint(uid('a')));
+    const b = await SwitchboardClient.connect(`ws://127.0.0.1:${base + 1}/ws`, await mint(uid('b')));
+    try {
+      expect(a.hello.server.node).toBe('gateway-a');
+      expect(b.hello.server.node).toBe('gateway-b');
+      const { room } = await a.request('room.create', { name: 'npm-start', kind: 'p2p', joinPolicy: 'open' });
+      await b.request('room.join', { roomId: room.id });
+      const ev = await a.waitFor('room.participant_joined', (e) => e.room === room.id);
+      expect(ev.data.participant.connectionId).toBe(b.hello.connectionId);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('serves /metrics, /healthz and /readyz on every process', async () => {
+    for (const offset of [0, 1, 11, 12, 13, 14]) {
+      const metrics = await fetch(`http://127.0.0.1:${base + offset}/metrics`);
+      expect(metrics.status).toBe(200);
+      const text = await metrics.text();
+      expect(text).toMatch(/^process_cpu_user_seconds_total\{service="[a-z]+"/m);
+      expect((await fetch(`http://127.0.0.1:${base + offset}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${base + offset}/readyz`)).status).toBe(200);
+    }
+  });
+
+  it('stops every process cleanly on Ctrl-C', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('stopped');
+    for (const offset of [0, 1, 11, 12, 13, 14]) expect(await isFree(base + offset)).toBe(true);
+  });
+});

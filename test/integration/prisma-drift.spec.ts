@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
+import { ROOT } from '../support/infra.js';
+import { prismaDrift } from '../support/prisma-drift.js';
+
+const schema = join(ROOT, 'services/rooms/prisma/schema.prisma');
+
+describe('rooms database migrations', () => {
+  it('produce exactly the schema the Prisma models describe (no drift)', async () => {
+    expect(await prismaDrift(schema, inject('roomsDatabaseUrl'))).toEqual([]);
+  });
+
+  it('the drift check notices a column that the models do not have', async () => {
+    const url = inject('roomsDatabaseUrl');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const table = `drift_probe_${process.pid}`;
+    try {
+      await client.query(`ALTER TABLE rooms ADD COLUMN ${table} TEXT`);
+      expect(await prismaDrift(schema, url)).toContain(`rooms.${table} exists in the database but not in model Room`);
+    } finally {
+      await client.query(`ALTER TABLE rooms DROP COLUMN IF EXISTS ${table}`);
+      await client.end();
+    }
+  });
+});
