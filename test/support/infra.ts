@@ -53,7 +53,7 @@ function spawnDaemon(cmd: string, args: string[]): ChildProcess {
   return child;
 }
 
-async function recreateDatabase(url: string): Promise<void> {
+async function dropDatabase(url: string): Promise<void> {
   const u = new URL(url);
   const name = u.pathname.slice(1);
   u.pathname = '/postgres';
@@ -64,12 +64,11 @@ async function recreateDatabase(url: string): Promise<void> {
   } finally {
     await client.end();
   }
-  await ensureDatabase(url);
 }
 
 /**
  * Starts a private nats-server (JetStream) and redis-server on free loopback ports, so tests
- * neither see nor disturb a running dev stack, and rebuilds the test database from migrations.
+ * neither see nor disturb a running dev stack, and builds a fresh test database from migrations.
  */
 export async function startTestInfra(): Promise<TestInfra> {
   const natsPort = await freePort();
@@ -77,8 +76,10 @@ export async function startTestInfra(): Promise<TestInfra> {
   const jsDir = mkdtempSync(join(tmpdir(), 'sb-test-js-'));
   const nats = spawnDaemon('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', jsDir]);
   const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-  const roomsDatabaseUrl = process.env.TEST_ROOMS_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/switchboard_test_rooms';
-  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), recreateDatabase(roomsDatabaseUrl)]);
+  // One database per run, so parallel runs (CI, developers) never drop each other's data.
+  const pgBase = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432';
+  const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${process.pid}_${Date.now().toString(36)}`;
+  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl)]);
   await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
   return {
     natsUrl: `nats://127.0.0.1:${natsPort}`,
@@ -88,6 +89,7 @@ export async function startTestInfra(): Promise<TestInfra> {
       for (const p of [nats, redis]) p.kill('SIGTERM');
       await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
       rmSync(jsDir, { recursive: true, force: true });
+      await dropDatabase(roomsDatabaseUrl);
     },
   };
 }
