@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config';
 // SWC (not esbuild) compiles tests because NestJS DI needs emitDecoratorMetadata.
 export default defineConfig({
   plugins: [swc.vite({ jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' } })],
+  // Workspace packages resolve to their TypeScript sources (the `source` export condition), not dist/.
   resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     globalSetup: ['test/support/global-setup.ts'],
     include: ['{packages,services}/*/src/**/*.spec.ts', 'scripts/lib/*.spec.mjs', 'test/**/*.spec.ts'],

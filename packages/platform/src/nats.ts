@@ -7,6 +7,7 @@ import type { NatsMetrics } from './metrics.js';
 import { extractTraceContext, injectTraceContext, inSpan } from './telemetry.js';
 
 export type { NatsConnection, Subscription, Msg } from '@nats-io/transport-node';
+export { RequestError } from '@nats-io/transport-node';
 export type Caller = bus.Caller;
 
 export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {

@@ -34,5 +34,5 @@ export class ProtocolError extends Error {
 export const badRequest = (message: string) => new ProtocolError('bad_request', message);
 export const forbidden = (message: string) => new ProtocolError('forbidden', message);
 export const notFound = (message: string) => new ProtocolError('not_found', message);
-export const conflict = (message: string) => new ProtocolError('conflict', message);
+export const conflict = (message: string, details?: Record<string, unknown>) => new ProtocolError('conflict', message, details);
 export const unavailable = (message: string) => new ProtocolError('unavailable', message);

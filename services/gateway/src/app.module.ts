@@ -10,7 +10,12 @@ import { ConnectionRegistry } from './connections/connection.registry.js';
 import { GatewayMetrics } from './metrics/gateway.metrics.js';
 import { EventDelivery } from './routing/event.delivery.js';
 import { Subscriptions } from './routing/subscriptions.js';
+import { ResumeService } from './session/resume.service.js';
+import { RoomHistoryStore } from './session/room-history.store.js';
 import { SessionService } from './session/session.service.js';
+import { PairingStore } from './signaling/pairing.store.js';
+import { SignalingHandler } from './signaling/signaling.handler.js';
+import { SignalingService } from './signaling/signaling.service.js';
 import { ClientGateway } from './ws/client.gateway.js';
 
 @Module({})
@@ -31,6 +36,11 @@ export class AppModule {
         RoomLifecycle,
         CommandRouter,
         SessionService,
+        RoomHistoryStore,
+        ResumeService,
+        PairingStore,
+        SignalingService,
+        SignalingHandler,
         ClientGateway,
       ],
     };

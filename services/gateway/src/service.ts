@@ -4,6 +4,7 @@ import { TokenVerifier } from './auth/token.verifier.js';
 import { gatewayConfigSchema } from './config.js';
 import { GatewayMetrics } from './metrics/gateway.metrics.js';
 import { GatewayWsAdapter } from './ws/gateway-ws.adapter.js';
+import { SessionService } from './session/session.service.js';
 
 /** Gateway definition, shared by main.ts and in-process integration tests. */
 export const gatewayService = (env?: Record<string, string | undefined>): ServiceOptions<typeof gatewayConfigSchema> => {
@@ -17,8 +18,9 @@ export const gatewayService = (env?: Record<string, string | undefined>): Servic
     configure: (app, p) => {
       app.useWebSocketAdapter(new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting));
     },
-    beforeStop: () => {
+    beforeStop: async (app, p) => {
       accepting = false;
+      await app.get(SessionService).drain(p.config.DRAIN_GRACE_MS);
     },
   };
 };

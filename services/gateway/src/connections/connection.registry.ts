@@ -12,6 +12,7 @@ import type { Connection, RoomCursor } from './connection.js';
 export class ConnectionRegistry {
   private readonly byId = new Map<string, Connection>();
   private readonly byUser = new Map<string, Set<Connection>>();
+  private readonly removeListeners: ((conn: Connection) => void)[] = [];
 
   constructor(
     private readonly subs: Subscriptions,
@@ -28,8 +29,14 @@ export class ConnectionRegistry {
     this.metrics.connections.set(this.byId.size);
   }
 
+  /** Domains clean up what they keep per connection (pairing codes, presence interest). */
+  onRemove(listener: (conn: Connection) => void): void {
+    this.removeListeners.push(listener);
+  }
+
   remove(conn: Connection): void {
     if (!this.byId.delete(conn.id)) return;
+    for (const listener of this.removeListeners) listener(conn);
     const set = this.byUser.get(conn.userId);
     set?.delete(conn);
     if (set?.size === 0) this.byUser.delete(conn.userId);

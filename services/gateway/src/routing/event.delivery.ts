@@ -18,6 +18,7 @@ const LEAVING_EVENTS = new Set(['room.participant_left', 'room.removed']);
 @Injectable()
 export class EventDelivery implements OnModuleInit {
   private readonly hooks = new Map<string, (conn: Connection, event: DeliveredEvent) => void>();
+  private readonly interceptors = new Map<string, (conn: Connection, event: DeliveredEvent) => string>();
 
   constructor(
     private readonly subs: Subscriptions,
@@ -35,8 +36,18 @@ export class EventDelivery implements OnModuleInit {
     this.hooks.set(type, hook);
   }
 
-  deliver(conn: Connection, event: DeliveredEvent): void {
-    if (conn.closed) return;
+  /**
+   * Takes over delivery of one event type (checks before the client sees it); the returned
+   * verdict ('ok' or an error code) answers events that were sent as requests.
+   */
+  intercept(type: string, interceptor: (conn: Connection, event: DeliveredEvent) => string): void {
+    this.interceptors.set(type, interceptor);
+  }
+
+  deliver(conn: Connection, event: DeliveredEvent): string | void {
+    if (conn.closed) return 'not_found';
+    const interceptor = this.interceptors.get(event.type);
+    if (interceptor) return interceptor(conn, event);
     const cursor = event.roomId && event.seq ? conn.rooms.get(event.roomId) : undefined;
     if (!cursor) {
       if (event.roomId && event.seq) return; // not (or no longer) in this room
@@ -94,7 +105,8 @@ export class EventDelivery implements OnModuleInit {
     if (cursor.ahead.size) cursor.gapTimer = setTimeout(() => this.skipGap(conn, roomId), this.config.REORDER_WINDOW_MS);
   }
 
-  private emit(conn: Connection, event: DeliveredEvent): void {
+  /** Sends one event to a connection now, honouring its addressing (resume replays use this). */
+  emit(conn: Connection, event: DeliveredEvent): void {
     const addressed = event.excludeConnectionId !== conn.id && (event.onlyConnectionIds.length === 0 || event.onlyConnectionIds.includes(conn.id));
     if (addressed) {
       if (conn.sendEvent(event)) this.metrics.messagesOut.inc({ type: event.type });

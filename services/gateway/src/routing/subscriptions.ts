@@ -4,7 +4,8 @@ import { bus } from '@switchboard/proto';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import type { Connection, DeliveredEvent } from '../connections/connection.js';
 
-type Listener = (conn: Connection, event: DeliveredEvent) => void;
+/** Returns a verdict for events sent as requests (e.g. `signal`): 'ok' or an error code. */
+type Listener = (conn: Connection, event: DeliveredEvent) => string | void;
 
 const decoder = new TextDecoder();
 
@@ -80,6 +81,9 @@ export class Subscriptions {
       return;
     }
     this.metrics.eventDelivery.observe(Math.max(0, Date.now() - event.ts) / 1000);
-    for (const conn of [...conns]) this.listener(conn, event);
+    let verdict: string | void = undefined;
+    for (const conn of [...conns]) verdict = this.listener(conn, event) ?? verdict;
+    // Requests to a connection subject (signal, pairing) learn whether the target took it.
+    if (msg.reply) msg.respond(verdict ?? 'ok');
   }
 }

@@ -47,6 +47,27 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     conn.ready = this.sendHello(conn);
   }
 
+  /**
+   * Graceful drain on SIGTERM (readiness is already false): tell every client to reconnect
+   * elsewhere, with jitter so they don't stampede one replica, then close what remains.
+   */
+  async drain(graceMs: number): Promise<void> {
+    const conns = this.registry.all();
+    if (conns.length === 0) return;
+    this.logger.info({ connections: conns.length, graceMs }, 'draining');
+    const spread = Math.max(1, Math.min(graceMs / 2, 5000));
+    for (const conn of conns) {
+      conn.send({ type: 'session.draining', ts: Date.now(), data: { reconnectInMs: Math.floor(Math.random() * spread) } });
+      this.metrics.messagesOut.inc({ type: 'session.draining' });
+    }
+    const deadline = Date.now() + graceMs;
+    while (this.registry.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const conn of this.registry.all()) {
+      this.metrics.disconnects.inc({ reason: 'draining' });
+      conn.close(1012, 'server restarting');
+    }
+  }
+
   closed(conn: Connection): void {
     this.registry.remove(conn);
     this.metrics.disconnects.inc({ reason: 'closed' });

@@ -1,0 +1,75 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { CommandBus } from '@switchboard/platform';
+import { conflict, type CommandData } from '@switchboard/protocol';
+import { LocalCommands } from '../commands/local.commands.js';
+import type { Connection } from '../connections/connection.js';
+import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { EventDelivery } from '../routing/event.delivery.js';
+import { RoomHistoryStore } from './room-history.store.js';
+
+interface RoomsResumeReply {
+  rooms: Record<string, { status: 'resumed' | 'gone'; seq: number; previousConnectionId?: string }>;
+}
+
+/**
+ * `session.resume` on a new socket, on any replica: the rooms service moves the old
+ * connection's seats to this one (within the disconnect grace), then the missed events are
+ * replayed from JetStream in order, before any live event (those wait in the cursor).
+ */
+@Injectable()
+export class ResumeService implements OnModuleInit {
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly local: LocalCommands,
+    private readonly registry: ConnectionRegistry,
+    private readonly delivery: EventDelivery,
+    private readonly history: RoomHistoryStore,
+  ) {}
+
+  onModuleInit() {
+    this.local.register('session.resume', (conn, data) => this.resume(conn, data));
+  }
+
+  async resume(conn: Connection, data: CommandData<'session.resume'>): Promise<{ replayed: number }> {
+    const roomIds = Object.keys(data.rooms);
+    // Subscribe first so that nothing published from here on is missed; events are held.
+    const fresh = roomIds.filter((id) => !conn.rooms.has(id));
+    for (const id of fresh) this.registry.beginJoin(conn, id);
+    let reply: RoomsResumeReply;
+    try {
+      reply = await this.bus.request<RoomsResumeReply>('rooms', 'session.resume', conn.caller(), data);
+    } catch (err) {
+      for (const id of fresh) this.registry.leaveRoom(conn, id);
+      throw err;
+    }
+    let replayed = 0;
+    const lost: string[] = [];
+    for (const roomId of roomIds) {
+      const state = reply.rooms?.[roomId];
+      if (!state || state.status !== 'resumed') {
+        lost.push(roomId);
+        if (fresh.includes(roomId)) this.registry.leaveRoom(conn, roomId);
+        continue;
+      }
+      const lastSeq = data.rooms[roomId];
+      const events = await this.history.since(roomId, lastSeq, state.seq);
+      if (events === null) {
+        // Still seated, but the gap is gone from history: start from now and say so.
+        lost.push(roomId);
+        if (fresh.includes(roomId)) this.delivery.joined(conn, roomId, state.seq);
+        continue;
+      }
+      const previous = state.previousConnectionId;
+      for (const e of events) {
+        if (previous && e.excludeConnectionId === previous) continue;
+        if (e.onlyConnectionIds.length && previous && e.onlyConnectionIds.includes(previous)) e.onlyConnectionIds = [conn.id];
+        this.delivery.emit(conn, e);
+        replayed++;
+      }
+      const last = events.length ? events[events.length - 1].seq : lastSeq;
+      if (fresh.includes(roomId)) this.delivery.joined(conn, roomId, last);
+    }
+    if (lost.length) throw conflict(`could not resume ${lost.length} room(s): refetch their state`, { rooms: lost, replayed });
+    return { replayed };
+  }
+}

@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { NATS, ROOM_EVENTS_STREAM, type NatsConnection } from '@switchboard/platform';
+import { subjects } from '@switchboard/protocol';
+import type { DeliveredEvent } from '../connections/connection.js';
+import { decodeDelivered } from '../routing/subscriptions.js';
+
+/** Reads a room's retained events back from the JetStream stream for `session.resume`. */
+@Injectable()
+export class RoomHistoryStore {
+  private js?: JetStreamClient;
+  private jsm?: Promise<JetStreamManager>;
+
+  constructor(@Inject(NATS) private readonly nc: NatsConnection) {}
+
+  /**
+   * Events of the room with seq > afterSeq, in seq order; null when some of them are no
+   * longer retained (the stream's age/count limits dropped them), so the client must refetch.
+   */
+  async since(roomId: string, afterSeq: number, currentSeq: number): Promise<DeliveredEvent[] | null> {
+    if (currentSeq <= afterSeq) return [];
+    const subject = subjects.room(roomId);
+    this.jsm ??= jetstreamManager(this.nc);
+    const info = await (await this.jsm).streams.info(ROOM_EVENTS_STREAM, { subjects_filter: subject });
+    const stored = info.state.subjects?.[subject] ?? 0;
+    if (stored === 0) return null;
+    this.js ??= jetstream(this.nc);
+    const consumer = await this.js.consumers.get(ROOM_EVENTS_STREAM, { filter_subjects: subject });
+    const events: DeliveredEvent[] = [];
+    try {
+      const batch = await consumer.fetch({ max_messages: stored, expires: 5000 });
+      for await (const m of batch) {
+        const e = decodeDelivered(m.data);
+        if (e.seq > afterSeq) events.push(e);
+        if (m.info.pending === 0) break;
+      }
+    } finally {
+      await consumer.delete().catch(() => undefined);
+    }
+    events.sort((a, b) => a.seq - b.seq);
+    // Publishers may race (seq order ≠ stream order); what matters is no gap after afterSeq.
+    const ordered = events.filter((e, i) => i === 0 || e.seq !== events[i - 1].seq);
+    if (ordered.length === 0 || ordered[0].seq !== afterSeq + 1) return null;
+    return ordered;
+  }
+}

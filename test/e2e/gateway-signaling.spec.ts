@@ -1,0 +1,113 @@
+import { startGateway } from '@switchboard/gateway/service';
+import { startRooms } from '@switchboard/rooms/service';
+import type { SwitchboardClient } from '@switchboard/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Stack, testEnv, uid } from '../support/stack.js';
+
+/** Issue 3: P2P signaling and pairing between connections on different gateway replicas. */
+describe('signaling and pairing across replicas', () => {
+  const stack = new Stack();
+  let gw1: Awaited<ReturnType<typeof startGateway>>;
+  let gw2: Awaited<ReturnType<typeof startGateway>>;
+
+  beforeAll(async () => {
+    await stack.add(startRooms(testEnv()));
+    gw1 = await stack.add(startGateway(testEnv()));
+    gw2 = await stack.add(startGateway(testEnv()));
+  });
+  afterAll(() => stack.stop());
+
+  async function roomWith(a: SwitchboardClient, ...others: SwitchboardClient[]) {
+    const { room } = await a.request('room.create', { name: 'call', kind: 'p2p', joinPolicy: 'open' });
+    for (const o of others) await o.request('room.join', { roomId: room.id });
+    return room.id as string;
+  }
+
+  it('relays offer, answer and ICE between room members on different replicas', async () => {
+    const a = await stack.client(gw1, uid('a'));
+    const b = await stack.client(gw2, uid('b'));
+    const roomId = await roomWith(a, b);
+    const offer = { type: 'offer', sdp: 'v=0\r\n...' };
+    await a.request('signal', { to: b.hello.connectionId, roomId, kind: 'offer', payload: offer });
+    const got = await b.waitFor('signal', (e) => e.data.kind === 'offer');
+    expect(got.data).toEqual({ from: a.hello.connectionId, fromUser: a.hello.userId, roomId, kind: 'offer', payload: offer });
+    expect(got.seq).toBeUndefined();
+    await b.request('signal', { to: a.hello.connectionId, roomId, kind: 'answer', payload: { type: 'answer', sdp: 'x' } });
+    for (let i = 0; i < 5; i++) await b.request('signal', { to: a.hello.connectionId, roomId, kind: 'ice', payload: { candidate: `c${i}` } });
+    await a.waitFor('signal', (e) => e.data.kind === 'answer');
+    const ice = await a.waitFor('signal', (e) => e.data.payload?.candidate === 'c4');
+    expect(ice.data.from).toBe(b.hello.connectionId);
+    const order = a.events.filter((e) => e.type === 'signal' && e.data.kind === 'ice').map((e) => e.data.payload.candidate);
+    expect(order).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+  });
+
+  it('refuses signals between strangers with forbidden, and to absent connections with not_found', async () => {
+    const a = await stack.client(gw1, uid('a'));
+    const b = await stack.client(gw2, uid('b'));
+    const stranger = await stack.client(gw2, uid('s'));
+    const roomId = await roomWith(a, b);
+    // Sender not in the room.
+    await expect(stranger.request('signal', { to: a.hello.connectionId, roomId, kind: 'offer', payload: {} })).rejects.toMatchObject({ code: 'forbidden' });
+    // No room and no pairing.
+    await expect(stranger.request('signal', { to: a.hello.connectionId, kind: 'offer', payload: {} })).rejects.toMatchObject({ code: 'forbidden' });
+    // Sender in the room, target not: refused by the target's replica.
+    await expect(a.request('signal', { to: stranger.hello.connectionId, roomId, kind: 'offer', payload: {} })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(a.request('signal', { to: 'c_nobody', roomId, kind: 'offer', payload: {} })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(a.request('signal', { to: a.hello.connectionId, roomId, kind: 'offer', payload: {} })).rejects.toMatchObject({ code: 'bad_request' });
+    expect(stranger.events.filter((e) => e.type === 'signal')).toEqual([]);
+  });
+
+  it('pairs two connections by code across replicas, after which they may signal without a room', async () => {
+    const owner = await stack.client(gw1, uid('owner'));
+    const peer = await stack.client(gw2, uid('peer'));
+    const { code } = await owner.request('pair.register', { publicKey: 'owner-key' });
+    expect(code).toMatch(/^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/);
+    expect((await owner.request('pair.register', {})).code).toBe(code);
+    await peer.request('pair.register', { publicKey: 'peer-key' });
+
+    const { requestId } = await peer.request('pair.request', { code: code.toLowerCase(), message: 'hi' });
+    const requested = await owner.waitFor('pair.requested');
+    expect(requested.data).toMatchObject({ requestId, from: peer.hello.connectionId, publicKey: 'peer-key', message: 'hi' });
+    await expect(peer.request('pair.accept', { requestId })).rejects.toMatchObject({ code: 'not_found' });
+    await owner.request('pair.accept', { requestId });
+    const accepted = await peer.waitFor('pair.accepted');
+    expect(accepted.data).toMatchObject({ requestId, peer: owner.hello.connectionId, publicKey: 'owner-key' });
+    await expect(owner.request('pair.accept', { requestId })).rejects.toMatchObject({ code: 'not_found' });
+
+    await peer.request('signal', { to: owner.hello.connectionId, kind: 'offer', payload: { sdp: 'p' } });
+    await owner.request('signal', { to: peer.hello.connectionId, kind: 'answer', payload: { sdp: 'o' } });
+    expect((await owner.waitFor('signal')).data.payload).toEqual({ sdp: 'p' });
+    expect((await peer.waitFor('signal')).data.payload).toEqual({ sdp: 'o' });
+  });
+
+  it('delivers rejections, and forgets a code when its connection closes', async () => {
+    const owner = await stack.client(gw2, uid('owner'));
+    const peer = await stack.client(gw1, uid('peer'));
+    const { code } = await owner.request('pair.register');
+    const { requestId } = await peer.request('pair.request', { code });
+    await owner.waitFor('pair.requested');
+    await owner.request('pair.reject', { requestId });
+    expect((await peer.waitFor('pair.rejected')).data).toEqual({ requestId });
+    await expect(peer.request('signal', { to: owner.hello.connectionId, kind: 'offer', payload: {} })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(peer.request('pair.request', { code: 'ZZZZZZ' })).rejects.toMatchObject({ code: 'not_found' });
+    await owner.close();
+    await expect(
+      (async () => {
+        for (let i = 0; i < 50; i++) {
+          try {
+            await peer.request('pair.request', { code });
+          } catch (err) {
+            if ((err as { code?: string }).code === 'not_found') throw err;
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('hands out codes that are unique across replicas', async () => {
+    const clients = await Promise.all(Array.from({ length: 30 }, (_, i) => stack.client(i % 2 ? gw1 : gw2, uid('p'))));
+    const codes = await Promise.all(clients.map((c) => c.request('pair.register').then((r) => r.code as string)));
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+});
