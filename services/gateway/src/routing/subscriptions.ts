@@ -65,6 +65,11 @@ export class Subscriptions {
     }
   }
 
+  /** Local connections attached to one subject (0 when not subscribed). */
+  subscribers(subject: string): number {
+    return this.subs.get(subject)?.conns.size ?? 0;
+  }
+
   /** Number of subjects held and connections attached, for leak checks. */
   stats(): { subjects: number; refs: number } {
     let refs = 0;
