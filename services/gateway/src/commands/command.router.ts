@@ -33,8 +33,7 @@ export class CommandRouter {
     if (retryAfterMs > 0) {
       this.metrics.rateLimited.inc();
       if (++conn.violations >= this.config.RATE_MAX_VIOLATIONS) {
-        this.metrics.disconnects.inc({ reason: 'flooding' });
-        conn.close(1008, 'rate limit exceeded');
+        conn.close(1008, 'rate limit exceeded', 'flooding');
         return;
       }
       const id = peekId(raw, isBinary);

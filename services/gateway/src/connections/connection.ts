@@ -47,6 +47,8 @@ export class Connection {
   ready: Promise<void> = Promise.resolve();
   missedPongs = 0;
   closed = false;
+  /** Why the server ended this connection (metrics label); unset when the client left. */
+  closeReason?: string;
   private expiryTimer?: NodeJS.Timeout;
 
   constructor(
@@ -93,9 +95,16 @@ export class Connection {
     return this.send(JSON.parse(eventFrameJson(e)));
   }
 
-  /** Closes with an error frame first when one is given. */
-  close(code: number, reason: string): void {
+  /** Closes the socket; `why` labels the disconnect metric. */
+  close(code: number, reason: string, why?: string): void {
+    this.closeReason ??= why;
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
+  }
+
+  /** Drops the socket without a close handshake (dead peer). */
+  terminate(why: string): void {
+    this.closeReason ??= why;
+    this.ws.terminate();
   }
 
   onExpiry(cb: () => void): void {

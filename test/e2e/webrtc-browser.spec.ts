@@ -1,0 +1,47 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/infra.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Installs Debian's chromium when missing (root only), outside the isolated namespace. */
+function ensureChromium(): void {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: run sudo apt-get install -y chromium`);
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+    const r = spawnSync('apt-get', args, { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 });
+    if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed`);
+  }
+}
+
+/**
+ * The WebRTC path for real: two headless Chromium pages on different gateway replicas call each
+ * other, signaling through Switchboard. Everything runs in a fresh network namespace with only
+ * `lo` up, so no ICE candidate can point anywhere but loopback.
+ */
+describe('WebRTC call between two browsers through two gateway replicas', () => {
+  it('reaches connectionState connected with video bytes flowing both ways', async () => {
+    ensureChromium();
+    const child = spawn('unshare', ['--net', 'bash', '-c', `ip link set lo up && exec "${process.execPath}" test/browser/webrtc-room-call.mjs`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err = (err + d).slice(-5000)));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const last = out.trim().split('\n').pop() ?? '';
+    let result: Record<string, any>;
+    try {
+      result = JSON.parse(last);
+    } catch {
+      throw new Error(`browser test printed no result (exit ${code}):\n${out}\n${err}`);
+    }
+    expect(result, result.error).toMatchObject({ ok: true, connectionState: ['connected', 'connected'], replicas: ['gw1', 'gw2'] });
+    expect(result.inboundBytes[0]).toBeGreaterThan(0);
+    expect(result.inboundBytes[1]).toBeGreaterThan(0);
+    expect(result.signalKindsReceivedByCallee).toEqual(expect.arrayContaining(['offer', 'ice']));
+    for (const address of result.localCandidateAddresses) expect(address).toMatch(/^(127\.|::1$)/);
+    expect(code).toBe(0);
+  }, 180_000);
+});
