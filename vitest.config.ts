@@ -12,9 +12,11 @@ export default defineConfig({
     include: ['{packages,services}/*/src/**/*.spec.ts', 'scripts/lib/*.spec.mjs', 'test/**/*.spec.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    setupFiles: ['test/support/per-file.ts'],
     pool: 'forks',
-    maxWorkers: 2,
-    minWorkers: 1,
+    // Service replicas started by different files would join the same NATS queue groups and
+    // answer each other's commands with other settings: files run one after another.
+    fileParallelism: false,
     reporters: ['default'],
   },
 });

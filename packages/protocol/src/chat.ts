@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { Id } from './common.js';
+import { Id, Text } from './common.js';
 
 const Attachment = z.object({
-  url: z.string().max(2000),
-  name: z.string().max(300).optional(),
-  mime: z.string().max(200).optional(),
+  url: Text(0, 2000),
+  name: Text(0, 300).optional(),
+  mime: Text(0, 200).optional(),
   size: z.number().int().min(0).optional(),
 });
 
@@ -14,18 +14,18 @@ export const chat = {
     doc: 'Sends a message; re-sending the same clientMsgId returns the same message.',
     schema: z.object({
       roomId: Id,
-      text: z.string().min(1).max(8000),
-      clientMsgId: z.string().min(1).max(64),
+      text: Text(1, 8000),
+      clientMsgId: Text(1, 64),
       replyTo: Id.optional(),
       attachments: z.array(Attachment).max(10).optional(),
     }),
   },
-  'chat.edit': { service: 'rooms', doc: 'Edits own message.', schema: z.object({ roomId: Id, messageId: Id, text: z.string().min(1).max(8000) }) },
+  'chat.edit': { service: 'rooms', doc: 'Edits own message.', schema: z.object({ roomId: Id, messageId: Id, text: Text(1, 8000) }) },
   'chat.delete': { service: 'rooms', doc: 'Deletes a message (author or moderator).', schema: z.object({ roomId: Id, messageId: Id }) },
   'chat.react': {
     service: 'rooms',
     doc: 'Adds or removes a reaction.',
-    schema: z.object({ roomId: Id, messageId: Id, emoji: z.string().min(1).max(32), on: z.boolean() }),
+    schema: z.object({ roomId: Id, messageId: Id, emoji: Text(1, 32), on: z.boolean() }),
   },
   'chat.pin': { service: 'rooms', doc: 'Pins or unpins (moderators).', schema: z.object({ roomId: Id, messageId: Id, pinned: z.boolean() }) },
   'chat.history': {

@@ -23,10 +23,11 @@ export const presence = {
   'relay.list': { service: 'presence', doc: 'Relays under 50 % load, shuffled.', schema: z.object({ limit: z.number().int().min(1).max(100).optional() }).optional() },
   'rendezvous.register': {
     service: 'presence',
-    doc: 'Registers daily meeting points (dead drops, 48 h) and hourly tokens (live match, 3 h).',
+    doc: 'Registers daily meeting points (dead drops, 48 h) and hourly tokens (live match, 3 h); `publicKey` is passed to matched peers.',
     schema: z.object({
       daily: z.array(z.object({ point: z.string().min(8).max(128), deadDrop: z.string().max(4096) })).max(32).default([]),
       hourly: z.array(z.string().min(8).max(128)).max(32).default([]),
+      publicKey: z.string().max(1000).optional(),
     }),
   },
   'chunk.announce': { service: 'media', doc: 'Announces chunks this connection can serve.', schema: z.object({ chunkIds: z.array(Id).min(1).max(1000) }) },

@@ -1,19 +1,19 @@
 import { z } from 'zod';
-import { Id, Json } from './common.js';
+import { Id, Json, Text } from './common.js';
 
 const RoomKind = z.enum(['p2p', 'sfu', 'group']);
 const JoinPolicy = z.enum(['open', 'approval']);
 const Role = z.enum(['owner', 'moderator', 'member']);
 const RoomRef = z.object({ roomId: Id });
-const Target = z.object({ roomId: Id, userId: Id, reason: z.string().max(500).optional() });
+const Target = z.object({ roomId: Id, userId: Id, reason: Text(0, 500).optional() });
 
 export const rooms = {
   'room.create': {
     service: 'rooms',
     doc: 'Creates a room; the creator becomes its owner and joins it.',
     schema: z.object({
-      name: z.string().min(1).max(200),
-      description: z.string().max(2000).optional(),
+      name: Text(1, 200),
+      description: Text(0, 2000).optional(),
       kind: RoomKind,
       joinPolicy: JoinPolicy,
       visibility: z.enum(['public', 'private']).optional(),
@@ -25,7 +25,7 @@ export const rooms = {
   'room.request_join': {
     service: 'rooms',
     doc: 'Asks to join an approval room; owners and moderators get `room.join_requested`.',
-    schema: z.object({ roomId: Id, message: z.string().max(500).optional() }),
+    schema: z.object({ roomId: Id, message: Text(0, 500).optional() }),
   },
   'room.approve': { service: 'rooms', doc: 'Approves a join request (owner/moderator).', schema: z.object({ roomId: Id, requestId: Id }) },
   'room.reject': { service: 'rooms', doc: 'Rejects a join request (owner/moderator).', schema: z.object({ roomId: Id, requestId: Id }) },
@@ -33,7 +33,7 @@ export const rooms = {
   'room.list': {
     service: 'rooms',
     doc: 'Public rooms plus rooms the user belongs to.',
-    schema: z.object({ cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(100).optional() }),
+    schema: z.object({ cursor: Text(0, 200).optional(), limit: z.number().int().min(1).max(100).optional() }),
   },
   'room.get': { service: 'rooms', doc: 'A room and its live participants.', schema: RoomRef },
   'room.update': {
@@ -41,8 +41,8 @@ export const rooms = {
     doc: 'Updates room settings (owner/moderator). `kind` cannot change.',
     schema: z.object({
       roomId: Id,
-      name: z.string().min(1).max(200).optional(),
-      description: z.string().max(2000).optional(),
+      name: Text(1, 200).optional(),
+      description: Text(0, 2000).optional(),
       joinPolicy: JoinPolicy.optional(),
       maxParticipants: z.number().int().min(1).max(100000).optional(),
       metadata: Json.optional(),

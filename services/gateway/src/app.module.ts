@@ -8,6 +8,8 @@ import { LocalCommands } from './commands/local.commands.js';
 import { RoomLifecycle } from './commands/room.lifecycle.js';
 import { ConnectionRegistry } from './connections/connection.registry.js';
 import { GatewayMetrics } from './metrics/gateway.metrics.js';
+import { PresenceInterest } from './presence/presence.interest.js';
+import { PresenceReporter } from './presence/presence.reporter.js';
 import { EventDelivery } from './routing/event.delivery.js';
 import { Subscriptions } from './routing/subscriptions.js';
 import { ResumeService } from './session/resume.service.js';
@@ -34,6 +36,8 @@ export class AppModule {
         LocalCommands,
         CommandHooks,
         RoomLifecycle,
+        PresenceInterest,
+        PresenceReporter,
         CommandRouter,
         SessionService,
         RoomHistoryStore,

@@ -1,11 +1,28 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Platform } from '@switchboard/platform';
+import { ApprovalsHandler } from './approvals/approvals.handler.js';
+import { ApprovalsService } from './approvals/approvals.service.js';
+import { ApprovalsStore } from './approvals/approvals.store.js';
+import { ChatHandler } from './chat/chat.handler.js';
+import { ChatService } from './chat/chat.service.js';
+import { ChatStore } from './chat/chat.store.js';
 import { PrismaLifecycle, prismaProvider } from './db/prisma.provider.js';
 import { RoomEventsPublisher } from './events/room-events.publisher.js';
+import { FloorHandler } from './floor/floor.handler.js';
+import { FloorService } from './floor/floor.service.js';
+import { FloorStore } from './floor/floor.store.js';
+import { ModerationHandler } from './moderation/moderation.handler.js';
+import { ModerationService } from './moderation/moderation.service.js';
+import { ModerationStore } from './moderation/moderation.store.js';
 import { ParticipantsStore } from './rooms/participants.store.js';
 import { RoomsGrpcHandler, RoomsHandler } from './rooms/rooms.handler.js';
 import { RoomsService } from './rooms/rooms.service.js';
 import { RoomsStore } from './rooms/rooms.store.js';
+import { SessionsHandler } from './sessions/sessions.handler.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { SessionsStore } from './sessions/sessions.store.js';
+import { DueStore } from './timers/due.store.js';
+import { Sweeper } from './timers/sweeper.service.js';
 
 @Module({})
 export class AppModule {
@@ -13,7 +30,33 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forPlatform(platform)],
-      providers: [prismaProvider, PrismaLifecycle, RoomEventsPublisher, ParticipantsStore, RoomsStore, RoomsService, RoomsHandler, RoomsGrpcHandler],
+      providers: [
+        prismaProvider,
+        PrismaLifecycle,
+        RoomEventsPublisher,
+        DueStore,
+        Sweeper,
+        ParticipantsStore,
+        RoomsStore,
+        RoomsService,
+        RoomsHandler,
+        RoomsGrpcHandler,
+        ModerationStore,
+        ModerationService,
+        ModerationHandler,
+        ApprovalsStore,
+        ApprovalsService,
+        ApprovalsHandler,
+        ChatStore,
+        ChatService,
+        ChatHandler,
+        FloorStore,
+        FloorService,
+        FloorHandler,
+        SessionsStore,
+        SessionsService,
+        SessionsHandler,
+      ],
     };
   }
 }

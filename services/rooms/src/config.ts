@@ -9,6 +9,14 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
   ROOM_EVENTS_MAX_AGE_S: z.coerce.number().int().min(1).default(3600),
   ROOM_EVENTS_MAX_PER_ROOM: z.coerce.number().int().min(10).default(1000),
   ROOM_EVENTS_MAX_MSGS: z.coerce.number().int().min(1000).default(5_000_000),
+  /** Push-to-talk floor lease; a holder refreshes it by sending floor.request again. */
+  FLOOR_TTL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** A typing indicator not refreshed within this time is turned off for everyone. */
+  TYPING_TTL_MS: z.coerce.number().int().min(100).default(5000),
+  /** How long a vanished connection keeps its seats, so session.resume can take them over. */
+  DISCONNECT_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+  /** How often every replica looks for due timers (floor, typing, disconnects). */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(20).default(500),
 });
 
 export type RoomsConfig = z.infer<typeof roomsConfigSchema>;

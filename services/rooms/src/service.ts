@@ -13,9 +13,12 @@ export const roomsService = (env?: Record<string, string | undefined>): ServiceO
   module: (p) => AppModule.register(p),
   grpc: (app) => [{ name: 'switchboard.rooms.v1.RoomsService', definition: rooms.RoomsServiceService, implementation: app.get(RoomsGrpcHandler).implementation(app.get(LOGGER)) }],
   // The stream must exist before the first command is served, or early events miss it.
-  prepare: (p) => {
+  prepare: async (p) => {
     const c: RoomsConfig = p.config;
-    return ensureRoomEventStream(p.nc, { maxAgeSeconds: c.ROOM_EVENTS_MAX_AGE_S, maxPerRoom: c.ROOM_EVENTS_MAX_PER_ROOM, maxMessages: c.ROOM_EVENTS_MAX_MSGS });
+    const limits = { maxAgeSeconds: c.ROOM_EVENTS_MAX_AGE_S, maxPerRoom: c.ROOM_EVENTS_MAX_PER_ROOM, maxMessages: c.ROOM_EVENTS_MAX_MSGS };
+    // Replicas starting together can both see "not found" and race to add the stream; the
+    // loser's retry finds it and updates it instead.
+    await ensureRoomEventStream(p.nc, limits).catch(() => ensureRoomEventStream(p.nc, limits));
   },
 });
 

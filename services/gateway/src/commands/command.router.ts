@@ -25,10 +25,8 @@ export class CommandRouter {
 
   async handle(conn: Connection, raw: Buffer, isBinary: boolean): Promise<void> {
     await conn.ready;
-    if (raw.length > this.config.MAX_FRAME_BYTES) {
-      this.metrics.messagesIn.inc({ type: '(too_large)' });
-      return this.fail(conn, undefined, new ProtocolError('too_large', `frame exceeds ${this.config.MAX_FRAME_BYTES} bytes`));
-    }
+    if (conn.closed) return; // frames queued behind hello of a socket that is already gone
+    // Rate first: every later step (including reading an oversized frame's id) costs CPU.
     const retryAfterMs = conn.bucket.take();
     if (retryAfterMs > 0) {
       this.metrics.rateLimited.inc();
@@ -36,10 +34,13 @@ export class CommandRouter {
         conn.close(1008, 'rate limit exceeded', 'flooding');
         return;
       }
-      const id = peekId(raw, isBinary);
-      return this.fail(conn, id, new ProtocolError('rate_limited', 'too many messages', undefined, retryAfterMs));
+      return this.fail(conn, readId(raw, isBinary || conn.binary), new ProtocolError('rate_limited', 'too many messages', undefined, retryAfterMs));
     }
     conn.violations = 0;
+    if (raw.length > this.config.MAX_FRAME_BYTES) {
+      this.metrics.messagesIn.inc({ type: '(too_large)' });
+      return this.fail(conn, readId(raw, isBinary || conn.binary), new ProtocolError('too_large', `frame exceeds ${this.config.MAX_FRAME_BYTES} bytes`));
+    }
     const decoded = decodeFrame(raw, isBinary || conn.binary);
     if (!decoded.ok) {
       this.metrics.messagesIn.inc({ type: '(invalid)' });
@@ -82,9 +83,11 @@ export class CommandRouter {
   }
 }
 
-/** Best effort id for an error reply to a frame we will not parse in full (rate limited). */
-function peekId(raw: Buffer, binary: boolean): string | undefined {
-  if (binary || raw.length > 4096) return undefined;
-  const m = /"id"\s*:\s*"([^"\\]{1,64})"/.exec(raw.toString('utf8'));
-  return m?.[1];
+/**
+ * The id of a frame we refuse before handling it (rate limited, too large), so the reply still
+ * carries `re`. Parsing is bounded: the socket's hard payload cap is 4× maxFrameBytes.
+ */
+function readId(raw: Buffer, binary: boolean): string | undefined {
+  const decoded = decodeFrame(raw, binary);
+  return decoded.ok ? decoded.frame.id : decoded.id;
 }

@@ -67,7 +67,9 @@ export class ConnectionRegistry {
    * Starts following a room before the join command is sent, so no event published between
    * the service's join and our subscription can slip past; events are held until the reply.
    */
-  beginJoin(conn: Connection, roomId: string): RoomCursor {
+  beginJoin(conn: Connection, roomId: string): RoomCursor | undefined {
+    // A reply can arrive after its socket closed: a closed connection must not take new interest.
+    if (conn.closed) return undefined;
     let cursor = conn.rooms.get(roomId);
     if (cursor) return cursor;
     cursor = { lastSeq: null, early: [], ahead: new Map() };

@@ -1,10 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, CONFIG, LOGGER, type Logger } from '@switchboard/platform';
-import { subjects, type HelloData, type IceServerView } from '@switchboard/protocol';
+import { type HelloData, type IceServerView } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import { PresenceReporter } from '../presence/presence.reporter.js';
 
 /** Connection lifecycle: hello, heartbeats, token expiry, and the closing notice. */
 @Injectable()
@@ -15,6 +16,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     private readonly registry: ConnectionRegistry,
     private readonly bus: CommandBus,
     private readonly metrics: GatewayMetrics,
+    private readonly presence: PresenceReporter,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -24,8 +26,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     this.heartbeat = setInterval(() => {
       for (const conn of this.registry.all()) {
         if (conn.missedPongs >= 2) {
-          this.metrics.disconnects.inc({ reason: 'heartbeat' });
-          conn.ws.terminate();
+          conn.terminate('heartbeat');
           continue;
         }
         conn.missedPongs++;
@@ -41,10 +42,10 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
   opened(conn: Connection): void {
     conn.onExpiry(() => {
       conn.send({ type: 'error', error: { code: 'unauthorized', message: 'token expired' } });
-      this.metrics.disconnects.inc({ reason: 'token_expired' });
-      conn.close(4001, 'token expired');
+      conn.close(4001, 'token expired', 'token_expired');
     });
     conn.ready = this.sendHello(conn);
+    this.presence.opened(conn);
   }
 
   /**
@@ -63,18 +64,15 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     const deadline = Date.now() + graceMs;
     while (this.registry.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const conn of this.registry.all()) {
-      this.metrics.disconnects.inc({ reason: 'draining' });
-      conn.close(1012, 'server restarting');
+      conn.close(1012, 'server restarting', 'draining');
     }
   }
 
   closed(conn: Connection): void {
     this.registry.remove(conn);
-    this.metrics.disconnects.inc({ reason: 'closed' });
-    this.bus.publish(subjects.system('conn.closed'), {
-      type: 'conn.closed',
-      data: { connectionId: conn.id, userId: conn.userId, sessionId: conn.sessionId, nodeId: conn.nodeId, device: conn.identity.device },
-    });
+    this.metrics.disconnects.inc({ reason: conn.closeReason ?? 'client' });
+    // Presence turns this into `sb.sys.conn.gone` (also when this process dies without a word).
+    this.presence.closed(conn);
   }
 
   private async sendHello(conn: Connection): Promise<void> {

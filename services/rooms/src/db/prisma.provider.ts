@@ -5,6 +5,12 @@ import { PrismaClient } from '../generated/prisma/client.js';
 
 export { PrismaClient };
 
+/**
+ * Interactive transaction limits. Prisma's defaults (2 s to get a connection, 5 s to finish)
+ * turn a briefly saturated host into `internal` errors; a command's own timeout is the bound.
+ */
+export const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
+
 export const prismaProvider: Provider = {
   provide: PrismaClient,
   inject: [CONFIG],

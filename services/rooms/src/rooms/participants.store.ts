@@ -4,6 +4,8 @@ import type { ParticipantView } from '@switchboard/protocol';
 
 export interface LiveParticipant extends ParticipantView {
   nodeId: string;
+  /** Gateway session of the connection; session.resume matches on it. */
+  sessionId: string;
 }
 
 const roomKey = (roomId: string) => `sb:room:${roomId}:participants`;
@@ -31,6 +33,49 @@ redis.call('SADD', KEYS[2], ARGV[5])
 return 1
 `;
 
+/**
+ * Applies a JSON patch (role, muted) to every entry of one user in a room.
+ * KEYS[1]=room hash; ARGV: userId, patch json. Returns the number of entries changed.
+ */
+const PATCH_USER_SCRIPT = `
+local patch = cjson.decode(ARGV[2])
+local all = redis.call('HGETALL', KEYS[1])
+local n = 0
+for i = 1, #all, 2 do
+  local p = cjson.decode(all[i + 1])
+  if p.userId == ARGV[1] then
+    for k, v in pairs(patch) do p[k] = v end
+    redis.call('HSET', KEYS[1], all[i], cjson.encode(p))
+    n = n + 1
+  end
+end
+return n
+`;
+
+/**
+ * Moves the entry of (user, session) to a new connection, keeping the seat: session.resume.
+ * Matching on the user too means nobody can take over another user's entry with a guessed
+ * session id. KEYS[1]=room hash; ARGV: userId, sessionId, newConnId, roomId, nodeId.
+ * Returns {previousConnectionId, participant json} or nil.
+ */
+const RESUME_SCRIPT = `
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local p = cjson.decode(all[i + 1])
+  if p.userId == ARGV[1] and p.sessionId == ARGV[2] then
+    local old = all[i]
+    p.connectionId = ARGV[3]
+    p.nodeId = ARGV[5]
+    redis.call('HDEL', KEYS[1], old)
+    redis.call('HSET', KEYS[1], ARGV[3], cjson.encode(p))
+    redis.call('SREM', 'sb:conn:' .. old .. ':rooms', ARGV[4])
+    redis.call('SADD', 'sb:conn:' .. ARGV[3] .. ':rooms', ARGV[4])
+    return {old, cjson.encode(p)}
+  end
+end
+return nil
+`;
+
 /** Live participants (connections in a room) in Redis, shared by every replica. */
 @Injectable()
 export class ParticipantsStore {
@@ -41,9 +86,13 @@ export class ParticipantsStore {
     return res === 1 ? 'added' : res === 2 ? 'present' : 'full';
   }
 
+  /** Removes one connection; undefined when it was not there (or another call removed it first). */
   async remove(roomId: string, connectionId: string): Promise<LiveParticipant | undefined> {
-    const [[, raw]] = (await this.redis.multi().hget(roomKey(roomId), connectionId).hdel(roomKey(roomId), connectionId).srem(connKey(connectionId), roomId).exec()) as [[unknown, string | null]];
-    return raw ? (JSON.parse(raw) as LiveParticipant) : undefined;
+    const [[, raw], [, deleted]] = (await this.redis.multi().hget(roomKey(roomId), connectionId).hdel(roomKey(roomId), connectionId).srem(connKey(connectionId), roomId).exec()) as [
+      [unknown, string | null],
+      [unknown, number],
+    ];
+    return raw && deleted ? (JSON.parse(raw) as LiveParticipant) : undefined;
   }
 
   async get(roomId: string, connectionId: string): Promise<LiveParticipant | undefined> {
@@ -56,8 +105,39 @@ export class ParticipantsStore {
     return all.map((raw) => JSON.parse(raw) as LiveParticipant).sort((a, b) => a.joinedAt - b.joinedAt);
   }
 
-  async count(roomId: string): Promise<number> {
-    return this.redis.hlen(roomKey(roomId));
+  /** Distinct users present in each room, in one round trip. */
+  async userCounts(roomIds: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (!roomIds.length) return out;
+    const m = this.redis.multi();
+    for (const id of roomIds) m.hvals(roomKey(id));
+    const res = (await m.exec()) ?? [];
+    roomIds.forEach((id, i) => out.set(id, distinctUsers(((res[i]?.[1] as string[]) ?? []).map((raw) => JSON.parse(raw) as LiveParticipant))));
+    return out;
+  }
+
+  async ofUser(roomId: string, userId: string): Promise<LiveParticipant[]> {
+    return (await this.list(roomId)).filter((p) => p.userId === userId);
+  }
+
+  /** Removes every connection of a user from a room (kick, ban); returns what was removed. */
+  async removeUser(roomId: string, userId: string): Promise<LiveParticipant[]> {
+    const mine = await this.ofUser(roomId, userId);
+    if (!mine.length) return [];
+    const m = this.redis.multi();
+    for (const p of mine) m.hdel(roomKey(roomId), p.connectionId).srem(connKey(p.connectionId), roomId);
+    const res = (await m.exec()) ?? [];
+    // Only report entries this call deleted, so concurrent removals announce each once.
+    return mine.filter((_, i) => res[i * 2]?.[1] === 1);
+  }
+
+  async patchUser(roomId: string, userId: string, patch: Partial<Pick<LiveParticipant, 'role' | 'muted'>>): Promise<number> {
+    return (await this.redis.eval(PATCH_USER_SCRIPT, 1, roomKey(roomId), userId, JSON.stringify(patch))) as number;
+  }
+
+  async resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant } | undefined> {
+    const res = (await this.redis.eval(RESUME_SCRIPT, 1, roomKey(roomId), userId, sessionId, connectionId, roomId, nodeId)) as [string, string] | null;
+    return res ? { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant } : undefined;
   }
 
   async roomsOfConnection(connectionId: string): Promise<string[]> {
@@ -71,4 +151,8 @@ export class ParticipantsStore {
     await m.exec();
     return list;
   }
+}
+
+export function distinctUsers(list: { userId: string }[]): number {
+  return new Set(list.map((p) => p.userId)).size;
 }

@@ -1,10 +1,19 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus, unaryHandlers, type Logger, type Subscription } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { ProtocolError } from '@switchboard/protocol';
+import { ApprovalsHandler } from '../approvals/approvals.handler.js';
+import { ChatHandler } from '../chat/chat.handler.js';
+import { FloorHandler } from '../floor/floor.handler.js';
+import { ModerationHandler } from '../moderation/moderation.handler.js';
+import { ModerationService } from '../moderation/moderation.service.js';
+import { SessionsHandler } from '../sessions/sessions.handler.js';
 import { RoomsService } from './rooms.service.js';
 
-/** NATS entry for `sb.cmd.rooms.*`: maps verbs to the service, nothing more. */
+/**
+ * NATS entry for `sb.cmd.rooms.*`: maps verbs to the services, nothing more. One
+ * subscription serves every domain's verbs, because replicas share one queue group per
+ * service and a message must reach a subscriber that knows its verb.
+ */
 @Injectable()
 export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private sub?: Subscription;
@@ -12,15 +21,33 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     private readonly bus: CommandBus,
     private readonly rooms: RoomsService,
+    private readonly chat: ChatHandler,
+    private readonly floor: FloorHandler,
+    private readonly moderation: ModerationHandler,
+    private readonly approvals: ApprovalsHandler,
+    private readonly sessions: SessionsHandler,
   ) {}
 
   onApplicationBootstrap() {
-    this.sub = this.bus.serve('rooms', {
-      'room.create': (data, caller) => this.rooms.create(caller, data),
-      'room.join': (data, caller) => this.rooms.join(caller, data),
-      'room.leave': (data, caller) => this.rooms.leave(caller, data),
-      'room.get': (data, caller) => this.rooms.get(caller, data),
-    });
+    this.sub = this.bus.serve(
+      'rooms',
+      {
+        'room.create': (data, caller) => this.rooms.create(caller, data),
+        'room.join': (data, caller) => this.rooms.join(caller, data),
+        'room.leave': (data, caller) => this.rooms.leave(caller, data),
+        'room.get': (data, caller) => this.rooms.get(caller, data),
+        'room.list': (data, caller) => this.rooms.list(caller, data),
+        'room.update': (data, caller) => this.rooms.update(caller, data),
+        'room.close': (data, caller) => this.rooms.close(caller, data),
+        'room.broadcast': (data, caller) => this.rooms.broadcast(caller, data),
+        ...this.moderation.commands(),
+        ...this.approvals.commands(),
+        ...this.chat.commands(),
+        ...this.floor.commands(),
+        ...this.sessions.commands(),
+      },
+      this.sessions.schemas(),
+    );
   }
 
   async beforeApplicationShutdown() {
@@ -28,20 +55,29 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
   }
 }
 
-/** gRPC entry (admin API and other services): same service, typed proto messages. */
+/** gRPC entry (admin API and other services): same services, typed proto messages. */
 @Injectable()
 export class RoomsGrpcHandler {
-  constructor(private readonly rooms: RoomsService) {}
+  constructor(
+    private readonly rooms: RoomsService,
+    private readonly moderation: ModerationService,
+  ) {}
 
   implementation(logger: Logger) {
     return unaryHandlers<proto.rooms.RoomsServiceServer>(
       {
         getRoom: (req) => this.rooms.adminGet(req.roomId),
         checkMembership: (req) => this.rooms.membership(req.roomId, req.userId),
-        listRooms: () => Promise.reject(new ProtocolError('unavailable', 'ListRooms is not built yet')),
-        closeRoom: () => Promise.reject(new ProtocolError('unavailable', 'CloseRoom is not built yet')),
+        listRooms: (req) => this.rooms.adminList(req),
+        closeRoom: async (req) => {
+          await this.rooms.closeRoom(req.roomId);
+          return {};
+        },
         listParticipants: async (req) => ({ participants: (await this.rooms.adminGet(req.roomId)).participants }),
-        removeUser: () => Promise.reject(new ProtocolError('unavailable', 'RemoveUser is not built yet')),
+        removeUser: async (req) => {
+          await this.moderation.removeUser(req.roomId, req.userId, req.ban ? 'banned' : 'kicked', req.reason || undefined, req.actor || 'admin');
+          return {};
+        },
       },
       logger,
     );

@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, newId, type Caller } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { forbidden, notFound, ProtocolError, type CommandData, type ParticipantView, type RoomView } from '@switchboard/protocol';
+import { badRequest, forbidden, notFound, ProtocolError, type CommandData, type ParticipantView, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { RoomEventsPublisher } from '../events/room-events.publisher.js';
-import { ParticipantsStore, type LiveParticipant } from './participants.store.js';
-import { RoomsStore, type Room } from './rooms.store.js';
-import { toParticipantView, toRoomView } from './rooms.view.js';
+import { FloorStore } from '../floor/floor.store.js';
+import { ModerationStore } from '../moderation/moderation.store.js';
+import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
+import { RoomsStore, type Member, type Room } from './rooms.store.js';
+import { decodeRoomCursor, encodeRoomCursor, toParticipantView, toProtoRoom, toRoomView } from './rooms.view.js';
 
 export interface JoinResult {
   room: RoomView;
@@ -14,11 +16,18 @@ export interface JoinResult {
   seq: number;
 }
 
+export type Role = ParticipantView['role'];
+export type LeaveReason = 'left' | 'disconnected' | 'kicked' | 'banned';
+
+const STAFF: Role[] = ['owner', 'moderator'];
+
 @Injectable()
 export class RoomsService {
   constructor(
     private readonly rooms: RoomsStore,
     private readonly participants: ParticipantsStore,
+    private readonly moderation: ModerationStore,
+    private readonly floor: FloorStore,
     private readonly events: RoomEventsPublisher,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
@@ -40,20 +49,22 @@ export class RoomsService {
 
   async join(caller: Caller, data: CommandData<'room.join'>): Promise<JoinResult> {
     const room = await this.openRoom(data.roomId);
-    const member = await this.rooms.member(room.id, caller.userId);
+    const [member, banned] = await Promise.all([this.rooms.member(room.id, caller.userId), this.moderation.isBanned(room.id, caller.userId)]);
+    if (banned) throw forbidden('you are banned from this room');
     if (room.joinPolicy === 'approval' && !member) throw forbidden('this room requires approval: send room.request_join');
-    return this.enter(room, caller, member?.role ?? 'member', member?.muted ?? false);
+    return this.enter(room, caller, (member?.role ?? 'member') as Role, member?.muted ?? false);
   }
 
   async leave(caller: Caller, data: CommandData<'room.leave'>): Promise<{ seq: number }> {
     const removed = await this.participants.remove(data.roomId, caller.connectionId);
     if (!removed) throw notFound('not in this room');
-    const stillHere = (await this.participants.list(data.roomId)).some((p) => p.userId === caller.userId);
+    const [seq] = await this.depart(data.roomId, [removed], 'left');
+    // An explicit leave of the user's last connection ends the membership (not the owner's).
+    const stillHere = (await this.participants.ofUser(data.roomId, caller.userId)).length > 0;
     if (!stillHere) {
       const room = await this.rooms.findOpen(data.roomId);
       if (room && room.ownerId !== caller.userId) await this.rooms.removeMember(data.roomId, caller.userId);
     }
-    const seq = await this.events.toRoom(data.roomId, 'room.participant_left', { userId: caller.userId, connectionId: caller.connectionId, reason: 'left' });
     return { seq };
   }
 
@@ -64,37 +75,122 @@ export class RoomsService {
     return { room: toRoomView(room, distinctUsers(list)), participants: list.map(toParticipantView) };
   }
 
+  async list(caller: Caller, data: CommandData<'room.list'>): Promise<{ rooms: RoomView[]; nextCursor: string | null }> {
+    const page = await this.page({ visibleTo: caller.userId, cursor: data.cursor, limit: data.limit ?? 50 });
+    return { rooms: page.rooms.map(({ room, count }) => toRoomView(room, count)), nextCursor: page.nextCursor };
+  }
+
+  async update(caller: Caller, data: CommandData<'room.update'>): Promise<{ room: RoomView }> {
+    const { room } = await this.requireRole(data.roomId, caller.userId, STAFF);
+    const { roomId, ...patch } = data;
+    const updated = Object.keys(patch).length ? await this.rooms.update(roomId, patch) : room;
+    const view = toRoomView(updated, distinctUsers(await this.participants.list(roomId)));
+    await this.events.toRoom(roomId, 'room.updated', { room: view });
+    return { room: view };
+  }
+
+  async close(caller: Caller, data: CommandData<'room.close'>): Promise<Record<string, never>> {
+    await this.requireRole(data.roomId, caller.userId, ['owner']);
+    await this.closeRoom(data.roomId);
+    return {};
+  }
+
+  async broadcast(caller: Caller, data: CommandData<'room.broadcast'>): Promise<Record<string, never>> {
+    await this.requireParticipant(data.roomId, caller);
+    await this.events.toRoom(data.roomId, 'room.broadcast', { from: { userId: caller.userId, connectionId: caller.connectionId }, data: data.data }, { excludeConnectionId: caller.connectionId });
+    return {};
+  }
+
   /** Room and live participants in proto shape (gRPC). */
   async adminGet(roomId: string): Promise<{ room: proto.rooms.Room; participants: proto.rooms.Participant[] }> {
-    const room = await this.openRoom(roomId);
+    const room = await this.rooms.find(roomId);
+    if (!room) throw notFound('room not found');
     const list = await this.participants.list(room.id);
-    const view = toRoomView(room, distinctUsers(list));
-    return { room: { ...view, metadataJson: JSON.stringify(view.metadata), closed: false }, participants: list };
+    return { room: toProtoRoom(room, distinctUsers(list)), participants: list };
+  }
+
+  async adminList(req: proto.rooms.ListRoomsRequest): Promise<proto.rooms.ListRoomsResponse> {
+    const page = await this.page({ includeClosed: req.includeClosed, cursor: req.cursor || undefined, limit: Math.min(Math.max(req.limit || 50, 1), 500) });
+    return { rooms: page.rooms.map(({ room, count }) => toProtoRoom(room, count)), nextCursor: page.nextCursor ?? '' };
   }
 
   async membership(roomId: string, userId: string): Promise<proto.rooms.CheckMembershipResponse> {
-    const room = await this.rooms.findOpen(roomId);
-    if (!room) throw notFound('room not found');
-    const member = await this.rooms.member(roomId, userId);
-    return { member: !!member, role: member?.role ?? '', muted: member?.muted ?? false, banned: false, roomKind: room.kind };
+    const room = await this.openRoom(roomId);
+    const [member, banned] = await Promise.all([this.rooms.member(roomId, userId), this.moderation.isBanned(roomId, userId)]);
+    return { member: !!member, role: member?.role ?? '', muted: member?.muted ?? false, banned, roomKind: room.kind };
   }
 
-  private async openRoom(roomId: string): Promise<Room> {
+  /** Closes a room for everyone: no more commands, live participants dropped, `room.closed`. */
+  async closeRoom(roomId: string): Promise<void> {
+    await this.openRoom(roomId);
+    if (!(await this.rooms.close(roomId))) return;
+    await Promise.all([this.participants.clear(roomId), this.floor.clear(roomId)]);
+    await this.events.toRoom(roomId, 'room.closed', { roomId });
+  }
+
+  async openRoom(roomId: string): Promise<Room> {
     const room = await this.rooms.findOpen(roomId);
     if (!room) throw notFound('room not found');
     return room;
   }
 
+  /** The open room and the caller's membership, refusing non-members. */
+  async requireMember(roomId: string, userId: string): Promise<{ room: Room; member: Member }> {
+    const room = await this.openRoom(roomId);
+    const member = await this.rooms.member(roomId, userId);
+    if (!member) throw forbidden('not a member of this room');
+    return { room, member };
+  }
+
+  async requireRole(roomId: string, userId: string, roles: Role[]): Promise<{ room: Room; member: Member }> {
+    const access = await this.requireMember(roomId, userId);
+    if (!roles.includes(access.member.role as Role)) throw forbidden(`only ${roles.join(' or ')} may do this`);
+    return access;
+  }
+
+  /** The caller's live entry in the room (this connection, not just the user). */
+  async requireParticipant(roomId: string, caller: Caller): Promise<{ room: Room; participant: LiveParticipant }> {
+    const room = await this.openRoom(roomId);
+    const participant = await this.participants.get(roomId, caller.connectionId);
+    if (!participant) throw forbidden('not in this room');
+    return { room, participant };
+  }
+
+  /**
+   * Announces removed participants (`room.participant_left`) and frees a floor any of them
+   * held. Returns the seq of each participant_left event.
+   */
+  async depart(roomId: string, removed: LiveParticipant[], reason: LeaveReason): Promise<number[]> {
+    const seqs: number[] = [];
+    for (const p of removed) {
+      seqs.push(await this.events.toRoom(roomId, 'room.participant_left', { userId: p.userId, connectionId: p.connectionId, reason }));
+      const released = await this.floor.releaseIf(roomId, { connectionId: p.connectionId });
+      if (released) await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: reason === 'disconnected' ? 'disconnected' : 'released' });
+    }
+    return seqs;
+  }
+
+  private async page(opts: { visibleTo?: string; includeClosed?: boolean; cursor?: string; limit: number }) {
+    const after = opts.cursor ? decodeRoomCursor(opts.cursor) : undefined;
+    if (opts.cursor && !after) throw badRequest('invalid cursor');
+    const rows = await this.rooms.list({ visibleTo: opts.visibleTo, includeClosed: opts.includeClosed, after, limit: opts.limit + 1 });
+    const pageRows = rows.slice(0, opts.limit);
+    const counts = await this.participants.userCounts(pageRows.map((r) => r.id));
+    const last = pageRows[pageRows.length - 1];
+    return { rooms: pageRows.map((room) => ({ room, count: counts.get(room.id) ?? 0 })), nextCursor: rows.length > opts.limit && last ? encodeRoomCursor(last) : null };
+  }
+
   /** Takes a seat (atomically against maxParticipants), records membership, announces it. */
-  private async enter(room: Room, caller: Caller, role: string, muted = false): Promise<JoinResult> {
+  private async enter(room: Room, caller: Caller, role: Role, muted = false): Promise<JoinResult> {
     const participant: LiveParticipant = {
       userId: caller.userId,
       connectionId: caller.connectionId,
       name: caller.name || caller.userId,
-      role: role as LiveParticipant['role'],
+      role,
       muted,
       joinedAt: Date.now(),
       nodeId: caller.nodeId,
+      sessionId: caller.sessionId,
     };
     const outcome = await this.participants.add(room.id, participant, room.maxParticipants);
     if (outcome === 'full') throw new ProtocolError('room_full', 'room is full');
@@ -108,8 +204,4 @@ export class RoomsService {
     const list = await this.participants.list(room.id);
     return { room: toRoomView(room, distinctUsers(list)), participants: list.map(toParticipantView), seq };
   }
-}
-
-function distinctUsers(list: LiveParticipant[]): number {
-  return new Set(list.map((p) => p.userId)).size;
 }

@@ -4,6 +4,14 @@ import type { Member, Room } from '../generated/prisma/client.js';
 
 export type { Member, Room };
 
+export type RoomPatch = Partial<Pick<Room, 'name' | 'description' | 'joinPolicy' | 'maxParticipants'>> & { metadata?: Record<string, unknown> };
+
+/** Keyset cursor over (createdAt desc, id desc): stable while rooms are created. */
+export interface RoomCursor {
+  createdAt: Date;
+  id: string;
+}
+
 export interface NewRoom {
   id: string;
   name: string;
@@ -30,6 +38,10 @@ export class RoomsStore {
     return created;
   }
 
+  find(id: string): Promise<Room | null> {
+    return this.prisma.room.findUnique({ where: { id } });
+  }
+
   findOpen(id: string): Promise<Room | null> {
     return this.prisma.room.findFirst({ where: { id, closedAt: null } });
   }
@@ -45,5 +57,32 @@ export class RoomsStore {
 
   async removeMember(roomId: string, userId: string): Promise<void> {
     await this.prisma.member.deleteMany({ where: { roomId, userId } });
+  }
+
+  /** Owner and moderators: who hears about join requests. */
+  staff(roomId: string): Promise<Member[]> {
+    return this.prisma.member.findMany({ where: { roomId, role: { in: ['owner', 'moderator'] } } });
+  }
+
+  /**
+   * A page of rooms, newest first. With `visibleTo`, public rooms plus those the user is a
+   * member of (client `room.list`); without, every room (admin).
+   */
+  list(opts: { visibleTo?: string; includeClosed?: boolean; after?: RoomCursor; limit: number }): Promise<Room[]> {
+    const and: object[] = [];
+    if (!opts.includeClosed) and.push({ closedAt: null });
+    if (opts.visibleTo) and.push({ OR: [{ visibility: 'public' }, { members: { some: { userId: opts.visibleTo } } }] });
+    if (opts.after) and.push({ OR: [{ createdAt: { lt: opts.after.createdAt } }, { createdAt: opts.after.createdAt, id: { lt: opts.after.id } }] });
+    return this.prisma.room.findMany({ where: { AND: and }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: opts.limit });
+  }
+
+  update(id: string, patch: RoomPatch): Promise<Room> {
+    return this.prisma.room.update({ where: { id }, data: { ...patch, metadata: patch.metadata as object | undefined } });
+  }
+
+  /** Marks the room closed; false when it already was (so only one closer announces it). */
+  async close(id: string): Promise<boolean> {
+    const { count } = await this.prisma.room.updateMany({ where: { id, closedAt: null }, data: { closedAt: new Date() } });
+    return count === 1;
   }
 }

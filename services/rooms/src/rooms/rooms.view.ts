@@ -1,6 +1,7 @@
+import type * as proto from '@switchboard/proto';
 import type { ParticipantView, RoomView } from '@switchboard/protocol';
 import type { LiveParticipant } from './participants.store.js';
-import type { Room } from './rooms.store.js';
+import type { Room, RoomCursor } from './rooms.store.js';
 
 /** Pure mappings from storage rows to protocol shapes. */
 export function toRoomView(room: Room, participantCount: number): RoomView {
@@ -19,6 +20,21 @@ export function toRoomView(room: Room, participantCount: number): RoomView {
   };
 }
 
+export function toProtoRoom(room: Room, participantCount: number): proto.rooms.Room {
+  const view = toRoomView(room, participantCount);
+  return { ...view, metadataJson: JSON.stringify(view.metadata), closed: room.closedAt !== null };
+}
+
 export function toParticipantView(p: LiveParticipant): ParticipantView {
   return { userId: p.userId, connectionId: p.connectionId, name: p.name, role: p.role, muted: p.muted, joinedAt: p.joinedAt };
+}
+
+/** Opaque page cursor: the last room's (createdAt, id). */
+export function encodeRoomCursor(room: { createdAt: Date; id: string }): string {
+  return Buffer.from(`${room.createdAt.getTime()}:${room.id}`).toString('base64url');
+}
+
+export function decodeRoomCursor(cursor: string): RoomCursor | undefined {
+  const m = /^(\d{1,15}):([A-Za-z0-9_-]{1,64})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return m ? { createdAt: new Date(Number(m[1])), id: m[2] } : undefined;
 }

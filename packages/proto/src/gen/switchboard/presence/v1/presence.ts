@@ -40,6 +40,7 @@ export interface ConnectionInfo {
   device: string;
   nodeId: string;
   connectedAt: number;
+  sessionId: string;
 }
 
 export interface QueryPresenceRequest {
@@ -67,6 +68,51 @@ export interface DisconnectRequest {
 
 export interface DisconnectResponse {
   disconnected: number;
+}
+
+/** A connection a gateway opened, as reported in ReportLivenessRequest. */
+export interface OpenedConnection {
+  connectionId: string;
+  userId: string;
+  sessionId: string;
+  device: string;
+  connectedAt: number;
+}
+
+/**
+ * NATS body (JSON) of the internal command `sb.cmd.presence.liveness.report`: one call per
+ * gateway per interval carrying its opens and closes since the last call, which also
+ * refreshes the liveness of every connection the gateway holds.
+ */
+export interface ReportLivenessRequest {
+  nodeId: string;
+  /**
+   * Random per gateway process start: a new boot under the same node id expires the old
+   * boot's connections at once instead of after the TTL.
+   */
+  bootId: string;
+  opened: OpenedConnection[];
+  closed: string[];
+  /** Connections the gateway holds after this batch; a mismatch asks for a full resync. */
+  count: number;
+  /** The gateway is shutting down cleanly: every connection it held is closed. */
+  shutdown: boolean;
+  /** Full list of held connection ids (sent only in answer to resync): the others expire. */
+  held: string[];
+  full: boolean;
+}
+
+export interface ReportLivenessResponse {
+  /** Send the next report within this many milliseconds. */
+  intervalMs: number;
+  ttlMs: number;
+  /** Presence's count differs from the gateway's: send `held` with `full` next time. */
+  resync: boolean;
+  /**
+   * Held connections presence no longer knows (they expired during a partition): the
+   * gateway closes them so their clients reconnect and register afresh.
+   */
+  lost: string[];
 }
 
 function createBaseUserPresence(): UserPresence {
@@ -173,7 +219,7 @@ export const UserPresence: MessageFns<UserPresence> = {
 };
 
 function createBaseConnectionInfo(): ConnectionInfo {
-  return { connectionId: "", userId: "", device: "", nodeId: "", connectedAt: 0 };
+  return { connectionId: "", userId: "", device: "", nodeId: "", connectedAt: 0, sessionId: "" };
 }
 
 export const ConnectionInfo: MessageFns<ConnectionInfo> = {
@@ -192,6 +238,9 @@ export const ConnectionInfo: MessageFns<ConnectionInfo> = {
     }
     if (message.connectedAt !== 0) {
       writer.uint32(40).int64(message.connectedAt);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(50).string(message.sessionId);
     }
     return writer;
   },
@@ -249,6 +298,14 @@ export const ConnectionInfo: MessageFns<ConnectionInfo> = {
             message.connectedAt = longToNumber(reader.int64());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -271,6 +328,7 @@ export const ConnectionInfo: MessageFns<ConnectionInfo> = {
     message.device = object.device ?? "";
     message.nodeId = object.nodeId ?? "";
     message.connectedAt = object.connectedAt ?? 0;
+    message.sessionId = object.sessionId ?? "";
     return message;
   },
 };
@@ -625,6 +683,339 @@ export const DisconnectResponse: MessageFns<DisconnectResponse> = {
   fromPartial<I extends Exact<DeepPartial<DisconnectResponse>, I>>(object: I): DisconnectResponse {
     const message = createBaseDisconnectResponse();
     message.disconnected = object.disconnected ?? 0;
+    return message;
+  },
+};
+
+function createBaseOpenedConnection(): OpenedConnection {
+  return { connectionId: "", userId: "", sessionId: "", device: "", connectedAt: 0 };
+}
+
+export const OpenedConnection: MessageFns<OpenedConnection> = {
+  encode(message: OpenedConnection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connectionId !== "") {
+      writer.uint32(10).string(message.connectionId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(26).string(message.sessionId);
+    }
+    if (message.device !== "") {
+      writer.uint32(34).string(message.device);
+    }
+    if (message.connectedAt !== 0) {
+      writer.uint32(40).int64(message.connectedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenedConnection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenedConnection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.connectedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<OpenedConnection>, I>>(base?: I): OpenedConnection {
+    return OpenedConnection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenedConnection>, I>>(object: I): OpenedConnection {
+    const message = createBaseOpenedConnection();
+    message.connectionId = object.connectionId ?? "";
+    message.userId = object.userId ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.device = object.device ?? "";
+    message.connectedAt = object.connectedAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseReportLivenessRequest(): ReportLivenessRequest {
+  return { nodeId: "", bootId: "", opened: [], closed: [], count: 0, shutdown: false, held: [], full: false };
+}
+
+export const ReportLivenessRequest: MessageFns<ReportLivenessRequest> = {
+  encode(message: ReportLivenessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    if (message.bootId !== "") {
+      writer.uint32(18).string(message.bootId);
+    }
+    for (const v of message.opened) {
+      OpenedConnection.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.closed) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.count !== 0) {
+      writer.uint32(40).int32(message.count);
+    }
+    if (message.shutdown !== false) {
+      writer.uint32(48).bool(message.shutdown);
+    }
+    for (const v of message.held) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.full !== false) {
+      writer.uint32(64).bool(message.full);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportLivenessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportLivenessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bootId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.opened.push(OpenedConnection.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.closed.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.count = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.shutdown = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.held.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.full = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ReportLivenessRequest>, I>>(base?: I): ReportLivenessRequest {
+    return ReportLivenessRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReportLivenessRequest>, I>>(object: I): ReportLivenessRequest {
+    const message = createBaseReportLivenessRequest();
+    message.nodeId = object.nodeId ?? "";
+    message.bootId = object.bootId ?? "";
+    message.opened = object.opened?.map((e) => OpenedConnection.fromPartial(e)) || [];
+    message.closed = object.closed?.map((e) => e) || [];
+    message.count = object.count ?? 0;
+    message.shutdown = object.shutdown ?? false;
+    message.held = object.held?.map((e) => e) || [];
+    message.full = object.full ?? false;
+    return message;
+  },
+};
+
+function createBaseReportLivenessResponse(): ReportLivenessResponse {
+  return { intervalMs: 0, ttlMs: 0, resync: false, lost: [] };
+}
+
+export const ReportLivenessResponse: MessageFns<ReportLivenessResponse> = {
+  encode(message: ReportLivenessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.intervalMs !== 0) {
+      writer.uint32(8).int64(message.intervalMs);
+    }
+    if (message.ttlMs !== 0) {
+      writer.uint32(16).int64(message.ttlMs);
+    }
+    if (message.resync !== false) {
+      writer.uint32(24).bool(message.resync);
+    }
+    for (const v of message.lost) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportLivenessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportLivenessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.intervalMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ttlMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.resync = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lost.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ReportLivenessResponse>, I>>(base?: I): ReportLivenessResponse {
+    return ReportLivenessResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReportLivenessResponse>, I>>(object: I): ReportLivenessResponse {
+    const message = createBaseReportLivenessResponse();
+    message.intervalMs = object.intervalMs ?? 0;
+    message.ttlMs = object.ttlMs ?? 0;
+    message.resync = object.resync ?? false;
+    message.lost = object.lost?.map((e) => e) || [];
     return message;
   },
 };

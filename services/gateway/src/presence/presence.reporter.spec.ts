@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { CommandBus, Logger } from '@switchboard/platform';
+import type { GatewayConfig } from '../config.js';
+import type { Connection } from '../connections/connection.js';
+import type { ConnectionRegistry } from '../connections/connection.registry.js';
+import type { PresenceInterest } from './presence.interest.js';
+import { PresenceReporter } from './presence.reporter.js';
+
+type Body = { nodeId: string; bootId: string; opened?: { connectionId: string }[]; closed?: string[]; count: number; shutdown?: boolean; full?: boolean; held?: string[] };
+
+/** A bus that records reports and answers like presence (optionally failing). */
+function fakeBus(reply: (b: Body) => object = () => ({ intervalMs: 60_000, ttlMs: 180_000, resync: false, lost: [] })) {
+  const calls: Body[] = [];
+  let failing = false;
+  const bus = {
+    request: async (_s: string, _v: string, _c: unknown, body: Body) => {
+      calls.push(structuredClone(body));
+      if (failing) throw new Error('unavailable');
+      return reply(body);
+    },
+  };
+  return { bus: bus as unknown as CommandBus, calls, fail: (f: boolean) => (failing = f) };
+}
+
+const conn = (id: string) => ({ id, userId: `u_${id}`, sessionId: 's', openedAt: 1, identity: { device: 'phone' } }) as unknown as Connection;
+const tick = () => new Promise((r) => setImmediate(r));
+const logger = { debug: () => undefined } as unknown as Logger;
+const interest = { drop: () => undefined } as unknown as PresenceInterest;
+
+function reporter(bus: CommandBus, closedIds: string[] = []) {
+  const registry = { get: (id: string) => ({ close: () => closedIds.push(id) }) } as unknown as ConnectionRegistry;
+  return new PresenceReporter(bus, registry, interest, { NODE_ID: 'gw1' } as GatewayConfig, logger);
+}
+
+describe('PresenceReporter', () => {
+  it('coalesces a burst of opens and closes into one report with the resulting count', async () => {
+    const { bus, calls } = fakeBus();
+    const r = reporter(bus);
+    for (let i = 0; i < 100; i++) r.opened(conn(`c${i}`));
+    r.closed(conn('c0'));
+    await tick();
+    await tick();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ nodeId: 'gw1', bootId: r.bootId, count: 99, closed: ['c0'] });
+    expect(calls[0].opened).toHaveLength(100);
+  });
+
+  it('keeps a failed batch and resends it, in order, with the next report', async () => {
+    const { bus, calls, fail } = fakeBus();
+    const r = reporter(bus);
+    fail(true);
+    r.opened(conn('a'));
+    await tick();
+    await tick();
+    fail(false);
+    r.closed(conn('a'));
+    r.opened(conn('b'));
+    await tick();
+    await tick();
+    expect(calls).toHaveLength(2);
+    expect(calls[1].opened?.map((o) => o.connectionId)).toEqual(['a', 'b']);
+    expect(calls[1].closed).toEqual(['a']);
+    expect(calls[1].count).toBe(1);
+  });
+
+  it('answers resync with the full held list and closes connections presence lost', async () => {
+    const closedIds: string[] = [];
+    let first = true;
+    const { bus, calls } = fakeBus(() => {
+      const r = { intervalMs: 60_000, ttlMs: 1, resync: first, lost: first ? [] : ['x'] };
+      first = false;
+      return r;
+    });
+    const r = reporter(bus, closedIds);
+    r.opened(conn('x'));
+    r.opened(conn('y'));
+    await tick();
+    await tick();
+    r.opened(conn('z'));
+    await tick();
+    await tick();
+    expect(calls[1]).toMatchObject({ full: true });
+    expect(calls[1].held?.sort()).toEqual(['x', 'y', 'z']);
+    expect(closedIds).toEqual(['x']);
+  });
+
+  it('says goodbye on shutdown so presence ends every connection at once', async () => {
+    const { bus, calls } = fakeBus();
+    const r = reporter(bus);
+    await r.onApplicationShutdown();
+    expect(calls.at(-1)).toMatchObject({ shutdown: true });
+  });
+});

@@ -1,0 +1,118 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus, CONFIG, LOGGER, newId, type Caller, type Logger } from '@switchboard/platform';
+import type { presence } from '@switchboard/proto';
+import type { GatewayConfig } from '../config.js';
+import type { Connection } from '../connections/connection.js';
+import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { PresenceInterest } from './presence.interest.js';
+
+/** Until presence says otherwise (every reply carries its interval). */
+const DEFAULT_INTERVAL_MS = 10_000;
+const RETRY_MS = 1000;
+/** Keeps one report well under NATS's default 1 MiB payload. */
+const MAX_BATCH = 5000;
+
+/**
+ * Tells presence which connections this replica holds: opens and closes are coalesced per
+ * tick into one `liveness.report`, and the same call, sent at least once per interval,
+ * renews the liveness of every connection here. One call per replica per interval, however
+ * many sockets; if this process dies the reports stop and presence expires its connections.
+ * Failed batches are kept and resent in order (presence treats repeats as no-ops).
+ */
+@Injectable()
+export class PresenceReporter implements OnApplicationBootstrap, OnApplicationShutdown {
+  /** Random per process: a restart under the same NODE_ID expires the old process's connections. */
+  readonly bootId = newId('b', 9);
+  private readonly live = new Set<string>();
+  private pendingOpened: presence.OpenedConnection[] = [];
+  private pendingClosed: string[] = [];
+  private intervalMs = DEFAULT_INTERVAL_MS;
+  private resync = false;
+  private timer?: NodeJS.Timeout;
+  private soon?: NodeJS.Immediate;
+  private inflight?: Promise<boolean>;
+  private stopped = false;
+
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly registry: ConnectionRegistry,
+    private readonly interest: PresenceInterest,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap() {
+    void this.tick();
+  }
+
+  /** Last words on a clean stop: presence ends every connection of this node now. */
+  async onApplicationShutdown() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (this.soon) clearImmediate(this.soon);
+    await this.inflight;
+    await this.send({ shutdown: true }).catch(() => undefined);
+  }
+
+  opened(conn: Connection): void {
+    this.live.add(conn.id);
+    this.pendingOpened.push({ connectionId: conn.id, userId: conn.userId, sessionId: conn.sessionId, device: conn.identity.device, connectedAt: conn.openedAt });
+    this.flushSoon();
+  }
+
+  closed(conn: Connection): void {
+    this.interest.drop(conn);
+    if (!this.live.delete(conn.id)) return;
+    this.pendingClosed.push(conn.id);
+    this.flushSoon();
+  }
+
+  private flushSoon(): void {
+    if (this.stopped) return;
+    this.soon ??= setImmediate(() => {
+      this.soon = undefined;
+      void this.flush();
+    });
+  }
+
+  /** The periodic report; also sent right away at start so presence knows this boot. */
+  private async tick(): Promise<void> {
+    const ok = await this.flush();
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), ok ? this.intervalMs : Math.min(this.intervalMs, RETRY_MS));
+  }
+
+  /** One report at a time, in order; resolves false when it failed (its batch stays queued). */
+  private async flush(): Promise<boolean> {
+    while (this.inflight) await this.inflight;
+    if (this.stopped) return false;
+    this.inflight = this.report().finally(() => (this.inflight = undefined));
+    const ok = await this.inflight;
+    if (ok && (this.pendingOpened.length || this.pendingClosed.length)) this.flushSoon();
+    return ok;
+  }
+
+  private async report(): Promise<boolean> {
+    const opened = this.pendingOpened.splice(0, MAX_BATCH);
+    const closed = this.pendingClosed.splice(0, MAX_BATCH);
+    const full = this.resync;
+    try {
+      const reply = await this.send({ opened, closed, ...(full ? { full, held: [...this.live] } : {}) });
+      this.intervalMs = reply.intervalMs > 0 ? reply.intervalMs : DEFAULT_INTERVAL_MS;
+      this.resync = reply.resync;
+      // Presence already ended these (e.g. expired during a partition): make the clients come back.
+      for (const id of reply.lost ?? []) this.registry.get(id)?.close(1012, 'presence lost', 'presence_lost');
+      return true;
+    } catch (err) {
+      this.pendingOpened.unshift(...opened);
+      this.pendingClosed.unshift(...closed);
+      this.logger.debug({ err: (err as Error).message }, 'presence liveness report failed; will retry');
+      return false;
+    }
+  }
+
+  private send(body: Partial<presence.ReportLivenessRequest>): Promise<presence.ReportLivenessResponse> {
+    const caller: Caller = { userId: '', connectionId: '', sessionId: '', nodeId: this.config.NODE_ID, name: 'gateway', device: '', roles: [] };
+    const count = this.live.size - this.pendingOpened.length + this.pendingClosed.length;
+    return this.bus.request<presence.ReportLivenessResponse>('presence', 'liveness.report', caller, { nodeId: this.config.NODE_ID, bootId: this.bootId, count, ...body });
+  }
+}

@@ -1,0 +1,147 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus, CONFIG, LOGGER, type Logger } from '@switchboard/platform';
+import type { presence } from '@switchboard/proto';
+import { subjects } from '@switchboard/protocol';
+import type { PresenceConfig } from '../config.js';
+import { PresenceMetrics } from '../metrics/presence.metrics.js';
+import type { ReportLiveness } from './liveness.schema.js';
+import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
+
+export type GoneReason = 'closed' | 'expired';
+
+/** Reactions of the other domains; each runs once per connection, on the replica that claimed it. */
+export interface LivenessListener {
+  opened?(rec: ConnectionRecord): Promise<void> | void;
+  gone?(rec: ConnectionRecord, reason: GoneReason): Promise<void> | void;
+}
+
+const SWEEP_BATCH = 500;
+
+/**
+ * Connection liveness from gateway reports: registration (with the duplicate-login policy),
+ * clean closes, and expiry of connections whose gateway stopped reporting. Every connection
+ * ends in exactly one `conn.gone` event, whichever replica and path gets there first.
+ */
+@Injectable()
+export class LivenessService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly listeners: LivenessListener[] = [];
+  private sweeper?: NodeJS.Timeout;
+  private sweeping = false;
+
+  constructor(
+    private readonly store: LivenessStore,
+    private readonly bus: CommandBus,
+    private readonly metrics: PresenceMetrics,
+    @Inject(CONFIG) private readonly config: PresenceConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    metrics.sources({ online: () => store.onlineConnections() });
+  }
+
+  listen(listener: LivenessListener): void {
+    this.listeners.push(listener);
+  }
+
+  onApplicationBootstrap() {
+    this.sweeper = setInterval(() => void this.sweep(), this.config.PRESENCE_SWEEP_MS);
+  }
+
+  onApplicationShutdown() {
+    clearInterval(this.sweeper);
+  }
+
+  async report(r: ReportLiveness): Promise<presence.ReportLivenessResponse> {
+    const ttl = this.config.PRESENCE_TTL_MS;
+    const { previousBoot } = await this.store.refresh(r.nodeId, r.bootId, ttl);
+    // Same node id, new process: the old process's sockets are gone now, not in a TTL.
+    if (previousBoot && previousBoot !== r.bootId) await this.expireOldBoot(r.nodeId, r.bootId);
+    for (const o of r.opened) await this.open({ ...o, nodeId: r.nodeId, boot: r.bootId });
+    for (const id of r.closed) await this.end(id, 'closed');
+    let lost: string[] = [];
+    if (r.shutdown) {
+      for (const id of await this.store.nodeConnections(r.nodeId)) await this.end(id, 'closed');
+    } else if (r.full) {
+      lost = await this.resync(r.nodeId, r.held);
+    }
+    const held = await this.store.heldCount(r.nodeId);
+    return { intervalMs: this.config.PRESENCE_LIVENESS_INTERVAL_MS, ttlMs: ttl, resync: !r.shutdown && !r.full && held !== r.count, lost };
+  }
+
+  /** Ends a connection now (admin disconnect, or a report): true when this call claimed it. */
+  async end(connectionId: string, reason: GoneReason): Promise<boolean> {
+    const rec = await this.store.claim(connectionId, this.config.PRESENCE_TTL_MS * 3);
+    if (!rec) return false;
+    await this.gone(rec, reason);
+    return true;
+  }
+
+  connection(connectionId: string): Promise<ConnectionRecord | undefined> {
+    return this.store.get(connectionId);
+  }
+
+  connectionsOf(userId: string): Promise<ConnectionRecord[]> {
+    return this.store.ofUser(userId);
+  }
+
+  alive(ids: string[]): Promise<Set<string>> {
+    return this.store.alive(ids);
+  }
+
+  /** Claims lapsed deadlines; replicas share the work, ZREM decides who handles each. */
+  async sweep(now = Date.now()): Promise<number> {
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    let n = 0;
+    try {
+      for (;;) {
+        const ids = await this.store.lapsed(now, SWEEP_BATCH);
+        for (const id of ids) if (await this.end(id, 'expired')) n++;
+        if (ids.length < SWEEP_BATCH) break;
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'presence sweep failed');
+    } finally {
+      this.sweeping = false;
+    }
+    return n;
+  }
+
+  private async open(rec: ConnectionRecord): Promise<void> {
+    const replaced = await this.store.open(rec, this.config.PRESENCE_TTL_MS, this.config.SESSION_POLICY);
+    if (!replaced) return;
+    for (const old of replaced) {
+      // The old socket's gateway closes it on this event and then reports the close.
+      this.bus.publish(subjects.conn(old), { type: 'session.replaced', data: { by: rec.connectionId } });
+      this.metrics.replaced.inc();
+    }
+    for (const l of this.listeners) await l.opened?.(rec);
+  }
+
+  private async gone(rec: ConnectionRecord, reason: GoneReason): Promise<void> {
+    const { connectionId, userId, sessionId, nodeId } = rec;
+    this.bus.publish(subjects.system('conn.gone'), { type: 'conn.gone', data: { connectionId, userId, sessionId, nodeId, reason } });
+    this.metrics.gone.inc({ reason });
+    for (const l of this.listeners) {
+      try {
+        await l.gone?.(rec, reason);
+      } catch (err) {
+        this.logger.warn({ err, connectionId }, 'cleanup after conn.gone failed');
+      }
+    }
+  }
+
+  private async expireOldBoot(nodeId: string, boot: string): Promise<void> {
+    for (const id of await this.store.nodeConnections(nodeId)) {
+      const rec = await this.store.get(id);
+      if (!rec || rec.boot !== boot) await this.end(id, 'expired');
+    }
+  }
+
+  /** Aligns presence with the gateway's full list: extras expire; ids presence lost are returned. */
+  private async resync(nodeId: string, held: string[]): Promise<string[]> {
+    const wanted = new Set(held);
+    for (const id of await this.store.nodeConnections(nodeId)) if (!wanted.has(id)) await this.end(id, 'expired');
+    const alive = await this.store.alive(held);
+    return held.filter((id) => !alive.has(id));
+  }
+}

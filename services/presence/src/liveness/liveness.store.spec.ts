@@ -1,0 +1,71 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
+
+/** Real Redis (the test run's private one); ids are unique per run so nothing collides. */
+describe('LivenessStore', () => {
+  const redis = new Redis(inject('redisUrl'));
+  const store = new LivenessStore(redis);
+  afterAll(() => redis.quit());
+  const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  let n = 0;
+  const rec = (over: Partial<ConnectionRecord> = {}): ConnectionRecord => ({
+    connectionId: `c_${tag}_${n++}`,
+    userId: `u_${tag}`,
+    sessionId: 's',
+    nodeId: `n_${tag}`,
+    device: 'phone',
+    connectedAt: Date.now(),
+    boot: 'b1',
+    ...over,
+  });
+
+  it('claims a connection exactly once however many replicas race for it', async () => {
+    const c = rec({ userId: `race_${tag}` });
+    expect(await store.open(c, 60_000, 'none')).toEqual([]);
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.claim(c.connectionId, 60_000)));
+    const winners = results.filter(Boolean);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toMatchObject({ connectionId: c.connectionId, userId: c.userId, nodeId: c.nodeId, device: 'phone' });
+    expect(await store.ofUser(c.userId)).toEqual([]);
+    expect((await store.alive([c.connectionId])).size).toBe(0);
+  });
+
+  it('never resurrects a claimed connection from a retried open report', async () => {
+    const c = rec();
+    await store.open(c, 60_000, 'none');
+    expect(await store.open(c, 60_000, 'none')).toBeUndefined(); // duplicate report
+    await store.claim(c.connectionId, 60_000);
+    expect(await store.open(c, 60_000, 'none')).toBeUndefined();
+    expect((await store.alive([c.connectionId])).size).toBe(0);
+  });
+
+  it('applies the duplicate-login policy: none, one per device, one per user', async () => {
+    const user = (p: string) => `${p}_${tag}`;
+    const a = rec({ userId: user('none') });
+    await store.open(a, 60_000, 'none');
+    expect(await store.open(rec({ userId: user('none') }), 60_000, 'none')).toEqual([]);
+
+    const phone = rec({ userId: user('dev'), device: 'phone' });
+    await store.open(phone, 60_000, 'device');
+    expect(await store.open(rec({ userId: user('dev'), device: 'laptop' }), 60_000, 'device')).toEqual([]);
+    expect(await store.open(rec({ userId: user('dev'), device: 'phone' }), 60_000, 'device')).toEqual([phone.connectionId]);
+
+    const first = rec({ userId: user('usr'), device: 'phone' });
+    await store.open(first, 60_000, 'user');
+    expect(await store.open(rec({ userId: user('usr'), device: 'laptop' }), 60_000, 'user')).toEqual([first.connectionId]);
+  });
+
+  it('finds lapsed deadlines from the head of the set and renews them with the node report', async () => {
+    const node = `lapse_${tag}`;
+    const c = rec({ nodeId: node });
+    await store.open(c, 60_000, 'none');
+    const later = Date.now() + 90_000; // as seen by a sweep 90 s from now
+    expect(await store.lapsed(later, 100_000)).toContain(c.connectionId);
+    const { held, previousBoot } = await store.refresh(node, 'b1', 120_000);
+    expect(held).toBe(1);
+    expect(previousBoot).toBe('');
+    expect(await store.lapsed(later, 100_000)).not.toContain(c.connectionId);
+    expect((await store.refresh(node, 'b2', 60_000)).previousBoot).toBe('b1');
+  });
+});

@@ -1,0 +1,175 @@
+import { Injectable } from '@nestjs/common';
+import { Redis } from '@switchboard/platform';
+
+/** One live connection as presence records it. */
+export interface ConnectionRecord {
+  connectionId: string;
+  userId: string;
+  sessionId: string;
+  nodeId: string;
+  device: string;
+  connectedAt: number;
+  boot: string;
+}
+
+/**
+ * Keys (standalone Redis; scripts touch keys derived from ids, so a cluster would need hash tags):
+ *   sb:pr:deadlines          ZSET connectionId → deadline (ms). The liveness authority: a
+ *                            connection is alive while it has an entry; sweeps read only the
+ *                            lapsed head, never the keyspace.
+ *   sb:pr:conn:<id>          HASH the ConnectionRecord, TTL 3×TTL refreshed by reports (a
+ *                            safety net: claims delete it).
+ *   sb:pr:gone:<id>          tombstone, so a retried `opened` cannot resurrect a claimed id.
+ *   sb:pr:node:<node>        STRING boot id, TTL = liveness TTL: the gateway's own lease.
+ *   sb:pr:node:<node>:conns  SET connection ids held by that gateway.
+ *   sb:pr:user:<user>:conns  HASH connectionId → device (entries without a deadline are stale).
+ */
+export const DEADLINES = 'sb:pr:deadlines';
+const connKey = (id: string) => `sb:pr:conn:${id}`;
+const goneKey = (id: string) => `sb:pr:gone:${id}`;
+const nodeKey = (node: string) => `sb:pr:node:${node}`;
+const nodeConnsKey = (node: string) => `sb:pr:node:${node}:conns`;
+export const userConnsKey = (user: string) => `sb:pr:user:${user}:conns`;
+
+/**
+ * Registers a connection and, under a single-session policy, names the ones it replaces, in
+ * one step so two replicas racing for the same device leave exactly one survivor.
+ * KEYS: deadlines, conn, gone, node conns, user conns
+ * ARGV: id, user, session, node, device, connectedAt, boot, deadline, keyTtl, policy
+ * Returns {0} when already known or claimed, else {1, replacedIds...}.
+ */
+const OPEN = `
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return {0} end
+local out = {1}
+if ARGV[10] ~= 'none' then
+  local all = redis.call('HGETALL', KEYS[5])
+  for i = 1, #all, 2 do
+    if ARGV[10] == 'user' or all[i + 1] == ARGV[5] then table.insert(out, all[i]) end
+  end
+end
+redis.call('HSET', KEYS[2], 'connectionId', ARGV[1], 'userId', ARGV[2], 'sessionId', ARGV[3], 'nodeId', ARGV[4], 'device', ARGV[5], 'connectedAt', ARGV[6], 'boot', ARGV[7])
+redis.call('PEXPIRE', KEYS[2], ARGV[9])
+redis.call('ZADD', KEYS[1], ARGV[8], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('PEXPIRE', KEYS[4], ARGV[9])
+redis.call('HSET', KEYS[5], ARGV[1], ARGV[5])
+return out
+`;
+
+/**
+ * Claims a connection for its gone-processing: whoever removes it from the deadline set owns
+ * it, so a clean close and an expiry (or two sweeping replicas) produce exactly one event.
+ * KEYS: deadlines, conn, gone  ARGV: id, tombstoneTtl. Returns the record's flat HGETALL or nil.
+ */
+const CLAIM = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return nil end
+local data = redis.call('HGETALL', KEYS[2])
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+local rec = {}
+for i = 1, #data, 2 do rec[data[i]] = data[i + 1] end
+if rec.nodeId then redis.call('SREM', 'sb:pr:node:' .. rec.nodeId .. ':conns', ARGV[1]) end
+if rec.userId then redis.call('HDEL', 'sb:pr:user:' .. rec.userId .. ':conns', ARGV[1]) end
+return data
+`;
+
+/**
+ * A gateway's periodic report: renews its lease and every deadline it holds in Redis, so the
+ * gateway sends one small message per interval however many sockets it has.
+ * KEYS: node, node conns, deadlines  ARGV: boot, ttl, deadline, keyTtl
+ * Returns {previous boot or '', held count}.
+ */
+const REFRESH = `
+local old = redis.call('GET', KEYS[1]) or ''
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local conns = redis.call('SMEMBERS', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+for i = 1, #conns do
+  redis.call('ZADD', KEYS[3], 'XX', ARGV[3], conns[i])
+  redis.call('PEXPIRE', 'sb:pr:conn:' .. conns[i], ARGV[4])
+end
+return {old, #conns}
+`;
+
+function toRecord(flat: string[] | null, connectionId: string): ConnectionRecord | undefined {
+  if (!flat) return undefined;
+  const r: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) r[flat[i]] = flat[i + 1];
+  return { connectionId, userId: r.userId ?? '', sessionId: r.sessionId ?? '', nodeId: r.nodeId ?? '', device: r.device ?? '', connectedAt: Number(r.connectedAt ?? 0), boot: r.boot ?? '' };
+}
+
+@Injectable()
+export class LivenessStore {
+  constructor(private readonly redis: Redis) {}
+
+  /** Returns undefined when the id is already known (a retried report), else the ids it replaces. */
+  async open(c: ConnectionRecord, ttlMs: number, policy: string): Promise<string[] | undefined> {
+    const keyTtl = ttlMs * 3;
+    const res = (await this.redis.eval(
+      OPEN,
+      5,
+      DEADLINES,
+      connKey(c.connectionId),
+      goneKey(c.connectionId),
+      nodeConnsKey(c.nodeId),
+      userConnsKey(c.userId),
+      c.connectionId,
+      c.userId,
+      c.sessionId,
+      c.nodeId,
+      c.device,
+      c.connectedAt,
+      c.boot,
+      Date.now() + ttlMs,
+      keyTtl,
+      policy,
+    )) as [number, ...string[]];
+    return res[0] === 1 ? res.slice(1).map(String) : undefined;
+  }
+
+  /** Claims the connection; the record when this caller won it (exactly one caller does). */
+  async claim(connectionId: string, tombstoneMs: number): Promise<ConnectionRecord | undefined> {
+    const flat = (await this.redis.eval(CLAIM, 3, DEADLINES, connKey(connectionId), goneKey(connectionId), connectionId, tombstoneMs)) as string[] | null;
+    return toRecord(flat, connectionId);
+  }
+
+  async refresh(nodeId: string, boot: string, ttlMs: number): Promise<{ previousBoot: string; held: number }> {
+    const [previousBoot, held] = (await this.redis.eval(REFRESH, 3, nodeKey(nodeId), nodeConnsKey(nodeId), DEADLINES, boot, ttlMs, Date.now() + ttlMs, ttlMs * 3)) as [string, number];
+    return { previousBoot, held: Number(held) };
+  }
+
+  /** Connection ids whose deadline has passed, oldest first (a bounded head, not a scan). */
+  lapsed(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(DEADLINES, '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  nodeConnections(nodeId: string): Promise<string[]> {
+    return this.redis.smembers(nodeConnsKey(nodeId));
+  }
+
+  heldCount(nodeId: string): Promise<number> {
+    return this.redis.scard(nodeConnsKey(nodeId));
+  }
+
+  async get(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const h = await this.redis.hgetall(connKey(connectionId));
+    return h.userId ? toRecord(Object.entries(h).flat(), connectionId) : undefined;
+  }
+
+  async ofUser(userId: string): Promise<ConnectionRecord[]> {
+    const ids = await this.redis.hkeys(userConnsKey(userId));
+    const recs = await Promise.all(ids.map((id) => this.get(id)));
+    return recs.filter((r): r is ConnectionRecord => !!r).sort((a, b) => a.connectedAt - b.connectedAt);
+  }
+
+  /** Live connection ids among `ids` (those still holding a deadline). */
+  async alive(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const scores = await this.redis.zmscore(DEADLINES, ...ids);
+    return new Set(ids.filter((_, i) => scores[i] !== null));
+  }
+
+  onlineConnections(): Promise<number> {
+    return this.redis.zcard(DEADLINES);
+  }
+}

@@ -1,0 +1,96 @@
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { CommandBus, unaryHandlers, type CommandHandler, type Logger, type Subscription } from '@switchboard/platform';
+import type * as proto from '@switchboard/proto';
+import { badRequest, Id, subjects } from '@switchboard/protocol';
+import { LivenessHandler } from '../liveness/liveness.handler.js';
+import { LivenessService } from '../liveness/liveness.service.js';
+import { RelaysHandler } from '../relays/relays.handler.js';
+import { RendezvousHandler } from '../rendezvous/rendezvous.handler.js';
+import { PresenceService } from './presence.service.js';
+
+/**
+ * NATS entry for `sb.cmd.presence.*`: one queue-group subscription serving every domain's
+ * verbs (a service has one command subject tree), each mapped straight to its service.
+ */
+@Injectable()
+export class PresenceHandler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private sub?: Subscription;
+
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly presence: PresenceService,
+    private readonly liveness: LivenessHandler,
+    private readonly relays: RelaysHandler,
+    private readonly rendezvous: RendezvousHandler,
+  ) {}
+
+  handlers(): Record<string, CommandHandler> {
+    return {
+      'presence.set': (data, caller) => this.presence.set(caller, data),
+      'presence.query': async (data, caller) => ({ presence: await this.presence.query(caller.userId, data.userIds) }),
+      'presence.subscribe': async (data, caller) => ({ presence: await this.presence.query(caller.userId, data.userIds) }),
+      // Interest lives in the caller's gateway (its NATS subscriptions); nothing to store here.
+      'presence.unsubscribe': () => ({ presence: {} }),
+    };
+  }
+
+  onApplicationBootstrap() {
+    const handlers = { ...this.handlers(), ...this.liveness.handlers(), ...this.relays.handlers(), ...this.rendezvous.handlers() };
+    this.sub = this.bus.serve('presence', handlers, this.liveness.schemas());
+  }
+
+  async beforeApplicationShutdown() {
+    await this.sub?.drain();
+  }
+}
+
+const ADMIN_MAX_USERS = 500;
+const checkId = (id: string, what: string) => {
+  if (!Id.safeParse(id).success) throw badRequest(`${what} must match [A-Za-z0-9_-]{1,64}`);
+};
+
+/** gRPC entry (admin API, other services). */
+@Injectable()
+export class PresenceGrpcHandler {
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly liveness: LivenessService,
+    private readonly bus: CommandBus,
+  ) {}
+
+  implementation(logger: Logger) {
+    return unaryHandlers<proto.presence.PresenceServiceServer>(
+      {
+        queryPresence: async (req) => {
+          if (req.userIds.length > ADMIN_MAX_USERS) throw badRequest(`at most ${ADMIN_MAX_USERS} users`);
+          req.userIds.forEach((id) => checkId(id, 'userIds'));
+          const map = await this.presence.query('', req.userIds);
+          return { presence: Object.entries(map).map(([userId, p]) => ({ userId, status: p.status, text: p.text ?? '', lastSeen: p.lastSeen, devices: p.devices })) };
+        },
+        listConnections: async (req) => {
+          checkId(req.userId, 'userId');
+          const conns = await this.liveness.connectionsOf(req.userId);
+          return { connections: conns.map(({ connectionId, userId, sessionId, nodeId, device, connectedAt }) => ({ connectionId, userId, sessionId, nodeId, device, connectedAt })) };
+        },
+        disconnect: (req) => this.disconnect(req),
+      },
+      logger,
+    );
+  }
+
+  /**
+   * Tells the holding gateway to close the socket, and ends the connection here at once so
+   * the user goes offline even if that gateway is unreachable.
+   */
+  private async disconnect(req: proto.presence.DisconnectRequest): Promise<proto.presence.DisconnectResponse> {
+    checkId(req.userId, 'userId');
+    let conns = await this.liveness.connectionsOf(req.userId);
+    if (req.connectionId) conns = conns.filter((c) => c.connectionId === req.connectionId);
+    let disconnected = 0;
+    for (const c of conns) {
+      this.bus.publish(subjects.conn(c.connectionId), { type: 'session.closed', data: { reason: req.reason.slice(0, 200) || 'disconnected by an administrator' } });
+      if (await this.liveness.end(c.connectionId, 'closed')) disconnected++;
+    }
+    return { disconnected };
+  }
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { Redis } from '@switchboard/platform';
+import { DEADLINES, userConnsKey } from '../liveness/liveness.store.js';
+
+export type Status = 'online' | 'away' | 'busy' | 'invisible';
+
+/** What Redis holds about a user, before any viewer-dependent masking. */
+export interface RawPresence {
+  userId: string;
+  /** Chosen status (persists across sessions), default online. */
+  status: Status;
+  text: string;
+  lastSeen: number;
+  /** Devices of live connections (one entry per connection; '' when the token had none). */
+  devices: string[];
+}
+
+/**
+ *   sb:pr:user:<user>:status  HASH {status, text}: the user's choice, TTL PRESENCE_STATE_TTL_MS.
+ *   sb:pr:user:<user>:seen    last time the user was visibly online (ms).
+ *   sb:pr:user:<user>:vis     "status\ntext" last published, to publish only real changes.
+ */
+const statusKey = (u: string) => `sb:pr:user:${u}:status`;
+const seenKey = (u: string) => `sb:pr:user:${u}:seen`;
+const visKey = (u: string) => `sb:pr:user:${u}:vis`;
+
+/** Shared Lua: reads one user's live devices (dropping stale entries when `prune`), status and last seen. */
+const READ_USER = `
+local function readUser(connsKey, statusKey, seenKey, prune)
+  local conns = redis.call('HGETALL', connsKey)
+  local devices = {}
+  for i = 1, #conns, 2 do
+    if redis.call('ZSCORE', '${DEADLINES}', conns[i]) then table.insert(devices, conns[i + 1])
+    elseif prune then redis.call('HDEL', connsKey, conns[i]) end
+  end
+  local st = redis.call('HGET', statusKey, 'status') or 'online'
+  local text = redis.call('HGET', statusKey, 'text') or ''
+  local seen = redis.call('GET', seenKey) or '0'
+  return devices, st, text, seen
+end
+`;
+
+/**
+ * Recomputes what others see and swaps it with what was last published, atomically, so
+ * concurrent changes on several replicas publish each visible transition once.
+ * KEYS: user conns, status, seen, vis  ARGV: now, stateTtl
+ * Returns {changed 0|1, status, text, lastSeen, devices...} where status is the chosen one.
+ */
+const SETTLE = `${READ_USER}
+local devices, st, text, seen = readUser(KEYS[1], KEYS[2], KEYS[3], true)
+local vis = 'offline'
+if #devices > 0 and st ~= 'invisible' then vis = st end
+local vtext = text
+if vis == 'offline' then vtext = '' end
+local new = vis .. '\\n' .. vtext
+local old = redis.call('GET', KEYS[4]) or 'offline\\n'
+if vis ~= 'offline' or old ~= 'offline\\n' then
+  seen = ARGV[1]
+  redis.call('SET', KEYS[3], seen, 'PX', ARGV[2])
+end
+local changed = 0
+if new ~= old then
+  changed = 1
+  redis.call('SET', KEYS[4], new, 'PX', ARGV[2])
+end
+local out = {changed, st, text, seen}
+for i = 1, #devices do table.insert(out, devices[i]) end
+return out
+`;
+
+/** Read-only batch of READ_USER. ARGV: user ids. Returns one {status, text, seen, devices...} per user. */
+const QUERY = `${READ_USER}
+local out = {}
+for i = 1, #ARGV do
+  local u = ARGV[i]
+  local devices, st, text, seen = readUser('sb:pr:user:' .. u .. ':conns', 'sb:pr:user:' .. u .. ':status', 'sb:pr:user:' .. u .. ':seen', false)
+  local row = {st, text, seen}
+  for j = 1, #devices do table.insert(row, devices[j]) end
+  table.insert(out, row)
+end
+return out
+`;
+
+function raw(userId: string, row: string[]): RawPresence {
+  const [status, text, seen, ...devices] = row.map(String);
+  return { userId, status: status as Status, text, lastSeen: Number(seen), devices };
+}
+
+@Injectable()
+export class PresenceStore {
+  constructor(private readonly redis: Redis) {}
+
+  async setStatus(userId: string, status: Status, text: string, ttlMs: number): Promise<void> {
+    await this.redis.multi().hset(statusKey(userId), 'status', status, 'text', text).pexpire(statusKey(userId), ttlMs).exec();
+  }
+
+  /** Settles the user's visible state; `changed` when others must be told. */
+  async settle(userId: string, ttlMs: number): Promise<{ changed: boolean; presence: RawPresence }> {
+    const [changed, ...row] = (await this.redis.eval(SETTLE, 4, userConnsKey(userId), statusKey(userId), seenKey(userId), visKey(userId), Date.now(), ttlMs)) as [number, ...string[]];
+    return { changed: changed === 1, presence: raw(userId, row) };
+  }
+
+  async query(userIds: string[]): Promise<RawPresence[]> {
+    if (!userIds.length) return [];
+    const rows = (await this.redis.eval(QUERY, 0, ...userIds)) as string[][];
+    return rows.map((row, i) => raw(userIds[i], row));
+  }
+}

@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import type { CommandHandler } from '@switchboard/platform';
+import { RelaysService } from './relays.service.js';
+
+/** NATS entry for `relay.*`. */
+@Injectable()
+export class RelaysHandler {
+  constructor(private readonly relays: RelaysService) {}
+
+  handlers(): Record<string, CommandHandler> {
+    return {
+      'relay.register': (data, caller) => this.relays.register(caller, data),
+      'relay.update_load': (data, caller) => this.relays.updateLoad(caller, data),
+      'relay.unregister': (_data, caller) => this.relays.unregister(caller),
+      'relay.list': (data, caller) => this.relays.list(caller, data),
+    };
+  }
+}

@@ -1,0 +1,138 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CONFIG, CommandBus, newId, type Caller } from '@switchboard/platform';
+import { badRequest, forbidden, notFound, subjects, type CommandData } from '@switchboard/protocol';
+import type { RoomsConfig } from '../config.js';
+import { RoomEventsPublisher } from '../events/room-events.publisher.js';
+import { RoomsService } from '../rooms/rooms.service.js';
+import { DueStore } from '../timers/due.store.js';
+import { Sweeper } from '../timers/sweeper.service.js';
+import { ChatStore, type MessageRow } from './chat.store.js';
+import { toMessageView, type MessageView } from './chat.view.js';
+
+/** Sorted set of `roomId:userId` typing indicators, score = when they lapse. */
+export const TYPING_DUE = 'sb:rooms:typing_due';
+
+type Ok = Record<string, never>;
+
+@Injectable()
+export class ChatService implements OnModuleInit {
+  constructor(
+    private readonly rooms: RoomsService,
+    private readonly store: ChatStore,
+    private readonly due: DueStore,
+    private readonly sweeper: Sweeper,
+    private readonly events: RoomEventsPublisher,
+    private readonly bus: CommandBus,
+    @Inject(CONFIG) private readonly config: RoomsConfig,
+  ) {}
+
+  onModuleInit() {
+    this.sweeper.register('typing', () => this.expireTyping());
+  }
+
+  async send(caller: Caller, data: CommandData<'chat.send'>): Promise<{ message: MessageView }> {
+    await this.rooms.requireMember(data.roomId, caller.userId);
+    if (data.replyTo && !(await this.store.get(data.roomId, data.replyTo))) throw notFound('replyTo: no such message in this room');
+    const { message, created } = await this.store.createOnce({
+      id: newId('m'),
+      roomId: data.roomId,
+      userId: caller.userId,
+      clientMsgId: data.clientMsgId,
+      text: data.text,
+      replyTo: data.replyTo,
+      attachments: data.attachments ?? [],
+    });
+    const view = toMessageView(message);
+    // A retried send (same clientMsgId) answers with the stored message and announces nothing.
+    if (created) await this.events.toRoom(data.roomId, 'chat.message', { message: view });
+    return { message: view };
+  }
+
+  async edit(caller: Caller, data: CommandData<'chat.edit'>): Promise<{ message: MessageView }> {
+    await this.rooms.requireMember(data.roomId, caller.userId);
+    const msg = await this.liveMessage(data.roomId, data.messageId);
+    if (msg.userId !== caller.userId) throw forbidden('only the author may edit a message');
+    const view = toMessageView(await this.store.edit(msg.id, data.text));
+    await this.events.toRoom(data.roomId, 'chat.edited', { message: view });
+    return { message: view };
+  }
+
+  async delete(caller: Caller, data: CommandData<'chat.delete'>): Promise<Ok> {
+    const { member } = await this.rooms.requireMember(data.roomId, caller.userId);
+    const msg = await this.message(data.roomId, data.messageId);
+    if (msg.userId !== caller.userId && member.role === 'member') throw forbidden('only the author or a moderator may delete a message');
+    if (await this.store.softDelete(msg.id)) await this.events.toRoom(data.roomId, 'chat.deleted', { messageId: msg.id });
+    return {};
+  }
+
+  async react(caller: Caller, data: CommandData<'chat.react'>): Promise<Ok> {
+    await this.rooms.requireMember(data.roomId, caller.userId);
+    await this.liveMessage(data.roomId, data.messageId);
+    if (await this.store.react(data.messageId, caller.userId, data.emoji, data.on)) {
+      await this.events.toRoom(data.roomId, 'chat.reaction', { messageId: data.messageId, emoji: data.emoji, userId: caller.userId, on: data.on });
+    }
+    return {};
+  }
+
+  async pin(caller: Caller, data: CommandData<'chat.pin'>): Promise<Ok> {
+    await this.rooms.requireRole(data.roomId, caller.userId, ['owner', 'moderator']);
+    await this.liveMessage(data.roomId, data.messageId);
+    if (await this.store.pin(data.messageId, data.pinned, caller.userId)) await this.events.toRoom(data.roomId, 'chat.pinned', { messageId: data.messageId, pinned: data.pinned });
+    return {};
+  }
+
+  async history(caller: Caller, data: CommandData<'chat.history'>): Promise<{ messages: MessageView[]; hasMore: boolean }> {
+    await this.rooms.requireMember(data.roomId, caller.userId);
+    if (data.before && data.after) throw badRequest('use either before or after, not both');
+    const limit = data.limit ?? 50;
+    const cursorId = data.before ?? data.after;
+    const cursor = cursorId ? await this.message(data.roomId, cursorId) : undefined;
+    const older = !data.after;
+    const rows = await this.store.page(data.roomId, { cursor, older, take: limit + 1 });
+    const page = rows.slice(0, limit);
+    // Pages are always returned oldest first, whichever way they were read.
+    if (older) page.reverse();
+    return { messages: page.map(toMessageView), hasMore: rows.length > limit };
+  }
+
+  async read(caller: Caller, data: CommandData<'chat.read'>): Promise<Ok> {
+    await this.rooms.requireMember(data.roomId, caller.userId);
+    await this.message(data.roomId, data.messageId);
+    await this.store.markRead(data.roomId, caller.userId, data.messageId);
+    await this.events.toRoom(data.roomId, 'chat.read', { userId: caller.userId, messageId: data.messageId });
+    return {};
+  }
+
+  /** Ephemeral: no seq, nothing stored but a lapse timer, so a silent client stops "typing". */
+  async typing(caller: Caller, data: CommandData<'chat.typing'>): Promise<Ok> {
+    await this.rooms.requireParticipant(data.roomId, caller);
+    const member = `${data.roomId}:${caller.userId}`;
+    if (data.typing) await this.due.schedule(TYPING_DUE, member, Date.now() + this.config.TYPING_TTL_MS);
+    else await this.due.cancel(TYPING_DUE, member);
+    this.publishTyping(data.roomId, caller.userId, data.typing);
+    return {};
+  }
+
+  private async expireTyping(): Promise<void> {
+    for (const member of await this.due.claimDue(TYPING_DUE)) {
+      const [roomId, userId] = member.split(':');
+      this.publishTyping(roomId, userId, false);
+    }
+  }
+
+  private publishTyping(roomId: string, userId: string, typing: boolean): void {
+    this.bus.publish(subjects.room(roomId), { type: 'chat.typing', roomId, data: { userId, typing } });
+  }
+
+  private async message(roomId: string, id: string): Promise<MessageRow> {
+    const msg = await this.store.get(roomId, id);
+    if (!msg) throw notFound('message not found');
+    return msg;
+  }
+
+  private async liveMessage(roomId: string, id: string): Promise<MessageRow> {
+    const msg = await this.message(roomId, id);
+    if (msg.deletedAt) throw notFound('message was deleted');
+    return msg;
+  }
+}

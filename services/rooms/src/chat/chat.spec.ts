@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoomsHarness, uid } from '../testing/harness.test.js';
+
+describe('chat: send, idempotency, history paging, edit/delete/react/pin/read, typing', () => {
+  let h: RoomsHarness;
+  beforeAll(async () => {
+    h = await RoomsHarness.start(2);
+  });
+  afterAll(() => h.stop());
+
+  it('sends, and a retried clientMsgId (even concurrently, on both replicas) stores and announces one message', async () => {
+    const { roomId, owner } = await h.room();
+    const log = await h.watchRoom(roomId);
+    const send = { roomId, text: 'hello', clientMsgId: 'c-1', attachments: [{ url: 'https://x/y.png', mime: 'image/png', size: 10 }] };
+    const replies = await Promise.all(Array.from({ length: 6 }, () => h.req('chat.send', owner, send)));
+    const ids = new Set(replies.map((r) => r.message.id));
+    expect(ids.size).toBe(1);
+    expect(replies[0].message).toMatchObject({ roomId, userId: owner.userId, text: 'hello', clientMsgId: 'c-1', deleted: false, pinned: false, reactions: {}, attachments: send.attachments });
+    await log.waitFor('chat.message');
+    expect((await h.req('chat.send', owner, send)).message.id).toBe(replies[0].message.id);
+    expect(log.of('chat.message')).toHaveLength(1);
+    expect((await h.req('chat.history', owner, { roomId })).messages).toHaveLength(1);
+    // another user may reuse the same clientMsgId
+    const bob = await h.joined(roomId);
+    expect((await h.req('chat.send', bob, send)).message.id).not.toBe(replies[0].message.id);
+  });
+
+  it('pages history backwards and forwards with hasMore', async () => {
+    const { roomId, owner } = await h.room();
+    const sent: string[] = [];
+    for (let i = 0; i < 7; i++) sent.push((await h.req('chat.send', owner, { roomId, text: `m${i}`, clientMsgId: `p${i}` })).message.id);
+    const latest = await h.req('chat.history', owner, { roomId, limit: 3 });
+    expect(latest.messages.map((m: { id: string }) => m.id)).toEqual(sent.slice(4));
+    expect(latest.hasMore).toBe(true);
+    const older = await h.req('chat.history', owner, { roomId, limit: 3, before: sent[4] });
+    expect(older.messages.map((m: { id: string }) => m.id)).toEqual(sent.slice(1, 4));
+    expect(older.hasMore).toBe(true);
+    const oldest = await h.req('chat.history', owner, { roomId, limit: 3, before: sent[1] });
+    expect(oldest).toMatchObject({ hasMore: false });
+    expect(oldest.messages.map((m: { id: string }) => m.id)).toEqual([sent[0]]);
+    const fwd = await h.req('chat.history', owner, { roomId, limit: 4, after: sent[0] });
+    expect(fwd.messages.map((m: { id: string }) => m.id)).toEqual(sent.slice(1, 5));
+    expect(fwd.hasMore).toBe(true);
+    const end = await h.req('chat.history', owner, { roomId, limit: 4, after: sent[4] });
+    expect(end.messages.map((m: { id: string }) => m.id)).toEqual(sent.slice(5));
+    expect(end.hasMore).toBe(false);
+    expect(await h.code('chat.history', owner, { roomId, before: sent[3], after: sent[1] })).toBe('bad_request');
+    expect(await h.code('chat.history', owner, { roomId, before: 'm_unknown' })).toBe('not_found');
+    expect(await h.code('chat.history', owner, { roomId, limit: 101 })).toBe('bad_request');
+  });
+
+  it('replies, edits, deletes (soft), reactions, pins and read receipts, with their events', async () => {
+    const { roomId, owner } = await h.room();
+    const bob = await h.joined(roomId);
+    const log = await h.watchRoom(roomId);
+    const first = (await h.req('chat.send', bob, { roomId, text: 'first', clientMsgId: 'a' })).message;
+    const reply = (await h.req('chat.send', owner, { roomId, text: 're', clientMsgId: 'b', replyTo: first.id })).message;
+    expect(reply.replyTo).toBe(first.id);
+
+    const edited = (await h.req('chat.edit', bob, { roomId, messageId: first.id, text: 'first!' })).message;
+    expect(edited).toMatchObject({ text: 'first!', editedAt: expect.any(Number) });
+    expect((await log.waitFor('chat.edited')).data.message.text).toBe('first!');
+
+    await h.req('chat.react', owner, { roomId, messageId: first.id, emoji: '👍', on: true });
+    await h.req('chat.react', bob, { roomId, messageId: first.id, emoji: '👍', on: true });
+    await h.req('chat.react', bob, { roomId, messageId: first.id, emoji: '👍', on: true });
+    await h.req('chat.react', bob, { roomId, messageId: first.id, emoji: '🎉', on: true });
+    await h.req('chat.react', bob, { roomId, messageId: first.id, emoji: '🎉', on: false });
+    await h.waitUntil(() => log.of('chat.reaction').length === 4);
+    expect(log.of('chat.reaction')[3].data).toEqual({ messageId: first.id, emoji: '🎉', userId: bob.userId, on: false });
+
+    await h.req('chat.pin', owner, { roomId, messageId: first.id, pinned: true });
+    expect((await log.waitFor('chat.pinned')).data).toEqual({ messageId: first.id, pinned: true });
+    await h.req('chat.read', owner, { roomId, messageId: first.id });
+    expect((await log.waitFor('chat.read')).data).toEqual({ userId: owner.userId, messageId: first.id });
+
+    let hist = (await h.req('chat.history', owner, { roomId })).messages;
+    expect(hist[0]).toMatchObject({ id: first.id, reactions: { '👍': 2 }, pinned: true, text: 'first!' });
+
+    // owner (staff) deletes bob's message; deleting again is a quiet no-op
+    await h.req('chat.delete', owner, { roomId, messageId: first.id });
+    await h.req('chat.delete', owner, { roomId, messageId: first.id });
+    expect((await log.waitFor('chat.deleted')).data).toEqual({ messageId: first.id });
+    hist = (await h.req('chat.history', owner, { roomId })).messages;
+    expect(hist[0]).toMatchObject({ id: first.id, deleted: true, text: '', attachments: [] });
+    expect(await h.code('chat.edit', bob, { roomId, messageId: first.id, text: 'x' })).toBe('not_found');
+    expect(await h.code('chat.react', bob, { roomId, messageId: first.id, emoji: '👍', on: true })).toBe('not_found');
+    await h.waitUntil(() => log.of('chat.deleted').length === 1);
+    const seqs = log.events.map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0] + i));
+  });
+
+  it('refuses non-members, other authors, members pinning, unknown targets and bad input', async () => {
+    const { roomId, owner } = await h.room();
+    const bob = await h.joined(roomId);
+    const carol = await h.joined(roomId);
+    const stranger = h.caller();
+    const msg = (await h.req('chat.send', owner, { roomId, text: 'x', clientMsgId: 'r1' })).message;
+    expect(await h.code('chat.send', stranger, { roomId, text: 'x', clientMsgId: 'r2' })).toBe('forbidden');
+    expect(await h.code('chat.history', stranger, { roomId })).toBe('forbidden');
+    expect(await h.code('chat.send', bob, { roomId: 'r_nope', text: 'x', clientMsgId: 'r3' })).toBe('not_found');
+    expect(await h.code('chat.send', bob, { roomId, text: 'x', clientMsgId: 'r4', replyTo: 'm_nope' })).toBe('not_found');
+    expect(await h.code('chat.edit', bob, { roomId, messageId: msg.id, text: 'y' })).toBe('forbidden');
+    expect(await h.code('chat.delete', bob, { roomId, messageId: msg.id })).toBe('forbidden');
+    expect(await h.code('chat.pin', bob, { roomId, messageId: msg.id, pinned: true })).toBe('forbidden');
+    expect(await h.code('chat.read', bob, { roomId, messageId: 'm_nope' })).toBe('not_found');
+    const bobs = (await h.req('chat.send', bob, { roomId, text: 'mine', clientMsgId: 'r5' })).message;
+    expect(await h.code('chat.delete', carol, { roomId, messageId: bobs.id })).toBe('forbidden');
+    expect(await h.code('chat.delete', bob, { roomId, messageId: bobs.id })).toBe('ok');
+    for (const [verb, data] of [
+      ['chat.send', { roomId, text: '', clientMsgId: 'e' }],
+      ['chat.send', { roomId, text: 'x'.repeat(8001), clientMsgId: 'e' }],
+      ['chat.send', { roomId, text: 'x' }],
+      ['chat.send', { roomId, text: 'x', clientMsgId: 'e', attachments: 'nope' }],
+      ['chat.react', { roomId, messageId: msg.id, emoji: '', on: true }],
+      ['chat.typing', { roomId, typing: 'yes' }],
+    ] as const) {
+      expect(await h.code(verb, bob, data), verb).toBe('bad_request');
+    }
+  });
+
+  it('typing is ephemeral (no seq) and lapses after TYPING_TTL_MS', async () => {
+    const { roomId, owner } = await h.room();
+    const log = await h.watchRoom(roomId);
+    await h.req('chat.typing', owner, { roomId, typing: true });
+    const on = await log.waitFor('chat.typing');
+    expect(on).toMatchObject({ seq: 0, data: { userId: owner.userId, typing: true } });
+    const off = await log.waitFor('chat.typing', (e) => e.data.typing === false);
+    expect(off).toMatchObject({ seq: 0, data: { userId: owner.userId, typing: false } });
+    expect(await h.code('chat.typing', h.caller(uid('x')), { roomId, typing: true })).toBe('forbidden');
+  });
+});

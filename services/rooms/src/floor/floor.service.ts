@@ -1,0 +1,58 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CONFIG, type Caller } from '@switchboard/platform';
+import { badRequest, conflict, forbidden, ProtocolError, type CommandData } from '@switchboard/protocol';
+import type { RoomsConfig } from '../config.js';
+import { RoomEventsPublisher } from '../events/room-events.publisher.js';
+import { RoomsService } from '../rooms/rooms.service.js';
+import { DueStore } from '../timers/due.store.js';
+import { Sweeper } from '../timers/sweeper.service.js';
+import { FLOOR_DUE, FloorStore } from './floor.store.js';
+
+/**
+ * Push-to-talk: one speaker per group room, on a lease of FLOOR_TTL_MS that the holder
+ * refreshes by asking again while talking; lapsed leases are released with `timeout`.
+ */
+@Injectable()
+export class FloorService implements OnModuleInit {
+  constructor(
+    private readonly rooms: RoomsService,
+    private readonly store: FloorStore,
+    private readonly due: DueStore,
+    private readonly sweeper: Sweeper,
+    private readonly events: RoomEventsPublisher,
+    @Inject(CONFIG) private readonly config: RoomsConfig,
+  ) {}
+
+  onModuleInit() {
+    this.sweeper.register('floor', () => this.expire());
+  }
+
+  async request(caller: Caller, data: CommandData<'floor.request'>): Promise<{ expiresAt: number }> {
+    const { room, participant } = await this.rooms.requireParticipant(data.roomId, caller);
+    if (room.kind !== 'group') throw badRequest('floor control is for group rooms');
+    if (participant.muted) throw forbidden('you are muted');
+    const outcome = await this.store.request(room.id, caller.userId, caller.connectionId, this.config.FLOOR_TTL_MS);
+    if (outcome.state === 'busy') throw new ProtocolError('floor_busy', 'someone else has the floor', { holder: outcome.holder.userId });
+    // A lapsed lease the sweeper has not reached yet is announced before the new holder.
+    if (outcome.displaced) await this.events.toRoom(room.id, 'floor.released', { userId: outcome.displaced.userId, reason: 'timeout' });
+    if (outcome.state === 'taken') await this.events.toRoom(room.id, 'floor.taken', { userId: caller.userId });
+    return { expiresAt: outcome.holder.expiresAt };
+  }
+
+  async release(caller: Caller, data: CommandData<'floor.release'>): Promise<Record<string, never>> {
+    await this.rooms.openRoom(data.roomId);
+    const released = await this.store.releaseIf(data.roomId, { userId: caller.userId });
+    if (!released) throw conflict('you do not hold the floor');
+    await this.events.toRoom(data.roomId, 'floor.released', { userId: caller.userId, reason: 'released' });
+    return {};
+  }
+
+  private async expire(): Promise<void> {
+    const now = Date.now();
+    for (const roomId of await this.due.claimDue(FLOOR_DUE, now)) {
+      // Only a lease still lapsed goes: a refresh in between moved its due time on.
+      const released = await this.store.releaseIf(roomId, { expiredAt: now });
+      if (released) await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: 'timeout' });
+    }
+  }
+}

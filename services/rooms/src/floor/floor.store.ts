@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { Redis } from '@switchboard/platform';
+
+export interface FloorHolder {
+  userId: string;
+  connectionId: string;
+  expiresAt: number;
+}
+
+export type FloorOutcome = { state: 'taken' | 'refreshed'; holder: FloorHolder; displaced?: FloorHolder } | { state: 'busy'; holder: FloorHolder };
+
+const floorKey = (roomId: string) => `sb:room:${roomId}:floor`;
+/** Sorted set of rooms whose floor lease ends at the score (ms); swept for `timeout`. */
+export const FLOOR_DUE = 'sb:rooms:floor_due';
+
+/**
+ * Grants the floor unless another user holds an unexpired lease; the holder asking again
+ * refreshes its lease. Lease and due-time are written together so a sweep never misses one.
+ * KEYS[1]=floor KEYS[2]=due set; ARGV: userId, connectionId, now, ttl, roomId.
+ */
+const REQUEST_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+local state = 'taken'
+local displaced = ''
+if cur then
+  local h = cjson.decode(cur)
+  if h.userId ~= ARGV[1] then
+    if tonumber(h.expiresAt) > tonumber(ARGV[3]) then return {'busy', cur, ''} end
+    displaced = cur
+  else
+    state = 'refreshed'
+  end
+end
+local exp = tonumber(ARGV[3]) + tonumber(ARGV[4])
+local v = cjson.encode({userId = ARGV[1], connectionId = ARGV[2], expiresAt = exp})
+redis.call('SET', KEYS[1], v)
+redis.call('ZADD', KEYS[2], exp, ARGV[5])
+return {state, v, displaced}
+`;
+
+/**
+ * Deletes the lease when it matches: by holder user, by holder connection, or when expired.
+ * KEYS[1]=floor KEYS[2]=due set; ARGV: field ('userId' | 'connectionId' | 'expired'), value, now, roomId.
+ */
+const RELEASE_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return nil end
+local h = cjson.decode(cur)
+if ARGV[1] == 'expired' then
+  if tonumber(h.expiresAt) > tonumber(ARGV[3]) then return nil end
+elseif h[ARGV[1]] ~= ARGV[2] then
+  return nil
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[4])
+return cur
+`;
+
+/** KEYS[1]=floor; ARGV: old connectionId, new connectionId. */
+const MOVE_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+local h = cjson.decode(cur)
+if h.connectionId ~= ARGV[1] then return 0 end
+h.connectionId = ARGV[2]
+redis.call('SET', KEYS[1], cjson.encode(h))
+return 1
+`;
+
+/** The push-to-talk floor of each room: one Redis lease per room, shared by every replica. */
+@Injectable()
+export class FloorStore {
+  constructor(private readonly redis: Redis) {}
+
+  async request(roomId: string, userId: string, connectionId: string, ttlMs: number, now = Date.now()): Promise<FloorOutcome> {
+    const [state, holder, displaced] = (await this.redis.eval(REQUEST_SCRIPT, 2, floorKey(roomId), FLOOR_DUE, userId, connectionId, now, ttlMs, roomId)) as [string, string, string];
+    if (state === 'busy') return { state, holder: JSON.parse(holder) as FloorHolder };
+    return { state: state as 'taken' | 'refreshed', holder: JSON.parse(holder) as FloorHolder, displaced: displaced ? (JSON.parse(displaced) as FloorHolder) : undefined };
+  }
+
+  /** Releases the floor if `match` fits the current lease; returns the released lease. */
+  async releaseIf(roomId: string, match: { userId: string } | { connectionId: string } | { expiredAt: number }): Promise<FloorHolder | undefined> {
+    const [field, value] = 'userId' in match ? ['userId', match.userId] : 'connectionId' in match ? ['connectionId', match.connectionId] : ['expired', ''];
+    const now = 'expiredAt' in match ? match.expiredAt : Date.now();
+    const raw = (await this.redis.eval(RELEASE_SCRIPT, 2, floorKey(roomId), FLOOR_DUE, field, value, now, roomId)) as string | null;
+    return raw ? (JSON.parse(raw) as FloorHolder) : undefined;
+  }
+
+  async holder(roomId: string): Promise<FloorHolder | undefined> {
+    const raw = await this.redis.get(floorKey(roomId));
+    return raw ? (JSON.parse(raw) as FloorHolder) : undefined;
+  }
+
+  /** Keeps a lease with its holder when the holder's session resumes on a new connection. */
+  async moveHolder(roomId: string, fromConnectionId: string, toConnectionId: string): Promise<boolean> {
+    return (await this.redis.eval(MOVE_SCRIPT, 1, floorKey(roomId), fromConnectionId, toConnectionId)) === 1;
+  }
+
+  async clear(roomId: string): Promise<void> {
+    await this.redis.multi().del(floorKey(roomId)).zrem(FLOOR_DUE, roomId).exec();
+  }
+}

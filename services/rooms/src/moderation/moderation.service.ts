@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import type { Caller } from '@switchboard/platform';
+import { badRequest, forbidden, notFound, type CommandData } from '@switchboard/protocol';
+import { RoomEventsPublisher } from '../events/room-events.publisher.js';
+import { FloorStore } from '../floor/floor.store.js';
+import { ParticipantsStore } from '../rooms/participants.store.js';
+import { RoomsService, type Role } from '../rooms/rooms.service.js';
+import { RoomsStore, type Member } from '../rooms/rooms.store.js';
+import { ModerationStore } from './moderation.store.js';
+
+type Ok = Record<string, never>;
+
+/** Kick, ban, roles and mutes. Owners act on anyone but themselves; moderators on members only. */
+@Injectable()
+export class ModerationService {
+  constructor(
+    private readonly rooms: RoomsService,
+    private readonly roomsStore: RoomsStore,
+    private readonly store: ModerationStore,
+    private readonly participants: ParticipantsStore,
+    private readonly floor: FloorStore,
+    private readonly events: RoomEventsPublisher,
+  ) {}
+
+  async kick(caller: Caller, data: CommandData<'room.kick'>): Promise<Ok> {
+    const target = await this.authorizeOver(caller, data.roomId, data.userId);
+    if (!target && !(await this.participants.ofUser(data.roomId, data.userId)).length) throw notFound('user is not in this room');
+    await this.removeUser(data.roomId, data.userId, 'kicked', data.reason);
+    return {};
+  }
+
+  async ban(caller: Caller, data: CommandData<'room.ban'>): Promise<Ok> {
+    await this.authorizeOver(caller, data.roomId, data.userId);
+    await this.removeUser(data.roomId, data.userId, 'banned', data.reason, caller.userId);
+    return {};
+  }
+
+  async unban(caller: Caller, data: CommandData<'room.unban'>): Promise<Ok> {
+    await this.rooms.requireRole(data.roomId, caller.userId, ['owner', 'moderator']);
+    if (!(await this.store.unban(data.roomId, data.userId))) throw notFound('user is not banned');
+    return {};
+  }
+
+  async setRole(caller: Caller, data: CommandData<'room.set_role'>): Promise<Ok> {
+    await this.rooms.requireRole(data.roomId, caller.userId, ['owner']);
+    if (data.userId === caller.userId) throw badRequest('the owner keeps their role; give role owner to another member to hand over');
+    const target = await this.roomsStore.member(data.roomId, data.userId);
+    if (!target) throw notFound('user is not a member of this room');
+    if (target.role === data.role) return {};
+    if (data.role === 'owner') {
+      await this.store.transferOwnership(data.roomId, caller.userId, data.userId);
+      await this.roleChanged(data.roomId, data.userId, 'owner');
+      await this.roleChanged(data.roomId, caller.userId, 'moderator');
+    } else {
+      await this.store.setRole(data.roomId, data.userId, data.role);
+      await this.roleChanged(data.roomId, data.userId, data.role);
+    }
+    return {};
+  }
+
+  async mute(caller: Caller, data: CommandData<'room.mute'>): Promise<Ok> {
+    const target = await this.authorizeOver(caller, data.roomId, data.userId, true);
+    if (!target) throw notFound('user is not a member of this room');
+    await this.store.setMuted(data.roomId, data.userId, data.muted);
+    await this.participants.patchUser(data.roomId, data.userId, { muted: data.muted });
+    // SFU rooms: the media service enforces this in LiveKit from the event.
+    await this.events.toRoom(data.roomId, 'room.participant_muted', { userId: data.userId, muted: data.muted });
+    if (data.muted) {
+      const released = await this.floor.releaseIf(data.roomId, { userId: data.userId });
+      if (released) await this.events.toRoom(data.roomId, 'floor.released', { userId: data.userId, reason: 'released' });
+    }
+    return {};
+  }
+
+  /**
+   * Ends a user's presence and membership in a room and tells everyone: participant_left per
+   * connection on the room, room.removed to the user. Also the admin API's RemoveUser.
+   */
+  async removeUser(roomId: string, userId: string, reason: 'kicked' | 'banned', message?: string, by = 'admin'): Promise<void> {
+    await this.rooms.openRoom(roomId);
+    // Membership (and the ban) first, so the user cannot slip back in while we announce.
+    if (reason === 'banned') await this.store.ban(roomId, userId, by, message ?? '');
+    else await this.roomsStore.removeMember(roomId, userId);
+    const removed = await this.participants.removeUser(roomId, userId);
+    await this.rooms.depart(roomId, removed, reason);
+    this.events.toUser(userId, 'room.removed', { roomId, reason, ...(message ? { message } : {}) }, roomId);
+  }
+
+  /**
+   * Checks the caller may act on the target: staff only, never on themselves (unless
+   * allowSelf), moderators only on plain members. Returns the target's membership if any.
+   */
+  private async authorizeOver(caller: Caller, roomId: string, userId: string, allowSelf = false): Promise<Member | null> {
+    const { member: actor } = await this.rooms.requireRole(roomId, caller.userId, ['owner', 'moderator']);
+    if (userId === caller.userId && !allowSelf) throw badRequest('you cannot do this to yourself');
+    const target = await this.roomsStore.member(roomId, userId);
+    if (target && userId !== caller.userId && actor.role !== 'owner' && target.role !== 'member') throw forbidden('moderators act on members only');
+    return target;
+  }
+
+  private async roleChanged(roomId: string, userId: string, role: Role): Promise<void> {
+    await this.participants.patchUser(roomId, userId, { role });
+    await this.events.toRoom(roomId, 'room.role_changed', { userId, role });
+  }
+}

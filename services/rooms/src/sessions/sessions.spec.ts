@@ -1,0 +1,77 @@
+import type { Caller } from '@switchboard/platform';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoomsHarness } from '../testing/harness.test.js';
+
+describe('disconnects and session resume', () => {
+  let h: RoomsHarness;
+  beforeAll(async () => {
+    // 300 ms grace (shorter than the 1.5 s floor lease), swept every 50 ms
+    h = await RoomsHarness.start(2);
+  });
+  afterAll(() => h.stop());
+
+  const gone = (c: Caller, data: Record<string, unknown> = {}) =>
+    h.bus.publish('sb.sys.conn.gone', { type: 'conn.gone', data: { connectionId: c.connectionId, userId: c.userId, sessionId: c.sessionId, nodeId: c.nodeId, reason: 'closed', ...data } });
+
+  it('a vanished connection leaves every room with reason disconnected after the grace, and loses the floor', async () => {
+    const a = await h.room();
+    const b = await h.room();
+    const bob = h.caller();
+    await h.req('room.join', bob, { roomId: a.roomId });
+    await h.req('room.join', bob, { roomId: b.roomId });
+    await h.req('floor.request', bob, { roomId: a.roomId });
+    const log = await h.watch(`sb.evt.room.${a.roomId}`, `sb.evt.room.${b.roomId}`);
+    gone(bob);
+    await h.waitUntil(() => log.of('room.participant_left').length === 2);
+    for (const roomId of [a.roomId, b.roomId]) {
+      expect(log.of('room.participant_left', (e) => e.roomId === roomId)[0].data).toEqual({ userId: bob.userId, connectionId: bob.connectionId, reason: 'disconnected' });
+    }
+    expect((await log.waitFor('floor.released')).data).toEqual({ userId: bob.userId, reason: 'disconnected' });
+    expect(log.of('room.participant_left')).toHaveLength(2); // one replica handled it
+    expect((await h.req('room.get', a.owner, { roomId: a.roomId })).participants.map((p: { userId: string }) => p.userId)).toEqual([a.owner.userId]);
+    // membership survives a disconnect (only explicit leave, kick or ban end it)
+    expect(await h.code('chat.send', h.caller(bob.userId), { roomId: a.roomId, text: 'back', clientMsgId: 'x' })).toBe('ok');
+  });
+
+  it('session.resume moves the seat to the new connection, keeps the floor, and cancels the removal', async () => {
+    const { roomId, owner } = await h.room();
+    const bob = h.caller();
+    await h.req('room.join', bob, { roomId });
+    await h.req('floor.request', bob, { roomId });
+    const log = await h.watchRoom(roomId);
+    gone(bob);
+    const fresh = h.caller(bob.userId, { sessionId: 'new-session' });
+    const res = await h.req('session.resume', fresh, { sessionId: bob.sessionId, rooms: { [roomId]: 2, r_unknown: 0 } });
+    const updated = await log.waitFor('room.participant_updated');
+    expect(updated.data).toMatchObject({ previousConnectionId: bob.connectionId, participant: { userId: bob.userId, connectionId: fresh.connectionId } });
+    expect(res.rooms).toEqual({ [roomId]: { status: 'resumed', seq: updated.seq }, r_unknown: { status: 'gone', seq: 0 } });
+    // well past the grace: still present on the new connection, still holding the floor
+    const after = await h.req('room.join', h.caller(), { roomId });
+    await h.waitUntil(async () => (await h.req('room.get', owner, { roomId })).participants.length === 3);
+    expect(after.participants.find((p: { userId: string }) => p.userId === bob.userId).connectionId).toBe(fresh.connectionId);
+    expect(await h.code('floor.release', fresh, { roomId })).toBe('ok');
+    gone({ ...bob, connectionId: 'c_unrelated' });
+    await h.waitUntil(() => log.of('floor.released').length === 1);
+    expect(log.of('room.participant_left')).toHaveLength(0);
+  });
+
+  it('resume refuses to take over another user entry, and reports gone after the grace', async () => {
+    const { roomId } = await h.room();
+    const bob = await h.joined(roomId);
+    const mallory = h.caller();
+    const stolen = await h.req('session.resume', mallory, { sessionId: bob.sessionId, rooms: { [roomId]: 0 } });
+    expect(stolen.rooms[roomId].status).toBe('gone');
+    const log = await h.watchRoom(roomId);
+    gone(bob);
+    await log.waitFor('room.participant_left');
+    const late = await h.req('session.resume', h.caller(bob.userId), { sessionId: bob.sessionId, rooms: { [roomId]: 0 } });
+    expect(late.rooms[roomId]).toEqual({ status: 'gone', seq: log.of('room.participant_left')[0].seq });
+  });
+
+  it('ignores malformed conn.gone notices and keeps serving', async () => {
+    h.bus.nc.publish('sb.sys.conn.gone', new Uint8Array([1, 2, 3, 250]));
+    h.bus.publish('sb.sys.conn.gone', { type: 'conn.gone', data: { connectionId: 'a.b' } });
+    h.bus.publish('sb.sys.conn.gone', { type: 'conn.gone', data: 'nope' });
+    expect(await h.code('room.create', h.caller(), { name: 'still', kind: 'group', joinPolicy: 'open' })).toBe('ok');
+  });
+});

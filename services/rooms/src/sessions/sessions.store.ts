@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import { DueStore } from '../timers/due.store.js';
+
+/** Sorted set of vanished connection ids, score = when their seats are given up. */
+const CONN_DUE = 'sb:rooms:conn_gone_due';
+
+/** Pending removals of vanished connections, in Redis so any replica (or a restarted one) acts. */
+@Injectable()
+export class SessionsStore {
+  constructor(private readonly due: DueStore) {}
+
+  scheduleRemoval(connectionId: string, dueAt: number): Promise<void> {
+    return this.due.schedule(CONN_DUE, connectionId, dueAt);
+  }
+
+  cancelRemoval(connectionId: string): Promise<void> {
+    return this.due.cancel(CONN_DUE, connectionId);
+  }
+
+  claimDueRemovals(now = Date.now()): Promise<string[]> {
+    return this.due.claimDue(CONN_DUE, now);
+  }
+}

@@ -1,0 +1,94 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { SwitchboardClient } from '@switchboard/client';
+import { startGateway } from '@switchboard/gateway/service';
+import { ROOM_EVENTS_STREAM } from '@switchboard/platform';
+import { startRooms } from '@switchboard/rooms/service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Stack, testEnv, token, uid, until } from '../support/stack.js';
+
+/** Issue 3: a client that lost its socket resumes on the other replica with nothing lost or doubled. */
+describe('session.resume across replicas', () => {
+  const stack = new Stack();
+  let gw1: Awaited<ReturnType<typeof startGateway>>;
+  let gw2: Awaited<ReturnType<typeof startGateway>>;
+  let rooms: Awaited<ReturnType<typeof startRooms>>;
+
+  beforeAll(async () => {
+    rooms = await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '20000' })));
+    gw1 = await stack.add(startGateway(testEnv()));
+    gw2 = await stack.add(startGateway(testEnv()));
+  });
+  afterAll(() => stack.stop());
+
+  const seqsOf = (c: SwitchboardClient, roomId: string) => c.events.filter((e) => e.room === roomId && e.seq).map((e) => e.seq!);
+
+  it('replays exactly the missed room events, in order, before live ones', async () => {
+    const bobId = uid('bob');
+    const alice = await stack.client(gw1, uid('alice'));
+    const bob = await stack.client(gw2, bobId);
+    const { room } = await alice.request('room.create', { name: 'resume', kind: 'group', joinPolicy: 'open' });
+    const joined = await bob.request('room.join', { roomId: room.id });
+    const guests = await Promise.all([1, 2].map(() => stack.client(gw1)));
+    await guests[0].request('room.join', { roomId: room.id });
+    await bob.waitFor('room.participant_joined', (e) => e.room === room.id);
+    const lastSeq = Math.max(joined.seq, ...seqsOf(bob, room.id));
+
+    await bob.terminate(); // the network drops: no close handshake
+    // Events bob misses: a join, a leave, another join.
+    await guests[1].request('room.join', { roomId: room.id });
+    await guests[0].request('room.leave', { roomId: room.id });
+    const more = await stack.client(gw2);
+    await more.request('room.join', { roomId: room.id });
+    await alice.waitFor('room.participant_joined', (e) => e.data.participant.connectionId === more.hello.connectionId);
+    const missed = seqsOf(alice, room.id).filter((s) => s > lastSeq);
+    expect(missed.length).toBeGreaterThanOrEqual(3);
+
+    const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
+    stack.onStop(() => again.close());
+    const ok = await again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: lastSeq } });
+    // Live events after the resume continue the same sequence.
+    await guests[1].request('room.leave', { roomId: room.id });
+    await again.waitFor('room.participant_left', (e) => e.data.connectionId === guests[1].hello.connectionId && e.data.reason === 'left' && e.seq! > Math.max(...missed));
+
+    const seen = seqsOf(again, room.id);
+    // Replayed: what bob missed, plus the room's notice that his seat moved (published by the resume).
+    expect(seen.slice(0, missed.length)).toEqual(missed);
+    expect(ok.replayed).toBeGreaterThanOrEqual(missed.length);
+    expect(again.events.find((e) => e.type === 'room.participant_updated')?.data).toMatchObject({ previousConnectionId: bob.hello.connectionId, participant: { connectionId: again.hello.connectionId } });
+    // Nothing lost, nothing twice: one event per seq from lastSeq + 1 on.
+    expect(seen).toEqual(seen.map((_, i) => lastSeq + 1 + i));
+    // Bob's seat moved to the new connection: others see him under the new id.
+    const state = await alice.request('room.get', { roomId: room.id });
+    const bobs = state.participants.filter((p: { userId: string }) => p.userId === bobId);
+    expect(bobs.map((p: { connectionId: string }) => p.connectionId)).toEqual([again.hello.connectionId]);
+  });
+
+  it('answers conflict when the missed events are no longer retained', async () => {
+    const bobId = uid('bob');
+    const alice = await stack.client(gw1);
+    const bob = await stack.client(gw2, bobId);
+    const { room } = await alice.request('room.create', { name: 'old', kind: 'group', joinPolicy: 'open' });
+    const joined = await bob.request('room.join', { roomId: room.id });
+    await bob.terminate();
+    const guest = await stack.client(gw1);
+    await guest.request('room.join', { roomId: room.id });
+    // Retention limits dropped this room's history (simulated with a purge of its subject).
+    const jsm = await jetstreamManager(rooms.platform.nc);
+    await jsm.streams.purge(ROOM_EVENTS_STREAM, { filter: `sb.evt.room.${room.id}` });
+
+    const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
+    stack.onStop(() => again.close());
+    await expect(again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: joined.seq } })).rejects.toMatchObject({ code: 'conflict', details: { rooms: [room.id] } });
+  });
+
+  it('does not let another user resume a session that is not theirs', async () => {
+    const alice = await stack.client(gw1);
+    const bob = await stack.client(gw2);
+    const { room } = await alice.request('room.create', { name: 'mine', kind: 'group', joinPolicy: 'open' });
+    const joined = await bob.request('room.join', { roomId: room.id });
+    await bob.terminate();
+    const mallory = await stack.client(gw1, uid('mallory'));
+    await expect(mallory.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: joined.seq } })).rejects.toMatchObject({ code: 'conflict' });
+    await until(async () => (await alice.request('room.get', { roomId: room.id })).participants.some((p: { connectionId: string }) => p.connectionId === bob.hello.connectionId), 'bob to keep his seat');
+  });
+});
