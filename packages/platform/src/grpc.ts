@@ -3,6 +3,9 @@ import { health } from '@switchboard/proto';
 import { isErrorCode, ProtocolError, type ErrorCode } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import { toProtocolError } from './nats.js';
+import { extractTraceContext, injectTraceContext, inSpan, type Carrier } from './telemetry.js';
+
+const metadataCarrier = (m: grpc.Metadata): Carrier => ({ set: (k, v) => m.set(k, v), get: (k) => m.get(k)[0] as string | undefined });
 
 const { HealthCheckResponse_ServingStatus: Serving } = health;
 
@@ -46,7 +49,7 @@ export function unaryHandlers<S extends grpc.UntypedServiceImplementation>(impl:
   const out: Record<string, grpc.handleUnaryCall<unknown, unknown>> = {};
   for (const [name, fn] of Object.entries(impl as Record<string, (req: unknown) => Promise<unknown>>)) {
     out[name] = (call, callback) => {
-      fn(call.request).then(
+      inSpan(`grpc ${name}`, () => fn(call.request), extractTraceContext(metadataCarrier(call.metadata))).then(
         (res) => callback(null, res),
         (err) => {
           if (!(err instanceof ProtocolError)) logger.error({ err, method: name }, 'grpc handler failed');
@@ -118,8 +121,10 @@ type Unary<Req, Res> = (req: Req, metadata: grpc.Metadata, options: Partial<grpc
 
 /** Calls a unary method with a deadline; failures come back as ProtocolErrors. */
 export function callUnary<Req, Res>(client: grpc.Client, method: Unary<Req, Res>, req: Req, deadlineMs: number): Promise<Res> {
+  const metadata = new grpc.Metadata();
+  injectTraceContext(metadataCarrier(metadata));
   return new Promise((resolve, reject) => {
-    method.call(client, req, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(fromGrpcError(err)) : resolve(res)));
+    method.call(client, req, metadata, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(fromGrpcError(err)) : resolve(res)));
   });
 }
 

@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -38,6 +39,11 @@ export function createLogger(opts: LoggerOptions, destination?: DestinationStrea
     redact: { paths: opts.production ? [...SECRET_PATHS, ...PRODUCTION_PATHS] : SECRET_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+      // Every line written inside a traced operation carries its ids, so logs join traces.
+      mixin: () => {
+        const ctx = trace.getActiveSpan()?.spanContext();
+        return ctx && isSpanContextValid(ctx) ? { traceId: ctx.traceId, spanId: ctx.spanId } : {};
+      },
     },
     destination,
   );

@@ -24,11 +24,21 @@ export async function ensureRoomEventStream(nc: NatsConnection, limits: RoomStre
     max_msgs: limits.maxMessages,
     num_replicas: 1,
   };
-  try {
-    await jsm.streams.info(ROOM_EVENTS_STREAM);
-    await jsm.streams.update(ROOM_EVENTS_STREAM, config);
-  } catch (err) {
-    if (!/not found/i.test((err as Error).message)) throw err;
-    await jsm.streams.add(config);
+  // Replicas starting together can both see "not found" and race to add it: the loser
+  // finds the stream on its second pass and updates it instead.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await jsm.streams.info(ROOM_EVENTS_STREAM);
+      await jsm.streams.update(ROOM_EVENTS_STREAM, config);
+      return;
+    } catch (err) {
+      if (!/not found/i.test((err as Error).message)) throw err;
+    }
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (err) {
+      if (attempt >= 2) throw err;
+    }
   }
 }

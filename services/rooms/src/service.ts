@@ -16,9 +16,7 @@ export const roomsService = (env?: Record<string, string | undefined>): ServiceO
   prepare: async (p) => {
     const c: RoomsConfig = p.config;
     const limits = { maxAgeSeconds: c.ROOM_EVENTS_MAX_AGE_S, maxPerRoom: c.ROOM_EVENTS_MAX_PER_ROOM, maxMessages: c.ROOM_EVENTS_MAX_MSGS };
-    // Replicas starting together can both see "not found" and race to add the stream; the
-    // loser's retry finds it and updates it instead.
-    await ensureRoomEventStream(p.nc, limits).catch(() => ensureRoomEventStream(p.nc, limits));
+    await ensureRoomEventStream(p.nc, limits);
   },
 });
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, newId, type Logger } from '@switchboard/platform';
+import { CommandBus, CONFIG, inSpan, LOGGER, newId, type Logger } from '@switchboard/platform';
 import { commandSpec, ProtocolError, type ErrorCode } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import type { Connection } from '../connections/connection.js';
@@ -56,7 +56,11 @@ export class CommandRouter {
       return this.fail(conn, frame.id, new ProtocolError('bad_request', why.join('; ')));
     }
     try {
-      const result = spec.service === 'gateway' ? await this.local.run(conn, frame.type, parsed.data) : await this.forward(conn, frame, spec.service, parsed.data);
+      // The trace of a client command starts here and follows it over NATS and gRPC.
+      const result = await inSpan(`ws ${frame.type}`, async (span) => {
+        span.setAttribute('switchboard.connection', conn.id);
+        return spec.service === 'gateway' ? this.local.run(conn, frame.type, parsed.data) : this.forward(conn, frame, spec.service, parsed.data);
+      });
       if (frame.id !== undefined) this.reply(conn, frame.id, `${frame.type}.ok`, result ?? {});
     } catch (err) {
       if (!(err instanceof ProtocolError)) this.logger.error({ err, type: frame.type, conn: conn.id }, 'command failed');
