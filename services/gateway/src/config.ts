@@ -19,13 +19,10 @@ export const gatewayConfigSchema = baseConfigSchema
     RATE_MAX_VIOLATIONS: z.coerce.number().int().min(1).default(50),
     HEARTBEAT_MS: z.coerce.number().int().min(1000).default(25000),
     DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
-    RESUME_GRACE_MS: z.coerce.number().int().min(0).default(15000),
     /** Default ICE servers when the media service does not answer (comma separated URLs). */
     STUN_URLS: csv,
     /** Reordering window for room events that arrive out of seq order from different replicas. */
     REORDER_WINDOW_MS: z.coerce.number().int().min(1).default(250),
-    /** one session per: "none" (many allowed), "device", or "user". */
-    SESSION_POLICY: z.enum(['none', 'device', 'user']).default('none'),
     VERSION: z.string().default('0.1.0'),
   })
   .refine((c) => c.JWT_SECRET || c.JWT_JWKS_URL, { message: 'set JWT_SECRET or JWT_JWKS_URL', path: ['JWT_SECRET'] });
