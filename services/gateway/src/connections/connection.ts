@@ -15,6 +15,14 @@ export interface DeliveredEvent {
   dataJson: string;
   excludeConnectionId: string;
   onlyConnectionIds: string[];
+  /** The JSON frame, built once per event however many local connections receive it. */
+  frame?: string;
+  /** `data` parsed, when a control decision needs it (once per event). */
+  parsed?: Record<string, unknown>;
+}
+
+export function eventData(e: DeliveredEvent): Record<string, unknown> {
+  return (e.parsed ??= JSON.parse(e.dataJson) as Record<string, unknown>);
 }
 
 /** Per connection and room: where its ordered event stream stands. */
@@ -88,11 +96,12 @@ export class Connection {
 
   sendEvent(e: DeliveredEvent): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
+    const frame = (e.frame ??= eventFrameJson(e));
     if (!this.binary) {
-      this.ws.send(eventFrameJson(e));
+      this.ws.send(frame);
       return true;
     }
-    return this.send(JSON.parse(eventFrameJson(e)));
+    return this.send(JSON.parse(frame));
   }
 
   /** Closes the socket; `why` labels the disconnect metric. */

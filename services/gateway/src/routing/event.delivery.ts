@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@switchboard/platform';
 import type { GatewayConfig } from '../config.js';
-import type { Connection, DeliveredEvent, RoomCursor } from '../connections/connection.js';
+import { eventData, type Connection, type DeliveredEvent, type RoomCursor } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { Subscriptions } from './subscriptions.js';
@@ -118,7 +118,7 @@ export class EventDelivery implements OnModuleInit {
   }
 
   private concernsConnection(event: DeliveredEvent, conn: Connection): boolean {
-    const data = JSON.parse(event.dataJson) as { connectionId?: string; userId?: string };
+    const data = eventData(event) as { connectionId?: string; userId?: string };
     return data.connectionId ? data.connectionId === conn.id : data.userId === conn.userId;
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, encodeEvent, LOGGER, NATS, newId, RequestError, type Logger, type NatsConnection } from '@switchboard/platform';
 import { badRequest, forbidden, isErrorCode, notFound, ProtocolError, subjects, type CommandData } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
-import type { Connection, DeliveredEvent } from '../connections/connection.js';
+import { eventData, type Connection, type DeliveredEvent } from '../connections/connection.js';
 import { PairingStore } from './pairing.store.js';
 
 /**
@@ -33,7 +33,7 @@ export class SignalingService {
 
   /** Runs on the target's replica before the client sees the signal. */
   acceptSignal(target: Connection, event: DeliveredEvent): string {
-    const data = JSON.parse(event.dataJson) as { from: string; roomId?: string };
+    const data = eventData(event) as { from: string; roomId?: string };
     const allowed = data.roomId ? target.rooms.get(data.roomId)?.lastSeq != null : target.paired.has(data.from);
     if (!allowed) return 'forbidden';
     return target.sendEvent(event) ? 'ok' : 'not_found';
@@ -85,7 +85,7 @@ export class SignalingService {
 
   /** Runs on the requester's replica: an accepted pairing lets it signal the peer. */
   acceptPairing(requester: Connection, event: DeliveredEvent): string {
-    requester.paired.add((JSON.parse(event.dataJson) as { peer: string }).peer);
+    requester.paired.add((eventData(event) as { peer: string }).peer);
     return requester.sendEvent(event) ? 'ok' : 'not_found';
   }
 
