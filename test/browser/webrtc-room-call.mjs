@@ -3,6 +3,8 @@
 // private NATS and Redis on loopback, Postgres through its unix socket, the rooms service and
 // two gateway replicas, then two headless Chromium pages that call each other over WebRTC,
 // signaling through Switchboard (page A on replica 1, page B on replica 2).
+// With --relay, also runs coturn (TURN REST shared secret) and the media service, and both pages
+// use only the TURN credentials from their `hello` (iceTransportPolicy "relay").
 // Prints one JSON line with the outcome; exit code 0 only when media flowed.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +20,8 @@ import { applyMigrations } from '../../scripts/lib/migrate.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = 'browser-test-secret-browser-test-secret';
+const RELAY = process.argv.includes('--relay');
+const TURN_SECRET = 'browser-turn-secret-browser-turn-secret';
 const children = [];
 const cleanups = [];
 
@@ -52,8 +56,8 @@ window.sb = async (url, jwt) => {
   window.events = events; window.setOnEvent = (fn) => (onEvent = fn);
   return window.hello;
 };
-window.call = async (role, peerConn, roomId) => {
-  const pc = new RTCPeerConnection({ iceServers: [] }); window.pc = pc;
+window.call = async (role, peerConn, roomId, relay) => {
+  const pc = new RTCPeerConnection(relay ? { iceServers: window.hello.iceServers, iceTransportPolicy: 'relay' } : { iceServers: [] }); window.pc = pc;
   const canvas = document.createElement('canvas'); canvas.width = 320; canvas.height = 240; const ctx = canvas.getContext('2d');
   setInterval(() => { ctx.fillStyle = '#' + Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0'); ctx.fillRect(0, 0, 320, 240); }, 50);
   for (const t of canvas.captureStream(20).getTracks()) pc.addTrack(t);
@@ -71,7 +75,7 @@ window.inboundBytes = async () => { let b = 0; (await window.pc.getStats()).forE
 </script>`;
 
 async function main() {
-  const [natsPort, redisPort, roomsPort, gw1Port, gw2Port, pagePort] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const [natsPort, redisPort, roomsPort, gw1Port, gw2Port, pagePort, mediaPort, turnPort] = await Promise.all(Array.from({ length: 8 }, freePort));
   const jsDir = mkdtempSync(join(tmpdir(), 'sb-browser-js-'));
   cleanups.push(() => rmSync(jsDir, { recursive: true, force: true }));
   start('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', jsDir]);
@@ -94,7 +98,11 @@ async function main() {
     start(process.execPath, [join(root, 'services/gateway/dist/main.js')], { ...common, HTTP_PORT: String(gw1Port), NODE_ID: 'gw1' }),
     start(process.execPath, [join(root, 'services/gateway/dist/main.js')], { ...common, HTTP_PORT: String(gw2Port), NODE_ID: 'gw2' }),
   ];
-  for (const [i, port] of [roomsPort, gw1Port, gw2Port].entries()) {
+  if (RELAY) {
+    start('turnserver', ['-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${turnPort}`, '--min-port=49160', '--max-port=49200', '--use-auth-secret', `--static-auth-secret=${TURN_SECRET}`, '--realm=switchboard.test', '--allow-loopback-peers', '--no-tls', '--no-dtls', '--no-cli', '--simple-log', '--pidfile=/tmp/sb-turnserver.pid']);
+    procs.push(start(process.execPath, [join(root, 'services/media/dist/main.js')], { ...common, HTTP_PORT: String(mediaPort), GRPC_PORT: '0', TURN_URLS: `turn:127.0.0.1:${turnPort}?transport=udp`, TURN_SECRET }));
+  }
+  for (const [i, port] of [roomsPort, gw1Port, gw2Port, ...(RELAY ? [mediaPort] : [])].entries()) {
     await waitFor(async () => { if (procs[i].exitCode !== null) throw new Error(procs[i].lastError()); return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok; }, `process on ${port}`);
   }
 
@@ -109,17 +117,19 @@ async function main() {
   cleanups.push(() => browser.close());
   const [a, b] = await Promise.all([browser.newPage(), browser.newPage()]);
   await Promise.all([a.goto(`http://127.0.0.1:${pagePort}/`), b.goto(`http://127.0.0.1:${pagePort}/`)]);
+  if (RELAY) await waitFor(() => portOpen(turnPort), 'turnserver');
   const helloA = await a.evaluate(([u, t]) => window.sb(u, t), [`ws://127.0.0.1:${gw1Port}/ws`, await token('alice')]);
   const helloB = await b.evaluate(([u, t]) => window.sb(u, t), [`ws://127.0.0.1:${gw2Port}/ws`, await token('bob')]);
   const room = await a.evaluate(() => window.request('room.create', { name: 'browser call', kind: 'p2p', joinPolicy: 'open' }));
   await b.evaluate((roomId) => window.request('room.join', { roomId }), room.room.id);
-  await b.evaluate(([peer, roomId]) => window.call('callee', peer, roomId), [helloA.connectionId, room.room.id]);
-  await a.evaluate(([peer, roomId]) => window.call('caller', peer, roomId), [helloB.connectionId, room.room.id]);
+  await b.evaluate(([peer, roomId, relay]) => window.call('callee', peer, roomId, relay), [helloA.connectionId, room.room.id, RELAY]);
+  await a.evaluate(([peer, roomId, relay]) => window.call('caller', peer, roomId, relay), [helloB.connectionId, room.room.id, RELAY]);
 
   const state = async (p) => p.evaluate(() => window.pc.connectionState);
   await waitFor(async () => (await state(a)) === 'connected' && (await state(b)) === 'connected', 'both peers connected', 30_000);
   await waitFor(async () => (await a.evaluate(() => window.inboundBytes())) > 0 && (await b.evaluate(() => window.inboundBytes())) > 0, 'video bytes both ways', 20_000);
   const candidates = await a.evaluate(async () => { const out = []; (await window.pc.getStats()).forEach((r) => r.type === 'local-candidate' && out.push(r.address ?? r.ip)); return out; });
+  const candidateTypes = await a.evaluate(async () => { const out = []; (await window.pc.getStats()).forEach((r) => r.type === 'local-candidate' && out.push(r.candidateType)); return out; });
   const signals = await b.evaluate(() => window.events.filter((f) => f.type === 'signal').map((f) => f.data.kind));
   return {
     ok: true,
@@ -127,6 +137,8 @@ async function main() {
     connectionState: [await state(a), await state(b)],
     inboundBytes: [await a.evaluate(() => window.inboundBytes()), await b.evaluate(() => window.inboundBytes())],
     localCandidateAddresses: [...new Set(candidates)],
+    localCandidateTypes: [...new Set(candidateTypes)],
+    turnServersInHello: helloA.iceServers.filter((s) => s.username).length,
     signalKindsReceivedByCallee: [...new Set(signals)],
   };
 }

@@ -5,11 +5,11 @@ import { ROOT } from '../support/infra.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Installs Debian's chromium when missing (root only), outside the isolated namespace. */
-function ensureChromium(): void {
-  if (existsSync(CHROMIUM)) return;
-  if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: run sudo apt-get install -y chromium`);
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+/** Installs a Debian package when its binary is missing (root only), outside the isolated namespace. */
+function ensurePackage(binary: string, pkg: string): void {
+  if (existsSync(binary)) return;
+  if (process.getuid?.() !== 0) throw new Error(`${binary} is missing: run sudo apt-get install -y ${pkg}`);
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', pkg]]) {
     const r = spawnSync('apt-get', args, { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 });
     if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed`);
   }
@@ -21,9 +21,9 @@ function ensureChromium(): void {
  * `lo` up, so no ICE candidate can point anywhere but loopback.
  */
 describe('WebRTC call between two browsers through two gateway replicas', () => {
-  it('reaches connectionState connected with video bytes flowing both ways', async () => {
-    ensureChromium();
-    const child = spawn('unshare', ['--net', 'bash', '-c', `ip link set lo up && exec "${process.execPath}" test/browser/webrtc-room-call.mjs`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  async function runCall(...args: string[]): Promise<{ code: number | null; result: Record<string, any> }> {
+    ensurePackage(CHROMIUM, 'chromium');
+    const child = spawn('unshare', ['--net', 'bash', '-c', `ip link set lo up && exec "${process.execPath}" test/browser/webrtc-room-call.mjs ${args.join(' ')}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -36,11 +36,27 @@ describe('WebRTC call between two browsers through two gateway replicas', () => 
     } catch {
       throw new Error(`browser test printed no result (exit ${code}):\n${out}\n${err}`);
     }
+    return { code, result };
+  }
+
+  it('reaches connectionState connected with video bytes flowing both ways', async () => {
+    const { code, result } = await runCall();
     expect(result, result.error).toMatchObject({ ok: true, connectionState: ['connected', 'connected'], replicas: ['gw1', 'gw2'] });
     expect(result.inboundBytes[0]).toBeGreaterThan(0);
     expect(result.inboundBytes[1]).toBeGreaterThan(0);
     expect(result.signalKindsReceivedByCallee).toEqual(expect.arrayContaining(['offer', 'ice']));
     for (const address of result.localCandidateAddresses) expect(address).toMatch(/^(127\.|::1$)/);
+    expect(result.localCandidateTypes).toContain('host');
+    expect(code).toBe(0);
+  }, 180_000);
+
+  it('connects through coturn with only the TURN credentials the media service put into hello', async () => {
+    ensurePackage('/usr/bin/turnserver', 'coturn');
+    const { code, result } = await runCall('--relay');
+    expect(result, result.error).toMatchObject({ ok: true, connectionState: ['connected', 'connected'], turnServersInHello: 1 });
+    expect(result.localCandidateTypes).toEqual(['relay']);
+    expect(result.inboundBytes[0]).toBeGreaterThan(0);
+    expect(result.inboundBytes[1]).toBeGreaterThan(0);
     expect(code).toBe(0);
   }, 180_000);
 });

@@ -1,10 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Platform } from '@switchboard/platform';
+import { IceHandler } from './ice/ice.handler.js';
+import { IceService } from './ice/ice.service.js';
 
-/** Not built yet: the process serves /healthz, /readyz, /metrics and grpc.health.v1 only. */
+/** Media service: ICE/TURN today; calls, LiveKit and chunks are not built yet (README). */
 @Module({})
 export class AppModule {
   static register(platform: Platform): DynamicModule {
-    return { module: AppModule, imports: [PlatformModule.forPlatform(platform)] };
+    return { module: AppModule, imports: [PlatformModule.forPlatform(platform)], providers: [IceService, IceHandler] };
   }
 }

@@ -1,6 +1,8 @@
-import { startService, type ServiceOptions } from '@switchboard/platform';
+import { LOGGER, startService, type ServiceOptions } from '@switchboard/platform';
+import { media } from '@switchboard/proto';
 import { AppModule } from './app.module.js';
 import { mediaConfigSchema } from './config.js';
+import { IceHandler } from './ice/ice.handler.js';
 
 export const mediaService = (env?: Record<string, string | undefined>): ServiceOptions<typeof mediaConfigSchema> => ({
   service: 'media',
@@ -8,7 +10,7 @@ export const mediaService = (env?: Record<string, string | undefined>): ServiceO
   env,
   redis: true,
   module: (p) => AppModule.register(p),
-  grpc: () => [],
+  grpc: (app) => [{ name: 'switchboard.media.v1.MediaService', definition: media.MediaServiceService, implementation: app.get(IceHandler).grpc(app.get(LOGGER)) }],
 });
 
 export const startMedia = (env?: Record<string, string | undefined>) => startService(mediaService(env));

@@ -1,0 +1,63 @@
+import { createHmac } from 'node:crypto';
+import { startGateway } from '@switchboard/gateway/service';
+import { startMedia } from '@switchboard/media/service';
+import { callUnary, grpcClient } from '@switchboard/platform';
+import { media } from '@switchboard/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Stack, testEnv, uid } from '../support/stack.js';
+
+const TURN_SECRET = 'turn-test-secret-turn-test-secret';
+
+/** The media service hands out STUN plus per-user TURN credentials; hello carries them. */
+describe('ICE servers from the media service', () => {
+  const stack = new Stack();
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  let mediaSvc: Awaited<ReturnType<typeof startMedia>>;
+
+  beforeAll(async () => {
+    mediaSvc = await stack.add(startMedia(testEnv({ STUN_URLS: 'stun:127.0.0.1:3478', TURN_URLS: 'turn:127.0.0.1:3478?transport=udp,turn:127.0.0.1:3478?transport=tcp', TURN_SECRET, TURN_TTL_S: '600' })));
+    gw = await stack.add(startGateway(testEnv({ STUN_URLS: 'stun:fallback.invalid:3478' })));
+  });
+  afterAll(() => stack.stop());
+
+  const verify = (server: { username?: string; credential?: string }, userId: string) => {
+    const [expiry, user] = server.username!.split(':');
+    expect(user).toBe(userId);
+    expect(Number(expiry) * 1000).toBeGreaterThan(Date.now() + 500_000);
+    expect(server.credential).toBe(createHmac('sha1', TURN_SECRET).update(server.username!).digest('base64'));
+  };
+
+  it('puts STUN and fresh TURN credentials into hello, and answers ice.servers', async () => {
+    const userId = uid('ice');
+    const c = await stack.client(gw, userId);
+    expect(c.hello.iceServers[0]).toEqual({ urls: ['stun:127.0.0.1:3478'] });
+    expect(c.hello.iceServers[1].urls).toEqual(['turn:127.0.0.1:3478?transport=udp', 'turn:127.0.0.1:3478?transport=tcp']);
+    verify(c.hello.iceServers[1], userId);
+    const again = await c.request('ice.servers');
+    verify(again.iceServers[1], userId);
+  });
+
+  it('serves the same over gRPC, with typed errors for bad input and for parts not built', async () => {
+    const client = grpcClient(media.MediaServiceClient, `127.0.0.1:${mediaSvc.grpcPort}`);
+    try {
+      const res = await callUnary(client, client.getIceServers, { userId: 'grpc-user' }, 2000);
+      verify(res.iceServers[1], 'grpc-user');
+      await expect(callUnary(client, client.getIceServers, { userId: 'a.b' }, 2000)).rejects.toMatchObject({ code: 'bad_request' });
+      await expect(callUnary(client, client.mintToken, { roomId: 'r', userId: 'u', name: '' }, 2000)).rejects.toMatchObject({ code: 'unavailable' });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('answers media verbs that are not built yet with unavailable', async () => {
+    const c = await stack.client(gw);
+    await expect(c.request('call.start', { roomId: 'r1', media: 'audio', mode: 'p2p' })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(c.request('media.token', { roomId: 'r1' })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('falls back to the gateway STUN_URLS when the media service is down', async () => {
+    await mediaSvc.stop();
+    const c = await stack.client(gw);
+    expect(c.hello.iceServers).toEqual([{ urls: ['stun:fallback.invalid:3478'] }]);
+  });
+});
