@@ -23,6 +23,7 @@ function ensurePackage(binary: string, pkg: string): void {
 describe('WebRTC call between two browsers through two gateway replicas', () => {
   async function runCall(...args: string[]): Promise<{ code: number | null; result: Record<string, any> }> {
     ensurePackage(CHROMIUM, 'chromium');
+    ensurePackage('/usr/sbin/ip', 'iproute2');
     const child = spawn('unshare', ['--net', 'bash', '-c', `ip link set lo up && exec "${process.execPath}" test/browser/webrtc-room-call.mjs ${args.join(' ')}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
