@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Platform } from '@switchboard/platform';
-import { TokensController } from './admin/tokens.controller.js';
+import { ADMIN_CONTROLLERS, ADMIN_PROVIDERS } from './admin/admin.providers.js';
 import { TokenVerifier } from './auth/token.verifier.js';
 import { CommandHooks } from './commands/command.hooks.js';
 import { CommandRouter } from './commands/command.router.js';
@@ -26,7 +26,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forPlatform(platform)],
-      controllers: [TokensController],
+      controllers: [...ADMIN_CONTROLLERS],
       providers: [
         GatewayMetrics,
         TokenVerifier,
@@ -46,6 +46,7 @@ export class AppModule {
         SignalingService,
         SignalingHandler,
         ClientGateway,
+        ...ADMIN_PROVIDERS,
       ],
     };
   }

@@ -24,6 +24,11 @@ export const gatewayConfigSchema = baseConfigSchema
     /** Reordering window for room events that arrive out of seq order from different replicas. */
     REORDER_WINDOW_MS: z.coerce.number().int().min(1).default(250),
     VERSION: z.string().default('0.1.0'),
+    /** gRPC addresses the admin REST layer calls (host:port). */
+    ROOMS_GRPC_URL: z.string().min(1).default('127.0.0.1:50051'),
+    PRESENCE_GRPC_URL: z.string().min(1).default('127.0.0.1:50052'),
+    /** How long the SB_AUDIT JetStream stream keeps admin audit entries. */
+    AUDIT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   })
   .refine((c) => c.JWT_SECRET || c.JWT_JWKS_URL, { message: 'set JWT_SECRET or JWT_JWKS_URL', path: ['JWT_SECRET'] });
 

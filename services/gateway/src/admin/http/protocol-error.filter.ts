@@ -16,18 +16,29 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+export interface ErrorReply {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** Any thrown value as the HTTP status and typed error the admin API answers with. */
+export function toErrorReply(err: unknown): ErrorReply {
+  if (err instanceof ProtocolError) return { status: HTTP_STATUS[err.code], code: err.code, message: err.message };
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const body = err.getResponse() as { code?: string; message?: string | string[] };
+    const code = body?.code ?? (status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status === 413 ? 'too_large' : status < 500 ? 'bad_request' : 'internal');
+    return { status, code, message: Array.isArray(body?.message) ? body.message.join('; ') : (body?.message ?? err.message) };
+  }
+  return { status: 500, code: 'internal', message: 'internal error' };
+}
+
 /** Admin REST errors carry the same typed codes as the WebSocket protocol: {error:{code,message}}. */
 @Catch()
 export class ProtocolErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost) {
-    const res = host.switchToHttp().getResponse<Response>();
-    if (err instanceof ProtocolError) return res.status(HTTP_STATUS[err.code]).json({ error: { code: err.code, message: err.message } });
-    if (err instanceof HttpException) {
-      const status = err.getStatus();
-      const body = err.getResponse() as { code?: string; message?: string | string[] };
-      const code = body?.code ?? (status === 401 ? 'unauthorized' : status === 404 ? 'not_found' : status === 413 ? 'too_large' : status < 500 ? 'bad_request' : 'internal');
-      return res.status(status).json({ error: { code, message: Array.isArray(body?.message) ? body.message.join('; ') : (body?.message ?? err.message) } });
-    }
-    return res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
+    const { status, code, message } = toErrorReply(err);
+    return host.switchToHttp().getResponse<Response>().status(status).json({ error: { code, message } });
   }
 }

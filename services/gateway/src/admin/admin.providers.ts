@@ -1,0 +1,16 @@
+import { AuditController } from './audit/audit.controller.js';
+import { AuditService } from './audit/audit.service.js';
+import { AuditStore } from './audit/audit.store.js';
+import { AdminAuthGuard } from './auth/admin-auth.guard.js';
+import { GrpcClients } from './grpc-clients.js';
+import { AdminInterceptor } from './http/admin.interceptor.js';
+import { OpenApiController } from './openapi/openapi.controller.js';
+import { AdminRoomsController } from './rooms/rooms.controller.js';
+import { AdminRoomsService } from './rooms/rooms.service.js';
+import { TokensController } from './tokens/tokens.controller.js';
+import { AdminUsersController } from './users/users.controller.js';
+import { AdminUsersService } from './users/users.service.js';
+
+/** The admin REST API (/admin/v1), registered by AppModule. */
+export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, TokensController, AuditController, OpenApiController];
+export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminInterceptor, AdminRoomsService, AdminUsersService];

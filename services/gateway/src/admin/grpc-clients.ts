@@ -1,0 +1,37 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { callUnary, CONFIG, grpcClient } from '@switchboard/platform';
+import { presence, rooms } from '@switchboard/proto';
+import type { GatewayConfig } from '../config.js';
+
+type Method<Req, Res> = Parameters<typeof callUnary<Req, Res>>[1];
+
+/**
+ * gRPC clients of the services the admin API manages: each channel is opened on first use,
+ * shared by all requests and closed on shutdown. Calls carry REQUEST_TIMEOUT_MS as their
+ * deadline; failures arrive as ProtocolErrors (a service that is down → `unavailable`).
+ */
+@Injectable()
+export class GrpcClients implements OnApplicationShutdown {
+  private roomsClient?: rooms.RoomsServiceClient;
+  private presenceClient?: presence.PresenceServiceClient;
+
+  constructor(@Inject(CONFIG) private readonly config: GatewayConfig) {}
+
+  /** A RoomsService call, e.g. `rooms((c) => c.getRoom, { roomId })`. */
+  rooms<Req, Res>(method: (c: rooms.RoomsServiceClient) => Method<Req, Res>, req: Req): Promise<Res> {
+    const client = (this.roomsClient ??= grpcClient(rooms.RoomsServiceClient, this.config.ROOMS_GRPC_URL));
+    return callUnary(client, method(client), req, this.config.REQUEST_TIMEOUT_MS);
+  }
+
+  /** A PresenceService call, e.g. `presence((c) => c.listConnections, { userId })`. */
+  presence<Req, Res>(method: (c: presence.PresenceServiceClient) => Method<Req, Res>, req: Req): Promise<Res> {
+    const client = (this.presenceClient ??= grpcClient(presence.PresenceServiceClient, this.config.PRESENCE_GRPC_URL));
+    return callUnary(client, method(client), req, this.config.REQUEST_TIMEOUT_MS);
+  }
+
+  onApplicationShutdown(): void {
+    this.roomsClient?.close();
+    this.presenceClient?.close();
+    this.roomsClient = this.presenceClient = undefined;
+  }
+}

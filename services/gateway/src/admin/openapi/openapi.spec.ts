@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { adminRoutes } from '../routes.js';
+import { buildOpenApi } from './openapi.js';
+
+describe('admin OpenAPI document', () => {
+  const doc = buildOpenApi(Object.values(adminRoutes), '1.2.3') as any;
+
+  it('has one operation per route table entry, with unique operation ids', () => {
+    const ops = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((p) => Object.values(p));
+    expect(ops).toHaveLength(Object.keys(adminRoutes).length);
+    expect(new Set(ops.map((o) => o.operationId)).size).toBe(ops.length);
+    expect(doc).toMatchObject({ openapi: '3.1.0', info: { version: '1.2.3' } });
+  });
+
+  it('describes every path parameter, query, body, response and error reference', () => {
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const op of Object.values(methods)) {
+        const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+        expect(op.parameters.filter((p: { in: string }) => p.in === 'path').map((p: { name: string }) => p.name)).toEqual(templated);
+        for (const [status, res] of Object.entries(op.responses as Record<string, any>)) {
+          if (res.$ref) expect(doc.components.responses[res.$ref.split('/').pop()], `${path} ${status}`).toBeDefined();
+          else expect(res.content['application/json'].schema).toBeTypeOf('object');
+        }
+      }
+    }
+    const mint = doc.paths['/admin/v1/tokens'].post;
+    expect(mint.requestBody.content['application/json'].schema.required).toEqual(['userId']);
+    expect(mint.responses['201'].content['application/json'].schema.required).toEqual(['token', 'expiresAt']);
+    expect(doc.paths['/admin/v1/audit'].get.parameters.find((p: { name: string }) => p.name === 'action').schema.enum).toContain('room.ban');
+  });
+
+  it('marks mutations with their audit action and only the document itself as public', () => {
+    const audited = Object.values(adminRoutes).filter((r) => r.audit).map((r) => r.operationId).sort();
+    expect(audited).toEqual(['banUser', 'closeRoom', 'disconnectUser', 'kickUser', 'mintToken']);
+    expect(doc.paths['/admin/v1/openapi.json'].get.security).toEqual([]);
+    expect(doc.paths['/admin/v1/rooms'].get.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
+  });
+});
