@@ -136,10 +136,13 @@ export class RoomsService {
 
   /** The open room and the caller's membership, refusing non-members. */
   async requireMember(roomId: string, userId: string): Promise<{ room: Room; member: Member }> {
-    const room = await this.openRoom(roomId);
-    const member = await this.rooms.member(roomId, userId);
-    if (!member) throw forbidden('not a member of this room');
-    return { room, member };
+    const found = await this.rooms.memberWithRoom(roomId, userId);
+    if (found && !found.room.closedAt) {
+      const { room, ...member } = found;
+      return { room, member };
+    }
+    await this.openRoom(roomId); // not_found when the room is missing or closed
+    throw forbidden('not a member of this room');
   }
 
   async requireRole(roomId: string, userId: string, roles: Role[]): Promise<{ room: Room; member: Member }> {

@@ -50,6 +50,11 @@ export class RoomsStore {
     return this.prisma.member.findUnique({ where: { roomId_userId: { roomId, userId } } });
   }
 
+  /** The membership with its room in one query (the check on every chat and moderation verb). */
+  memberWithRoom(roomId: string, userId: string): Promise<(Member & { room: Room }) | null> {
+    return this.prisma.member.findUnique({ where: { roomId_userId: { roomId, userId } }, include: { room: true } });
+  }
+
   /** Adds the user as a member if not one already; returns the membership. */
   ensureMember(roomId: string, userId: string): Promise<Member> {
     return this.prisma.member.upsert({ where: { roomId_userId: { roomId, userId } }, create: { roomId, userId }, update: {} });
