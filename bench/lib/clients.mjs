@@ -1,0 +1,274 @@
+// Thin load-generator clients for the three targets, with one shape:
+//   conn.id (connection id the server routes by), conn.request(type, data) → Promise<data>,
+//   conn.fire(type, data) (no reply awaited; error replies counted in conn.errors),
+//   conn.onEvent = (type, frame) => {} where frame.data is the event payload,
+//   conn.onClose = () => {}, conn.close(), conn.terminate().
+// Kept deliberately lean (no per-message allocations beyond JSON) so that the load generator
+// is not the bottleneck.
+import WebSocket from 'ws';
+import { io } from 'socket.io-client';
+import { SignJWT } from 'jose';
+
+export class ReplyError extends Error {
+  constructor(code, message) {
+    super(`${code}: ${message}`);
+    this.code = code;
+  }
+}
+
+const noop = () => {};
+
+export async function mintToken(secret, userId, ttlSeconds = 3600) {
+  return new SignJWT({ name: userId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/** Switchboard protocol v1 over a raw `ws` socket. */
+export class SbConn {
+  constructor(ws, timeoutMs) {
+    this.ws = ws;
+    this.timeoutMs = timeoutMs;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.errors = 0;
+    this.errorCodes = {};
+    this.onEvent = noop;
+    this.onClose = noop;
+    this.closed = false;
+    ws.on('message', (raw) => this.#frame(raw));
+    ws.on('close', (code) => {
+      this.closed = true;
+      this.closeCode = code;
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new ReplyError('closed', `socket closed (${code})`));
+      }
+      this.pending.clear();
+      this.onClose(code);
+    });
+    ws.on('error', noop);
+  }
+
+  static connect(url, token, { timeoutMs = 10_000 } = {}) {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, ['switchboard.v1'], { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      const conn = new SbConn(ws, timeoutMs);
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new ReplyError('timeout', 'no hello'));
+      }, timeoutMs);
+      conn.onEvent = (type, f) => {
+        if (type !== 'hello') return;
+        clearTimeout(timer);
+        conn.id = f.data.connectionId;
+        conn.sessionId = f.data.sessionId;
+        conn.userId = f.data.userId;
+        conn.onEvent = noop;
+        resolve(conn);
+      };
+      ws.once('unexpected-response', (_req, res) => {
+        clearTimeout(timer);
+        ws.terminate();
+        reject(new ReplyError('http', `upgrade refused with HTTP ${res.statusCode}`));
+      });
+      ws.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      conn.onClose = () => {
+        clearTimeout(timer);
+        reject(new ReplyError('closed', 'closed before hello'));
+      };
+    });
+  }
+
+  #frame(raw) {
+    let f;
+    try {
+      f = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (f.re !== undefined) {
+      const p = this.pending.get(f.re);
+      if (p) {
+        this.pending.delete(f.re);
+        clearTimeout(p.timer);
+        if (f.type === 'error') p.reject(new ReplyError(f.error?.code, f.error?.message));
+        else p.resolve(f.data ?? {});
+      } else if (f.type === 'error') {
+        this.errors++;
+        this.errorCodes[f.error?.code] = (this.errorCodes[f.error?.code] ?? 0) + 1;
+      }
+      return;
+    }
+    if (f.type === 'error') {
+      this.errors++;
+      return;
+    }
+    this.onEvent(f.type, f);
+  }
+
+  request(type, data) {
+    const id = String(this.nextId++);
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new ReplyError('closed', 'socket closed'));
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ReplyError('timeout', `no reply to ${type}`));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.ws.send(JSON.stringify({ id, type, data }));
+    });
+  }
+
+  fire(type, data) {
+    if (!this.closed) this.ws.send(JSON.stringify({ id: `f${this.nextId++}`, type, data }));
+  }
+
+  close() {
+    if (this.closed) return Promise.resolve();
+    return new Promise((r) => {
+      this.onClose = () => r();
+      this.ws.close(1000);
+      setTimeout(r, 2000).unref();
+    });
+  }
+
+  terminate() {
+    this.ws.terminate();
+  }
+}
+
+/** The reference Socket.IO server (bench/reference/socketio-server.mjs), acks as replies. */
+export class SioConn {
+  constructor(socket, timeoutMs) {
+    this.socket = socket;
+    this.timeoutMs = timeoutMs;
+    this.errors = 0;
+    this.errorCodes = {};
+    this.onEvent = noop;
+    this.onClose = noop;
+    this.closed = false;
+    this.ackErr = (r) => {
+      if (!r?.ok) {
+        this.errors++;
+        this.errorCodes[r?.error?.code ?? 'unknown'] = (this.errorCodes[r?.error?.code ?? 'unknown'] ?? 0) + 1;
+      }
+    };
+    socket.onAny((type, frame) => this.onEvent(type, frame));
+    socket.on('disconnect', () => {
+      this.closed = true;
+      this.onClose();
+    });
+  }
+
+  static connect(url, token, { timeoutMs = 10_000 } = {}) {
+    return new Promise((resolve, reject) => {
+      const socket = io(url, { transports: ['websocket'], auth: { token }, forceNew: true, reconnection: false, timeout: timeoutMs, perMessageDeflate: false });
+      socket.once('connect', () => {
+        const c = new SioConn(socket, timeoutMs);
+        c.id = socket.id;
+        resolve(c);
+      });
+      socket.once('connect_error', (err) => {
+        socket.close();
+        reject(err);
+      });
+    });
+  }
+
+  async request(type, data) {
+    const r = await this.socket.timeout(this.timeoutMs).emitWithAck(type, data);
+    if (!r?.ok) throw new ReplyError(r?.error?.code ?? 'unknown', type);
+    return r.data;
+  }
+
+  fire(type, data) {
+    this.socket.emit(type, data, this.ackErr);
+  }
+
+  close() {
+    this.socket.close();
+    return Promise.resolve();
+  }
+
+  terminate() {
+    this.socket.io.engine?.close();
+  }
+}
+
+const PEERJS_TYPES = { offer: 'OFFER', answer: 'ANSWER', ice: 'CANDIDATE' };
+const PEERJS_KINDS = { OFFER: 'offer', ANSWER: 'answer', CANDIDATE: 'ice' };
+
+/** PeerJS server protocol: only 1:1 relay (signal) exists, no rooms, no replies. */
+export class PeerConn {
+  constructor(ws, id) {
+    this.ws = ws;
+    this.id = id;
+    this.errors = 0;
+    this.errorCodes = {};
+    this.onEvent = noop;
+    this.onClose = noop;
+    this.closed = false;
+    ws.on('message', (raw) => {
+      const m = JSON.parse(raw);
+      const kind = PEERJS_KINDS[m.type];
+      if (kind) this.onEvent('signal', { data: { from: m.src, kind, payload: m.payload } });
+      else if (m.type === 'ERROR' || m.type === 'EXPIRE') this.errors++;
+    });
+    ws.on('close', () => {
+      this.closed = true;
+      this.onClose();
+    });
+    ws.on('error', noop);
+    this.heartbeat = setInterval(() => this.ws.readyState === WebSocket.OPEN && this.ws.send('{"type":"HEARTBEAT"}'), 5000);
+    this.heartbeat.unref();
+  }
+
+  static connect(url, id, { timeoutMs = 10_000 } = {}) {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${url}?key=peerjs&id=${encodeURIComponent(id)}&token=${Math.random().toString(36).slice(2)}`, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new ReplyError('timeout', 'no OPEN'));
+      }, timeoutMs);
+      ws.once('message', (raw) => {
+        clearTimeout(timer);
+        const m = JSON.parse(raw);
+        if (m.type === 'OPEN') resolve(new PeerConn(ws, id));
+        else {
+          ws.terminate();
+          reject(new ReplyError('peerjs', `${m.type} ${m.payload?.msg ?? ''}`));
+        }
+      });
+      ws.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  request(type) {
+    return Promise.reject(new ReplyError('bad_request', `PeerJS has no ${type}`));
+  }
+
+  fire(type, data) {
+    if (type !== 'signal' || this.closed) return;
+    this.ws.send(JSON.stringify({ type: PEERJS_TYPES[data.kind], dst: data.to, payload: data.payload }));
+  }
+
+  close() {
+    clearInterval(this.heartbeat);
+    this.ws.close();
+    return Promise.resolve();
+  }
+
+  terminate() {
+    clearInterval(this.heartbeat);
+    this.ws.terminate();
+  }
+}

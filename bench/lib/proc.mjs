@@ -1,0 +1,155 @@
+// CPU and memory of processes from /proc (Linux), without dependencies.
+import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+
+let clkTck = 100;
+try {
+  clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+} catch {}
+
+/** utime+stime of a process in seconds, or NaN when it is gone. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clkTck; // fields 14 and 15 of stat(5)
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resident set size in bytes, or NaN when the process is gone. */
+export function rssBytes(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+export function environOf(pid) {
+  try {
+    return Object.fromEntries(
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+  } catch {
+    return {};
+  }
+}
+
+export function cmdlineOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Direct children of a process (all its threads' children files). */
+export function childrenOf(pid) {
+  const out = new Set();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/)) if (c) out.add(Number(c));
+      } catch {}
+    }
+  } catch {}
+  return [...out];
+}
+
+/**
+ * Samples CPU and peak RSS of named groups of pids between start() and stop().
+ * groups: { name: [pid, …] }. Result per group: cpuPct (100 = one core), peakRss, endRss.
+ */
+export class ProcSampler {
+  constructor(groups, everyMs = 250) {
+    this.groups = groups;
+    this.everyMs = everyMs;
+  }
+
+  start() {
+    this.t0 = performance.now();
+    this.cpu0 = this.#cpu();
+    this.peak = Object.fromEntries(Object.keys(this.groups).map((g) => [g, 0]));
+    this.startRss = this.#rss();
+    this.#sample();
+    this.timer = setInterval(() => this.#sample(), this.everyMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** CPU seconds per group; a process that died keeps its last sampled value. */
+  #cpu() {
+    this.last ??= new Map();
+    const read = (p) => {
+      const v = cpuSeconds(p);
+      if (Number.isFinite(v)) this.last.set(p, v);
+      return this.last.get(p) ?? 0;
+    };
+    return Object.fromEntries(Object.entries(this.groups).map(([g, pids]) => [g, pids.reduce((s, p) => s + read(p), 0)]));
+  }
+
+  #rss() {
+    return Object.fromEntries(Object.entries(this.groups).map(([g, pids]) => [g, pids.reduce((s, p) => s + (rssBytes(p) || 0), 0)]));
+  }
+
+  #sample() {
+    this.#cpu();
+    const rss = this.#rss();
+    for (const g of Object.keys(rss)) this.peak[g] = Math.max(this.peak[g], rss[g]);
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.#sample();
+    const secs = (performance.now() - this.t0) / 1000;
+    const cpu1 = this.#cpu();
+    const end = this.#rss();
+    return Object.fromEntries(
+      Object.keys(this.groups).map((g) => [g, { cpuPct: secs > 0 ? ((cpu1[g] - this.cpu0[g]) / secs) * 100 : NaN, peakRss: this.peak[g], endRss: end[g], startRss: this.startRss[g], seconds: secs }]),
+    );
+  }
+}
+
+/** CPU% of this process between two calls of the returned function (100 = one core). */
+export function selfCpuMeter() {
+  let u0 = process.cpuUsage();
+  let t0 = performance.now();
+  return {
+    reset() {
+      u0 = process.cpuUsage();
+      t0 = performance.now();
+    },
+    read() {
+      const u = process.cpuUsage(u0);
+      const ms = performance.now() - t0;
+      return ms > 0 ? ((u.user + u.system) / 1000 / ms) * 100 : NaN;
+    },
+  };
+}
+
+export function machineDescription() {
+  let model = 'unknown CPU';
+  try {
+    model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? model;
+  } catch {}
+  let kernel = os.release();
+  try {
+    kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  } catch {}
+  return {
+    cpu: model,
+    cores: os.availableParallelism?.() ?? os.cpus().length,
+    memGiB: os.totalmem() / 2 ** 30,
+    node: process.version,
+    kernel,
+    os: `${os.type()} ${os.arch()}`,
+    load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+  };
+}
