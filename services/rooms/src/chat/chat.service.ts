@@ -105,7 +105,7 @@ export class ChatService implements OnModuleInit {
 
   /** Ephemeral: no seq, nothing stored but a lapse timer, so a silent client stops "typing". */
   async typing(caller: Caller, data: CommandData<'chat.typing'>): Promise<Ok> {
-    await this.rooms.requireParticipant(data.roomId, caller);
+    await this.rooms.requireSeat(data.roomId, caller);
     const member = `${data.roomId}:${caller.userId}`;
     if (data.typing) await this.due.schedule(TYPING_DUE, member, Date.now() + this.config.TYPING_TTL_MS);
     else await this.due.cancel(TYPING_DUE, member);

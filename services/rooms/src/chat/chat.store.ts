@@ -26,13 +26,13 @@ export class ChatStore {
    * one. The unique index decides races between replicas.
    */
   async createOnce(msg: NewMessage): Promise<{ message: MessageRow; created: boolean }> {
-    const key = { roomId: msg.roomId, userId: msg.userId, clientMsgId: msg.clientMsgId };
-    const existing = await this.prisma.message.findUnique({ where: { roomId_userId_clientMsgId: key }, include: withReactions });
-    if (existing) return { message: existing, created: false };
+    // Insert first: a new message is the common case (one statement), a retry the rare one.
     try {
-      return { message: await this.prisma.message.create({ data: { ...msg, attachments: msg.attachments as object[] }, include: withReactions }), created: true };
+      const created = await this.prisma.message.create({ data: { ...msg, attachments: msg.attachments as object[] } });
+      return { message: { ...created, reactions: [] }, created: true };
     } catch (err) {
       if ((err as { code?: string }).code !== 'P2002') throw err;
+      const key = { roomId: msg.roomId, userId: msg.userId, clientMsgId: msg.clientMsgId };
       return { message: await this.prisma.message.findUniqueOrThrow({ where: { roomId_userId_clientMsgId: key }, include: withReactions }), created: false };
     }
   }

@@ -96,7 +96,7 @@ export class RoomsService {
   }
 
   async broadcast(caller: Caller, data: CommandData<'room.broadcast'>): Promise<Record<string, never>> {
-    await this.requireParticipant(data.roomId, caller);
+    await this.requireSeat(data.roomId, caller);
     await this.events.toRoom(data.roomId, 'room.broadcast', { from: { userId: caller.userId, connectionId: caller.connectionId }, data: data.data }, { excludeConnectionId: caller.connectionId });
     return {};
   }
@@ -153,10 +153,21 @@ export class RoomsService {
 
   /** The caller's live entry in the room (this connection, not just the user). */
   async requireParticipant(roomId: string, caller: Caller): Promise<{ room: Room; participant: LiveParticipant }> {
-    const room = await this.openRoom(roomId);
-    const participant = await this.participants.get(roomId, caller.connectionId);
+    const [room, participant] = await Promise.all([this.openRoom(roomId), this.participants.get(roomId, caller.connectionId)]);
     if (!participant) throw forbidden('not in this room');
     return { room, participant };
+  }
+
+  /**
+   * The caller's seat, from Redis alone: a live seat implies an open room (closing a room clears
+   * its seats), so the hot ephemeral verbs (broadcast, typing) skip Postgres. Postgres is read
+   * only to tell `not_found` from `forbidden` when there is no seat.
+   */
+  async requireSeat(roomId: string, caller: Caller): Promise<LiveParticipant> {
+    const participant = await this.participants.get(roomId, caller.connectionId);
+    if (participant) return participant;
+    await this.openRoom(roomId);
+    throw forbidden('not in this room');
   }
 
   /**
