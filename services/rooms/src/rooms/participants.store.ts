@@ -16,21 +16,23 @@ const connKey = (connectionId: string) => `sb:conn:${connectionId}:rooms`;
  * replicas racing for the last seat admit exactly one. A user's extra connections
  * (other devices) do not take extra seats.
  * KEYS[1]=room hash KEYS[2]=conn set; ARGV: connId, userId, json, max, roomId
- * Returns 1 added, 2 already present, 0 full.
+ * Returns [1 added | 2 already present | 0 full, the room's entries after the call], so a
+ * join needs no second read to answer with the participant list.
  */
 const JOIN_SCRIPT = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 2 end
+local vals = redis.call('HVALS', KEYS[1])
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {2, vals} end
 local users = {}
 local count = 0
-local vals = redis.call('HVALS', KEYS[1])
 for i = 1, #vals do
   local u = cjson.decode(vals[i]).userId
   if not users[u] then users[u] = true; count = count + 1 end
 end
-if not users[ARGV[2]] and count >= tonumber(ARGV[4]) then return 0 end
+if not users[ARGV[2]] and count >= tonumber(ARGV[4]) then return {0, vals} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[5])
-return 1
+vals[#vals + 1] = ARGV[3]
+return {1, vals}
 `;
 
 /**
@@ -81,9 +83,9 @@ return nil
 export class ParticipantsStore {
   constructor(private readonly redis: Redis) {}
 
-  async add(roomId: string, p: LiveParticipant, maxUsers: number): Promise<'added' | 'present' | 'full'> {
-    const res = await this.redis.eval(JOIN_SCRIPT, 2, roomKey(roomId), connKey(p.connectionId), p.connectionId, p.userId, JSON.stringify(p), maxUsers, roomId);
-    return res === 1 ? 'added' : res === 2 ? 'present' : 'full';
+  async add(roomId: string, p: LiveParticipant, maxUsers: number): Promise<{ outcome: 'added' | 'present' | 'full'; participants: LiveParticipant[] }> {
+    const [code, vals] = (await this.redis.eval(JOIN_SCRIPT, 2, roomKey(roomId), connKey(p.connectionId), p.connectionId, p.userId, JSON.stringify(p), maxUsers, roomId)) as [number, string[]];
+    return { outcome: code === 1 ? 'added' : code === 2 ? 'present' : 'full', participants: parseSorted(vals) };
   }
 
   /** Removes one connection; undefined when it was not there (or another call removed it first). */
@@ -101,8 +103,7 @@ export class ParticipantsStore {
   }
 
   async list(roomId: string): Promise<LiveParticipant[]> {
-    const all = await this.redis.hvals(roomKey(roomId));
-    return all.map((raw) => JSON.parse(raw) as LiveParticipant).sort((a, b) => a.joinedAt - b.joinedAt);
+    return parseSorted(await this.redis.hvals(roomKey(roomId)));
   }
 
   /** Distinct users present in each room, in one round trip. */
@@ -155,4 +156,8 @@ export class ParticipantsStore {
 
 export function distinctUsers(list: { userId: string }[]): number {
   return new Set(list.map((p) => p.userId)).size;
+}
+
+function parseSorted(vals: string[]): LiveParticipant[] {
+  return vals.map((raw) => JSON.parse(raw) as LiveParticipant).sort((a, b) => a.joinedAt - b.joinedAt);
 }

@@ -48,11 +48,12 @@ export class RoomsService {
   }
 
   async join(caller: Caller, data: CommandData<'room.join'>): Promise<JoinResult> {
-    const room = await this.openRoom(data.roomId);
-    const [member, banned] = await Promise.all([this.rooms.member(room.id, caller.userId), this.moderation.isBanned(room.id, caller.userId)]);
+    const found = await this.rooms.forJoin(data.roomId, caller.userId);
+    if (!found) throw notFound('room not found');
+    const { room, member, banned } = found;
     if (banned) throw forbidden('you are banned from this room');
     if (room.joinPolicy === 'approval' && !member) throw forbidden('this room requires approval: send room.request_join');
-    return this.enter(room, caller, (member?.role ?? 'member') as Role, member?.muted ?? false);
+    return this.enter(room, caller, (member?.role ?? 'member') as Role, member?.muted ?? false, !!member);
   }
 
   async leave(caller: Caller, data: CommandData<'room.leave'>): Promise<{ seq: number }> {
@@ -195,7 +196,7 @@ export class RoomsService {
   }
 
   /** Takes a seat (atomically against maxParticipants), records membership, announces it. */
-  private async enter(room: Room, caller: Caller, role: Role, muted = false): Promise<JoinResult> {
+  private async enter(room: Room, caller: Caller, role: Role, muted = false, isMember = role === 'owner'): Promise<JoinResult> {
     const participant: LiveParticipant = {
       userId: caller.userId,
       connectionId: caller.connectionId,
@@ -206,16 +207,15 @@ export class RoomsService {
       nodeId: caller.nodeId,
       sessionId: caller.sessionId,
     };
-    const outcome = await this.participants.add(room.id, participant, room.maxParticipants);
+    const { outcome, participants: list } = await this.participants.add(room.id, participant, room.maxParticipants);
     if (outcome === 'full') throw new ProtocolError('room_full', 'room is full');
     let seq: number;
     if (outcome === 'added') {
-      if (role !== 'owner') await this.rooms.ensureMember(room.id, caller.userId);
+      if (!isMember) await this.rooms.ensureMember(room.id, caller.userId);
       seq = await this.events.toRoom(room.id, 'room.participant_joined', { participant: toParticipantView(participant) });
     } else {
       seq = await this.events.currentSeq(room.id);
     }
-    const list = await this.participants.list(room.id);
     return { room: toRoomView(room, distinctUsers(list)), participants: list.map(toParticipantView), seq };
   }
 }

@@ -50,6 +50,17 @@ export class RoomsStore {
     return this.prisma.member.findUnique({ where: { roomId_userId: { roomId, userId } } });
   }
 
+  /** What a join needs to decide, in one query: the open room, the user's membership and ban. */
+  async forJoin(roomId: string, userId: string): Promise<{ room: Room; member: Member | null; banned: boolean } | null> {
+    const found = await this.prisma.room.findFirst({
+      where: { id: roomId, closedAt: null },
+      include: { members: { where: { userId }, take: 1 }, bans: { where: { userId }, take: 1, select: { userId: true } } },
+    });
+    if (!found) return null;
+    const { members, bans, ...room } = found;
+    return { room, member: members[0] ?? null, banned: bans.length > 0 };
+  }
+
   /** The membership with its room in one query (the check on every chat and moderation verb). */
   memberWithRoom(roomId: string, userId: string): Promise<(Member & { room: Room }) | null> {
     return this.prisma.member.findUnique({ where: { roomId_userId: { roomId, userId } }, include: { room: true } });
