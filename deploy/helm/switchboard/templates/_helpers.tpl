@@ -215,6 +215,10 @@ spec:
             - name: TURN_URLS
               value: {{ $root.Values.turn.urls | quote }}
             {{- end }}
+            {{- if or (eq $name "media") (eq $name "gateway") }}
+            - name: STUN_URLS
+              value: {{ $root.Values.turn.stunUrls | default "" | quote }}
+            {{- end }}
             {{- range $envName, $key := ($svc.secretEnv | default dict) }}
             - name: {{ $envName }}
               valueFrom:
