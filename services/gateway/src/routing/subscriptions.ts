@@ -87,7 +87,15 @@ export class Subscriptions {
     }
     this.metrics.eventDelivery.observe(Math.max(0, Date.now() - event.ts) / 1000);
     let verdict: string | void = undefined;
-    for (const conn of [...conns]) verdict = this.listener(conn, event) ?? verdict;
+    for (const conn of [...conns]) {
+      // One connection's failure must not cost the others their event (or kill the subscription).
+      try {
+        verdict = this.listener(conn, event) ?? verdict;
+      } catch (err) {
+        this.logger.error({ err, subject: msg.subject, conn: conn.id, type: event.type }, 'event delivery failed');
+        verdict = 'internal';
+      }
+    }
     // Requests to a connection subject (signal, pairing) learn whether the target took it.
     if (msg.reply) msg.respond(verdict ?? 'ok');
   }
