@@ -17,6 +17,9 @@ export async function connectNats(url: string, name: string, logger: Logger): Pr
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     pingInterval: 10_000,
+    // nats.js otherwise builds two Errors with stack traces per request just in case; our bus
+    // turns every NATS failure into a typed ProtocolError, so those stacks are never read.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const s of nc.status()) {
