@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm test: everything CI checks, in order — infrastructure (install/start if missing), generated
-// code freshness, type-checked build, lint, Helm chart lint/render, then all unit and
+// code freshness, type-checked build and tests, lint, Helm chart lint/render, then all unit and
 // integration tests (vitest, against real NATS/Redis/Postgres). Extra args go to vitest.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ await ensureInfra({ log: (l) => console.log(`[test] ${l}`), timeoutMs: 60_000 })
 step('generated code is current (buf + ts-proto, prisma)', process.execPath, ['scripts/gen.mjs', '--check']);
 step('prisma clients', process.execPath, ['scripts/gen.mjs', '--prisma-only']);
 step('build (tsc -b)', join(root, 'node_modules/.bin/tsc'), ['-b']);
+step('type-check tests (tsconfig.spec.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.spec.json']);
 step('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']);
 step('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);
 // The JSON report gives CI a plain closing line ("N passed, N failed") whatever happens.

@@ -3,12 +3,14 @@
 // Every child is registered and killed on exit, SIGINT, SIGTERM or an uncaught error.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { ensureDatabase, ensureInfra } from '../../scripts/lib/infra.mjs';
+import { ensureDatabase, ensureInfra, freePort, waitForPort } from '../../scripts/lib/infra.mjs';
+
+export { freePort, waitForPort };
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
 import { childrenOf, cmdlineOf, environOf } from './proc.mjs';
 
@@ -82,17 +84,6 @@ export function installExitHandlers() {
   });
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** A base port with `span` consecutive free ports after it. */
 export async function freePortBlock(span) {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -107,24 +98,6 @@ export async function freePortBlock(span) {
     if (checks.every(Boolean)) return base;
   }
   throw new Error('no free port block');
-}
-
-export async function waitForPort(port, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise((resolve) => {
-      const s = new Socket();
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-      s.connect(port, '127.0.0.1');
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
 }
 
 export async function startRedis() {

@@ -57,6 +57,28 @@ export function checkTcp(port, host = HOST, timeoutMs = 1000) {
   });
 }
 
+/** A TCP port on 127.0.0.1 that was free a moment ago (tests and benchmarks start servers on it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until something accepts connections on the port; throws after timeoutMs. */
+export async function waitForPort(port, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await checkTcp(port)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
+}
+
 /**
  * Opens a TCP connection, optionally writes `send`, and resolves with the first
  * CRLF-terminated line the server sends. Rejects on connect errors or timeout.

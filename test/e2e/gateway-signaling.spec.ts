@@ -35,9 +35,9 @@ describe('signaling and pairing across replicas', () => {
     await b.request('signal', { to: a.hello.connectionId, roomId, kind: 'answer', payload: { type: 'answer', sdp: 'x' } });
     for (let i = 0; i < 5; i++) await b.request('signal', { to: a.hello.connectionId, roomId, kind: 'ice', payload: { candidate: `c${i}` } });
     await a.waitFor('signal', (e) => e.data.kind === 'answer');
-    const ice = await a.waitFor('signal', (e) => e.data.payload?.candidate === 'c4');
+    const ice = await a.waitFor<{ from: string; payload: { candidate?: string } }>('signal', (e) => e.data.payload?.candidate === 'c4');
     expect(ice.data.from).toBe(b.hello.connectionId);
-    const order = a.events.filter((e) => e.type === 'signal' && e.data.kind === 'ice').map((e) => e.data.payload.candidate);
+    const order = a.events.filter((e) => e.type === 'signal' && e.data.kind === 'ice').map((e) => (e.data as { payload: { candidate: string } }).payload.candidate);
     expect(order).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
   });
 

@@ -65,7 +65,7 @@ describe('npm start (scripts/start.mjs)', () => {
     const mint = async (userId: string) => {
       const res = await fetch(`http://127.0.0.1:${base}/admin/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': adminKey }, body: JSON.stringify({ userId }) });
       expect(res.status).toBe(201);
-      return (await res.json()).token as string;
+      return ((await res.json()) as { token: string }).token;
     };
     const a = await SwitchboardClient.connect(`ws://127.0.0.1:${base}/ws`, await mint(uid('a')));
     const b = await SwitchboardClient.connect(`ws://127.0.0.1:${base + 1}/ws`, await mint(uid('b')));

@@ -17,18 +17,24 @@ describe('vertical slice across two gateway replicas', () => {
   });
   afterAll(() => stack.stop());
 
-  async function mint(port: number, body: unknown, key = ADMIN_KEY) {
-    return fetch(`http://127.0.0.1:${port}/admin/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(body) });
+  interface Minted {
+    token: string;
+    expiresAt: number;
+    error: { code: string };
+  }
+  async function mint(port: number, body: unknown, key = ADMIN_KEY): Promise<{ status: number; body: Minted }> {
+    const res = await fetch(`http://127.0.0.1:${port}/admin/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Minted };
   }
 
   it('mints tokens over admin REST, and refuses without a valid key or with bad input', async () => {
     expect((await mint(gwA.httpPort, { userId: 'x' }, 'wrong')).status).toBe(401);
     const bad = await mint(gwA.httpPort, { userId: 'has space' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe('bad_request');
+    expect(bad.body.error.code).toBe('bad_request');
     const ok = await mint(gwA.httpPort, { userId: uid(), ttlSeconds: 60 });
     expect(ok.status).toBe(201);
-    const body = await ok.json();
+    const body = ok.body;
     expect(body.token.split('.')).toHaveLength(3);
     expect(body.expiresAt).toBeGreaterThan(Date.now());
   });
@@ -36,8 +42,8 @@ describe('vertical slice across two gateway replicas', () => {
   it('hello, ping, create on A, join on B, participant_joined delivered to A, leave, get', async () => {
     const alice = uid('alice');
     const bob = uid('bob');
-    const tokenA = (await (await mint(gwA.httpPort, { userId: alice, name: 'Alice' })).json()).token;
-    const tokenB = (await (await mint(gwA.httpPort, { userId: bob, name: 'Bob' })).json()).token;
+    const tokenA = (await mint(gwA.httpPort, { userId: alice, name: 'Alice' })).body.token;
+    const tokenB = (await mint(gwA.httpPort, { userId: bob, name: 'Bob' })).body.token;
     const a = await SwitchboardClient.connect(`ws://127.0.0.1:${gwA.httpPort}/ws`, tokenA);
     const b = await SwitchboardClient.connect(`ws://127.0.0.1:${gwB.httpPort}/ws`, tokenB);
     stack.onStop(() => Promise.all([a.close(), b.close()]));

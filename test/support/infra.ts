@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
-import { ensureDatabase } from '../../scripts/lib/infra.mjs';
+import { ensureDatabase, freePort as freePortJs, waitForPort as waitForPortJs } from '../../scripts/lib/infra.mjs';
 // @ts-expect-error plain ESM script without types
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
 import pg from 'pg';
@@ -18,34 +17,8 @@ export interface TestInfra {
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = new Socket();
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-      s.connect(port, '127.0.0.1');
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
-}
+export const freePort: () => Promise<number> = freePortJs;
+export const waitForPort: (port: number, timeoutMs?: number) => Promise<void> = waitForPortJs;
 
 function spawnDaemon(cmd: string, args: string[]): ChildProcess {
   const child = spawn(cmd, args, { stdio: 'ignore' });

@@ -50,7 +50,7 @@ describe('CommandBus over real NATS', () => {
   });
 
   it('turns handler crashes into internal without leaking the message', async () => {
-    const err = await bus.request(service, 'crash', caller, {}).catch((e) => e);
+    const err = (await bus.request(service, 'crash', caller, {}).catch((e: unknown) => e)) as ProtocolError;
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err.code).toBe('internal');
     expect(err.message).not.toContain('secret');

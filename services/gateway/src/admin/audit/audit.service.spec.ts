@@ -11,15 +11,18 @@ function service(append: (e: AuditEntry) => Promise<void>) {
   return { svc: new AuditService({ append } as unknown as AuditStore, logger as unknown as Logger), logger };
 }
 
+/** A route's audit spec as recordCall takes it (its result type is the route's own). */
+const spec = (audit: unknown) => audit as Parameters<AuditService['recordCall']>[0];
+
 describe('AuditService', () => {
   it('records the outcome, target and safe details of a call', async () => {
     const written: AuditEntry[] = [];
     const { svc } = service(async (e) => void written.push(e));
     const input = { params: { roomId: 'r1' }, query: {}, body: { userId: 'u1', reason: 'spam' }, actor: 'user:a' };
-    await svc.recordCall(adminRoutes.kickUser.audit!, { actor: 'user:a', raw: {}, input, result: {} });
-    await svc.recordCall(adminRoutes.kickUser.audit!, { actor: 'user:a', raw: {}, input, error: new ProtocolError('not_found', 'room not found') });
-    await svc.recordCall(adminRoutes.mintToken.audit!, { actor: 'key:abcd…', raw: { body: { userId: 'bad id', secret: 's' } }, error: new ProtocolError('bad_request', 'body.userId: bad') });
-    await svc.recordCall(adminRoutes.closeRoom.audit!, { actor: 'key:abcd…', raw: { params: { roomId: 'r2' } }, error: new Error('boom') });
+    await svc.recordCall(spec(adminRoutes.kickUser.audit), { actor: 'user:a', raw: {}, input, result: {} });
+    await svc.recordCall(spec(adminRoutes.kickUser.audit), { actor: 'user:a', raw: {}, input, error: new ProtocolError('not_found', 'room not found') });
+    await svc.recordCall(spec(adminRoutes.mintToken.audit), { actor: 'key:abcd…', raw: { body: { userId: 'bad id', secret: 's' } }, error: new ProtocolError('bad_request', 'body.userId: bad') });
+    await svc.recordCall(spec(adminRoutes.closeRoom.audit), { actor: 'key:abcd…', raw: { params: { roomId: 'r2' } }, error: new Error('boom') });
     expect(written.map(({ action, target, outcome, details, actor }) => ({ action, target, outcome, details, actor }))).toEqual([
       { action: 'room.kick', target: 'r1/u1', outcome: 'ok', details: { reason: 'spam' }, actor: 'user:a' },
       { action: 'room.kick', target: 'r1/u1', outcome: 'not_found', details: { reason: 'spam', error: 'room not found' }, actor: 'user:a' },
