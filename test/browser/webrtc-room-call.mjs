@@ -9,13 +9,13 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as netServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
+import { checkTcp as portOpen, freePort } from '../../scripts/lib/infra.mjs';
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,13 +25,11 @@ const TURN_SECRET = 'browser-turn-secret-browser-turn-secret';
 const children = [];
 const cleanups = [];
 
-const freePort = () => new Promise((resolve) => { const s = netServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 async function waitFor(check, what, ms = 20_000) {
   const end = Date.now() + ms;
   while (Date.now() < end) { if (await check().catch(() => false)) return; await new Promise((r) => setTimeout(r, 100)); }
   throw new Error(`timed out waiting for ${what}`);
 }
-const portOpen = (port) => new Promise((resolve) => { const s = new Socket(); s.once('connect', () => { s.destroy(); resolve(true); }); s.once('error', () => resolve(false)); s.connect(port, '127.0.0.1'); });
 function start(cmd, args, env = {}) {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
