@@ -7,8 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { ensureDatabase, ensureInfra, freePort, waitForPort } from '../../scripts/lib/infra.mjs';
+import { dropDatabase, ensureDatabase, ensureInfra, freePort, waitForPort } from '../../scripts/lib/infra.mjs';
 
 export { freePort, waitForPort };
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
@@ -126,19 +125,6 @@ export async function startDatabase(log) {
   await applyMigrations({ databaseUrl: url, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
   log?.(`database ${new URL(url).pathname.slice(1)} migrated`);
   return url;
-}
-
-async function dropDatabase(url) {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: u.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
 
 export function ensureBuilt(log) {

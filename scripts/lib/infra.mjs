@@ -682,3 +682,16 @@ export async function ensureDatabase(url) {
     await client.end().catch(() => {});
   }
 }
+
+/** Drops the database named in a postgres URL (and ends its sessions); a missing one is fine. */
+export async function dropDatabase(url) {
+  const { database, adminUrl } = maintenanceUrl(url);
+  const client = new pg.Client({ connectionString: adminUrl, application_name: 'switchboard-drop-db' });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

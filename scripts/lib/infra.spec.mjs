@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import {
+  dropDatabase,
   checkNats,
   checkPostgres,
   checkRedis,
@@ -100,11 +101,12 @@ describe('ensureDatabase', () => {
       await c.connect();
       expect((await c.query('SELECT current_database() AS db')).rows[0].db).toBe(name);
       await c.end();
+      // dropDatabase removes it (created anew below proves it was gone) and tolerates a second call.
+      await dropDatabase(url);
+      await dropDatabase(url);
+      expect(await ensureDatabase(url)).toEqual({ database: name, created: true });
     } finally {
-      const c = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-      await c.end();
+      await dropDatabase(url);
     }
   });
 

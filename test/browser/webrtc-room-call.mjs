@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
-import pg from 'pg';
 import { chromium } from 'playwright-core';
-import { checkTcp as portOpen, freePort } from '../../scripts/lib/infra.mjs';
+import { checkTcp as portOpen, dropDatabase, ensureDatabase, freePort } from '../../scripts/lib/infra.mjs';
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -81,11 +80,9 @@ async function main() {
   // Postgres is reached through its unix socket: the namespace has no route to the host's 127.0.0.1.
   const socketDir = process.env.PG_SOCKET_DIR ?? '/var/run/postgresql';
   const dbName = `switchboard_browser_${process.pid}`;
-  const admin = new pg.Client({ host: socketDir, user: 'postgres', database: 'postgres' });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  cleanups.push(async () => { await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`); await admin.end(); });
   const databaseUrl = `postgresql://postgres@localhost/${dbName}?host=${encodeURIComponent(socketDir)}`;
+  await ensureDatabase(databaseUrl);
+  cleanups.push(() => dropDatabase(databaseUrl));
   await applyMigrations({ databaseUrl, migrationsDir: join(root, 'services/rooms/prisma/migrations') });
   await waitFor(() => portOpen(natsPort), 'nats');
   await waitFor(() => portOpen(redisPort), 'redis');

@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
-import { ensureDatabase, freePort as freePortJs, waitForPort as waitForPortJs } from '../../scripts/lib/infra.mjs';
+import { dropDatabase, ensureDatabase, freePort as freePortJs, waitForPort as waitForPortJs } from '../../scripts/lib/infra.mjs';
 // @ts-expect-error plain ESM script without types
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
-import pg from 'pg';
 
 export interface TestInfra {
   natsUrl: string;
@@ -24,19 +23,6 @@ function spawnDaemon(cmd: string, args: string[]): ChildProcess {
   const child = spawn(cmd, args, { stdio: 'ignore' });
   child.on('error', (err) => console.error(`${cmd} failed to start: ${err.message} (run npm run setup)`));
   return child;
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: u.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
 
 /**
