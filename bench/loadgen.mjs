@@ -312,25 +312,39 @@ async function relay() {
   };
   const res = await rateSteps({ label: 'relay', startRate, maxSteps, stepMs, p99BoundMs, sendOne, deliveriesPerMessage: 1, state });
   await closeAll(conns);
-  const b = res.best;
   return [
-    {
+    rateStepRow(res, p99BoundMs, {
       scenario: `signaling relay (${ps.length} pairs, ${cfg.target === 'peerjs' ? 'one process' : 'cross-replica'})`,
       key: 'relay',
-      saturated: res.steps.length > passingCount(res, p99BoundMs),
-      window: b.window,
-      throughput: b.throughput,
       unit: 'relays/s',
-      p50: b.p50,
-      p95: b.p95,
-      p99: b.p99,
-      errors: b.errors,
-      loadgenCpu: b.loadgenCpu,
-      withinBound: res.withinBound,
-      notes: `${res.withinBound ? `highest step with p99 ≤ ${p99BoundMs} ms and no loss` : `no step met p99 ≤ ${p99BoundMs} ms; first step shown`}; steps: ${res.steps.map((s) => `${s.throughput.toFixed(0)}/s p99 ${s.p99.toFixed(1)}${s.lost ? ` lost ${s.lost}` : ''}${s.codes ? ` error replies: ${s.codes}` : ''}`).join(', ')}`,
-      steps: res.steps.map(({ hist: _h, ...s }) => s),
-    },
+      bound: 'and no loss',
+      stepsLabel: 'steps',
+      step: (st) => `${st.throughput.toFixed(0)}/s p99 ${st.p99.toFixed(1)}${st.lost ? ` lost ${st.lost}` : ''}${st.codes ? ` error replies: ${st.codes}` : ''}`,
+      join: ', ',
+    }),
   ];
+}
+
+/** One result row for a stepped-rate scenario: the best step's numbers plus every step in the notes. */
+function rateStepRow(res, p99BoundMs, { scenario, key, unit, bound, stepsLabel, step, join }) {
+  const b = res.best;
+  const verdict = res.withinBound ? `highest step with p99 ≤ ${p99BoundMs} ms${bound ? ` ${bound}` : ''}` : `no step met p99 ≤ ${p99BoundMs} ms; first step shown`;
+  return {
+    scenario,
+    key,
+    saturated: res.steps.length > passingCount(res, p99BoundMs),
+    window: b.window,
+    throughput: b.throughput,
+    unit,
+    p50: b.p50,
+    p95: b.p95,
+    p99: b.p99,
+    errors: b.errors,
+    loadgenCpu: b.loadgenCpu,
+    withinBound: res.withinBound,
+    notes: `${verdict}; ${stepsLabel}: ${res.steps.map(step).join(join)}`,
+    steps: res.steps.map(({ hist: _h, ...st }) => st),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,23 +430,17 @@ async function fanout() {
             };
       const startRate = Math.max(1, Math.round(startDeliveries / (size - 1)));
       const res = await rateSteps({ label: `fanout ${mode} ${size}`, startRate, maxSteps, stepMs, p99BoundMs, sendOne, deliveriesPerMessage: size - 1, state });
-      const b = res.best;
-      rows.push({
-        scenario: `fan-out ${mode}, ${roomCount} room(s) of ${size}`,
-        key: `fan-out ${mode} ${size}`,
-        saturated: res.steps.length > passingCount(res, p99BoundMs),
-        window: b.window,
-        throughput: b.throughput,
-        unit: 'deliveries/s',
-        p50: b.p50,
-        p95: b.p95,
-        p99: b.p99,
-        errors: b.errors,
-        loadgenCpu: b.loadgenCpu,
-        withinBound: res.withinBound,
-        notes: `${res.withinBound ? `highest step with p99 ≤ ${p99BoundMs} ms` : `no step met p99 ≤ ${p99BoundMs} ms; first step shown`}; steps (msg/s → deliveries/s, p99): ${res.steps.map((s) => `${s.messagesPerSec.toFixed(0)} → ${s.throughput.toFixed(0)}, ${s.p99.toFixed(1)} ms${s.lost ? `, lost ${s.lost}` : ''}${s.codes ? `, error replies: ${s.codes}` : ''}`).join('; ')}`,
-        steps: res.steps.map(({ hist: _h, ...s }) => s),
-      });
+      rows.push(
+        rateStepRow(res, p99BoundMs, {
+          scenario: `fan-out ${mode}, ${roomCount} room(s) of ${size}`,
+          key: `fan-out ${mode} ${size}`,
+          unit: 'deliveries/s',
+          bound: '',
+          stepsLabel: 'steps (msg/s → deliveries/s, p99)',
+          step: (st) => `${st.messagesPerSec.toFixed(0)} → ${st.throughput.toFixed(0)}, ${st.p99.toFixed(1)} ms${st.lost ? `, lost ${st.lost}` : ''}${st.codes ? `, error replies: ${st.codes}` : ''}`,
+          join: '; ',
+        }),
+      );
       for (const c of conns) c.onEvent = () => {};
       await sleep(500);
     }
