@@ -5,7 +5,6 @@ import { badRequest, forbidden, notFound, ProtocolError, type CommandData, type 
 import type { RoomsConfig } from '../config.js';
 import { RoomEventsPublisher } from '../events/room-events.publisher.js';
 import { FloorStore } from '../floor/floor.store.js';
-import { ModerationStore } from '../moderation/moderation.store.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
 import { RoomsStore, type Member, type Room } from './rooms.store.js';
 import { decodeRoomCursor, encodeRoomCursor, toParticipantView, toProtoRoom, toRoomView } from './rooms.view.js';
@@ -26,7 +25,6 @@ export class RoomsService {
   constructor(
     private readonly rooms: RoomsStore,
     private readonly participants: ParticipantsStore,
-    private readonly moderation: ModerationStore,
     private readonly floor: FloorStore,
     private readonly events: RoomEventsPublisher,
     @Inject(CONFIG) private readonly config: RoomsConfig,
@@ -116,8 +114,9 @@ export class RoomsService {
   }
 
   async membership(roomId: string, userId: string): Promise<proto.rooms.CheckMembershipResponse> {
-    const room = await this.openRoom(roomId);
-    const [member, banned] = await Promise.all([this.rooms.member(roomId, userId), this.moderation.isBanned(roomId, userId)]);
+    const found = await this.rooms.forJoin(roomId, userId);
+    if (!found) throw notFound('room not found');
+    const { room, member, banned } = found;
     return { member: !!member, role: member?.role ?? '', muted: member?.muted ?? false, banned, roomKind: room.kind };
   }
 
