@@ -33,6 +33,7 @@ export class EventDelivery implements OnModuleInit {
 
   /** Lets other parts react to control events (e.g. session.replaced) addressed to a connection. */
   on(type: string, hook: (conn: Connection, event: DeliveredEvent) => void): void {
+    if (this.hooks.has(type)) throw new Error(`a hook for ${type} events is already registered`);
     this.hooks.set(type, hook);
   }
 
@@ -41,6 +42,7 @@ export class EventDelivery implements OnModuleInit {
    * verdict ('ok' or an error code) answers events that were sent as requests.
    */
   intercept(type: string, interceptor: (conn: Connection, event: DeliveredEvent) => string): void {
+    if (this.interceptors.has(type)) throw new Error(`an interceptor for ${type} events is already registered`);
     this.interceptors.set(type, interceptor);
   }
 
