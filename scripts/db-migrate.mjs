@@ -14,10 +14,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureDatabase, REPO_ROOT } from './lib/infra.mjs';
+import { ensureDatabase, POSTGRES_SERVER_URL, REPO_ROOT } from './lib/infra.mjs';
 import { applyMigrations, migrationStatus, parseDatabaseUrl, resolveMigration, DEFAULT_LOCK_TIMEOUT_MS } from './lib/migrate.mjs';
 
-const DEFAULT_SERVER = 'postgresql://postgres@127.0.0.1:5432';
+const DEFAULT_SERVER = POSTGRES_SERVER_URL;
 
 /** Services that own a Prisma schema. `dir` holds schema.prisma and migrations/. */
 export const MIGRATED_SERVICES = [

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureInfra } from './lib/infra.mjs';
+import { ensureInfra, postgresDatabaseUrl } from './lib/infra.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -27,7 +27,7 @@ const shared = {
 };
 const grpcPorts = { rooms: port(50051, 21), presence: port(50052, 22), media: port(50053, 23), attestation: port(50054, 24) };
 const processes = [
-  { name: 'rooms', http: port(9101, 11), env: { GRPC_PORT: grpcPorts.rooms, DATABASE_URL: env.ROOMS_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/switchboard_rooms' } },
+  { name: 'rooms', http: port(9101, 11), env: { GRPC_PORT: grpcPorts.rooms, DATABASE_URL: env.ROOMS_DATABASE_URL ?? postgresDatabaseUrl('switchboard_rooms') } },
   { name: 'presence', http: port(9102, 12), env: { GRPC_PORT: grpcPorts.presence } },
   { name: 'media', http: port(9103, 13), env: { GRPC_PORT: grpcPorts.media } },
   { name: 'attestation', http: port(9104, 14), env: { GRPC_PORT: grpcPorts.attestation } },

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dropDatabase, ensureDatabase, ensureInfra, freePort, waitForPort } from '../../scripts/lib/infra.mjs';
+import { dropDatabase, ensureDatabase, ensureInfra, freePort, POSTGRES_SERVER_URL, waitForPort } from '../../scripts/lib/infra.mjs';
 
 export { freePort, waitForPort };
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
@@ -118,7 +118,7 @@ export async function startNats() {
 /** A dedicated, migrated database switchboard_bench_<pid>, dropped at cleanup. */
 export async function startDatabase(log) {
   await ensureInfra({ log: () => {}, services: ['postgres'], timeoutMs: 60_000 });
-  const pgBase = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432';
+  const pgBase = process.env.BENCH_POSTGRES_URL ?? POSTGRES_SERVER_URL;
   const url = `${pgBase}/switchboard_bench_${process.pid}`;
   await ensureDatabase(url);
   onCleanup(() => dropDatabase(url));

@@ -20,6 +20,18 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const HOST = '127.0.0.1';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+/**
+ * The Postgres server every local tool uses (tests, `npm start`, migrations, benchmarks), without
+ * a database name. Debian's cluster asks for a password on 127.0.0.1 (scram-sha-256), so the
+ * project uses a role of its own with a development password, created over the `peer` socket
+ * by ensureInfra(). SB_POSTGRES_URL points everything at another server (nothing is provisioned then).
+ */
+export const DEV_POSTGRES_ROLE = Object.freeze({ user: 'switchboard', password: 'switchboard' });
+export const POSTGRES_SERVER_URL = (process.env.SB_POSTGRES_URL || `postgresql://${DEV_POSTGRES_ROLE.user}:${DEV_POSTGRES_ROLE.password}@${HOST}:5432`).replace(/\/+$/, '');
+
+/** The URL of one database on the local server. */
+export const postgresDatabaseUrl = (database) => `${POSTGRES_SERVER_URL}/${database}`;
+
 /** The services we manage, in the order they are handled. */
 export const SERVICES = Object.freeze({
   postgres: Object.freeze({ name: 'postgres', port: 5432, apt: 'postgresql' }),
@@ -133,11 +145,16 @@ export function parseNatsInfo(line) {
   return { info, jetstream: info.jetstream === true };
 }
 
-export async function checkPostgres({ host = HOST, port = SERVICES.postgres.port, timeoutMs = 3000 } = {}) {
+/** Postgres refused who we are (wrong or missing password, unknown role), not the connection. */
+const isAuthFailure = (err) => ['28P01', '28000'].includes(err.code) || /SASL|password/i.test(err.message);
+
+export async function checkPostgres({ host = HOST, port = SERVICES.postgres.port, timeoutMs = 3000, serverUrl = POSTGRES_SERVER_URL } = {}) {
+  const u = new URL(serverUrl);
   const client = new pg.Client({
     host,
     port,
-    user: 'postgres',
+    user: decodeURIComponent(u.username) || 'postgres',
+    password: decodeURIComponent(u.password),
     database: 'postgres',
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,
@@ -151,7 +168,7 @@ export async function checkPostgres({ host = HOST, port = SERVICES.postgres.port
     return { ok: true, portOpen: true, detail: `PostgreSQL ${rows[0].version}` };
   } catch (err) {
     const portOpen = err.code !== 'ECONNREFUSED' && (await checkTcp(port, host));
-    return { ok: false, portOpen, detail: `SELECT 1 failed: ${err.message}` };
+    return { ok: false, portOpen, authFailed: portOpen && isAuthFailure(err), detail: `SELECT 1 failed: ${err.message}` };
   } finally {
     await client.end().catch(() => {});
   }
@@ -512,7 +529,8 @@ const STARTERS = { postgres: startPostgres, redis: startRedis, nats: startNats }
 async function waitFor(name, port, deadline, intervalMs = 250) {
   for (;;) {
     const last = await checkService(name, { port });
-    if (last.ok || Date.now() >= deadline) return last;
+    // A server that refuses our credentials is up: waiting will not change its answer.
+    if (last.ok || last.authFailed || Date.now() >= deadline) return last;
     await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
   }
 }
@@ -522,16 +540,52 @@ function formatLine(name, port, result) {
   return result.ok ? `${name} ${addr} ok (${result.how})` : `${name} ${addr} FAILED: ${result.detail}`;
 }
 
+/**
+ * Creates (or resets) the project's development role on a local server that refuses it, over
+ * the Unix socket as the `postgres` OS user (`peer` auth on Debian, `trust` on a private
+ * cluster). Never touches a server the user pointed us at with SB_POSTGRES_URL.
+ */
+function provisionPostgresRole({ port, log }) {
+  if (process.env.SB_POSTGRES_URL) return { ok: false, detail: 'SB_POSTGRES_URL is set: its credentials must work as given' };
+  const owner = lookupUser('postgres');
+  const asPostgres = isRoot() && owner ? { uid: owner.uid, gid: owner.gid } : {};
+  const psql = which('psql') ?? findPostgresBinDirs().map((d) => path.join(d, 'psql')).find(isExecutable);
+  if (!psql) return { ok: false, detail: 'psql not found' };
+  const { user, password } = DEV_POSTGRES_ROLE;
+  const sql =
+    `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${user}') THEN CREATE ROLE ${user}; END IF; END $$;` +
+    ` ALTER ROLE ${user} LOGIN CREATEDB PASSWORD '${password}';`;
+  const failures = [];
+  for (const socketDir of ['/var/run/postgresql', '/tmp']) {
+    if (!fs.existsSync(path.join(socketDir, `.s.PGSQL.${port}`))) continue;
+    const r = run(psql, ['-X', '-q', '-h', socketDir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', sql], { ...asPostgres, cwd: '/', timeoutMs: 30_000 });
+    if (r.ok) {
+      log(`  postgres: role ${user} ready (created over ${socketDir} as OS user postgres)`);
+      return { ok: true };
+    }
+    failures.push(runFailure(r));
+  }
+  return { ok: false, detail: failures.length ? failures.join('; ') : `no Unix socket for port ${port} in /var/run/postgresql or /tmp` };
+}
+
+/** A server that answers but refuses our role gets the role, then is checked again. */
+async function withRole(name, port, result, log) {
+  if (name !== 'postgres' || !result.authFailed) return result;
+  const provisioned = provisionPostgresRole({ port, log });
+  if (!provisioned.ok) return { ...result, detail: `${result.detail}; creating role ${DEV_POSTGRES_ROLE.user} failed: ${provisioned.detail}` };
+  return checkService(name, { port });
+}
+
 async function ensureOne(name, { port, install, timeoutMs, repoRoot, log, state }) {
   const deadline = () => Date.now() + timeoutMs;
-  const first = await checkService(name, { port });
+  const first = await withRole(name, port, await checkService(name, { port }), log);
   if (first.ok) return { ok: true, how: 'already running', detail: first.detail };
 
   if (first.portOpen) {
     // Something holds the port but does not answer correctly. It may still be
     // starting up; a second server could not bind the port anyway. Wait, then report.
     if (first.jetstreamOff) return { ok: false, detail: first.detail };
-    const again = await waitFor(name, port, deadline());
+    const again = await withRole(name, port, await waitFor(name, port, deadline()), log);
     if (again.ok) return { ok: true, how: 'already running', detail: again.detail };
     return { ok: false, detail: `port ${port} is open but the check fails: ${again.detail}` };
   }
@@ -548,13 +602,13 @@ async function ensureOne(name, { port, install, timeoutMs, repoRoot, log, state 
     if (!isInstalled(name)) return { ok: false, detail: `${pkg} was installed but its server binary was not found` };
     installed = `installed ${pkg}, `;
     // The package's maintainer scripts may have started it already.
-    const after = await waitFor(name, port, Date.now() + 2000);
+    const after = await withRole(name, port, await waitFor(name, port, Date.now() + 2000), log);
     if (after.ok) return { ok: true, how: `${installed}started by the package`, detail: after.detail };
   }
 
   const started = STARTERS[name]({ repoRoot, log, port });
   if (!started.ok) return { ok: false, detail: `could not start: ${started.detail}` };
-  const ready = await waitFor(name, port, deadline());
+  const ready = await withRole(name, port, await waitFor(name, port, deadline()), log);
   if (!ready.ok) {
     return { ok: false, started, detail: `started (${started.how}) but not ready after ${timeoutMs} ms: ${ready.detail}` };
   }
@@ -634,6 +688,34 @@ export async function infraStatus({ log = console.log, services = Object.keys(SE
 // Databases
 // ---------------------------------------------------------------------------
 
+/**
+ * A Unix socket in `dir` (as `.s.PGSQL.<port>`) that forwards to the local server over TCP, so
+ * processes in a network namespace of their own (browser tests) reach Postgres with the same
+ * password auth as everyone else: a socket file crosses namespaces, 127.0.0.1 does not.
+ * Connect with `?host=<dir>`; close() stops it.
+ */
+export async function postgresSocketBridge(dir, { port = SERVICES.postgres.port } = {}) {
+  const target = new URL(POSTGRES_SERVER_URL);
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: target.hostname, port: Number(target.port || port) });
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end);
+    upstream.on('error', end);
+  });
+  const socketPath = path.join(dir, `.s.PGSQL.${port}`);
+  await new Promise((resolve, reject) => server.once('error', reject).listen(socketPath, resolve));
+  return {
+    socketDir: dir,
+    /** The server URL (no database) to use from inside the namespace. */
+    serverUrl: `postgresql://${target.username}:${target.password}@localhost:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 /** Quotes a PostgreSQL identifier. */
 export function quoteIdent(name) {
   return `"${String(name).replace(/"/g, '""')}"`;
@@ -659,7 +741,7 @@ export function maintenanceUrl(url) {
 /**
  * Creates the database named in a postgres URL when it does not exist yet.
  * Safe to call concurrently.
- * @param {string} url  e.g. postgresql://postgres@127.0.0.1:5432/switchboard_rooms?schema=public
+ * @param {string} url  e.g. postgresql://switchboard:switchboard@127.0.0.1:5432/switchboard_rooms?schema=public
  * @returns {Promise<{ database: string, created: boolean }>}
  */
 export async function ensureDatabase(url) {

@@ -13,6 +13,7 @@ import {
   ensureInfra,
   maintenanceUrl,
   parseNatsInfo,
+  POSTGRES_SERVER_URL,
   quoteIdent,
 } from './infra.mjs';
 
@@ -91,13 +92,13 @@ describe('ensureInfra on this machine', () => {
 describe('ensureDatabase', () => {
   it('creates a missing database once, and is safe to call concurrently', async () => {
     const name = `sb_infra_test_${randomBytes(5).toString('hex')}`;
-    const url = `postgresql://postgres@127.0.0.1:5432/${name}?schema=custom`;
+    const url = `${POSTGRES_SERVER_URL}/${name}?schema=custom`;
     try {
       const results = await Promise.all([ensureDatabase(url), ensureDatabase(url), ensureDatabase(url)]);
       expect(results.every((r) => r.database === name)).toBe(true);
       expect(results.filter((r) => r.created).length).toBeLessThanOrEqual(1);
       expect(await ensureDatabase(url)).toEqual({ database: name, created: false });
-      const c = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:5432/${name}` });
+      const c = new pg.Client({ connectionString: `${POSTGRES_SERVER_URL}/${name}` });
       await c.connect();
       expect((await c.query('SELECT current_database() AS db')).rows[0].db).toBe(name);
       await c.end();

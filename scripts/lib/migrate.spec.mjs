@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDatabase } from './infra.mjs';
+import { ensureDatabase, POSTGRES_SERVER_URL } from './infra.mjs';
 import {
   applyMigrations,
   checksumMatches,
@@ -21,7 +21,7 @@ import {
   resolveMigration,
 } from './migrate.mjs';
 
-const SERVER = process.env.SB_TEST_PG_SERVER || 'postgresql://postgres@127.0.0.1:5432';
+const SERVER = process.env.SB_TEST_PG_SERVER || POSTGRES_SERVER_URL;
 const DB = `sb_migrate_test_${randomBytes(5).toString('hex')}`;
 const BASE_URL = `${SERVER}/${DB}`;
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

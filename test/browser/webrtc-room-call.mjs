@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs INSIDE a fresh network namespace that has only `lo` (see test/e2e/webrtc-browser.spec.ts):
-// private NATS and Redis on loopback, Postgres through its unix socket, the rooms service and
+// private NATS and Redis on loopback, Postgres through a unix socket bridge, the rooms service and
 // two gateway replicas, then two headless Chromium pages that call each other over WebRTC,
 // signaling through Switchboard (page A on replica 1, page B on replica 2).
 // With --relay, also runs coturn (TURN REST shared secret) and the media service, and both pages
@@ -77,10 +77,12 @@ async function main() {
   cleanups.push(() => rmSync(jsDir, { recursive: true, force: true }));
   start('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', jsDir]);
   start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-  // Postgres is reached through its unix socket: the namespace has no route to the host's 127.0.0.1.
-  const socketDir = process.env.PG_SOCKET_DIR ?? '/var/run/postgresql';
+  // Postgres is reached through a unix socket the spec bridges to it: the namespace has no route
+  // to the host's 127.0.0.1 (postgresSocketBridge in scripts/lib/infra.mjs).
+  const socketDir = process.env.PG_SOCKET_DIR;
+  if (!socketDir || !process.env.PG_SERVER_URL) throw new Error('PG_SOCKET_DIR and PG_SERVER_URL must come from the spec (postgresSocketBridge)');
   const dbName = `switchboard_browser_${process.pid}`;
-  const databaseUrl = `postgresql://postgres@localhost/${dbName}?host=${encodeURIComponent(socketDir)}`;
+  const databaseUrl = `${process.env.PG_SERVER_URL}/${dbName}?host=${encodeURIComponent(socketDir)}`;
   await ensureDatabase(databaseUrl);
   cleanups.push(() => dropDatabase(databaseUrl));
   await applyMigrations({ databaseUrl, migrationsDir: join(root, 'services/rooms/prisma/migrations') });

@@ -1,6 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM script without types
+import { postgresSocketBridge } from '../../scripts/lib/infra.mjs';
 import { ROOT } from '../support/infra.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,12 +28,18 @@ describe('WebRTC call between two browsers through two gateway replicas', () => 
   async function runCall(...args: string[]): Promise<{ code: number | null; result: Record<string, any> }> {
     ensurePackage(CHROMIUM, 'chromium');
     ensurePackage('/usr/sbin/ip', 'iproute2');
-    const child = spawn('unshare', ['--net', 'bash', '-c', `ip link set lo up && exec "${process.execPath}" test/browser/webrtc-room-call.mjs ${args.join(' ')}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Postgres stays outside; the namespace reaches it through a socket file that forwards to it.
+    const socketDir = mkdtempSync(join(tmpdir(), 'sb-pg-bridge-'));
+    const bridge = await postgresSocketBridge(socketDir);
+    const env = { ...process.env, PG_SOCKET_DIR: bridge.socketDir, PG_SERVER_URL: bridge.serverUrl };
+    const child = spawn('unshare', ['--net', 'bash', '-c', `ip link set lo up && exec "${process.execPath}" test/browser/webrtc-room-call.mjs ${args.join(' ')}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err = (err + d).slice(-5000)));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await bridge.close();
+    rmSync(socketDir, { recursive: true, force: true });
     const last = out.trim().split('\n').pop() ?? '';
     let result: Record<string, any>;
     try {

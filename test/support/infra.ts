@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
-import { dropDatabase, ensureDatabase, freePort as freePortJs, waitForPort as waitForPortJs } from '../../scripts/lib/infra.mjs';
+import { dropDatabase, ensureDatabase, freePort as freePortJs, POSTGRES_SERVER_URL, waitForPort as waitForPortJs } from '../../scripts/lib/infra.mjs';
 // @ts-expect-error plain ESM script without types
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
 
@@ -36,7 +36,7 @@ export async function startTestInfra(): Promise<TestInfra> {
   const nats = spawnDaemon('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', jsDir]);
   const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   // One database per run, so parallel runs (CI, developers) never drop each other's data.
-  const pgBase = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432';
+  const pgBase = process.env.TEST_POSTGRES_URL ?? POSTGRES_SERVER_URL;
   const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${process.pid}_${Date.now().toString(36)}`;
   await Promise.all([waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl)]);
   await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });

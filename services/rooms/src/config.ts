@@ -4,7 +4,8 @@ import { z } from 'zod';
 export const roomsConfigSchema = grpcServiceConfigSchema.extend({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50051),
-  DATABASE_URL: z.string().default('postgresql://postgres@127.0.0.1:5432/switchboard_rooms'),
+  /** The default is the local development role that `npm start` creates (scripts/lib/infra.mjs). */
+  DATABASE_URL: z.string().default('postgresql://switchboard:switchboard@127.0.0.1:5432/switchboard_rooms'),
   DEFAULT_MAX_PARTICIPANTS: z.coerce.number().int().min(1).default(100),
   ROOM_EVENTS_MAX_AGE_S: z.coerce.number().int().min(1).default(3600),
   ROOM_EVENTS_MAX_PER_ROOM: z.coerce.number().int().min(10).default(1000),
