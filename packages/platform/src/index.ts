@@ -11,3 +11,5 @@ export * from './redis.js';
 export * from './telemetry.js';
 export * from './ids.js';
 export * from './streams.js';
+export * from './due.store.js';
+export * from './sweeper.js';

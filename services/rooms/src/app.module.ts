@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type Platform } from '@switchboard/platform';
+import { DueStore, PlatformModule, Sweeper, type Platform } from '@switchboard/platform';
 import { ApprovalsHandler } from './approvals/approvals.handler.js';
 import { ApprovalsService } from './approvals/approvals.service.js';
 import { ApprovalsStore } from './approvals/approvals.store.js';
@@ -21,8 +21,6 @@ import { RoomsStore } from './rooms/rooms.store.js';
 import { SessionsHandler } from './sessions/sessions.handler.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { SessionsStore } from './sessions/sessions.store.js';
-import { DueStore } from './timers/due.store.js';
-import { Sweeper } from './timers/sweeper.service.js';
 
 @Module({})
 export class AppModule {

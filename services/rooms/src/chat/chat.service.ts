@@ -1,11 +1,9 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, CommandBus, newId, type Caller } from '@switchboard/platform';
+import { CONFIG, CommandBus, DueStore, newId, Sweeper, type Caller } from '@switchboard/platform';
 import { badRequest, forbidden, notFound, subjects, type CommandData } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { RoomEventsPublisher } from '../events/room-events.publisher.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import { DueStore } from '../timers/due.store.js';
-import { Sweeper } from '../timers/sweeper.service.js';
 import { ChatStore, type MessageRow } from './chat.store.js';
 import { toMessageView, type MessageView } from './chat.view.js';
 

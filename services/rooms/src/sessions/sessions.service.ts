@@ -1,12 +1,11 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, type Caller } from '@switchboard/platform';
+import { CONFIG, Sweeper, type Caller } from '@switchboard/platform';
 import type { RoomsConfig } from '../config.js';
 import { RoomEventsPublisher } from '../events/room-events.publisher.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { ParticipantsStore } from '../rooms/participants.store.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { toParticipantView } from '../rooms/rooms.view.js';
-import { Sweeper } from '../timers/sweeper.service.js';
 import { SessionsStore } from './sessions.store.js';
 
 export interface ConnectionGone {

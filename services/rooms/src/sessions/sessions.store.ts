@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DueStore } from '../timers/due.store.js';
+import { DueStore } from '@switchboard/platform';
 
 /** Sorted set of vanished connection ids, score = when their seats are given up. */
 const CONN_DUE = 'sb:rooms:conn_gone_due';

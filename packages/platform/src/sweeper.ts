@@ -1,12 +1,15 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CONFIG, LOGGER, type Logger } from '@switchboard/platform';
-import type { RoomsConfig } from '../config.js';
+import type { Logger } from 'pino';
+import { CONFIG, LOGGER } from './platform.js';
 
 type Sweep = () => Promise<unknown>;
 
+/** How often sweeps run when the service's config has no SWEEP_INTERVAL_MS. */
+const DEFAULT_SWEEP_INTERVAL_MS = 500;
+
 /**
- * Runs the registered sweeps (floor timeouts, typing expiry, disconnect removals) on every
- * replica at SWEEP_INTERVAL_MS. The sweeps claim their work atomically in Redis, so running
+ * Runs the registered sweeps (e.g. floor timeouts, typing expiry, disconnect removals, ring
+ * timeouts) on every replica at SWEEP_INTERVAL_MS. The sweeps claim their work atomically in Redis, so running
  * them everywhere is safe and a restarted replica picks up what a dead one left.
  */
 @Injectable()
@@ -16,18 +19,19 @@ export class Sweeper implements OnApplicationBootstrap, BeforeApplicationShutdow
   private running?: Promise<void>;
 
   constructor(
-    @Inject(CONFIG) private readonly config: RoomsConfig,
+    @Inject(CONFIG) private readonly config: { SWEEP_INTERVAL_MS?: number },
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   register(name: string, sweep: Sweep): void {
+    if (this.sweeps.has(name)) throw new Error(`a sweep named ${name} is already registered`);
     this.sweeps.set(name, sweep);
   }
 
   onApplicationBootstrap() {
     this.timer = setInterval(() => {
       this.running ??= this.runAll().finally(() => (this.running = undefined));
-    }, this.config.SWEEP_INTERVAL_MS);
+    }, this.config.SWEEP_INTERVAL_MS ?? DEFAULT_SWEEP_INTERVAL_MS);
     this.timer.unref();
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Redis } from '@switchboard/platform';
+import { Redis } from 'ioredis';
 
 /**
  * Takes every member whose due time has passed out of a sorted set, atomically, so when
