@@ -13,3 +13,5 @@ export * from './ids.js';
 export * from './streams.js';
 export * from './due.store.js';
 export * from './sweeper.js';
+export * from './room-events.publisher.js';
+export * from './system-events.js';

@@ -3,3 +3,4 @@ export * from './common.js';
 export * from './registry.js';
 export * from './subjects.js';
 export * from './types.js';
+export * from './system.js';

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DueStore, PlatformModule, Sweeper, type Platform } from '@switchboard/platform';
+import { DueStore, PlatformModule, RoomEventsPublisher, Sweeper, type Platform } from '@switchboard/platform';
 import { ApprovalsHandler } from './approvals/approvals.handler.js';
 import { ApprovalsService } from './approvals/approvals.service.js';
 import { ApprovalsStore } from './approvals/approvals.store.js';
@@ -7,7 +7,6 @@ import { ChatHandler } from './chat/chat.handler.js';
 import { ChatService } from './chat/chat.service.js';
 import { ChatStore } from './chat/chat.store.js';
 import { PrismaLifecycle, prismaProvider } from './db/prisma.provider.js';
-import { RoomEventsPublisher } from './events/room-events.publisher.js';
 import { FloorHandler } from './floor/floor.handler.js';
 import { FloorService } from './floor/floor.service.js';
 import { FloorStore } from './floor/floor.store.js';

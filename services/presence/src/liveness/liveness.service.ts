@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus, CONFIG, LOGGER, type Logger } from '@switchboard/platform';
 import type { presence } from '@switchboard/proto';
-import { subjects } from '@switchboard/protocol';
+import { subjects, type ConnGone } from '@switchboard/protocol';
 import type { PresenceConfig } from '../config.js';
 import { PresenceMetrics } from '../metrics/presence.metrics.js';
 import type { ReportLiveness } from './liveness.schema.js';
@@ -119,7 +119,8 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
 
   private async gone(rec: ConnectionRecord, reason: GoneReason): Promise<void> {
     const { connectionId, userId, sessionId, nodeId } = rec;
-    this.bus.publish(subjects.system('conn.gone'), { type: 'conn.gone', data: { connectionId, userId, sessionId, nodeId, reason } });
+    const notice: ConnGone = { connectionId, userId, sessionId, nodeId, reason };
+    this.bus.publish(subjects.system('conn.gone'), { type: 'conn.gone', data: notice });
     this.metrics.gone.inc({ reason });
     for (const l of this.listeners) {
       try {

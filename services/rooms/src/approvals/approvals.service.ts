@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { newId, type Caller } from '@switchboard/platform';
+import { newId, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { badRequest, conflict, forbidden, notFound, type CommandData } from '@switchboard/protocol';
-import { RoomEventsPublisher } from '../events/room-events.publisher.js';
 import { ModerationStore } from '../moderation/moderation.store.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { RoomsStore } from '../rooms/rooms.store.js';

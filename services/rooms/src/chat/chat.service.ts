@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, CommandBus, DueStore, newId, Sweeper, type Caller } from '@switchboard/platform';
+import { CommandBus, CONFIG, DueStore, newId, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
 import { badRequest, forbidden, notFound, subjects, type CommandData } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
-import { RoomEventsPublisher } from '../events/room-events.publisher.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { ChatStore, type MessageRow } from './chat.store.js';
 import { toMessageView, type MessageView } from './chat.view.js';

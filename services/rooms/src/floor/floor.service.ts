@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, DueStore, Sweeper, type Caller } from '@switchboard/platform';
+import { CONFIG, DueStore, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
 import { badRequest, conflict, forbidden, ProtocolError, type CommandData } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
-import { RoomEventsPublisher } from '../events/room-events.publisher.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { FLOOR_DUE, FloorStore } from './floor.store.js';
 

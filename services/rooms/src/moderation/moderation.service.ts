@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Caller } from '@switchboard/platform';
+import { RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { badRequest, forbidden, notFound, type CommandData } from '@switchboard/protocol';
-import { RoomEventsPublisher } from '../events/room-events.publisher.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { ParticipantsStore } from '../rooms/participants.store.js';
 import { RoomsService, type Role } from '../rooms/rooms.service.js';

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, newId, type Caller } from '@switchboard/platform';
+import { CONFIG, newId, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { badRequest, forbidden, notFound, ProtocolError, type CommandData, type ParticipantView, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
-import { RoomEventsPublisher } from '../events/room-events.publisher.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
 import { RoomsStore, type Member, type Room } from './rooms.store.js';

@@ -1,20 +1,12 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, Sweeper, type Caller } from '@switchboard/platform';
+import { CONFIG, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
+import type { ConnGone } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
-import { RoomEventsPublisher } from '../events/room-events.publisher.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { ParticipantsStore } from '../rooms/participants.store.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { toParticipantView } from '../rooms/rooms.view.js';
 import { SessionsStore } from './sessions.store.js';
-
-export interface ConnectionGone {
-  connectionId: string;
-  userId: string;
-  sessionId: string;
-  nodeId: string;
-  reason: string;
-}
 
 export interface ResumeRequest {
   sessionId: string;
@@ -46,7 +38,7 @@ export class SessionsService implements OnModuleInit {
     this.sweeper.register('disconnects', () => this.removeDue());
   }
 
-  async connectionGone(gone: ConnectionGone): Promise<void> {
+  async connectionGone(gone: ConnGone): Promise<void> {
     await this.store.scheduleRemoval(gone.connectionId, Date.now() + this.config.DISCONNECT_GRACE_MS);
   }
 

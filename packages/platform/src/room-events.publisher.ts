@@ -1,14 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { CommandBus, Redis } from '@switchboard/platform';
 import { subjects } from '@switchboard/protocol';
+import { Redis } from 'ioredis';
+import { CommandBus } from './nats.js';
 
+/** The per-room sequence: one counter per room, shared by every service that publishes room events. */
 export const seqKey = (roomId: string) => `sb:room:${roomId}:seq`;
 
 /**
  * Publishes room events with a strictly increasing per-room `seq` taken from Redis.
  * Within one process, INCR replies arrive in order on one connection and the publish follows
- * synchronously, so events leave in seq order; across replicas gateways reorder by seq.
- * The JetStream stream SB_ROOM_EVENTS captures `sb.evt.room.>` for resume.
+ * synchronously, so events leave in seq order; across replicas (and services: rooms, media)
+ * gateways reorder by seq. The JetStream stream SB_ROOM_EVENTS captures `sb.evt.room.>` for resume.
  */
 @Injectable()
 export class RoomEventsPublisher {
