@@ -22,6 +22,7 @@ const DEFAULT_SERVER = POSTGRES_SERVER_URL;
 /** Services that own a Prisma schema. `dir` holds schema.prisma and migrations/. */
 export const MIGRATED_SERVICES = [
   { name: 'rooms', dir: 'services/rooms/prisma', env: 'ROOMS_DATABASE_URL', database: 'switchboard_rooms' },
+  { name: 'media', dir: 'services/media/prisma', env: 'MEDIA_DATABASE_URL', database: 'switchboard_media' },
   { name: 'attestation', dir: 'services/attestation/prisma', env: 'ATTESTATION_DATABASE_URL', database: 'switchboard_attestation' },
 ];
 

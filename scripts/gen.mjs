@@ -61,7 +61,7 @@ if (prismaOnly) {
 
 // Prisma clients (engine-free `prisma-client` generator). `prisma generate` needs no engine
 // download when PRISMA_SCHEMA_ENGINE_BINARY points at any existing file.
-for (const svc of check ? [] : ['rooms', 'attestation']) {
+for (const svc of check ? [] : ['rooms', 'media', 'attestation']) {
   const schema = join(root, 'services', svc, 'prisma/schema.prisma');
   if (!existsSync(schema)) continue;
   execFileSync(join(root, 'node_modules/.bin/prisma'), ['generate', '--schema', schema], {

@@ -308,6 +308,7 @@ const ALL_TOGGLES = [
   'secrets.jwtSecret=test-jwt-secret',
   'secrets.adminApiKeys=key1\\,key2',
   'secrets.roomsDatabaseUrl=postgres://sb:sb@postgres:5432/rooms',
+  'secrets.mediaDatabaseUrl=postgres://sb:sb@postgres:5432/media',
   'secrets.attestationDatabaseUrl=postgres://sb:sb@postgres:5432/attestation',
   'secrets.livekitApiKey=devkey',
   'secrets.livekitApiSecret=secret',

@@ -3,7 +3,7 @@
 // then runs every service as its own process plus two gateway replicas, and stops them all on
 // Ctrl-C. Flags: --no-build (use existing dist/), --quiet (no service logs).
 // Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11..), NATS_URL,
-// REDIS_URL, ROOMS_DATABASE_URL point at other infrastructure; JWT_SECRET / ADMIN_API_KEYS
+// REDIS_URL, ROOMS_DATABASE_URL, MEDIA_DATABASE_URL point at other infrastructure; JWT_SECRET / ADMIN_API_KEYS
 // default to printed development values.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,7 +29,11 @@ const grpcPorts = { rooms: port(50051, 21), presence: port(50052, 22), media: po
 const processes = [
   { name: 'rooms', http: port(9101, 11), env: { GRPC_PORT: grpcPorts.rooms, DATABASE_URL: env.ROOMS_DATABASE_URL ?? postgresDatabaseUrl('switchboard_rooms') } },
   { name: 'presence', http: port(9102, 12), env: { GRPC_PORT: grpcPorts.presence } },
-  { name: 'media', http: port(9103, 13), env: { GRPC_PORT: grpcPorts.media } },
+  {
+    name: 'media',
+    http: port(9103, 13),
+    env: { GRPC_PORT: grpcPorts.media, DATABASE_URL: env.MEDIA_DATABASE_URL ?? postgresDatabaseUrl('switchboard_media'), ROOMS_GRPC_URL: `127.0.0.1:${grpcPorts.rooms}` },
+  },
   { name: 'attestation', http: port(9104, 14), env: { GRPC_PORT: grpcPorts.attestation } },
   ...['a', 'b'].map((replica, i) => ({
     name: `gateway-${replica}`,
@@ -42,6 +46,7 @@ const processes = [
       STUN_URLS: env.STUN_URLS ?? '',
       ROOMS_GRPC_URL: `127.0.0.1:${grpcPorts.rooms}`,
       PRESENCE_GRPC_URL: `127.0.0.1:${grpcPorts.presence}`,
+      MEDIA_GRPC_URL: `127.0.0.1:${grpcPorts.media}`,
     },
   })),
 ];
@@ -74,7 +79,8 @@ await ensureInfra({ log: (l) => say(l), timeoutMs: 60_000 }).catch((err) => {
   process.exit(1);
 });
 if (!args.has('--no-build')) runStep('building (proto + prisma generate + tsc -b)', 'npm', ['run', '--silent', 'build']);
-runStep('applying database migrations', process.execPath, ['scripts/db-migrate.mjs'], { ROOMS_DATABASE_URL: processes[0].env.DATABASE_URL });
+const databaseOf = (name) => processes.find((p) => p.name === name).env.DATABASE_URL;
+runStep('applying database migrations', process.execPath, ['scripts/db-migrate.mjs'], { ROOMS_DATABASE_URL: databaseOf('rooms'), MEDIA_DATABASE_URL: databaseOf('media') });
 
 let stopping = false;
 for (const p of processes) {

@@ -115,15 +115,20 @@ export async function startNats() {
   return { url: `nats://127.0.0.1:${port}`, child, port };
 }
 
-/** A dedicated, migrated database switchboard_bench_<pid>, dropped at cleanup. */
+/** The media service's database beside a rooms database of the benchmark. */
+const mediaDatabaseOf = (roomsUrl) => `${roomsUrl}_media`;
+
+/** Dedicated, migrated databases switchboard_bench_<pid> (rooms) and …_media, dropped at cleanup. Returns the rooms one. */
 export async function startDatabase(log) {
   await ensureInfra({ log: () => {}, services: ['postgres'], timeoutMs: 60_000 });
   const pgBase = process.env.BENCH_POSTGRES_URL ?? POSTGRES_SERVER_URL;
   const url = `${pgBase}/switchboard_bench_${process.pid}`;
-  await ensureDatabase(url);
-  onCleanup(() => dropDatabase(url));
-  await applyMigrations({ databaseUrl: url, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
-  log?.(`database ${new URL(url).pathname.slice(1)} migrated`);
+  for (const [databaseUrl, service] of [[url, 'rooms'], [mediaDatabaseOf(url), 'media']]) {
+    await ensureDatabase(databaseUrl);
+    onCleanup(() => dropDatabase(databaseUrl));
+    await applyMigrations({ databaseUrl, migrationsDir: join(ROOT, `services/${service}/prisma/migrations`) });
+    log?.(`database ${new URL(databaseUrl).pathname.slice(1)} migrated`);
+  }
   return url;
 }
 
@@ -149,6 +154,7 @@ export async function startSwitchboard({ natsUrl, redisUrl, databaseUrl, jwtSecr
     NATS_URL: natsUrl,
     REDIS_URL: redisUrl,
     ROOMS_DATABASE_URL: databaseUrl,
+    MEDIA_DATABASE_URL: mediaDatabaseOf(databaseUrl),
     JWT_SECRET: jwtSecret,
     ADMIN_API_KEYS: adminKey,
     LOG_LEVEL: 'warn',

@@ -82,10 +82,14 @@ async function main() {
   const socketDir = process.env.PG_SOCKET_DIR;
   if (!socketDir || !process.env.PG_SERVER_URL) throw new Error('PG_SOCKET_DIR and PG_SERVER_URL must come from the spec (postgresSocketBridge)');
   const dbName = `switchboard_browser_${process.pid}`;
-  const databaseUrl = `${process.env.PG_SERVER_URL}/${dbName}?host=${encodeURIComponent(socketDir)}`;
-  await ensureDatabase(databaseUrl);
-  cleanups.push(() => dropDatabase(databaseUrl));
-  await applyMigrations({ databaseUrl, migrationsDir: join(root, 'services/rooms/prisma/migrations') });
+  const databaseOf = (name) => `${process.env.PG_SERVER_URL}/${name}?host=${encodeURIComponent(socketDir)}`;
+  const databaseUrl = databaseOf(dbName);
+  const mediaDatabaseUrl = databaseOf(`${dbName}_media`);
+  for (const [url, service] of [[databaseUrl, 'rooms'], [mediaDatabaseUrl, 'media']]) {
+    await ensureDatabase(url);
+    cleanups.push(() => dropDatabase(url));
+    await applyMigrations({ databaseUrl: url, migrationsDir: join(root, `services/${service}/prisma/migrations`) });
+  }
   await waitFor(() => portOpen(natsPort), 'nats');
   await waitFor(() => portOpen(redisPort), 'redis');
 
@@ -97,7 +101,7 @@ async function main() {
   ];
   if (RELAY) {
     start('turnserver', ['-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${turnPort}`, '--min-port=49160', '--max-port=49200', '--use-auth-secret', `--static-auth-secret=${TURN_SECRET}`, '--realm=switchboard.test', '--allow-loopback-peers', '--no-tls', '--no-dtls', '--no-cli', '--simple-log', '--pidfile=/tmp/sb-turnserver.pid']);
-    procs.push(start(process.execPath, [join(root, 'services/media/dist/main.js')], { ...common, HTTP_PORT: String(mediaPort), GRPC_PORT: '0', TURN_URLS: `turn:127.0.0.1:${turnPort}?transport=udp`, TURN_SECRET }));
+    procs.push(start(process.execPath, [join(root, 'services/media/dist/main.js')], { ...common, HTTP_PORT: String(mediaPort), GRPC_PORT: '0', DATABASE_URL: mediaDatabaseUrl, TURN_URLS: `turn:127.0.0.1:${turnPort}?transport=udp`, TURN_SECRET }));
   }
   for (const [i, port] of [roomsPort, gw1Port, gw2Port, ...(RELAY ? [mediaPort] : [])].entries()) {
     await waitFor(async () => { if (procs[i].exitCode !== null) throw new Error(procs[i].lastError()); return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok; }, `process on ${port}`);

@@ -4,11 +4,15 @@ import { describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../support/infra.js';
 import { prismaDrift } from '../support/prisma-drift.js';
 
-const schema = join(ROOT, 'services/rooms/prisma/schema.prisma');
+const schemaOf = (service: string) => join(ROOT, `services/${service}/prisma/schema.prisma`);
 
-describe('rooms database migrations', () => {
-  it('produce exactly the schema the Prisma models describe (no drift)', async () => {
-    expect(await prismaDrift(schema, inject('roomsDatabaseUrl'))).toEqual([]);
+describe('database migrations', () => {
+  it('rooms: produce exactly the schema the Prisma models describe (no drift)', async () => {
+    expect(await prismaDrift(schemaOf('rooms'), inject('roomsDatabaseUrl'))).toEqual([]);
+  });
+
+  it('media: produce exactly the schema the Prisma models describe (no drift)', async () => {
+    expect(await prismaDrift(schemaOf('media'), inject('mediaDatabaseUrl'))).toEqual([]);
   });
 
   it('the drift check notices a column that the models do not have', async () => {
@@ -18,7 +22,7 @@ describe('rooms database migrations', () => {
     const table = `drift_probe_${process.pid}`;
     try {
       await client.query(`ALTER TABLE rooms ADD COLUMN ${table} TEXT`);
-      expect(await prismaDrift(schema, url)).toContain(`rooms.${table} exists in the database but not in model Room`);
+      expect(await prismaDrift(schemaOf('rooms'), url)).toContain(`rooms.${table} exists in the database but not in model Room`);
     } finally {
       await client.query(`ALTER TABLE rooms DROP COLUMN IF EXISTS ${table}`);
       await client.end();

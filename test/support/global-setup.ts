@@ -3,12 +3,13 @@ import { startTestInfra, type TestInfra } from './infra.js';
 
 let infra: TestInfra | undefined;
 
-/** One private NATS + Redis and a freshly migrated database for the whole test run. */
+/** One private NATS + Redis and freshly migrated databases (rooms, media) for the whole test run. */
 export default async function setup(project: TestProject) {
   infra = await startTestInfra();
   project.provide('natsUrl', infra.natsUrl);
   project.provide('redisUrl', infra.redisUrl);
   project.provide('roomsDatabaseUrl', infra.roomsDatabaseUrl);
+  project.provide('mediaDatabaseUrl', infra.mediaDatabaseUrl);
   return async () => {
     await infra?.stop();
   };
@@ -19,5 +20,6 @@ declare module 'vitest' {
     natsUrl: string;
     redisUrl: string;
     roomsDatabaseUrl: string;
+    mediaDatabaseUrl: string;
   }
 }

@@ -11,6 +11,7 @@ export interface TestInfra {
   natsUrl: string;
   redisUrl: string;
   roomsDatabaseUrl: string;
+  mediaDatabaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -37,18 +38,22 @@ export async function startTestInfra(): Promise<TestInfra> {
   const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   // One database per run, so parallel runs (CI, developers) never drop each other's data.
   const pgBase = process.env.TEST_POSTGRES_URL ?? POSTGRES_SERVER_URL;
-  const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${process.pid}_${Date.now().toString(36)}`;
-  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl)]);
+  const run = `${process.pid}_${Date.now().toString(36)}`;
+  const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${run}`;
+  const mediaDatabaseUrl = `${pgBase}/switchboard_test_media_${run}`;
+  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl)]);
   await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
+  await applyMigrations({ databaseUrl: mediaDatabaseUrl, migrationsDir: join(ROOT, 'services/media/prisma/migrations') });
   return {
     natsUrl: `nats://127.0.0.1:${natsPort}`,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     roomsDatabaseUrl,
+    mediaDatabaseUrl,
     async stop() {
       for (const p of [nats, redis]) p.kill('SIGTERM');
       await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
       rmSync(jsDir, { recursive: true, force: true });
-      await dropDatabase(roomsDatabaseUrl);
+      await Promise.all([dropDatabase(roomsDatabaseUrl), dropDatabase(mediaDatabaseUrl)]);
     },
   };
 }

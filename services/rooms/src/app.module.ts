@@ -6,7 +6,7 @@ import { ApprovalsStore } from './approvals/approvals.store.js';
 import { ChatHandler } from './chat/chat.handler.js';
 import { ChatService } from './chat/chat.service.js';
 import { ChatStore } from './chat/chat.store.js';
-import { PrismaLifecycle, prismaProvider } from './db/prisma.provider.js';
+import { prismaModule } from './db/prisma.provider.js';
 import { FloorHandler } from './floor/floor.handler.js';
 import { FloorService } from './floor/floor.service.js';
 import { FloorStore } from './floor/floor.store.js';
@@ -28,8 +28,7 @@ export class AppModule {
       module: AppModule,
       imports: [PlatformModule.forPlatform(platform)],
       providers: [
-        prismaProvider,
-        PrismaLifecycle,
+        ...prismaModule,
         RoomEventsPublisher,
         DueStore,
         Sweeper,
