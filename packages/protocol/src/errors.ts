@@ -36,3 +36,5 @@ export const forbidden = (message: string) => new ProtocolError('forbidden', mes
 export const notFound = (message: string) => new ProtocolError('not_found', message);
 export const conflict = (message: string, details?: Record<string, unknown>) => new ProtocolError('conflict', message, details);
 export const unavailable = (message: string) => new ProtocolError('unavailable', message);
+export const tooLarge = (message: string) => new ProtocolError('too_large', message);
+export const rateLimited = (message: string, retryAfterMs?: number) => new ProtocolError('rate_limited', message, undefined, retryAfterMs);

@@ -3,15 +3,44 @@ import { Id } from './common.js';
 
 const CallRef = z.object({ callId: Id });
 
+/** Standard base64 (RFC 4648 §4), as `btoa` writes it. */
+const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+
+/**
+ * Chunk data travels as base64. The schema only bounds the string by what NATS carries
+ * (1 MiB); the media service decodes it and answers `too_large` above its chunk limit
+ * (64 KiB by default), so every oversized push gets the same typed answer.
+ */
+export const CHUNK_DATA_MAX_CHARS = 1 << 20;
+
 export const media = {
   'call.start': {
     service: 'media',
-    doc: 'Starts a call in a room; members get `call.incoming`.',
+    doc: 'Starts a call in a room (members only). Reply {callId, sfu?:{url, token, expiresAt}}; every other participant of the room gets `call.incoming` {callId, from, media, mode, callees} (a room event). A room has one call at a time; a caller or callee already in a call gets `conflict` with details {reason:"busy"}.',
     schema: z.object({ roomId: Id, media: z.enum(['audio', 'video']), mode: z.enum(['p2p', 'sfu']) }),
   },
-  'call.accept': { service: 'media', doc: 'Accepts a call (SFU mode returns a LiveKit token).', schema: CallRef },
-  'call.decline': { service: 'media', doc: 'Declines a call.', schema: CallRef },
-  'call.end': { service: 'media', doc: 'Ends a call.', schema: CallRef },
+  'call.accept': {
+    service: 'media',
+    doc: 'Answers a call (members of its room). Reply {callId, sfu?}; SFU calls return the LiveKit grant. Room members get `call.accepted` {callId, userId, connectionId}, so the callee\'s other devices stop ringing.',
+    schema: CallRef,
+  },
+  'call.decline': { service: 'media', doc: 'Declines a call for all of the user\'s devices; members get `call.declined` {callId, userId}. When every callee declined, the call ends with reason `declined`.', schema: CallRef },
+  'call.end': { service: 'media', doc: 'Hangs up (the caller, or a user who accepted); members get `call.ended` {callId, reason:"ended", by}.', schema: CallRef },
   'media.token': { service: 'media', doc: 'A LiveKit token with grants following the member role.', schema: z.object({ roomId: Id }) },
   'ice.servers': { service: 'media', doc: 'STUN plus fresh TURN credentials.', schema: z.object({}).optional() },
+  'chunk.announce': {
+    service: 'media',
+    doc: 'Announces chunks this connection can serve (for 1 h, or until it disconnects). Reply {announced}.',
+    schema: z.object({ chunkIds: z.array(Id).min(1).max(1000) }),
+  },
+  'chunk.request': {
+    service: 'media',
+    doc: 'Requests a chunk. Reply {status:"cached"|"requested"|"pending"}; the data arrives as `chunk.data` {chunkId, data}. One source is asked (`chunk.pull`) however many connections wait; `not_found` when no source has it.',
+    schema: z.object({ chunkId: Id }),
+  },
+  'chunk.push': {
+    service: 'media',
+    doc: 'A source answers `chunk.pull` with the chunk (base64, ≤ 64 KiB decoded, else `too_large`); every waiter gets `chunk.data`. A push nobody asked this connection for is `forbidden`. Reply {delivered}.',
+    schema: z.object({ chunkId: Id, data: Base64.max(CHUNK_DATA_MAX_CHARS) }),
+  },
 } as const;

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { Id } from './common.js';
 
 const UserIds = z.object({ userIds: z.array(Id).min(1).max(500) });
-const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 
 export const presence = {
   'presence.set': {
@@ -29,12 +28,5 @@ export const presence = {
       hourly: z.array(z.string().min(8).max(128)).max(32).default([]),
       publicKey: z.string().max(1000).optional(),
     }),
-  },
-  'chunk.announce': { service: 'media', doc: 'Announces chunks this connection can serve.', schema: z.object({ chunkIds: z.array(Id).min(1).max(1000) }) },
-  'chunk.request': { service: 'media', doc: 'Requests a chunk; data arrives as `chunk.data`.', schema: z.object({ chunkId: Id }) },
-  'chunk.push': {
-    service: 'media',
-    doc: 'Pushes chunk data (≤ 64 KiB decoded) in answer to `chunk.pull`.',
-    schema: z.object({ chunkId: Id, data: Base64.max(87384) }),
   },
 } as const;

@@ -1,13 +1,52 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type Platform } from '@switchboard/platform';
+import { DueStore, PlatformModule, RoomEventsPublisher, Sweeper, type Platform } from '@switchboard/platform';
+import { CallLogService } from './calls/call-log.service.js';
+import { CallLogStore } from './calls/call-log.store.js';
+import { CallsHandler } from './calls/calls.handler.js';
+import { CallsService } from './calls/calls.service.js';
+import { CallsStore } from './calls/calls.store.js';
+import { ChunkCacheStore } from './chunks/chunk-cache.store.js';
+import { ChunksHandler } from './chunks/chunks.handler.js';
+import { ChunksService } from './chunks/chunks.service.js';
+import { ChunksStore } from './chunks/chunks.store.js';
+import { prismaModule } from './db/prisma.provider.js';
 import { IceHandler } from './ice/ice.handler.js';
 import { IceService } from './ice/ice.service.js';
+import { MediaHandler } from './media.handler.js';
+import { MediaMetrics } from './metrics/media.metrics.js';
+import { RoomsClient } from './rooms/rooms.client.js';
+import { SessionsHandler } from './sessions/sessions.handler.js';
 import { NoSfu, SfuAccess } from './sfu/sfu.access.js';
 
-/** Media service: ICE/TURN today; calls, LiveKit and chunks are not built yet (README). */
+/** Media service: ICE/TURN, calls (state in Redis, log in Postgres), chunk distribution; LiveKit is not built yet (README). */
 @Module({})
 export class AppModule {
   static register(platform: Platform): DynamicModule {
-    return { module: AppModule, imports: [PlatformModule.forPlatform(platform)], providers: [IceService, IceHandler, { provide: SfuAccess, useClass: NoSfu }] };
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forPlatform(platform)],
+      providers: [
+        ...prismaModule,
+        RoomEventsPublisher,
+        DueStore,
+        Sweeper,
+        MediaMetrics,
+        RoomsClient,
+        { provide: SfuAccess, useClass: NoSfu },
+        IceService,
+        IceHandler,
+        CallsStore,
+        CallLogStore,
+        CallLogService,
+        CallsService,
+        CallsHandler,
+        ChunksStore,
+        ChunkCacheStore,
+        ChunksService,
+        ChunksHandler,
+        SessionsHandler,
+        MediaHandler,
+      ],
+    };
   }
 }

@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import type { CommandHandler } from '@switchboard/platform';
+import { ChunksService } from './chunks.service.js';
+
+/** `chunk.*` verbs, served by the media root handler. */
+@Injectable()
+export class ChunksHandler {
+  constructor(private readonly chunks: ChunksService) {}
+
+  commands(): Record<string, CommandHandler> {
+    return {
+      'chunk.announce': (data, caller) => this.chunks.announce(caller, data),
+      'chunk.request': (data, caller) => this.chunks.request(caller, data),
+      'chunk.push': (data, caller) => this.chunks.push(caller, data),
+    };
+  }
+}

@@ -1,0 +1,42 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { CommandBus, LOGGER, onSystemEvent, type CommandHandler, type Logger, type Subscription } from '@switchboard/platform';
+import { ConnGone } from '@switchboard/protocol';
+import { z } from 'zod';
+import { CallsService } from '../calls/calls.service.js';
+import { ChunksService } from '../chunks/chunks.service.js';
+
+/** Internal verb the gateway sends on `session.resume` (the same data rooms gets; media reads the session id). */
+export const resumeSchema = z.object({ sessionId: z.string().min(1).max(64) });
+
+/**
+ * Connection lifecycle for media: presence's `sb.sys.conn.gone` (one media replica each) ends
+ * call legs after the grace and drops chunk sources at once; the gateway's `session.resume`
+ * moves the resumed session's call leg to its new connection (ADR 0007).
+ */
+@Injectable()
+export class SessionsHandler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private sub?: Subscription;
+
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly calls: CallsService,
+    private readonly chunks: ChunksService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  commands(): Record<string, CommandHandler> {
+    return { 'session.resume': (data, caller) => this.calls.resume(caller, data.sessionId) };
+  }
+
+  schemas(): Record<string, z.ZodType> {
+    return { 'session.resume': resumeSchema };
+  }
+
+  onApplicationBootstrap() {
+    this.sub = onSystemEvent(this.bus, 'media', 'conn.gone', ConnGone, (gone) => Promise.all([this.calls.connectionGone(gone), this.chunks.connectionGone(gone)]), this.logger);
+  }
+
+  async beforeApplicationShutdown() {
+    await this.sub?.drain();
+  }
+}
