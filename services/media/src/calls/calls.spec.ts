@@ -1,6 +1,7 @@
 import { callUnary, grpcClient, type Caller } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SfuAccess, type SfuGrant } from '../sfu/sfu.access.js';
 import { MediaHarness, MEDIA_TIMERS } from '../testing/harness.test.js';
 
 describe('calls', () => {
@@ -216,5 +217,40 @@ describe('calls', () => {
     await expect(list({ cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(list({ roomId: 'a.b' })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(callUnary(grpc, grpc.getCall, { callId: 'call_missing' }, 5000)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+/** A test double of the SFU seam: grants name the member and the room, and are recorded. */
+class FakeSfu extends SfuAccess {
+  readonly grants: { userId: string; connectionId: string; roomId: string }[] = [];
+  grant(caller: Caller, roomId: string): Promise<SfuGrant> {
+    this.grants.push({ userId: caller.userId, connectionId: caller.connectionId, roomId });
+    return Promise.resolve({ url: 'wss://sfu.test', token: `token-${caller.userId}-${roomId}`, expiresAt: 4_000_000_000_000 });
+  }
+}
+
+describe('SFU calls', () => {
+  const sfu = new FakeSfu();
+  let h: MediaHarness;
+  beforeAll(async () => {
+    h = await MediaHarness.start(1, { sfu });
+  });
+  afterAll(() => h.stop());
+
+  it('start and accept return the member’s SFU grant; P2P calls ask the SFU nothing', async () => {
+    const { roomId, owner, members } = await h.roomWith(1, { kind: 'sfu' });
+    const log = await h.rooms.watchRoom(roomId);
+    const started = await h.req('call.start', owner, { roomId, media: 'video', mode: 'sfu' });
+    expect(started).toEqual({ callId: expect.any(String), sfu: { url: 'wss://sfu.test', token: `token-${owner.userId}-${roomId}`, expiresAt: 4_000_000_000_000 } });
+    expect((await log.waitFor('call.incoming')).data).toMatchObject({ callId: started.callId, mode: 'sfu' });
+    const accepted = await h.req('call.accept', members[0], { callId: started.callId });
+    expect(accepted).toEqual({ callId: started.callId, sfu: { url: 'wss://sfu.test', token: `token-${members[0].userId}-${roomId}`, expiresAt: 4_000_000_000_000 } });
+    expect(sfu.grants).toEqual([
+      { userId: owner.userId, connectionId: owner.connectionId, roomId },
+      { userId: members[0].userId, connectionId: members[0].connectionId, roomId },
+    ]);
+    await h.req('call.end', owner, { callId: started.callId });
+    await h.req('call.start', owner, { roomId, media: 'audio', mode: 'p2p' });
+    expect(sfu.grants).toHaveLength(2);
   });
 });

@@ -22,7 +22,8 @@ export function createChunkCache(limits: ChunkCacheLimits, clock?: Perf): LRUCac
     // The key counts too, so a flood of tiny chunks cannot slip past the byte cap.
     sizeCalculation: (data, id) => data.length + id.length,
     ttl: limits.ttlMs,
-    ...(clock ? { perf: clock } : {}),
+    // A test clock is read on every check (lru-cache otherwise caches "now" for a tick).
+    ...(clock ? { perf: clock, ttlResolution: 0 } : {}),
   });
 }
 

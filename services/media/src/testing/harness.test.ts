@@ -1,10 +1,11 @@
 // Test harness for the media service specs (named *.test.ts so neither tsc's build nor vitest's
 // spec glob picks it up). Media needs a real rooms service (membership and participants over
 // gRPC), so it runs on the rooms harness: same NATS, Redis, callers and event log.
-import type { Caller, ServiceHandle } from '@switchboard/platform';
+import { startService, type Caller, type ServiceHandle } from '@switchboard/platform';
 import { mediaTestEnv } from '../../../../test/support/stack.js';
 import { RoomsHarness } from '../../../rooms/src/testing/harness.test.js';
-import { startMedia } from '../service.js';
+import { mediaService } from '../service.js';
+import { SfuAccess } from '../sfu/sfu.access.js';
 
 export { EventLog, uid, until, type SeenEvent } from '../../../rooms/src/testing/harness.test.js';
 
@@ -22,11 +23,17 @@ export class MediaHarness {
 
   private constructor(readonly rooms: RoomsHarness) {}
 
-  static async start(replicas = 2, env: Record<string, string> = {}): Promise<MediaHarness> {
+  /** `sfu` replaces the SFU seam (NoSfu by default) with a test double. */
+  static async start(replicas = 2, opts: { env?: Record<string, string>; sfu?: SfuAccess } = {}): Promise<MediaHarness> {
     const h = new MediaHarness(await RoomsHarness.start(1));
     const roomsGrpc = `127.0.0.1:${h.rooms.replicas[0].grpcPort}`;
     for (let i = 0; i < replicas; i++) {
-      h.media.push(await h.rooms.stack.add(startMedia(mediaTestEnv({ REQUEST_TIMEOUT_MS: '15000', ROOMS_GRPC_URL: roomsGrpc, ...MEDIA_TIMERS, ...env }))));
+      const service = mediaService(mediaTestEnv({ REQUEST_TIMEOUT_MS: '15000', ROOMS_GRPC_URL: roomsGrpc, ...MEDIA_TIMERS, ...opts.env }));
+      const module: typeof service.module = (p) => {
+        const m = service.module(p);
+        return opts.sfu ? { ...m, providers: [...(m.providers ?? []), { provide: SfuAccess, useValue: opts.sfu }] } : m;
+      };
+      h.media.push(await h.rooms.stack.add(startService({ ...service, module })));
     }
     return h;
   }
