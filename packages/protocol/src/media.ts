@@ -3,6 +3,13 @@ import { Id } from './common.js';
 
 const CallRef = z.object({ callId: Id });
 
+/** `call.ended` reasons. */
+export const CALL_END_REASONS = ['ended', 'declined', 'timeout', 'disconnected', 'busy'] as const;
+export type CallEndReason = (typeof CALL_END_REASONS)[number];
+/** How a call went (call log, metrics): answered calls are `completed`, the others are named by why they stopped ringing. */
+export const CALL_OUTCOMES = ['completed', 'missed', 'declined', 'cancelled', 'busy'] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
 /** Standard base64 (RFC 4648 §4), as `btoa` writes it. */
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 

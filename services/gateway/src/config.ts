@@ -27,6 +27,7 @@ export const gatewayConfigSchema = baseConfigSchema
     /** gRPC addresses the admin REST layer calls (host:port). */
     ROOMS_GRPC_URL: z.string().min(1).default('127.0.0.1:50051'),
     PRESENCE_GRPC_URL: z.string().min(1).default('127.0.0.1:50052'),
+    MEDIA_GRPC_URL: z.string().min(1).default('127.0.0.1:50053'),
     /** How long the SB_AUDIT JetStream stream keeps admin audit entries. */
     AUDIT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   })

@@ -1,6 +1,8 @@
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuditStore } from './audit/audit.store.js';
+import { AdminCallsController } from './calls/calls.controller.js';
+import { AdminCallsService } from './calls/calls.service.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
 import { GrpcClients } from './grpc-clients.js';
 import { AdminInterceptor } from './http/admin.interceptor.js';
@@ -12,5 +14,5 @@ import { AdminUsersController } from './users/users.controller.js';
 import { AdminUsersService } from './users/users.service.js';
 
 /** The admin REST API (/admin/v1), registered by AppModule. */
-export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, TokensController, AuditController, OpenApiController];
-export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminInterceptor, AdminRoomsService, AdminUsersService];
+export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, TokensController, AuditController, OpenApiController];
+export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService];

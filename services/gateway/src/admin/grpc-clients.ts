@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { callUnary, CONFIG, grpcClient } from '@switchboard/platform';
-import { presence, rooms } from '@switchboard/proto';
+import { media, presence, rooms } from '@switchboard/proto';
 import type { GatewayConfig } from '../config.js';
 
 type Method<Req, Res> = Parameters<typeof callUnary<Req, Res>>[1];
@@ -14,6 +14,7 @@ type Method<Req, Res> = Parameters<typeof callUnary<Req, Res>>[1];
 export class GrpcClients implements OnApplicationShutdown {
   private roomsClient?: rooms.RoomsServiceClient;
   private presenceClient?: presence.PresenceServiceClient;
+  private mediaClient?: media.MediaServiceClient;
 
   constructor(@Inject(CONFIG) private readonly config: GatewayConfig) {}
 
@@ -29,9 +30,16 @@ export class GrpcClients implements OnApplicationShutdown {
     return callUnary(client, method(client), req, this.config.REQUEST_TIMEOUT_MS);
   }
 
+  /** A MediaService call, e.g. `media((c) => c.listCalls, req)`. */
+  media<Req, Res>(method: (c: media.MediaServiceClient) => Method<Req, Res>, req: Req): Promise<Res> {
+    const client = (this.mediaClient ??= grpcClient(media.MediaServiceClient, this.config.MEDIA_GRPC_URL));
+    return callUnary(client, method(client), req, this.config.REQUEST_TIMEOUT_MS);
+  }
+
   onApplicationShutdown(): void {
     this.roomsClient?.close();
     this.presenceClient?.close();
-    this.roomsClient = this.presenceClient = undefined;
+    this.mediaClient?.close();
+    this.roomsClient = this.presenceClient = this.mediaClient = undefined;
   }
 }

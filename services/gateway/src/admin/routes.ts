@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AuditPage, AuditQuery } from './audit/audit.schemas.js';
+import { CallDetail, CallPage, CallParams, ListCallsQuery } from './calls/calls.schemas.js';
 import { route } from './http/route.js';
 import { ListRoomsQuery, ParticipantList, RemoveUserBody, RoomClosed, RoomDetail, RoomPage, RoomParams, UserRemoved } from './rooms/rooms.schemas.js';
 import { MintedToken, MintTokenBody } from './tokens/tokens.schemas.js';
@@ -55,6 +56,17 @@ export const adminRoutes = {
     response: Disconnected,
     audit: { action: 'user.disconnect', target: ({ params }) => params.userId, details: ({ body }, result) => ({ connectionId: body.connectionId, reason: body.reason, disconnected: result?.disconnected }) },
   }),
+  listCalls: route({
+    operationId: 'listCalls',
+    method: 'get',
+    path: '/calls',
+    tag: 'calls',
+    summary: 'The call log, newest first: filter by room, user, time range and outcome (cursor paging)',
+    query: ListCallsQuery,
+    status: 200,
+    response: CallPage,
+  }),
+  getCall: route({ operationId: 'getCall', method: 'get', path: '/calls/{callId}', tag: 'calls', summary: 'One call of the call log, with its parties', params: CallParams, status: 200, response: CallDetail }),
   mintToken: route({
     operationId: 'mintToken',
     method: 'post',

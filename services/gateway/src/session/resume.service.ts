@@ -1,5 +1,5 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { CommandBus } from '@switchboard/platform';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CommandBus, LOGGER, type Logger } from '@switchboard/platform';
 import { conflict, type CommandData } from '@switchboard/protocol';
 import { LocalCommands } from '../commands/local.commands.js';
 import type { Connection } from '../connections/connection.js';
@@ -24,6 +24,7 @@ export class ResumeService implements OnModuleInit {
     private readonly registry: ConnectionRegistry,
     private readonly delivery: EventDelivery,
     private readonly history: RoomHistoryStore,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit() {
@@ -35,12 +36,19 @@ export class ResumeService implements OnModuleInit {
     // Subscribe first so that nothing published from here on is missed; events are held.
     const fresh = roomIds.filter((id) => !conn.rooms.has(id));
     for (const id of fresh) this.registry.beginJoin(conn, id);
+    // The media service moves the session's call leg to this connection (ADR 0007), in parallel;
+    // if it cannot, the call ends after its grace, but the rooms still resume.
+    const calls = this.bus.request('media', 'session.resume', conn.caller(), { sessionId: data.sessionId }).catch((err: Error) => {
+      this.logger.warn({ err: err.message, connectionId: conn.id }, 'media session.resume failed');
+    });
     let reply: RoomsResumeReply;
     try {
       reply = await this.bus.request<RoomsResumeReply>('rooms', 'session.resume', conn.caller(), data);
     } catch (err) {
       for (const id of fresh) this.registry.leaveRoom(conn, id);
       throw err;
+    } finally {
+      await calls;
     }
     let replayed = 0;
     const lost: string[] = [];

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type * as proto from '@switchboard/proto';
-import { badRequest, Id, notFound } from '@switchboard/protocol';
+import { badRequest, CALL_OUTCOMES, Id, notFound } from '@switchboard/protocol';
 import { CallLogStore } from './call-log.store.js';
-import { decodeCursor, encodeCursor, OUTCOMES, toProtoCall, type CallOutcome } from './calls.view.js';
+import { decodeCursor, encodeCursor, toProtoCall, type CallOutcome } from './calls.view.js';
 
 const MAX_PAGE = 200;
 const DEFAULT_PAGE = 50;
@@ -17,7 +17,7 @@ export class CallLogService {
       if (id && !Id.safeParse(id).success) throw badRequest(`${name} must match [A-Za-z0-9_-]{1,64}`);
     }
     const outcome = req.outcome || undefined;
-    if (outcome && outcome !== 'ongoing' && !OUTCOMES.includes(outcome as CallOutcome)) throw badRequest(`outcome must be one of ${[...OUTCOMES, 'ongoing'].join(', ')}`);
+    if (outcome && outcome !== 'ongoing' && !CALL_OUTCOMES.includes(outcome as CallOutcome)) throw badRequest(`outcome must be one of ${[...CALL_OUTCOMES, 'ongoing'].join(', ')}`);
     if (req.limit < 0 || req.limit > MAX_PAGE) throw badRequest(`limit must be 1..${MAX_PAGE}`);
     const limit = req.limit || DEFAULT_PAGE;
     const rows = await this.store.list({

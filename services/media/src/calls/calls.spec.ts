@@ -165,11 +165,18 @@ describe('calls', () => {
     expect(await h.req('session.resume', h.caller(), { sessionId: b.owner.sessionId, rooms: {} })).toEqual({ calls: [] });
     await h.req('call.accept', b.members[0], callB);
     await logB.waitFor('call.accepted');
-    // well past the grace the call is still up; it ends when the new connection goes
+    // A sentinel leg vanishing after the old connection: once its call ended, the old
+    // connection's grace was over too (timers are claimed in due order), yet call B is up.
+    const sentinel = await h.roomWith(1);
+    const logS = await h.rooms.watchRoom(sentinel.roomId);
+    await h.req('call.start', sentinel.owner, { roomId: sentinel.roomId, media: 'audio', mode: 'p2p' });
+    h.gone(sentinel.owner);
+    await logS.waitFor('call.ended');
+    expect(logB.of('call.ended')).toHaveLength(0);
     const stillUp = await h.roomWith(1);
     await h.rooms.joined(stillUp.roomId, b.owner.userId);
     expect(await h.error('call.start', fresh, { roomId: stillUp.roomId, media: 'audio', mode: 'p2p' })).toMatchObject({ details: { reason: 'busy' } });
-    expect(logB.of('call.ended')).toHaveLength(0);
+    // it ends when the new connection goes
     h.gone(fresh);
     expect((await logB.waitFor('call.ended')).data).toEqual({ callId: callB.callId, reason: 'disconnected', by: b.owner.userId });
   });

@@ -1,13 +1,9 @@
 import type * as proto from '@switchboard/proto';
-import { badRequest } from '@switchboard/protocol';
+import { badRequest, type CallEndReason as EndReason, type CallOutcome } from '@switchboard/protocol';
 
+export type { CallOutcome, EndReason };
 export type CallMode = 'p2p' | 'sfu';
 export type CallMedia = 'audio' | 'video';
-/** The `call.ended` reasons of the protocol. */
-export type EndReason = 'ended' | 'declined' | 'timeout' | 'disconnected' | 'busy';
-/** How a call went, for the log and metrics. */
-export type CallOutcome = 'completed' | 'missed' | 'declined' | 'cancelled' | 'busy';
-export const OUTCOMES: readonly CallOutcome[] = ['completed', 'missed', 'declined', 'cancelled', 'busy'];
 
 /** One connection taking part in a call: the caller's, then each accepting callee's. */
 export interface CallLeg {
