@@ -15,3 +15,4 @@ export * from './due.store.js';
 export * from './sweeper.js';
 export * from './room-events.publisher.js';
 export * from './system-events.js';
+export * from './due-timers.js';

@@ -98,7 +98,7 @@ export class CallsService implements OnModuleInit {
       await this.store.commit(call, null, { release: this.claimsOf(call) }, this.ttlMs);
       throw unavailable('the call log is unavailable; try again');
     }
-    await this.store.scheduleDeadline(call.id, now + this.config.CALL_RING_TIMEOUT_MS);
+    await this.store.deadlines.schedule(call.id, now + this.config.CALL_RING_TIMEOUT_MS);
     this.metrics.callsStarted.inc({ mode: call.mode });
     await this.events.toRoom(
       call.roomId,
@@ -131,7 +131,7 @@ export class CallsService implements OnModuleInit {
     });
     if (next === call) return reply;
     if (call.state === 'ringing') {
-      await this.store.scheduleDeadline(callId, call.startedAt + this.config.CALL_MAX_DURATION_MS);
+      await this.store.deadlines.schedule(callId, call.startedAt + this.config.CALL_MAX_DURATION_MS);
       this.metrics.ringSeconds.observe({ result: 'answered' }, (now - call.startedAt) / 1000);
     }
     await this.record('answer', () => this.log.answered(callId, caller.userId, now));
@@ -166,7 +166,7 @@ export class CallsService implements OnModuleInit {
 
   /** A connection is gone: if it is a call leg, the call ends after the grace unless the session resumes. */
   async connectionGone(gone: ConnGone): Promise<void> {
-    if (await this.store.holder(connClaim(gone.connectionId))) await this.store.scheduleLegGone(gone.connectionId, Date.now() + this.config.DISCONNECT_GRACE_MS);
+    if (await this.store.holder(connClaim(gone.connectionId))) await this.store.legsGone.schedule(gone.connectionId, Date.now() + this.config.DISCONNECT_GRACE_MS);
   }
 
   /**
@@ -186,7 +186,7 @@ export class CallsService implements OnModuleInit {
         return { next: { ...call, legs, version: call.version + 1 }, take: [connClaim(caller.connectionId)], release: [connClaim(moved.connectionId)], result: null };
       });
       if (!moved || !next) return { calls: [] };
-      await this.store.cancelLegGone(moved.connectionId);
+      await this.store.legsGone.cancel(moved.connectionId);
       await this.events.toRoom(next.roomId, 'call.reconnected', { callId, userId: caller.userId, connectionId: caller.connectionId, previousConnectionId: moved.connectionId });
       return { calls: [callId] };
     } catch (err) {
@@ -210,7 +210,7 @@ export class CallsService implements OnModuleInit {
     if (outcome.next) return false;
     const ended = outcome.call;
     const now = Date.now();
-    await Promise.all([this.store.cancelDeadline(callId), ...ended.legs.map((l) => this.store.cancelLegGone(l.connectionId))]);
+    await Promise.all([this.store.deadlines.cancel(callId), ...ended.legs.map((l) => this.store.legsGone.cancel(l.connectionId))]);
     const answered = ended.answeredAt !== undefined;
     if (!answered) this.metrics.ringSeconds.observe({ result: reason === 'timeout' || reason === 'declined' ? reason : 'cancelled' }, (now - ended.startedAt) / 1000);
     this.metrics.callsEnded.inc({ outcome: outcomeOf(reason, answered), reason });
@@ -228,17 +228,17 @@ export class CallsService implements OnModuleInit {
 
   /** Ring timeouts and calls over their maximum duration, on whichever replica claims them. */
   private async expireDue(): Promise<void> {
-    for (const callId of await this.store.claimDeadlines()) {
+    for (const callId of await this.store.deadlines.claimDue()) {
       // Checked again on the state finish() commits against: an accept that lands first wins.
       const expired = await this.finish(callId, 'timeout', undefined, (c) => Date.now() >= this.deadlineOf(c));
       const call = expired ? null : await this.store.get(callId);
-      if (call) await this.store.scheduleDeadline(callId, this.deadlineOf(call));
+      if (call) await this.store.deadlines.schedule(callId, this.deadlineOf(call));
     }
   }
 
   /** Legs whose connection vanished and did not resume within the grace end their call. */
   private async dropVanishedLegs(): Promise<void> {
-    for (const connectionId of await this.store.claimLegsGone()) {
+    for (const connectionId of await this.store.legsGone.claimDue()) {
       const callId = await this.store.holder(connClaim(connectionId));
       if (!callId) continue;
       const leg = (c: CallState) => c.legs.find((l) => l.connectionId === connectionId);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DueStore, Redis } from '@switchboard/platform';
+import { DueStore, DueTimers, Redis } from '@switchboard/platform';
 import type { CallState } from './calls.view.js';
 
 const callKey = (callId: string) => `sb:media:call:${callId}`;
@@ -8,9 +8,6 @@ export const roomClaim = (roomId: string) => `sb:media:room:${roomId}:call`;
 export const userClaim = (userId: string) => `sb:media:user:${userId}:call`;
 export const connClaim = (connectionId: string) => `sb:media:conn:${connectionId}:call`;
 
-/** Sorted sets of timers (DueStore): a call's next deadline (ring timeout, then max duration), and vanished legs. */
-const CALL_DEADLINES = 'sb:media:calls:deadlines';
-const LEGS_GONE = 'sb:media:calls:legs_gone';
 
 /**
  * Writes a call and its claims atomically, guarded by the call's version:
@@ -50,10 +47,18 @@ export type CommitResult = { ok: true } | { ok: false; why: 'stale' | 'gone' } |
  */
 @Injectable()
 export class CallsStore {
+  /** A call's next deadline: the ring timeout, then the maximum duration (member: call id). */
+  readonly deadlines: DueTimers;
+  /** Legs whose connection vanished, due when their grace is over (member: connection id). */
+  readonly legsGone: DueTimers;
+
   constructor(
     private readonly redis: Redis,
-    private readonly due: DueStore,
-  ) {}
+    due: DueStore,
+  ) {
+    this.deadlines = new DueTimers(due, 'sb:media:calls:deadlines');
+    this.legsGone = new DueTimers(due, 'sb:media:calls:legs_gone');
+  }
 
   async get(callId: string): Promise<CallState | null> {
     const raw = await this.redis.get(callKey(callId));
@@ -75,29 +80,5 @@ export class CallsStore {
     if (status === 'ok') return { ok: true };
     if (status === 'taken') return { ok: false, why: 'taken', key, holder };
     return { ok: false, why: status as 'stale' | 'gone' };
-  }
-
-  scheduleDeadline(callId: string, at: number): Promise<void> {
-    return this.due.schedule(CALL_DEADLINES, callId, at);
-  }
-
-  cancelDeadline(callId: string): Promise<void> {
-    return this.due.cancel(CALL_DEADLINES, callId);
-  }
-
-  claimDeadlines(now = Date.now()): Promise<string[]> {
-    return this.due.claimDue(CALL_DEADLINES, now);
-  }
-
-  scheduleLegGone(connectionId: string, at: number): Promise<void> {
-    return this.due.schedule(LEGS_GONE, connectionId, at);
-  }
-
-  cancelLegGone(connectionId: string): Promise<void> {
-    return this.due.cancel(LEGS_GONE, connectionId);
-  }
-
-  claimLegsGone(now = Date.now()): Promise<string[]> {
-    return this.due.claimDue(LEGS_GONE, now);
   }
 }

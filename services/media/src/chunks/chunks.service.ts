@@ -77,7 +77,7 @@ export class ChunksService implements OnModuleInit {
       this.metrics.chunkPushes.inc({ result: 'refused' });
       throw forbidden('nobody asked this connection for that chunk (answer chunk.pull only)');
     }
-    await this.store.cancelPullDeadline(chunkId);
+    await this.store.pullDeadlines.cancel(chunkId);
     this.cache.set(chunkId, bytes);
     // Re-encoded, so every waiter gets canonical base64 whatever padding the source sent.
     this.deliver(waiters, chunkId, bytes.toString('base64'), bytes.length);
@@ -88,12 +88,12 @@ export class ChunksService implements OnModuleInit {
   /** A vanished connection is no source or waiter any more; pulls it was answering go to another source now. */
   async connectionGone(gone: ConnGone): Promise<void> {
     const orphaned = await this.store.drop(gone.connectionId);
-    await Promise.all(orphaned.map((chunkId) => this.store.schedulePullDeadline(chunkId, Date.now())));
+    await Promise.all(orphaned.map((chunkId) => this.store.pullDeadlines.schedule(chunkId, Date.now())));
   }
 
   /** Pulls that timed out: the next source is asked, or the waiters learn the chunk is unavailable. */
   private async retryDuePulls(): Promise<void> {
-    for (const chunkId of await this.store.claimPullDeadlines()) {
+    for (const chunkId of await this.store.pullDeadlines.claimDue()) {
       const r = await this.store.retry(chunkId, this.limits);
       if (r.status === 'retry') {
         this.metrics.chunkPulls.inc({ result: 'retried' });
@@ -106,7 +106,7 @@ export class ChunksService implements OnModuleInit {
   }
 
   private async pull(chunkId: string, source: string): Promise<void> {
-    await this.store.schedulePullDeadline(chunkId, Date.now() + this.config.CHUNK_PULL_TIMEOUT_MS);
+    await this.store.pullDeadlines.schedule(chunkId, Date.now() + this.config.CHUNK_PULL_TIMEOUT_MS);
     this.events.toConnection(source, 'chunk.pull', { chunkId });
     this.metrics.chunkPulls.inc({ result: 'sent' });
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DueStore, Redis } from '@switchboard/platform';
+import { DueStore, DueTimers, Redis } from '@switchboard/platform';
 
 /*
  * Keys (every replica shares them):
@@ -14,8 +14,6 @@ import { DueStore, Redis } from '@switchboard/platform';
  */
 const connChunks = (connectionId: string) => `sb:media:conn:${connectionId}:chunks`;
 const connWaiting = (connectionId: string) => `sb:media:conn:${connectionId}:waiting`;
-/** DueStore set: chunk ids whose pull times out at the score. */
-const PULL_DEADLINES = 'sb:media:chunks:pull_deadlines';
 
 const LUA_KEYS = `
 local function k(id, part) return 'sb:media:chunk:' .. id .. ':' .. part end
@@ -60,6 +58,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if not redis.call('ZSCORE', KEYS[1], id) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[6]) then return {'too_many_pending'} end
 local waiters = k(id, 'waiters')
 if redis.call('SISMEMBER', waiters, conn) == 0 and redis.call('SCARD', waiters) >= tonumber(ARGV[5]) then return {'too_many_waiters'} end
+local out = {'pending'}
 if redis.call('EXISTS', k(id, 'pull')) == 0 then
   local source = pick(id, now, ARGV[7], {[conn] = true})
   if not source then return {'no_source'} end
@@ -68,17 +67,13 @@ if redis.call('EXISTS', k(id, 'pull')) == 0 then
   redis.call('SADD', k(id, 'asked'), source)
   redis.call('PEXPIRE', k(id, 'pull'), waitMs)
   redis.call('PEXPIRE', k(id, 'asked'), waitMs)
-  redis.call('SADD', waiters, conn)
-  redis.call('PEXPIRE', waiters, waitMs)
-  redis.call('ZADD', KEYS[1], now + waitMs, id)
-  redis.call('PEXPIRE', KEYS[1], waitMs)
-  return {'requested', source}
+  out = {'requested', source}
 end
 redis.call('SADD', waiters, conn)
 redis.call('PEXPIRE', waiters, waitMs)
 redis.call('ZADD', KEYS[1], now + waitMs, id)
 redis.call('PEXPIRE', KEYS[1], waitMs)
-return {'pending'}
+return out
 `;
 
 /**
@@ -157,10 +152,15 @@ export interface ChunkLimits {
 /** Chunk sources, waiters and the one pull per chunk, in Redis so every replica coordinates. */
 @Injectable()
 export class ChunksStore {
+  /** Pulls that time out (member: chunk id). */
+  readonly pullDeadlines: DueTimers;
+
   constructor(
     private readonly redis: Redis,
-    private readonly due: DueStore,
-  ) {}
+    due: DueStore,
+  ) {
+    this.pullDeadlines = new DueTimers(due, 'sb:media:chunks:pull_deadlines');
+  }
 
   async announce(connectionId: string, chunkIds: string[], ttlMs: number, max: number): Promise<{ ok: boolean; count: number }> {
     const [status, count] = (await this.redis.eval(ANNOUNCE_SCRIPT, 1, connChunks(connectionId), connectionId, Date.now() + ttlMs, ttlMs, max, ...chunkIds)) as [string, number];
@@ -188,22 +188,5 @@ export class ChunksStore {
   /** Forgets a vanished connection as source and waiter; returns chunks whose pull it was answering. */
   async drop(connectionId: string): Promise<string[]> {
     return (await this.redis.eval(DROP_SCRIPT, 2, connChunks(connectionId), connWaiting(connectionId), connectionId)) as string[];
-  }
-
-  /** Live sources of a chunk (expired announces left out). */
-  async sources(chunkId: string): Promise<string[]> {
-    return this.redis.zrangebyscore(`sb:media:chunk:${chunkId}:sources`, Date.now(), '+inf');
-  }
-
-  schedulePullDeadline(chunkId: string, at: number): Promise<void> {
-    return this.due.schedule(PULL_DEADLINES, chunkId, at);
-  }
-
-  cancelPullDeadline(chunkId: string): Promise<void> {
-    return this.due.cancel(PULL_DEADLINES, chunkId);
-  }
-
-  claimPullDeadlines(now = Date.now()): Promise<string[]> {
-    return this.due.claimDue(PULL_DEADLINES, now);
   }
 }

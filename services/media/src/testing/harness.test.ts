@@ -48,17 +48,12 @@ export class MediaHarness {
 
   /** A media command through NATS (any replica answers, as for a client). */
   req<T = any>(verb: string, caller: Caller, data: unknown): Promise<T> {
-    return this.bus.request<T>('media', verb, caller, data);
+    return this.rooms.req<T>(verb, caller, data, 'media');
   }
 
   /** The error code a media command fails with (or 'ok'). */
-  async code(verb: string, caller: Caller, data: unknown): Promise<string> {
-    try {
-      await this.req(verb, caller, data);
-      return 'ok';
-    } catch (err) {
-      return (err as { code: string }).code;
-    }
+  code(verb: string, caller: Caller, data: unknown): Promise<string> {
+    return this.rooms.code(verb, caller, data, 'media');
   }
 
   /** The error a media command fails with (code, message, details). */

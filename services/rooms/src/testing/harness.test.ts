@@ -62,14 +62,14 @@ export class RoomsHarness {
     return { userId, connectionId: uid('c'), sessionId: uid('s'), nodeId: 'gw-test', name: userId, device: '', roles: [], ...over };
   }
 
-  req<T = any>(verb: string, caller: Caller, data: unknown): Promise<T> {
-    return this.bus.request<T>('rooms', verb, caller, data);
+  req<T = any>(verb: string, caller: Caller, data: unknown, service = 'rooms'): Promise<T> {
+    return this.bus.request<T>(service, verb, caller, data);
   }
 
   /** The error code a command fails with (or 'ok'). */
-  async code(verb: string, caller: Caller, data: unknown): Promise<string> {
+  async code(verb: string, caller: Caller, data: unknown, service = 'rooms'): Promise<string> {
     try {
-      await this.req(verb, caller, data);
+      await this.req(verb, caller, data, service);
       return 'ok';
     } catch (err) {
       return (err as { code: string }).code;
