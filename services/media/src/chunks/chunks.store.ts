@@ -26,6 +26,17 @@ local function pick(id, now, seed, exclude)
   if #cands == 0 then return nil end
   return cands[math.floor(tonumber(seed) * #cands) + 1]
 end
+-- Ends a chunk's pull: forgets it and its waiters, and returns {status, waiters...}.
+local function close(id, status)
+  local waiters = redis.call('SMEMBERS', k(id, 'waiters'))
+  redis.call('DEL', k(id, 'waiters'), k(id, 'pull'), k(id, 'asked'))
+  local out = {status}
+  for i = 1, #waiters do
+    redis.call('ZREM', 'sb:media:conn:' .. waiters[i] .. ':waiting', id)
+    out[#out + 1] = waiters[i]
+  end
+  return out
+end
 `;
 
 /**
@@ -83,12 +94,7 @@ return out
 const PUSH_SCRIPT = `${LUA_KEYS}
 local id, conn = ARGV[1], ARGV[2]
 if redis.call('SISMEMBER', k(id, 'asked'), conn) == 0 then return {'refused'} end
-local waiters = redis.call('SMEMBERS', k(id, 'waiters'))
-redis.call('DEL', k(id, 'waiters'), k(id, 'pull'), k(id, 'asked'))
-for i = 1, #waiters do redis.call('ZREM', 'sb:media:conn:' .. waiters[i] .. ':waiting', id) end
-local out = {'ok'}
-for i = 1, #waiters do out[#out + 1] = waiters[i] end
-return out
+return close(id, 'ok')
 `;
 
 /**
@@ -115,11 +121,7 @@ if source then
   for _, key in ipairs({k(id, 'pull'), k(id, 'asked'), k(id, 'waiters')}) do redis.call('PEXPIRE', key, ARGV[4]) end
   return {'retry', source}
 end
-redis.call('DEL', k(id, 'waiters'), k(id, 'pull'), k(id, 'asked'))
-for i = 1, #waiters do redis.call('ZREM', 'sb:media:conn:' .. waiters[i] .. ':waiting', id) end
-local out = {'exhausted'}
-for i = 1, #waiters do out[#out + 1] = waiters[i] end
-return out
+return close(id, 'exhausted')
 `;
 
 /**
