@@ -493,6 +493,9 @@ function dashboard() {
     'process_cpu_seconds_total',
     'process_resident_memory_bytes',
     'nodejs_eventloop_lag_p99_seconds',
+    'switchboard_calls_ended_total',
+    'switchboard_call_ring_seconds_bucket',
+    'switchboard_chunk_requests_total',
   ];
   const missing = required.filter((m) => !exprs.includes(m));
   if (missing.length) throw new Error(`dashboard has no panel for ${missing.join(', ')}`);

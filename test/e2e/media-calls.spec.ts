@@ -14,6 +14,7 @@ describe('calls across gateways and media replicas', () => {
   const stack = new Stack();
   let gw1: Awaited<ReturnType<typeof startGateway>>;
   let gw2: Awaited<ReturnType<typeof startGateway>>;
+  const medias: Awaited<ReturnType<typeof startMedia>>[] = [];
 
   beforeAll(async () => {
     const timers = { DISCONNECT_GRACE_MS: '400', SWEEP_INTERVAL_MS: '50' };
@@ -21,7 +22,7 @@ describe('calls across gateways and media replicas', () => {
     await stack.add(startPresence(testEnv()));
     const mediaEnv = mediaTestEnv({ ...timers, ROOMS_GRPC_URL: `127.0.0.1:${rooms.grpcPort}`, CALL_RING_TIMEOUT_MS: '1500' });
     const media = await stack.add(startMedia(mediaEnv));
-    await stack.add(startMedia(mediaEnv));
+    medias.push(media, await stack.add(startMedia(mediaEnv)));
     const gwEnv = { ROOMS_GRPC_URL: `127.0.0.1:${rooms.grpcPort}`, MEDIA_GRPC_URL: `127.0.0.1:${media.grpcPort}` };
     gw1 = await stack.add(startGateway(testEnv(gwEnv)));
     gw2 = await stack.add(startGateway(testEnv(gwEnv)));
@@ -145,5 +146,22 @@ describe('calls across gateways and media replicas', () => {
     expect(ended.data).toEqual({ callId: ring.callId, reason: 'timeout' });
     expect((await bob.waitFor('call.ended', (e) => e.data.callId === ring.callId)).seq).toBe(ended.seq);
     await expect(carol.request('call.start', { roomId: second, media: 'video', mode: 'sfu' })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('exports calls by outcome and ring time on /metrics (summed over the media replicas)', async () => {
+    const sum = async (pattern: RegExp) => {
+      let total = 0;
+      for (const m of medias) {
+        const text = await (await fetch(`http://127.0.0.1:${m.httpPort}/metrics`)).text();
+        for (const line of text.split('\n')) if (pattern.test(line)) total += Number(line.split(' ').pop());
+      }
+      return total;
+    };
+    // the earlier tests: completed calls (hung up, disconnected, resumed then ended) and one missed
+    expect(await sum(/^switchboard_calls_ended_total\{.*outcome="completed"/)).toBeGreaterThanOrEqual(4);
+    expect(await sum(/^switchboard_calls_ended_total\{.*outcome="missed".*reason="timeout"/)).toBe(1);
+    expect(await sum(/^switchboard_call_ring_seconds_count\{.*result="answered"/)).toBeGreaterThanOrEqual(4);
+    expect(await sum(/^switchboard_call_ring_seconds_count\{.*result="timeout"/)).toBe(1);
+    expect(await sum(/^switchboard_calls_refused_total\{.*reason="busy"/)).toBe(1);
   });
 });
