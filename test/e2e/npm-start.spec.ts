@@ -43,6 +43,7 @@ describe('npm start (scripts/start.mjs)', () => {
         NATS_URL: inject('natsUrl'),
         REDIS_URL: inject('redisUrl'),
         ROOMS_DATABASE_URL: inject('roomsDatabaseUrl'),
+        MEDIA_DATABASE_URL: inject('mediaDatabaseUrl'),
         JWT_SECRET: 'npm-start-test-secret-0123456789',
         ADMIN_API_KEYS: adminKey,
         LOG_LEVEL: 'warn',
@@ -76,6 +77,13 @@ describe('npm start (scripts/start.mjs)', () => {
       await b.request('room.join', { roomId: room.id });
       const ev = await a.waitFor('room.participant_joined', (e) => e.room === room.id);
       expect(ev.data.participant.connectionId).toBe(b.hello.connectionId);
+      // media is wired to rooms (membership), the gateways and its database (the call log)
+      const { callId } = await a.request('call.start', { roomId: room.id, media: 'audio', mode: 'p2p' });
+      await b.waitFor('call.incoming', (e) => e.data.callId === callId);
+      await b.request('call.decline', { callId });
+      await a.waitFor('call.ended', (e) => e.data.callId === callId);
+      const calls = await fetch(`http://127.0.0.1:${base + 1}/admin/v1/calls?roomId=${room.id}`, { headers: { 'x-api-key': adminKey } });
+      expect(((await calls.json()) as { calls: { id: string }[] }).calls.map((c) => c.id)).toEqual([callId]);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
