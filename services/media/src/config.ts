@@ -26,6 +26,10 @@ export const mediaConfigSchema = grpcServiceConfigSchema.extend({
   CALL_MAX_DURATION_MS: ms(1000, 12 * 3600_000),
   /** At most this many users are rung by one call (`too_large` above). */
   CALL_MAX_CALLEES: count(1, 50, 1000),
+  /** Ended calls older than this leave the call log (0 keeps them forever). */
+  CALL_LOG_RETENTION_DAYS: z.coerce.number().min(0).max(36500).default(90),
+  /** How often one replica prunes the call log. */
+  CALL_LOG_PRUNE_INTERVAL_MS: ms(50, 3600_000),
   /** How long a vanished call leg may resume its session before the call ends with `disconnected` (same meaning as rooms'). */
   DISCONNECT_GRACE_MS: ms(0, 15_000),
   /** How often every replica looks for due timers (ring timeouts, vanished legs, chunk pulls). */

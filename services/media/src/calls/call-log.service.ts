@@ -1,16 +1,38 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CONFIG, LOGGER, Redis, Sweeper, type Logger } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { badRequest, CALL_OUTCOMES, Id, notFound } from '@switchboard/protocol';
+import type { MediaConfig } from '../config.js';
 import { CallLogStore } from './call-log.store.js';
 import { decodeCursor, encodeCursor, toProtoCall, type CallOutcome } from './calls.view.js';
 
 const MAX_PAGE = 200;
 const DEFAULT_PAGE = 50;
+/** Held by the replica that prunes, so one replica per interval does it. */
+const PRUNE_LOCK = 'sb:media:calls:prune_lock';
+const DAY_MS = 24 * 3600_000;
 
-/** Reading the call log (admin API over gRPC): filters, keyset paging, newest first. */
+/** Reading the call log (admin API over gRPC: filters, keyset paging, newest first) and keeping it within its retention. */
 @Injectable()
-export class CallLogService {
-  constructor(private readonly store: CallLogStore) {}
+export class CallLogService implements OnModuleInit {
+  constructor(
+    private readonly store: CallLogStore,
+    private readonly sweeper: Sweeper,
+    private readonly redis: Redis,
+    @Inject(CONFIG) private readonly config: MediaConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit() {
+    if (this.config.CALL_LOG_RETENTION_DAYS > 0) this.sweeper.register('call-log-retention', () => this.prune());
+  }
+
+  /** At most once per CALL_LOG_PRUNE_INTERVAL_MS across all replicas: ended calls past the retention go. */
+  private async prune(): Promise<void> {
+    if ((await this.redis.set(PRUNE_LOCK, this.config.NODE_ID, 'PX', this.config.CALL_LOG_PRUNE_INTERVAL_MS, 'NX')) !== 'OK') return;
+    const deleted = await this.store.prune(Date.now() - this.config.CALL_LOG_RETENTION_DAYS * DAY_MS);
+    if (deleted) this.logger.info({ deleted, retentionDays: this.config.CALL_LOG_RETENTION_DAYS }, 'call log pruned');
+  }
 
   async list(req: proto.media.ListCallsRequest): Promise<proto.media.ListCallsResponse> {
     for (const [name, id] of [['roomId', req.roomId], ['userId', req.userId]] as const) {

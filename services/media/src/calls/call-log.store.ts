@@ -62,6 +62,11 @@ export class CallLogStore {
     });
   }
 
+  /** Deletes calls that ended before `cutoff` (their parties go with them); returns how many. */
+  async prune(cutoff: number): Promise<number> {
+    return (await this.prisma.call.deleteMany({ where: { startedAt: { lt: new Date(cutoff) }, endedAt: { lt: new Date(cutoff) } } })).count;
+  }
+
   get(callId: string) {
     return this.prisma.call.findUnique({ where: { id: callId }, include: WITH_PARTIES });
   }

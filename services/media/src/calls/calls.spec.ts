@@ -1,8 +1,9 @@
 import { callUnary, grpcClient, type Caller } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SfuAccess, type SfuGrant } from '../sfu/sfu.access.js';
-import { MediaHarness, MEDIA_TIMERS } from '../testing/harness.test.js';
+import { MediaHarness, MEDIA_TIMERS, uid } from '../testing/harness.test.js';
 
 describe('calls', () => {
   let h: MediaHarness;
@@ -197,6 +198,25 @@ describe('calls', () => {
     const { roomId, owner } = await h.roomWith(1);
     expect(await h.error('call.start', owner, { roomId, media: 'video', mode: 'sfu' })).toMatchObject({ code: 'unavailable' });
     expect(await h.code('call.start', owner, { roomId, media: 'video', mode: 'p2p' })).toBe('ok');
+  });
+
+  it('prunes ended calls past CALL_LOG_RETENTION_DAYS (90) from the log, keeps live and recent ones', async () => {
+    const db = new pg.Client({ connectionString: inject('mediaDatabaseUrl') });
+    await db.connect();
+    try {
+      const day = 24 * 3600_000;
+      const rows = { old: [uid('call'), 100 * day, true], oldLive: [uid('call'), 100 * day, false], recent: [uid('call'), 80 * day, true] } as const;
+      for (const [id, age, ended] of Object.values(rows)) {
+        const at = new Date(Date.now() - age);
+        await db.query(`INSERT INTO calls (id, room_id, caller_id, mode, media, started_at, ended_at) VALUES ($1, 'r_old', 'u_old', 'p2p', 'audio', $2, $3)`, [id, at, ended ? at : null]);
+        await db.query(`INSERT INTO call_parties (call_id, user_id, role) VALUES ($1, 'u_old', 'caller')`, [id]);
+      }
+      await h.rooms.waitUntil(async () => (await db.query('SELECT 1 FROM calls WHERE id = $1', [rows.old[0]])).rowCount === 0);
+      expect((await db.query('SELECT count(*)::int AS n FROM call_parties WHERE call_id = $1', [rows.old[0]])).rows[0].n).toBe(0);
+      expect((await db.query('SELECT id FROM calls WHERE id = ANY($1) ORDER BY id', [[rows.oldLive[0], rows.recent[0]]])).rows.map((r) => r.id)).toEqual([rows.oldLive[0], rows.recent[0]].sort());
+    } finally {
+      await db.end();
+    }
   });
 
   it('lists the call log over gRPC with filters (room, user, time range, outcome) and cursor paging', async () => {

@@ -13,7 +13,14 @@ export { EventLog, uid, until, type SeenEvent } from '../../../rooms/src/testing
  * Short timers so ring timeouts, disconnects and pull retries happen within a test. Every
  * media spec uses these values: all replicas of a run share one NATS queue group.
  */
-export const MEDIA_TIMERS = { CALL_RING_TIMEOUT_MS: '800', DISCONNECT_GRACE_MS: '300', SWEEP_INTERVAL_MS: '50', CHUNK_PULL_TIMEOUT_MS: '400', CHUNK_PULL_ATTEMPTS: '2' };
+export const MEDIA_TIMERS = {
+  CALL_RING_TIMEOUT_MS: '800',
+  DISCONNECT_GRACE_MS: '300',
+  SWEEP_INTERVAL_MS: '50',
+  CALL_LOG_PRUNE_INTERVAL_MS: '200',
+  CHUNK_PULL_TIMEOUT_MS: '400',
+  CHUNK_PULL_ATTEMPTS: '2',
+};
 
 type Media = ServiceHandle<unknown>;
 
