@@ -14,12 +14,11 @@ export interface CallReply {
   sfu?: SfuGrant;
 }
 
-/** What one change of a call does: the next state (null ends it), the claims it takes and gives back. */
-interface Transition<T> {
+/** What one change of a call does: the next state (the same object: no change; null: it ends), the claims it takes and gives back. */
+interface Transition {
   next: CallState | null;
   take?: string[];
   release?: string[];
-  result: T;
   /** The error for a claim another call holds (default: busy). */
   taken?: (key: string, holder: string) => ProtocolError;
 }
@@ -121,11 +120,10 @@ export class CallsService implements OnModuleInit {
     const { call, next } = await this.transition(callId, (call) => {
       const mine = call.legs.find((l) => l.userId === caller.userId);
       if (mine && mine.connectionId !== caller.connectionId) throw conflict('you answered this call on another device', { reason: 'answered_elsewhere' });
-      if (mine) return { next: call, result: null }; // a repeated accept: same answer, fresh grant
+      if (mine) return { next: call }; // a repeated accept: same answer, fresh grant
       return {
         next: { ...call, state: 'active', answeredAt: call.answeredAt ?? now, declined: call.declined.filter((u) => u !== caller.userId), legs: [...call.legs, this.legOf(caller, now)], version: call.version + 1 },
         take: [userClaim(caller.userId), connClaim(caller.connectionId)],
-        result: null,
         taken: () => busy('you are in another call'),
       };
     });
@@ -146,8 +144,8 @@ export class CallsService implements OnModuleInit {
     const now = Date.now();
     const { call, next } = await this.transition(callId, (call) => {
       if (call.legs.some((l) => l.userId === caller.userId)) throw forbidden('you answered this call: use call.end');
-      if (call.declined.includes(caller.userId)) return { next: call, result: null };
-      return { next: { ...call, declined: [...call.declined, caller.userId], version: call.version + 1 }, result: null };
+      if (call.declined.includes(caller.userId)) return { next: call };
+      return { next: { ...call, declined: [...call.declined, caller.userId], version: call.version + 1 } };
     });
     if (next === call || !next) return {};
     await this.record('decline', () => this.log.declined(callId, caller.userId, now));
@@ -181,9 +179,9 @@ export class CallsService implements OnModuleInit {
     try {
       const { next } = await this.transition(callId, (call) => {
         moved = call.legs.find((l) => l.userId === caller.userId && l.sessionId === sessionId && l.connectionId !== caller.connectionId);
-        if (!moved) return { next: call, result: null };
+        if (!moved) return { next: call };
         const legs = call.legs.map((l) => (l === moved ? { ...l, connectionId: caller.connectionId } : l));
-        return { next: { ...call, legs, version: call.version + 1 }, take: [connClaim(caller.connectionId)], release: [connClaim(moved.connectionId)], result: null };
+        return { next: { ...call, legs, version: call.version + 1 }, take: [connClaim(caller.connectionId)], release: [connClaim(moved.connectionId)] };
       });
       if (!moved || !next) return { calls: [] };
       await this.store.legsGone.cancel(moved.connectionId);
@@ -202,7 +200,7 @@ export class CallsService implements OnModuleInit {
   async finish(callId: string, reason: EndReason, by?: string, onlyIf: (call: CallState) => boolean = () => true): Promise<boolean> {
     let outcome: { call: CallState; next: CallState | null };
     try {
-      outcome = await this.transition(callId, (call) => (onlyIf(call) ? { next: null, release: this.claimsOf(call), result: null } : { next: call, result: null }));
+      outcome = await this.transition(callId, (call) => (onlyIf(call) ? { next: null, release: this.claimsOf(call) } : { next: call }));
     } catch (err) {
       if (err instanceof ProtocolError && err.code === 'not_found') return false;
       throw err;
@@ -248,13 +246,14 @@ export class CallsService implements OnModuleInit {
     }
   }
 
-  private async transition<T>(callId: string, plan: (call: CallState) => Transition<T>): Promise<{ call: CallState; next: CallState | null; result: T }> {
+  /** Reads the call, plans the change, compare-and-sets it; re-reads and plans again on a lost race. Returns the state before and after. */
+  private async transition(callId: string, plan: (call: CallState) => Transition): Promise<{ call: CallState; next: CallState | null }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const call = await this.requireCall(callId);
       const t = plan(call);
-      if (t.next === call) return { call, next: call, result: t.result };
+      if (t.next === call) return { call, next: call };
       const r = await this.store.commit(call, t.next, t, this.ttlMs);
-      if (r.ok) return { call, next: t.next, result: t.result };
+      if (r.ok) return { call, next: t.next };
       if (r.why === 'taken') throw t.taken?.(r.key, r.holder) ?? busy('busy');
     }
     throw unavailable('the call is changing too fast; try again');
