@@ -60,12 +60,13 @@ export class CallsService implements OnModuleInit {
 
   async start(caller: Caller, data: CommandData<'call.start'>): Promise<CallReply> {
     await this.rooms.requireMember(data.roomId, caller.userId);
-    const current = await this.store.holder(roomClaim(data.roomId));
+    const current = await this.liveHolder(roomClaim(data.roomId));
     if (current) return this.refuse('in_progress', conflict('this room has a call already', { reason: 'in_progress', callId: current }));
+    if (await this.liveHolder(userClaim(caller.userId))) return this.refuse('busy', busy('you are in another call'));
     const callees = [...new Set((await this.rooms.participants(data.roomId)).map((p) => p.userId))].filter((u) => u !== caller.userId);
     if (!callees.length) return this.refuse('no_callee', conflict('nobody else is in the room to call', { reason: 'no_callee' }));
     if (callees.length > this.config.CALL_MAX_CALLEES) throw tooLarge(`a call rings at most ${this.config.CALL_MAX_CALLEES} users; this room has ${callees.length} others`);
-    const holders = await Promise.all(callees.map((u) => this.store.holder(userClaim(u))));
+    const holders = await Promise.all(callees.map((u) => this.liveHolder(userClaim(u))));
     const free = callees.filter((_, i) => !holders[i]);
     if (!free.length) return this.refuse('busy', busy('everyone you are calling is in another call', { userIds: callees }));
     const sfu = data.mode === 'sfu' ? await this.sfu.grant(caller, data.roomId) : undefined;
@@ -109,7 +110,7 @@ export class CallsService implements OnModuleInit {
   }
 
   async accept(caller: Caller, { callId }: CommandData<'call.accept'>): Promise<CallReply> {
-    const first = await this.requireCall(callId);
+    const first = await this.requireLiveCall(callId);
     if (first.callerId === caller.userId) throw forbidden('you started this call');
     if (!first.callees.includes(caller.userId)) throw forbidden('you were not called');
     await this.rooms.requireMember(first.roomId, caller.userId);
@@ -138,7 +139,7 @@ export class CallsService implements OnModuleInit {
   }
 
   async decline(caller: Caller, { callId }: CommandData<'call.decline'>): Promise<Record<string, never>> {
-    const first = await this.requireCall(callId);
+    const first = await this.requireLiveCall(callId);
     if (first.callerId === caller.userId) throw forbidden('you started this call: use call.end');
     if (!first.callees.includes(caller.userId)) throw forbidden('you were not called');
     const now = Date.now();
@@ -156,7 +157,7 @@ export class CallsService implements OnModuleInit {
   }
 
   async end(caller: Caller, { callId }: CommandData<'call.end'>): Promise<Record<string, never>> {
-    const call = await this.requireCall(callId);
+    const call = await this.requireLiveCall(callId);
     if (!call.legs.some((l) => l.userId === caller.userId)) throw forbidden('only the caller or a user who answered may end the call');
     if (!(await this.finish(callId, 'ended', caller.userId))) throw notFound('call not found (it ended already)');
     return {};
@@ -257,6 +258,31 @@ export class CallsService implements OnModuleInit {
       if (r.why === 'taken') throw t.taken?.(r.key, r.holder) ?? busy('busy');
     }
     throw unavailable('the call is changing too fast; try again');
+  }
+
+  /**
+   * The call a claim points at, if it is live. A call past its deadline is ended here, on first
+   * sight: its timer may have been lost with a replica that died between claiming it and acting
+   * (DueStore claims are at most once), and it must not hold its room and users for hours.
+   */
+  private async liveHolder(claim: string): Promise<string | null> {
+    const callId = await this.store.holder(claim);
+    return callId && (await this.expireIfLate(callId)) ? callId : null;
+  }
+
+  /** The call, unless it is gone or was past its deadline (then it ends now): `not_found`. */
+  private async requireLiveCall(callId: string): Promise<CallState> {
+    if (!(await this.expireIfLate(callId))) throw notFound('call not found (it ended or never existed)');
+    return this.requireCall(callId);
+  }
+
+  /** True when the call is still live; a call past its deadline is ended with `timeout`. */
+  private async expireIfLate(callId: string): Promise<boolean> {
+    const call = await this.store.get(callId);
+    if (!call) return false;
+    if (Date.now() < this.deadlineOf(call)) return true;
+    await this.finish(callId, 'timeout', undefined, (c) => Date.now() >= this.deadlineOf(c));
+    return !!(await this.store.get(callId));
   }
 
   private async requireCall(callId: string): Promise<CallState> {

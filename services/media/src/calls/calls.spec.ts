@@ -70,6 +70,24 @@ describe('calls', () => {
     expect(await callLog(callId)).toMatchObject({ endReason: 'timeout', answeredAt: 0, durationMs: 0 });
   });
 
+  it('a call whose ring timer was lost (its replica died mid-sweep) ends on first sight instead of holding its room', async () => {
+    const { roomId, owner } = await h.roomWith(1);
+    const log = await h.rooms.watchRoom(roomId);
+    const { callId } = await start(owner, roomId);
+    // what a replica dying between claiming the timer and acting on it leaves behind
+    await h.media[0].platform.redis!.zrem('sb:media:calls:deadlines', callId);
+    // a call started later times out, so the orphan's deadline has passed too, but nobody ended it
+    const sentinel = await h.roomWith(1);
+    const logS = await h.rooms.watchRoom(sentinel.roomId);
+    await start(sentinel.owner, sentinel.roomId);
+    await logS.waitFor('call.ended', () => true, Number(MEDIA_TIMERS.CALL_RING_TIMEOUT_MS) + 5000);
+    expect(log.of('call.ended')).toHaveLength(0);
+    // the next command that meets it ends it, and the room is free
+    expect(await h.code('call.start', owner, { roomId, media: 'audio', mode: 'p2p' })).toBe('ok');
+    expect((await log.waitFor('call.ended')).data).toEqual({ callId, reason: 'timeout' });
+    expect(await h.code('call.accept', h.caller(), { callId })).toBe('not_found');
+  });
+
   it('a 1:1 decline ends the call with reason declined; in a group call the call rings on until every callee declined', async () => {
     const one = await h.roomWith(1);
     const log1 = await h.rooms.watchRoom(one.roomId);
