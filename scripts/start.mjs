@@ -4,7 +4,8 @@
 // Ctrl-C. Flags: --no-build (use existing dist/), --quiet (no service logs).
 // Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11..), NATS_URL,
 // REDIS_URL, ROOMS_DATABASE_URL, MEDIA_DATABASE_URL point at other infrastructure; JWT_SECRET / ADMIN_API_KEYS
-// default to printed development values.
+// default to printed development values, GRPC_AUTH_SECRET to a random one per run. Every process
+// binds 127.0.0.1 only (HTTP_HOST overrides it for HTTP; gRPC always stays on loopback).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,12 @@ const port = (standard, offset) => (base === undefined ? standard : base + offse
 
 const devSecret = env.JWT_SECRET ?? `dev-${randomBytes(16).toString('hex')}`;
 const adminKey = env.ADMIN_API_KEYS ?? `dev-admin-${randomBytes(8).toString('hex')}`;
+const grpcSecret = env.GRPC_AUTH_SECRET ?? randomBytes(24).toString('hex');
 const shared = {
+  // Everything listens on loopback only: HTTP (metrics, health, and the gateways' /ws) and gRPC.
+  HTTP_HOST: env.HTTP_HOST ?? '127.0.0.1',
+  GRPC_HOST: '127.0.0.1',
+  GRPC_AUTH_SECRET: grpcSecret,
   NATS_URL: env.NATS_URL ?? 'nats://127.0.0.1:4222',
   REDIS_URL: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   LOG_LEVEL: env.LOG_LEVEL ?? 'info',

@@ -5,7 +5,7 @@ import { callUnary, grpcClient } from '@switchboard/platform';
 import { bus, presence } from '@switchboard/proto';
 import { startPresence } from '@switchboard/presence/service';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Stack, testEnv, uid, until } from '../support/stack.js';
+import { GRPC_SECRET, Stack, testEnv, uid, until } from '../support/stack.js';
 
 /**
  * Every presence spec starts its replicas with this same environment: replicas of all spec
@@ -147,7 +147,7 @@ describe('presence across two gateway replicas and two presence replicas', () =>
   it('serves QueryPresence, ListConnections and Disconnect over gRPC', async () => {
     const user = uid('grpc');
     const c = await stack.client(gwB, user, { claims: { device: 'tablet' } });
-    const client = grpcClient(presence.PresenceServiceClient, `127.0.0.1:${pr1.grpcPort}`);
+    const client = grpcClient(presence.PresenceServiceClient, `127.0.0.1:${pr1.grpcPort}`, GRPC_SECRET);
     stack.onStop(async () => client.close());
     await until(async () => (await callUnary(client, client.queryPresence, { userIds: [user] }, 5000)).presence[0]?.status === 'online', 'online over gRPC');
     const listed = await callUnary(client, client.listConnections, { userId: user }, 5000);

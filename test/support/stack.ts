@@ -8,6 +8,8 @@ import { freePort, ROOT } from './infra.js';
 
 export const JWT_SECRET = 'test-secret-test-secret-test-secret';
 export const ADMIN_KEY = 'test-admin-key';
+/** Shared secret of the gRPC call credentials in tests (GRPC_AUTH_SECRET). */
+export const GRPC_SECRET = 'test-grpc-secret-test-grpc-secret';
 
 let counter = 0;
 /** Unique, readable id per test object (users, rooms, nodes). */
@@ -23,6 +25,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     DATABASE_URL: inject('roomsDatabaseUrl'),
     JWT_SECRET,
     ADMIN_API_KEYS: ADMIN_KEY,
+    GRPC_AUTH_SECRET: GRPC_SECRET,
+    GRPC_HOST: '127.0.0.1',
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
     GRPC_PORT: '0',

@@ -112,9 +112,9 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   const address = app.getHttpServer().address() as { port: number };
   let grpcServer: GrpcServerHandle | undefined;
-  const grpcPort = (config as { GRPC_PORT?: number }).GRPC_PORT;
+  const { GRPC_PORT: grpcPort, GRPC_HOST: grpcHost } = config as { GRPC_PORT?: number; GRPC_HOST?: string };
   if (opts.grpc && grpcPort !== undefined) {
-    grpcServer = await startGrpcServer({ port: grpcPort, services: opts.grpc(app), logger });
+    grpcServer = await startGrpcServer({ host: grpcHost, port: grpcPort, authSecret: config.GRPC_AUTH_SECRET, services: opts.grpc(app), logger });
   }
   await opts.afterStart?.(app, platform);
   logger.info({ httpPort: address.port, grpcPort: grpcServer?.port }, `${opts.service} started`);

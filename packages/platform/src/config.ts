@@ -13,9 +13,16 @@ export const baseConfigSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(60000).default(3000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120000).default(10000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /**
+   * Shared secret of the gRPC call credentials (`authorization: Bearer <secret>`): every gRPC
+   * server refuses calls without it and every gRPC client sends it. No default, on purpose.
+   */
+  GRPC_AUTH_SECRET: z.string().min(16, 'GRPC_AUTH_SECRET must be at least 16 characters'),
 });
 
 export const grpcServiceConfigSchema = baseConfigSchema.extend({
+  /** Interface the gRPC server binds (npm start: 127.0.0.1; in a pod: 0.0.0.0 behind the NetworkPolicy). */
+  GRPC_HOST: z.string().default('0.0.0.0'),
   GRPC_PORT: z.coerce.number().int().min(0).max(65535),
 });
 

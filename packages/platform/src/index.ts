@@ -10,6 +10,7 @@ export * from './readiness.js';
 export * from './redis.js';
 export * from './telemetry.js';
 export * from './ids.js';
+export * from './secrets.js';
 export * from './streams.js';
 export * from './due.store.js';
 export * from './sweeper.js';

@@ -7,6 +7,7 @@ import { Stack, testEnv, uid, until } from '../../../../test/support/stack.js';
 import { startRooms } from '../service.js';
 
 export { uid, until };
+export { GRPC_SECRET } from '../../../../test/support/stack.js';
 
 export interface SeenEvent<D = any> {
   subject: string;
