@@ -7,6 +7,9 @@ export const baseConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ID: z.string().regex(/^[A-Za-z0-9_-]+$/).default(`${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** NATS user (default: the service's name, see nats-permissions.ts) and its password; no password → no auth. */
+  NATS_USER: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
