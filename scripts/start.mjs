@@ -24,6 +24,7 @@ const port = (standard, offset) => (base === undefined ? standard : base + offse
 
 const devSecret = env.JWT_SECRET ?? `dev-${randomBytes(16).toString('hex')}`;
 const adminKey = env.ADMIN_API_KEYS ?? `dev-admin-${randomBytes(8).toString('hex')}`;
+const adminJwtSecret = env.ADMIN_JWT_SECRET ?? randomBytes(32).toString('hex');
 const grpcSecret = env.GRPC_AUTH_SECRET ?? randomBytes(24).toString('hex');
 const shared = {
   // Everything listens on loopback only: HTTP (metrics, health, and the gateways' /ws) and gRPC.
@@ -53,6 +54,7 @@ const processes = [
       NODE_ID: `gateway-${replica}`,
       JWT_SECRET: devSecret,
       ADMIN_API_KEYS: adminKey,
+      ADMIN_JWT_SECRET: adminJwtSecret,
       STUN_URLS: env.STUN_URLS ?? '',
       ROOMS_GRPC_URL: `127.0.0.1:${grpcPorts.rooms}`,
       PRESENCE_GRPC_URL: `127.0.0.1:${grpcPorts.presence}`,

@@ -93,7 +93,7 @@ async function main() {
   await waitFor(() => portOpen(natsPort), 'nats');
   await waitFor(() => portOpen(redisPort), 'redis');
 
-  const common = { NATS_URL: `nats://127.0.0.1:${natsPort}`, REDIS_URL: `redis://127.0.0.1:${redisPort}`, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', JWT_SECRET: SECRET };
+  const common = { NATS_URL: `nats://127.0.0.1:${natsPort}`, REDIS_URL: `redis://127.0.0.1:${redisPort}`, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', JWT_SECRET: SECRET, GRPC_AUTH_SECRET: 'browser-grpc-secret-browser-grpc-secret' };
   const procs = [
     start(process.execPath, [join(root, 'services/rooms/dist/main.js')], { ...common, HTTP_PORT: String(roomsPort), GRPC_PORT: '0', DATABASE_URL: databaseUrl }),
     start(process.execPath, [join(root, 'services/gateway/dist/main.js')], { ...common, HTTP_PORT: String(gw1Port), NODE_ID: 'gw1' }),

@@ -2,7 +2,18 @@ import { startGateway } from '@switchboard/gateway/service';
 import { startPresence } from '@switchboard/presence/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, Stack, testEnv, token, uid, until } from '../support/stack.js';
+import { SwitchboardClient } from '@switchboard/client';
+import { SignJWT } from 'jose';
+import { ADMIN_JWT_SECRET, ADMIN_KEY, JWT_SECRET, Stack, testEnv, token, uid, until } from '../support/stack.js';
+
+/** A JWT shaped like an admin token, with one thing wrong. */
+async function adminLike(sub: string, over: { aud?: string; jti?: string; secret?: string; iat?: number; exp?: number }): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const o = { aud: 'switchboard-admin', jti: `at_${sub}`, secret: ADMIN_JWT_SECRET, iat: now, exp: now + 600, ...over };
+  let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setAudience(o.aud).setIssuedAt(o.iat).setExpirationTime(o.exp);
+  if (o.jti) jwt = jwt.setJti(o.jti);
+  return jwt.sign(new TextEncoder().encode(o.secret));
+}
 
 /** Admin REST (/admin/v1) → gRPC → rooms/presence, against state made by WebSocket clients. */
 describe('admin REST API', () => {
@@ -18,7 +29,7 @@ describe('admin REST API', () => {
     const presence = await stack.add(startPresence(testEnv()));
     gw = await stack.add(startGateway(testEnv({ ROOMS_GRPC_URL: `127.0.0.1:${rooms.grpcPort}`, PRESENCE_GRPC_URL: `127.0.0.1:${presence.grpcPort}` })));
     adminSub = uid('admin');
-    adminJwt = await token(adminSub, { roles: ['admin'] });
+    adminJwt = (await api('POST', '/admin-tokens', { body: { subject: adminSub } })).body.token;
     asAdminJwt.jwt = adminJwt;
   });
   afterAll(() => stack.stop());
@@ -43,6 +54,13 @@ describe('admin REST API', () => {
       [{ jwt: 'a.b.c' }, 401, 'unauthorized'],
       [{ jwt: await token(uid('user')) }, 403, 'forbidden'],
       [{ jwt: await token(uid('user'), { roles: ['moderator'] }) }, 403, 'forbidden'],
+      // A client JWT is never an admin credential, even one that claims the admin role.
+      [{ jwt: await token(uid('user'), { roles: ['admin'] }) }, 403, 'forbidden'],
+      [{ jwt: await adminLike(uid('a'), { aud: 'someone-else' }) }, 401, 'unauthorized'],
+      [{ jwt: await adminLike(uid('a'), { jti: undefined }) }, 401, 'unauthorized'],
+      // Signed with the client secret: a client JWT (whatever its audience), so not an admin.
+      [{ jwt: await adminLike(uid('a'), { secret: JWT_SECRET }) }, 403, 'forbidden'],
+      [{ jwt: await adminLike(uid('a'), { iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) + 600 }) }, 401, 'unauthorized'],
     ] as [Auth, number, string][]) {
       const res = await api('GET', '/rooms', { auth });
       expect(res, JSON.stringify(auth)).toMatchObject({ status, body: { error: { code } } });
@@ -52,6 +70,30 @@ describe('admin REST API', () => {
     expect((await api('GET', '/rooms', { auth: asAdminJwt })).status).toBe(200);
     // A non-admin cannot mint either, and the refusal happens before anything is recorded.
     expect((await api('POST', '/tokens', { auth: { jwt: await token(uid('user')) }, body: { userId: uid() } })).status).toBe(403);
+  });
+
+  it('lets only API keys mint admin tokens, bounds their lifetime, and revokes them on the next request', async () => {
+    // An admin JWT cannot mint admin tokens (no escalation into long-lived credentials).
+    expect(await api('POST', '/admin-tokens', { body: { subject: uid('a') }, auth: asAdminJwt })).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect((await api('POST', '/admin-tokens', { body: { subject: uid('a'), ttlSeconds: 30 * 24 * 3600 } })).status).toBe(400);
+    const sub = uid('ops');
+    const minted = await api('POST', '/admin-tokens', { body: { subject: sub, ttlSeconds: 600 } });
+    expect(minted).toMatchObject({ status: 201, body: { token: expect.any(String), jti: expect.stringMatching(/^at_/), expiresAt: expect.any(Number) } });
+    const claims = JSON.parse(Buffer.from(minted.body.token.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ sub, aud: 'switchboard-admin', jti: minted.body.jti });
+    expect(claims.exp - claims.iat).toBe(600);
+    const auth = { jwt: minted.body.token };
+    expect((await api('GET', '/rooms', { auth })).status).toBe(200);
+    // The admin token is not a client token either.
+    await expect(SwitchboardClient.connect(`ws://127.0.0.1:${gw.httpPort}/ws`, minted.body.token)).rejects.toBeTruthy();
+
+    expect(await api('POST', '/revocations', { body: { jti: minted.body.jti } })).toMatchObject({ status: 200, body: { jti: minted.body.jti } });
+    expect(await api('GET', '/rooms', { auth })).toMatchObject({ status: 401, body: { error: { code: 'unauthorized', message: 'admin token revoked' } } });
+    const [mintEntry] = await audit(`action=admin_token.mint&limit=1`);
+    expect(mintEntry).toMatchObject({ actor: 'key:test…', target: sub, outcome: 'ok', details: { jti: minted.body.jti } });
+    expect(JSON.stringify(mintEntry)).not.toContain(minted.body.token);
+    const [revokeEntry] = await audit(`action=admin_token.revoke&limit=1`);
+    expect(revokeEntry).toMatchObject({ actor: 'key:test…', target: minted.body.jti, outcome: 'ok' });
   });
 
   it('lists and gets rooms made by clients, kicks and bans over gRPC, closes the room; all audited', async () => {
@@ -98,8 +140,8 @@ describe('admin REST API', () => {
     expect(open).not.toContain(room.id);
     expect(all).toContain(room.id);
 
-    const kicks = await audit(`action=room.kick&actor=user:${adminSub}`);
-    expect(kicks[0]).toMatchObject({ actor: `user:${adminSub}`, action: 'room.kick', target: `${room.id}/${bob.hello.userId}`, outcome: 'ok', details: { reason: 'spam' } });
+    const kicks = await audit(`action=room.kick&actor=admin:${adminSub}`);
+    expect(kicks[0]).toMatchObject({ actor: `admin:${adminSub}`, action: 'room.kick', target: `${room.id}/${bob.hello.userId}`, outcome: 'ok', details: { reason: 'spam' } });
     const byKey = await audit('limit=200&actor=key:test…');
     expect(byKey.find((e) => e.action === 'room.ban' && e.target === `${room.id}/${bob.hello.userId}`)).toMatchObject({ outcome: 'ok' });
     expect(byKey.find((e) => e.action === 'room.close' && e.target === room.id)).toMatchObject({ outcome: 'ok', actor: 'key:test…' });
@@ -145,7 +187,7 @@ describe('admin REST API', () => {
     const userId = uid('minted');
     const res = await api('POST', '/tokens', { body: { userId, roles: ['member'], ttlSeconds: 60 }, auth: asAdminJwt });
     expect(res.status).toBe(201);
-    const [entry] = await audit(`action=token.mint&actor=user:${adminSub}`);
+    const [entry] = await audit(`action=token.mint&actor=admin:${adminSub}`);
     expect(entry).toMatchObject({ action: 'token.mint', target: userId, outcome: 'ok', details: { roles: ['member'], ttlSeconds: 60 } });
     expect(JSON.stringify(entry)).not.toContain(res.body.token);
   });
@@ -170,13 +212,13 @@ describe('admin REST API', () => {
     expect(await api('DELETE', `/rooms/${missing}`, { auth: asAdminJwt })).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
     expect((await api('POST', `/rooms/${missing}/ban`, { body: { userId: uid() }, auth: asAdminJwt })).status).toBe(404);
 
-    const mine = await audit(`actor=user:${adminSub}&limit=20`);
+    const mine = await audit(`actor=admin:${adminSub}&limit=20`);
     expect(mine.find((e) => e.action === 'room.close' && e.target === missing)).toMatchObject({ outcome: 'not_found', details: { error: 'room not found' } });
     expect(mine.find((e) => e.action === 'room.ban' && e.target.startsWith(`${missing}/`))).toMatchObject({ outcome: 'not_found' });
     expect(mine.find((e) => e.action === 'room.kick' && e.target.endsWith('/x.y'))).toMatchObject({ outcome: 'bad_request' });
     expect(mine.find((e) => e.action === 'token.mint' && e.target === 'has space')).toMatchObject({ outcome: 'bad_request' });
     expect(mine.find((e) => e.action === 'user.disconnect')).toMatchObject({ outcome: 'bad_request' });
-    expect((await audit(`actor=user:${adminSub}&limit=2`)).length).toBe(2);
+    expect((await audit(`actor=admin:${adminSub}&limit=2`)).length).toBe(2);
   });
 
   it('keeps the error envelope for router and body-parser errors, answers 405 with Allow, sends no X-Powered-By', async () => {
@@ -232,7 +274,7 @@ describe('admin REST API', () => {
     expect(await api('GET', '/rooms')).toMatchObject({ status: 503, body: { error: { code: 'unavailable' } } });
     const roomId = uid('r');
     expect((await api('DELETE', `/rooms/${roomId}`, { auth: asAdminJwt })).status).toBe(503);
-    const [entry] = await audit(`action=room.close&actor=user:${adminSub}&limit=1`);
+    const [entry] = await audit(`action=room.close&actor=admin:${adminSub}&limit=1`);
     expect(entry).toMatchObject({ target: roomId, outcome: 'unavailable' });
   });
 });

@@ -10,6 +10,7 @@ export { NATS_TEST_PASSWORD, NATS_TEST_USER };
 
 export const JWT_SECRET = 'test-secret-test-secret-test-secret';
 export const ADMIN_KEY = 'test-admin-key';
+export const ADMIN_JWT_SECRET = 'test-admin-jwt-secret-test-admin-jwt-secret';
 /** Shared secret of the gRPC call credentials in tests (GRPC_AUTH_SECRET). */
 export const GRPC_SECRET = 'test-grpc-secret-test-grpc-secret';
 
@@ -29,6 +30,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     DATABASE_URL: inject('roomsDatabaseUrl'),
     JWT_SECRET,
     ADMIN_API_KEYS: ADMIN_KEY,
+    ADMIN_JWT_SECRET,
     GRPC_AUTH_SECRET: GRPC_SECRET,
     GRPC_HOST: '127.0.0.1',
     HTTP_HOST: '127.0.0.1',

@@ -12,6 +12,12 @@ export const gatewayConfigSchema = baseConfigSchema
     JWT_AUDIENCE: z.string().optional(),
     /** Admin API keys (comma separated) for /admin/v1. */
     ADMIN_API_KEYS: csv,
+    /** HS256 secret of admin JWTs (POST /admin/v1/admin-tokens); unset → only API keys are admins. Never JWT_SECRET. */
+    ADMIN_JWT_SECRET: z.string().min(32, 'ADMIN_JWT_SECRET must be at least 32 characters').optional(),
+    /** Audience (`aud`) every admin JWT must carry. */
+    ADMIN_JWT_AUDIENCE: z.string().min(1).default('switchboard-admin'),
+    /** Longest lifetime of an admin JWT (default and maximum at minting; checked against `iat` on use). */
+    ADMIN_JWT_MAX_TTL_S: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
     MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(65536),
     RATE_PER_SEC: z.coerce.number().min(1).default(50),
     RATE_BURST: z.coerce.number().int().min(1).default(100),
@@ -31,6 +37,7 @@ export const gatewayConfigSchema = baseConfigSchema
     /** How long the SB_AUDIT JetStream stream keeps admin audit entries. */
     AUDIT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   })
-  .refine((c) => c.JWT_SECRET || c.JWT_JWKS_URL, { message: 'set JWT_SECRET or JWT_JWKS_URL', path: ['JWT_SECRET'] });
+  .refine((c) => c.JWT_SECRET || c.JWT_JWKS_URL, { message: 'set JWT_SECRET or JWT_JWKS_URL', path: ['JWT_SECRET'] })
+  .refine((c) => !c.ADMIN_JWT_SECRET || c.ADMIN_JWT_SECRET !== c.JWT_SECRET, { message: 'ADMIN_JWT_SECRET must differ from JWT_SECRET', path: ['ADMIN_JWT_SECRET'] });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -4,6 +4,7 @@ import { CallDetail, CallPage, CallParams, ListCallsQuery } from './calls/calls.
 import { route } from './http/route.js';
 import { ListRoomsQuery, ParticipantList, RemoveUserBody, RoomClosed, RoomDetail, RoomPage, RoomParams, UserRemoved } from './rooms/rooms.schemas.js';
 import { MintedToken, MintTokenBody } from './tokens/tokens.schemas.js';
+import { MintAdminTokenBody, MintedAdminToken, Revoked, RevokeBody } from './admin-tokens/admin-tokens.schemas.js';
 import { DisconnectBody, Disconnected, PresenceSchema, SessionList, UserParams } from './users/users.schemas.js';
 
 const removal = (action: 'room.kick' | 'room.ban', summary: string, operationId: string) =>
@@ -77,6 +78,29 @@ export const adminRoutes = {
     status: 201,
     response: MintedToken,
     audit: { action: 'token.mint', target: ({ body }) => body?.userId, details: ({ body }) => ({ name: body.name, device: body.device, roles: body.roles, ttlSeconds: body.ttlSeconds }) },
+  }),
+  mintAdminToken: route({
+    operationId: 'mintAdminToken',
+    method: 'post',
+    path: '/admin-tokens',
+    tag: 'tokens',
+    summary: 'Mint an admin JWT (API-key callers only; audience ADMIN_JWT_AUDIENCE, at most ADMIN_JWT_MAX_TTL_S)',
+    body: MintAdminTokenBody,
+    status: 201,
+    response: MintedAdminToken,
+    apiKeyOnly: true,
+    audit: { action: 'admin_token.mint', target: ({ body }) => body?.subject, details: ({ body }, result) => ({ jti: result?.jti, ttlSeconds: body.ttlSeconds }) },
+  }),
+  revokeAdminToken: route({
+    operationId: 'revokeAdminToken',
+    method: 'post',
+    path: '/revocations',
+    tag: 'tokens',
+    summary: 'Revoke an admin JWT by its jti, on every gateway, from the next request on',
+    body: RevokeBody,
+    status: 200,
+    response: Revoked,
+    audit: { action: 'admin_token.revoke', target: ({ body }) => body?.jti },
   }),
   listAudit: route({ operationId: 'listAudit', method: 'get', path: '/audit', tag: 'audit', summary: 'Audit log of admin mutations, newest first', query: AuditQuery, status: 200, response: AuditPage }),
   openapi: route({ operationId: 'openapi', method: 'get', path: '/openapi.json', tag: 'meta', summary: 'This OpenAPI 3.1 document', status: 200, response: z.looseObject({ openapi: z.string() }), auth: false }),

@@ -1,13 +1,13 @@
 import { ERROR_CODES } from '@switchboard/protocol';
 import { z } from 'zod';
 
-export const AUDIT_ACTIONS = ['token.mint', 'room.close', 'room.kick', 'room.ban', 'user.disconnect'] as const;
+export const AUDIT_ACTIONS = ['token.mint', 'admin_token.mint', 'admin_token.revoke', 'room.close', 'room.kick', 'room.ban', 'user.disconnect'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const AuditEntrySchema = z.object({
   id: z.string(),
   ts: z.number().int().describe('milliseconds since the Unix epoch'),
-  actor: z.string().describe('`key:<first 4 chars>…` for an API key, `user:<sub>` for an admin JWT'),
+  actor: z.string().describe('`key:<first 4 chars>…` for an API key, `admin:<sub>` for an admin JWT'),
   action: z.enum(AUDIT_ACTIONS),
   target: z.string(),
   details: z.record(z.string(), z.unknown()),

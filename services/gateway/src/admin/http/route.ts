@@ -19,6 +19,8 @@ export interface AdminRouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodT
   response: R;
   /** false: served without credentials (the OpenAPI document). */
   auth?: boolean;
+  /** true: only API-key callers (an admin JWT cannot mint admin tokens). */
+  apiKeyOnly?: boolean;
   /** Set on mutations: each call writes an audit entry with this action. */
   audit?: {
     action: AuditAction;
@@ -33,7 +35,7 @@ export interface AdminInput<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   params: z.output<P>;
   query: z.output<Q>;
   body: z.output<B>;
-  /** Who called: `key:<first 4 chars>…` or `user:<sub>`. */
+  /** Who called: `key:<first 4 chars>…` or `admin:<sub>`. */
   actor: string;
 }
 
@@ -48,7 +50,7 @@ export const route = <P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z
 export const ADMIN_PREFIX = '/admin/v1';
 const ROUTE_KEY = 'sb:admin-route';
 
-export type AdminRequest = Request & { adminActor?: string; adminInput?: AdminInput };
+export type AdminRequest = Request & { adminActor?: string; adminActorKind?: 'key' | 'token'; adminInput?: AdminInput };
 
 export const routeOf = (handler: object): AdminRouteDef | undefined => Reflect.getMetadata(ROUTE_KEY, handler);
 

@@ -15,7 +15,7 @@ const ErrorBody = z.object({
 const ERRORS: Record<string, string> = {
   '400': 'bad_request: invalid path, query or body',
   '401': 'unauthorized: no valid API key or admin JWT',
-  '403': 'forbidden: the JWT lacks the admin role',
+  '403': 'forbidden: a client JWT (not an admin credential), or an admin JWT on an API-key-only route',
   '404': 'not_found',
   '500': 'internal',
   '503': 'unavailable: a service did not answer in time',
@@ -65,7 +65,7 @@ export function buildOpenApi(routes: readonly AdminRouteDef[], version: string):
       responses: Object.fromEntries(Object.entries(ERRORS).map(([s, description]) => [`E${s}`, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }])),
       securitySchemes: {
         apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'An admin API key (ADMIN_API_KEYS); also accepted as `Authorization: Bearer <key>`.' },
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A client JWT whose `roles` contain `admin`, or an admin API key.' },
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An admin JWT (POST /admin/v1/admin-tokens; audience `switchboard-admin`, revocable), or an admin API key. Client JWTs are never admin credentials.' },
       },
     },
   };
