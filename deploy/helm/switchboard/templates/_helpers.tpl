@@ -74,7 +74,7 @@ app.kubernetes.io/part-of: switchboard
 
 {{/* Secret keys a pod may start without (the feature is then off). */}}
 {{- define "switchboard.optionalSecretKeys" -}}
-ADMIN_API_KEYS LIVEKIT_API_KEY LIVEKIT_API_SECRET TURN_SECRET ATTESTATION_SIGNING_KEY
+ADMIN_API_KEYS LIVEKIT_API_KEY LIVEKIT_API_SECRET TURN_SECRET ATTESTATION_SIGNING_KEY ADMIN_JWT_SECRET NATS_PASSWORD_GATEWAY NATS_PASSWORD_ROOMS NATS_PASSWORD_PRESENCE NATS_PASSWORD_MEDIA NATS_PASSWORD_ATTESTATION
 {{- end -}}
 
 {{/* Effective minimum replica count of a service dict. */}}
