@@ -12,6 +12,7 @@ export interface TestInfra {
   redisUrl: string;
   roomsDatabaseUrl: string;
   mediaDatabaseUrl: string;
+  attestationDatabaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -41,19 +42,22 @@ export async function startTestInfra(): Promise<TestInfra> {
   const run = `${process.pid}_${Date.now().toString(36)}`;
   const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${run}`;
   const mediaDatabaseUrl = `${pgBase}/switchboard_test_media_${run}`;
-  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl)]);
+  const attestationDatabaseUrl = `${pgBase}/switchboard_test_attestation_${run}`;
+  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl), ensureDatabase(attestationDatabaseUrl)]);
   await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
   await applyMigrations({ databaseUrl: mediaDatabaseUrl, migrationsDir: join(ROOT, 'services/media/prisma/migrations') });
+  await applyMigrations({ databaseUrl: attestationDatabaseUrl, migrationsDir: join(ROOT, 'services/attestation/prisma/migrations') });
   return {
     natsUrl: `nats://127.0.0.1:${natsPort}`,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     roomsDatabaseUrl,
     mediaDatabaseUrl,
+    attestationDatabaseUrl,
     async stop() {
       for (const p of [nats, redis]) p.kill('SIGTERM');
       await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
       rmSync(jsDir, { recursive: true, force: true });
-      await Promise.all([dropDatabase(roomsDatabaseUrl), dropDatabase(mediaDatabaseUrl)]);
+      await Promise.all([dropDatabase(roomsDatabaseUrl), dropDatabase(mediaDatabaseUrl), dropDatabase(attestationDatabaseUrl)]);
     },
   };
 }
