@@ -25,7 +25,7 @@ CREATE TABLE "devices" (
 );
 
 -- CreateTable
-CREATE TABLE "references" (
+CREATE TABLE "reference_binaries" (
     "platform" TEXT NOT NULL,
     "version" TEXT NOT NULL,
     "lo_oid" BIGINT NOT NULL,
@@ -33,7 +33,7 @@ CREATE TABLE "references" (
     "sha256" TEXT NOT NULL,
     "uploaded_at" TIMESTAMPTZ(3) NOT NULL,
 
-    CONSTRAINT "references_pkey" PRIMARY KEY ("platform","version")
+    CONSTRAINT "reference_binaries_pkey" PRIMARY KEY ("platform","version")
 );
 
 -- CreateTable

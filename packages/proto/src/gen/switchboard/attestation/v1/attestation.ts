@@ -98,10 +98,14 @@ export interface UploadReferenceHeader {
   version: string;
 }
 
-/** Client stream: the first message carries the header, every following one a chunk. */
+/**
+ * Client stream: the first message carries the header, then chunks, then `finish`. A stream
+ * that ends without `finish` (a cancelled upload) stores nothing.
+ */
 export interface UploadReferenceRequest {
   header?: UploadReferenceHeader | undefined;
   chunk?: Buffer | undefined;
+  finish?: boolean | undefined;
 }
 
 export interface UploadReferenceResponse {
@@ -1050,7 +1054,7 @@ export const UploadReferenceHeader: MessageFns<UploadReferenceHeader> = {
 };
 
 function createBaseUploadReferenceRequest(): UploadReferenceRequest {
-  return { header: undefined, chunk: undefined };
+  return { header: undefined, chunk: undefined, finish: undefined };
 }
 
 export const UploadReferenceRequest: MessageFns<UploadReferenceRequest> = {
@@ -1060,6 +1064,9 @@ export const UploadReferenceRequest: MessageFns<UploadReferenceRequest> = {
     }
     if (message.chunk !== undefined) {
       writer.uint32(18).bytes(message.chunk);
+    }
+    if (message.finish !== undefined) {
+      writer.uint32(24).bool(message.finish);
     }
     return writer;
   },
@@ -1093,6 +1100,14 @@ export const UploadReferenceRequest: MessageFns<UploadReferenceRequest> = {
             message.chunk = Buffer.from(reader.bytes());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.finish = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1114,6 +1129,7 @@ export const UploadReferenceRequest: MessageFns<UploadReferenceRequest> = {
       ? UploadReferenceHeader.fromPartial(object.header)
       : undefined;
     message.chunk = object.chunk ?? undefined;
+    message.finish = object.finish ?? undefined;
     return message;
   },
 };
