@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { Injectable } from '@nestjs/common';
@@ -18,6 +17,18 @@ const UPLOAD_CHUNK = 256 * 1024;
 const buildTokenOut = (t: attestation.BuildToken) => ({ id: t.id, platform: t.platform, version: t.version, label: t.label, createdAt: t.createdAt, revokedAt: t.revokedAt || null });
 
 type R = AdminRoutes;
+
+/** Resolves when a gRPC write stream wants more (or is gone); leaves no listeners behind. */
+const drained = (call: NodeJS.EventEmitter) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('close', done);
+  });
 
 /** Attestation admin: build tokens, reference binaries (streamed), version policy and the server registry, over gRPC. */
 @Injectable()
@@ -60,7 +71,7 @@ export class AdminAttestationService {
         call.write({ header: { platform, version } });
         for await (const data of body as AsyncIterable<Buffer>) {
           for (let at = 0; at < data.length && !settled; at += UPLOAD_CHUNK) {
-            if (!call.write({ chunk: data.subarray(at, at + UPLOAD_CHUNK) })) await Promise.race([once(call, 'drain'), once(call, 'close')]);
+            if (!call.write({ chunk: data.subarray(at, at + UPLOAD_CHUNK) })) await drained(call);
           }
           if (settled) return;
         }
