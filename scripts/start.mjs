@@ -3,7 +3,8 @@
 // then runs every service as its own process plus two gateway replicas, and stops them all on
 // Ctrl-C. Flags: --no-build (use existing dist/), --quiet (no service logs).
 // Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11..), NATS_URL,
-// REDIS_URL, ROOMS_DATABASE_URL, MEDIA_DATABASE_URL point at other infrastructure; JWT_SECRET / ADMIN_API_KEYS
+// REDIS_URL, ROOMS_DATABASE_URL, MEDIA_DATABASE_URL, ATTESTATION_DATABASE_URL point at other infrastructure;
+// ATTESTATION_MODE (off by default) is handed to the gateways; JWT_SECRET / ADMIN_API_KEYS
 // default to printed development values.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,7 +35,7 @@ const processes = [
     http: port(9103, 13),
     env: { GRPC_PORT: grpcPorts.media, DATABASE_URL: env.MEDIA_DATABASE_URL ?? postgresDatabaseUrl('switchboard_media'), ROOMS_GRPC_URL: `127.0.0.1:${grpcPorts.rooms}` },
   },
-  { name: 'attestation', http: port(9104, 14), env: { GRPC_PORT: grpcPorts.attestation } },
+  { name: 'attestation', http: port(9104, 14), env: { GRPC_PORT: grpcPorts.attestation, DATABASE_URL: env.ATTESTATION_DATABASE_URL ?? postgresDatabaseUrl('switchboard_attestation') } },
   ...['a', 'b'].map((replica, i) => ({
     name: `gateway-${replica}`,
     service: 'gateway',
@@ -47,6 +48,11 @@ const processes = [
       ROOMS_GRPC_URL: `127.0.0.1:${grpcPorts.rooms}`,
       PRESENCE_GRPC_URL: `127.0.0.1:${grpcPorts.presence}`,
       MEDIA_GRPC_URL: `127.0.0.1:${grpcPorts.media}`,
+      ATTESTATION_GRPC_URL: `127.0.0.1:${grpcPorts.attestation}`,
+      ATTESTATION_MODE: env.ATTESTATION_MODE ?? 'off',
+      // Listed in GET /v1/servers (signed with a per-session key unless SERVER_LIST_SIGNING_KEY is set).
+      PUBLIC_URL: `ws://127.0.0.1:${port(8080 + i, i)}/ws`,
+      REGION: 'local',
     },
   })),
 ];
@@ -80,7 +86,11 @@ await ensureInfra({ log: (l) => say(l), timeoutMs: 60_000 }).catch((err) => {
 });
 if (!args.has('--no-build')) runStep('building (proto + prisma generate + tsc -b)', 'npm', ['run', '--silent', 'build']);
 const databaseOf = (name) => processes.find((p) => p.name === name).env.DATABASE_URL;
-runStep('applying database migrations', process.execPath, ['scripts/db-migrate.mjs'], { ROOMS_DATABASE_URL: databaseOf('rooms'), MEDIA_DATABASE_URL: databaseOf('media') });
+runStep('applying database migrations', process.execPath, ['scripts/db-migrate.mjs'], {
+  ROOMS_DATABASE_URL: databaseOf('rooms'),
+  MEDIA_DATABASE_URL: databaseOf('media'),
+  ATTESTATION_DATABASE_URL: databaseOf('attestation'),
+});
 
 let stopping = false;
 for (const p of processes) {
