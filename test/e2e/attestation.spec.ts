@@ -1,5 +1,10 @@
 import { createHash, createHmac, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { startAttestation } from '@switchboard/attestation/service';
 import { ServerListError, verifyServerList } from '@switchboard/client';
@@ -9,6 +14,7 @@ import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
+import { createDatabase, removeDatabase } from '../support/infra.js';
 import { ADMIN_KEY, attestationTestEnv, Stack, testEnv, token, uid, until } from '../support/stack.js';
 
 /** Ed25519 key pair as the operator would make it (`openssl genpkey -algorithm ed25519`), PEM. */
@@ -352,6 +358,36 @@ describe('attestation', () => {
     expect(await objects()).toBe(before);
     expect((await db.query('SELECT count(*) AS n FROM reference_binaries WHERE platform = $1 AND version = $2', [platform, version])).rows[0].n).toBe('0');
     expect((await admin('GET', `/attestation/references?platform=${platform}`)).body.references.map((r: any) => r.version)).not.toContain(version);
+  });
+
+  it('restore (ADR 0014): a pg_dump of the attestation database restored elsewhere holds the reference bytes with the recorded SHA-256', async () => {
+    const file = randomBytes(777_777);
+    const version = '4.0.0';
+    const uploaded = await upload(platform, version, file);
+    expect(uploaded.status).toBe(201);
+    const dir = mkdtempSync(join(tmpdir(), 'sb-att-restore-'));
+    const source = inject('attestationDatabaseUrl');
+    const target = `${source.slice(0, source.lastIndexOf('/'))}/switchboard_test_attrestore_${process.pid}_${Date.now().toString(36)}`;
+    const run = promisify(execFile);
+    try {
+      await run('pg_dump', ['--format=custom', `--file=${join(dir, 'attestation.dump')}`, `--dbname=${source}`]);
+      await createDatabase(target);
+      await run('pg_restore', ['--no-owner', `--dbname=${target}`, join(dir, 'attestation.dump')]);
+      const restored = new pg.Client({ connectionString: target });
+      await restored.connect();
+      try {
+        const row = (await restored.query('SELECT sha256, size, lo_get(lo_oid::oid) AS bytes FROM reference_binaries WHERE platform = $1 AND version = $2', [platform, version])).rows[0];
+        expect(Number(row.size)).toBe(file.length);
+        expect(createHash('sha256').update(row.bytes).digest('hex')).toBe(row.sha256);
+        expect(row.sha256).toBe(uploaded.body.reference.sha256);
+        expect(Buffer.compare(row.bytes, file)).toBe(0);
+      } finally {
+        await restored.end();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await removeDatabase(target);
+    }
   });
 
   it('writes every attestation and server mutation to the audit log, with its outcome and never a token secret', async () => {

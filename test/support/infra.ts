@@ -19,6 +19,9 @@ export interface TestInfra {
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
 export const freePort: () => Promise<number> = freePortJs;
+/** Creates (when missing) / drops a database given its URL; for tests that make extra databases (restores). */
+export const createDatabase: (url: string) => Promise<void> = ensureDatabase;
+export const removeDatabase: (url: string) => Promise<void> = dropDatabase;
 export const waitForPort: (port: number, timeoutMs?: number) => Promise<void> = waitForPortJs;
 
 function spawnDaemon(cmd: string, args: string[]): ChildProcess {
