@@ -18,6 +18,8 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
   DISCONNECT_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
   /** How often every replica looks for due timers (floor, typing, disconnects). */
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(20).default(500),
+  /** A claimed timer stays with its replica this long; if that replica dies, another takes it over after it. */
+  SWEEP_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });
 
 export type RoomsConfig = z.infer<typeof roomsConfigSchema>;

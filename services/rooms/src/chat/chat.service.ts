@@ -111,10 +111,10 @@ export class ChatService implements OnModuleInit {
   }
 
   private async expireTyping(): Promise<void> {
-    for (const member of await this.due.claimDue(TYPING_DUE)) {
+    await this.due.sweep(TYPING_DUE, async (member) => {
       const [roomId, userId] = member.split(':');
       this.publishTyping(roomId, userId, false);
-    }
+    });
   }
 
   private publishTyping(roomId: string, userId: string, typing: boolean): void {
