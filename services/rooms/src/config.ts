@@ -10,6 +10,11 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
   ROOM_EVENTS_MAX_AGE_S: z.coerce.number().int().min(1).default(3600),
   ROOM_EVENTS_MAX_PER_ROOM: z.coerce.number().int().min(10).default(1000),
   ROOM_EVENTS_MAX_MSGS: z.coerce.number().int().min(1000).default(5_000_000),
+  /**
+   * Byte budget of one reply's list (rooms, messages, participants): longer lists are paged
+   * (`hasMore` / a cursor). Stays well under NATS's max_payload (1 MiB).
+   */
+  REPLY_MAX_BYTES: z.coerce.number().int().min(32 * 1024).max(768 * 1024).default(256 * 1024),
   /** Push-to-talk floor lease; a holder refreshes it by sending floor.request again. */
   FLOOR_TTL_MS: z.coerce.number().int().min(100).default(60_000),
   /** A typing indicator not refreshed within this time is turned off for everyone. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, CONFIG, DueStore, newId, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
+import { CommandBus, CONFIG, DueStore, fitToBudget, newId, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
 import { badRequest, forbidden, notFound, subjects, type CommandData } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
@@ -86,10 +86,12 @@ export class ChatService implements OnModuleInit {
     const cursor = cursorId ? await this.message(data.roomId, cursorId) : undefined;
     const older = !data.after;
     const rows = await this.store.page(data.roomId, { cursor, older, take: limit + 1 });
-    const page = rows.slice(0, limit);
+    // At most `limit` messages and the reply budget in bytes, counted from the cursor's side.
+    const views = rows.slice(0, limit).map(toMessageView);
+    const page = views.slice(0, fitToBudget(views, this.config.REPLY_MAX_BYTES));
     // Pages are always returned oldest first, whichever way they were read.
     if (older) page.reverse();
-    return { messages: page.map(toMessageView), hasMore: rows.length > limit };
+    return { messages: page, hasMore: rows.length > page.length };
   }
 
   async read(caller: Caller, data: CommandData<'chat.read'>): Promise<Ok> {

@@ -1,16 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, newId, RoomEventsPublisher, type Caller } from '@switchboard/platform';
+import { CONFIG, fitToBudget, jsonBytes, newId, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { badRequest, forbidden, notFound, ProtocolError, type CommandData, type ParticipantView, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
 import { RoomsStore, type Member, type Room } from './rooms.store.js';
-import { decodeRoomCursor, encodeRoomCursor, toParticipantView, toProtoRoom, toRoomView } from './rooms.view.js';
+import {
+  afterParticipantCursor,
+  decodeParticipantCursor,
+  decodeRoomCursor,
+  encodeParticipantCursor,
+  encodeRoomCursor,
+  toParticipantView,
+  toProtoRoom,
+  toRoomView,
+} from './rooms.view.js';
 
-export interface JoinResult {
-  room: RoomView;
+/** Participants as replies carry them: the first page by byte budget, and where the rest starts. */
+export interface ParticipantsPage {
   participants: ParticipantView[];
+  /** For `room.participants` when the list did not fit; null when it is complete. */
+  participantsCursor: string | null;
+}
+
+export interface JoinResult extends ParticipantsPage {
+  room: RoomView;
   seq: number;
 }
 
@@ -66,16 +81,26 @@ export class RoomsService {
     return { seq };
   }
 
-  async get(caller: Caller, data: CommandData<'room.get'>): Promise<{ room: RoomView; participants: ParticipantView[] }> {
-    const room = await this.openRoom(data.roomId);
-    if (room.visibility === 'private' && !(await this.rooms.member(room.id, caller.userId))) throw notFound('room not found');
+  async get(caller: Caller, data: CommandData<'room.get'>): Promise<{ room: RoomView } & ParticipantsPage> {
+    const room = await this.visibleRoom(data.roomId, caller);
     const list = await this.participants.list(room.id);
-    return { room: toRoomView(room, distinctUsers(list)), participants: list.map(toParticipantView) };
+    const view = toRoomView(room, distinctUsers(list));
+    return { room: view, ...this.participantsPage(list, this.config.REPLY_MAX_BYTES - jsonBytes(view)) };
   }
 
-  async list(caller: Caller, data: CommandData<'room.list'>): Promise<{ rooms: RoomView[]; nextCursor: string | null }> {
+  /** The live participants of a room a page at a time (rooms with thousands of seats). */
+  async participantsOf(caller: Caller, data: CommandData<'room.participants'>): Promise<{ participants: ParticipantView[]; nextCursor: string | null; hasMore: boolean }> {
+    const room = await this.visibleRoom(data.roomId, caller);
+    const after = data.cursor ? decodeParticipantCursor(data.cursor) : undefined;
+    if (data.cursor && !after) throw badRequest('invalid cursor');
+    const rest = afterParticipantCursor(await this.participants.list(room.id), after);
+    const page = this.participantsPage(rest.slice(0, data.limit ?? 500), this.config.REPLY_MAX_BYTES, rest.length);
+    return { participants: page.participants, nextCursor: page.participantsCursor, hasMore: page.participantsCursor !== null };
+  }
+
+  async list(caller: Caller, data: CommandData<'room.list'>): Promise<{ rooms: RoomView[]; nextCursor: string | null; hasMore: boolean }> {
     const page = await this.page({ visibleTo: caller.userId, cursor: data.cursor, limit: data.limit ?? 50 });
-    return { rooms: page.rooms.map(({ room, count }) => toRoomView(room, count)), nextCursor: page.nextCursor };
+    return { rooms: page.rooms.map(({ room, count }) => toRoomView(room, count)), nextCursor: page.nextCursor, hasMore: page.nextCursor !== null };
   }
 
   async update(caller: Caller, data: CommandData<'room.update'>): Promise<{ room: RoomView }> {
@@ -183,14 +208,16 @@ export class RoomsService {
     return seqs;
   }
 
+  /** A page of rooms: at most `limit`, and no more than the reply budget in bytes (then `nextCursor` goes on from the last). */
   private async page(opts: { visibleTo?: string; includeClosed?: boolean; cursor?: string; limit: number }) {
     const after = opts.cursor ? decodeRoomCursor(opts.cursor) : undefined;
     if (opts.cursor && !after) throw badRequest('invalid cursor');
     const rows = await this.rooms.list({ visibleTo: opts.visibleTo, includeClosed: opts.includeClosed, after, limit: opts.limit + 1 });
-    const pageRows = rows.slice(0, opts.limit);
+    const capped = rows.slice(0, opts.limit);
+    const pageRows = capped.slice(0, fitToBudget(capped, this.config.REPLY_MAX_BYTES, (r) => jsonBytes(toRoomView(r, 0))));
     const counts = await this.participants.userCounts(pageRows.map((r) => r.id));
     const last = pageRows[pageRows.length - 1];
-    return { rooms: pageRows.map((room) => ({ room, count: counts.get(room.id) ?? 0 })), nextCursor: rows.length > opts.limit && last ? encodeRoomCursor(last) : null };
+    return { rooms: pageRows.map((room) => ({ room, count: counts.get(room.id) ?? 0 })), nextCursor: rows.length > pageRows.length && last ? encodeRoomCursor(last) : null };
   }
 
   /** Takes a seat (atomically against maxParticipants), records membership, announces it. */
@@ -214,6 +241,22 @@ export class RoomsService {
     } else {
       seq = await this.events.currentSeq(room.id);
     }
-    return { room: toRoomView(room, distinctUsers(list)), participants: list.map(toParticipantView), seq };
+    const view = toRoomView(room, distinctUsers(list));
+    return { room: view, ...this.participantsPage(list, this.config.REPLY_MAX_BYTES - jsonBytes(view)), seq };
+  }
+
+  /** The participants that fit into `budget` bytes, and a cursor to the rest when some did not (or `total` says there are more). */
+  private participantsPage(list: LiveParticipant[], budget: number, total = list.length): ParticipantsPage {
+    const views = list.map(toParticipantView);
+    const fit = fitToBudget(views, budget);
+    const last = views[fit - 1];
+    return { participants: views.slice(0, fit), participantsCursor: (fit < views.length || total > views.length) && last ? encodeParticipantCursor(last) : null };
+  }
+
+  /** An open room the caller may see: a private room exists only for its members. */
+  private async visibleRoom(roomId: string, caller: Caller): Promise<Room> {
+    const room = await this.openRoom(roomId);
+    if (room.visibility === 'private' && !(await this.rooms.member(room.id, caller.userId))) throw notFound('room not found');
+    return room;
   }
 }
