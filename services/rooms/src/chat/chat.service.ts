@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, CONFIG, DueStore, fitToBudget, newId, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
-import { badRequest, forbidden, notFound, subjects, type CommandData } from '@switchboard/protocol';
+import { CONFIG, DueStore, fitToBudget, newId, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
+import { badRequest, forbidden, notFound, type CommandData } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { ChatStore, type MessageRow } from './chat.store.js';
@@ -19,7 +19,6 @@ export class ChatService implements OnModuleInit {
     private readonly due: DueStore,
     private readonly sweeper: Sweeper,
     private readonly events: RoomEventsPublisher,
-    private readonly bus: CommandBus,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
@@ -120,7 +119,8 @@ export class ChatService implements OnModuleInit {
   }
 
   private publishTyping(roomId: string, userId: string, typing: boolean): void {
-    this.bus.publish(subjects.room(roomId), { type: 'chat.typing', roomId, data: { userId, typing } });
+    // Never kept for resume: an indicator lapses within seconds anyway.
+    this.events.live(roomId, 'chat.typing', { userId, typing });
   }
 
   private async message(roomId: string, id: string): Promise<MessageRow> {

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, fitToBudget, jsonBytes, newId, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { badRequest, forbidden, notFound, ProtocolError, type CommandData, type ParticipantView, type RoomView } from '@switchboard/protocol';
+import { badRequest, forbidden, notFound, ProtocolError, rateLimited, type CommandData, type ParticipantView, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
+import { RoomFlagsStore } from './room-flags.store.js';
 import { RoomsStore, type Member, type Room } from './rooms.store.js';
 import {
   afterParticipantCursor,
@@ -41,10 +42,12 @@ export class RoomsService {
     private readonly participants: ParticipantsStore,
     private readonly floor: FloorStore,
     private readonly events: RoomEventsPublisher,
+    private readonly flags: RoomFlagsStore,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
   async create(caller: Caller, data: CommandData<'room.create'>): Promise<JoinResult> {
+    await this.checkCreationQuota(caller.userId);
     const room = await this.rooms.create({
       id: newId('r'),
       name: data.name,
@@ -55,8 +58,19 @@ export class RoomsService {
       ownerId: caller.userId,
       maxParticipants: data.maxParticipants ?? this.config.DEFAULT_MAX_PARTICIPANTS,
       metadata: data.metadata ?? {},
+      replayEphemeral: data.replayEphemeral ?? false,
     });
+    if (room.replayEphemeral) await this.flags.setReplayEphemeral(room.id, true);
     return this.enter(room, caller, 'owner');
+  }
+
+  /** Per-user quotas: open rooms owned at once, and rooms created per hour. */
+  private async checkCreationQuota(userId: string): Promise<void> {
+    if ((await this.rooms.countOpenOwned(userId)) >= this.config.ROOMS_MAX_OPEN_PER_USER) {
+      throw forbidden(`you own ${this.config.ROOMS_MAX_OPEN_PER_USER} open rooms, the most allowed; close one first`);
+    }
+    const { count, resetsInMs } = await this.flags.countCreation(userId);
+    if (count > this.config.ROOMS_CREATE_PER_HOUR) throw rateLimited(`at most ${this.config.ROOMS_CREATE_PER_HOUR} rooms per hour`, resetsInMs);
   }
 
   async join(caller: Caller, data: CommandData<'room.join'>): Promise<JoinResult> {
@@ -107,6 +121,7 @@ export class RoomsService {
     const { room } = await this.requireRole(data.roomId, caller.userId, STAFF);
     const { roomId, ...patch } = data;
     const updated = Object.keys(patch).length ? await this.rooms.update(roomId, patch) : room;
+    if (patch.replayEphemeral !== undefined) await this.flags.setReplayEphemeral(roomId, patch.replayEphemeral);
     const view = toRoomView(updated, distinctUsers(await this.participants.list(roomId)));
     await this.events.toRoom(roomId, 'room.updated', { room: view });
     return { room: view };
@@ -120,7 +135,10 @@ export class RoomsService {
 
   async broadcast(caller: Caller, data: CommandData<'room.broadcast'>): Promise<Record<string, never>> {
     await this.requireSeat(data.roomId, caller);
-    await this.events.toRoom(data.roomId, 'room.broadcast', { from: { userId: caller.userId, connectionId: caller.connectionId }, data: data.data }, { excludeConnectionId: caller.connectionId });
+    const event = { from: { userId: caller.userId, connectionId: caller.connectionId }, data: data.data };
+    // Live only (no seq, not stored for resume) unless the room opted into replaying them.
+    if (await this.flags.replaysEphemeral(data.roomId)) await this.events.toRoom(data.roomId, 'room.broadcast', event, { excludeConnectionId: caller.connectionId });
+    else this.events.live(data.roomId, 'room.broadcast', event, { excludeConnectionId: caller.connectionId });
     return {};
   }
 
@@ -148,7 +166,7 @@ export class RoomsService {
   async closeRoom(roomId: string): Promise<void> {
     await this.openRoom(roomId);
     if (!(await this.rooms.close(roomId))) return;
-    await Promise.all([this.participants.clear(roomId), this.floor.clear(roomId)]);
+    await Promise.all([this.participants.clear(roomId), this.floor.clear(roomId), this.flags.setReplayEphemeral(roomId, false)]);
     await this.events.toRoom(roomId, 'room.closed', { roomId });
   }
 

@@ -17,12 +17,13 @@ export function toRoomView(room: Room, participantCount: number): RoomView {
     participantCount,
     createdAt: room.createdAt.getTime(),
     metadata: (room.metadata ?? {}) as Record<string, unknown>,
+    replayEphemeral: room.replayEphemeral,
   };
 }
 
 export function toProtoRoom(room: Room, participantCount: number): proto.rooms.Room {
-  const view = toRoomView(room, participantCount);
-  return { ...view, metadataJson: JSON.stringify(view.metadata), closed: room.closedAt !== null };
+  const { replayEphemeral: _replay, metadata, ...view } = toRoomView(room, participantCount);
+  return { ...view, metadataJson: JSON.stringify(metadata), closed: room.closedAt !== null };
 }
 
 export function toParticipantView(p: LiveParticipant): ParticipantView {
