@@ -32,8 +32,9 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const conn = new Connection(newId('c'), randomUUID(), identity, this.config.NODE_ID, ws, { perSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST });
     ws.sbConnection = conn;
     this.registry.add(conn);
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      void this.router.handle(conn, data, isBinary);
+    // The connection's subprotocol decides the encoding, not the frame's opcode.
+    ws.on('message', (data: Buffer) => {
+      void this.router.handle(conn, data);
     });
     ws.on('pong', () => {
       conn.missedPongs = 0;
