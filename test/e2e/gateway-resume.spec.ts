@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { SwitchboardClient } from '@switchboard/client';
 import { startGateway } from '@switchboard/gateway/service';
-import { ROOM_EVENTS_STREAM } from '@switchboard/platform';
+import { ROOM_EVENTS_STREAM, RoomEventsPublisher } from '@switchboard/platform';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stack, testEnv, token, uid, until } from '../support/stack.js';
@@ -79,6 +79,29 @@ describe('session.resume across replicas', () => {
     const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
     stack.onStop(() => again.close());
     await expect(again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: joined.seq } })).rejects.toMatchObject({ code: 'conflict', details: { rooms: [room.id] } });
+  });
+
+  it('replays what was addressed only to the old connection and never echoes what excluded it (issue 10 item 6)', async () => {
+    const bobId = uid('bob');
+    const alice = await stack.client(gw1);
+    const bob = await stack.client(gw2, bobId);
+    const { room } = await alice.request('room.create', { name: 'addressed', kind: 'group', joinPolicy: 'open' });
+    const joined = await bob.request('room.join', { roomId: room.id });
+    // Bob's own broadcast excludes his connection: he never learns its seq, so his lastSeq is before it.
+    await bob.request('room.broadcast', { roomId: room.id, data: { mine: true } });
+    await alice.waitFor('room.broadcast', (e) => e.room === room.id && e.data.data.mine === true);
+    const lastSeq = Math.max(joined.seq, ...seqsOf(bob, room.id));
+    await bob.terminate();
+    // An event for bob's old connection alone (as a service targets one connection on the room subject).
+    const targeted = await rooms.app.get(RoomEventsPublisher).toRoom(room.id, 'room.broadcast', { from: { userId: 'system', connectionId: 'system' }, data: { forBob: true } }, { onlyConnectionIds: [bob.hello.connectionId] });
+    await alice.request('room.broadcast', { roomId: room.id, data: { everyone: true } });
+
+    const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
+    stack.onStop(() => again.close());
+    await again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: lastSeq } });
+    await again.waitFor('room.broadcast', (e) => e.data.data.everyone === true);
+    const broadcasts = again.events.filter((e) => e.type === 'room.broadcast').map((e) => ({ seq: e.seq, data: (e.data as { data: unknown }).data }));
+    expect(broadcasts).toEqual([{ seq: targeted, data: { forBob: true } }, { seq: expect.any(Number), data: { everyone: true } }]);
   });
 
   it('does not let another user resume a session that is not theirs', async () => {

@@ -44,7 +44,7 @@ describe('disconnects and session resume', () => {
     const res = await h.req('session.resume', fresh, { sessionId: bob.sessionId, rooms: { [roomId]: 2, r_unknown: 0 } });
     const updated = await log.waitFor('room.participant_updated');
     expect(updated.data).toMatchObject({ previousConnectionId: bob.connectionId, participant: { userId: bob.userId, connectionId: fresh.connectionId } });
-    expect(res.rooms).toEqual({ [roomId]: { status: 'resumed', seq: updated.seq }, r_unknown: { status: 'gone', seq: 0 } });
+    expect(res.rooms).toEqual({ [roomId]: { status: 'resumed', seq: updated.seq, previousConnectionId: bob.connectionId }, r_unknown: { status: 'gone', seq: 0 } });
     // well past the grace: still present on the new connection, still holding the floor
     const after = await h.req('room.join', h.caller(), { roomId });
     await h.waitUntil(async () => (await h.req('room.get', owner, { roomId })).participants.length === 3);
