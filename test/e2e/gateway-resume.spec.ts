@@ -104,6 +104,60 @@ describe('session.resume across replicas', () => {
     expect(broadcasts).toEqual([{ seq: targeted, data: { forBob: true } }, { seq: expect.any(Number), data: { everyone: true } }]);
   });
 
+  it('replays nothing from before the seat was taken: a user approved later does not get an earlier broadcast (issue 10 item 5)', async () => {
+    const bobId = uid('bob');
+    const alice = await stack.client(gw1);
+    const bob = await stack.client(gw2, bobId);
+    const { room } = await alice.request('room.create', { name: 'approval', kind: 'group', joinPolicy: 'approval' });
+    const { requestId } = await bob.request('room.request_join', { roomId: room.id });
+    await alice.request('room.broadcast', { roomId: room.id, data: { secret: 'before approval' } });
+    await alice.request('room.approve', { roomId: room.id, requestId });
+    const joined = await bob.request('room.join', { roomId: room.id });
+    await alice.request('room.broadcast', { roomId: room.id, data: { hello: 'after' } });
+    await bob.waitFor('room.broadcast', (e) => e.room === room.id);
+    await bob.terminate();
+
+    const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
+    stack.onStop(() => again.close());
+    // A client that claims to have seen nothing (lastSeq 0) still gets nothing older than its seat.
+    await again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: 0 } });
+    await again.waitFor('room.participant_updated', (e) => e.room === room.id);
+    const replayed = again.events.filter((e) => e.room === room.id);
+    // From bob's own join on: the join, the later broadcast, and the notice that his seat moved.
+    expect(replayed.map((e) => e.type)).toEqual(['room.participant_joined', 'room.broadcast', 'room.participant_updated']);
+    expect(replayed[0]!.seq).toBe(joined.seq);
+    expect(JSON.stringify(again.events)).not.toContain('before approval');
+  });
+
+  it('replays deleted and edited messages as chat.history shows them, never their original text (issue 10 item 5)', async () => {
+    const bobId = uid('bob');
+    const alice = await stack.client(gw1);
+    const bob = await stack.client(gw2, bobId);
+    const { room } = await alice.request('room.create', { name: 'chat', kind: 'group', joinPolicy: 'open' });
+    const joined = await bob.request('room.join', { roomId: room.id });
+    await bob.terminate();
+    const edited = await alice.request('chat.send', { roomId: room.id, text: 'original draft', clientMsgId: uid('c') });
+    await alice.request('chat.edit', { roomId: room.id, messageId: edited.message.id, text: 'what I meant' });
+    const deleted = await alice.request('chat.send', { roomId: room.id, text: 'password hunter2', clientMsgId: uid('c') });
+    await alice.request('chat.delete', { roomId: room.id, messageId: deleted.message.id });
+    const history = await alice.request('chat.history', { roomId: room.id });
+
+    const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
+    stack.onStop(() => again.close());
+    await again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: joined.seq } });
+    await again.waitFor('room.participant_updated', (e) => e.room === room.id);
+    const messages = again.events.filter((e) => e.type === 'chat.message').map((e) => (e.data as { message: { id: string; text: string; deleted: boolean } }).message);
+    expect(messages.map((m) => [m.id, m.text, m.deleted])).toEqual([
+      [edited.message.id, 'what I meant', false],
+      [deleted.message.id, '', true],
+    ]);
+    expect(history.messages.map((m: { text: string }) => m.text)).toEqual(['what I meant', '']);
+    expect(again.events.map((e) => e.type).filter((t) => t.startsWith('chat.'))).toEqual(['chat.message', 'chat.edited', 'chat.message', 'chat.deleted']);
+    const wire = JSON.stringify(again.events);
+    expect(wire).not.toContain('original draft');
+    expect(wire).not.toContain('hunter2');
+  });
+
   it('does not let another user resume a session that is not theirs', async () => {
     const alice = await stack.client(gw1);
     const bob = await stack.client(gw2);

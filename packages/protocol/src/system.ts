@@ -32,6 +32,8 @@ export const RoomResumeState = z.object({
   seq: z.number().int().min(0),
   /** The connection the seat moved from (when resumed): replay delivers what was addressed to it and skips what excluded it. */
   previousConnectionId: Id.optional(),
+  /** The room's seq when the seat was taken (when resumed): replay never starts at or before it. */
+  joinSeq: z.number().int().min(0).optional(),
 });
 export type RoomResumeState = z.output<typeof RoomResumeState>;
 

@@ -5,6 +5,7 @@ import { LocalCommands } from '../commands/local.commands.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { EventDelivery } from '../routing/event.delivery.js';
+import { redactSuperseded } from './replay.redaction.js';
 import { RoomHistoryStore } from './room-history.store.js';
 
 /**
@@ -60,7 +61,8 @@ export class ResumeService implements OnModuleInit {
         if (fresh.includes(roomId)) this.registry.leaveRoom(conn, roomId);
         continue;
       }
-      const lastSeq = data.rooms[roomId];
+      // Never reach back to or before the seat's join: what was said before is not the user's to see.
+      const lastSeq = Math.max(data.rooms[roomId], state.joinSeq ?? 0);
       const events = await this.history.since(roomId, lastSeq, state.seq);
       if (events === null) {
         // Still seated, but the gap is gone from history: start from now and say so.
@@ -69,6 +71,7 @@ export class ResumeService implements OnModuleInit {
         continue;
       }
       const previous = state.previousConnectionId;
+      redactSuperseded(events);
       for (const e of events) {
         if (previous && e.excludeConnectionId === previous) continue;
         if (e.onlyConnectionIds.length && previous && e.onlyConnectionIds.includes(previous)) e.onlyConnectionIds = [conn.id];

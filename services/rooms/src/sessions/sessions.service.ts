@@ -44,7 +44,8 @@ export class SessionsService implements OnModuleInit {
         await this.events.toRoom(roomId, 'room.participant_updated', { participant: toParticipantView(moved.participant), previousConnectionId: moved.previousConnectionId });
       }
       const seq = await this.events.currentSeq(roomId);
-      out[roomId] = moved ? { status: 'resumed', seq, previousConnectionId: moved.previousConnectionId } : { status: 'gone', seq };
+      // A seat from before joinSeq was recorded replays nothing older than now.
+      out[roomId] = moved ? { status: 'resumed', seq, previousConnectionId: moved.previousConnectionId, joinSeq: moved.participant.joinSeq ?? seq } : { status: 'gone', seq };
     }
     // An old connection with no rooms left has nothing to remove any more.
     for (const connectionId of previous) {
