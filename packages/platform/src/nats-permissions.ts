@@ -51,8 +51,8 @@ const jsDirectGet = (stream: string) => [`$JS.API.DIRECT.GET.${stream}`, `$JS.AP
 const ROOM_EVENTS = 'SB_ROOM_EVENTS';
 const AUDIT = 'SB_AUDIT';
 
-/** Event subjects a service that owns room state publishes (RoomEventsPublisher). */
-const ROOM_EVENT_PUBLISH = ['sb.evt.room.*', 'sb.evt.user.*', 'sb.evt.conn.*'];
+/** Event subjects a service that owns room state publishes (RoomEventsPublisher; `live`: ephemeral room events, not replayed). */
+const ROOM_EVENT_PUBLISH = ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*'];
 
 export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
   gateway: {
@@ -68,7 +68,7 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
       // session.resume reads retained room events.
       ...jsReadStream(ROOM_EVENTS),
     ],
-    subscribe: ['sb.evt.room.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*'],
+    subscribe: ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy'],
   },
   rooms: {
     publish: [...ROOM_EVENT_PUBLISH, ...jsEnsureStream(ROOM_EVENTS)],
@@ -83,7 +83,8 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
     subscribe: ['sb.cmd.media.>', 'sb.sys.conn.gone'],
   },
   attestation: {
-    publish: [],
+    // Version policy changes, so every gateway refetches its cached policy.
+    publish: ['sb.sys.attestation.policy'],
     subscribe: ['sb.cmd.attestation.>'],
   },
 };

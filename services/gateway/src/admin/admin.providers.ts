@@ -1,6 +1,8 @@
 import { AdminTokenService } from './admin-tokens/admin-token.service.js';
 import { AdminTokensController } from './admin-tokens/admin-tokens.controller.js';
 import { RevocationsStore } from './admin-tokens/revocations.store.js';
+import { AdminAttestationController } from './attestation/attestation.controller.js';
+import { AdminAttestationService } from './attestation/attestation.service.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuditStore } from './audit/audit.store.js';
@@ -17,5 +19,5 @@ import { AdminUsersController } from './users/users.controller.js';
 import { AdminUsersService } from './users/users.service.js';
 
 /** The admin REST API (/admin/v1), registered by AppModule. */
-export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, TokensController, AdminTokensController, AuditController, OpenApiController];
-export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminTokenService, RevocationsStore, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService];
+export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, TokensController, AdminTokensController, AdminAttestationController, AuditController, OpenApiController];
+export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminTokenService, RevocationsStore, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminAttestationService];
