@@ -10,6 +10,8 @@ export default async function setup(project: TestProject) {
   project.provide('redisUrl', infra.redisUrl);
   project.provide('roomsDatabaseUrl', infra.roomsDatabaseUrl);
   project.provide('mediaDatabaseUrl', infra.mediaDatabaseUrl);
+  project.provide('livekitBinary', infra.livekitBinary);
+  project.provide('livekitUnavailable', infra.livekitUnavailable);
   return async () => {
     await infra?.stop();
   };
@@ -21,5 +23,7 @@ declare module 'vitest' {
     redisUrl: string;
     roomsDatabaseUrl: string;
     mediaDatabaseUrl: string;
+    livekitBinary: string;
+    livekitUnavailable: string;
   }
 }

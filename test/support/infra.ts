@@ -5,6 +5,8 @@ import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
 import { dropDatabase, ensureDatabase, freePort as freePortJs, POSTGRES_SERVER_URL, waitForPort as waitForPortJs } from '../../scripts/lib/infra.mjs';
 // @ts-expect-error plain ESM script without types
+import { ensureLivekit } from '../../scripts/lib/livekit.mjs';
+// @ts-expect-error plain ESM script without types
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
 
 export interface TestInfra {
@@ -12,7 +14,20 @@ export interface TestInfra {
   redisUrl: string;
   roomsDatabaseUrl: string;
   mediaDatabaseUrl: string;
+  /** The LiveKit server binary (built once per version, cached in .cache/), or '' with the reason in livekitUnavailable. */
+  livekitBinary: string;
+  livekitUnavailable: string;
   stop(): Promise<void>;
+}
+
+/**
+ * Builds LiveKit for the real-server tests when it is not cached yet (needs Go; ~1-10 min once,
+ * then instant). Without Go the real-server cases are skipped, saying why; the fake still runs.
+ */
+export async function livekitForTests(): Promise<{ binary: string; reason: string }> {
+  const r = (await ensureLivekit({ log: (l: string) => console.log(`[test-infra] ${l}`) })) as { ok: boolean; binary?: string; reason?: string };
+  if (!r.ok) console.warn(`[test-infra] real LiveKit tests are skipped: ${r.reason}`);
+  return r.ok ? { binary: r.binary!, reason: '' } : { binary: '', reason: r.reason ?? 'unknown' };
 }
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -41,7 +56,7 @@ export async function startTestInfra(): Promise<TestInfra> {
   const run = `${process.pid}_${Date.now().toString(36)}`;
   const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${run}`;
   const mediaDatabaseUrl = `${pgBase}/switchboard_test_media_${run}`;
-  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl)]);
+  const [livekit] = await Promise.all([livekitForTests(), waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl)]);
   await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
   await applyMigrations({ databaseUrl: mediaDatabaseUrl, migrationsDir: join(ROOT, 'services/media/prisma/migrations') });
   return {
@@ -49,6 +64,8 @@ export async function startTestInfra(): Promise<TestInfra> {
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     roomsDatabaseUrl,
     mediaDatabaseUrl,
+    livekitBinary: livekit.binary,
+    livekitUnavailable: livekit.reason,
     async stop() {
       for (const p of [nats, redis]) p.kill('SIGTERM');
       await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
