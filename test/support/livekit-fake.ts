@@ -399,11 +399,22 @@ export class FakeLivekit {
 
   // --- webhooks --------------------------------------------------------------------------------
 
-  /** Signs and sends one webhook like LiveKit's URLNotifier; awaits delivery (with retries) unless `wait` is false. */
+  /**
+   * Queues one webhook like LiveKit's URLNotifier: delivered in order, one at a time, after the
+   * API call that caused it has answered (never inside it). `idle()` waits for the queue.
+   */
   async emit(event: string, fields: Partial<Pick<WebhookEvent, 'room' | 'participant' | 'track'>>, send = true): Promise<void> {
     if (!send || !this.opts.webhookUrl) return;
-    const ev = new WebhookEvent({ event, id: sid('EV'), createdAt: nowS(), ...fields });
-    await this.deliver(ev);
+    // Snapshot now: later changes to the participant must not leak into this event.
+    const ev = new WebhookEvent({ event, id: sid('EV'), createdAt: nowS(), ...fields }).clone();
+    this.queue = this.queue.then(() => this.deliver(ev).then(() => undefined));
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  /** Resolves when every queued webhook was delivered (or given up). */
+  idle(): Promise<void> {
+    return this.queue;
   }
 
   /** Sends an event as LiveKit would, retrying with the same id (the body is signed per attempt, like a re-sent request). */
@@ -411,6 +422,7 @@ export class FakeLivekit {
     const record: WebhookDelivery = { event: ev.event, id: ev.id, attempts: 0, delivered: false };
     this.webhooks.push(record);
     const body = ev.toJsonString();
+    if (!this.opts.webhookUrl) return record;
     for (let i = 0; i < attempts && !record.delivered; i++) {
       record.attempts++;
       if (this.webhookFailures > 0) {

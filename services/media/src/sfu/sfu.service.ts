@@ -41,8 +41,8 @@ export class SfuService {
     switch (change.change) {
       case 'close':
         await this.calls.accessEnded(roomId);
+        // LiveKit's participant_left and room_finished webhooks (or reconcile) then tell the room.
         if (this.livekit.configured) await this.enforce('delete_room', () => this.livekit.deleteRoom(roomId));
-        await this.store.roomGone(roomId);
         return;
       case 'kick':
       case 'ban':
