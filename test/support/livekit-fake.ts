@@ -322,7 +322,14 @@ export class FakeLivekit {
         const p = this.requireParticipant(req.room, req.identity);
         if (req.metadata) p.metadata = req.metadata;
         if (req.name) p.name = req.name;
-        if (req.permission) p.permission = req.permission;
+        if (req.permission) {
+          p.permission = req.permission;
+          // LiveKit (rtc/participant.go SetPermission): revoking publish removes the published tracks.
+          if (!req.permission.canPublish) {
+            const removed = p.tracks.splice(0);
+            for (const track of removed) await this.emit('track_unpublished', { room: this.rooms.get(req.room), participant: p, track });
+          }
+        }
         return p.toJson(WIRE);
       }
       case 'SendData': {
