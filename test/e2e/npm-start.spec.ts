@@ -1,12 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { connect } from '@nats-io/transport-node';
 import { SwitchboardClient } from '@switchboard/client';
+import { callUnary } from '@switchboard/platform';
+import { health } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, ROOT } from '../support/infra.js';
 import { uid, until } from '../support/stack.js';
 
-/** Ports start.mjs uses relative to SB_PORT_BASE. */
-const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30, 31, 32];
+/** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server; 40-42: coturn, LiveKit HTTP and UDP). */
+const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30, 40, 41, 42];
 
 async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -38,9 +42,9 @@ describe('npm start (scripts/start.mjs)', () => {
     child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs'), '--no-build', '--quiet'], {
       cwd: ROOT,
       env: {
-        ...process.env,
+        // No NATS_URL: start.mjs runs its own NATS with a user per service.
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NATS_URL' && k !== 'NATS_PASSWORD')),
         SB_PORT_BASE: String(base),
-        NATS_URL: inject('natsUrl'),
         REDIS_URL: inject('redisUrl'),
         ROOMS_DATABASE_URL: inject('roomsDatabaseUrl'),
         MEDIA_DATABASE_URL: inject('mediaDatabaseUrl'),
@@ -98,14 +102,14 @@ describe('npm start (scripts/start.mjs)', () => {
       expect(ice.some((s) => s.username && [s.urls].flat().some((u) => u.startsWith('turn:127.0.0.1:'))), JSON.stringify(ice)).toBe(true);
       const { room } = await a.request('room.create', { name: 'npm-start-sfu', kind: 'sfu', joinPolicy: 'open' });
       const grant = await a.request('media.token', { roomId: room.id });
-      expect(grant.url).toBe(`ws://127.0.0.1:${base + 31}`);
+      expect(grant.url).toBe(`ws://127.0.0.1:${base + 41}`);
       expect(grant.token.split('.')).toHaveLength(3);
       // LiveKit answers on loopback and knows the room the token is for
-      expect((await fetch(`http://127.0.0.1:${base + 31}/`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${base + 41}/`)).status).toBe(200);
     } finally {
       await a.close();
     }
-    expect(output).toContain(`SFU (LiveKit)  ws://127.0.0.1:${base + 31}`);
+    expect(output).toContain(`SFU (LiveKit)  ws://127.0.0.1:${base + 41}`);
   });
 
   it('serves /metrics, /healthz and /readyz on every process', async () => {
@@ -119,11 +123,24 @@ describe('npm start (scripts/start.mjs)', () => {
     }
   });
 
+  it('guards its trust boundaries: NATS and gRPC refuse callers without credentials', async () => {
+    await expect(connect({ servers: `nats://127.0.0.1:${base + 30}`, reconnect: false })).rejects.toThrow(/authorization/i);
+    for (const offset of [21, 22, 23, 24]) {
+      const bare = new health.HealthClient(`127.0.0.1:${base + offset}`, grpc.credentials.createInsecure());
+      try {
+        await expect(callUnary(bare, bare.check, { service: '' }, 5000)).rejects.toMatchObject({ code: 'unauthorized' });
+      } finally {
+        bare.close();
+      }
+    }
+  });
+
   it('stops every process cleanly on Ctrl-C', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toContain('stopped');
-    for (const offset of [0, 1, 11, 12, 13, 14, 31]) expect(await isFree(base + offset)).toBe(true);
+    for (const offset of [0, 1, 11, 12, 13, 14, 41]) expect(await isFree(base + offset)).toBe(true);
+    await expect(connect({ servers: `nats://127.0.0.1:${base + 30}`, reconnect: false })).rejects.toThrow();
   });
 });

@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { createMetricsRegistry, natsMetrics } from './metrics.js';
 import { CommandBus, connectNats, decodeJson, type Caller, type NatsConnection } from './nats.js';
 import { bus as proto } from '@switchboard/proto';
+import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../../../test/support/infra.js';
 
 const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'n', production: false });
 const caller: Caller = { userId: 'u1', connectionId: 'c1', sessionId: 's1', nodeId: 'n1', name: 'U', device: '', roles: [] };
@@ -15,7 +16,7 @@ describe('CommandBus over real NATS', () => {
   const service = `svc${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    nc = await connectNats(inject('natsUrl'), 'test', logger);
+    nc = await connectNats(inject('natsUrl'), 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
     bus = new CommandBus(nc, natsMetrics(createMetricsRegistry('test', 'n')), logger, 500);
     bus.serve(
       service,

@@ -4,16 +4,23 @@ import { commandSpec, isErrorCode, ProtocolError, queueGroup, subjects } from '@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { NatsMetrics } from './metrics.js';
+import { natsInboxPrefix } from './nats-permissions.js';
 import { extractTraceContext, injectTraceContext, inSpan } from './telemetry.js';
 
 export type { NatsConnection, Subscription, Msg } from '@nats-io/transport-node';
 export { RequestError } from '@nats-io/transport-node';
 export type Caller = bus.Caller;
 
-export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
+/**
+ * Connects as `auth.user` (its subject permissions: nats-permissions.ts); replies to this
+ * connection's requests arrive on the user's own inbox prefix, the only inbox it may read.
+ */
+export async function connectNats(url: string, name: string, logger: Logger, auth?: { user: string; password?: string }): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(','),
     name,
+    ...(auth?.password ? { user: auth.user, pass: auth.password } : {}),
+    ...(auth ? { inboxPrefix: natsInboxPrefix(auth.user) } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     pingInterval: 10_000,
@@ -23,7 +30,9 @@ export async function connectNats(url: string, name: string, logger: Logger): Pr
   });
   void (async () => {
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') logger.warn({ nats: s.type }, 'nats status');
+      if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn({ nats: s.type }, 'nats status');
+      // A permission violation is a bug in nats-permissions.ts or an attempt outside the role: loud.
+      if (s.type === 'error') logger.error({ nats: s.type, err: s.error }, 'nats error');
     }
   })();
   logger.info({ server: nc.getServer() }, 'nats connected');
