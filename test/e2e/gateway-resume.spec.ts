@@ -85,13 +85,14 @@ describe('session.resume across replicas', () => {
     const bobId = uid('bob');
     const alice = await stack.client(gw1);
     const bob = await stack.client(gw2, bobId);
-    const { room } = await alice.request('room.create', { name: 'addressed', kind: 'group', joinPolicy: 'open' });
+    const { room } = await alice.request('room.create', { name: 'addressed', kind: 'group', joinPolicy: 'open', replayEphemeral: true });
     const joined = await bob.request('room.join', { roomId: room.id });
     // Bob's own broadcast excludes his connection: he never learns its seq, so his lastSeq is before it.
     await bob.request('room.broadcast', { roomId: room.id, data: { mine: true } });
     await alice.waitFor('room.broadcast', (e) => e.room === room.id && e.data.data.mine === true);
     const lastSeq = Math.max(joined.seq, ...seqsOf(bob, room.id));
     await bob.terminate();
+    // Broadcasts are replayed only in rooms that opt in (replayEphemeral, issue 10 item 4).
     // An event for bob's old connection alone (as a service targets one connection on the room subject).
     const targeted = await rooms.app.get(RoomEventsPublisher).toRoom(room.id, 'room.broadcast', { from: { userId: 'system', connectionId: 'system' }, data: { forBob: true } }, { onlyConnectionIds: [bob.hello.connectionId] });
     await alice.request('room.broadcast', { roomId: room.id, data: { everyone: true } });
@@ -108,7 +109,7 @@ describe('session.resume across replicas', () => {
     const bobId = uid('bob');
     const alice = await stack.client(gw1);
     const bob = await stack.client(gw2, bobId);
-    const { room } = await alice.request('room.create', { name: 'approval', kind: 'group', joinPolicy: 'approval' });
+    const { room } = await alice.request('room.create', { name: 'approval', kind: 'group', joinPolicy: 'approval', replayEphemeral: true });
     const { requestId } = await bob.request('room.request_join', { roomId: room.id });
     await alice.request('room.broadcast', { roomId: room.id, data: { secret: 'before approval' } });
     await alice.request('room.approve', { roomId: room.id, requestId });
