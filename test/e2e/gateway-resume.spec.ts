@@ -85,6 +85,7 @@ describe('session.resume across replicas', () => {
     const bobId = uid('bob');
     const alice = await stack.client(gw1);
     const bob = await stack.client(gw2, bobId);
+    // broadcasts are live-only unless the room keeps them for resume (issue 10 item 4); this room does
     const { room } = await alice.request('room.create', { name: 'addressed', kind: 'group', joinPolicy: 'open', replayEphemeral: true });
     const joined = await bob.request('room.join', { roomId: room.id });
     // Bob's own broadcast excludes his connection: he never learns its seq, so his lastSeq is before it.
@@ -92,7 +93,6 @@ describe('session.resume across replicas', () => {
     await alice.waitFor('room.broadcast', (e) => e.room === room.id && e.data.data.mine === true);
     const lastSeq = Math.max(joined.seq, ...seqsOf(bob, room.id));
     await bob.terminate();
-    // Broadcasts are replayed only in rooms that opt in (replayEphemeral, issue 10 item 4).
     // An event for bob's old connection alone (as a service targets one connection on the room subject).
     const targeted = await rooms.app.get(RoomEventsPublisher).toRoom(room.id, 'room.broadcast', { from: { userId: 'system', connectionId: 'system' }, data: { forBob: true } }, { onlyConnectionIds: [bob.hello.connectionId] });
     await alice.request('room.broadcast', { roomId: room.id, data: { everyone: true } });

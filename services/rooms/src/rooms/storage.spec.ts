@@ -14,7 +14,6 @@ describe('bounded room event storage and room quotas', () => {
   let jsm: JetStreamManager;
   beforeAll(async () => {
     h = await RoomsHarness.start(1);
-    // The harness's own bus (the suite's unrestricted NATS user): reads the stream's state.
     jsm = await jetstreamManager(h.bus.nc);
   });
   afterAll(async () => {
