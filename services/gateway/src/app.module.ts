@@ -15,7 +15,9 @@ import { Subscriptions } from './routing/subscriptions.js';
 import { ResumeService } from './session/resume.service.js';
 import { RoomHistoryStore } from './session/room-history.store.js';
 import { SessionService } from './session/session.service.js';
+import { PairingLimits } from './signaling/pairing.limits.js';
 import { PairingStore } from './signaling/pairing.store.js';
+import { UserConnectionsStore } from './connections/user-connections.store.js';
 import { SignalingHandler } from './signaling/signaling.handler.js';
 import { SignalingService } from './signaling/signaling.service.js';
 import { ClientGateway } from './ws/client.gateway.js';
@@ -43,6 +45,8 @@ export class AppModule {
         RoomHistoryStore,
         ResumeService,
         PairingStore,
+        PairingLimits,
+        UserConnectionsStore,
         SignalingService,
         SignalingHandler,
         ClientGateway,

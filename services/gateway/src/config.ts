@@ -28,6 +28,14 @@ export const gatewayConfigSchema = baseConfigSchema
     ROOMS_GRPC_URL: z.string().min(1).default('127.0.0.1:50051'),
     PRESENCE_GRPC_URL: z.string().min(1).default('127.0.0.1:50052'),
     MEDIA_GRPC_URL: z.string().min(1).default('127.0.0.1:50053'),
+    /** Live WebSocket connections one user may hold across all gateways (upgrade answered 429 beyond it). */
+    MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
+    /** Window of the pairing limits below. */
+    PAIR_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(600_000),
+    /** `pair.request`s with an unknown code one user may make per window (then `rate_limited`). */
+    PAIR_MAX_FAILED_LOOKUPS: z.coerce.number().int().min(1).default(10),
+    /** `pair.request`s one connection (a code's owner) may receive per window (then `rate_limited`). */
+    PAIR_MAX_REQUESTS_PER_TARGET: z.coerce.number().int().min(1).default(10),
     /** How long the SB_AUDIT JetStream stream keeps admin audit entries. */
     AUDIT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   })

@@ -18,7 +18,8 @@ export const gatewayService = (env?: Record<string, string | undefined>): Servic
     module: (p) => AppModule.register(p),
     configure: (app, p) => {
       app.useGlobalFilters(new ProtocolErrorFilter(p.logger));
-      app.useWebSocketAdapter(new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting));
+      const session = app.get(SessionService);
+      app.useWebSocketAdapter(new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting, (identity) => session.admit(identity)));
     },
     beforeStop: async (app, p) => {
       accepting = false;

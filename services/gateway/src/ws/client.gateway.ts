@@ -29,7 +29,7 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const identity = req.sbIdentity;
     if (!identity) return ws.close(4001, 'unauthorized');
     this.metrics.connects.inc({ result: 'ok' });
-    const conn = new Connection(newId('c'), randomUUID(), identity, this.config.NODE_ID, ws, { perSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST });
+    const conn = new Connection(req.sbConnectionId ?? newId('c'), randomUUID(), identity, this.config.NODE_ID, ws, { perSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST });
     ws.sbConnection = conn;
     this.registry.add(conn);
     ws.on('message', (data: Buffer, isBinary: boolean) => {

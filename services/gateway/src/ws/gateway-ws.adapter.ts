@@ -7,8 +7,11 @@ import { extractToken, selectProtocol } from '../auth/credentials.js';
 import { AuthError, TokenVerifier, type Identity } from '../auth/token.verifier.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 
-/** The identity verified during the upgrade rides on the request into handleConnection. */
-export type AuthedRequest = IncomingMessage & { sbIdentity?: Identity };
+/** The identity verified during the upgrade, and the connection id its slot was taken for, ride on the request into handleConnection. */
+export type AuthedRequest = IncomingMessage & { sbIdentity?: Identity; sbConnectionId?: string };
+
+/** Takes a connection slot for a verified user: the new connection's id, or null when the user has too many. */
+export type Admit = (identity: Identity) => Promise<string | null>;
 
 /**
  * WsAdapter that authenticates during the HTTP upgrade (no token → 401, never an open
@@ -21,6 +24,7 @@ export class GatewayWsAdapter extends WsAdapter {
     private readonly metrics: GatewayMetrics,
     private readonly hardMaxPayload: number,
     private readonly accepting: () => boolean,
+    private readonly admit: Admit,
   ) {
     super(app);
   }
@@ -43,10 +47,22 @@ export class GatewayWsAdapter extends WsAdapter {
           return cb(false, 401, 'Unauthorized');
         }
         this.verifier.verify(token).then(
-          (identity) => {
-            info.req.sbIdentity = identity;
-            cb(true);
-          },
+          (identity) =>
+            this.admit(identity).then(
+              (connectionId) => {
+                if (!connectionId) {
+                  this.metrics.connects.inc({ result: 'too_many' });
+                  return cb(false, 429, 'Too Many Requests');
+                }
+                info.req.sbIdentity = identity;
+                info.req.sbConnectionId = connectionId;
+                cb(true);
+              },
+              () => {
+                this.metrics.connects.inc({ result: 'error' });
+                cb(false, 503, 'Service Unavailable');
+              },
+            ),
           (err) => {
             this.metrics.connects.inc({ result: err instanceof AuthError || err?.code?.startsWith?.('ERR_J') ? 'unauthorized' : 'error' });
             cb(false, 401, 'Unauthorized');
