@@ -1,5 +1,7 @@
 import { startService, type ServiceOptions } from '@switchboard/platform';
 import { AppModule } from './app.module.js';
+import { AttestationPolicyCache } from './attestation/policy.cache.js';
+import { ServerRegistration } from './attestation/server.registration.js';
 import { TokenVerifier } from './auth/token.verifier.js';
 import { gatewayConfigSchema } from './config.js';
 import { GatewayMetrics } from './metrics/gateway.metrics.js';
@@ -19,10 +21,21 @@ export const gatewayService = (env?: Record<string, string | undefined>): Servic
     configure: (app, p) => {
       app.useGlobalFilters(new ProtocolErrorFilter(p.logger));
       const session = app.get(SessionService);
-      app.useWebSocketAdapter(new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting, (identity) => session.admit(identity)));
+      app.useWebSocketAdapter(
+        new GatewayWsAdapter(
+          app,
+          app.get(TokenVerifier),
+          app.get(GatewayMetrics),
+          p.config.MAX_FRAME_BYTES * 4,
+          () => accepting,
+          { mode: p.config.ATTESTATION_MODE, cache: app.get(AttestationPolicyCache) },
+          (identity) => session.admit(identity),
+        ),
+      );
     },
     beforeStop: async (app, p) => {
       accepting = false;
+      await app.get(ServerRegistration).deregister();
       await app.get(SessionService).drain(p.config.DRAIN_GRACE_MS);
     },
   };

@@ -3,12 +3,13 @@ import type { INestApplication } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
-import { extractToken, selectProtocol } from '../auth/credentials.js';
+import type { AttestationPolicyCache, Verdict } from '../attestation/policy.cache.js';
+import { extractAttestationToken, extractToken, selectProtocol } from '../auth/credentials.js';
 import { AuthError, TokenVerifier, type Identity } from '../auth/token.verifier.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 
-/** The identity verified during the upgrade, and the connection id its slot was taken for, ride on the request into handleConnection. */
-export type AuthedRequest = IncomingMessage & { sbIdentity?: Identity; sbConnectionId?: string };
+/** The identity verified during the upgrade (and the attestation verdict, when checked), and the connection id its slot was taken for, ride on the request into handleConnection. */
+export type AuthedRequest = IncomingMessage & { sbIdentity?: Identity; sbAttestation?: Verdict; sbConnectionId?: string };
 
 /** Takes a connection slot for a verified user: the new connection's id, or null when the user has too many. */
 export type Admit = (identity: Identity) => Promise<string | null>;
@@ -24,6 +25,7 @@ export class GatewayWsAdapter extends WsAdapter {
     private readonly metrics: GatewayMetrics,
     private readonly hardMaxPayload: number,
     private readonly accepting: () => boolean,
+    private readonly attestation: { mode: 'off' | 'log' | 'enforce'; cache: AttestationPolicyCache },
     private readonly admit: Admit,
   ) {
     super(app);
@@ -47,22 +49,28 @@ export class GatewayWsAdapter extends WsAdapter {
           return cb(false, 401, 'Unauthorized');
         }
         this.verifier.verify(token).then(
-          (identity) =>
-            this.admit(identity).then(
-              (connectionId) => {
-                if (!connectionId) {
-                  this.metrics.connects.inc({ result: 'too_many' });
-                  return cb(false, 429, 'Too Many Requests');
-                }
-                info.req.sbIdentity = identity;
-                info.req.sbConnectionId = connectionId;
-                cb(true);
-              },
-              () => {
-                this.metrics.connects.inc({ result: 'error' });
-                cb(false, 503, 'Service Unavailable');
-              },
-            ),
+          async (identity) => {
+            info.req.sbIdentity = identity;
+            // Refusals close the socket right after the upgrade (4010–4012), so the client sees a reason.
+            if (this.attestation.mode !== 'off') {
+              const verdict = (info.req.sbAttestation = await this.attestation.cache.check(extractAttestationToken(info.req)));
+              this.metrics.attestationChecks.inc({ mode: this.attestation.mode, result: verdict.result });
+            }
+            // One of the user's MAX_CONNECTIONS_PER_USER slots (all gateways), or 429.
+            let connectionId: string | null;
+            try {
+              connectionId = await this.admit(identity);
+            } catch {
+              this.metrics.connects.inc({ result: 'error' });
+              return cb(false, 503, 'Service Unavailable');
+            }
+            if (!connectionId) {
+              this.metrics.connects.inc({ result: 'too_many' });
+              return cb(false, 429, 'Too Many Requests');
+            }
+            info.req.sbConnectionId = connectionId;
+            cb(true);
+          },
           (err) => {
             this.metrics.connects.inc({ result: err instanceof AuthError || err?.code?.startsWith?.('ERR_J') ? 'unauthorized' : 'error' });
             cb(false, 401, 'Unauthorized');
