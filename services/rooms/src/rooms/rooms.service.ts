@@ -79,6 +79,8 @@ export class RoomsService {
     const { room, member, banned } = found;
     if (banned) throw forbidden('you are banned from this room');
     if (room.joinPolicy === 'approval' && !member) throw forbidden('this room requires approval: send room.request_join');
+    // Private rooms are members-only whatever their join policy (ADR 0010): knowing the id lets you ask, not enter.
+    if (room.visibility === 'private' && !member) throw forbidden('this room is private: send room.request_join');
     return this.enter(room, caller, (member?.role ?? 'member') as Role, member?.muted ?? false, !!member);
   }
 
