@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, fitToBudget, jsonBytes, newId, RoomEventsPublisher, type Caller } from '@switchboard/platform';
+import { CONFIG, fitToBudget, jsonBytes, newId, RoomEventsPublisher, WindowCounter, type Caller } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { badRequest, forbidden, notFound, ProtocolError, rateLimited, type CommandData, type ParticipantView, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
@@ -34,6 +34,7 @@ export type Role = ParticipantView['role'];
 export type LeaveReason = 'left' | 'disconnected' | 'kicked' | 'banned';
 
 const STAFF: Role[] = ['owner', 'moderator'];
+const HOUR_MS = 3_600_000;
 
 @Injectable()
 export class RoomsService {
@@ -43,6 +44,7 @@ export class RoomsService {
     private readonly floor: FloorStore,
     private readonly events: RoomEventsPublisher,
     private readonly flags: RoomFlagsStore,
+    private readonly windows: WindowCounter,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
@@ -69,7 +71,7 @@ export class RoomsService {
     if ((await this.rooms.countOpenOwned(userId)) >= this.config.ROOMS_MAX_OPEN_PER_USER) {
       throw forbidden(`you own ${this.config.ROOMS_MAX_OPEN_PER_USER} open rooms, the most allowed; close one first`);
     }
-    const { count, resetsInMs } = await this.flags.countCreation(userId);
+    const { count, resetsInMs } = await this.windows.hit(`rooms:created:${userId}`, HOUR_MS);
     if (count > this.config.ROOMS_CREATE_PER_HOUR) throw rateLimited(`at most ${this.config.ROOMS_CREATE_PER_HOUR} rooms per hour`, resetsInMs);
   }
 
