@@ -46,3 +46,22 @@ export type RoomResumeState = z.output<typeof RoomResumeState>;
 /** Reply of `sb.cmd.rooms.session.resume`; the gateway validates it with this schema. */
 export const RoomsResumeReply = z.object({ rooms: z.record(Id, RoomResumeState) });
 export type RoomsResumeReply = z.output<typeof RoomsResumeReply>;
+
+/** What changed about a user's (or everyone's) access to a room, as `sb.sys.room.access` carries it. */
+export const ROOM_ACCESS_CHANGES = ['mute', 'unmute', 'kick', 'ban', 'leave', 'close'] as const;
+
+/**
+ * `sb.sys.room.access`: the rooms service's notice that access to a room changed (a mute, a
+ * kick or ban, a connection leaving, the room closing). Published by rooms, consumed by media
+ * (one replica each) to enforce it in the SFU and end calls. `userId` is empty for `close`;
+ * `connectionId` is set for `leave`; `membershipEnded` when the user is no longer a member.
+ */
+export const RoomAccessChange = z.object({
+  roomId: Id,
+  change: z.enum(ROOM_ACCESS_CHANGES),
+  userId: z.string().max(64).default(''),
+  connectionId: z.string().max(64).default(''),
+  membershipEnded: z.boolean().default(false),
+});
+export type RoomAccessChange = z.output<typeof RoomAccessChange>;
+export type RoomAccessChangeInput = z.input<typeof RoomAccessChange>;
