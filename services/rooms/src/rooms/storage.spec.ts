@@ -16,7 +16,9 @@ describe('bounded room event storage and room quotas', () => {
     h = await RoomsHarness.start(1);
     jsm = await jetstreamManager(h.bus.nc);
   });
-  afterAll(() => h.stop());
+  afterAll(async () => {
+    await h.stop();
+  });
 
   const stored = async (roomId: string) => {
     const subject = subjects.room(roomId);
