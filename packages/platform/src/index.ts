@@ -19,3 +19,4 @@ export * from './room-events.publisher.js';
 export * from './system-events.js';
 export * from './due-timers.js';
 export * from './budget.js';
+export * from './window-counter.js';

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type Platform } from '@switchboard/platform';
+import { PlatformModule, WindowCounter, type Platform } from '@switchboard/platform';
 import { ADMIN_CONTROLLERS, ADMIN_PROVIDERS } from './admin/admin.providers.js';
 import { PublicAttestationController } from './attestation/public.controller.js';
 import { AttestationPolicyCache } from './attestation/policy.cache.js';
@@ -20,6 +20,7 @@ import { ResumeService } from './session/resume.service.js';
 import { RoomHistoryStore } from './session/room-history.store.js';
 import { SessionService } from './session/session.service.js';
 import { PairingStore } from './signaling/pairing.store.js';
+import { UserConnectionsStore } from './connections/user-connections.store.js';
 import { SignalingHandler } from './signaling/signaling.handler.js';
 import { SignalingService } from './signaling/signaling.service.js';
 import { ClientGateway } from './ws/client.gateway.js';
@@ -47,6 +48,8 @@ export class AppModule {
         RoomHistoryStore,
         ResumeService,
         PairingStore,
+        WindowCounter,
+        UserConnectionsStore,
         SignalingService,
         SignalingHandler,
         ClientGateway,

@@ -37,6 +37,14 @@ export const gatewayConfigSchema = baseConfigSchema
     ROOMS_GRPC_URL: z.string().min(1).default('127.0.0.1:50051'),
     PRESENCE_GRPC_URL: z.string().min(1).default('127.0.0.1:50052'),
     MEDIA_GRPC_URL: z.string().min(1).default('127.0.0.1:50053'),
+    /** Live WebSocket connections one user may hold across all gateways (upgrade answered 429 beyond it). */
+    MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
+    /** Window of the pairing limits below. */
+    PAIR_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(600_000),
+    /** `pair.request`s with an unknown code one user may make per window (then `rate_limited`). */
+    PAIR_MAX_FAILED_LOOKUPS: z.coerce.number().int().min(1).default(10),
+    /** `pair.request`s one connection (a code's owner) may receive per window (then `rate_limited`). */
+    PAIR_MAX_REQUESTS_PER_TARGET: z.coerce.number().int().min(1).default(10),
     ATTESTATION_GRPC_URL: z.string().min(1).default('127.0.0.1:50054'),
     /** Attestation at upgrade: `off` (not checked), `log` (checked, only logged and counted), `enforce` (refused with 4010/4011/4012). */
     ATTESTATION_MODE: z.enum(['off', 'log', 'enforce']).default('off'),

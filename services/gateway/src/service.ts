@@ -20,11 +20,17 @@ export const gatewayService = (env?: Record<string, string | undefined>): Servic
     module: (p) => AppModule.register(p),
     configure: (app, p) => {
       app.useGlobalFilters(new ProtocolErrorFilter(p.logger));
+      const session = app.get(SessionService);
       app.useWebSocketAdapter(
-        new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting, {
-          mode: p.config.ATTESTATION_MODE,
-          cache: app.get(AttestationPolicyCache),
-        }),
+        new GatewayWsAdapter(
+          app,
+          app.get(TokenVerifier),
+          app.get(GatewayMetrics),
+          p.config.MAX_FRAME_BYTES * 4,
+          () => accepting,
+          { mode: p.config.ATTESTATION_MODE, cache: app.get(AttestationPolicyCache) },
+          (identity) => session.admit(identity),
+        ),
       );
     },
     beforeStop: async (app, p) => {

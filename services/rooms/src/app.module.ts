@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DueStore, PlatformModule, RoomEventsPublisher, Sweeper, type Platform } from '@switchboard/platform';
+import { DueStore, PlatformModule, RoomEventsPublisher, Sweeper, WindowCounter, type Platform } from '@switchboard/platform';
 import { ApprovalsHandler } from './approvals/approvals.handler.js';
 import { ApprovalsService } from './approvals/approvals.service.js';
 import { ApprovalsStore } from './approvals/approvals.store.js';
@@ -32,6 +32,7 @@ export class AppModule {
         ...prismaModule,
         RoomEventsPublisher,
         DueStore,
+        WindowCounter,
         Sweeper,
         ParticipantsStore,
         RoomFlagsStore,

@@ -1,9 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, type Logger } from '@switchboard/platform';
+import { CommandBus, CONFIG, LOGGER, newId, type Logger } from '@switchboard/platform';
 import { type HelloData, type IceServerView } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
+import type { Identity } from '../auth/token.verifier.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { UserConnectionsStore } from '../connections/user-connections.store.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { AttestationPolicyCache } from '../attestation/policy.cache.js';
 import { PresenceReporter } from '../presence/presence.reporter.js';
@@ -18,6 +20,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     private readonly bus: CommandBus,
     private readonly metrics: GatewayMetrics,
     private readonly presence: PresenceReporter,
+    private readonly userConns: UserConnectionsStore,
     private readonly attestation: AttestationPolicyCache,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -34,7 +37,20 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
         conn.missedPongs++;
         conn.ws.ping();
       }
+      const held = this.registry.all().map((c) => ({ userId: c.userId, connectionId: c.id }));
+      this.userConns.refresh(held, this.slotLeaseMs).catch((err: Error) => this.logger.warn({ err: err.message }, 'could not refresh connection slots'));
     }, this.config.HEARTBEAT_MS);
+  }
+
+  /** A slot lapses after three missed refreshes: a gateway that died frees its users' slots. */
+  private get slotLeaseMs(): number {
+    return this.config.HEARTBEAT_MS * 3;
+  }
+
+  /** Takes one of the user's MAX_CONNECTIONS_PER_USER slots (all gateways) for a new connection; null when all are taken. */
+  async admit(identity: Identity): Promise<string | null> {
+    const connectionId = newId('c');
+    return (await this.userConns.take(identity.userId, connectionId, this.config.MAX_CONNECTIONS_PER_USER, this.slotLeaseMs)) ? connectionId : null;
   }
 
   onModuleDestroy() {
@@ -72,6 +88,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
 
   closed(conn: Connection): void {
     this.registry.remove(conn);
+    this.userConns.release(conn.userId, conn.id).catch((err: Error) => this.logger.warn({ err: err.message, conn: conn.id }, 'could not release a connection slot'));
     this.metrics.disconnects.inc({ reason: conn.closeReason ?? 'client' });
     // Presence turns this into `sb.sys.conn.gone` (also when this process dies without a word).
     this.presence.closed(conn);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, encodeEvent, LOGGER, NATS, newId, RequestError, type Logger, type NatsConnection } from '@switchboard/platform';
-import { badRequest, forbidden, isErrorCode, notFound, ProtocolError, subjects, type CommandData } from '@switchboard/protocol';
+import { CONFIG, encodeEvent, LOGGER, NATS, newId, RequestError, WindowCounter, type Logger, type NatsConnection } from '@switchboard/platform';
+import { badRequest, forbidden, isErrorCode, notFound, ProtocolError, rateLimited, subjects, type CommandData } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import { eventData, type Connection, type DeliveredEvent } from '../connections/connection.js';
 import { PairingStore } from './pairing.store.js';
@@ -16,6 +16,7 @@ export class SignalingService {
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
     private readonly pairing: PairingStore,
+    private readonly limits: WindowCounter,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -52,9 +53,20 @@ export class SignalingService {
   }
 
   async request(conn: Connection, data: CommandData<'pair.request'>): Promise<{ requestId: string }> {
+    // Guessing codes: a user's failed lookups are limited across all gateways.
+    const window = this.config.PAIR_LIMIT_WINDOW_MS;
+    const failedKey = `gw:pair_miss:${conn.userId}`;
+    const failed = await this.limits.peek(failedKey, window);
+    if (failed.count >= this.config.PAIR_MAX_FAILED_LOOKUPS) throw rateLimited('too many unknown pairing codes; try again later', failed.resetsInMs);
     const owner = await this.pairing.lookup(data.code);
-    if (!owner) throw notFound('no such pairing code');
+    if (!owner) {
+      await this.limits.hit(failedKey, window);
+      throw notFound('no such pairing code');
+    }
     if (owner.connectionId === conn.id) throw badRequest('that is your own code');
+    // A code's owner gets at most so many requests per window, whoever sends them.
+    const toTarget = await this.limits.hit(`gw:pair_to:${owner.connectionId}`, window);
+    if (toTarget.count > this.config.PAIR_MAX_REQUESTS_PER_TARGET) throw rateLimited('this code has had too many pairing requests; try again later', toTarget.resetsInMs);
     const mine = await this.pairing.codeOf(conn.id);
     const myKey = mine ? (await this.pairing.lookup(mine))?.publicKey : undefined;
     const requestId = newId('pr');

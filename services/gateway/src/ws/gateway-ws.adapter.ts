@@ -8,9 +8,11 @@ import { extractAttestationToken, extractToken, selectProtocol } from '../auth/c
 import { AuthError, TokenVerifier, type Identity } from '../auth/token.verifier.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 
-/** The identity verified during the upgrade rides on the request into handleConnection. */
-/** The identity verified during the upgrade (and the attestation verdict, when checked) ride on the request into handleConnection. */
-export type AuthedRequest = IncomingMessage & { sbIdentity?: Identity; sbAttestation?: Verdict };
+/** The identity verified during the upgrade (and the attestation verdict, when checked), and the connection id its slot was taken for, ride on the request into handleConnection. */
+export type AuthedRequest = IncomingMessage & { sbIdentity?: Identity; sbAttestation?: Verdict; sbConnectionId?: string };
+
+/** Takes a connection slot for a verified user: the new connection's id, or null when the user has too many. */
+export type Admit = (identity: Identity) => Promise<string | null>;
 
 /**
  * WsAdapter that authenticates during the HTTP upgrade (no token → 401, never an open
@@ -24,6 +26,7 @@ export class GatewayWsAdapter extends WsAdapter {
     private readonly hardMaxPayload: number,
     private readonly accepting: () => boolean,
     private readonly attestation: { mode: 'off' | 'log' | 'enforce'; cache: AttestationPolicyCache },
+    private readonly admit: Admit,
   ) {
     super(app);
   }
@@ -53,6 +56,19 @@ export class GatewayWsAdapter extends WsAdapter {
               const verdict = (info.req.sbAttestation = await this.attestation.cache.check(extractAttestationToken(info.req)));
               this.metrics.attestationChecks.inc({ mode: this.attestation.mode, result: verdict.result });
             }
+            // One of the user's MAX_CONNECTIONS_PER_USER slots (all gateways), or 429.
+            let connectionId: string | null;
+            try {
+              connectionId = await this.admit(identity);
+            } catch {
+              this.metrics.connects.inc({ result: 'error' });
+              return cb(false, 503, 'Service Unavailable');
+            }
+            if (!connectionId) {
+              this.metrics.connects.inc({ result: 'too_many' });
+              return cb(false, 429, 'Too Many Requests');
+            }
+            info.req.sbConnectionId = connectionId;
             cb(true);
           },
           (err) => {

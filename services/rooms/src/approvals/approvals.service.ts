@@ -19,7 +19,7 @@ export class ApprovalsService {
 
   async request(caller: Caller, data: CommandData<'room.request_join'>): Promise<{ requestId: string }> {
     const room = await this.rooms.openRoom(data.roomId);
-    if (room.joinPolicy !== 'approval') throw badRequest('this room is open: send room.join');
+    if (room.joinPolicy !== 'approval' && room.visibility !== 'private') throw badRequest('this room is open: send room.join');
     if (await this.moderation.isBanned(room.id, caller.userId)) throw forbidden('you are banned from this room');
     if (await this.roomsStore.member(room.id, caller.userId)) throw conflict('already a member: send room.join');
     // Asking twice keeps one pending request (and notifies staff once).

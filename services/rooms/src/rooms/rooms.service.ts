@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandBus, CONFIG, fitToBudget, jsonBytes, newId, publishSystemEvent, RoomEventsPublisher, type Caller } from '@switchboard/platform';
+import { CommandBus, CONFIG, fitToBudget, jsonBytes, newId, publishSystemEvent, RoomEventsPublisher, WindowCounter, type Caller } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { badRequest, forbidden, notFound, ProtocolError, rateLimited, RoomAccessChange, type CommandData, type ParticipantView, type RoomAccessChangeInput, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
@@ -34,6 +34,7 @@ export type Role = ParticipantView['role'];
 export type LeaveReason = 'left' | 'disconnected' | 'kicked' | 'banned';
 
 const STAFF: Role[] = ['owner', 'moderator'];
+const HOUR_MS = 3_600_000;
 
 @Injectable()
 export class RoomsService {
@@ -43,6 +44,7 @@ export class RoomsService {
     private readonly floor: FloorStore,
     private readonly events: RoomEventsPublisher,
     private readonly flags: RoomFlagsStore,
+    private readonly windows: WindowCounter,
     private readonly bus: CommandBus,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
@@ -75,7 +77,7 @@ export class RoomsService {
     if ((await this.rooms.countOpenOwned(userId)) >= this.config.ROOMS_MAX_OPEN_PER_USER) {
       throw forbidden(`you own ${this.config.ROOMS_MAX_OPEN_PER_USER} open rooms, the most allowed; close one first`);
     }
-    const { count, resetsInMs } = await this.flags.countCreation(userId);
+    const { count, resetsInMs } = await this.windows.hit(`rooms:created:${userId}`, HOUR_MS);
     if (count > this.config.ROOMS_CREATE_PER_HOUR) throw rateLimited(`at most ${this.config.ROOMS_CREATE_PER_HOUR} rooms per hour`, resetsInMs);
   }
 
@@ -85,6 +87,8 @@ export class RoomsService {
     const { room, member, banned } = found;
     if (banned) throw forbidden('you are banned from this room');
     if (room.joinPolicy === 'approval' && !member) throw forbidden('this room requires approval: send room.request_join');
+    // Private rooms are members-only whatever their join policy (ADR 0010): knowing the id lets you ask, not enter.
+    if (room.visibility === 'private' && !member) throw forbidden('this room is private: send room.request_join');
     return this.enter(room, caller, (member?.role ?? 'member') as Role, member?.muted ?? false, !!member);
   }
 
