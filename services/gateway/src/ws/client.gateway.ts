@@ -29,7 +29,15 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const identity = req.sbIdentity;
     if (!identity) return ws.close(4001, 'unauthorized');
     this.metrics.connects.inc({ result: 'ok' });
-    const conn = new Connection(newId('c'), randomUUID(), identity, this.config.NODE_ID, ws, { perSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST });
+    const conn = new Connection(
+      newId('c'),
+      randomUUID(),
+      identity,
+      this.config.NODE_ID,
+      ws,
+      { perSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST },
+      { maxBufferedBytes: this.config.OUTBOUND_MAX_BYTES, closeGraceMs: this.config.OUTBOUND_CLOSE_GRACE_MS },
+    );
     ws.sbConnection = conn;
     this.registry.add(conn);
     // The connection's subprotocol decides the encoding, not the frame's opcode.
