@@ -13,13 +13,12 @@ import { Stack, testEnv, token, uid, until } from '../support/stack.js';
 describe('outbound back-pressure and resume limits', () => {
   const stack = new Stack();
   const OUTBOUND_MAX_BYTES = 256 * 1024;
-  const FRAME = 1024 * 1024;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let gw2: Awaited<ReturnType<typeof startGateway>>;
 
   beforeAll(async () => {
     await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '20000' })));
-    const limits = { RATE_PER_SEC: '100000', RATE_BURST: '100000', MAX_FRAME_BYTES: String(FRAME), OUTBOUND_MAX_BYTES: String(OUTBOUND_MAX_BYTES), OUTBOUND_CLOSE_GRACE_MS: '200' };
+    const limits = { RATE_PER_SEC: '100000', RATE_BURST: '100000', OUTBOUND_MAX_BYTES: String(OUTBOUND_MAX_BYTES), OUTBOUND_CLOSE_GRACE_MS: '200' };
     gw = await stack.add(startGateway(testEnv({ ...limits, RESUME_MAX_EVENTS: '5', RESUME_MAX_BYTES: '4096' })));
     gw2 = await stack.add(startGateway(testEnv(limits)));
   });
@@ -45,15 +44,15 @@ describe('outbound back-pressure and resume limits', () => {
     // The reader stops reading: its kernel buffers fill, then the gateway's own queue grows.
     (slow.ws as unknown as { _socket: Socket })._socket.pause();
     let maxBuffered = 0;
-    const pad = 'x'.repeat(900 * 1024);
+    const pad = 'x'.repeat(15_000); // room.broadcast data is at most 16 KiB
     let sent = 0;
     await until(
       async () => {
         maxBuffered = Math.max(maxBuffered, serverSide.ws.bufferedAmount);
         if (serverSide.closed || !registry.all().includes(serverSide)) return true;
         // Far more than any socket buffers can hold, a few frames at a time.
-        if (sent < 200) {
-          await Promise.all([1, 2, 3].map(() => alice.request('room.broadcast', { roomId: room.id, data: { n: sent++, pad } })));
+        if (sent < 20_000) {
+          await Promise.all(Array.from({ length: 16 }, () => alice.request('room.broadcast', { roomId: room.id, data: { n: sent++, pad } })));
         }
         return false;
       },
@@ -62,7 +61,7 @@ describe('outbound back-pressure and resume limits', () => {
       10,
     );
     // Never more than the cap plus the one frame that crossed it.
-    expect(maxBuffered).toBeLessThanOrEqual(OUTBOUND_MAX_BYTES + FRAME + 1024);
+    expect(maxBuffered).toBeLessThanOrEqual(OUTBOUND_MAX_BYTES + 2 * pad.length);
     await until(async () => (await metric(gw.httpPort, 'switchboard_gateway_disconnects_total', 'reason="slow_consumer"')) === slowBefore + 1, 'the slow_consumer disconnect to be counted');
     // The reader that kept reading got every broadcast and is still connected.
     await until(() => bystander.events.filter((e) => e.type === 'room.broadcast').length === sent, 'the bystander to receive every broadcast', 30_000);
@@ -112,7 +111,7 @@ describe('outbound back-pressure and resume limits', () => {
     const alice = await stack.client(gw2);
     const bob = await stack.client(gw2, bobId);
     const rooms: string[] = [];
-    for (const name of ['many', 'big']) rooms.push((await alice.request('room.create', { name, kind: 'group', joinPolicy: 'open' })).room.id);
+    for (const name of ['many', 'big']) rooms.push((await alice.request('room.create', { name, kind: 'group', joinPolicy: 'open', replayEphemeral: true })).room.id);
     const seqs = await Promise.all(rooms.map(async (roomId) => (await bob.request('room.join', { roomId })).seq as number));
     await bob.terminate();
     // 'many': 8 small events (over RESUME_MAX_EVENTS = 5); 'big': 2 events of 3 KB each (over RESUME_MAX_BYTES = 4096).

@@ -697,14 +697,14 @@ describe.sequential('gateway fuzz', () => {
     (reader.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
     const writer = await stack.client(gwC, uid('writer'));
     await writer.request('room.join', { roomId });
-    const pad = 'w'.repeat(60_000);
+    const pad = 'w'.repeat(15_000); // room.broadcast data is at most 16 KiB
     let maxBuffered = 0;
     let n = 0;
     await until(
       async () => {
         maxBuffered = Math.max(maxBuffered, server.ws.bufferedAmount);
         if (server.closed) return true;
-        if (n < 1000) await Promise.all(Array.from({ length: 8 }, () => writer.request('room.broadcast', { roomId, data: { n: n++, pad } })));
+        if (n < 20_000) await Promise.all(Array.from({ length: 16 }, () => writer.request('room.broadcast', { roomId, data: { n: n++, pad } })));
         return false;
       },
       'the slow reader to be closed',

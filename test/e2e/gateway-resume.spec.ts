@@ -73,7 +73,7 @@ describe('session.resume across replicas', () => {
     const guest = await stack.client(gw1);
     await guest.request('room.join', { roomId: room.id });
     // Retention limits dropped this room's history (simulated with a purge of its subject).
-    const jsm = await jetstreamManager(rooms.platform.nc);
+    const jsm = await jetstreamManager((await stack.testBus()).nc);
     await jsm.streams.purge(ROOM_EVENTS_STREAM, { filter: `sb.evt.room.${room.id}` });
 
     const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
@@ -85,7 +85,8 @@ describe('session.resume across replicas', () => {
     const bobId = uid('bob');
     const alice = await stack.client(gw1);
     const bob = await stack.client(gw2, bobId);
-    const { room } = await alice.request('room.create', { name: 'addressed', kind: 'group', joinPolicy: 'open' });
+    // Broadcasts are replayable only in rooms that opt in (ADR 0009).
+    const { room } = await alice.request('room.create', { name: 'addressed', kind: 'group', joinPolicy: 'open', replayEphemeral: true });
     const joined = await bob.request('room.join', { roomId: room.id });
     // Bob's own broadcast excludes his connection: he never learns its seq, so his lastSeq is before it.
     await bob.request('room.broadcast', { roomId: room.id, data: { mine: true } });
@@ -108,7 +109,7 @@ describe('session.resume across replicas', () => {
     const bobId = uid('bob');
     const alice = await stack.client(gw1);
     const bob = await stack.client(gw2, bobId);
-    const { room } = await alice.request('room.create', { name: 'approval', kind: 'group', joinPolicy: 'approval' });
+    const { room } = await alice.request('room.create', { name: 'approval', kind: 'group', joinPolicy: 'approval', replayEphemeral: true });
     const { requestId } = await bob.request('room.request_join', { roomId: room.id });
     await alice.request('room.broadcast', { roomId: room.id, data: { secret: 'before approval' } });
     await alice.request('room.approve', { roomId: room.id, requestId });

@@ -1,12 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { connect } from '@nats-io/transport-node';
 import { SwitchboardClient } from '@switchboard/client';
+import { callUnary } from '@switchboard/platform';
+import { health } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, ROOT } from '../support/infra.js';
 import { uid, until } from '../support/stack.js';
 
-/** Ports start.mjs uses relative to SB_PORT_BASE. */
-const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24];
+/** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server). */
+const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30];
 
 async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -38,12 +42,13 @@ describe('npm start (scripts/start.mjs)', () => {
     child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs'), '--no-build', '--quiet'], {
       cwd: ROOT,
       env: {
-        ...process.env,
+        // No NATS_URL: start.mjs runs its own NATS with a user per service.
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NATS_URL' && k !== 'NATS_PASSWORD')),
         SB_PORT_BASE: String(base),
-        NATS_URL: inject('natsUrl'),
         REDIS_URL: inject('redisUrl'),
         ROOMS_DATABASE_URL: inject('roomsDatabaseUrl'),
         MEDIA_DATABASE_URL: inject('mediaDatabaseUrl'),
+        ATTESTATION_DATABASE_URL: inject('attestationDatabaseUrl'),
         JWT_SECRET: 'npm-start-test-secret-0123456789',
         ADMIN_API_KEYS: adminKey,
         LOG_LEVEL: 'warn',
@@ -89,6 +94,18 @@ describe('npm start (scripts/start.mjs)', () => {
     }
   });
 
+  it('migrates the attestation database and lists both gateways in the signed GET /v1/servers', async () => {
+    // Polled gently: the public routes are rate limited per address (ATTEST_RATE_PER_MIN).
+    const res = await until(async () => {
+      const r = await fetch(`http://127.0.0.1:${base}/v1/servers`);
+      const list = ((await r.json()) as { servers: { endpoint: string }[] }).servers.map((s) => s.endpoint);
+      return list.includes(`ws://127.0.0.1:${base}/ws`) && list.includes(`ws://127.0.0.1:${base + 1}/ws`) ? r : undefined;
+    }, 'both gateways in the server list', 15_000, 500);
+    expect(res.headers.get('switchboard-signature')).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    const tokens = await fetch(`http://127.0.0.1:${base}/admin/v1/attestation/build-tokens`, { headers: { 'x-api-key': adminKey } });
+    expect(tokens.status).toBe(200);
+  });
+
   it('serves /metrics, /healthz and /readyz on every process', async () => {
     for (const offset of [0, 1, 11, 12, 13, 14]) {
       const metrics = await fetch(`http://127.0.0.1:${base + offset}/metrics`);
@@ -100,11 +117,24 @@ describe('npm start (scripts/start.mjs)', () => {
     }
   });
 
+  it('guards its trust boundaries: NATS and gRPC refuse callers without credentials', async () => {
+    await expect(connect({ servers: `nats://127.0.0.1:${base + 30}`, reconnect: false })).rejects.toThrow(/authorization/i);
+    for (const offset of [21, 22, 23, 24]) {
+      const bare = new health.HealthClient(`127.0.0.1:${base + offset}`, grpc.credentials.createInsecure());
+      try {
+        await expect(callUnary(bare, bare.check, { service: '' }, 5000)).rejects.toMatchObject({ code: 'unauthorized' });
+      } finally {
+        bare.close();
+      }
+    }
+  });
+
   it('stops every process cleanly on Ctrl-C', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toContain('stopped');
     for (const offset of [0, 1, 11, 12, 13, 14]) expect(await isFree(base + offset)).toBe(true);
+    await expect(connect({ servers: `nats://127.0.0.1:${base + 30}`, reconnect: false })).rejects.toThrow();
   });
 });

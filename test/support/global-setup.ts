@@ -3,13 +3,15 @@ import { startTestInfra, type TestInfra } from './infra.js';
 
 let infra: TestInfra | undefined;
 
-/** One private NATS + Redis and freshly migrated databases (rooms, media) for the whole test run. */
+/** One private NATS + Redis and freshly migrated databases (rooms, media, attestation) for the whole test run. */
 export default async function setup(project: TestProject) {
   infra = await startTestInfra();
   project.provide('natsUrl', infra.natsUrl);
+  project.provide('natsLogFile', infra.natsLogFile);
   project.provide('redisUrl', infra.redisUrl);
   project.provide('roomsDatabaseUrl', infra.roomsDatabaseUrl);
   project.provide('mediaDatabaseUrl', infra.mediaDatabaseUrl);
+  project.provide('attestationDatabaseUrl', infra.attestationDatabaseUrl);
   return async () => {
     await infra?.stop();
   };
@@ -18,8 +20,10 @@ export default async function setup(project: TestProject) {
 declare module 'vitest' {
   export interface ProvidedContext {
     natsUrl: string;
+    natsLogFile: string;
     redisUrl: string;
     roomsDatabaseUrl: string;
     mediaDatabaseUrl: string;
+    attestationDatabaseUrl: string;
   }
 }

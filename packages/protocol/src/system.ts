@@ -48,3 +48,9 @@ export type RoomsResumeReply = z.output<typeof RoomsResumeReply>;
  * answer in time means the connection is gone. Rooms probes before `session.resume` moves seats.
  */
 export const CONNECTION_PROBE_EVENT = 'session.probe';
+
+/** Topic of `sb.sys.attestation.policy`: attestation's notice that a platform's version policy changed. */
+export const ATTESTATION_POLICY_CHANGED = 'attestation.policy';
+/** Body of `sb.sys.attestation.policy`: every gateway refetches that platform's policy. */
+export const AttestationPolicyChanged = z.object({ platform: z.string().max(32) });
+export type AttestationPolicyChanged = z.output<typeof AttestationPolicyChanged>;

@@ -1,10 +1,13 @@
 import { startService, type ServiceOptions } from '@switchboard/platform';
 import { AppModule } from './app.module.js';
+import { AttestationPolicyCache } from './attestation/policy.cache.js';
+import { ServerRegistration } from './attestation/server.registration.js';
 import { TokenVerifier } from './auth/token.verifier.js';
 import { gatewayConfigSchema } from './config.js';
 import { GatewayMetrics } from './metrics/gateway.metrics.js';
 import { GatewayWsAdapter } from './ws/gateway-ws.adapter.js';
 import { SessionService } from './session/session.service.js';
+import { ProtocolErrorFilter } from './admin/http/protocol-error.filter.js';
 
 /** Gateway definition, shared by main.ts and in-process integration tests. */
 export const gatewayService = (env?: Record<string, string | undefined>): ServiceOptions<typeof gatewayConfigSchema> => {
@@ -16,10 +19,17 @@ export const gatewayService = (env?: Record<string, string | undefined>): Servic
     redis: true,
     module: (p) => AppModule.register(p),
     configure: (app, p) => {
-      app.useWebSocketAdapter(new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting));
+      app.useGlobalFilters(new ProtocolErrorFilter(p.logger));
+      app.useWebSocketAdapter(
+        new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting, {
+          mode: p.config.ATTESTATION_MODE,
+          cache: app.get(AttestationPolicyCache),
+        }),
+      );
     },
     beforeStop: async (app, p) => {
       accepting = false;
+      await app.get(ServerRegistration).deregister();
       await app.get(SessionService).drain(p.config.DRAIN_GRACE_MS);
     },
   };

@@ -1,3 +1,5 @@
+import { AdminAttestationController } from './attestation/attestation.controller.js';
+import { AdminAttestationService } from './attestation/attestation.service.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuditStore } from './audit/audit.store.js';
@@ -14,5 +16,5 @@ import { AdminUsersController } from './users/users.controller.js';
 import { AdminUsersService } from './users/users.service.js';
 
 /** The admin REST API (/admin/v1), registered by AppModule. */
-export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, TokensController, AuditController, OpenApiController];
-export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService];
+export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, TokensController, AdminAttestationController, AuditController, OpenApiController];
+export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminAttestationService];
