@@ -14,6 +14,12 @@ export const ConnGone = z.object({
 });
 export type ConnGone = z.output<typeof ConnGone>;
 
+/** Topic of `sb.sys.attestation.policy`: attestation's notice that a platform's version policy changed. */
+export const ATTESTATION_POLICY_CHANGED = 'attestation.policy';
+/** Body of `sb.sys.attestation.policy`: every gateway refetches that platform's policy. */
+export const AttestationPolicyChanged = z.object({ platform: z.string().max(32) });
+export type AttestationPolicyChanged = z.output<typeof AttestationPolicyChanged>;
+
 /**
  * `sb.cmd.rooms.session.resume` (internal verb, gateway → rooms): move the seats of a
  * vanished connection of the caller's session to the caller's new connection. The client's
@@ -49,8 +55,21 @@ export type RoomsResumeReply = z.output<typeof RoomsResumeReply>;
  */
 export const CONNECTION_PROBE_EVENT = 'session.probe';
 
-/** Topic of `sb.sys.attestation.policy`: attestation's notice that a platform's version policy changed. */
-export const ATTESTATION_POLICY_CHANGED = 'attestation.policy';
-/** Body of `sb.sys.attestation.policy`: every gateway refetches that platform's policy. */
-export const AttestationPolicyChanged = z.object({ platform: z.string().max(32) });
-export type AttestationPolicyChanged = z.output<typeof AttestationPolicyChanged>;
+/** What changed about a user's (or everyone's) access to a room, as `sb.sys.room.access` carries it. */
+export const ROOM_ACCESS_CHANGES = ['mute', 'unmute', 'kick', 'ban', 'leave', 'close'] as const;
+
+/**
+ * `sb.sys.room.access`: the rooms service's notice that access to a room changed (a mute, a
+ * kick or ban, a connection leaving, the room closing). Published by rooms, consumed by media
+ * (one replica each) to enforce it in the SFU and end calls. `userId` is empty for `close`;
+ * `connectionId` is set for `leave`; `membershipEnded` when the user is no longer a member.
+ */
+export const RoomAccessChange = z.object({
+  roomId: Id,
+  change: z.enum(ROOM_ACCESS_CHANGES),
+  userId: z.string().max(64).default(''),
+  connectionId: z.string().max(64).default(''),
+  membershipEnded: z.boolean().default(false),
+});
+export type RoomAccessChange = z.output<typeof RoomAccessChange>;
+export type RoomAccessChangeInput = z.input<typeof RoomAccessChange>;
