@@ -2,6 +2,7 @@ import { connectNats, createLogger, ROOM_EVENTS_STREAM } from '@switchboard/plat
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { subjects } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../../../../test/support/infra.js';
 import { RoomsHarness } from '../testing/harness.test.js';
 
 /**
@@ -15,7 +16,7 @@ describe('bounded room event storage and room quotas', () => {
   let close: () => Promise<void>;
   beforeAll(async () => {
     h = await RoomsHarness.start(1);
-    const nc = await connectNats(inject('natsUrl'), 'storage-spec', createLogger({ service: 't', level: 'silent', nodeId: 'n', production: false }));
+    const nc = await connectNats(inject('natsUrl'), 'storage-spec', createLogger({ service: 't', level: 'silent', nodeId: 'n', production: false }), { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
     jsm = await jetstreamManager(nc);
     close = () => nc.drain();
   });
