@@ -686,6 +686,39 @@ describe.sequential('gateway fuzz', () => {
     await c.close();
   });
 
+  it('slow reader: a MessagePack client that stops reading is closed once its queue passes the cap; the gateway stays bounded and serving (issue 10)', async () => {
+    const cap = 128 * 1024;
+    const gwC = await stack.add(startGateway(testEnv({ RATE_PER_SEC: '1000000', RATE_BURST: '1000000', OUTBOUND_MAX_BYTES: String(cap), OUTBOUND_CLOSE_GRACE_MS: '100' })));
+    const roomId = knownRooms[0]!;
+    const reader = await FuzzConnection.open(gwC.httpPort, 'slowreader', true);
+    reader.send({ payload: pack({ id: 'join', type: 'room.join', data: { roomId } }), note: 'join' });
+    await reader.settle('join', 10_000);
+    const server = gwC.app.get(ConnectionRegistry).all()[0]!;
+    (reader.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    const writer = await stack.client(gwC, uid('writer'));
+    await writer.request('room.join', { roomId });
+    const pad = 'w'.repeat(15_000); // room.broadcast data is at most 16 KiB
+    let maxBuffered = 0;
+    let n = 0;
+    await until(
+      async () => {
+        maxBuffered = Math.max(maxBuffered, server.ws.bufferedAmount);
+        if (server.closed) return true;
+        if (n < 20_000) await Promise.all(Array.from({ length: 16 }, () => writer.request('room.broadcast', { roomId, data: { n: n++, pad } })));
+        return false;
+      },
+      'the slow reader to be closed',
+      60_000,
+      5,
+    );
+    expect(server.closeReason).toBe('slow_consumer');
+    expect(maxBuffered).toBeLessThanOrEqual(cap + 2 * pad.length);
+    await until(() => leakState(gwC).connections === 1, 'only the writer left');
+    expect((await writer.request('ping')).ts).toBeGreaterThan(0);
+    (reader.ws as unknown as { _socket: import('node:net').Socket })._socket.resume();
+    await until(() => reader.closeCode !== undefined, 'the reader to see its socket closed');
+  }, 90_000);
+
   it('a binary frame on a JSON connection is read as JSON, never as MessagePack (issue 10)', async () => {
     const c = await FuzzConnection.open(gwA.httpPort, 'binjson', false);
     c.ws.send(new Packr({ structuredClone: true }).pack({ id: 'mp', type: 'ping' }), { binary: true });

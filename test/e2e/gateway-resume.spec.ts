@@ -85,7 +85,7 @@ describe('session.resume across replicas', () => {
     const bobId = uid('bob');
     const alice = await stack.client(gw1);
     const bob = await stack.client(gw2, bobId);
-    // broadcasts are live-only unless the room keeps them for resume (issue 10 item 4); this room does
+    // Broadcasts are replayable only in rooms that opt in (ADR 0009).
     const { room } = await alice.request('room.create', { name: 'addressed', kind: 'group', joinPolicy: 'open', replayEphemeral: true });
     const joined = await bob.request('room.join', { roomId: room.id });
     // Bob's own broadcast excludes his connection: he never learns its seq, so his lastSeq is before it.

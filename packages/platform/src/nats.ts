@@ -1,6 +1,6 @@
 import { connect, headers as natsHeaders, RequestError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { bus } from '@switchboard/proto';
-import { commandSpec, isErrorCode, ProtocolError, queueGroup, subjects } from '@switchboard/protocol';
+import { commandSpec, CONNECTION_PROBE_EVENT, isErrorCode, ProtocolError, queueGroup, subjects } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { NatsMetrics } from './metrics.js';
@@ -205,6 +205,20 @@ export class CommandBus {
   /** The largest reply the server takes (its max_payload, less room for the reply's headers). */
   private maxReplyBytes(): number {
     return (this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - REPLY_HEADROOM;
+  }
+
+  /**
+   * Whether a client connection is still open on some gateway: a `session.probe` request to its
+   * subject. No responders (nobody holds it), a refusal, or no answer within `timeoutMs` (its
+   * gateway is stuck or cut off, so it cannot serve the connection either) all mean gone.
+   */
+  async connectionAlive(connectionId: string, timeoutMs: number): Promise<boolean> {
+    try {
+      const reply = await this.nc.request(subjects.conn(connectionId), encodeEvent({ type: CONNECTION_PROBE_EVENT }), { timeout: timeoutMs });
+      return reply.string() === 'ok';
+    } catch {
+      return false;
+    }
   }
 
   publish(subject: string, event: EventInput): void {

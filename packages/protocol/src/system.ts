@@ -47,6 +47,14 @@ export type RoomResumeState = z.output<typeof RoomResumeState>;
 export const RoomsResumeReply = z.object({ rooms: z.record(Id, RoomResumeState) });
 export type RoomsResumeReply = z.output<typeof RoomsResumeReply>;
 
+/**
+ * Liveness probe of one connection: a bus Event of this type sent as a NATS request to
+ * `sb.evt.conn.<id>`. The gateway holding the connection answers `ok` while its socket is
+ * open (and never shows the event to the client); no responders, any other answer or no
+ * answer in time means the connection is gone. Rooms probes before `session.resume` moves seats.
+ */
+export const CONNECTION_PROBE_EVENT = 'session.probe';
+
 /** What changed about a user's (or everyone's) access to a room, as `sb.sys.room.access` carries it. */
 export const ROOM_ACCESS_CHANGES = ['mute', 'unmute', 'kick', 'ban', 'leave', 'close'] as const;
 

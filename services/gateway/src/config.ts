@@ -22,6 +22,13 @@ export const gatewayConfigSchema = baseConfigSchema
     /** Nesting levels and values (keys count) a frame's `data` may have; checked before decoding MessagePack. */
     FRAME_MAX_DEPTH: z.coerce.number().int().min(1).max(256).default(32),
     FRAME_MAX_NODES: z.coerce.number().int().min(16).max(1_000_000).default(10_000),
+    /** One session.resume replays at most this many room events and bytes (all rooms together); rooms beyond answer `conflict` (refetch). */
+    RESUME_MAX_EVENTS: z.coerce.number().int().min(1).default(2000),
+    RESUME_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+    /** A connection whose unsent outbound bytes exceed this is a slow consumer: closed with 1013. */
+    OUTBOUND_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
+    /** How long a slow consumer's close frame may take to get out before the socket is dropped. */
+    OUTBOUND_CLOSE_GRACE_MS: z.coerce.number().int().min(0).default(1000),
     RATE_PER_SEC: z.coerce.number().min(1).default(50),
     RATE_BURST: z.coerce.number().int().min(1).default(100),
     /** A connection that exceeds the rate this many times in a row is disconnected (1008). */

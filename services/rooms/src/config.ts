@@ -29,6 +29,11 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
   TYPING_TTL_MS: z.coerce.number().int().min(100).default(5000),
   /** How long a vanished connection keeps its seats, so session.resume can take them over. */
   DISCONNECT_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+  /**
+   * session.resume moves seats only from a connection that is gone: rooms asks the old
+   * connection's subject first; no answer within this time counts as gone.
+   */
+  RESUME_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1000),
   /** How often every replica looks for due timers (floor, typing, disconnects). */
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(20).default(500),
   /** A claimed timer stays with its replica this long; if that replica dies, another takes it over after it. */

@@ -43,6 +43,15 @@ export function eventFrameJson(e: DeliveredEvent): string {
   return `{"type":${JSON.stringify(e.type)}${room}${seq},"ts":${e.ts},"data":${e.dataJson || '{}'}}`;
 }
 
+/** How much a connection may have queued but unsent, and what happens beyond it. */
+export interface OutboundLimits {
+  maxBufferedBytes: number;
+  closeGraceMs: number;
+}
+
+/** Close code for a slow consumer (RFC 6455 "try again later"): reconnect, then `session.resume`. */
+export const SLOW_CONSUMER_CLOSE = 1013;
+
 /** One client socket on this replica and everything the replica knows about it. */
 export class Connection {
   readonly rooms = new Map<string, RoomCursor>();
@@ -56,6 +65,8 @@ export class Connection {
   ready: Promise<void> = Promise.resolve();
   missedPongs = 0;
   closed = false;
+  /** Set once this connection has asked for `session.resume` (allowed once per connection). */
+  resumed = false;
   /** The device and build its attestation token names (ATTESTATION_MODE log/enforce). */
   attested?: AttestedClient;
   /** Why the server ended this connection (metrics label); unset when the client left. */
@@ -69,6 +80,7 @@ export class Connection {
     readonly nodeId: string,
     readonly ws: WebSocket,
     rate: { perSec: number; burst: number },
+    private readonly outbound: OutboundLimits = { maxBufferedBytes: Infinity, closeGraceMs: 0 },
   ) {
     this.bucket = new TokenBucket(rate.perSec, rate.burst);
     this.binary = ws.protocol === MSGPACK_PROTOCOL;
@@ -90,21 +102,35 @@ export class Connection {
     };
   }
 
-  /** Sends a reply or server frame; false when the socket is gone. */
+  /** Sends a reply or server frame; false when the socket is gone (or was just closed as a slow consumer). */
   send(frame: object): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (!this.writable()) return false;
     this.ws.send(this.binary ? pack(frame) : JSON.stringify(frame));
     return true;
   }
 
   sendEvent(e: DeliveredEvent): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (!this.writable()) return false;
     const frame = (e.frame ??= eventFrameJson(e));
     if (!this.binary) {
       this.ws.send(frame);
       return true;
     }
     return this.send(JSON.parse(frame));
+  }
+
+  /**
+   * Open, and not holding more unsent bytes than allowed. A client that does not read (or
+   * reads slower than its events arrive) would otherwise grow this process without bound:
+   * beyond the cap it is closed with 1013 and, if the close frame cannot get out within the
+   * grace (it sits behind the unread bytes), dropped.
+   */
+  private writable(): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.bufferedAmount <= this.outbound.maxBufferedBytes) return true;
+    this.close(SLOW_CONSUMER_CLOSE, 'slow consumer', 'slow_consumer');
+    setTimeout(() => this.ws.terminate(), this.outbound.closeGraceMs).unref();
+    return false;
   }
 
   /** Closes the socket; `why` labels the disconnect metric. */

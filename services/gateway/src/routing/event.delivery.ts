@@ -18,7 +18,7 @@ const LEAVING_EVENTS = new Set(['room.participant_left', 'room.removed']);
 @Injectable()
 export class EventDelivery implements OnModuleInit {
   private readonly hooks = new Map<string, (conn: Connection, event: DeliveredEvent) => void>();
-  private readonly interceptors = new Map<string, (conn: Connection, event: DeliveredEvent) => string>();
+  private readonly interceptors = new Map<string, (conn: Connection, event: DeliveredEvent) => string | Promise<string>>();
 
   constructor(
     private readonly subs: Subscriptions,
@@ -41,12 +41,12 @@ export class EventDelivery implements OnModuleInit {
    * Takes over delivery of one event type (checks before the client sees it); the returned
    * verdict ('ok' or an error code) answers events that were sent as requests.
    */
-  intercept(type: string, interceptor: (conn: Connection, event: DeliveredEvent) => string): void {
+  intercept(type: string, interceptor: (conn: Connection, event: DeliveredEvent) => string | Promise<string>): void {
     if (this.interceptors.has(type)) throw new Error(`an interceptor for ${type} events is already registered`);
     this.interceptors.set(type, interceptor);
   }
 
-  deliver(conn: Connection, event: DeliveredEvent): string | void {
+  deliver(conn: Connection, event: DeliveredEvent): string | Promise<string> | void {
     if (conn.closed) return 'not_found';
     const interceptor = this.interceptors.get(event.type);
     if (interceptor) return interceptor(conn, event);

@@ -4,8 +4,12 @@ import { bus } from '@switchboard/proto';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import type { Connection, DeliveredEvent } from '../connections/connection.js';
 
-/** Returns a verdict for events sent as requests (e.g. `signal`): 'ok' or an error code. */
-type Listener = (conn: Connection, event: DeliveredEvent) => string | void;
+/**
+ * Returns a verdict for events sent as requests (e.g. `signal`): 'ok' or an error code; a
+ * promise when the answer takes a round trip to the client (connection probes).
+ */
+type Verdict = string | Promise<string>;
+type Listener = (conn: Connection, event: DeliveredEvent) => Verdict | void;
 
 const decoder = new TextDecoder();
 
@@ -86,7 +90,7 @@ export class Subscriptions {
       return;
     }
     this.metrics.eventDelivery.observe(Math.max(0, Date.now() - event.ts) / 1000);
-    let verdict: string | void = undefined;
+    let verdict: Verdict | void = undefined;
     for (const conn of [...conns]) {
       // One connection's failure must not cost the others their event (or kill the subscription).
       try {
@@ -96,7 +100,11 @@ export class Subscriptions {
         verdict = 'internal';
       }
     }
-    // Requests to a connection subject (signal, pairing) learn whether the target took it.
-    if (msg.reply) msg.respond(verdict ?? 'ok');
+    // Requests to a connection subject (signal, pairing, probes) learn whether the target took
+    // it; a subject with no connection left (being released) has nobody to take it.
+    if (!msg.reply) return;
+    const answer = verdict ?? (conns.size ? 'ok' : 'not_found');
+    if (typeof answer === 'string') msg.respond(answer);
+    else void answer.then((v) => msg.respond(v));
   }
 }

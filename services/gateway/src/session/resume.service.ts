@@ -1,12 +1,17 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, LOGGER, type Logger } from '@switchboard/platform';
-import { conflict, ProtocolError, RoomsResumeReply, type CommandData } from '@switchboard/protocol';
+import { CommandBus, CONFIG, LOGGER, type Logger } from '@switchboard/platform';
+import { conflict, CONNECTION_PROBE_EVENT, ProtocolError, RoomsResumeReply, type CommandData } from '@switchboard/protocol';
+import WebSocket from 'ws';
+import type { GatewayConfig } from '../config.js';
 import { LocalCommands } from '../commands/local.commands.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { EventDelivery } from '../routing/event.delivery.js';
 import { redactSuperseded } from './replay.redaction.js';
 import { RoomHistoryStore } from './room-history.store.js';
+
+/** A probe's pong wait is cut off here whatever the prober's own timeout (it has given up by then). */
+const PROBE_GIVE_UP_MS = 10_000;
 
 /**
  * `session.resume` on a new socket, on any replica: the rooms service moves the old
@@ -21,23 +26,49 @@ export class ResumeService implements OnModuleInit {
     private readonly registry: ConnectionRegistry,
     private readonly delivery: EventDelivery,
     private readonly history: RoomHistoryStore,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit() {
     this.local.register('session.resume', (conn, data) => this.resume(conn, data));
+    // Rooms asks before moving seats whether the session's old connection is still there.
+    this.delivery.intercept(CONNECTION_PROBE_EVENT, (conn) => this.probe(conn));
+  }
+
+  /**
+   * A connection is alive when its client answers a WebSocket ping now: an open socket alone
+   * proves nothing after a network drop (half-open until heartbeats notice). No pong means no
+   * answer at all; the prober's timeout then counts the connection as gone.
+   */
+  private probe(conn: Connection): string | Promise<string> {
+    if (conn.closed || conn.ws.readyState !== WebSocket.OPEN) return 'not_found';
+    return new Promise((resolve) => {
+      const done = (verdict: string) => {
+        clearTimeout(timer);
+        conn.ws.off('pong', onPong);
+        conn.ws.off('close', onClose);
+        resolve(verdict);
+      };
+      const onPong = () => done('ok');
+      const onClose = () => done('not_found');
+      const timer = setTimeout(onClose, PROBE_GIVE_UP_MS);
+      conn.ws.on('pong', onPong);
+      conn.ws.on('close', onClose);
+      conn.ws.ping();
+    });
   }
 
   async resume(conn: Connection, data: CommandData<'session.resume'>): Promise<{ replayed: number }> {
+    // Resume is for a session whose connection is gone, once per connection: never this
+    // connection's own session, never twice (each call would replay history again).
+    if (data.sessionId === conn.sessionId) throw conflict('this session is still connected: only a session whose connection is gone can be resumed', { reason: 'session_live' });
+    if (conn.resumed) throw conflict('this connection has already resumed a session', { reason: 'already_resumed' });
+    conn.resumed = true;
     const roomIds = Object.keys(data.rooms);
     // Subscribe first so that nothing published from here on is missed; events are held.
     const fresh = roomIds.filter((id) => !conn.rooms.has(id));
     for (const id of fresh) this.registry.beginJoin(conn, id);
-    // The media service moves the session's call leg to this connection (ADR 0007), in parallel;
-    // if it cannot, the call ends after its grace, but the rooms still resume.
-    const calls = this.bus.request('media', 'session.resume', conn.caller(), { sessionId: data.sessionId }).catch((err: Error) => {
-      this.logger.warn({ err: err.message, connectionId: conn.id }, 'media session.resume failed');
-    });
     let reply: RoomsResumeReply;
     try {
       const parsed = RoomsResumeReply.safeParse(await this.bus.request('rooms', 'session.resume', conn.caller(), data));
@@ -48,11 +79,20 @@ export class ResumeService implements OnModuleInit {
       reply = parsed.data;
     } catch (err) {
       for (const id of fresh) this.registry.leaveRoom(conn, id);
+      // Nothing moved: the client may try again on this connection.
+      if (err instanceof ProtocolError && err.code === 'unavailable') conn.resumed = false;
       throw err;
-    } finally {
-      await calls;
     }
+    // The media service moves the session's call leg to this connection (ADR 0007), once rooms
+    // has agreed the session's connection is gone; if it cannot, the call ends after its grace,
+    // but the rooms still resume.
+    await this.bus.request('media', 'session.resume', conn.caller(), { sessionId: data.sessionId }).catch((err: Error) => {
+      this.logger.warn({ err: err.message, connectionId: conn.id }, 'media session.resume failed');
+    });
     let replayed = 0;
+    // One budget for the whole resume, all rooms together: a room that does not fit is refetched.
+    let eventsLeft = this.config.RESUME_MAX_EVENTS;
+    let bytesLeft = this.config.RESUME_MAX_BYTES;
     const lost: string[] = [];
     for (const roomId of roomIds) {
       const state = reply.rooms?.[roomId];
@@ -63,13 +103,17 @@ export class ResumeService implements OnModuleInit {
       }
       // Never reach back to or before the seat's join: what was said before is not the user's to see.
       const lastSeq = Math.max(data.rooms[roomId], state.joinSeq ?? 0);
-      const events = await this.history.since(roomId, lastSeq, state.seq);
-      if (events === null) {
-        // Still seated, but the gap is gone from history: start from now and say so.
+      // More missed than the budget allows: refetch, without reading the history at all.
+      const events = state.seq - lastSeq > eventsLeft ? null : await this.history.since(roomId, lastSeq, state.seq);
+      const bytes = events?.reduce((n, e) => n + e.dataJson.length + e.type.length + 64, 0) ?? 0;
+      if (events === null || events.length > eventsLeft || bytes > bytesLeft) {
+        // Still seated, but the gap is gone from history (or over budget): start from now and say so.
         lost.push(roomId);
         if (fresh.includes(roomId)) this.delivery.joined(conn, roomId, state.seq);
         continue;
       }
+      eventsLeft -= events.length;
+      bytesLeft -= bytes;
       const previous = state.previousConnectionId;
       redactSuperseded(events);
       for (const e of events) {

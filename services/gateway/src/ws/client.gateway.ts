@@ -38,7 +38,15 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
       }
     }
     this.metrics.connects.inc({ result: 'ok' });
-    const conn = new Connection(req.sbConnectionId ?? newId('c'), randomUUID(), identity, this.config.NODE_ID, ws, { perSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST });
+    const conn = new Connection(
+      req.sbConnectionId ?? newId('c'),
+      randomUUID(),
+      identity,
+      this.config.NODE_ID,
+      ws,
+      { perSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST },
+      { maxBufferedBytes: this.config.OUTBOUND_MAX_BYTES, closeGraceMs: this.config.OUTBOUND_CLOSE_GRACE_MS },
+    );
     ws.sbConnection = conn;
     if (verdict?.client) conn.attested = verdict.client;
     this.registry.add(conn);

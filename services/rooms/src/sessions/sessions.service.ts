@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
-import type { ConnGone, RoomsResumeReply, RoomsResumeRequest } from '@switchboard/protocol';
+import { CommandBus, CONFIG, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
+import { conflict, type ConnGone, type RoomsResumeReply, type RoomsResumeRequest } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { ParticipantsStore } from '../rooms/participants.store.js';
@@ -22,6 +22,7 @@ export class SessionsService implements OnModuleInit {
     private readonly floor: FloorStore,
     private readonly events: RoomEventsPublisher,
     private readonly sweeper: Sweeper,
+    private readonly bus: CommandBus,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
@@ -33,7 +34,21 @@ export class SessionsService implements OnModuleInit {
     await this.store.scheduleRemoval(gone.connectionId, Date.now() + this.config.DISCONNECT_GRACE_MS);
   }
 
+  /**
+   * Moves the seats of (user, session) to the caller's connection, only when the connection
+   * holding them is gone: a live session (including the caller's own) is never taken over,
+   * so resume cannot be used to replay a live connection's rooms over and over.
+   */
   async resume(caller: Caller, data: RoomsResumeRequest): Promise<RoomsResumeReply> {
+    const holders = new Set<string>();
+    for (const roomId of Object.keys(data.rooms)) {
+      for (const p of await this.participants.ofUser(roomId, caller.userId)) if (p.sessionId === data.sessionId) holders.add(p.connectionId);
+    }
+    for (const connectionId of holders) {
+      if (connectionId === caller.connectionId || (await this.bus.connectionAlive(connectionId, this.config.RESUME_PROBE_TIMEOUT_MS))) {
+        throw conflict('this session is still connected: only a session whose connection is gone can be resumed', { reason: 'session_live' });
+      }
+    }
     const out: RoomsResumeReply['rooms'] = {};
     const previous = new Set<string>();
     for (const roomId of Object.keys(data.rooms)) {
