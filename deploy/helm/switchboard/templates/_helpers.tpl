@@ -74,7 +74,7 @@ app.kubernetes.io/part-of: switchboard
 
 {{/* Secret keys a pod may start without (the feature is then off). */}}
 {{- define "switchboard.optionalSecretKeys" -}}
-ADMIN_API_KEYS LIVEKIT_API_KEY LIVEKIT_API_SECRET TURN_SECRET ATTESTATION_SIGNING_KEY
+ADMIN_API_KEYS LIVEKIT_API_KEY LIVEKIT_API_SECRET TURN_SECRET ATTESTATION_SIGNING_KEY SERVER_LIST_SIGNING_KEY
 {{- end -}}
 
 {{/* Effective minimum replica count of a service dict. */}}
