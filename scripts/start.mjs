@@ -1,16 +1,21 @@
 #!/usr/bin/env node
-// npm start: checks (and if needed installs/starts) NATS, Redis and Postgres, builds, migrates,
-// then runs every service as its own process plus two gateway replicas, and stops them all on
-// Ctrl-C. Flags: --no-build (use existing dist/), --quiet (no service logs).
-// Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11..), NATS_URL,
+// npm start: checks (and if needed installs/starts) Redis and Postgres, starts its own NATS
+// server (loopback, one user per service with the subject permissions of
+// packages/platform/src/nats-permissions.ts, fresh random passwords), builds, migrates, then runs
+// every service as its own process plus two gateway replicas, and stops them all on Ctrl-C.
+// Flags: --no-build (use existing dist/), --quiet (no service logs).
+// Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11.., NATS base+30 else
+// 4322), NATS_URL uses another NATS instead (with NATS_PASSWORD for every service user, if set),
 // REDIS_URL, ROOMS_DATABASE_URL, MEDIA_DATABASE_URL, ATTESTATION_DATABASE_URL point at other infrastructure;
 // ATTESTATION_MODE (off by default) is handed to the gateways; JWT_SECRET / ADMIN_API_KEYS
-// default to printed development values.
+// default to printed development values, GRPC_AUTH_SECRET to a random one per run. Every process
+// binds 127.0.0.1 only (HTTP_HOST overrides it for HTTP; gRPC always stays on loopback).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureInfra, postgresDatabaseUrl } from './lib/infra.mjs';
+import { ensureInfra, postgresDatabaseUrl, waitForPort } from './lib/infra.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -20,8 +25,13 @@ const port = (standard, offset) => (base === undefined ? standard : base + offse
 
 const devSecret = env.JWT_SECRET ?? `dev-${randomBytes(16).toString('hex')}`;
 const adminKey = env.ADMIN_API_KEYS ?? `dev-admin-${randomBytes(8).toString('hex')}`;
+const grpcSecret = env.GRPC_AUTH_SECRET ?? randomBytes(24).toString('hex');
 const shared = {
-  NATS_URL: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  // Everything listens on loopback only: HTTP (metrics, health, and the gateways' /ws) and gRPC.
+  HTTP_HOST: env.HTTP_HOST ?? '127.0.0.1',
+  GRPC_HOST: '127.0.0.1',
+  GRPC_AUTH_SECRET: grpcSecret,
+  NATS_URL: env.NATS_URL ?? `nats://127.0.0.1:${port(4322, 30)}`,
   REDIS_URL: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   LOG_LEVEL: env.LOG_LEVEL ?? 'info',
   NODE_ENV: env.NODE_ENV ?? 'development',
@@ -80,7 +90,7 @@ async function waitReady(p, deadlineMs = 30_000) {
   return false;
 }
 
-await ensureInfra({ log: (l) => say(l), timeoutMs: 60_000 }).catch((err) => {
+await ensureInfra({ log: (l) => say(l), timeoutMs: 60_000, services: env.NATS_URL ? undefined : ['postgres', 'redis'] }).catch((err) => {
   console.error(`[start] infrastructure is not available: ${err.message}`);
   process.exit(1);
 });
@@ -92,9 +102,41 @@ runStep('applying database migrations', process.execPath, ['scripts/db-migrate.m
   ATTESTATION_DATABASE_URL: databaseOf('attestation'),
 });
 
+/** Per-user NATS passwords: fresh ones for our own server, else NATS_PASSWORD (if any) for all. */
+const natsPasswords = {};
+let natsServer;
+if (!env.NATS_URL) {
+  const { NATS_USERS, natsServerConfig, natsServerUsers } = await import('../packages/platform/dist/nats-permissions.js');
+  for (const u of NATS_USERS) natsPasswords[u] = randomBytes(18).toString('base64url');
+  const natsPort = port(4322, 30);
+  const dir = join(root, '.data', `nats-start-${natsPort}`);
+  mkdirSync(join(root, '.run'), { recursive: true });
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'nats.conf');
+  writeFileSync(configFile, natsServerConfig({ host: '127.0.0.1', port: natsPort, storeDir: dir, users: natsServerUsers(natsPasswords) }), { mode: 0o600 });
+  const logFile = join(root, '.run', `nats-start-${natsPort}.log`);
+  say(`NATS on 127.0.0.1:${natsPort} (users per service with subject permissions; log ${logFile})`);
+  natsServer = spawn('nats-server', ['-c', configFile, '-l', logFile], { cwd: root, stdio: 'ignore' });
+  natsServer.on('error', (err) => say(`nats-server failed to start: ${err.message} (npm run setup installs it)`));
+  await waitForPort(natsPort, 15_000).catch(() => {
+    say(`nats-server did not listen on ${natsPort}; see ${logFile}`);
+    natsServer.kill('SIGTERM');
+    process.exit(1);
+  });
+}
+
 let stopping = false;
 for (const p of processes) {
-  const childEnv = { ...env, ...shared, ...Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, String(v)])), HTTP_PORT: String(p.http) };
+  const natsUser = p.service ?? p.name;
+  const natsPassword = env.NATS_URL ? env.NATS_PASSWORD : natsPasswords[natsUser];
+  const childEnv = {
+    ...env,
+    ...shared,
+    ...Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, String(v)])),
+    HTTP_PORT: String(p.http),
+    NATS_USER: natsUser,
+    ...(natsPassword ? { NATS_PASSWORD: natsPassword } : {}),
+  };
   p.child = spawn(process.execPath, [join(root, 'services', p.service ?? p.name, 'dist/main.js')], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [p.child.stdout, p.child.stderr]) {
     let buf = '';
@@ -140,6 +182,11 @@ async function stopAll(signal) {
         }),
     ),
   );
+  if (natsServer && natsServer.exitCode === null) {
+    const exited = new Promise((resolve) => natsServer.once('exit', resolve));
+    natsServer.kill('SIGTERM');
+    await exited;
+  }
   say('stopped');
   process.exit(0);
 }

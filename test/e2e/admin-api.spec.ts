@@ -179,6 +179,30 @@ describe('admin REST API', () => {
     expect((await audit(`actor=user:${adminSub}&limit=2`)).length).toBe(2);
   });
 
+  it('keeps the error envelope for router and body-parser errors, answers 405 with Allow, sends no X-Powered-By', async () => {
+    const raw = (method: string, path: string, init: { body?: string; type?: string } = {}) =>
+      fetch(`http://127.0.0.1:${gw.httpPort}/admin/v1${path}`, { method, headers: { 'x-api-key': ADMIN_KEY, 'content-type': init.type ?? 'application/json' }, body: init.body });
+    const check = async (res: Response, status: number, code: string) => {
+      expect(res.status, `${res.url}`).toBe(status);
+      expect(res.headers.get('x-powered-by')).toBeNull();
+      expect(await res.json()).toMatchObject({ error: { code, message: expect.any(String) } });
+      return res;
+    };
+    await check(await raw('GET', '/nope'), 404, 'not_found');
+    await check(await raw('GET', '/rooms/a/b/c/d'), 404, 'not_found');
+    await check(await raw('POST', '/tokens', { body: '{"userId": ' }), 400, 'bad_request');
+    await check(await raw('POST', '/tokens', { body: JSON.stringify({ userId: 'u', name: 'x'.repeat(200_000) }) }), 413, 'too_large');
+    const put = await check(await raw('PUT', '/rooms'), 405, 'bad_request');
+    expect(put.headers.get('allow')).toBe('GET');
+    const putRoom = await check(await raw('PUT', `/rooms/${uid('r')}`), 405, 'bad_request');
+    expect(putRoom.headers.get('allow')?.split(', ').sort()).toEqual(['DELETE', 'GET']);
+    expect((await check(await raw('GET', '/tokens'), 405, 'bad_request')).headers.get('allow')).toBe('POST');
+    const ok = await raw('GET', '/rooms');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-powered-by')).toBeNull();
+    expect((await fetch(`http://127.0.0.1:${gw.httpPort}/healthz`)).headers.get('x-powered-by')).toBeNull();
+  });
+
   it('documents every registered admin route in the OpenAPI document, served without auth', async () => {
     const res = await api('GET', '/openapi.json', { auth: { none: true } });
     expect(res.status).toBe(200);

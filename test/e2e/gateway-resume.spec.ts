@@ -11,10 +11,9 @@ describe('session.resume across replicas', () => {
   const stack = new Stack();
   let gw1: Awaited<ReturnType<typeof startGateway>>;
   let gw2: Awaited<ReturnType<typeof startGateway>>;
-  let rooms: Awaited<ReturnType<typeof startRooms>>;
 
   beforeAll(async () => {
-    rooms = await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '20000' })));
+    await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '20000' })));
     gw1 = await stack.add(startGateway(testEnv()));
     gw2 = await stack.add(startGateway(testEnv()));
   });
@@ -73,7 +72,7 @@ describe('session.resume across replicas', () => {
     const guest = await stack.client(gw1);
     await guest.request('room.join', { roomId: room.id });
     // Retention limits dropped this room's history (simulated with a purge of its subject).
-    const jsm = await jetstreamManager(rooms.platform.nc);
+    const jsm = await jetstreamManager((await stack.testBus()).nc);
     await jsm.streams.purge(ROOM_EVENTS_STREAM, { filter: `sb.evt.room.${room.id}` });
 
     const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));

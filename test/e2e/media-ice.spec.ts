@@ -4,7 +4,7 @@ import { startMedia } from '@switchboard/media/service';
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mediaTestEnv, Stack, testEnv, uid } from '../support/stack.js';
+import { GRPC_SECRET, mediaTestEnv, Stack, testEnv, uid } from '../support/stack.js';
 
 const TURN_SECRET = 'turn-test-secret-turn-test-secret';
 
@@ -38,7 +38,7 @@ describe('ICE servers from the media service', () => {
   });
 
   it('serves the same over gRPC, with typed errors for bad input and for parts not built', async () => {
-    const client = grpcClient(media.MediaServiceClient, `127.0.0.1:${mediaSvc.grpcPort}`);
+    const client = grpcClient(media.MediaServiceClient, `127.0.0.1:${mediaSvc.grpcPort}`, GRPC_SECRET);
     try {
       const res = await callUnary(client, client.getIceServers, { userId: 'grpc-user' }, 2000);
       verify(res.iceServers[1], 'grpc-user');

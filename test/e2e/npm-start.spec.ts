@@ -1,12 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { connect } from '@nats-io/transport-node';
 import { SwitchboardClient } from '@switchboard/client';
+import { callUnary } from '@switchboard/platform';
+import { health } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, ROOT } from '../support/infra.js';
 import { uid, until } from '../support/stack.js';
 
-/** Ports start.mjs uses relative to SB_PORT_BASE. */
-const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24];
+/** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server). */
+const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30];
 
 async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -38,9 +42,9 @@ describe('npm start (scripts/start.mjs)', () => {
     child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs'), '--no-build', '--quiet'], {
       cwd: ROOT,
       env: {
-        ...process.env,
+        // No NATS_URL: start.mjs runs its own NATS with a user per service.
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NATS_URL' && k !== 'NATS_PASSWORD')),
         SB_PORT_BASE: String(base),
-        NATS_URL: inject('natsUrl'),
         REDIS_URL: inject('redisUrl'),
         ROOMS_DATABASE_URL: inject('roomsDatabaseUrl'),
         MEDIA_DATABASE_URL: inject('mediaDatabaseUrl'),
@@ -113,11 +117,24 @@ describe('npm start (scripts/start.mjs)', () => {
     }
   });
 
+  it('guards its trust boundaries: NATS and gRPC refuse callers without credentials', async () => {
+    await expect(connect({ servers: `nats://127.0.0.1:${base + 30}`, reconnect: false })).rejects.toThrow(/authorization/i);
+    for (const offset of [21, 22, 23, 24]) {
+      const bare = new health.HealthClient(`127.0.0.1:${base + offset}`, grpc.credentials.createInsecure());
+      try {
+        await expect(callUnary(bare, bare.check, { service: '' }, 5000)).rejects.toMatchObject({ code: 'unauthorized' });
+      } finally {
+        bare.close();
+      }
+    }
+  });
+
   it('stops every process cleanly on Ctrl-C', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toContain('stopped');
     for (const offset of [0, 1, 11, 12, 13, 14]) expect(await isFree(base + offset)).toBe(true);
+    await expect(connect({ servers: `nats://127.0.0.1:${base + 30}`, reconnect: false })).rejects.toThrow();
   });
 });

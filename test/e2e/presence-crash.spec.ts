@@ -5,6 +5,7 @@ import { startPresence } from '@switchboard/presence/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Stack, testEnv, uid, until } from '../support/stack.js';
+import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../support/infra.js';
 
 /** Same environment as every presence spec (replicas of concurrent spec files share a queue group). */
 const PRESENCE_ENV = { PRESENCE_TTL_MS: '3000', PRESENCE_LIVENESS_INTERVAL_MS: '500', PRESENCE_SWEEP_MS: '200', SESSION_POLICY: 'device' };
@@ -25,7 +26,7 @@ describe('gateway crash', () => {
   beforeAll(async () => {
     await stack.add(startPresence(testEnv(PRESENCE_ENV)));
     await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '500' })));
-    nc = await connect({ servers: inject('natsUrl') });
+    nc = await connect({ servers: inject('natsUrl'), user: NATS_TEST_USER, pass: NATS_TEST_PASSWORD });
     stack.onStop(() => nc.close());
     nc.subscribe('sb.sys.conn.gone', { callback: (_e, m) => void gone.push(JSON.parse(Buffer.from(bus.Event.decode(m.data).data).toString())) });
   });

@@ -5,7 +5,8 @@ import { callUnary, grpcClient } from '@switchboard/platform';
 import { bus, presence } from '@switchboard/proto';
 import { startPresence } from '@switchboard/presence/service';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Stack, testEnv, uid, until } from '../support/stack.js';
+import { GRPC_SECRET, Stack, testEnv, uid, until } from '../support/stack.js';
+import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../support/infra.js';
 
 /**
  * Every presence spec starts its replicas with this same environment: replicas of all spec
@@ -31,7 +32,7 @@ describe('presence across two gateway replicas and two presence replicas', () =>
     await stack.add(startPresence(testEnv(PRESENCE_ENV)));
     gwA = await stack.add(startGateway(testEnv(GATEWAY_ENV)));
     gwB = await stack.add(startGateway(testEnv(GATEWAY_ENV)));
-    nc = await connect({ servers: inject('natsUrl') });
+    nc = await connect({ servers: inject('natsUrl'), user: NATS_TEST_USER, pass: NATS_TEST_PASSWORD });
     stack.onStop(() => nc.close());
     nc.subscribe('sb.sys.conn.gone', { callback: (_e, m) => void gone.push(JSON.parse(Buffer.from(bus.Event.decode(m.data).data).toString())) });
   });
@@ -147,7 +148,7 @@ describe('presence across two gateway replicas and two presence replicas', () =>
   it('serves QueryPresence, ListConnections and Disconnect over gRPC', async () => {
     const user = uid('grpc');
     const c = await stack.client(gwB, user, { claims: { device: 'tablet' } });
-    const client = grpcClient(presence.PresenceServiceClient, `127.0.0.1:${pr1.grpcPort}`);
+    const client = grpcClient(presence.PresenceServiceClient, `127.0.0.1:${pr1.grpcPort}`, GRPC_SECRET);
     stack.onStop(async () => client.close());
     await until(async () => (await callUnary(client, client.queryPresence, { userIds: [user] }, 5000)).presence[0]?.status === 'online', 'online over gRPC');
     const listed = await callUnary(client, client.listConnections, { userId: user }, 5000);

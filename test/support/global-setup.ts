@@ -7,6 +7,7 @@ let infra: TestInfra | undefined;
 export default async function setup(project: TestProject) {
   infra = await startTestInfra();
   project.provide('natsUrl', infra.natsUrl);
+  project.provide('natsLogFile', infra.natsLogFile);
   project.provide('redisUrl', infra.redisUrl);
   project.provide('roomsDatabaseUrl', infra.roomsDatabaseUrl);
   project.provide('mediaDatabaseUrl', infra.mediaDatabaseUrl);
@@ -19,6 +20,7 @@ export default async function setup(project: TestProject) {
 declare module 'vitest' {
   export interface ProvidedContext {
     natsUrl: string;
+    natsLogFile: string;
     redisUrl: string;
     roomsDatabaseUrl: string;
     mediaDatabaseUrl: string;

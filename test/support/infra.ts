@@ -1,14 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
 import { dropDatabase, ensureDatabase, freePort as freePortJs, POSTGRES_SERVER_URL, waitForPort as waitForPortJs } from '../../scripts/lib/infra.mjs';
 // @ts-expect-error plain ESM script without types
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
+import { NATS_USERS, natsServerConfig, natsServerUsers, type NatsUser } from '../../packages/platform/src/nats-permissions.js';
+
+/**
+ * Every service user of the test NATS server has this password (services connect as their
+ * own user, so each is held to its own subject permissions); the suite's own observer
+ * connections use NATS_TEST_USER, which may do anything.
+ */
+export const NATS_TEST_PASSWORD = 'test-nats-password';
+export const NATS_TEST_USER = 'sb-test';
+
+/** Lines nats-server logs when a user publishes or subscribes outside its permissions. */
+export const PERMISSION_VIOLATION = /(Publish|Subscription|Permissions) Violation/;
 
 export interface TestInfra {
   natsUrl: string;
+  /** nats-server's log; a Permissions Violation in it fails the test file that caused it. */
+  natsLogFile: string;
   redisUrl: string;
   roomsDatabaseUrl: string;
   mediaDatabaseUrl: string;
@@ -38,7 +52,8 @@ export async function startTestInfra(): Promise<TestInfra> {
   const natsPort = await freePort();
   const redisPort = await freePort();
   const jsDir = mkdtempSync(join(tmpdir(), 'sb-test-js-'));
-  const nats = spawnDaemon('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', jsDir]);
+  const { args: natsArgs, logFile: natsLogFile } = natsServerFiles(jsDir, natsPort);
+  const nats = spawnDaemon('nats-server', natsArgs);
   const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   // One database per run, so parallel runs (CI, developers) never drop each other's data.
   const pgBase = process.env.TEST_POSTGRES_URL ?? POSTGRES_SERVER_URL;
@@ -52,6 +67,7 @@ export async function startTestInfra(): Promise<TestInfra> {
   await applyMigrations({ databaseUrl: attestationDatabaseUrl, migrationsDir: join(ROOT, 'services/attestation/prisma/migrations') });
   return {
     natsUrl: `nats://127.0.0.1:${natsPort}`,
+    natsLogFile,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     roomsDatabaseUrl,
     mediaDatabaseUrl,
@@ -63,4 +79,29 @@ export async function startTestInfra(): Promise<TestInfra> {
       await Promise.all([dropDatabase(roomsDatabaseUrl), dropDatabase(mediaDatabaseUrl), dropDatabase(attestationDatabaseUrl)]);
     },
   };
+}
+
+/**
+ * A nats-server configuration with the production users and permissions
+ * (packages/platform/src/nats-permissions.ts), each with NATS_TEST_PASSWORD, plus the
+ * unrestricted NATS_TEST_USER; JetStream and the log file live in `dir`.
+ */
+export function natsServerFiles(dir: string, port: number): { args: string[]; logFile: string; configFile: string } {
+  const passwords = Object.fromEntries(NATS_USERS.map((u) => [u, NATS_TEST_PASSWORD])) as Record<NatsUser, string>;
+  const users = natsServerUsers(passwords, [{ user: NATS_TEST_USER, password: NATS_TEST_PASSWORD, permissions: { publish: ['>'], subscribe: ['>'] } }]);
+  const configFile = join(dir, 'nats.conf');
+  const logFile = join(dir, 'nats.log');
+  writeFileSync(configFile, natsServerConfig({ host: '127.0.0.1', port, storeDir: join(dir, 'js'), users }), { mode: 0o600 });
+  return { args: ['-c', configFile, '-l', logFile], logFile, configFile };
+}
+
+/** Permission violations logged by nats-server after byte `from` of its log. */
+export function natsViolationsSince(logFile: string, from: number): { lines: string[]; size: number } {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return { lines: [], size: from };
+  }
+  return { lines: text.slice(from).split('\n').filter((l) => PERMISSION_VIOLATION.test(l)), size: text.length };
 }

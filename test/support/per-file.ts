@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { natsViolationsSince } from './infra.js';
 
 // Test files run one at a time against the shared private NATS/Redis (vitest.config.ts), and
 // each stops what it started. Flushing Redis before a file means no key, relay entry or
@@ -9,4 +10,19 @@ beforeAll(async () => {
   await redis.connect();
   await redis.flushall();
   await redis.quit();
+});
+
+// Every NATS user is held to its subject permissions (nats-permissions.ts). A Permissions
+// Violation in the server log while this file ran is a bug (a missing table entry, or code
+// acting outside its role): the file fails. Registered first, so it runs after the file's own
+// afterAll hooks have stopped what it started.
+let natsLogFrom = 0;
+beforeAll(() => {
+  natsLogFrom = natsViolationsSince(inject('natsLogFile'), 0).size;
+});
+afterAll(async () => {
+  // nats-server writes the line when it refuses the message; give a last refusal a moment.
+  await new Promise((r) => setTimeout(r, 50));
+  const { lines } = natsViolationsSince(inject('natsLogFile'), natsLogFrom);
+  if (lines.length) throw new Error(`NATS permission violations during this file:\n${lines.slice(0, 20).join('\n')}`);
 });

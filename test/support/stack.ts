@@ -1,13 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SwitchboardClient, type ConnectOptions } from '@switchboard/client';
-import type { ServiceHandle } from '@switchboard/platform';
+import { CommandBus, connectNats, createLogger, createMetricsRegistry, natsMetrics, type ServiceHandle } from '@switchboard/platform';
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
-import { freePort, ROOT } from './infra.js';
+import { freePort, NATS_TEST_PASSWORD, NATS_TEST_USER, ROOT } from './infra.js';
+
+export { NATS_TEST_PASSWORD, NATS_TEST_USER };
 
 export const JWT_SECRET = 'test-secret-test-secret-test-secret';
 export const ADMIN_KEY = 'test-admin-key';
+/** Shared secret of the gRPC call credentials in tests (GRPC_AUTH_SECRET). */
+export const GRPC_SECRET = 'test-grpc-secret-test-grpc-secret';
 
 let counter = 0;
 /** Unique, readable id per test object (users, rooms, nodes). */
@@ -19,10 +23,14 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     NATS_URL: inject('natsUrl'),
+    // Each service connects as its own NATS user (the service name) with this password.
+    NATS_PASSWORD: NATS_TEST_PASSWORD,
     REDIS_URL: inject('redisUrl'),
     DATABASE_URL: inject('roomsDatabaseUrl'),
     JWT_SECRET,
     ADMIN_API_KEYS: ADMIN_KEY,
+    GRPC_AUTH_SECRET: GRPC_SECRET,
+    GRPC_HOST: '127.0.0.1',
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
     GRPC_PORT: '0',
@@ -66,6 +74,17 @@ export class Stack {
     const p = await ServiceProcess.start(service, env);
     this.stops.push(() => p.stop());
     return p;
+  }
+
+  /**
+   * The suite's own NATS connection (NATS_TEST_USER, unrestricted) with a CommandBus, to
+   * command services as the gateway would and to watch subjects; closed on stop.
+   */
+  async testBus(timeoutMs = 15_000): Promise<CommandBus> {
+    const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'test', production: false });
+    const nc = await connectNats(inject('natsUrl'), 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
+    this.stops.push(() => nc.close());
+    return new CommandBus(nc, natsMetrics(createMetricsRegistry('test', 'test')), logger, timeoutMs);
   }
 
   onStop(fn: () => Promise<unknown>): void {

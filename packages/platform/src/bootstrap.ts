@@ -96,7 +96,7 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
   await startTelemetry(opts.service, config.OTEL_EXPORTER_OTLP_ENDPOINT, logger);
   const registry = createMetricsRegistry(opts.service, config.NODE_ID);
   const metrics = natsMetrics(registry);
-  const nc = await connectNats(config.NATS_URL, `${opts.service}:${config.NODE_ID}`, logger);
+  const nc = await connectNats(config.NATS_URL, `${opts.service}:${config.NODE_ID}`, logger, { user: config.NATS_USER ?? opts.service, password: config.NATS_PASSWORD });
   const readiness = new Readiness();
   readiness.add('nats', async () => {
     await nc.flush();
@@ -108,13 +108,15 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
 
   await opts.prepare?.(platform);
   const app = await NestFactory.create(opts.module(platform), { logger: new PinoNestLogger(logger), abortOnError: false });
+  // No framework banner: `X-Powered-By: Express` tells an attacker what to try.
+  (app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void }).disable?.('x-powered-by');
   opts.configure?.(app, platform);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   const address = app.getHttpServer().address() as { port: number };
   let grpcServer: GrpcServerHandle | undefined;
-  const grpcPort = (config as { GRPC_PORT?: number }).GRPC_PORT;
+  const { GRPC_PORT: grpcPort, GRPC_HOST: grpcHost } = config as { GRPC_PORT?: number; GRPC_HOST?: string };
   if (opts.grpc && grpcPort !== undefined) {
-    grpcServer = await startGrpcServer({ port: grpcPort, services: opts.grpc(app), logger });
+    grpcServer = await startGrpcServer({ host: grpcHost, port: grpcPort, authSecret: config.GRPC_AUTH_SECRET, services: opts.grpc(app), logger });
   }
   await opts.afterStart?.(app, platform);
   logger.info({ httpPort: address.port, grpcPort: grpcServer?.port }, `${opts.service} started`);

@@ -7,15 +7,25 @@ export const baseConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ID: z.string().regex(/^[A-Za-z0-9_-]+$/).default(`${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** NATS user (default: the service's name, see nats-permissions.ts) and its password; no password → no auth. */
+  NATS_USER: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(60000).default(3000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120000).default(10000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /**
+   * Shared secret of the gRPC call credentials (`authorization: Bearer <secret>`): every gRPC
+   * server refuses calls without it and every gRPC client sends it. No default, on purpose.
+   */
+  GRPC_AUTH_SECRET: z.string().min(16, 'GRPC_AUTH_SECRET must be at least 16 characters'),
 });
 
 export const grpcServiceConfigSchema = baseConfigSchema.extend({
+  /** Interface the gRPC server binds (npm start: 127.0.0.1; in a pod: 0.0.0.0 behind the NetworkPolicy). */
+  GRPC_HOST: z.string().default('0.0.0.0'),
   GRPC_PORT: z.coerce.number().int().min(0).max(65535),
 });
 

@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import { health, rooms } from '@switchboard/proto';
 import { notFound } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { callUnary, grpcClient, startGrpcServer, unaryHandlers, type GrpcServerH
 import { createLogger } from './logger.js';
 
 const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'n', production: false });
+const SECRET = 'grpc-test-secret-0123456789';
 
 describe('gRPC helpers', () => {
   let server: GrpcServerHandle;
@@ -28,9 +30,9 @@ describe('gRPC helpers', () => {
       },
       logger,
     );
-    server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [{ name: 'switchboard.rooms.v1.RoomsService', definition: rooms.RoomsServiceService, implementation: impl }], logger });
-    client = grpcClient(rooms.RoomsServiceClient, `127.0.0.1:${server.port}`);
-    healthClient = grpcClient(health.HealthClient, `127.0.0.1:${server.port}`);
+    server = await startGrpcServer({ host: '127.0.0.1', port: 0, authSecret: SECRET, services: [{ name: 'switchboard.rooms.v1.RoomsService', definition: rooms.RoomsServiceService, implementation: impl }], logger });
+    client = grpcClient(rooms.RoomsServiceClient, `127.0.0.1:${server.port}`, SECRET);
+    healthClient = grpcClient(health.HealthClient, `127.0.0.1:${server.port}`, SECRET);
   });
   afterAll(async () => {
     client.close();
@@ -41,6 +43,29 @@ describe('gRPC helpers', () => {
   it('serves typed unary calls', async () => {
     const res = await callUnary(client, client.getRoom, { roomId: 'r1' }, 2000);
     expect(res.room).toMatchObject({ id: 'r1', name: 'n' });
+  });
+
+  it('refuses calls without the shared secret or with a wrong one, health included', async () => {
+    const bare = (Ctor: typeof rooms.RoomsServiceClient | typeof health.HealthClient) => new Ctor(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const noCreds = bare(rooms.RoomsServiceClient) as rooms.RoomsServiceClient;
+    const noCredsHealth = bare(health.HealthClient) as health.HealthClient;
+    const wrong = grpcClient(rooms.RoomsServiceClient, `127.0.0.1:${server.port}`, `${SECRET}x`);
+    const prefix = grpcClient(rooms.RoomsServiceClient, `127.0.0.1:${server.port}`, SECRET.slice(0, 20));
+    try {
+      for (const [c, m] of [
+        [noCreds, noCreds.getRoom],
+        [wrong, wrong.getRoom],
+        [prefix, prefix.getRoom],
+      ] as const) {
+        await expect(callUnary(c, m, { roomId: 'r1' }, 2000)).rejects.toMatchObject({ code: 'unauthorized' });
+      }
+      await expect(callUnary(noCredsHealth, noCredsHealth.check, { service: '' }, 2000)).rejects.toMatchObject({ code: 'unauthorized' });
+      const watch = noCredsHealth.watch({ service: '' });
+      const status = await new Promise<number>((resolve) => watch.on('error', (e: grpc.ServiceError) => resolve(e.code)));
+      expect(status).toBe(grpc.status.UNAUTHENTICATED);
+    } finally {
+      for (const c of [noCreds, noCredsHealth, wrong, prefix]) c.close();
+    }
   });
 
   it('maps protocol errors to status codes and back', async () => {

@@ -3,6 +3,7 @@ import { health } from '@switchboard/proto';
 import { isErrorCode, ProtocolError, type ErrorCode } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import { toProtocolError } from './nats.js';
+import { secretEquals } from './secrets.js';
 import { extractTraceContext, injectTraceContext, inSpan, type Carrier } from './telemetry.js';
 
 const metadataCarrier = (m: grpc.Metadata): Carrier => ({ set: (k, v) => m.set(k, v), get: (k) => m.get(k)[0] as string | undefined });
@@ -61,6 +62,44 @@ export function unaryHandlers<S extends grpc.UntypedServiceImplementation>(impl:
   return out as S;
 }
 
+/** Metadata key of the shared-secret call credential (`authorization: Bearer <GRPC_AUTH_SECRET>`). */
+const AUTH_METADATA = 'authorization';
+
+/**
+ * Server side of the shared-secret call credentials: every call on the port (the services and
+ * grpc.health.v1 alike) must carry `authorization: Bearer <secret>`, or it ends with
+ * UNAUTHENTICATED before any handler runs. The secret is compared in constant time.
+ */
+export function bearerAuthInterceptor(secret: string): grpc.ServerInterceptor {
+  return (_method, call) =>
+    new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, proceed) => {
+            const header = metadata.get(AUTH_METADATA)[0];
+            const presented = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+            if (presented !== undefined && secretEquals(presented, secret)) {
+              metadata.remove(AUTH_METADATA);
+              return proceed(metadata);
+            }
+            const refused = toGrpcError(new ProtocolError('unauthorized', 'missing or invalid gRPC credentials'));
+            call.sendStatus({ code: refused.code!, details: refused.details!, metadata: refused.metadata! });
+          },
+        }),
+    });
+}
+
+/** Client side: adds the shared-secret bearer to every call of a channel. */
+export function bearerCallInterceptor(secret: string): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start: (metadata, listener, next) => {
+        metadata.set(AUTH_METADATA, `Bearer ${secret}`);
+        next(metadata, listener);
+      },
+    });
+}
+
 export interface GrpcServerHandle {
   server: grpc.Server;
   port: number;
@@ -72,10 +111,12 @@ export interface GrpcServerHandle {
 export async function startGrpcServer(opts: {
   host?: string;
   port: number;
+  /** Shared secret every call must present (GRPC_AUTH_SECRET). */
+  authSecret: string;
   services: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation; name: string }[];
   logger: Logger;
 }): Promise<GrpcServerHandle> {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024, interceptors: [bearerAuthInterceptor(opts.authSecret)] });
   const names = new Set(['', ...opts.services.map((s) => s.name)]);
   let status: health.HealthCheckResponse_ServingStatus = Serving.SERVING;
   const watchers = new Set<grpc.ServerWritableStream<health.HealthCheckRequest, health.HealthCheckResponse>>();
@@ -94,7 +135,7 @@ export async function startGrpcServer(opts: {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${opts.host ?? '0.0.0.0'}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  opts.logger.info({ port }, 'grpc listening');
+  opts.logger.info({ port, host: opts.host ?? '0.0.0.0' }, 'grpc listening');
   return {
     server,
     port,
@@ -128,6 +169,7 @@ export function callUnary<Req, Res>(client: grpc.Client, method: Unary<Req, Res>
   });
 }
 
-export function grpcClient<C extends grpc.Client>(Ctor: new (address: string, credentials: grpc.ChannelCredentials, options?: object) => C, address: string): C {
-  return new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.keepalive_time_ms': 30_000 });
+/** A client channel whose every call carries the shared secret (GRPC_AUTH_SECRET) as a bearer. */
+export function grpcClient<C extends grpc.Client>(Ctor: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C, address: string, authSecret: string): C {
+  return new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.keepalive_time_ms': 30_000, interceptors: [bearerCallInterceptor(authSecret)] });
 }

@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { createMetricsRegistry, natsMetrics } from './metrics.js';
 import { CommandBus, connectNats, decodeJson, type Caller, type NatsConnection } from './nats.js';
 import { bus as proto } from '@switchboard/proto';
+import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../../../test/support/infra.js';
 
 const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'n', production: false });
 const caller: Caller = { userId: 'u1', connectionId: 'c1', sessionId: 's1', nodeId: 'n1', name: 'U', device: '', roles: [] };
@@ -15,7 +16,7 @@ describe('CommandBus over real NATS', () => {
   const service = `svc${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    nc = await connectNats(inject('natsUrl'), 'test', logger);
+    nc = await connectNats(inject('natsUrl'), 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
     bus = new CommandBus(nc, natsMetrics(createMetricsRegistry('test', 'n')), logger, 500);
     bus.serve(
       service,
@@ -63,6 +64,19 @@ describe('CommandBus over real NATS', () => {
   it('maps no responders and timeouts to unavailable', async () => {
     await expect(bus.request(`${service}x`, 'echo', caller, {})).rejects.toMatchObject({ code: 'unavailable' });
     await expect(bus.request(service, 'slow', caller, {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('answers a reply over max_payload with too_large at once, logs the verb, and keeps serving', async () => {
+    const lines: string[] = [];
+    const logged = createLogger({ service: 'test', level: 'warn', nodeId: 'n', production: false }, { write: (l: string) => void lines.push(l) });
+    const big = new CommandBus(nc, natsMetrics(createMetricsRegistry('test2', 'n')), logged, 500);
+    const sub = big.serve(`${service}big`, { huge: () => ({ blob: 'x'.repeat(2 * 1024 * 1024) }), echo: (d) => d }, { huge: z.any(), echo: z.any() });
+    await nc.flush();
+    // today's failure: the reply is refused by NATS and the caller times out with unavailable
+    await expect(big.request(`${service}big`, 'huge', caller, {}, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'too_large' });
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({ verb: 'huge', msg: 'reply too large for NATS; answered too_large' }));
+    await expect(big.request(`${service}big`, 'echo', caller, { ok: 1 })).resolves.toEqual({ ok: 1 });
+    sub.unsubscribe();
   });
 
   it('refuses to serve a verb without a schema', () => {

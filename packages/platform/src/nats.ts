@@ -4,16 +4,23 @@ import { commandSpec, isErrorCode, ProtocolError, queueGroup, subjects } from '@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { NatsMetrics } from './metrics.js';
+import { natsInboxPrefix } from './nats-permissions.js';
 import { extractTraceContext, injectTraceContext, inSpan } from './telemetry.js';
 
 export type { NatsConnection, Subscription, Msg } from '@nats-io/transport-node';
 export { RequestError } from '@nats-io/transport-node';
 export type Caller = bus.Caller;
 
-export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
+/**
+ * Connects as `auth.user` (its subject permissions: nats-permissions.ts); replies to this
+ * connection's requests arrive on the user's own inbox prefix, the only inbox it may read.
+ */
+export async function connectNats(url: string, name: string, logger: Logger, auth?: { user: string; password?: string }): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(','),
     name,
+    ...(auth?.password ? { user: auth.user, pass: auth.password } : {}),
+    ...(auth ? { inboxPrefix: natsInboxPrefix(auth.user) } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     pingInterval: 10_000,
@@ -23,7 +30,9 @@ export async function connectNats(url: string, name: string, logger: Logger): Pr
   });
   void (async () => {
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') logger.warn({ nats: s.type }, 'nats status');
+      if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn({ nats: s.type }, 'nats status');
+      // A permission violation is a bug in nats-permissions.ts or an attempt outside the role: loud.
+      if (s.type === 'error') logger.error({ nats: s.type, err: s.error }, 'nats error');
     }
   })();
   logger.info({ server: nc.getServer() }, 'nats connected');
@@ -33,6 +42,10 @@ export async function connectNats(url: string, name: string, logger: Logger): Pr
 const carrierOf = (h: MsgHdrs) => ({ set: (k: string, v: string) => h.set(k, v), get: (k: string) => (h.has(k) ? h.get(k) : undefined) });
 
 const EMPTY = Buffer.alloc(0);
+/** NATS's default max_payload (1 MiB), when the server did not say. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** Room left in max_payload for the subject and headers of a reply. */
+const REPLY_HEADROOM = 4096;
 export const encodeJson = (value: unknown): Buffer => (value === undefined ? EMPTY : Buffer.from(JSON.stringify(value)));
 export const decodeJson = <T = unknown>(bytes: Uint8Array | undefined): T | undefined =>
   bytes && bytes.length ? (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as T) : undefined;
@@ -163,9 +176,29 @@ export class CommandBus {
       outcome = pe.code;
       reply = { data: EMPTY, error: { code: pe.code, message: pe.message, retryAfterMs: pe.retryAfterMs ?? 0, details: encodeJson(pe.details) } };
     }
+    let encoded = bus.CommandReply.encode(reply).finish();
+    // A reply over the server's max_payload would be refused by NATS and the caller would wait
+    // for a timeout: it becomes a typed too_large instead (handlers page by byte budgets, so
+    // this is a bug worth a warning, with the verb).
+    const limit = this.maxReplyBytes();
+    if (encoded.length > limit) {
+      this.logger.warn({ verb, requestId, bytes: encoded.length, limit }, 'reply too large for NATS; answered too_large');
+      outcome = 'too_large';
+      encoded = bus.CommandReply.encode({ data: EMPTY, error: { code: 'too_large', message: `the reply to ${verb} is too large; ask for a smaller page`, retryAfterMs: 0, details: EMPTY } }).finish();
+    }
     this.metrics.commandsHandled.inc({ verb, outcome });
     this.metrics.commandDuration.observe({ verb }, Number(process.hrtime.bigint() - started) / 1e9);
-    if (msg.reply) msg.respond(bus.CommandReply.encode(reply).finish());
+    if (!msg.reply) return;
+    try {
+      msg.respond(encoded);
+    } catch (err) {
+      this.logger.error({ err, verb, requestId }, 'reply could not be sent');
+    }
+  }
+
+  /** The largest reply the server takes (its max_payload, less room for the reply's headers). */
+  private maxReplyBytes(): number {
+    return (this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - REPLY_HEADROOM;
   }
 
   publish(subject: string, event: EventInput): void {

@@ -13,3 +13,9 @@ export const ConnGone = z.object({
   reason: z.string().max(200).default(''),
 });
 export type ConnGone = z.output<typeof ConnGone>;
+
+/** Topic of `sb.sys.attestation.policy`: attestation's notice that a platform's version policy changed. */
+export const ATTESTATION_POLICY_CHANGED = 'attestation.policy';
+/** Body of `sb.sys.attestation.policy`: every gateway refetches that platform's policy. */
+export const AttestationPolicyChanged = z.object({ platform: z.string().max(32) });
+export type AttestationPolicyChanged = z.output<typeof AttestationPolicyChanged>;

@@ -11,6 +11,8 @@ export interface RoomView {
   participantCount: number;
   createdAt: number;
   metadata: Record<string, unknown>;
+  /** Broadcasts are kept for `session.resume` (with a seq) instead of live only. */
+  replayEphemeral: boolean;
 }
 
 export interface ParticipantView {

@@ -7,6 +7,7 @@ import { gatewayConfigSchema } from './config.js';
 import { GatewayMetrics } from './metrics/gateway.metrics.js';
 import { GatewayWsAdapter } from './ws/gateway-ws.adapter.js';
 import { SessionService } from './session/session.service.js';
+import { ProtocolErrorFilter } from './admin/http/protocol-error.filter.js';
 
 /** Gateway definition, shared by main.ts and in-process integration tests. */
 export const gatewayService = (env?: Record<string, string | undefined>): ServiceOptions<typeof gatewayConfigSchema> => {
@@ -18,6 +19,7 @@ export const gatewayService = (env?: Record<string, string | undefined>): Servic
     redis: true,
     module: (p) => AppModule.register(p),
     configure: (app, p) => {
+      app.useGlobalFilters(new ProtocolErrorFilter(p.logger));
       app.useWebSocketAdapter(
         new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting, {
           mode: p.config.ATTESTATION_MODE,

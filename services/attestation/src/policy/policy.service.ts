@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus, encodeEvent, LOGGER, type Logger } from '@switchboard/platform';
-import { badRequest, notFound, subjects, VersionPolicySchema, type VersionPolicyView } from '@switchboard/protocol';
+import { ATTESTATION_POLICY_CHANGED, badRequest, type AttestationPolicyChanged, notFound, subjects, VersionPolicySchema, type VersionPolicyView } from '@switchboard/protocol';
 import { PolicyStore } from './policy.store.js';
 
-/** NATS notice (`sb.sys.attestation.policy`, every gateway): a platform's policy changed, refetch. */
-export const POLICY_CHANGED_TOPIC = 'attestation.policy';
 /** Most platforms with a policy. */
 export const MAX_POLICIES = 100;
 
@@ -38,7 +36,7 @@ export class PolicyService {
 
   private notify(platform: string) {
     try {
-      this.bus.nc.publish(subjects.system(POLICY_CHANGED_TOPIC), encodeEvent({ type: POLICY_CHANGED_TOPIC, data: { platform } }));
+      this.bus.nc.publish(subjects.system(ATTESTATION_POLICY_CHANGED), encodeEvent({ type: ATTESTATION_POLICY_CHANGED, data: { platform } satisfies AttestationPolicyChanged }));
     } catch (err) {
       // Gateways also refresh on a timer; a lost notice only delays the change.
       this.logger.warn({ err, platform }, 'policy notice not published');

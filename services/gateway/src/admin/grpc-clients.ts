@@ -21,19 +21,19 @@ export class GrpcClients implements OnApplicationShutdown {
 
   /** A RoomsService call, e.g. `rooms((c) => c.getRoom, { roomId })`. */
   rooms<Req, Res>(method: (c: rooms.RoomsServiceClient) => Method<Req, Res>, req: Req): Promise<Res> {
-    const client = (this.roomsClient ??= grpcClient(rooms.RoomsServiceClient, this.config.ROOMS_GRPC_URL));
+    const client = (this.roomsClient ??= grpcClient(rooms.RoomsServiceClient, this.config.ROOMS_GRPC_URL, this.config.GRPC_AUTH_SECRET));
     return callUnary(client, method(client), req, this.config.REQUEST_TIMEOUT_MS);
   }
 
   /** A PresenceService call, e.g. `presence((c) => c.listConnections, { userId })`. */
   presence<Req, Res>(method: (c: presence.PresenceServiceClient) => Method<Req, Res>, req: Req): Promise<Res> {
-    const client = (this.presenceClient ??= grpcClient(presence.PresenceServiceClient, this.config.PRESENCE_GRPC_URL));
+    const client = (this.presenceClient ??= grpcClient(presence.PresenceServiceClient, this.config.PRESENCE_GRPC_URL, this.config.GRPC_AUTH_SECRET));
     return callUnary(client, method(client), req, this.config.REQUEST_TIMEOUT_MS);
   }
 
   /** A MediaService call, e.g. `media((c) => c.listCalls, req)`. */
   media<Req, Res>(method: (c: media.MediaServiceClient) => Method<Req, Res>, req: Req): Promise<Res> {
-    const client = (this.mediaClient ??= grpcClient(media.MediaServiceClient, this.config.MEDIA_GRPC_URL));
+    const client = (this.mediaClient ??= grpcClient(media.MediaServiceClient, this.config.MEDIA_GRPC_URL, this.config.GRPC_AUTH_SECRET));
     return callUnary(client, method(client), req, this.config.REQUEST_TIMEOUT_MS);
   }
 
@@ -45,7 +45,7 @@ export class GrpcClients implements OnApplicationShutdown {
 
   /** The AttestationService client itself, for the streamed reference upload. */
   attestationRaw(): attestation.AttestationServiceClient {
-    return (this.attestationClient ??= grpcClient(attestation.AttestationServiceClient, this.config.ATTESTATION_GRPC_URL));
+    return (this.attestationClient ??= grpcClient(attestation.AttestationServiceClient, this.config.ATTESTATION_GRPC_URL, this.config.GRPC_AUTH_SECRET));
   }
 
   onApplicationShutdown(): void {

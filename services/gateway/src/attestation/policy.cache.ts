@@ -2,13 +2,11 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, CONFIG, LOGGER, type Logger, type Subscription } from '@switchboard/platform';
 import { attestation } from '@switchboard/proto';
-import { checkVersion, compareVersions, subjects, type AttestationRefusal, type VersionPolicyView } from '@switchboard/protocol';
+import { ATTESTATION_POLICY_CHANGED, checkVersion, compareVersions, subjects, type AttestationRefusal, type VersionPolicyView } from '@switchboard/protocol';
 import { jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { GrpcClients } from '../admin/grpc-clients.js';
 import type { GatewayConfig } from '../config.js';
 
-/** The attestation service's notice topic (`sb.sys.attestation.policy`): a policy changed. */
-export const POLICY_CHANGED_TOPIC = 'attestation.policy';
 const MAX_TOKEN_CHARS = 4096;
 /** An unknown `kid` refetches the keys at most this often. */
 const UNKNOWN_KID_COOLDOWN_MS = 10_000;
@@ -51,7 +49,7 @@ export class AttestationPolicyCache implements OnModuleInit, OnModuleDestroy {
   async onModuleInit() {
     // With attestation off nothing is checked, so nothing is fetched (the service may not even run).
     if (this.config.ATTESTATION_MODE === 'off') return;
-    this.sub = this.bus.nc.subscribe(subjects.system(POLICY_CHANGED_TOPIC), { callback: () => void this.refresh() });
+    this.sub = this.bus.nc.subscribe(subjects.system(ATTESTATION_POLICY_CHANGED), { callback: () => void this.refresh() });
     this.timer = setInterval(() => void this.refresh(), this.config.ATTESTATION_REFRESH_MS);
     this.timer.unref();
     await this.refresh();

@@ -3,7 +3,7 @@ import { media } from '@switchboard/proto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SfuAccess, type SfuGrant } from '../sfu/sfu.access.js';
-import { MediaHarness, MEDIA_TIMERS, uid } from '../testing/harness.test.js';
+import { GRPC_SECRET, MediaHarness, MEDIA_TIMERS, uid } from '../testing/harness.test.js';
 
 describe('calls', () => {
   let h: MediaHarness;
@@ -11,7 +11,7 @@ describe('calls', () => {
   beforeAll(async () => {
     // 800 ms ring timeout, 300 ms disconnect grace, sweeps every 50 ms; two media replicas
     h = await MediaHarness.start(2);
-    grpc = grpcClient(media.MediaServiceClient, `127.0.0.1:${h.media[1].grpcPort}`);
+    grpc = grpcClient(media.MediaServiceClient, `127.0.0.1:${h.media[1].grpcPort}`, GRPC_SECRET);
   });
   afterAll(async () => {
     grpc.close();

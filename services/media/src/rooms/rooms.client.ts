@@ -32,7 +32,7 @@ export class RoomsClient implements OnApplicationShutdown {
   }
 
   private call<Req, Res>(method: (c: rooms.RoomsServiceClient) => Parameters<typeof callUnary<Req, Res>>[1], req: Req): Promise<Res> {
-    const client = (this.client ??= grpcClient(rooms.RoomsServiceClient, this.config.ROOMS_GRPC_URL));
+    const client = (this.client ??= grpcClient(rooms.RoomsServiceClient, this.config.ROOMS_GRPC_URL, this.config.GRPC_AUTH_SECRET));
     return callUnary(client, method(client), req, this.config.REQUEST_TIMEOUT_MS);
   }
 }

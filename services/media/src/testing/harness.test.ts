@@ -7,7 +7,7 @@ import { RoomsHarness } from '../../../rooms/src/testing/harness.test.js';
 import { mediaService } from '../service.js';
 import { SfuAccess } from '../sfu/sfu.access.js';
 
-export { EventLog, uid, until, type SeenEvent } from '../../../rooms/src/testing/harness.test.js';
+export { EventLog, GRPC_SECRET, uid, until, type SeenEvent } from '../../../rooms/src/testing/harness.test.js';
 
 /**
  * Short timers so ring timeouts, disconnects and pull retries happen within a test. Every

@@ -159,5 +159,7 @@ export function distinctUsers(list: { userId: string }[]): number {
 }
 
 function parseSorted(vals: string[]): LiveParticipant[] {
-  return vals.map((raw) => JSON.parse(raw) as LiveParticipant).sort((a, b) => a.joinedAt - b.joinedAt);
+  return vals
+    .map((raw) => JSON.parse(raw) as LiveParticipant)
+    .sort((a, b) => a.joinedAt - b.joinedAt || (a.connectionId < b.connectionId ? -1 : a.connectionId > b.connectionId ? 1 : 0));
 }

@@ -1,7 +1,7 @@
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { rooms as proto } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoomsHarness, uid } from '../testing/harness.test.js';
+import { GRPC_SECRET, RoomsHarness, uid } from '../testing/harness.test.js';
 import { decodeRoomCursor, encodeRoomCursor } from './rooms.view.js';
 
 describe('rooms: lifecycle, refusals and concurrency across two replicas', () => {
@@ -136,7 +136,7 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
   });
 
   it('serves the gRPC RoomsService: list, get, participants, membership, remove, close', async () => {
-    const client = grpcClient(proto.RoomsServiceClient, `127.0.0.1:${h.replicas[1].grpcPort}`);
+    const client = grpcClient(proto.RoomsServiceClient, `127.0.0.1:${h.replicas[1].grpcPort}`, GRPC_SECRET);
     const { roomId, owner } = await h.room({ name: 'grpc' });
     const bob = await h.joined(roomId);
     const log = await h.watch(`sb.evt.room.${roomId}`, `sb.evt.user.${bob.userId}`);

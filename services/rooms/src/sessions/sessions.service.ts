@@ -62,11 +62,12 @@ export class SessionsService implements OnModuleInit {
   }
 
   private async removeDue(): Promise<void> {
-    for (const connectionId of await this.store.claimDueRemovals()) {
+    // Idempotent: a connection handed out again (its first remover died) has nothing left to remove.
+    await this.store.sweepDueRemovals(async (connectionId) => {
       for (const roomId of await this.participants.roomsOfConnection(connectionId)) {
         const removed = await this.participants.remove(roomId, connectionId);
         if (removed) await this.rooms.depart(roomId, [removed], 'disconnected');
       }
-    }
+    });
   }
 }

@@ -1,12 +1,13 @@
 // Test harness for the rooms service specs (named *.test.ts so neither tsc's build nor
 // vitest's spec glob picks it up as a module or a test file).
-import { decodeJson, type Caller, type ServiceHandle } from '@switchboard/platform';
+import { decodeJson, type Caller, type CommandBus, type ServiceHandle } from '@switchboard/platform';
 import { bus } from '@switchboard/proto';
 import { subjects } from '@switchboard/protocol';
 import { Stack, testEnv, uid, until } from '../../../../test/support/stack.js';
 import { startRooms } from '../service.js';
 
 export { uid, until };
+export { GRPC_SECRET } from '../../../../test/support/stack.js';
 
 export interface SeenEvent<D = any> {
   subject: string;
@@ -44,17 +45,16 @@ type Rooms = ServiceHandle<unknown>;
 export class RoomsHarness {
   readonly stack = new Stack();
   replicas: Rooms[] = [];
+  /** The suite's own bus (plays the gateway), not a replica's: replicas hold only rooms' NATS permissions. */
+  bus!: CommandBus;
 
   static async start(replicas = 2, env: Record<string, string> = FAST_TIMERS): Promise<RoomsHarness> {
     const h = new RoomsHarness();
+    h.bus = await h.stack.testBus();
     // A generous request timeout: two cores are shared by parallel test files and first
     // queries on a cold Prisma pool are slow. Correctness, not latency, is under test.
     for (let i = 0; i < replicas; i++) h.replicas.push(await h.stack.add(startRooms(testEnv({ REQUEST_TIMEOUT_MS: '15000', ...env }))));
     return h;
-  }
-
-  get bus() {
-    return this.replicas[0].platform.bus;
   }
 
   /** A fresh connection of a user (new connection and session ids). */
@@ -92,8 +92,9 @@ export class RoomsHarness {
     return log;
   }
 
+  /** The room's events: seq'd ones and the live (ephemeral) ones. */
   watchRoom(roomId: string) {
-    return this.watch(subjects.room(roomId));
+    return this.watch(subjects.room(roomId), subjects.live(roomId));
   }
 
   watchUser(userId: string) {

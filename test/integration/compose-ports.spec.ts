@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ROOT } from '../support/infra.js';
+
+interface ComposeFile {
+  services: Record<string, { ports?: (string | number | { host_ip?: string; published?: string | number; target: number })[] }>;
+}
+
+/** Host address of one `ports:` entry: short syntax `[ip:]published:target[/proto]` or long syntax. */
+function hostIpOf(entry: string | number | { host_ip?: string }): string | undefined {
+  if (typeof entry === 'object') return entry.host_ip;
+  const parts = String(entry).split('/')[0].split(':');
+  // "target" and "published:target" have no address; "ip:published:target" (IPv6 in brackets) does.
+  return parts.length >= 3 ? parts.slice(0, -2).join(':') : undefined;
+}
+
+/**
+ * docker-compose.dev.yml runs Postgres with trust auth, Redis and NATS without passwords and
+ * Grafana as anonymous admin (issue 10 item 10): every published port must be bound to the
+ * loopback interface, never to all interfaces.
+ */
+describe('docker-compose.dev.yml publishes ports on loopback only', () => {
+  const compose = parse(readFileSync(join(ROOT, 'docker-compose.dev.yml'), 'utf8')) as ComposeFile;
+  const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => ({ name, entry: p })));
+
+  it('parses entries with and without an address', () => {
+    expect(hostIpOf('5432:5432')).toBeUndefined();
+    expect(hostIpOf('3478:3478/udp')).toBeUndefined();
+    expect(hostIpOf('127.0.0.1:3478:3478/udp')).toBe('127.0.0.1');
+    expect(hostIpOf('0.0.0.0:80:80')).toBe('0.0.0.0');
+    expect(hostIpOf({ host_ip: '127.0.0.1' })).toBe('127.0.0.1');
+  });
+
+  it('binds every published port of every service to 127.0.0.1', () => {
+    expect(published.length).toBeGreaterThan(10);
+    const exposed = published.filter((p) => hostIpOf(p.entry) !== '127.0.0.1').map((p) => `${p.name}: ${JSON.stringify(p.entry)}`);
+    expect(exposed).toEqual([]);
+  });
+});
