@@ -9,7 +9,7 @@ import { pickRanges } from '../challenges/challenges.service.js';
 import { KeyConfigError, loadEd25519, SigningKeys } from './signing-keys.js';
 
 const logger = createLogger({ service: 'attestation', level: 'silent', nodeId: 'spec', production: false });
-const config = (env: Record<string, string>) => attestationConfigSchema.parse(env);
+const config = (env: Record<string, string>) => attestationConfigSchema.parse({ GRPC_AUTH_SECRET: 'spec-grpc-secret-0123456789abcdef', ...env });
 const pem = (type: 'ed25519' | 'x25519') => generateKeyPairSync(type as 'ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 
 describe('signing keys', () => {
