@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // npm start: checks (and if needed installs/starts) Redis and Postgres, starts its own NATS
 // server (loopback, one user per service with the subject permissions of
-// packages/platform/src/nats-permissions.ts, fresh random passwords), builds, migrates, then runs
-// every service as its own process plus two gateway replicas, and stops them all on Ctrl-C.
-// Flags: --no-build (use existing dist/), --quiet (no service logs).
+// packages/platform/src/nats-permissions.ts, fresh random passwords), builds, migrates, starts
+// coturn (STUN/TURN, Debian package installed when missing) and LiveKit (the SFU, built from its
+// Go module once into .cache/ where Go exists), then runs every service as its own process plus
+// two gateway replicas, and stops them all on Ctrl-C.
+// Flags: --no-build (use existing dist/), --quiet (no service logs), --no-sfu (no LiveKit), --no-turn (no coturn).
 // Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11.., NATS base+30 else
-// 4322), NATS_URL uses another NATS instead (with NATS_PASSWORD for every service user, if set),
+// 4322, coturn base+40 else 3478, LiveKit base+41/UDP base+42 else 7880/7882), NATS_URL uses
+// another NATS instead (with NATS_PASSWORD for every service user, if set),
 // REDIS_URL, ROOMS_DATABASE_URL, MEDIA_DATABASE_URL, ATTESTATION_DATABASE_URL point at other infrastructure;
 // ATTESTATION_MODE (off by default) is handed to the gateways; JWT_SECRET / ADMIN_API_KEYS
 // default to printed development values, GRPC_AUTH_SECRET to a random one per run. Every process
@@ -15,7 +18,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureInfra, postgresDatabaseUrl, waitForPort } from './lib/infra.mjs';
+import { startCoturn } from './lib/coturn.mjs';
+import { ensureAptPackage, ensureInfra, postgresDatabaseUrl, waitForPort } from './lib/infra.mjs';
+import { ensureLivekit, GO_HINT, LIVEKIT_DEV_KEYS, startLivekit } from './lib/livekit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -37,12 +42,13 @@ const shared = {
   NODE_ENV: env.NODE_ENV ?? 'development',
 };
 const grpcPorts = { rooms: port(50051, 21), presence: port(50052, 22), media: port(50053, 23), attestation: port(50054, 24) };
+const mediaHttp = port(9103, 13);
 const processes = [
   { name: 'rooms', http: port(9101, 11), env: { GRPC_PORT: grpcPorts.rooms, DATABASE_URL: env.ROOMS_DATABASE_URL ?? postgresDatabaseUrl('switchboard_rooms') } },
   { name: 'presence', http: port(9102, 12), env: { GRPC_PORT: grpcPorts.presence } },
   {
     name: 'media',
-    http: port(9103, 13),
+    http: mediaHttp,
     env: { GRPC_PORT: grpcPorts.media, DATABASE_URL: env.MEDIA_DATABASE_URL ?? postgresDatabaseUrl('switchboard_media'), ROOMS_GRPC_URL: `127.0.0.1:${grpcPorts.rooms}` },
   },
   { name: 'attestation', http: port(9104, 14), env: { GRPC_PORT: grpcPorts.attestation, DATABASE_URL: env.ATTESTATION_DATABASE_URL ?? postgresDatabaseUrl('switchboard_attestation') } },
@@ -94,6 +100,57 @@ await ensureInfra({ log: (l) => say(l), timeoutMs: 60_000, services: env.NATS_UR
   console.error(`[start] infrastructure is not available: ${err.message}`);
   process.exit(1);
 });
+
+// Media servers: coturn (STUN + TURN REST credentials) and LiveKit. Either may be missing; the
+// stack then runs without it and says so (hello.iceServers empty / SFU verbs `unavailable`).
+const sidecars = [];
+const media = processes.find((p) => p.name === 'media');
+const gateways = processes.filter((p) => p.service === 'gateway');
+if (!args.has('--no-turn') && !env.TURN_URLS) {
+  const pkg = ensureAptPackage('turnserver', 'coturn', { log: (l) => say(l) });
+  if (!pkg.ok) say(`coturn: ${pkg.detail}; running without STUN/TURN`);
+  else {
+    try {
+      const turn = await startCoturn({ port: port(3478, 40), secret: env.TURN_SECRET ?? `dev-turn-${randomBytes(16).toString('hex')}` });
+      sidecars.push(turn);
+      Object.assign(media.env, { STUN_URLS: turn.stunUrl, TURN_URLS: turn.turnUrl, TURN_SECRET: turn.secret });
+      for (const g of gateways) g.env.STUN_URLS = env.STUN_URLS || turn.stunUrl;
+      say(`coturn 127.0.0.1:${turn.port} ok (use-auth-secret)`);
+    } catch (err) {
+      say(`coturn did not start: ${err.message}`);
+    }
+  }
+}
+let livekitUrl;
+if (!args.has('--no-sfu') && !env.LIVEKIT_URL) {
+  const built = await ensureLivekit({ log: (l) => say(l) });
+  if (!built.ok) {
+    say(`LiveKit: ${built.reason}`);
+    if (!/go is not installed/.test(built.reason)) say(GO_HINT);
+    media.env.LIVEKIT_UNAVAILABLE_REASON = built.reason.slice(0, 1500);
+  } else {
+    try {
+      const turn = sidecars[0];
+      const lk = await startLivekit({
+        binary: built.binary,
+        port: port(7880, 41),
+        udpPort: port(7882, 42),
+        webhookUrl: `http://127.0.0.1:${mediaHttp}/livekit/webhook`,
+        stunServers: turn ? [`127.0.0.1:${turn.port}`] : [],
+      });
+      sidecars.push(lk);
+      livekitUrl = lk.url;
+      Object.assign(media.env, { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: LIVEKIT_DEV_KEYS.apiKey, LIVEKIT_API_SECRET: LIVEKIT_DEV_KEYS.apiSecret });
+      say(`LiveKit ${lk.url} ok (dev mode, loopback only; log ${lk.logFile})`);
+    } catch (err) {
+      say(`LiveKit did not start: ${err.message.slice(0, 500)}`);
+      media.env.LIVEKIT_UNAVAILABLE_REASON = `LiveKit did not start: ${err.message.slice(0, 300)}`;
+    }
+  }
+} else if (env.LIVEKIT_URL) {
+  livekitUrl = env.LIVEKIT_URL;
+  for (const k of ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']) if (env[k]) media.env[k] = env[k];
+}
 if (!args.has('--no-build')) runStep('building (proto + prisma generate + tsc -b)', 'npm', ['run', '--silent', 'build']);
 const databaseOf = (name) => processes.find((p) => p.name === name).env.DATABASE_URL;
 runStep('applying database migrations', process.execPath, ['scripts/db-migrate.mjs'], {
@@ -162,6 +219,8 @@ say(`  WebSocket      ws://127.0.0.1:${processes[4].http}/ws   ws://127.0.0.1:${
 say(`  Admin REST     http://127.0.0.1:${processes[4].http}/admin/v1   (X-Api-Key: ${env.ADMIN_API_KEYS ? '<ADMIN_API_KEYS>' : adminKey})`);
 say(`  Mint a token   curl -XPOST -H 'X-Api-Key: ${env.ADMIN_API_KEYS ? '<key>' : adminKey}' -H 'content-type: application/json' -d '{"userId":"alice"}' http://127.0.0.1:${processes[4].http}/admin/v1/tokens`);
 for (const p of processes) say(`  ${p.name.padEnd(12)} http://127.0.0.1:${p.http}/metrics${p.env.GRPC_PORT ? `   grpc 127.0.0.1:${p.env.GRPC_PORT}` : ''}`);
+say(`  SFU (LiveKit)  ${livekitUrl ?? `none (${media.env.LIVEKIT_UNAVAILABLE_REASON ?? 'disabled'})`}`);
+say(`  STUN/TURN      ${media.env.TURN_URLS ?? 'none'}`);
 say(ready.every(Boolean) ? 'all processes ready; Ctrl-C stops everything' : 'some processes are not ready (see above)');
 
 async function stopAll(signal) {
@@ -182,6 +241,7 @@ async function stopAll(signal) {
         }),
     ),
   );
+  await Promise.all(sidecars.map((s) => s.stop().catch(() => undefined)));
   if (natsServer && natsServer.exitCode === null) {
     const exited = new Promise((resolve) => natsServer.once('exit', resolve));
     natsServer.kill('SIGTERM');

@@ -425,6 +425,20 @@ function aptInstall(pkg, state, log) {
   return { ok: true };
 }
 
+/**
+ * Makes sure a Debian package's binary exists (e.g. coturn's turnserver): installs the package
+ * when missing and we are root; otherwise resolves `{ ok: false, detail }` with the command to run.
+ */
+export function ensureAptPackage(binary, pkg, { log = () => {}, state = {} } = {}) {
+  const found = which(binary);
+  if (found) return { ok: true, path: found };
+  if (!isRoot()) return { ok: false, detail: `${binary} is missing: sudo apt-get update && sudo apt-get install -y ${pkg}` };
+  const r = aptInstall(pkg, state, log);
+  if (!r.ok) return r;
+  const installed = which(binary);
+  return installed ? { ok: true, path: installed, installed: true } : { ok: false, detail: `${pkg} installed but ${binary} is still missing` };
+}
+
 function startPostgres({ repoRoot, log, port }) {
   const attempts = [];
   // 1. The machine's cluster (Debian layout), with the machine's own command.

@@ -6,53 +6,23 @@
 // With --relay, also runs coturn (TURN REST shared secret) and the media service, and both pages
 // use only the TURN credentials from their `hello` (iceTransportPolicy "relay").
 // Prints one JSON line with the outcome; exit code 0 only when media flowed.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SignJWT } from 'jose';
 import { chromium } from 'playwright-core';
-import { checkTcp as portOpen, dropDatabase, ensureDatabase, freePort } from '../../scripts/lib/infra.mjs';
-import { applyMigrations } from '../../scripts/lib/migrate.mjs';
+import { checkTcp as portOpen, freePort } from '../../scripts/lib/infra.mjs';
+import { CHROMIUM_ARGS, clientToken, namespaceInfra, processes, SB_CLIENT_JS, waitFor, waitReady } from './harness.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = 'browser-test-secret-browser-test-secret';
 const RELAY = process.argv.includes('--relay');
 const TURN_SECRET = 'browser-turn-secret-browser-turn-secret';
-const children = [];
-const cleanups = [];
-
-async function waitFor(check, what, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await check().catch(() => false)) return; await new Promise((r) => setTimeout(r, 100)); }
-  throw new Error(`timed out waiting for ${what}`);
-}
-function start(cmd, args, env = {}) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
-  child.lastError = () => err;
-  children.push(child);
-  return child;
-}
-const token = (sub) => new SignJWT({ name: sub }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('10m').sign(new TextEncoder().encode(SECRET));
+const { cleanups, start, finish } = processes();
+const token = (sub) => clientToken(SECRET, sub);
 
 // The page: connects with the browser-style `bearer.<jwt>` subprotocol and speaks the protocol.
 const PAGE = `<!doctype html><meta charset="utf-8"><script>
-window.sb = async (url, jwt) => {
-  const ws = new WebSocket(url, ['switchboard.v1', 'bearer.' + jwt]);
-  const pending = new Map(); const events = []; let next = 1; let onEvent = () => {};
-  const hello = new Promise((res) => { ws.onmessage = (m) => { const f = JSON.parse(m.data);
-    if (f.type === 'hello') return res(f.data);
-    if (f.re && pending.has(f.re)) { const p = pending.get(f.re); pending.delete(f.re); return f.type === 'error' ? p.rej(new Error(f.error.code)) : p.res(f.data); }
-    events.push(f); onEvent(f); }; });
-  window.hello = await hello;
-  window.request = (type, data) => new Promise((res, rej) => { const id = String(next++); pending.set(id, { res, rej }); ws.send(JSON.stringify({ id, type, data })); });
-  window.events = events; window.setOnEvent = (fn) => (onEvent = fn);
-  return window.hello;
-};
+${SB_CLIENT_JS}
 window.call = async (role, peerConn, roomId, relay) => {
   const pc = new RTCPeerConnection(relay ? { iceServers: window.hello.iceServers, iceTransportPolicy: 'relay' } : { iceServers: [] }); window.pc = pc;
   const canvas = document.createElement('canvas'); canvas.width = 320; canvas.height = 240; const ctx = canvas.getContext('2d');
@@ -72,28 +42,8 @@ window.inboundBytes = async () => { let b = 0; (await window.pc.getStats()).forE
 </script>`;
 
 async function main() {
-  const [natsPort, redisPort, roomsPort, gw1Port, gw2Port, pagePort, mediaPort, turnPort] = await Promise.all(Array.from({ length: 8 }, freePort));
-  const jsDir = mkdtempSync(join(tmpdir(), 'sb-browser-js-'));
-  cleanups.push(() => rmSync(jsDir, { recursive: true, force: true }));
-  start('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', jsDir]);
-  start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-  // Postgres is reached through a unix socket the spec bridges to it: the namespace has no route
-  // to the host's 127.0.0.1 (postgresSocketBridge in scripts/lib/infra.mjs).
-  const socketDir = process.env.PG_SOCKET_DIR;
-  if (!socketDir || !process.env.PG_SERVER_URL) throw new Error('PG_SOCKET_DIR and PG_SERVER_URL must come from the spec (postgresSocketBridge)');
-  const dbName = `switchboard_browser_${process.pid}`;
-  const databaseOf = (name) => `${process.env.PG_SERVER_URL}/${name}?host=${encodeURIComponent(socketDir)}`;
-  const databaseUrl = databaseOf(dbName);
-  const mediaDatabaseUrl = databaseOf(`${dbName}_media`);
-  for (const [url, service] of [[databaseUrl, 'rooms'], [mediaDatabaseUrl, 'media']]) {
-    await ensureDatabase(url);
-    cleanups.push(() => dropDatabase(url));
-    await applyMigrations({ databaseUrl: url, migrationsDir: join(root, `services/${service}/prisma/migrations`) });
-  }
-  await waitFor(() => portOpen(natsPort), 'nats');
-  await waitFor(() => portOpen(redisPort), 'redis');
-
-  const common = { NATS_URL: `nats://127.0.0.1:${natsPort}`, REDIS_URL: `redis://127.0.0.1:${redisPort}`, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', JWT_SECRET: SECRET };
+  const [roomsPort, gw1Port, gw2Port, pagePort, mediaPort, turnPort] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const { common, databaseUrl, mediaDatabaseUrl } = await namespaceInfra({ start, cleanups, root, jwtSecret: SECRET });
   const procs = [
     start(process.execPath, [join(root, 'services/rooms/dist/main.js')], { ...common, HTTP_PORT: String(roomsPort), GRPC_PORT: '0', DATABASE_URL: databaseUrl }),
     start(process.execPath, [join(root, 'services/gateway/dist/main.js')], { ...common, HTTP_PORT: String(gw1Port), NODE_ID: 'gw1' }),
@@ -103,9 +53,7 @@ async function main() {
     start('turnserver', ['-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${turnPort}`, '--min-port=49160', '--max-port=49200', '--use-auth-secret', `--static-auth-secret=${TURN_SECRET}`, '--realm=switchboard.test', '--allow-loopback-peers', '--no-tls', '--no-dtls', '--no-cli', '--simple-log', '--pidfile=/tmp/sb-turnserver.pid']);
     procs.push(start(process.execPath, [join(root, 'services/media/dist/main.js')], { ...common, HTTP_PORT: String(mediaPort), GRPC_PORT: '0', DATABASE_URL: mediaDatabaseUrl, TURN_URLS: `turn:127.0.0.1:${turnPort}?transport=udp`, TURN_SECRET }));
   }
-  for (const [i, port] of [roomsPort, gw1Port, gw2Port, ...(RELAY ? [mediaPort] : [])].entries()) {
-    await waitFor(async () => { if (procs[i].exitCode !== null) throw new Error(procs[i].lastError()); return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok; }, `process on ${port}`);
-  }
+  await waitReady([roomsPort, gw1Port, gw2Port, ...(RELAY ? [mediaPort] : [])].map((port, i) => [procs[i], port]));
 
   const site = createServer((_req, res) => { res.setHeader('content-type', 'text/html'); res.end(PAGE); });
   await new Promise((r) => site.listen(pagePort, '127.0.0.1', r));
@@ -113,7 +61,7 @@ async function main() {
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--disable-background-networking', '--disable-features=WebRtcHideLocalIpsWithMdns', '--disable-component-update', '--no-first-run'],
+    args: CHROMIUM_ARGS,
   });
   cleanups.push(() => browser.close());
   const [a, b] = await Promise.all([browser.newPage(), browser.newPage()]);
@@ -144,14 +92,4 @@ async function main() {
   };
 }
 
-let result;
-try {
-  result = await main();
-} catch (err) {
-  result = { ok: false, error: String(err?.stack ?? err) };
-}
-for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
-for (const c of children) c.kill('SIGTERM');
-await Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => { const t = setTimeout(() => { c.kill('SIGKILL'); r(); }, 5000); c.once('exit', () => { clearTimeout(t); r(); }); }))));
-console.log(JSON.stringify(result));
-process.exit(result.ok ? 0 : 1);
+await finish(main);

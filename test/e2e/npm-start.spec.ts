@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, ROOT } from '../support/infra.js';
 import { uid, until } from '../support/stack.js';
 
-/** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server). */
-const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30];
+/** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server; 40-42: coturn, LiveKit HTTP and UDP). */
+const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30, 40, 41, 42];
 
 async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -106,6 +106,25 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(tokens.status).toBe(200);
   });
 
+  it('starts coturn and LiveKit next to the services: hello has ICE servers, media.token gives an SFU URL', async () => {
+    const res = await fetch(`http://127.0.0.1:${base}/admin/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': adminKey }, body: JSON.stringify({ userId: uid('sfu') }) });
+    const a = await SwitchboardClient.connect(`ws://127.0.0.1:${base}/ws`, ((await res.json()) as { token: string }).token);
+    try {
+      const ice = a.hello.iceServers as { urls: string[] | string; username?: string }[];
+      expect(ice.length).toBeGreaterThan(0);
+      expect(ice.some((s) => s.username && [s.urls].flat().some((u) => u.startsWith('turn:127.0.0.1:'))), JSON.stringify(ice)).toBe(true);
+      const { room } = await a.request('room.create', { name: 'npm-start-sfu', kind: 'sfu', joinPolicy: 'open' });
+      const grant = await a.request('media.token', { roomId: room.id });
+      expect(grant.url).toBe(`ws://127.0.0.1:${base + 41}`);
+      expect(grant.token.split('.')).toHaveLength(3);
+      // LiveKit answers on loopback and knows the room the token is for
+      expect((await fetch(`http://127.0.0.1:${base + 41}/`)).status).toBe(200);
+    } finally {
+      await a.close();
+    }
+    expect(output).toContain(`SFU (LiveKit)  ws://127.0.0.1:${base + 41}`);
+  });
+
   it('serves /metrics, /healthz and /readyz on every process', async () => {
     for (const offset of [0, 1, 11, 12, 13, 14]) {
       const metrics = await fetch(`http://127.0.0.1:${base + offset}/metrics`);
@@ -134,7 +153,7 @@ describe('npm start (scripts/start.mjs)', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toContain('stopped');
-    for (const offset of [0, 1, 11, 12, 13, 14]) expect(await isFree(base + offset)).toBe(true);
+    for (const offset of [0, 1, 11, 12, 13, 14, 41]) expect(await isFree(base + offset)).toBe(true);
     await expect(connect({ servers: `nats://127.0.0.1:${base + 30}`, reconnect: false })).rejects.toThrow();
   });
 });

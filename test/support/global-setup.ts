@@ -12,6 +12,8 @@ export default async function setup(project: TestProject) {
   project.provide('roomsDatabaseUrl', infra.roomsDatabaseUrl);
   project.provide('mediaDatabaseUrl', infra.mediaDatabaseUrl);
   project.provide('attestationDatabaseUrl', infra.attestationDatabaseUrl);
+  project.provide('livekitBinary', infra.livekitBinary);
+  project.provide('livekitUnavailable', infra.livekitUnavailable);
   return async () => {
     await infra?.stop();
   };
@@ -25,5 +27,7 @@ declare module 'vitest' {
     roomsDatabaseUrl: string;
     mediaDatabaseUrl: string;
     attestationDatabaseUrl: string;
+    livekitBinary: string;
+    livekitUnavailable: string;
   }
 }

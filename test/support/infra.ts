@@ -5,6 +5,8 @@ import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
 import { dropDatabase, ensureDatabase, freePort as freePortJs, POSTGRES_SERVER_URL, waitForPort as waitForPortJs } from '../../scripts/lib/infra.mjs';
 // @ts-expect-error plain ESM script without types
+import { ensureLivekit } from '../../scripts/lib/livekit.mjs';
+// @ts-expect-error plain ESM script without types
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
 import { NATS_USERS, natsServerConfig, natsServerUsers, type NatsUser } from '../../packages/platform/src/nats-permissions.js';
 
@@ -27,7 +29,20 @@ export interface TestInfra {
   roomsDatabaseUrl: string;
   mediaDatabaseUrl: string;
   attestationDatabaseUrl: string;
+  /** The LiveKit server binary (built once per version, cached in .cache/), or '' with the reason in livekitUnavailable. */
+  livekitBinary: string;
+  livekitUnavailable: string;
   stop(): Promise<void>;
+}
+
+/**
+ * Builds LiveKit for the real-server tests when it is not cached yet (needs Go; ~1-10 min once,
+ * then instant). Without Go the real-server cases are skipped, saying why; the fake still runs.
+ */
+export async function livekitForTests(): Promise<{ binary: string; reason: string }> {
+  const r = (await ensureLivekit({ log: (l: string) => console.log(`[test-infra] ${l}`) })) as { ok: boolean; binary?: string; reason?: string };
+  if (!r.ok) console.warn(`[test-infra] real LiveKit tests are skipped: ${r.reason}`);
+  return r.ok ? { binary: r.binary!, reason: '' } : { binary: '', reason: r.reason ?? 'unknown' };
 }
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -61,7 +76,7 @@ export async function startTestInfra(): Promise<TestInfra> {
   const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${run}`;
   const mediaDatabaseUrl = `${pgBase}/switchboard_test_media_${run}`;
   const attestationDatabaseUrl = `${pgBase}/switchboard_test_attestation_${run}`;
-  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl), ensureDatabase(attestationDatabaseUrl)]);
+  const [livekit] = await Promise.all([livekitForTests(), waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl), ensureDatabase(attestationDatabaseUrl)]);
   await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
   await applyMigrations({ databaseUrl: mediaDatabaseUrl, migrationsDir: join(ROOT, 'services/media/prisma/migrations') });
   await applyMigrations({ databaseUrl: attestationDatabaseUrl, migrationsDir: join(ROOT, 'services/attestation/prisma/migrations') });
@@ -72,6 +87,8 @@ export async function startTestInfra(): Promise<TestInfra> {
     roomsDatabaseUrl,
     mediaDatabaseUrl,
     attestationDatabaseUrl,
+    livekitBinary: livekit.binary,
+    livekitUnavailable: livekit.reason,
     async stop() {
       for (const p of [nats, redis]) p.kill('SIGTERM');
       await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));

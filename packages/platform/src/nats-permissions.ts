@@ -71,7 +71,8 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
     subscribe: ['sb.evt.room.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy'],
   },
   rooms: {
-    publish: [...ROOM_EVENT_PUBLISH, ...jsEnsureStream(ROOM_EVENTS)],
+    // sb.sys.room.access: access changes (mute, kick, ban, leave, close) media enforces in LiveKit.
+    publish: [...ROOM_EVENT_PUBLISH, ...jsEnsureStream(ROOM_EVENTS), 'sb.sys.room.access'],
     subscribe: ['sb.cmd.rooms.>', 'sb.sys.conn.gone'],
   },
   presence: {
@@ -80,7 +81,7 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
   },
   media: {
     publish: ROOM_EVENT_PUBLISH,
-    subscribe: ['sb.cmd.media.>', 'sb.sys.conn.gone'],
+    subscribe: ['sb.cmd.media.>', 'sb.sys.conn.gone', 'sb.sys.room.access'],
   },
   attestation: {
     // Version policy changes, so every gateway refetches its cached policy.

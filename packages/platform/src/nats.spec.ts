@@ -79,6 +79,11 @@ describe('CommandBus over real NATS', () => {
     sub.unsubscribe();
   });
 
+  it('answers a malformed envelope with bad_request, not internal (issue 10)', async () => {
+    const reply = proto.CommandReply.decode((await nc.request(`sb.cmd.${service}.echo`, Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), { timeout: 2000 })).data);
+    expect(reply.error).toMatchObject({ code: 'bad_request', message: 'malformed command envelope' });
+  });
+
   it('refuses to serve a verb without a schema', () => {
     expect(() => bus.serve(`${service}y`, { whatever: () => 1 })).toThrow(/no schema/);
   });

@@ -157,7 +157,13 @@ export class CommandBus {
     try {
       const handler = handlers[verb];
       if (!handler) throw new ProtocolError('bad_request', `unknown command ${verb}`);
-      const cmd = bus.Command.decode(msg.data);
+      let cmd: bus.Command;
+      try {
+        cmd = bus.Command.decode(msg.data);
+      } catch {
+        // A malformed envelope is the sender's fault: typed, and no error-level stack per message.
+        throw new ProtocolError('bad_request', 'malformed command envelope');
+      }
       if (!cmd.caller) throw new ProtocolError('bad_request', 'command without caller');
       let raw: unknown;
       try {

@@ -34,3 +34,11 @@ export function onSystemEvent<S extends z.ZodType>(
     },
   });
 }
+
+/**
+ * Publishes a cluster-wide notice on `sb.sys.<topic>` after checking it against the schema its
+ * consumers parse with (onSystemEvent), so a malformed notice fails at the publisher.
+ */
+export function publishSystemEvent<S extends z.ZodType>(commandBus: CommandBus, topic: string, schema: S, data: z.input<S>): void {
+  commandBus.publish(subjects.system(topic), { type: topic, data: schema.parse(data) });
+}

@@ -4,7 +4,7 @@ import { Id } from './common.js';
 const CallRef = z.object({ callId: Id });
 
 /** `call.ended` reasons. */
-export const CALL_END_REASONS = ['ended', 'declined', 'timeout', 'disconnected', 'busy'] as const;
+export const CALL_END_REASONS = ['ended', 'declined', 'timeout', 'disconnected', 'busy', 'room_closed', 'removed'] as const;
 export type CallEndReason = (typeof CALL_END_REASONS)[number];
 /** How a call went (call log, metrics): answered calls are `completed`, the others are named by why they stopped ringing. */
 export const CALL_OUTCOMES = ['completed', 'missed', 'declined', 'cancelled', 'busy'] as const;
@@ -33,7 +33,11 @@ export const media = {
   },
   'call.decline': { service: 'media', doc: 'Declines a call for all of the user\'s devices; members get `call.declined` {callId, userId}. When every callee declined, the call ends with reason `declined`.', schema: CallRef },
   'call.end': { service: 'media', doc: 'Hangs up (the caller, or a user who accepted); members get `call.ended` {callId, reason:"ended", by}.', schema: CallRef },
-  'media.token': { service: 'media', doc: 'A LiveKit token with grants following the member role.', schema: z.object({ roomId: Id }) },
+  'media.token': {
+    service: 'media',
+    doc: 'A LiveKit grant for the room\'s SFU session (members only; banned → `forbidden`). Reply {url, token, expiresAt}: identity `<userId>:<connectionId>`, `roomJoin` for this room only, `roomAdmin` for the owner and moderators, no `canPublish` while muted. Short-lived (default 10 min): send again to refresh. `unavailable` when no SFU is configured or LiveKit does not answer.',
+    schema: z.object({ roomId: Id }),
+  },
   'ice.servers': { service: 'media', doc: 'STUN plus fresh TURN credentials.', schema: z.object({}).optional() },
   'chunk.announce': {
     service: 'media',
@@ -51,3 +55,21 @@ export const media = {
     schema: z.object({ chunkId: Id, data: Base64.max(CHUNK_DATA_MAX_CHARS) }),
   },
 } as const;
+
+/** A LiveKit participant as room events show it: the Switchboard user and connection behind its identity. */
+const SfuParticipant = z.object({ userId: z.string(), connectionId: z.string(), identity: z.string(), participantSid: z.string() });
+const SfuTrack = SfuParticipant.extend({ trackSid: z.string(), kind: z.string(), source: z.string(), muted: z.boolean() });
+
+/**
+ * Room events the media service publishes from LiveKit's webhooks (in the room's `seq` order,
+ * kept for `session.resume` like every room event). One schema for the publisher and docs.
+ */
+export const MEDIA_EVENTS = {
+  'media.participant_joined': SfuParticipant,
+  'media.participant_left': SfuParticipant.extend({ reason: z.enum(['left', 'removed', 'reconciled']) }),
+  'media.track_published': SfuTrack,
+  'media.track_unpublished': SfuTrack,
+  'media.room_finished': z.object({ roomId: z.string() }),
+} as const;
+export type MediaEventType = keyof typeof MEDIA_EVENTS;
+export type MediaEventData<T extends MediaEventType> = z.input<(typeof MEDIA_EVENTS)[T]>;

@@ -13,6 +13,9 @@ export const gatewayConfigSchema = baseConfigSchema
     /** Admin API keys (comma separated) for /admin/v1. */
     ADMIN_API_KEYS: csv,
     MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(65536),
+    /** Nesting levels and values (keys count) a frame's `data` may have; checked before decoding MessagePack. */
+    FRAME_MAX_DEPTH: z.coerce.number().int().min(1).max(256).default(32),
+    FRAME_MAX_NODES: z.coerce.number().int().min(16).max(1_000_000).default(10_000),
     RATE_PER_SEC: z.coerce.number().min(1).default(50),
     RATE_BURST: z.coerce.number().int().min(1).default(100),
     /** A connection that exceeds the rate this many times in a row is disconnected (1008). */

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DueStore, PlatformModule, RoomEventsPublisher, Sweeper, type Platform } from '@switchboard/platform';
+import { CONFIG, DueStore, PlatformModule, RoomEventsPublisher, Sweeper, type Platform } from '@switchboard/platform';
 import { CallLogService } from './calls/call-log.service.js';
 import { CallLogStore } from './calls/call-log.store.js';
 import { CallsHandler } from './calls/calls.handler.js';
@@ -16,15 +16,25 @@ import { MediaHandler } from './media.handler.js';
 import { MediaMetrics } from './metrics/media.metrics.js';
 import { RoomsClient } from './rooms/rooms.client.js';
 import { SessionsHandler } from './sessions/sessions.handler.js';
+import { livekitSettings, type MediaConfig } from './config.js';
+import { LivekitClient } from './sfu/livekit.client.js';
+import { LivekitSfu } from './sfu/livekit.sfu.js';
 import { NoSfu, SfuAccess } from './sfu/sfu.access.js';
+import { SfuHandler } from './sfu/sfu.handler.js';
+import { SfuMetrics } from './sfu/sfu.metrics.js';
+import { SfuService } from './sfu/sfu.service.js';
+import { SfuStore } from './sfu/sfu.store.js';
+import { WebhooksController } from './sfu/webhooks.controller.js';
+import { WebhooksService } from './sfu/webhooks.service.js';
 
-/** Media service: ICE/TURN, calls (state in Redis, log in Postgres), chunk distribution; LiveKit is not built yet (README). */
+/** Media service: ICE/TURN, calls (state in Redis, log in Postgres), chunk distribution, LiveKit (tokens, enforcement, webhooks). */
 @Module({})
 export class AppModule {
   static register(platform: Platform): DynamicModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forPlatform(platform)],
+      controllers: [WebhooksController],
       providers: [
         ...prismaModule,
         RoomEventsPublisher,
@@ -32,7 +42,15 @@ export class AppModule {
         Sweeper,
         MediaMetrics,
         RoomsClient,
-        { provide: SfuAccess, useClass: NoSfu },
+        SfuMetrics,
+        SfuStore,
+        LivekitClient,
+        LivekitSfu,
+        // LiveKit when it is configured; otherwise SFU requests answer `unavailable` saying why.
+        { provide: SfuAccess, inject: [CONFIG, LivekitSfu], useFactory: (c: MediaConfig, lk: LivekitSfu) => (livekitSettings(c) ? lk : new NoSfu(c.LIVEKIT_UNAVAILABLE_REASON)) },
+        SfuService,
+        WebhooksService,
+        SfuHandler,
         IceService,
         IceHandler,
         CallsStore,

@@ -55,6 +55,35 @@ export const mediaConfigSchema = grpcServiceConfigSchema.extend({
   CHUNK_CACHE_TTL_MS: ms(1000, 30 * 60_000),
   CHUNK_CACHE_MAX_ENTRIES: count(1, 1024),
   CHUNK_CACHE_MAX_BYTES: count(128 * 1024, 64 * 1024 * 1024, 16 * 1024 * 1024 * 1024),
+
+  /** LiveKit (the SFU) as clients reach it (`ws://`/`wss://`); unset: SFU verbs answer `unavailable`. */
+  LIVEKIT_URL: z.string().regex(/^wss?:\/\//, 'LIVEKIT_URL must be a ws:// or wss:// URL').optional(),
+  /** Where the media service calls LiveKit's Twirp API (default: LIVEKIT_URL with http(s)://). */
+  LIVEKIT_API_URL: z.string().regex(/^https?:\/\//, 'LIVEKIT_API_URL must be an http:// or https:// URL').optional(),
+  LIVEKIT_API_KEY: z.string().min(1).optional(),
+  /** Signs access tokens and API calls, verifies webhooks. */
+  LIVEKIT_API_SECRET: z.string().min(1).optional(),
+  /** Why there is no LiveKit (set by `npm start` when it could not build or start one); shown by /readyz. */
+  LIVEKIT_UNAVAILABLE_REASON: z.string().max(2000).optional(),
+  /** Lifetime of a `media.token` grant (refresh by asking again). */
+  LIVEKIT_TOKEN_TTL_S: z.coerce.number().int().min(30).max(24 * 3600).default(600),
+  /** LiveKit closes an SFU room this long after it was created without anyone joining / after the last one left. */
+  LIVEKIT_EMPTY_TIMEOUT_S: z.coerce.number().int().min(1).max(24 * 3600).default(300),
+  LIVEKIT_DEPARTURE_TIMEOUT_S: z.coerce.number().int().min(1).max(24 * 3600).default(20),
+  /** Deadline of one LiveKit API call (then `unavailable`). */
+  LIVEKIT_REQUEST_TIMEOUT_MS: ms(100, 5000, 60_000),
+  /** How long a webhook's event id is remembered to drop LiveKit's retries of it. */
+  LIVEKIT_WEBHOOK_DEDUPE_S: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(3600),
+  /** Largest webhook body accepted (413 above). */
+  LIVEKIT_WEBHOOK_MAX_BYTES: count(1024, 256 * 1024, 16 * 1024 * 1024),
+  /** How often one replica compares LiveKit's participants with what webhooks told us (also once at start). */
+  LIVEKIT_RECONCILE_INTERVAL_MS: ms(100, 60_000),
 });
 
 export type MediaConfig = z.infer<typeof mediaConfigSchema>;
+
+/** LiveKit's connection settings when the SFU is configured (URL, key and secret all set), else undefined. */
+export function livekitSettings(c: MediaConfig): { url: string; apiUrl: string; apiKey: string; apiSecret: string } | undefined {
+  if (!c.LIVEKIT_URL || !c.LIVEKIT_API_KEY || !c.LIVEKIT_API_SECRET) return undefined;
+  return { url: c.LIVEKIT_URL, apiUrl: c.LIVEKIT_API_URL ?? c.LIVEKIT_URL.replace(/^ws/, 'http'), apiKey: c.LIVEKIT_API_KEY, apiSecret: c.LIVEKIT_API_SECRET };
+}

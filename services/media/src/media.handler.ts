@@ -1,14 +1,11 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus, unaryHandlers, type Logger, type Subscription } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { unavailable } from '@switchboard/protocol';
 import { CallsHandler } from './calls/calls.handler.js';
 import { ChunksHandler } from './chunks/chunks.handler.js';
 import { IceHandler } from './ice/ice.handler.js';
 import { SessionsHandler } from './sessions/sessions.handler.js';
-
-/** Media verbs whose owner is not built yet answer a typed `unavailable` (README, "What is built"). */
-const NOT_BUILT = ['media.token'];
+import { SfuHandler } from './sfu/sfu.handler.js';
 
 /**
  * NATS entry for `sb.cmd.media.*` and the gRPC MediaService: maps verbs and methods to the
@@ -25,12 +22,10 @@ export class MediaHandler implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly calls: CallsHandler,
     private readonly chunks: ChunksHandler,
     private readonly sessions: SessionsHandler,
+    private readonly sfu: SfuHandler,
   ) {}
 
   onApplicationBootstrap() {
-    const notBuilt = (_data: unknown, _caller: unknown, verb: string) => {
-      throw unavailable(`${verb} is not available yet: LiveKit tokens are not built`);
-    };
     this.sub = this.bus.serve(
       'media',
       {
@@ -38,7 +33,7 @@ export class MediaHandler implements OnApplicationBootstrap, BeforeApplicationSh
         ...this.calls.commands(),
         ...this.chunks.commands(),
         ...this.sessions.commands(),
-        ...Object.fromEntries(NOT_BUILT.map((verb) => [verb, notBuilt])),
+        ...this.sfu.commands(),
       },
       this.sessions.schemas(),
     );
@@ -49,6 +44,6 @@ export class MediaHandler implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   grpc(logger: Logger) {
-    return unaryHandlers<proto.media.MediaServiceServer>({ ...this.ice.grpc(), ...this.calls.grpc() }, logger);
+    return unaryHandlers<proto.media.MediaServiceServer>({ ...this.ice.grpc(), ...this.calls.grpc(), ...this.sfu.grpc() }, logger);
   }
 }

@@ -43,8 +43,9 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
     ws.sbConnection = conn;
     if (verdict?.client) conn.attested = verdict.client;
     this.registry.add(conn);
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      void this.router.handle(conn, data, isBinary);
+    // The connection's subprotocol decides the encoding, not the frame's opcode.
+    ws.on('message', (data: Buffer) => {
+      void this.router.handle(conn, data);
     });
     ws.on('pong', () => {
       conn.missedPongs = 0;

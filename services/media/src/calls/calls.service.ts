@@ -169,6 +169,17 @@ export class CallsService implements OnModuleInit {
   }
 
   /**
+   * Access to the room ended (rooms' `sb.sys.room.access`): a closed room ends its call
+   * (`room_closed`); a kicked or banned user who is a leg of the room's call ends it (`removed`).
+   */
+  async accessEnded(roomId: string, userId?: string): Promise<boolean> {
+    const callId = await this.store.holder(roomClaim(roomId));
+    if (!callId) return false;
+    if (!userId) return this.finish(callId, 'room_closed');
+    return this.finish(callId, 'removed', userId, (c) => c.roomId === roomId && c.legs.some((l) => l.userId === userId));
+  }
+
+  /**
    * `session.resume` on a new connection: the user's leg made in that session moves to it (the
    * call survives), like the rooms' seats. Matching the user too means a guessed session id
    * cannot take over someone else's leg. Returns the calls kept.

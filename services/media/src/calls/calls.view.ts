@@ -34,7 +34,7 @@ export interface CallState {
 /** Answered calls completed whatever ended them; unanswered ones are named by why they stopped ringing. */
 export function outcomeOf(reason: EndReason, answered: boolean): CallOutcome {
   if (answered) return 'completed';
-  return ({ timeout: 'missed', declined: 'declined', busy: 'busy', ended: 'cancelled', disconnected: 'cancelled' } as const)[reason];
+  return ({ timeout: 'missed', declined: 'declined', busy: 'busy', ended: 'cancelled', disconnected: 'cancelled', room_closed: 'cancelled', removed: 'cancelled' } as const)[reason];
 }
 
 /** Cursor of the call log's order (started_at desc, id desc): opaque to clients. */

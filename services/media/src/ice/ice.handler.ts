@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CommandHandler } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { badRequest, Id, unavailable } from '@switchboard/protocol';
+import { badRequest, Id } from '@switchboard/protocol';
 import { IceService } from './ice.service.js';
 
 /** `ice.servers` (served by the media root handler) and the ICE part of the gRPC API. */
@@ -20,7 +20,6 @@ export class IceHandler {
         const { iceServers } = this.ice.iceServers(req.userId);
         return { iceServers: iceServers.map((s) => ({ urls: s.urls, username: s.username ?? '', credential: s.credential ?? '' })) };
       },
-      mintToken: (): Promise<proto.media.MintTokenResponse> => Promise.reject(unavailable('LiveKit tokens are not built yet')),
     };
   }
 }

@@ -17,9 +17,14 @@ export class RoomsClient implements OnApplicationShutdown {
 
   /** The user's membership; `not_found` for a closed or unknown room, `forbidden` for non-members and banned users. */
   async requireMember(roomId: string, userId: string): Promise<rooms.CheckMembershipResponse> {
-    const m = await this.call((c) => c.checkMembership, { roomId, userId });
+    const m = await this.membership(roomId, userId);
     if (!m.member || m.banned) throw forbidden('only members of the room may do this');
     return m;
+  }
+
+  /** The user's membership as the rooms service sees it (`not_found` for a closed or unknown room). */
+  membership(roomId: string, userId: string): Promise<rooms.CheckMembershipResponse> {
+    return this.call((c) => c.checkMembership, { roomId, userId });
   }
 
   async participants(roomId: string): Promise<rooms.Participant[]> {

@@ -18,7 +18,16 @@ export abstract class SfuAccess {
 
 /** Without a configured SFU, P2P still works and SFU requests fail with a typed `unavailable`. */
 export class NoSfu extends SfuAccess {
+  /** `reason`: why there is no LiveKit (e.g. `npm start` could not build it), shown to clients and on /readyz. */
+  constructor(private readonly reason?: string) {
+    super();
+  }
+
+  error() {
+    return unavailable(this.reason ? `no SFU on this server: ${this.reason}` : 'no SFU is configured on this server (LIVEKIT_URL)');
+  }
+
   grant(): Promise<SfuGrant> {
-    return Promise.reject(unavailable('no SFU is configured on this server (LIVEKIT_URL)'));
+    return Promise.reject(this.error());
   }
 }

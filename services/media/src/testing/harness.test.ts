@@ -33,16 +33,21 @@ export class MediaHarness {
   /** `sfu` replaces the SFU seam (NoSfu by default) with a test double. */
   static async start(replicas = 2, opts: { env?: Record<string, string>; sfu?: SfuAccess } = {}): Promise<MediaHarness> {
     const h = new MediaHarness(await RoomsHarness.start(1));
-    const roomsGrpc = `127.0.0.1:${h.rooms.replicas[0].grpcPort}`;
-    for (let i = 0; i < replicas; i++) {
-      const service = mediaService(mediaTestEnv({ REQUEST_TIMEOUT_MS: '15000', ROOMS_GRPC_URL: roomsGrpc, ...MEDIA_TIMERS, ...opts.env }));
-      const module: typeof service.module = (p) => {
-        const m = service.module(p);
-        return opts.sfu ? { ...m, providers: [...(m.providers ?? []), { provide: SfuAccess, useValue: opts.sfu }] } : m;
-      };
-      h.media.push(await h.rooms.stack.add(startService({ ...service, module })));
-    }
+    for (let i = 0; i < replicas; i++) await h.addReplica(opts);
     return h;
+  }
+
+  /** One more media replica (e.g. a restarted one); stopped with the harness. */
+  async addReplica(opts: { env?: Record<string, string>; sfu?: SfuAccess } = {}): Promise<Media> {
+    const roomsGrpc = `127.0.0.1:${this.rooms.replicas[0].grpcPort}`;
+    const service = mediaService(mediaTestEnv({ REQUEST_TIMEOUT_MS: '15000', ROOMS_GRPC_URL: roomsGrpc, ...MEDIA_TIMERS, ...opts.env }));
+    const module: typeof service.module = (p) => {
+      const m = service.module(p);
+      return opts.sfu ? { ...m, providers: [...(m.providers ?? []), { provide: SfuAccess, useValue: opts.sfu }] } : m;
+    };
+    const replica = await this.rooms.stack.add(startService({ ...service, module }));
+    this.media.push(replica);
+    return replica;
   }
 
   get bus() {

@@ -67,8 +67,9 @@ export class ModerationService {
     const by = self && data.muted && target.muted ? (target.mutedBy ?? caller.userId) : caller.userId;
     await this.store.setMuted(data.roomId, data.userId, data.muted, by);
     await this.participants.patchUser(data.roomId, data.userId, { muted: data.muted });
-    // SFU rooms: the media service enforces this in LiveKit from the event.
     await this.events.toRoom(data.roomId, 'room.participant_muted', { userId: data.userId, muted: data.muted });
+    // The media service enforces it in LiveKit (tracks muted, canPublish off/on).
+    this.rooms.accessChanged({ roomId: data.roomId, change: data.muted ? 'mute' : 'unmute', userId: data.userId });
     if (data.muted) {
       const released = await this.floor.releaseIf(data.roomId, { userId: data.userId });
       if (released) await this.events.toRoom(data.roomId, 'floor.released', { userId: data.userId, reason: 'released' });
@@ -88,6 +89,7 @@ export class ModerationService {
     const removed = await this.participants.removeUser(roomId, userId);
     await this.rooms.depart(roomId, removed, reason);
     this.events.toUser(userId, 'room.removed', { roomId, reason, ...(message ? { message } : {}) }, roomId);
+    this.rooms.accessChanged({ roomId, change: reason === 'banned' ? 'ban' : 'kick', userId, membershipEnded: true });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, fitToBudget, jsonBytes, newId, RoomEventsPublisher, type Caller } from '@switchboard/platform';
+import { CommandBus, CONFIG, fitToBudget, jsonBytes, newId, publishSystemEvent, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { badRequest, forbidden, notFound, ProtocolError, rateLimited, type CommandData, type ParticipantView, type RoomView } from '@switchboard/protocol';
+import { badRequest, forbidden, notFound, ProtocolError, rateLimited, RoomAccessChange, type CommandData, type ParticipantView, type RoomAccessChangeInput, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
@@ -43,8 +43,14 @@ export class RoomsService {
     private readonly floor: FloorStore,
     private readonly events: RoomEventsPublisher,
     private readonly flags: RoomFlagsStore,
+    private readonly bus: CommandBus,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
+
+  /** Tells the media service that access to a room changed (`sb.sys.room.access`): it enforces it in the SFU and ends calls. */
+  accessChanged(change: RoomAccessChangeInput): void {
+    publishSystemEvent(this.bus, 'room.access', RoomAccessChange, change);
+  }
 
   async create(caller: Caller, data: CommandData<'room.create'>): Promise<JoinResult> {
     await this.checkCreationQuota(caller.userId);
@@ -88,10 +94,15 @@ export class RoomsService {
     const [seq] = await this.depart(data.roomId, [removed], 'left');
     // An explicit leave of the user's last connection ends the membership (not the owner's).
     const stillHere = (await this.participants.ofUser(data.roomId, caller.userId)).length > 0;
+    let membershipEnded = false;
     if (!stillHere) {
       const room = await this.rooms.findOpen(data.roomId);
-      if (room && room.ownerId !== caller.userId) await this.rooms.removeMember(data.roomId, caller.userId);
+      if (room && room.ownerId !== caller.userId) {
+        await this.rooms.removeMember(data.roomId, caller.userId);
+        membershipEnded = true;
+      }
     }
+    this.accessChanged({ roomId: data.roomId, change: 'leave', userId: caller.userId, connectionId: caller.connectionId, membershipEnded });
     return { seq };
   }
 
@@ -159,7 +170,7 @@ export class RoomsService {
     const found = await this.rooms.forJoin(roomId, userId);
     if (!found) throw notFound('room not found');
     const { room, member, banned } = found;
-    return { member: !!member, role: member?.role ?? '', muted: member?.muted ?? false, banned, roomKind: room.kind };
+    return { member: !!member, role: member?.role ?? '', muted: member?.muted ?? false, banned, roomKind: room.kind, maxParticipants: room.maxParticipants };
   }
 
   /** Closes a room for everyone: no more commands, live participants dropped, `room.closed`. */
@@ -168,6 +179,7 @@ export class RoomsService {
     if (!(await this.rooms.close(roomId))) return;
     await Promise.all([this.participants.clear(roomId), this.floor.clear(roomId), this.flags.setReplayEphemeral(roomId, false)]);
     await this.events.toRoom(roomId, 'room.closed', { roomId });
+    this.accessChanged({ roomId, change: 'close', membershipEnded: true });
   }
 
   async openRoom(roomId: string): Promise<Room> {

@@ -113,6 +113,57 @@ export interface GetCallResponse {
   call?: Call | undefined;
 }
 
+/** One published track of an SFU participant. */
+export interface SfuTrack {
+  trackSid: string;
+  /** "audio" | "video" | "data" | "unknown" */
+  kind: string;
+  /** LiveKit's track source in lower case: "camera", "microphone", "screen_share", ... */
+  source: string;
+  muted: boolean;
+}
+
+/** A participant of a room's LiveKit session: identity "<userId>:<connectionId>". */
+export interface SfuParticipant {
+  identity: string;
+  participantSid: string;
+  userId: string;
+  connectionId: string;
+  name: string;
+  /** Milliseconds since the Unix epoch. */
+  joinedAt: number;
+  canPublish: boolean;
+  tracks: SfuTrack[];
+}
+
+export interface ListSfuParticipantsRequest {
+  roomId: string;
+}
+
+export interface ListSfuParticipantsResponse {
+  participants: SfuParticipant[];
+}
+
+export interface MuteSfuParticipantRequest {
+  roomId: string;
+  identity: string;
+  /** true: every published track muted and publishing revoked; false: publishing allowed again. */
+  muted: boolean;
+}
+
+export interface MuteSfuParticipantResponse {
+  /** Tracks muted now. */
+  tracksMuted: number;
+}
+
+export interface RemoveSfuParticipantRequest {
+  roomId: string;
+  identity: string;
+}
+
+export interface RemoveSfuParticipantResponse {
+}
+
 function createBaseIceServer(): IceServer {
   return { urls: [], username: "", credential: "" };
 }
@@ -1068,6 +1119,599 @@ export const GetCallResponse: MessageFns<GetCallResponse> = {
   },
 };
 
+function createBaseSfuTrack(): SfuTrack {
+  return { trackSid: "", kind: "", source: "", muted: false };
+}
+
+export const SfuTrack: MessageFns<SfuTrack> = {
+  encode(message: SfuTrack, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trackSid !== "") {
+      writer.uint32(10).string(message.trackSid);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.source !== "") {
+      writer.uint32(26).string(message.source);
+    }
+    if (message.muted !== false) {
+      writer.uint32(32).bool(message.muted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SfuTrack {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSfuTrack();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trackSid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.muted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SfuTrack>, I>>(base?: I): SfuTrack {
+    return SfuTrack.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SfuTrack>, I>>(object: I): SfuTrack {
+    const message = createBaseSfuTrack();
+    message.trackSid = object.trackSid ?? "";
+    message.kind = object.kind ?? "";
+    message.source = object.source ?? "";
+    message.muted = object.muted ?? false;
+    return message;
+  },
+};
+
+function createBaseSfuParticipant(): SfuParticipant {
+  return {
+    identity: "",
+    participantSid: "",
+    userId: "",
+    connectionId: "",
+    name: "",
+    joinedAt: 0,
+    canPublish: false,
+    tracks: [],
+  };
+}
+
+export const SfuParticipant: MessageFns<SfuParticipant> = {
+  encode(message: SfuParticipant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.identity !== "") {
+      writer.uint32(10).string(message.identity);
+    }
+    if (message.participantSid !== "") {
+      writer.uint32(18).string(message.participantSid);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    if (message.connectionId !== "") {
+      writer.uint32(34).string(message.connectionId);
+    }
+    if (message.name !== "") {
+      writer.uint32(42).string(message.name);
+    }
+    if (message.joinedAt !== 0) {
+      writer.uint32(48).int64(message.joinedAt);
+    }
+    if (message.canPublish !== false) {
+      writer.uint32(56).bool(message.canPublish);
+    }
+    for (const v of message.tracks) {
+      SfuTrack.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SfuParticipant {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSfuParticipant();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.participantSid = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.joinedAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.canPublish = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.tracks.push(SfuTrack.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SfuParticipant>, I>>(base?: I): SfuParticipant {
+    return SfuParticipant.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SfuParticipant>, I>>(object: I): SfuParticipant {
+    const message = createBaseSfuParticipant();
+    message.identity = object.identity ?? "";
+    message.participantSid = object.participantSid ?? "";
+    message.userId = object.userId ?? "";
+    message.connectionId = object.connectionId ?? "";
+    message.name = object.name ?? "";
+    message.joinedAt = object.joinedAt ?? 0;
+    message.canPublish = object.canPublish ?? false;
+    message.tracks = object.tracks?.map((e) => SfuTrack.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListSfuParticipantsRequest(): ListSfuParticipantsRequest {
+  return { roomId: "" };
+}
+
+export const ListSfuParticipantsRequest: MessageFns<ListSfuParticipantsRequest> = {
+  encode(message: ListSfuParticipantsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSfuParticipantsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSfuParticipantsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListSfuParticipantsRequest>, I>>(base?: I): ListSfuParticipantsRequest {
+    return ListSfuParticipantsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSfuParticipantsRequest>, I>>(object: I): ListSfuParticipantsRequest {
+    const message = createBaseListSfuParticipantsRequest();
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseListSfuParticipantsResponse(): ListSfuParticipantsResponse {
+  return { participants: [] };
+}
+
+export const ListSfuParticipantsResponse: MessageFns<ListSfuParticipantsResponse> = {
+  encode(message: ListSfuParticipantsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.participants) {
+      SfuParticipant.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSfuParticipantsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSfuParticipantsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.participants.push(SfuParticipant.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListSfuParticipantsResponse>, I>>(base?: I): ListSfuParticipantsResponse {
+    return ListSfuParticipantsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSfuParticipantsResponse>, I>>(object: I): ListSfuParticipantsResponse {
+    const message = createBaseListSfuParticipantsResponse();
+    message.participants = object.participants?.map((e) => SfuParticipant.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMuteSfuParticipantRequest(): MuteSfuParticipantRequest {
+  return { roomId: "", identity: "", muted: false };
+}
+
+export const MuteSfuParticipantRequest: MessageFns<MuteSfuParticipantRequest> = {
+  encode(message: MuteSfuParticipantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.muted !== false) {
+      writer.uint32(24).bool(message.muted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteSfuParticipantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteSfuParticipantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.muted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<MuteSfuParticipantRequest>, I>>(base?: I): MuteSfuParticipantRequest {
+    return MuteSfuParticipantRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MuteSfuParticipantRequest>, I>>(object: I): MuteSfuParticipantRequest {
+    const message = createBaseMuteSfuParticipantRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    message.muted = object.muted ?? false;
+    return message;
+  },
+};
+
+function createBaseMuteSfuParticipantResponse(): MuteSfuParticipantResponse {
+  return { tracksMuted: 0 };
+}
+
+export const MuteSfuParticipantResponse: MessageFns<MuteSfuParticipantResponse> = {
+  encode(message: MuteSfuParticipantResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tracksMuted !== 0) {
+      writer.uint32(8).int32(message.tracksMuted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MuteSfuParticipantResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMuteSfuParticipantResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tracksMuted = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<MuteSfuParticipantResponse>, I>>(base?: I): MuteSfuParticipantResponse {
+    return MuteSfuParticipantResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MuteSfuParticipantResponse>, I>>(object: I): MuteSfuParticipantResponse {
+    const message = createBaseMuteSfuParticipantResponse();
+    message.tracksMuted = object.tracksMuted ?? 0;
+    return message;
+  },
+};
+
+function createBaseRemoveSfuParticipantRequest(): RemoveSfuParticipantRequest {
+  return { roomId: "", identity: "" };
+}
+
+export const RemoveSfuParticipantRequest: MessageFns<RemoveSfuParticipantRequest> = {
+  encode(message: RemoveSfuParticipantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveSfuParticipantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveSfuParticipantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RemoveSfuParticipantRequest>, I>>(base?: I): RemoveSfuParticipantRequest {
+    return RemoveSfuParticipantRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveSfuParticipantRequest>, I>>(object: I): RemoveSfuParticipantRequest {
+    const message = createBaseRemoveSfuParticipantRequest();
+    message.roomId = object.roomId ?? "";
+    message.identity = object.identity ?? "";
+    return message;
+  },
+};
+
+function createBaseRemoveSfuParticipantResponse(): RemoveSfuParticipantResponse {
+  return {};
+}
+
+export const RemoveSfuParticipantResponse: MessageFns<RemoveSfuParticipantResponse> = {
+  encode(_: RemoveSfuParticipantResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveSfuParticipantResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveSfuParticipantResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RemoveSfuParticipantResponse>, I>>(base?: I): RemoveSfuParticipantResponse {
+    return RemoveSfuParticipantResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveSfuParticipantResponse>, I>>(_: I): RemoveSfuParticipantResponse {
+    const message = createBaseRemoveSfuParticipantResponse();
+    return message;
+  },
+};
+
 export type MediaServiceService = typeof MediaServiceService;
 export const MediaServiceService = {
   getIceServers: {
@@ -1108,6 +1752,40 @@ export const MediaServiceService = {
     responseSerialize: (value: GetCallResponse): Buffer => Buffer.from(GetCallResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCallResponse => GetCallResponse.decode(value),
   },
+  /** A room's LiveKit participants (not_found when the room has no SFU session). */
+  listSfuParticipants: {
+    path: "/switchboard.media.v1.MediaService/ListSfuParticipants" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListSfuParticipantsRequest): Buffer =>
+      Buffer.from(ListSfuParticipantsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListSfuParticipantsRequest => ListSfuParticipantsRequest.decode(value),
+    responseSerialize: (value: ListSfuParticipantsResponse): Buffer =>
+      Buffer.from(ListSfuParticipantsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListSfuParticipantsResponse => ListSfuParticipantsResponse.decode(value),
+  },
+  muteSfuParticipant: {
+    path: "/switchboard.media.v1.MediaService/MuteSfuParticipant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MuteSfuParticipantRequest): Buffer =>
+      Buffer.from(MuteSfuParticipantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MuteSfuParticipantRequest => MuteSfuParticipantRequest.decode(value),
+    responseSerialize: (value: MuteSfuParticipantResponse): Buffer =>
+      Buffer.from(MuteSfuParticipantResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MuteSfuParticipantResponse => MuteSfuParticipantResponse.decode(value),
+  },
+  removeSfuParticipant: {
+    path: "/switchboard.media.v1.MediaService/RemoveSfuParticipant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveSfuParticipantRequest): Buffer =>
+      Buffer.from(RemoveSfuParticipantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveSfuParticipantRequest => RemoveSfuParticipantRequest.decode(value),
+    responseSerialize: (value: RemoveSfuParticipantResponse): Buffer =>
+      Buffer.from(RemoveSfuParticipantResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveSfuParticipantResponse => RemoveSfuParticipantResponse.decode(value),
+  },
 } as const;
 
 export interface MediaServiceServer extends UntypedServiceImplementation {
@@ -1116,6 +1794,10 @@ export interface MediaServiceServer extends UntypedServiceImplementation {
   /** The call log, newest first, with filters and cursor paging. */
   listCalls: handleUnaryCall<ListCallsRequest, ListCallsResponse>;
   getCall: handleUnaryCall<GetCallRequest, GetCallResponse>;
+  /** A room's LiveKit participants (not_found when the room has no SFU session). */
+  listSfuParticipants: handleUnaryCall<ListSfuParticipantsRequest, ListSfuParticipantsResponse>;
+  muteSfuParticipant: handleUnaryCall<MuteSfuParticipantRequest, MuteSfuParticipantResponse>;
+  removeSfuParticipant: handleUnaryCall<RemoveSfuParticipantRequest, RemoveSfuParticipantResponse>;
 }
 
 export interface MediaServiceClient extends Client {
@@ -1179,6 +1861,52 @@ export interface MediaServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetCallResponse) => void,
+  ): ClientUnaryCall;
+  /** A room's LiveKit participants (not_found when the room has no SFU session). */
+  listSfuParticipants(
+    request: ListSfuParticipantsRequest,
+    callback: (error: ServiceError | null, response: ListSfuParticipantsResponse) => void,
+  ): ClientUnaryCall;
+  listSfuParticipants(
+    request: ListSfuParticipantsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListSfuParticipantsResponse) => void,
+  ): ClientUnaryCall;
+  listSfuParticipants(
+    request: ListSfuParticipantsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListSfuParticipantsResponse) => void,
+  ): ClientUnaryCall;
+  muteSfuParticipant(
+    request: MuteSfuParticipantRequest,
+    callback: (error: ServiceError | null, response: MuteSfuParticipantResponse) => void,
+  ): ClientUnaryCall;
+  muteSfuParticipant(
+    request: MuteSfuParticipantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MuteSfuParticipantResponse) => void,
+  ): ClientUnaryCall;
+  muteSfuParticipant(
+    request: MuteSfuParticipantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MuteSfuParticipantResponse) => void,
+  ): ClientUnaryCall;
+  removeSfuParticipant(
+    request: RemoveSfuParticipantRequest,
+    callback: (error: ServiceError | null, response: RemoveSfuParticipantResponse) => void,
+  ): ClientUnaryCall;
+  removeSfuParticipant(
+    request: RemoveSfuParticipantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveSfuParticipantResponse) => void,
+  ): ClientUnaryCall;
+  removeSfuParticipant(
+    request: RemoveSfuParticipantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveSfuParticipantResponse) => void,
   ): ClientUnaryCall;
 }
 

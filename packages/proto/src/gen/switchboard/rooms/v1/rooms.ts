@@ -120,6 +120,8 @@ export interface CheckMembershipResponse {
   banned: boolean;
   /** Room kind, so callers (media) know whether LiveKit applies. */
   roomKind: string;
+  /** Seats of the room (media sizes the LiveKit room with it). */
+  maxParticipants: number;
 }
 
 function createBaseRoom(): Room {
@@ -1151,7 +1153,7 @@ export const CheckMembershipRequest: MessageFns<CheckMembershipRequest> = {
 };
 
 function createBaseCheckMembershipResponse(): CheckMembershipResponse {
-  return { member: false, role: "", muted: false, banned: false, roomKind: "" };
+  return { member: false, role: "", muted: false, banned: false, roomKind: "", maxParticipants: 0 };
 }
 
 export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
@@ -1170,6 +1172,9 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
     }
     if (message.roomKind !== "") {
       writer.uint32(42).string(message.roomKind);
+    }
+    if (message.maxParticipants !== 0) {
+      writer.uint32(48).int32(message.maxParticipants);
     }
     return writer;
   },
@@ -1227,6 +1232,14 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
             message.roomKind = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.maxParticipants = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1249,6 +1262,7 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
     message.muted = object.muted ?? false;
     message.banned = object.banned ?? false;
     message.roomKind = object.roomKind ?? "";
+    message.maxParticipants = object.maxParticipants ?? 0;
     return message;
   },
 };

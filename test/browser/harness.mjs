@@ -1,0 +1,103 @@
+// Shared by the browser scripts that run INSIDE a fresh network namespace (test/browser/*.mjs):
+// child processes that die with the script, bounded waits, client JWTs, the in-page Switchboard
+// client, and the one-JSON-line result protocol the specs read (test/support/browser.ts).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { checkTcp as portOpen, dropDatabase, ensureDatabase, freePort } from '../../scripts/lib/infra.mjs';
+import { applyMigrations } from '../../scripts/lib/migrate.mjs';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--disable-background-networking', '--disable-features=WebRtcHideLocalIpsWithMdns', '--disable-component-update', '--no-first-run'];
+
+export async function waitFor(check, what, ms = 20_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Child processes and cleanups of one script run; `finish(main)` runs it, tears down, prints the JSON result and exits. */
+export function processes() {
+  const children = [];
+  const cleanups = [];
+  const start = (cmd, args, env = {}) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+    child.lastError = () => err;
+    children.push(child);
+    return child;
+  };
+  const finish = async (main) => {
+    let result;
+    try {
+      result = await main();
+    } catch (err) {
+      result = { ok: false, error: String(err?.stack ?? err) };
+    }
+    for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => { const t = setTimeout(() => { c.kill('SIGKILL'); r(); }, 5000); c.once('exit', () => { clearTimeout(t); r(); }); }))));
+    console.log(JSON.stringify(result));
+    process.exit(result.ok ? 0 : 1);
+  };
+  return { children, cleanups, start, finish };
+}
+
+/** A client JWT for the gateways (HS256 with their JWT_SECRET). */
+export const clientToken = (secret, sub) => new SignJWT({ name: sub }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('10m').sign(new TextEncoder().encode(secret));
+
+/** In-page Switchboard client: `window.sb(url, jwt)` connects with the browser-style `bearer.<jwt>` subprotocol; `window.request`, `window.events`. */
+export const SB_CLIENT_JS = `
+window.sb = async (url, jwt) => {
+  const ws = new WebSocket(url, ['switchboard.v1', 'bearer.' + jwt]);
+  const pending = new Map(); const events = []; let next = 1; let onEvent = () => {};
+  const hello = new Promise((res) => { ws.onmessage = (m) => { const f = JSON.parse(m.data);
+    if (f.type === 'hello') return res(f.data);
+    if (f.re && pending.has(f.re)) { const p = pending.get(f.re); pending.delete(f.re); return f.type === 'error' ? p.rej(new Error(f.error.code)) : p.res(f.data); }
+    events.push(f); onEvent(f); }; });
+  window.hello = await hello;
+  window.request = (type, data) => new Promise((res, rej) => { const id = String(next++); pending.set(id, { res, rej }); ws.send(JSON.stringify({ id, type, data })); });
+  window.events = events; window.setOnEvent = (fn) => (onEvent = fn);
+  return window.hello;
+};`;
+
+/**
+ * NATS (JetStream) and Redis on free loopback ports inside the namespace, and fresh, migrated
+ * rooms and media databases on the Postgres outside, reached through the socket bridge the spec
+ * set up (PG_SOCKET_DIR / PG_SERVER_URL, see postgresSocketBridge in scripts/lib/infra.mjs).
+ * Returns the env every service needs and the database URLs.
+ */
+export async function namespaceInfra({ start, cleanups, root, jwtSecret }) {
+  const [natsPort, redisPort] = await Promise.all([freePort(), freePort()]);
+  const jsDir = mkdtempSync(join(tmpdir(), 'sb-browser-js-'));
+  cleanups.push(() => rmSync(jsDir, { recursive: true, force: true }));
+  start('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', jsDir]);
+  start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  const socketDir = process.env.PG_SOCKET_DIR;
+  if (!socketDir || !process.env.PG_SERVER_URL) throw new Error('PG_SOCKET_DIR and PG_SERVER_URL must come from the spec (postgresSocketBridge)');
+  const dbName = `switchboard_browser_${process.pid}`;
+  const databaseOf = (name) => `${process.env.PG_SERVER_URL}/${name}?host=${encodeURIComponent(socketDir)}`;
+  const databaseUrl = databaseOf(dbName);
+  const mediaDatabaseUrl = databaseOf(`${dbName}_media`);
+  for (const [url, service] of [[databaseUrl, 'rooms'], [mediaDatabaseUrl, 'media']]) {
+    await ensureDatabase(url);
+    cleanups.push(() => dropDatabase(url));
+    await applyMigrations({ databaseUrl: url, migrationsDir: join(root, `services/${service}/prisma/migrations`) });
+  }
+  await waitFor(() => portOpen(natsPort), 'nats');
+  await waitFor(() => portOpen(redisPort), 'redis');
+  const common = { NATS_URL: `nats://127.0.0.1:${natsPort}`, REDIS_URL: `redis://127.0.0.1:${redisPort}`, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', JWT_SECRET: jwtSecret };
+  return { common, databaseUrl, mediaDatabaseUrl };
+}
+
+/** Waits until each [process, port] answers /readyz (throws with the process's stderr if it exits). */
+export async function waitReady(pairs) {
+  for (const [proc, port] of pairs) {
+    await waitFor(async () => { if (proc.exitCode !== null) throw new Error(proc.lastError()); return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok; }, `process on ${port}`);
+  }
+}
