@@ -14,7 +14,7 @@ import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
-import { createDatabase, removeDatabase } from '../support/infra.js';
+import { createDatabase, freePort, removeDatabase } from '../support/infra.js';
 import { ADMIN_KEY, attestationTestEnv, Stack, testEnv, token, uid, until } from '../support/stack.js';
 
 /** Ed25519 key pair as the operator would make it (`openssl genpkey -algorithm ed25519`), PEM. */
@@ -325,6 +325,16 @@ describe('attestation', () => {
     expect((await admin('DELETE', `/servers/${encodeURIComponent(removable.platform.config.NODE_ID)}`)).body).toEqual({ removed: true });
     expect(await endpoints()).not.toContain(removedUrl);
     expect((await admin('DELETE', `/servers/${encodeURIComponent(removable.platform.config.NODE_ID)}`)).status).toBe(404);
+  });
+
+  it('a gateway that starts before the attestation service registers as soon as it is up, not a heartbeat later', async () => {
+    const grpcPort = await freePort();
+    const earlyUrl = `ws://${uid('early')}.example.test/ws`;
+    await stack.add(startGateway(testEnv({ ATTESTATION_GRPC_URL: `127.0.0.1:${grpcPort}`, PUBLIC_URL: earlyUrl, SERVER_HEARTBEAT_MS: '3600000' })));
+    const late = await stack.add(startAttestation(attestationTestEnv({ GRPC_PORT: String(grpcPort), SERVER_TTL_MS: String(SERVER_TTL_MS) })));
+    const get = async () => ((await (await fetch(`http://127.0.0.1:${gw.httpPort}/admin/v1/servers`, { headers: { 'x-api-key': ADMIN_KEY } })).json()) as { servers: { endpoint: string }[] }).servers;
+    await until(async () => (await get()).some((s) => s.endpoint === earlyUrl), 'the early gateway to register', 15_000, 200);
+    expect(late.grpcPort).toBe(grpcPort);
   });
 
   it('an upload over 100 MiB is refused with 413 and leaves nothing stored', async () => {
