@@ -337,6 +337,33 @@ describe('attestation', () => {
     expect(late.grpcPort).toBe(grpcPort);
   });
 
+  it('limits: public routes per address and minute, challenges per device, oversized attestation tokens', async () => {
+    // Counters live in Redis per route, address and minute, shared by the gateways; this one allows 3.
+    const strict = await stack.add(startGateway(testEnv({ ATTESTATION_GRPC_URL: `127.0.0.1:${att.grpcPort}`, ATTEST_RATE_PER_MIN: '3' })));
+    const statuses: number[] = [];
+    let limited: any;
+    for (let i = 0; i < 8 && !limited; i++) {
+      const res = await http(strict.httpPort, 'GET', '/v1/attest/versions');
+      statuses.push(res.status);
+      if (res.status === 429) limited = res.body;
+    }
+    expect(limited?.error.code).toBe('rate_limited');
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect((await pub('GET', '/v1/attest/versions')).status).toBe(200); // the main gateway allows 1000
+
+    const build = await newBuild('5.0.0');
+    const { device } = await register(build.buildToken, '5.0.0');
+    let refused: { status: number; body: any } | undefined;
+    for (let i = 0; i < 30 && !refused; i++) {
+      const res = await pub('POST', '/v1/attest/challenge', { deviceId: device!.id });
+      if (res.status !== 200) refused = res;
+    }
+    expect(refused?.status).toBe(429);
+    expect(refused?.body.error.code).toBe('rate_limited');
+
+    expect((await upgrade(gw.httpPort, { token: 'a'.repeat(5000), via: 'header' })).code).toBe(4010);
+  });
+
   it('an upload over 100 MiB is refused with 413 and leaves nothing stored', async () => {
     const objects = async () => Number((await db.query('SELECT count(*) AS n FROM pg_largeobject_metadata')).rows[0].n);
     const before = await objects();
