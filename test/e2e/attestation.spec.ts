@@ -350,6 +350,20 @@ describe('attestation', () => {
     expect(limited?.error.code).toBe('rate_limited');
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
     expect((await pub('GET', '/v1/attest/versions')).status).toBe(200); // the main gateway allows 1000
+    // X-Forwarded-For is ignored unless TRUST_PROXY_HOPS says a proxy sets it: no dodging the limit by inventing addresses.
+    const spoofed = await http(strict.httpPort, 'GET', '/v1/attest/versions', undefined, { 'x-forwarded-for': `198.51.100.${Math.floor(Math.random() * 250)}` });
+    expect(spoofed.status).toBe(429);
+    // Behind one trusted proxy each client address has its own budget.
+    const proxied = await stack.add(startGateway(testEnv({ ATTESTATION_GRPC_URL: `127.0.0.1:${att.grpcPort}`, ATTEST_RATE_PER_MIN: '3', TRUST_PROXY_HOPS: '1' })));
+    const client = `203.0.113.${Math.floor(Math.random() * 250)}`;
+    const viaProxy = async (xff: string) => (await http(proxied.httpPort, 'GET', '/v1/attest/versions', undefined, { 'x-forwarded-for': xff })).status;
+    const fromClient: number[] = [];
+    // The proxy appends the client's address; what the client wrote before it is not trusted.
+    for (let i = 0; i < 8 && !fromClient.includes(429); i++) fromClient.push(await viaProxy(`192.0.2.${i}, ${client}`));
+    expect(fromClient).toContain(429);
+    const others = [];
+    for (let i = 0; i < 5; i++) others.push(await viaProxy(`10.${Math.floor(Math.random() * 250)}.${i}.1`));
+    expect(others).toEqual([200, 200, 200, 200, 200]);
 
     const build = await newBuild('5.0.0');
     const { device } = await register(build.buildToken, '5.0.0');
