@@ -314,6 +314,7 @@ const ALL_TOGGLES = [
   'secrets.livekitApiSecret=secret',
   'secrets.turnSecret=turnsecret',
   'secrets.attestationSigningKey=signing-key',
+  'secrets.serverListSigningKey=server-list-key',
   ...SERVICES.map((s) => `services.${s}.autoscaling.enabled=true`),
   ...SERVICES.map((s) => `services.${s}.pdb.enabled=true`),
 ];
@@ -496,6 +497,8 @@ function dashboard() {
     'switchboard_calls_ended_total',
     'switchboard_call_ring_seconds_bucket',
     'switchboard_chunk_requests_total',
+    'switchboard_attestation_verifications_total',
+    'switchboard_gateway_attestation_checks_total',
   ];
   const missing = required.filter((m) => !exprs.includes(m));
   if (missing.length) throw new Error(`dashboard has no panel for ${missing.join(', ')}`);
@@ -509,7 +512,9 @@ function dashboard() {
 // PrometheusRule and runs the unit tests in deploy/prometheus/alerts.test.yaml;
 // it also checks the docker-compose Prometheus config. Skipped without promtool.
 function promtool() {
-  const which = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+  // On PATH, or extracted into .run/bin from the Debian package (dpkg-deb -x prometheus_*.deb).
+  const PROMTOOL = fs.existsSync(path.join(BIN_DIR, 'promtool')) ? path.join(BIN_DIR, 'promtool') : 'promtool';
+  const which = spawnSync(PROMTOOL, ['--version'], { encoding: 'utf8' });
   if (which.error || which.status !== 0) return { skip: 'promtool not installed (apt-get install prometheus to check alert rules)' };
   const r = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', '--set', 'metrics.prometheusRule.enabled=true', '--show-only', 'templates/prometheusrule.yaml'], { env: toolEnv });
   const at = r.stdout.indexOf('\nspec:\n');
@@ -518,10 +523,10 @@ function promtool() {
   const rules = r.stdout.slice(at + 7).split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
   fs.mkdirSync(OUT_DIR, { recursive: true });
   fs.writeFileSync(path.join(OUT_DIR, 'alerts.yaml'), rules);
-  const check = runOk('promtool', ['check', 'rules', path.join(OUT_DIR, 'alerts.yaml')]);
+  const check = runOk(PROMTOOL, ['check', 'rules', path.join(OUT_DIR, 'alerts.yaml')]);
   const n = (/SUCCESS: (\d+) rules found/.exec(check.stdout) || [])[1];
-  runOk('promtool', ['test', 'rules', path.join(ROOT, 'deploy', 'prometheus', 'alerts.test.yaml')]);
-  runOk('promtool', ['check', 'config', '--syntax-only', path.join(ROOT, 'deploy', 'prometheus', 'prometheus.yml')]);
+  runOk(PROMTOOL, ['test', 'rules', path.join(ROOT, 'deploy', 'prometheus', 'alerts.test.yaml')]);
+  runOk(PROMTOOL, ['check', 'config', '--syntax-only', path.join(ROOT, 'deploy', 'prometheus', 'prometheus.yml')]);
   return `${n} alert rules valid, unit tests pass, compose prometheus.yml valid`;
 }
 

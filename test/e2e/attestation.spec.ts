@@ -14,7 +14,7 @@ import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
-import { createDatabase, removeDatabase } from '../support/infra.js';
+import { createDatabase, freePort, removeDatabase } from '../support/infra.js';
 import { ADMIN_KEY, attestationTestEnv, Stack, testEnv, token, uid, until } from '../support/stack.js';
 
 /** Ed25519 key pair as the operator would make it (`openssl genpkey -algorithm ed25519`), PEM. */
@@ -325,6 +325,57 @@ describe('attestation', () => {
     expect((await admin('DELETE', `/servers/${encodeURIComponent(removable.platform.config.NODE_ID)}`)).body).toEqual({ removed: true });
     expect(await endpoints()).not.toContain(removedUrl);
     expect((await admin('DELETE', `/servers/${encodeURIComponent(removable.platform.config.NODE_ID)}`)).status).toBe(404);
+  });
+
+  it('a gateway that starts before the attestation service registers as soon as it is up, not a heartbeat later', async () => {
+    const grpcPort = await freePort();
+    const earlyUrl = `ws://${uid('early')}.example.test/ws`;
+    await stack.add(startGateway(testEnv({ ATTESTATION_GRPC_URL: `127.0.0.1:${grpcPort}`, PUBLIC_URL: earlyUrl, SERVER_HEARTBEAT_MS: '3600000' })));
+    const late = await stack.add(startAttestation(attestationTestEnv({ GRPC_PORT: String(grpcPort), SERVER_TTL_MS: String(SERVER_TTL_MS) })));
+    const get = async () => ((await (await fetch(`http://127.0.0.1:${gw.httpPort}/admin/v1/servers`, { headers: { 'x-api-key': ADMIN_KEY } })).json()) as { servers: { endpoint: string }[] }).servers;
+    await until(async () => (await get()).some((s) => s.endpoint === earlyUrl), 'the early gateway to register', 15_000, 200);
+    expect(late.grpcPort).toBe(grpcPort);
+  });
+
+  it('limits: public routes per address and minute, challenges per device, oversized attestation tokens', async () => {
+    // Counters live in Redis per route, address and minute, shared by the gateways; this one allows 3.
+    const strict = await stack.add(startGateway(testEnv({ ATTESTATION_GRPC_URL: `127.0.0.1:${att.grpcPort}`, ATTEST_RATE_PER_MIN: '3' })));
+    const statuses: number[] = [];
+    let limited: any;
+    for (let i = 0; i < 8 && !limited; i++) {
+      const res = await http(strict.httpPort, 'GET', '/v1/attest/versions');
+      statuses.push(res.status);
+      if (res.status === 429) limited = res.body;
+    }
+    expect(limited?.error.code).toBe('rate_limited');
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect((await pub('GET', '/v1/attest/versions')).status).toBe(200); // the main gateway allows 1000
+    // X-Forwarded-For is ignored unless TRUST_PROXY_HOPS says a proxy sets it: no dodging the limit by inventing addresses.
+    const spoofed = await http(strict.httpPort, 'GET', '/v1/attest/versions', undefined, { 'x-forwarded-for': `198.51.100.${Math.floor(Math.random() * 250)}` });
+    expect(spoofed.status).toBe(429);
+    // Behind one trusted proxy each client address has its own budget.
+    const proxied = await stack.add(startGateway(testEnv({ ATTESTATION_GRPC_URL: `127.0.0.1:${att.grpcPort}`, ATTEST_RATE_PER_MIN: '3', TRUST_PROXY_HOPS: '1' })));
+    const client = `203.0.113.${Math.floor(Math.random() * 250)}`;
+    const viaProxy = async (xff: string) => (await http(proxied.httpPort, 'GET', '/v1/attest/versions', undefined, { 'x-forwarded-for': xff })).status;
+    const fromClient: number[] = [];
+    // The proxy appends the client's address; what the client wrote before it is not trusted.
+    for (let i = 0; i < 8 && !fromClient.includes(429); i++) fromClient.push(await viaProxy(`192.0.2.${i}, ${client}`));
+    expect(fromClient).toContain(429);
+    const others = [];
+    for (let i = 0; i < 5; i++) others.push(await viaProxy(`10.${Math.floor(Math.random() * 250)}.${i}.1`));
+    expect(others).toEqual([200, 200, 200, 200, 200]);
+
+    const build = await newBuild('5.0.0');
+    const { device } = await register(build.buildToken, '5.0.0');
+    let refused: { status: number; body: any } | undefined;
+    for (let i = 0; i < 30 && !refused; i++) {
+      const res = await pub('POST', '/v1/attest/challenge', { deviceId: device!.id });
+      if (res.status !== 200) refused = res;
+    }
+    expect(refused?.status).toBe(429);
+    expect(refused?.body.error.code).toBe('rate_limited');
+
+    expect((await upgrade(gw.httpPort, { token: 'a'.repeat(5000), via: 'header' })).code).toBe(4010);
   });
 
   it('an upload over 100 MiB is refused with 413 and leaves nothing stored', async () => {

@@ -60,8 +60,7 @@ export class AttestationHandler {
         createChallenge: async (req) => this.challenges.challenge(parse(AttestChallengeBody, req).deviceId),
         verify: async (req) => this.challenges.verify(parse(AttestVerifyBody, req)),
         getPolicies: async () => {
-          const tokenKeys = [{ kid: this.keys.token.id, jwk: JSON.stringify(this.keys.token.publicKey.export({ format: 'jwk' })) }];
-          if (this.keys.previousToken) tokenKeys.push({ kid: this.keys.previousToken.id, jwk: JSON.stringify(this.keys.previousToken.publicKey.export({ format: 'jwk' })) });
+          const tokenKeys = [this.keys.token, this.keys.previousToken].filter((k) => k !== undefined).map((k) => ({ kid: k.id, jwk: JSON.stringify(k.publicKey.export({ format: 'jwk' })) }));
           return {
             policies: (await this.policy.all()).map(toPolicy),
             tokenKeys,

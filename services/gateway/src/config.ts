@@ -57,6 +57,8 @@ export const gatewayConfigSchema = baseConfigSchema
     ATTESTATION_MODE: z.enum(['off', 'log', 'enforce']).default('off'),
     /** How often the cached version policy and token keys are refetched (a NATS notice also triggers it). */
     ATTESTATION_REFRESH_MS: z.coerce.number().int().min(1000).max(3600_000).default(60_000),
+    /** Proxies in front of the gateway whose X-Forwarded-For is trusted for the client address (Express `trust proxy`); 0 = the socket's peer. */
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     /** Requests per minute one client address may make to each /v1/attest/* and /v1/servers route. */
     ATTEST_RATE_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(30),
     /** This replica's public WebSocket URL in the server list (ws:// or wss://); unset: it does not register. */

@@ -19,6 +19,8 @@ export const gatewayService = (env?: Record<string, string | undefined>): Servic
     redis: true,
     module: (p) => AppModule.register(p),
     configure: (app, p) => {
+      // Client addresses (per-address limits of the public routes) from X-Forwarded-For only behind known proxies.
+      if (p.config.TRUST_PROXY_HOPS > 0) (app.getHttpAdapter().getInstance() as { set(k: string, v: unknown): void }).set('trust proxy', p.config.TRUST_PROXY_HOPS);
       app.useGlobalFilters(new ProtocolErrorFilter(p.logger));
       const session = app.get(SessionService);
       app.useWebSocketAdapter(

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual, verify as verifySignature } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, newId } from '@switchboard/platform';
-import { attestSignedMessage, conflict, forbidden, notFound, rateLimited } from '@switchboard/protocol';
+import { attestSignedMessage, conflict, forbidden, notFound, rateLimited, unavailable } from '@switchboard/protocol';
 import { SignJWT } from 'jose';
 import type { AttestationConfig } from '../config.js';
 import { DevicesService, ed25519PublicKey } from '../devices/devices.service.js';
@@ -83,16 +83,18 @@ export class ChallengesService {
       signatureOk = false;
     }
     if (!signatureOk) throw refuse('bad_signature', 'attestation failed');
+    const key = this.keys.token;
+    if (!key) throw unavailable('attestation tokens are not configured (ATTESTATION_SIGNING_KEY)');
     const exp = Math.floor(Date.now() / 1000) + this.config.ATTESTATION_TOKEN_TTL_S;
     const token = await new SignJWT({ platform: device.platform, version: device.version })
-      .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.token.id, typ: 'JWT' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.id, typ: 'JWT' })
       .setSubject(device.id)
       .setIssuer(this.config.ATTESTATION_TOKEN_ISSUER)
       .setAudience(this.config.ATTESTATION_TOKEN_AUDIENCE)
       .setIssuedAt()
       .setJti(newId('att'))
       .setExpirationTime(exp)
-      .sign(this.keys.token.privateKey);
+      .sign(key.privateKey);
     await this.devices.verified(device.id);
     this.metrics.verifications.inc({ outcome: 'ok' });
     return { token, expiresAt: exp * 1000 };

@@ -29,20 +29,24 @@ export function loadEd25519(name: string, pem: string | undefined, file: string 
 
 /**
  * The two Ed25519 keys of the service: attestation tokens and the server list. Read from
- * config or mounted secrets; outside production a missing key is generated per process
- * (with a warning: replicas would disagree), in production it is a startup error.
+ * config or mounted secrets. Outside production a missing key is generated per process (with
+ * a warning: replicas would disagree); in production the feature stays off (`unavailable`)
+ * until the key is configured. A malformed key is a startup error.
  */
 @Injectable()
 export class SigningKeys {
-  readonly token: SigningKey;
+  readonly token?: SigningKey;
   readonly previousToken?: { id: string; publicKey: KeyObject };
-  readonly serverList: SigningKey;
+  readonly serverList?: SigningKey;
 
   constructor(@Inject(CONFIG) config: AttestationConfig, @Inject(LOGGER) logger: Logger) {
-    const get = (name: 'ATTESTATION_SIGNING_KEY' | 'SERVER_LIST_SIGNING_KEY', id: string): SigningKey => {
+    const get = (name: 'ATTESTATION_SIGNING_KEY' | 'SERVER_LIST_SIGNING_KEY', id: string): SigningKey | undefined => {
       let privateKey = loadEd25519(name, config[name], config[`${name}_FILE`]);
       if (!privateKey) {
-        if (config.NODE_ENV === 'production') throw new KeyConfigError(`${name} (or ${name}_FILE) is required in production`);
+        if (config.NODE_ENV === 'production') {
+          logger.warn({ key: name }, `${name} not set: ${name === 'SERVER_LIST_SIGNING_KEY' ? 'GET /v1/servers' : 'attestation verification'} answers unavailable`);
+          return undefined;
+        }
         logger.warn({ key: name }, `${name} not set: using a key generated for this process only`);
         privateKey = generateKeyPairSync('ed25519').privateKey;
       }

@@ -1,7 +1,7 @@
 import { sign } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@switchboard/platform';
-import { badRequest, rateLimited, type ServerListBody } from '@switchboard/protocol';
+import { badRequest, rateLimited, unavailable, type ServerListBody } from '@switchboard/protocol';
 import type { AttestationConfig } from '../config.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import { ServersStore, type ServerRow } from './servers.store.js';
@@ -35,10 +35,12 @@ export class ServersService {
 
   /** The body of GET /v1/servers and the Ed25519 signature over its exact UTF-8 bytes. */
   async signedList(): Promise<{ body: string; signature: string; keyId: string }> {
+    const key = this.keys.serverList;
+    if (!key) throw unavailable('the server list is not configured (SERVER_LIST_SIGNING_KEY)');
     const servers = (await this.list()).map((s) => ({ nodeId: s.nodeId, endpoint: s.endpoint, region: s.region, publicKey: s.publicKey, lastSeen: s.lastSeen }));
-    const content: ServerListBody = { servers, timestamp: Date.now(), keyId: this.keys.serverList.id };
+    const content: ServerListBody = { servers, timestamp: Date.now(), keyId: key.id };
     const body = JSON.stringify(content);
-    const signature = sign(null, Buffer.from(body, 'utf8'), this.keys.serverList.privateKey).toString('base64url');
-    return { body, signature, keyId: this.keys.serverList.id };
+    const signature = sign(null, Buffer.from(body, 'utf8'), key.privateKey).toString('base64url');
+    return { body, signature, keyId: key.id };
   }
 }

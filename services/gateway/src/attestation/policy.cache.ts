@@ -47,10 +47,12 @@ export class AttestationPolicyCache implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit() {
+    // With attestation off nothing is checked, so nothing is fetched (the service may not even run).
+    if (this.config.ATTESTATION_MODE === 'off') return;
     this.sub = this.bus.nc.subscribe(subjects.system(ATTESTATION_POLICY_CHANGED), { callback: () => void this.refresh() });
     this.timer = setInterval(() => void this.refresh(), this.config.ATTESTATION_REFRESH_MS);
     this.timer.unref();
-    if (this.config.ATTESTATION_MODE !== 'off') await this.refresh();
+    await this.refresh();
   }
 
   onModuleDestroy() {

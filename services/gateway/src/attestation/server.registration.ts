@@ -20,32 +20,37 @@ export class ServerRegistration implements OnApplicationBootstrap, OnModuleDestr
   ) {}
 
   onApplicationBootstrap() {
-    if (!this.config.PUBLIC_URL) return;
-    void this.beat();
-    this.timer = setInterval(() => void this.beat(), this.config.SERVER_HEARTBEAT_MS);
-    this.timer.unref();
+    if (this.config.PUBLIC_URL) void this.beat(0);
   }
 
-  private async beat() {
+  /** Heartbeats every SERVER_HEARTBEAT_MS; after a failure (attestation not up yet) retries sooner, 0.5 s doubling up to that. */
+  private async beat(failures: number) {
     if (this.stopped) return;
     try {
       await this.grpc.attestation((c) => c.registerServer, {
         server: { nodeId: this.config.NODE_ID, endpoint: this.config.PUBLIC_URL!, region: this.config.REGION, publicKey: this.config.SERVER_PUBLIC_KEY, registeredAt: 0, lastSeen: 0 },
       });
+      failures = 0;
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'server registry heartbeat failed');
+      failures++;
+      this.logger.warn({ err: (err as Error).message, failures }, 'server registry heartbeat failed');
     }
+    if (this.stopped) return;
+    const next = failures ? Math.min(this.config.SERVER_HEARTBEAT_MS, 500 * 2 ** Math.min(failures - 1, 16)) : this.config.SERVER_HEARTBEAT_MS;
+    this.timer = setTimeout(() => void this.beat(failures), next);
+    this.timer.unref();
   }
 
   /** Called when draining starts: new clients should stop picking this replica. */
   async deregister() {
     this.stopped = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     if (!this.config.PUBLIC_URL) return;
     await this.grpc.attestation((c) => c.deregisterServer, { nodeId: this.config.NODE_ID }).catch((err) => this.logger.warn({ err: (err as Error).message }, 'server deregistration failed'));
   }
 
   onModuleDestroy() {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
   }
 }

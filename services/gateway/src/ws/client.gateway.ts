@@ -34,7 +34,8 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
       this.logger.info({ user: identity.userId, result: verdict.result, reason: verdict.reason, client: verdict.client, mode: this.config.ATTESTATION_MODE }, 'attestation check failed');
       if (this.config.ATTESTATION_MODE === 'enforce') {
         this.metrics.connects.inc({ result: `attestation_${verdict.result}` });
-        return ws.close(ATTESTATION_CLOSE[verdict.result], verdict.reason);
+        // A close reason is at most 123 bytes; versions are ASCII (protocol Version pattern).
+        return ws.close(ATTESTATION_CLOSE[verdict.result], verdict.reason.slice(0, 123));
       }
     }
     this.metrics.connects.inc({ result: 'ok' });
