@@ -91,7 +91,7 @@ export async function namespaceInfra({ start, cleanups, root, jwtSecret }) {
   }
   await waitFor(() => portOpen(natsPort), 'nats');
   await waitFor(() => portOpen(redisPort), 'redis');
-  const common = { NATS_URL: `nats://127.0.0.1:${natsPort}`, REDIS_URL: `redis://127.0.0.1:${redisPort}`, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', JWT_SECRET: jwtSecret };
+  const common = { NATS_URL: `nats://127.0.0.1:${natsPort}`, REDIS_URL: `redis://127.0.0.1:${redisPort}`, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', JWT_SECRET: jwtSecret, GRPC_AUTH_SECRET: 'browser-test-grpc-secret-0123456789' };
   return { common, databaseUrl, mediaDatabaseUrl };
 }
 

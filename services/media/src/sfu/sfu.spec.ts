@@ -4,7 +4,7 @@ import { media } from '@switchboard/proto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeLivekit } from '../../../../test/support/livekit-fake.js';
-import { MediaHarness, uid, until } from '../testing/harness.test.js';
+import { GRPC_SECRET, MediaHarness, uid, until } from '../testing/harness.test.js';
 
 const API_KEY = 'sfu-test-key';
 const API_SECRET = 'sfu-test-secret-sfu-test-secret';
@@ -39,7 +39,7 @@ describe('SFU through LiveKit (fake)', () => {
     lk = await FakeLivekit.start({ apiKey: API_KEY, apiSecret: API_SECRET, webhookRetries: 2 });
     h = await MediaHarness.start(2, { env: env() });
     lk.setWebhookUrl(webhookUrl());
-    grpc = grpcClient(media.MediaServiceClient, `127.0.0.1:${h.media[1].grpcPort}`);
+    grpc = grpcClient(media.MediaServiceClient, `127.0.0.1:${h.media[1].grpcPort}`, GRPC_SECRET);
   });
   afterAll(async () => {
     grpc.close();
