@@ -3,6 +3,8 @@ import { AuditService } from './audit/audit.service.js';
 import { AuditStore } from './audit/audit.store.js';
 import { AdminCallsController } from './calls/calls.controller.js';
 import { AdminCallsService } from './calls/calls.service.js';
+import { AdminSfuController } from './sfu/sfu.controller.js';
+import { AdminSfuService } from './sfu/sfu.service.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
 import { GrpcClients } from './grpc-clients.js';
 import { AdminInterceptor } from './http/admin.interceptor.js';
@@ -14,5 +16,5 @@ import { AdminUsersController } from './users/users.controller.js';
 import { AdminUsersService } from './users/users.service.js';
 
 /** The admin REST API (/admin/v1), registered by AppModule. */
-export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, TokensController, AuditController, OpenApiController];
-export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService];
+export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, AdminSfuController, TokensController, AuditController, OpenApiController];
+export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminSfuService];

@@ -1,7 +1,7 @@
 import { ERROR_CODES } from '@switchboard/protocol';
 import { z } from 'zod';
 
-export const AUDIT_ACTIONS = ['token.mint', 'room.close', 'room.kick', 'room.ban', 'user.disconnect'] as const;
+export const AUDIT_ACTIONS = ['token.mint', 'room.close', 'room.kick', 'room.ban', 'user.disconnect', 'sfu.mute', 'sfu.remove'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const AuditEntrySchema = z.object({

@@ -31,7 +31,7 @@ describe('admin OpenAPI document', () => {
 
   it('marks mutations with their audit action and only the document itself as public', () => {
     const audited = Object.values(adminRoutes).filter((r) => r.audit).map((r) => r.operationId).sort();
-    expect(audited).toEqual(['banUser', 'closeRoom', 'disconnectUser', 'kickUser', 'mintToken']);
+    expect(audited).toEqual(['banUser', 'closeRoom', 'disconnectUser', 'kickUser', 'mintToken', 'muteSfuParticipant', 'removeSfuParticipant']);
     expect(doc.paths['/admin/v1/openapi.json'].get.security).toEqual([]);
     expect(doc.paths['/admin/v1/rooms'].get.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
   });
