@@ -9,7 +9,8 @@
 // Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11.., NATS base+30 else
 // 4322, coturn base+40 else 3478, LiveKit base+41/UDP base+42 else 7880/7882), NATS_URL uses
 // another NATS instead (with NATS_PASSWORD for every service user, if set),
-// REDIS_URL, ROOMS_DATABASE_URL, MEDIA_DATABASE_URL point at other infrastructure; JWT_SECRET / ADMIN_API_KEYS
+// REDIS_URL, ROOMS_DATABASE_URL, MEDIA_DATABASE_URL, ATTESTATION_DATABASE_URL point at other infrastructure;
+// ATTESTATION_MODE (off by default) is handed to the gateways; JWT_SECRET / ADMIN_API_KEYS
 // default to printed development values, GRPC_AUTH_SECRET to a random one per run. Every process
 // binds 127.0.0.1 only (HTTP_HOST overrides it for HTTP; gRPC always stays on loopback).
 import { spawn, spawnSync } from 'node:child_process';
@@ -50,7 +51,7 @@ const processes = [
     http: mediaHttp,
     env: { GRPC_PORT: grpcPorts.media, DATABASE_URL: env.MEDIA_DATABASE_URL ?? postgresDatabaseUrl('switchboard_media'), ROOMS_GRPC_URL: `127.0.0.1:${grpcPorts.rooms}` },
   },
-  { name: 'attestation', http: port(9104, 14), env: { GRPC_PORT: grpcPorts.attestation } },
+  { name: 'attestation', http: port(9104, 14), env: { GRPC_PORT: grpcPorts.attestation, DATABASE_URL: env.ATTESTATION_DATABASE_URL ?? postgresDatabaseUrl('switchboard_attestation') } },
   ...['a', 'b'].map((replica, i) => ({
     name: `gateway-${replica}`,
     service: 'gateway',
@@ -63,6 +64,11 @@ const processes = [
       ROOMS_GRPC_URL: `127.0.0.1:${grpcPorts.rooms}`,
       PRESENCE_GRPC_URL: `127.0.0.1:${grpcPorts.presence}`,
       MEDIA_GRPC_URL: `127.0.0.1:${grpcPorts.media}`,
+      ATTESTATION_GRPC_URL: `127.0.0.1:${grpcPorts.attestation}`,
+      ATTESTATION_MODE: env.ATTESTATION_MODE ?? 'off',
+      // Listed in GET /v1/servers (signed with a per-session key unless SERVER_LIST_SIGNING_KEY is set).
+      PUBLIC_URL: `ws://127.0.0.1:${port(8080 + i, i)}/ws`,
+      REGION: 'local',
     },
   })),
 ];
@@ -147,7 +153,11 @@ if (!args.has('--no-sfu') && !env.LIVEKIT_URL) {
 }
 if (!args.has('--no-build')) runStep('building (proto + prisma generate + tsc -b)', 'npm', ['run', '--silent', 'build']);
 const databaseOf = (name) => processes.find((p) => p.name === name).env.DATABASE_URL;
-runStep('applying database migrations', process.execPath, ['scripts/db-migrate.mjs'], { ROOMS_DATABASE_URL: databaseOf('rooms'), MEDIA_DATABASE_URL: databaseOf('media') });
+runStep('applying database migrations', process.execPath, ['scripts/db-migrate.mjs'], {
+  ROOMS_DATABASE_URL: databaseOf('rooms'),
+  MEDIA_DATABASE_URL: databaseOf('media'),
+  ATTESTATION_DATABASE_URL: databaseOf('attestation'),
+});
 
 /** Per-user NATS passwords: fresh ones for our own server, else NATS_PASSWORD (if any) for all. */
 const natsPasswords = {};

@@ -1,7 +1,7 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { COMMANDS, ERROR_CODES } from '@switchboard/protocol';
 import { startRooms } from '@switchboard/rooms/service';
-import { pack, unpack } from 'msgpackr';
+import { pack, Packr, unpack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
@@ -357,7 +357,10 @@ interface Expectation {
   notes: string[];
 }
 
-/** What the gateway should make of these bytes: the frame's readable id, if any. */
+/**
+ * What the gateway should make of these bytes: the frame's readable id, if any. The encoding
+ * is the connection's subprotocol, whatever the opcode (a binary frame on a JSON connection is JSON).
+ */
 function oracle(payload: string | Buffer, asMsgpack: boolean): { id?: string; verb?: unknown } {
   const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   let value: unknown;
@@ -409,7 +412,7 @@ class FuzzConnection {
   send(frame: Frame): void {
     const binary = typeof frame.payload !== 'string';
     const size = typeof frame.payload === 'string' ? Buffer.byteLength(frame.payload) : frame.payload.length;
-    const { id, verb } = oracle(frame.payload, binary || this.msgpack);
+    const { id, verb } = oracle(frame.payload, this.msgpack);
     const over = size > MAX_FRAME_BYTES;
     if (over) this.framesOverLimit++;
     if (id === undefined) this.framesWithoutId++;
@@ -637,6 +640,59 @@ describe.sequential('gateway fuzz', () => {
     await Promise.all([bystander.close(), mild.close()]);
     await until(() => JSON.stringify(leakState(gwB)) === JSON.stringify(baselineB), 'gateway B back to its baseline').catch(() => undefined);
     expect(leakState(gwB)).toEqual(baselineB);
+  });
+
+  it('MessagePack: reference and record extensions, BigInt, huge maps and deep nesting are refused before decoding (issue 10)', async () => {
+    const c = await FuzzConnection.open(gwA.httpPort, 'mpbomb', true);
+    const internalBefore = await metricSum(gwA.httpPort, 'switchboard_gateway_errors_total', ['code="internal"']);
+    // Every level holds 12 references to the level below: 12^7 ≈ 35 M leaves in a few hundred bytes.
+    let level: unknown = { s: 'x'.repeat(64) };
+    for (let i = 0; i < 7; i++) level = Array.from({ length: 12 }, () => level);
+    const bomb = new Packr({ structuredClone: true }).pack({ id: 'bomb', type: 'room.broadcast', data: { roomId: knownRooms[0], data: level } });
+    expect(bomb.length).toBeLessThan(2048);
+    const records = new Packr({ useRecords: true }).pack({ id: 'records', type: 'room.broadcast', data: { roomId: knownRooms[0], data: [{ a: 1 }, { a: 2 }] } });
+    const wide = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [i.toString(36), 0])); // 12 000 values in ~30 KB
+    // 50 000 nested one-element arrays, written by hand (encoders recurse as deep as decoders).
+    const deep = Buffer.concat([Buffer.from([0x83]), pack('id'), pack('deep'), pack('type'), pack('ping'), pack('data'), Buffer.alloc(50_000, 0x91), Buffer.from([0x01])]);
+    // Sent raw: these documents have no readable id (msgpackr wraps them in a record extension).
+    c.ws.send(bomb, { binary: true });
+    c.ws.send(records, { binary: true });
+    const plain = new Packr({ useRecords: false, moreTypes: true });
+    c.send({ payload: plain.pack({ id: 'bigint', type: 'room.broadcast', data: { roomId: knownRooms[0], data: { n: 2n ** 63n - 1n } } }), note: 'BigInt' });
+    c.send({ payload: plain.pack({ id: 'date', type: 'room.broadcast', data: { roomId: knownRooms[0], data: { d: new Date() } } }), note: 'Date' });
+    c.send({ payload: pack({ id: 'wide', type: 'room.broadcast', data: { roomId: knownRooms[0], data: wide } }), note: 'huge map' });
+    // The oracle's own decoder overflows its stack on it; the gateway still reads the id.
+    c.expected.set('deep', { count: 1, got: 0, verb: 'ping', tooLarge: false, notes: ['deep nesting'] });
+    c.pending++;
+    c.ws.send(deep, { binary: true });
+    // A map header promising 4 billion entries, then an id a well-behaved decoder never reaches.
+    c.ws.send(Buffer.from([0xdf, 0xff, 0xff, 0xff, 0xff, 0xa2, 0x69, 0x64, 0xa1, 0x78]), { binary: true });
+    c.send({ payload: pack({ id: 'after', type: 'ping' }), note: 'sentinel' });
+    await until(() => c.expected.get('after')!.got === 1, 'the sentinel ping to be answered');
+    await c.settle('refusals', 10_000);
+    const byId = Object.fromEntries(c.replies.map((r) => [r.re, r.error ? `${r.error.code}: ${r.error.message}` : r.type]));
+    expect(byId).toEqual({
+      bigint: 'bad_request: integer out of range (beyond ±2^53)',
+      date: 'bad_request: MessagePack extension types are not allowed',
+      wide: 'bad_request: data has more than 10000 values',
+      deep: 'bad_request: data is nested deeper than 32 levels',
+      after: 'ping.ok',
+    });
+    // The record/reference documents and the lying header have no readable id: errors without re.
+    await until(() => c.errorsWithoutRe >= 3, 'three errors without re');
+    expect(c.violations).toEqual([]);
+    expect(c.closeCode).toBeUndefined();
+    expect(await metricSum(gwA.httpPort, 'switchboard_gateway_errors_total', ['code="internal"'])).toBe(internalBefore);
+    await c.close();
+  });
+
+  it('a binary frame on a JSON connection is read as JSON, never as MessagePack (issue 10)', async () => {
+    const c = await FuzzConnection.open(gwA.httpPort, 'binjson', false);
+    c.ws.send(new Packr({ structuredClone: true }).pack({ id: 'mp', type: 'ping' }), { binary: true });
+    c.send({ payload: Buffer.from(JSON.stringify({ id: 'jsonbin', type: 'ping' })), note: 'JSON in a binary frame' });
+    await until(() => c.expected.get('jsonbin')!.got === 1 && c.errorsWithoutRe === 1, 'both answered');
+    expect(c.replies.map((r) => r.type)).toEqual(['ping.ok']);
+    await c.close();
   });
 
   // ------------------------------------------------------------ minimal repros of bugs found

@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { SwitchboardClient } from '@switchboard/client';
 import { startGateway } from '@switchboard/gateway/service';
-import { ROOM_EVENTS_STREAM } from '@switchboard/platform';
+import { ROOM_EVENTS_STREAM, RoomEventsPublisher } from '@switchboard/platform';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stack, testEnv, token, uid, until } from '../support/stack.js';
@@ -11,9 +11,10 @@ describe('session.resume across replicas', () => {
   const stack = new Stack();
   let gw1: Awaited<ReturnType<typeof startGateway>>;
   let gw2: Awaited<ReturnType<typeof startGateway>>;
+  let rooms: Awaited<ReturnType<typeof startRooms>>;
 
   beforeAll(async () => {
-    await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '20000' })));
+    rooms = await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '20000' })));
     gw1 = await stack.add(startGateway(testEnv()));
     gw2 = await stack.add(startGateway(testEnv()));
   });
@@ -78,6 +79,83 @@ describe('session.resume across replicas', () => {
     const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
     stack.onStop(() => again.close());
     await expect(again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: joined.seq } })).rejects.toMatchObject({ code: 'conflict', details: { rooms: [room.id] } });
+  });
+
+  it('replays what was addressed only to the old connection and never echoes what excluded it (issue 10 item 6)', async () => {
+    const bobId = uid('bob');
+    const alice = await stack.client(gw1);
+    const bob = await stack.client(gw2, bobId);
+    const { room } = await alice.request('room.create', { name: 'addressed', kind: 'group', joinPolicy: 'open' });
+    const joined = await bob.request('room.join', { roomId: room.id });
+    // Bob's own broadcast excludes his connection: he never learns its seq, so his lastSeq is before it.
+    await bob.request('room.broadcast', { roomId: room.id, data: { mine: true } });
+    await alice.waitFor('room.broadcast', (e) => e.room === room.id && e.data.data.mine === true);
+    const lastSeq = Math.max(joined.seq, ...seqsOf(bob, room.id));
+    await bob.terminate();
+    // An event for bob's old connection alone (as a service targets one connection on the room subject).
+    const targeted = await rooms.app.get(RoomEventsPublisher).toRoom(room.id, 'room.broadcast', { from: { userId: 'system', connectionId: 'system' }, data: { forBob: true } }, { onlyConnectionIds: [bob.hello.connectionId] });
+    await alice.request('room.broadcast', { roomId: room.id, data: { everyone: true } });
+
+    const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
+    stack.onStop(() => again.close());
+    await again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: lastSeq } });
+    await again.waitFor('room.broadcast', (e) => e.data.data.everyone === true);
+    const broadcasts = again.events.filter((e) => e.type === 'room.broadcast').map((e) => ({ seq: e.seq, data: (e.data as { data: unknown }).data }));
+    expect(broadcasts).toEqual([{ seq: targeted, data: { forBob: true } }, { seq: expect.any(Number), data: { everyone: true } }]);
+  });
+
+  it('replays nothing from before the seat was taken: a user approved later does not get an earlier broadcast (issue 10 item 5)', async () => {
+    const bobId = uid('bob');
+    const alice = await stack.client(gw1);
+    const bob = await stack.client(gw2, bobId);
+    const { room } = await alice.request('room.create', { name: 'approval', kind: 'group', joinPolicy: 'approval' });
+    const { requestId } = await bob.request('room.request_join', { roomId: room.id });
+    await alice.request('room.broadcast', { roomId: room.id, data: { secret: 'before approval' } });
+    await alice.request('room.approve', { roomId: room.id, requestId });
+    const joined = await bob.request('room.join', { roomId: room.id });
+    await alice.request('room.broadcast', { roomId: room.id, data: { hello: 'after' } });
+    await bob.waitFor('room.broadcast', (e) => e.room === room.id);
+    await bob.terminate();
+
+    const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
+    stack.onStop(() => again.close());
+    // A client that claims to have seen nothing (lastSeq 0) still gets nothing older than its seat.
+    await again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: 0 } });
+    await again.waitFor('room.participant_updated', (e) => e.room === room.id);
+    const replayed = again.events.filter((e) => e.room === room.id);
+    // From bob's own join on: the join, the later broadcast, and the notice that his seat moved.
+    expect(replayed.map((e) => e.type)).toEqual(['room.participant_joined', 'room.broadcast', 'room.participant_updated']);
+    expect(replayed[0]!.seq).toBe(joined.seq);
+    expect(JSON.stringify(again.events)).not.toContain('before approval');
+  });
+
+  it('replays deleted and edited messages as chat.history shows them, never their original text (issue 10 item 5)', async () => {
+    const bobId = uid('bob');
+    const alice = await stack.client(gw1);
+    const bob = await stack.client(gw2, bobId);
+    const { room } = await alice.request('room.create', { name: 'chat', kind: 'group', joinPolicy: 'open' });
+    const joined = await bob.request('room.join', { roomId: room.id });
+    await bob.terminate();
+    const edited = await alice.request('chat.send', { roomId: room.id, text: 'original draft', clientMsgId: uid('c') });
+    await alice.request('chat.edit', { roomId: room.id, messageId: edited.message.id, text: 'what I meant' });
+    const deleted = await alice.request('chat.send', { roomId: room.id, text: 'password hunter2', clientMsgId: uid('c') });
+    await alice.request('chat.delete', { roomId: room.id, messageId: deleted.message.id });
+    const history = await alice.request('chat.history', { roomId: room.id });
+
+    const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
+    stack.onStop(() => again.close());
+    await again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: joined.seq } });
+    await again.waitFor('room.participant_updated', (e) => e.room === room.id);
+    const messages = again.events.filter((e) => e.type === 'chat.message').map((e) => (e.data as { message: { id: string; text: string; deleted: boolean } }).message);
+    expect(messages.map((m) => [m.id, m.text, m.deleted])).toEqual([
+      [edited.message.id, 'what I meant', false],
+      [deleted.message.id, '', true],
+    ]);
+    expect(history.messages.map((m: { text: string }) => m.text)).toEqual(['what I meant', '']);
+    expect(again.events.map((e) => e.type).filter((t) => t.startsWith('chat.'))).toEqual(['chat.message', 'chat.edited', 'chat.message', 'chat.deleted']);
+    const wire = JSON.stringify(again.events);
+    expect(wire).not.toContain('original draft');
+    expect(wire).not.toContain('hunter2');
   });
 
   it('does not let another user resume a session that is not theirs', async () => {

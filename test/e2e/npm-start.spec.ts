@@ -48,6 +48,7 @@ describe('npm start (scripts/start.mjs)', () => {
         REDIS_URL: inject('redisUrl'),
         ROOMS_DATABASE_URL: inject('roomsDatabaseUrl'),
         MEDIA_DATABASE_URL: inject('mediaDatabaseUrl'),
+        ATTESTATION_DATABASE_URL: inject('attestationDatabaseUrl'),
         JWT_SECRET: 'npm-start-test-secret-0123456789',
         ADMIN_API_KEYS: adminKey,
         LOG_LEVEL: 'warn',
@@ -91,6 +92,18 @@ describe('npm start (scripts/start.mjs)', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
+  });
+
+  it('migrates the attestation database and lists both gateways in the signed GET /v1/servers', async () => {
+    // Polled gently: the public routes are rate limited per address (ATTEST_RATE_PER_MIN).
+    const res = await until(async () => {
+      const r = await fetch(`http://127.0.0.1:${base}/v1/servers`);
+      const list = ((await r.json()) as { servers: { endpoint: string }[] }).servers.map((s) => s.endpoint);
+      return list.includes(`ws://127.0.0.1:${base}/ws`) && list.includes(`ws://127.0.0.1:${base + 1}/ws`) ? r : undefined;
+    }, 'both gateways in the server list', 15_000, 500);
+    expect(res.headers.get('switchboard-signature')).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    const tokens = await fetch(`http://127.0.0.1:${base}/admin/v1/attestation/build-tokens`, { headers: { 'x-api-key': adminKey } });
+    expect(tokens.status).toBe(200);
   });
 
   it('starts coturn and LiveKit next to the services: hello has ICE servers, media.token gives an SFU URL', async () => {

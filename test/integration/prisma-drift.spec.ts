@@ -15,6 +15,10 @@ describe('database migrations', () => {
     expect(await prismaDrift(schemaOf('media'), inject('mediaDatabaseUrl'))).toEqual([]);
   });
 
+  it('attestation: produce exactly the schema the Prisma models describe (no drift)', async () => {
+    expect(await prismaDrift(schemaOf('attestation'), inject('attestationDatabaseUrl'))).toEqual([]);
+  });
+
   it('the drift check notices a column that the models do not have', async () => {
     const url = inject('roomsDatabaseUrl');
     const client = new pg.Client({ connectionString: url });

@@ -3,7 +3,7 @@ import { startTestInfra, type TestInfra } from './infra.js';
 
 let infra: TestInfra | undefined;
 
-/** One private NATS + Redis and freshly migrated databases (rooms, media) for the whole test run. */
+/** One private NATS + Redis and freshly migrated databases (rooms, media, attestation) for the whole test run. */
 export default async function setup(project: TestProject) {
   infra = await startTestInfra();
   project.provide('natsUrl', infra.natsUrl);
@@ -11,6 +11,7 @@ export default async function setup(project: TestProject) {
   project.provide('redisUrl', infra.redisUrl);
   project.provide('roomsDatabaseUrl', infra.roomsDatabaseUrl);
   project.provide('mediaDatabaseUrl', infra.mediaDatabaseUrl);
+  project.provide('attestationDatabaseUrl', infra.attestationDatabaseUrl);
   project.provide('livekitBinary', infra.livekitBinary);
   project.provide('livekitUnavailable', infra.livekitUnavailable);
   return async () => {
@@ -25,6 +26,7 @@ declare module 'vitest' {
     redisUrl: string;
     roomsDatabaseUrl: string;
     mediaDatabaseUrl: string;
+    attestationDatabaseUrl: string;
     livekitBinary: string;
     livekitUnavailable: string;
   }

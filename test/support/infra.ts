@@ -28,6 +28,7 @@ export interface TestInfra {
   redisUrl: string;
   roomsDatabaseUrl: string;
   mediaDatabaseUrl: string;
+  attestationDatabaseUrl: string;
   /** The LiveKit server binary (built once per version, cached in .cache/), or '' with the reason in livekitUnavailable. */
   livekitBinary: string;
   livekitUnavailable: string;
@@ -47,6 +48,9 @@ export async function livekitForTests(): Promise<{ binary: string; reason: strin
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
 export const freePort: () => Promise<number> = freePortJs;
+/** Creates (when missing) / drops a database given its URL; for tests that make extra databases (restores). */
+export const createDatabase: (url: string) => Promise<void> = ensureDatabase;
+export const removeDatabase: (url: string) => Promise<void> = dropDatabase;
 export const waitForPort: (port: number, timeoutMs?: number) => Promise<void> = waitForPortJs;
 
 function spawnDaemon(cmd: string, args: string[]): ChildProcess {
@@ -71,22 +75,25 @@ export async function startTestInfra(): Promise<TestInfra> {
   const run = `${process.pid}_${Date.now().toString(36)}`;
   const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${run}`;
   const mediaDatabaseUrl = `${pgBase}/switchboard_test_media_${run}`;
-  const [livekit] = await Promise.all([livekitForTests(), waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl)]);
+  const attestationDatabaseUrl = `${pgBase}/switchboard_test_attestation_${run}`;
+  const [livekit] = await Promise.all([livekitForTests(), waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl), ensureDatabase(attestationDatabaseUrl)]);
   await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
   await applyMigrations({ databaseUrl: mediaDatabaseUrl, migrationsDir: join(ROOT, 'services/media/prisma/migrations') });
+  await applyMigrations({ databaseUrl: attestationDatabaseUrl, migrationsDir: join(ROOT, 'services/attestation/prisma/migrations') });
   return {
     natsUrl: `nats://127.0.0.1:${natsPort}`,
     natsLogFile,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     roomsDatabaseUrl,
     mediaDatabaseUrl,
+    attestationDatabaseUrl,
     livekitBinary: livekit.binary,
     livekitUnavailable: livekit.reason,
     async stop() {
       for (const p of [nats, redis]) p.kill('SIGTERM');
       await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
       rmSync(jsDir, { recursive: true, force: true });
-      await Promise.all([dropDatabase(roomsDatabaseUrl), dropDatabase(mediaDatabaseUrl)]);
+      await Promise.all([dropDatabase(roomsDatabaseUrl), dropDatabase(mediaDatabaseUrl), dropDatabase(attestationDatabaseUrl)]);
     },
   };
 }

@@ -42,6 +42,9 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
 /** testEnv for the media service: its own database (the call log). */
 export const mediaTestEnv = (overrides: Record<string, string | undefined> = {}) => testEnv({ DATABASE_URL: inject('mediaDatabaseUrl'), ...overrides });
 
+/** testEnv for the attestation service: its own database (tokens, devices, references, policy). */
+export const attestationTestEnv = (overrides: Record<string, string | undefined> = {}) => testEnv({ DATABASE_URL: inject('attestationDatabaseUrl'), ...overrides });
+
 export async function token(userId: string, claims: Record<string, unknown> = {}, ttlSeconds = 3600): Promise<string> {
   return new SignJWT({ name: userId, ...claims })
     .setProtectedHeader({ alg: 'HS256' })

@@ -1,4 +1,4 @@
-import type { DueStore } from './due.store.js';
+import type { ClaimOptions, DueStore } from './due.store.js';
 
 /** The timers of one kind (one sorted set of a DueStore), e.g. ring deadlines or vanished call legs. */
 export class DueTimers {
@@ -15,8 +15,8 @@ export class DueTimers {
     return this.due.cancel(this.set, member);
   }
 
-  /** Members due by `now`, each handed to exactly one replica. */
-  claimDue(now = Date.now()): Promise<string[]> {
-    return this.due.claimDue(this.set, now);
+  /** Hands each due member to `handle` (at least once: a claimer that dies leaves it to another replica after the lease). */
+  sweep(handle: (member: string) => Promise<unknown>, opts?: ClaimOptions): Promise<number> {
+    return this.due.sweep(this.set, handle, opts);
   }
 }

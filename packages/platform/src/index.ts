@@ -18,3 +18,4 @@ export * from './sweeper.js';
 export * from './room-events.publisher.js';
 export * from './system-events.js';
 export * from './due-timers.js';
+export * from './budget.js';

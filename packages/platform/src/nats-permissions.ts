@@ -68,7 +68,7 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
       // session.resume reads retained room events.
       ...jsReadStream(ROOM_EVENTS),
     ],
-    subscribe: ['sb.evt.room.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*'],
+    subscribe: ['sb.evt.room.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy'],
   },
   rooms: {
     // sb.sys.room.access: access changes (mute, kick, ban, leave, close) media enforces in LiveKit.
@@ -84,7 +84,8 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
     subscribe: ['sb.cmd.media.>', 'sb.sys.conn.gone', 'sb.sys.room.access'],
   },
   attestation: {
-    publish: [],
+    // Version policy changes, so every gateway refetches its cached policy.
+    publish: ['sb.sys.attestation.policy'],
     subscribe: ['sb.cmd.attestation.>'],
   },
 };

@@ -66,6 +66,24 @@ describe('CommandBus over real NATS', () => {
     await expect(bus.request(service, 'slow', caller, {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unavailable' });
   });
 
+  it('answers a reply over max_payload with too_large at once, logs the verb, and keeps serving', async () => {
+    const lines: string[] = [];
+    const logged = createLogger({ service: 'test', level: 'warn', nodeId: 'n', production: false }, { write: (l: string) => void lines.push(l) });
+    const big = new CommandBus(nc, natsMetrics(createMetricsRegistry('test2', 'n')), logged, 500);
+    const sub = big.serve(`${service}big`, { huge: () => ({ blob: 'x'.repeat(2 * 1024 * 1024) }), echo: (d) => d }, { huge: z.any(), echo: z.any() });
+    await nc.flush();
+    // today's failure: the reply is refused by NATS and the caller times out with unavailable
+    await expect(big.request(`${service}big`, 'huge', caller, {}, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'too_large' });
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({ verb: 'huge', msg: 'reply too large for NATS; answered too_large' }));
+    await expect(big.request(`${service}big`, 'echo', caller, { ok: 1 })).resolves.toEqual({ ok: 1 });
+    sub.unsubscribe();
+  });
+
+  it('answers a malformed envelope with bad_request, not internal (issue 10)', async () => {
+    const reply = proto.CommandReply.decode((await nc.request(`sb.cmd.${service}.echo`, Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), { timeout: 2000 })).data);
+    expect(reply.error).toMatchObject({ code: 'bad_request', message: 'malformed command envelope' });
+  });
+
   it('refuses to serve a verb without a schema', () => {
     expect(() => bus.serve(`${service}y`, { whatever: () => 1 })).toThrow(/no schema/);
   });

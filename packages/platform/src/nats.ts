@@ -42,6 +42,10 @@ export async function connectNats(url: string, name: string, logger: Logger, aut
 const carrierOf = (h: MsgHdrs) => ({ set: (k: string, v: string) => h.set(k, v), get: (k: string) => (h.has(k) ? h.get(k) : undefined) });
 
 const EMPTY = Buffer.alloc(0);
+/** NATS's default max_payload (1 MiB), when the server did not say. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** Room left in max_payload for the subject and headers of a reply. */
+const REPLY_HEADROOM = 4096;
 export const encodeJson = (value: unknown): Buffer => (value === undefined ? EMPTY : Buffer.from(JSON.stringify(value)));
 export const decodeJson = <T = unknown>(bytes: Uint8Array | undefined): T | undefined =>
   bytes && bytes.length ? (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as T) : undefined;
@@ -153,7 +157,13 @@ export class CommandBus {
     try {
       const handler = handlers[verb];
       if (!handler) throw new ProtocolError('bad_request', `unknown command ${verb}`);
-      const cmd = bus.Command.decode(msg.data);
+      let cmd: bus.Command;
+      try {
+        cmd = bus.Command.decode(msg.data);
+      } catch {
+        // A malformed envelope is the sender's fault: typed, and no error-level stack per message.
+        throw new ProtocolError('bad_request', 'malformed command envelope');
+      }
       if (!cmd.caller) throw new ProtocolError('bad_request', 'command without caller');
       let raw: unknown;
       try {
@@ -172,9 +182,29 @@ export class CommandBus {
       outcome = pe.code;
       reply = { data: EMPTY, error: { code: pe.code, message: pe.message, retryAfterMs: pe.retryAfterMs ?? 0, details: encodeJson(pe.details) } };
     }
+    let encoded = bus.CommandReply.encode(reply).finish();
+    // A reply over the server's max_payload would be refused by NATS and the caller would wait
+    // for a timeout: it becomes a typed too_large instead (handlers page by byte budgets, so
+    // this is a bug worth a warning, with the verb).
+    const limit = this.maxReplyBytes();
+    if (encoded.length > limit) {
+      this.logger.warn({ verb, requestId, bytes: encoded.length, limit }, 'reply too large for NATS; answered too_large');
+      outcome = 'too_large';
+      encoded = bus.CommandReply.encode({ data: EMPTY, error: { code: 'too_large', message: `the reply to ${verb} is too large; ask for a smaller page`, retryAfterMs: 0, details: EMPTY } }).finish();
+    }
     this.metrics.commandsHandled.inc({ verb, outcome });
     this.metrics.commandDuration.observe({ verb }, Number(process.hrtime.bigint() - started) / 1e9);
-    if (msg.reply) msg.respond(bus.CommandReply.encode(reply).finish());
+    if (!msg.reply) return;
+    try {
+      msg.respond(encoded);
+    } catch (err) {
+      this.logger.error({ err, verb, requestId }, 'reply could not be sent');
+    }
+  }
+
+  /** The largest reply the server takes (its max_payload, less room for the reply's headers). */
+  private maxReplyBytes(): number {
+    return (this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - REPLY_HEADROOM;
   }
 
   publish(subject: string, event: EventInput): void {

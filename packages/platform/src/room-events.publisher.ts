@@ -25,6 +25,14 @@ export class RoomEventsPublisher {
     return seq;
   }
 
+  /**
+   * Ephemeral room event: no seq and not stored for resume (`sb.evt.live.<room>`); gateways
+   * deliver it as it arrives, so it is not ordered against the room's seq events.
+   */
+  live(roomId: string, type: string, data: unknown, opts: { excludeConnectionId?: string } = {}): void {
+    this.bus.publish(subjects.live(roomId), { type, roomId, data, ...opts });
+  }
+
   /** Unordered, targeted event for one user wherever they are connected. */
   toUser(userId: string, type: string, data: unknown, roomId?: string): void {
     this.bus.publish(subjects.user(userId), { type, roomId, data });

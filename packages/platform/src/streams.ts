@@ -11,6 +11,10 @@ export interface RoomStreamLimits {
   maxAgeSeconds: number;
   maxPerRoom: number;
   maxMessages: number;
+  /** Total bytes kept; the oldest events go first beyond it. */
+  maxBytes: number;
+  /** Largest single event kept; a larger one still reaches live subscribers but is not stored for resume. */
+  maxMsgSize: number;
 }
 
 /** Creates or updates the room event stream; safe to call from every replica at start-up. */
@@ -24,6 +28,8 @@ export async function ensureRoomEventStream(nc: NatsConnection, limits: RoomStre
     max_age: nanos(limits.maxAgeSeconds * 1000),
     max_msgs_per_subject: limits.maxPerRoom,
     max_msgs: limits.maxMessages,
+    max_bytes: limits.maxBytes,
+    max_msg_size: limits.maxMsgSize,
     num_replicas: 1,
   });
 }

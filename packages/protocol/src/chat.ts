@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Text } from './common.js';
+import { Id, LIMITS, maxJsonBytes, Text } from './common.js';
 
 const Attachment = z.object({
   url: Text(0, 2000),
@@ -12,15 +12,24 @@ export const chat = {
   'chat.send': {
     service: 'rooms',
     doc: 'Sends a message; re-sending the same clientMsgId returns the same message.',
-    schema: z.object({
-      roomId: Id,
-      text: Text(1, 8000),
-      clientMsgId: Text(1, 64),
-      replyTo: Id.optional(),
-      attachments: z.array(Attachment).max(10).optional(),
-    }),
+    schema: z
+      .object({
+        roomId: Id,
+        text: Text(1, 8000),
+        clientMsgId: Text(1, 64),
+        replyTo: Id.optional(),
+        attachments: z.array(Attachment).max(10).optional(),
+      })
+      .refine((m) => maxJsonBytes(LIMITS.chatMessageBytes)[0]({ text: m.text, attachments: m.attachments }), {
+        message: `text and attachments must be at most ${LIMITS.chatMessageBytes} bytes as JSON`,
+        path: ['text'],
+      }),
   },
-  'chat.edit': { service: 'rooms', doc: 'Edits own message.', schema: z.object({ roomId: Id, messageId: Id, text: Text(1, 8000) }) },
+  'chat.edit': {
+    service: 'rooms',
+    doc: 'Edits own message.',
+    schema: z.object({ roomId: Id, messageId: Id, text: Text(1, 8000).refine(...maxJsonBytes(LIMITS.chatMessageBytes)) }),
+  },
   'chat.delete': { service: 'rooms', doc: 'Deletes a message (author or moderator).', schema: z.object({ roomId: Id, messageId: Id }) },
   'chat.react': {
     service: 'rooms',

@@ -12,5 +12,31 @@ const hasNul = (value: unknown): boolean => {
 
 /** Stored text: Postgres cannot hold U+0000, so it is refused up front (bad_request, not internal). */
 export const Text = (min: number, max: number) => z.string().min(min).max(max).refine((s) => !s.includes('\u0000'), 'must not contain U+0000');
-/** Application metadata stored as JSON: any object without U+0000 in its keys or strings. */
-export const Json = z.record(z.string(), z.unknown()).refine((v) => !hasNul(v), 'must not contain U+0000');
+/** UTF-8 bytes of a value as JSON (undefined counts as nothing). */
+export const jsonSize = (value: unknown): number => {
+  const s = JSON.stringify(value);
+  return s === undefined ? 0 : new TextEncoder().encode(s).length;
+};
+
+/**
+ * Size caps of what clients store or fan out (part of the protocol: both sides import them).
+ * Replies that list many such items are paged by a byte budget (`hasMore` / cursors), so no
+ * reply outgrows the bus (NATS max_payload, 1 MiB).
+ */
+export const LIMITS = {
+  /** `metadata` of a room, as JSON. */
+  roomMetadataBytes: 8 * 1024,
+  /** A chat message's text plus its attachments, as JSON. */
+  chatMessageBytes: 16 * 1024,
+  /** `data` of a `room.broadcast`, as JSON. */
+  broadcastBytes: 16 * 1024,
+} as const;
+
+/** At most `max` bytes as JSON. */
+export const maxJsonBytes = (max: number) => [(v: unknown) => jsonSize(v) <= max, `must be at most ${max} bytes as JSON`] as const;
+
+/** Application metadata stored as JSON: any object without U+0000 in its keys or strings, at most LIMITS.roomMetadataBytes. */
+export const Json = z
+  .record(z.string(), z.unknown())
+  .refine((v) => !hasNul(v), 'must not contain U+0000')
+  .refine(...maxJsonBytes(LIMITS.roomMetadataBytes));

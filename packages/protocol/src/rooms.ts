@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Json, Text } from './common.js';
+import { Id, Json, LIMITS, maxJsonBytes, Text } from './common.js';
 
 const RoomKind = z.enum(['p2p', 'sfu', 'group']);
 const JoinPolicy = z.enum(['open', 'approval']);
@@ -19,6 +19,7 @@ export const rooms = {
       visibility: z.enum(['public', 'private']).optional(),
       maxParticipants: z.number().int().min(1).max(100000).optional(),
       metadata: Json.optional(),
+      replayEphemeral: z.boolean().optional(),
     }),
   },
   'room.join': { service: 'rooms', doc: 'Joins an open room, or an approval room once approved.', schema: RoomRef },
@@ -32,10 +33,19 @@ export const rooms = {
   'room.leave': { service: 'rooms', doc: 'Leaves a room.', schema: RoomRef },
   'room.list': {
     service: 'rooms',
-    doc: 'Public rooms plus rooms the user belongs to.',
+    doc: 'Public rooms plus rooms the user belongs to, paged by count and size (`hasMore`, `nextCursor`).',
     schema: z.object({ cursor: Text(0, 200).optional(), limit: z.number().int().min(1).max(100).optional() }),
   },
-  'room.get': { service: 'rooms', doc: 'A room and its live participants.', schema: RoomRef },
+  'room.get': {
+    service: 'rooms',
+    doc: 'A room and its live participants (the first page by size; `participantsCursor` continues with `room.participants`).',
+    schema: RoomRef,
+  },
+  'room.participants': {
+    service: 'rooms',
+    doc: 'Pages the live participants of a room (after `cursor`, at most `limit` and a byte budget).',
+    schema: z.object({ roomId: Id, cursor: Text(0, 200).optional(), limit: z.number().int().min(1).max(1000).optional() }),
+  },
   'room.update': {
     service: 'rooms',
     doc: 'Updates room settings (owner/moderator). `kind` cannot change.',
@@ -46,6 +56,7 @@ export const rooms = {
       joinPolicy: JoinPolicy.optional(),
       maxParticipants: z.number().int().min(1).max(100000).optional(),
       metadata: Json.optional(),
+      replayEphemeral: z.boolean().optional(),
     }),
   },
   'room.kick': { service: 'rooms', doc: 'Removes a user (owner/moderator).', schema: Target },
@@ -53,7 +64,11 @@ export const rooms = {
   'room.unban': { service: 'rooms', doc: 'Lifts a ban.', schema: Target },
   'room.set_role': { service: 'rooms', doc: 'Changes a member role.', schema: z.object({ roomId: Id, userId: Id, role: Role }) },
   'room.mute': { service: 'rooms', doc: 'Mutes or unmutes a participant.', schema: z.object({ roomId: Id, userId: Id, muted: z.boolean() }) },
-  'room.broadcast': { service: 'rooms', doc: 'Sends opaque data to the other members.', schema: z.object({ roomId: Id, data: z.unknown() }) },
+  'room.broadcast': {
+    service: 'rooms',
+    doc: 'Sends opaque data (at most 16 KiB as JSON) to the other members; not kept for resume unless the room opts in (`replayEphemeral`).',
+    schema: z.object({ roomId: Id, data: z.unknown().refine(...maxJsonBytes(LIMITS.broadcastBytes)) }),
+  },
   'room.close': { service: 'rooms', doc: 'Closes the room (owner).', schema: RoomRef },
 } as const;
 

@@ -2,6 +2,11 @@
 export const subjects = {
   command: (service: string, verb: string) => `sb.cmd.${service}.${verb}`,
   room: (roomId: string) => `sb.evt.room.${roomId}`,
+  /**
+   * Ephemeral events of a room (typing, broadcasts of rooms that do not opt into replay):
+   * no seq, outside the SB_ROOM_EVENTS stream (which captures sb.evt.room.> only).
+   */
+  live: (roomId: string) => `sb.evt.live.${roomId}`,
   user: (userId: string) => `sb.evt.user.${userId}`,
   conn: (connectionId: string) => `sb.evt.conn.${connectionId}`,
   /** `presence.changed` of one user, subscribed only by replicas with watchers. */

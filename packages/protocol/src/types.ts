@@ -11,6 +11,8 @@ export interface RoomView {
   participantCount: number;
   createdAt: number;
   metadata: Record<string, unknown>;
+  /** Broadcasts are kept for `session.resume` (with a seq) instead of live only. */
+  replayEphemeral: boolean;
 }
 
 export interface ParticipantView {
@@ -36,6 +38,8 @@ export interface HelloData {
   iceServers: IceServerView[];
   limits: { maxFrameBytes: number; ratePerSec: number; burst: number };
   server: { version: string; node: string };
+  /** Present when the upgrade carried a valid attestation token: the build it names and what to update to. */
+  attestation?: { platform: string; version: string; recommended: string | null; updateRecommended: boolean };
 }
 
 export interface ServerEvent<D = Record<string, unknown>> {

@@ -1,6 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Platform } from '@switchboard/platform';
 import { ADMIN_CONTROLLERS, ADMIN_PROVIDERS } from './admin/admin.providers.js';
+import { PublicAttestationController } from './attestation/public.controller.js';
+import { AttestationPolicyCache } from './attestation/policy.cache.js';
+import { PublicRateStore } from './attestation/public-rate.store.js';
+import { ServerRegistration } from './attestation/server.registration.js';
 import { TokenVerifier } from './auth/token.verifier.js';
 import { CommandHooks } from './commands/command.hooks.js';
 import { CommandRouter } from './commands/command.router.js';
@@ -26,7 +30,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forPlatform(platform)],
-      controllers: [...ADMIN_CONTROLLERS],
+      controllers: [...ADMIN_CONTROLLERS, PublicAttestationController],
       providers: [
         GatewayMetrics,
         TokenVerifier,
@@ -47,6 +51,9 @@ export class AppModule {
         SignalingHandler,
         ClientGateway,
         ...ADMIN_PROVIDERS,
+        AttestationPolicyCache,
+        PublicRateStore,
+        ServerRegistration,
       ],
     };
   }

@@ -1,5 +1,7 @@
 import { startService, type ServiceOptions } from '@switchboard/platform';
 import { AppModule } from './app.module.js';
+import { AttestationPolicyCache } from './attestation/policy.cache.js';
+import { ServerRegistration } from './attestation/server.registration.js';
 import { TokenVerifier } from './auth/token.verifier.js';
 import { gatewayConfigSchema } from './config.js';
 import { GatewayMetrics } from './metrics/gateway.metrics.js';
@@ -18,10 +20,16 @@ export const gatewayService = (env?: Record<string, string | undefined>): Servic
     module: (p) => AppModule.register(p),
     configure: (app, p) => {
       app.useGlobalFilters(new ProtocolErrorFilter(p.logger));
-      app.useWebSocketAdapter(new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting));
+      app.useWebSocketAdapter(
+        new GatewayWsAdapter(app, app.get(TokenVerifier), app.get(GatewayMetrics), p.config.MAX_FRAME_BYTES * 4, () => accepting, {
+          mode: p.config.ATTESTATION_MODE,
+          cache: app.get(AttestationPolicyCache),
+        }),
+      );
     },
     beforeStop: async (app, p) => {
       accepting = false;
+      await app.get(ServerRegistration).deregister();
       await app.get(SessionService).drain(p.config.DRAIN_GRACE_MS);
     },
   };

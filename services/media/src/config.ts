@@ -36,6 +36,8 @@ export const mediaConfigSchema = grpcServiceConfigSchema.extend({
   DISCONNECT_GRACE_MS: ms(0, 15_000),
   /** How often every replica looks for due timers (ring timeouts, vanished legs, chunk pulls). */
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
+  /** A claimed timer stays with its replica this long; if that replica dies, another takes it over after it. */
+  SWEEP_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 
   /** Largest chunk accepted by `chunk.push`, decoded (`too_large` above). */
   CHUNK_MAX_BYTES: count(1, 64 * 1024, 64 * 1024),

@@ -14,6 +14,7 @@ import { ModerationHandler } from './moderation/moderation.handler.js';
 import { ModerationService } from './moderation/moderation.service.js';
 import { ModerationStore } from './moderation/moderation.store.js';
 import { ParticipantsStore } from './rooms/participants.store.js';
+import { RoomFlagsStore } from './rooms/room-flags.store.js';
 import { RoomsGrpcHandler, RoomsHandler } from './rooms/rooms.handler.js';
 import { RoomsService } from './rooms/rooms.service.js';
 import { RoomsStore } from './rooms/rooms.store.js';
@@ -33,6 +34,7 @@ export class AppModule {
         DueStore,
         Sweeper,
         ParticipantsStore,
+        RoomFlagsStore,
         RoomsStore,
         RoomsService,
         RoomsHandler,

@@ -10,6 +10,19 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
   ROOM_EVENTS_MAX_AGE_S: z.coerce.number().int().min(1).default(3600),
   ROOM_EVENTS_MAX_PER_ROOM: z.coerce.number().int().min(10).default(1000),
   ROOM_EVENTS_MAX_MSGS: z.coerce.number().int().min(1000).default(5_000_000),
+  /** Bytes SB_ROOM_EVENTS keeps in all (oldest go first). */
+  ROOM_EVENTS_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+  /** Largest event SB_ROOM_EVENTS stores (live delivery is unaffected); room events are capped far below by the schemas. */
+  ROOM_EVENTS_MAX_MSG_SIZE: z.coerce.number().int().min(32 * 1024).max(1024 * 1024).default(64 * 1024),
+  /** Open rooms one user may own at once (`forbidden` beyond it). */
+  ROOMS_MAX_OPEN_PER_USER: z.coerce.number().int().min(1).default(100),
+  /** Rooms one user may create per hour (`rate_limited` beyond it). */
+  ROOMS_CREATE_PER_HOUR: z.coerce.number().int().min(1).default(100),
+  /**
+   * Byte budget of one reply's list (rooms, messages, participants): longer lists are paged
+   * (`hasMore` / a cursor). Stays well under NATS's max_payload (1 MiB).
+   */
+  REPLY_MAX_BYTES: z.coerce.number().int().min(32 * 1024).max(768 * 1024).default(256 * 1024),
   /** Push-to-talk floor lease; a holder refreshes it by sending floor.request again. */
   FLOOR_TTL_MS: z.coerce.number().int().min(100).default(60_000),
   /** A typing indicator not refreshed within this time is turned off for everyone. */
@@ -18,6 +31,8 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
   DISCONNECT_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
   /** How often every replica looks for due timers (floor, typing, disconnects). */
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(20).default(500),
+  /** A claimed timer stays with its replica this long; if that replica dies, another takes it over after it. */
+  SWEEP_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });
 
 export type RoomsConfig = z.infer<typeof roomsConfigSchema>;

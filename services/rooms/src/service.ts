@@ -15,7 +15,13 @@ export const roomsService = (env?: Record<string, string | undefined>): ServiceO
   // The stream must exist before the first command is served, or early events miss it.
   prepare: async (p) => {
     const c: RoomsConfig = p.config;
-    const limits = { maxAgeSeconds: c.ROOM_EVENTS_MAX_AGE_S, maxPerRoom: c.ROOM_EVENTS_MAX_PER_ROOM, maxMessages: c.ROOM_EVENTS_MAX_MSGS };
+    const limits = {
+      maxAgeSeconds: c.ROOM_EVENTS_MAX_AGE_S,
+      maxPerRoom: c.ROOM_EVENTS_MAX_PER_ROOM,
+      maxMessages: c.ROOM_EVENTS_MAX_MSGS,
+      maxBytes: c.ROOM_EVENTS_MAX_BYTES,
+      maxMsgSize: c.ROOM_EVENTS_MAX_MSG_SIZE,
+    };
     await ensureRoomEventStream(p.nc, limits);
   },
 });

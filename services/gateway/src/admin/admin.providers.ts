@@ -1,3 +1,5 @@
+import { AdminAttestationController } from './attestation/attestation.controller.js';
+import { AdminAttestationService } from './attestation/attestation.service.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuditStore } from './audit/audit.store.js';
@@ -16,5 +18,5 @@ import { AdminUsersController } from './users/users.controller.js';
 import { AdminUsersService } from './users/users.service.js';
 
 /** The admin REST API (/admin/v1), registered by AppModule. */
-export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, AdminSfuController, TokensController, AuditController, OpenApiController];
-export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminSfuService];
+export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, AdminSfuController, TokensController, AdminAttestationController, AuditController, OpenApiController];
+export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminSfuService, AdminAttestationService];

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { callUnary, CONFIG, grpcClient } from '@switchboard/platform';
-import { media, presence, rooms } from '@switchboard/proto';
+import { attestation, media, presence, rooms } from '@switchboard/proto';
 import type { GatewayConfig } from '../config.js';
 
 type Method<Req, Res> = Parameters<typeof callUnary<Req, Res>>[1];
@@ -15,6 +15,7 @@ export class GrpcClients implements OnApplicationShutdown {
   private roomsClient?: rooms.RoomsServiceClient;
   private presenceClient?: presence.PresenceServiceClient;
   private mediaClient?: media.MediaServiceClient;
+  private attestationClient?: attestation.AttestationServiceClient;
 
   constructor(@Inject(CONFIG) private readonly config: GatewayConfig) {}
 
@@ -36,10 +37,22 @@ export class GrpcClients implements OnApplicationShutdown {
     return callUnary(client, method(client), req, this.config.REQUEST_TIMEOUT_MS);
   }
 
+  /** An AttestationService call, e.g. `attestation((c) => c.getPolicies, {})`. */
+  attestation<Req, Res>(method: (c: attestation.AttestationServiceClient) => Method<Req, Res>, req: Req): Promise<Res> {
+    const client = this.attestationRaw();
+    return callUnary(client, method(client), req, this.config.REQUEST_TIMEOUT_MS);
+  }
+
+  /** The AttestationService client itself, for the streamed reference upload. */
+  attestationRaw(): attestation.AttestationServiceClient {
+    return (this.attestationClient ??= grpcClient(attestation.AttestationServiceClient, this.config.ATTESTATION_GRPC_URL, this.config.GRPC_AUTH_SECRET));
+  }
+
   onApplicationShutdown(): void {
     this.roomsClient?.close();
     this.presenceClient?.close();
     this.mediaClient?.close();
-    this.roomsClient = this.presenceClient = this.mediaClient = undefined;
+    this.attestationClient?.close();
+    this.roomsClient = this.presenceClient = this.mediaClient = this.attestationClient = undefined;
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { ATTESTATION_HEADER, ATTESTATION_PROTOCOL_PREFIX } from '@switchboard/protocol';
 
 export const JSON_PROTOCOL = 'switchboard.v1';
 export const MSGPACK_PROTOCOL = 'switchboard.v1.msgpack';
@@ -27,4 +28,11 @@ export function selectProtocol(offered: Set<string>): string | false {
   if (offered.has(MSGPACK_PROTOCOL)) return MSGPACK_PROTOCOL;
   if (offered.has(JSON_PROTOCOL)) return JSON_PROTOCOL;
   return false;
+}
+
+/** Attestation token from the `Switchboard-Attestation` header or an `attest.<jwt>` subprotocol (never echoed). */
+export function extractAttestationToken(req: IncomingMessage): string | undefined {
+  const header = req.headers[ATTESTATION_HEADER];
+  if (typeof header === 'string' && header) return header.trim();
+  return offeredProtocols(req).find((p) => p.startsWith(ATTESTATION_PROTOCOL_PREFIX))?.slice(ATTESTATION_PROTOCOL_PREFIX.length);
 }

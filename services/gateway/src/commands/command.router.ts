@@ -4,7 +4,7 @@ import { commandSpec, ProtocolError, type ErrorCode } from '@switchboard/protoco
 import type { GatewayConfig } from '../config.js';
 import type { Connection } from '../connections/connection.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
-import { decodeFrame, type ClientFrame } from './frame.codec.js';
+import { decodeFrame, peekId, type ClientFrame, type FrameLimits } from './frame.codec.js';
 import { LocalCommands } from './local.commands.js';
 import { CommandHooks } from './command.hooks.js';
 
@@ -14,6 +14,8 @@ import { CommandHooks } from './command.hooks.js';
  */
 @Injectable()
 export class CommandRouter {
+  private readonly limits: FrameLimits;
+
   constructor(
     private readonly bus: CommandBus,
     private readonly local: LocalCommands,
@@ -21,9 +23,15 @@ export class CommandRouter {
     private readonly metrics: GatewayMetrics,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.limits = { maxDepth: config.FRAME_MAX_DEPTH, maxNodes: config.FRAME_MAX_NODES };
+  }
 
-  async handle(conn: Connection, raw: Buffer, isBinary: boolean): Promise<void> {
+  /**
+   * One inbound frame. Its encoding is the connection's subprotocol, whatever the opcode:
+   * MessagePack only on `switchboard.v1.msgpack` connections.
+   */
+  async handle(conn: Connection, raw: Buffer): Promise<void> {
     await conn.ready;
     if (conn.closed) return; // frames queued behind hello of a socket that is already gone
     // Rate first: every later step (including reading an oversized frame's id) costs CPU.
@@ -34,14 +42,14 @@ export class CommandRouter {
         conn.close(1008, 'rate limit exceeded', 'flooding');
         return;
       }
-      return this.fail(conn, readId(raw, isBinary || conn.binary), new ProtocolError('rate_limited', 'too many messages', undefined, retryAfterMs));
+      return this.fail(conn, peekId(raw, conn.binary), new ProtocolError('rate_limited', 'too many messages', undefined, retryAfterMs));
     }
     conn.violations = 0;
     if (raw.length > this.config.MAX_FRAME_BYTES) {
       this.metrics.messagesIn.inc({ type: '(too_large)' });
-      return this.fail(conn, readId(raw, isBinary || conn.binary), new ProtocolError('too_large', `frame exceeds ${this.config.MAX_FRAME_BYTES} bytes`));
+      return this.fail(conn, peekId(raw, conn.binary), new ProtocolError('too_large', `frame exceeds ${this.config.MAX_FRAME_BYTES} bytes`));
     }
-    const decoded = decodeFrame(raw, isBinary || conn.binary);
+    const decoded = decodeFrame(raw, conn.binary, this.limits);
     if (!decoded.ok) {
       this.metrics.messagesIn.inc({ type: '(invalid)' });
       return this.fail(conn, decoded.id, new ProtocolError('bad_request', decoded.message));
@@ -85,13 +93,4 @@ export class CommandRouter {
     if (err.retryAfterMs) error.retryAfterMs = err.retryAfterMs;
     conn.send(re === undefined ? { type: 'error', error } : { re, type: 'error', error });
   }
-}
-
-/**
- * The id of a frame we refuse before handling it (rate limited, too large), so the reply still
- * carries `re`. Parsing is bounded: the socket's hard payload cap is 4× maxFrameBytes.
- */
-function readId(raw: Buffer, binary: boolean): string | undefined {
-  const decoded = decodeFrame(raw, binary);
-  return decoded.ok ? decoded.frame.id : decoded.id;
 }

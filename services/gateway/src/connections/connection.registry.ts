@@ -75,6 +75,8 @@ export class ConnectionRegistry {
     cursor = { lastSeq: null, early: [], ahead: new Map() };
     conn.rooms.set(roomId, cursor);
     this.subs.acquire(subjects.room(roomId), conn);
+    // Ephemeral events (typing, broadcasts): no seq, delivered as they come.
+    this.subs.acquire(subjects.live(roomId), conn);
     return cursor;
   }
 
@@ -84,5 +86,6 @@ export class ConnectionRegistry {
     clearTimeout(cursor.gapTimer);
     conn.rooms.delete(roomId);
     this.subs.release(subjects.room(roomId), conn);
+    this.subs.release(subjects.live(roomId), conn);
   }
 }

@@ -2,6 +2,7 @@ import type { Caller } from '@switchboard/platform';
 import { pack } from 'msgpackr';
 import WebSocket from 'ws';
 import { MSGPACK_PROTOCOL } from '../auth/credentials.js';
+import type { AttestedClient } from '../attestation/policy.cache.js';
 import type { Identity } from '../auth/token.verifier.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -55,6 +56,8 @@ export class Connection {
   ready: Promise<void> = Promise.resolve();
   missedPongs = 0;
   closed = false;
+  /** The device and build its attestation token names (ATTESTATION_MODE log/enforce). */
+  attested?: AttestedClient;
   /** Why the server ended this connection (metrics label); unset when the client left. */
   closeReason?: string;
   private expiryTimer?: NodeJS.Timeout;

@@ -13,6 +13,7 @@ export class GatewayMetrics {
   readonly eventDelivery: Histogram;
   readonly subscriptions: Gauge;
   readonly reorderGaps: Counter;
+  readonly attestationChecks: Counter<'mode' | 'result'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -30,6 +31,12 @@ export class GatewayMetrics {
       registers,
     });
     this.subscriptions = new Gauge({ name: 'switchboard_gateway_nats_subscriptions', help: 'NATS subjects this replica subscribes for its connections', registers });
+    this.attestationChecks = new Counter({
+      name: 'switchboard_gateway_attestation_checks_total',
+      help: 'Attestation checks at upgrade by mode (log, enforce) and result (ok, unattested, blocked, too_old); in log mode refusals are only counted',
+      labelNames: ['mode', 'result'],
+      registers,
+    });
     this.reorderGaps = new Counter({ name: 'switchboard_gateway_reorder_gaps_total', help: 'Room event gaps that outlived the reorder window', registers });
   }
 }

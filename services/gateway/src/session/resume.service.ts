@@ -1,15 +1,12 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, LOGGER, type Logger } from '@switchboard/platform';
-import { conflict, type CommandData } from '@switchboard/protocol';
+import { conflict, ProtocolError, RoomsResumeReply, type CommandData } from '@switchboard/protocol';
 import { LocalCommands } from '../commands/local.commands.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { EventDelivery } from '../routing/event.delivery.js';
+import { redactSuperseded } from './replay.redaction.js';
 import { RoomHistoryStore } from './room-history.store.js';
-
-interface RoomsResumeReply {
-  rooms: Record<string, { status: 'resumed' | 'gone'; seq: number; previousConnectionId?: string }>;
-}
 
 /**
  * `session.resume` on a new socket, on any replica: the rooms service moves the old
@@ -43,7 +40,12 @@ export class ResumeService implements OnModuleInit {
     });
     let reply: RoomsResumeReply;
     try {
-      reply = await this.bus.request<RoomsResumeReply>('rooms', 'session.resume', conn.caller(), data);
+      const parsed = RoomsResumeReply.safeParse(await this.bus.request('rooms', 'session.resume', conn.caller(), data));
+      if (!parsed.success) {
+        this.logger.error({ issues: parsed.error.issues.slice(0, 5) }, 'rooms session.resume reply breaks its schema');
+        throw new ProtocolError('internal', 'internal error');
+      }
+      reply = parsed.data;
     } catch (err) {
       for (const id of fresh) this.registry.leaveRoom(conn, id);
       throw err;
@@ -59,7 +61,8 @@ export class ResumeService implements OnModuleInit {
         if (fresh.includes(roomId)) this.registry.leaveRoom(conn, roomId);
         continue;
       }
-      const lastSeq = data.rooms[roomId];
+      // Never reach back to or before the seat's join: what was said before is not the user's to see.
+      const lastSeq = Math.max(data.rooms[roomId], state.joinSeq ?? 0);
       const events = await this.history.since(roomId, lastSeq, state.seq);
       if (events === null) {
         // Still seated, but the gap is gone from history: start from now and say so.
@@ -68,6 +71,7 @@ export class ResumeService implements OnModuleInit {
         continue;
       }
       const previous = state.previousConnectionId;
+      redactSuperseded(events);
       for (const e of events) {
         if (previous && e.excludeConnectionId === previous) continue;
         if (e.onlyConnectionIds.length && previous && e.onlyConnectionIds.includes(previous)) e.onlyConnectionIds = [conn.id];

@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import { AttestationPolicyCache } from '../attestation/policy.cache.js';
 import { PresenceReporter } from '../presence/presence.reporter.js';
 
 /** Connection lifecycle: hello, heartbeats, token expiry, and the closing notice. */
@@ -17,6 +18,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     private readonly bus: CommandBus,
     private readonly metrics: GatewayMetrics,
     private readonly presence: PresenceReporter,
+    private readonly attestation: AttestationPolicyCache,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -85,6 +87,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
       limits: { maxFrameBytes: this.config.MAX_FRAME_BYTES, ratePerSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST },
       server: { version: this.config.VERSION, node: this.config.NODE_ID },
     };
+    if (conn.attested) hello.attestation = { platform: conn.attested.platform, version: conn.attested.version, ...this.attestation.recommendation(conn.attested) };
     conn.send({ type: 'hello', ts: Date.now(), data: hello });
     this.metrics.messagesOut.inc({ type: 'hello' });
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect } from '@nestjs/websockets';
 import { CONFIG, LOGGER, newId, type Logger } from '@switchboard/platform';
+import { ATTESTATION_CLOSE } from '@switchboard/protocol';
 import type WebSocket from 'ws';
 import type { GatewayConfig } from '../config.js';
 import { CommandRouter } from '../commands/command.router.js';
@@ -28,12 +29,22 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
   handleConnection(ws: SocketState, req: AuthedRequest) {
     const identity = req.sbIdentity;
     if (!identity) return ws.close(4001, 'unauthorized');
+    const verdict = req.sbAttestation;
+    if (verdict && verdict.result !== 'ok') {
+      this.logger.info({ user: identity.userId, result: verdict.result, reason: verdict.reason, client: verdict.client, mode: this.config.ATTESTATION_MODE }, 'attestation check failed');
+      if (this.config.ATTESTATION_MODE === 'enforce') {
+        this.metrics.connects.inc({ result: `attestation_${verdict.result}` });
+        return ws.close(ATTESTATION_CLOSE[verdict.result], verdict.reason);
+      }
+    }
     this.metrics.connects.inc({ result: 'ok' });
     const conn = new Connection(newId('c'), randomUUID(), identity, this.config.NODE_ID, ws, { perSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST });
     ws.sbConnection = conn;
+    if (verdict?.client) conn.attested = verdict.client;
     this.registry.add(conn);
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      void this.router.handle(conn, data, isBinary);
+    // The connection's subprotocol decides the encoding, not the frame's opcode.
+    ws.on('message', (data: Buffer) => {
+      void this.router.handle(conn, data);
     });
     ws.on('pong', () => {
       conn.missedPongs = 0;

@@ -3,12 +3,14 @@ import type { INestApplication } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
-import { extractToken, selectProtocol } from '../auth/credentials.js';
+import type { AttestationPolicyCache, Verdict } from '../attestation/policy.cache.js';
+import { extractAttestationToken, extractToken, selectProtocol } from '../auth/credentials.js';
 import { AuthError, TokenVerifier, type Identity } from '../auth/token.verifier.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 
 /** The identity verified during the upgrade rides on the request into handleConnection. */
-export type AuthedRequest = IncomingMessage & { sbIdentity?: Identity };
+/** The identity verified during the upgrade (and the attestation verdict, when checked) ride on the request into handleConnection. */
+export type AuthedRequest = IncomingMessage & { sbIdentity?: Identity; sbAttestation?: Verdict };
 
 /**
  * WsAdapter that authenticates during the HTTP upgrade (no token → 401, never an open
@@ -21,6 +23,7 @@ export class GatewayWsAdapter extends WsAdapter {
     private readonly metrics: GatewayMetrics,
     private readonly hardMaxPayload: number,
     private readonly accepting: () => boolean,
+    private readonly attestation: { mode: 'off' | 'log' | 'enforce'; cache: AttestationPolicyCache },
   ) {
     super(app);
   }
@@ -43,8 +46,13 @@ export class GatewayWsAdapter extends WsAdapter {
           return cb(false, 401, 'Unauthorized');
         }
         this.verifier.verify(token).then(
-          (identity) => {
+          async (identity) => {
             info.req.sbIdentity = identity;
+            // Refusals close the socket right after the upgrade (4010–4012), so the client sees a reason.
+            if (this.attestation.mode !== 'off') {
+              const verdict = (info.req.sbAttestation = await this.attestation.cache.check(extractAttestationToken(info.req)));
+              this.metrics.attestationChecks.inc({ mode: this.attestation.mode, result: verdict.result });
+            }
             cb(true);
           },
           (err) => {

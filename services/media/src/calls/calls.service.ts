@@ -238,24 +238,24 @@ export class CallsService implements OnModuleInit {
 
   /** Ring timeouts and calls over their maximum duration, on whichever replica claims them. */
   private async expireDue(): Promise<void> {
-    for (const callId of await this.store.deadlines.claimDue()) {
+    await this.store.deadlines.sweep(async (callId) => {
       // Checked again on the state finish() commits against: an accept that lands first wins.
       const expired = await this.finish(callId, 'timeout', undefined, (c) => Date.now() >= this.deadlineOf(c));
       const call = expired ? null : await this.store.get(callId);
       if (call) await this.store.deadlines.schedule(callId, this.deadlineOf(call));
-    }
+    });
   }
 
   /** Legs whose connection vanished and did not resume within the grace end their call. */
   private async dropVanishedLegs(): Promise<void> {
-    for (const connectionId of await this.store.legsGone.claimDue()) {
+    await this.store.legsGone.sweep(async (connectionId) => {
       const callId = await this.store.holder(connClaim(connectionId));
-      if (!callId) continue;
+      if (!callId) return;
       const leg = (c: CallState) => c.legs.find((l) => l.connectionId === connectionId);
       const call = await this.store.get(callId);
       const user = call && leg(call)?.userId;
       if (user) await this.finish(callId, 'disconnected', user, (c) => !!leg(c));
-    }
+    });
   }
 
   /** Reads the call, plans the change, compare-and-sets it; re-reads and plans again on a lost race. Returns the state before and after. */
@@ -273,8 +273,8 @@ export class CallsService implements OnModuleInit {
 
   /**
    * The call a claim points at, if it is live. A call past its deadline is ended here, on first
-   * sight: its timer may have been lost with a replica that died between claiming it and acting
-   * (DueStore claims are at most once), and it must not hold its room and users for hours.
+   * sight: its timer may be held for up to SWEEP_LEASE_MS by a replica that died between
+   * claiming it and acting (DueStore claims are leases), and it must not hold its room and users that long.
    */
   private async liveHolder(claim: string): Promise<string | null> {
     const callId = await this.store.holder(claim);

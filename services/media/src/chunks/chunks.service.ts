@@ -93,7 +93,7 @@ export class ChunksService implements OnModuleInit {
 
   /** Pulls that timed out: the next source is asked, or the waiters learn the chunk is unavailable. */
   private async retryDuePulls(): Promise<void> {
-    for (const chunkId of await this.store.pullDeadlines.claimDue()) {
+    await this.store.pullDeadlines.sweep(async (chunkId) => {
       const r = await this.store.retry(chunkId, this.limits);
       if (r.status === 'retry') {
         this.metrics.chunkPulls.inc({ result: 'retried' });
@@ -102,7 +102,7 @@ export class ChunksService implements OnModuleInit {
         this.metrics.chunkPulls.inc({ result: 'exhausted' });
         for (const connectionId of r.waiters) this.events.toConnection(connectionId, 'chunk.unavailable', { chunkId });
       }
-    }
+    });
   }
 
   private async pull(chunkId: string, source: string): Promise<void> {

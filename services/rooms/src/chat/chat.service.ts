@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, CONFIG, DueStore, newId, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
-import { badRequest, forbidden, notFound, subjects, type CommandData } from '@switchboard/protocol';
+import { CONFIG, DueStore, fitToBudget, newId, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
+import { badRequest, forbidden, notFound, type CommandData } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { ChatStore, type MessageRow } from './chat.store.js';
@@ -19,7 +19,6 @@ export class ChatService implements OnModuleInit {
     private readonly due: DueStore,
     private readonly sweeper: Sweeper,
     private readonly events: RoomEventsPublisher,
-    private readonly bus: CommandBus,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
@@ -86,10 +85,12 @@ export class ChatService implements OnModuleInit {
     const cursor = cursorId ? await this.message(data.roomId, cursorId) : undefined;
     const older = !data.after;
     const rows = await this.store.page(data.roomId, { cursor, older, take: limit + 1 });
-    const page = rows.slice(0, limit);
+    // At most `limit` messages and the reply budget in bytes, counted from the cursor's side.
+    const views = rows.slice(0, limit).map(toMessageView);
+    const page = views.slice(0, fitToBudget(views, this.config.REPLY_MAX_BYTES));
     // Pages are always returned oldest first, whichever way they were read.
     if (older) page.reverse();
-    return { messages: page.map(toMessageView), hasMore: rows.length > limit };
+    return { messages: page, hasMore: rows.length > page.length };
   }
 
   async read(caller: Caller, data: CommandData<'chat.read'>): Promise<Ok> {
@@ -111,14 +112,15 @@ export class ChatService implements OnModuleInit {
   }
 
   private async expireTyping(): Promise<void> {
-    for (const member of await this.due.claimDue(TYPING_DUE)) {
+    await this.due.sweep(TYPING_DUE, async (member) => {
       const [roomId, userId] = member.split(':');
       this.publishTyping(roomId, userId, false);
-    }
+    });
   }
 
   private publishTyping(roomId: string, userId: string, typing: boolean): void {
-    this.bus.publish(subjects.room(roomId), { type: 'chat.typing', roomId, data: { userId, typing } });
+    // Never kept for resume: an indicator lapses within seconds anyway.
+    this.events.live(roomId, 'chat.typing', { userId, typing });
   }
 
   private async message(roomId: string, id: string): Promise<MessageRow> {

@@ -46,10 +46,14 @@ export class FloorService implements OnModuleInit {
 
   private async expire(): Promise<void> {
     const now = Date.now();
-    for (const roomId of await this.due.claimDue(FLOOR_DUE, now)) {
-      // Only a lease still lapsed goes: a refresh in between moved its due time on.
-      const released = await this.store.releaseIf(roomId, { expiredAt: now });
-      if (released) await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: 'timeout' });
-    }
+    await this.due.sweep(
+      FLOOR_DUE,
+      async (roomId) => {
+        // Only a lease still lapsed goes: a refresh in between moved its due time on.
+        const released = await this.store.releaseIf(roomId, { expiredAt: now });
+        if (released) await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: 'timeout' });
+      },
+      { now },
+    );
   }
 }

@@ -60,7 +60,12 @@ export class ModerationService {
   async mute(caller: Caller, data: CommandData<'room.mute'>): Promise<Ok> {
     const target = await this.authorizeOver(caller, data.roomId, data.userId, true);
     if (!target) throw notFound('user is not a member of this room');
-    await this.store.setMuted(data.roomId, data.userId, data.muted);
+    // Staff may mute themselves and undo that, but not lift a mute someone else imposed.
+    const self = data.userId === caller.userId;
+    if (self && !data.muted && target.muted && target.mutedBy !== caller.userId) throw forbidden('you were muted by a moderator; only another moderator or the owner can unmute you');
+    // Muting oneself again keeps an imposed mute imposed.
+    const by = self && data.muted && target.muted ? (target.mutedBy ?? caller.userId) : caller.userId;
+    await this.store.setMuted(data.roomId, data.userId, data.muted, by);
     await this.participants.patchUser(data.roomId, data.userId, { muted: data.muted });
     await this.events.toRoom(data.roomId, 'room.participant_muted', { userId: data.userId, muted: data.muted });
     // The media service enforces it in LiveKit (tracks muted, canPublish off/on).

@@ -79,6 +79,26 @@ describe('moderation and approvals: role rules, kick, ban, mute, set_role, join 
     expect(await h.code('room.request_join', outsider, { roomId: approval.roomId })).toBe('forbidden');
   });
 
+  it('a moderator muted by the owner cannot unmute themselves; a self-mute can be undone', async () => {
+    const { roomId, owner, mod, m1 } = await staffedRoom();
+    await h.req('room.mute', owner, { roomId, userId: mod.userId, muted: true });
+    expect(await h.code('room.mute', mod, { roomId, userId: mod.userId, muted: false })).toBe('forbidden');
+    let parts = (await h.req('room.get', owner, { roomId })).participants;
+    expect(parts.find((p: { userId: string }) => p.userId === mod.userId).muted).toBe(true);
+    // muting themselves again does not turn the imposed mute into a self-mute
+    expect(await h.code('room.mute', mod, { roomId, userId: mod.userId, muted: true })).toBe('ok');
+    expect(await h.code('room.mute', mod, { roomId, userId: mod.userId, muted: false })).toBe('forbidden');
+    // the owner lifts it; then a self-mute is the moderator's own to undo
+    expect(await h.code('room.mute', owner, { roomId, userId: mod.userId, muted: false })).toBe('ok');
+    expect(await h.code('room.mute', mod, { roomId, userId: mod.userId, muted: true })).toBe('ok');
+    expect(await h.code('room.mute', mod, { roomId, userId: mod.userId, muted: false })).toBe('ok');
+    parts = (await h.req('room.get', owner, { roomId })).participants;
+    expect(parts.find((p: { userId: string }) => p.userId === mod.userId).muted).toBe(false);
+    // a member muted by a moderator: the member has no right to unmute anyone, themselves included
+    await h.req('room.mute', mod, { roomId, userId: m1.userId, muted: true });
+    expect(await h.code('room.mute', m1, { roomId, userId: m1.userId, muted: false })).toBe('forbidden');
+  });
+
   it('mute and set_role update live participants and announce it; ownership can be handed over', async () => {
     const { roomId, owner, m1, m2 } = await staffedRoom();
     const log = await h.watchRoom(roomId);

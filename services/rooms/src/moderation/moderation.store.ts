@@ -28,8 +28,8 @@ export class ModerationStore {
     return this.prisma.member.update({ where: { roomId_userId: { roomId, userId } }, data: { role } });
   }
 
-  setMuted(roomId: string, userId: string, muted: boolean): Promise<Member> {
-    return this.prisma.member.update({ where: { roomId_userId: { roomId, userId } }, data: { muted } });
+  setMuted(roomId: string, userId: string, muted: boolean, by: string): Promise<Member> {
+    return this.prisma.member.update({ where: { roomId_userId: { roomId, userId } }, data: { muted, mutedBy: muted ? by : null } });
   }
 
   /** Hands the room to another member; the previous owner stays on as moderator. */

@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { Redis } from '@switchboard/platform';
+import { Redis, seqKey } from '@switchboard/platform';
 import type { ParticipantView } from '@switchboard/protocol';
 
 export interface LiveParticipant extends ParticipantView {
   nodeId: string;
   /** Gateway session of the connection; session.resume matches on it. */
   sessionId: string;
+  /**
+   * The room's seq when this seat was taken (set atomically with it by the join script):
+   * replay for this seat never reaches back to it or before, so a late joiner (or a user
+   * approved later) cannot read what was said before they took the seat.
+   */
+  joinSeq?: number;
 }
 
 const roomKey = (roomId: string) => `sb:room:${roomId}:participants`;
@@ -14,8 +20,9 @@ const connKey = (connectionId: string) => `sb:conn:${connectionId}:rooms`;
 /**
  * Adds a participant unless the room holds `max` distinct users already. Atomic, so two
  * replicas racing for the last seat admit exactly one. A user's extra connections
- * (other devices) do not take extra seats.
- * KEYS[1]=room hash KEYS[2]=conn set; ARGV: connId, userId, json, max, roomId
+ * (other devices) do not take extra seats. The entry records the room's seq at that moment
+ * (`joinSeq`): every event with a higher seq was published after the seat existed.
+ * KEYS[1]=room hash KEYS[2]=conn set KEYS[3]=room seq; ARGV: connId, userId, json, max, roomId
  * Returns [1 added | 2 already present | 0 full, the room's entries after the call], so a
  * join needs no second read to answer with the participant list.
  */
@@ -29,9 +36,12 @@ for i = 1, #vals do
   if not users[u] then users[u] = true; count = count + 1 end
 end
 if not users[ARGV[2]] and count >= tonumber(ARGV[4]) then return {0, vals} end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+local p = cjson.decode(ARGV[3])
+p.joinSeq = tonumber(redis.call('GET', KEYS[3]) or '0')
+local entry = cjson.encode(p)
+redis.call('HSET', KEYS[1], ARGV[1], entry)
 redis.call('SADD', KEYS[2], ARGV[5])
-vals[#vals + 1] = ARGV[3]
+vals[#vals + 1] = entry
 return {1, vals}
 `;
 
@@ -84,7 +94,7 @@ export class ParticipantsStore {
   constructor(private readonly redis: Redis) {}
 
   async add(roomId: string, p: LiveParticipant, maxUsers: number): Promise<{ outcome: 'added' | 'present' | 'full'; participants: LiveParticipant[] }> {
-    const [code, vals] = (await this.redis.eval(JOIN_SCRIPT, 2, roomKey(roomId), connKey(p.connectionId), p.connectionId, p.userId, JSON.stringify(p), maxUsers, roomId)) as [number, string[]];
+    const [code, vals] = (await this.redis.eval(JOIN_SCRIPT, 3, roomKey(roomId), connKey(p.connectionId), seqKey(roomId), p.connectionId, p.userId, JSON.stringify(p), maxUsers, roomId)) as [number, string[]];
     return { outcome: code === 1 ? 'added' : code === 2 ? 'present' : 'full', participants: parseSorted(vals) };
   }
 
@@ -159,5 +169,7 @@ export function distinctUsers(list: { userId: string }[]): number {
 }
 
 function parseSorted(vals: string[]): LiveParticipant[] {
-  return vals.map((raw) => JSON.parse(raw) as LiveParticipant).sort((a, b) => a.joinedAt - b.joinedAt);
+  return vals
+    .map((raw) => JSON.parse(raw) as LiveParticipant)
+    .sort((a, b) => a.joinedAt - b.joinedAt || (a.connectionId < b.connectionId ? -1 : a.connectionId > b.connectionId ? 1 : 0));
 }

@@ -36,6 +36,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
         'room.join': (data, caller) => this.rooms.join(caller, data),
         'room.leave': (data, caller) => this.rooms.leave(caller, data),
         'room.get': (data, caller) => this.rooms.get(caller, data),
+        'room.participants': (data, caller) => this.rooms.participantsOf(caller, data),
         'room.list': (data, caller) => this.rooms.list(caller, data),
         'room.update': (data, caller) => this.rooms.update(caller, data),
         'room.close': (data, caller) => this.rooms.close(caller, data),

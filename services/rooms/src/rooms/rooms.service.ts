@@ -1,16 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandBus, CONFIG, newId, publishSystemEvent, RoomEventsPublisher, type Caller } from '@switchboard/platform';
+import { CommandBus, CONFIG, fitToBudget, jsonBytes, newId, publishSystemEvent, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { badRequest, forbidden, notFound, ProtocolError, RoomAccessChange, type CommandData, type ParticipantView, type RoomAccessChangeInput, type RoomView } from '@switchboard/protocol';
+import { badRequest, forbidden, notFound, ProtocolError, rateLimited, RoomAccessChange, type CommandData, type ParticipantView, type RoomAccessChangeInput, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
+import { RoomFlagsStore } from './room-flags.store.js';
 import { RoomsStore, type Member, type Room } from './rooms.store.js';
-import { decodeRoomCursor, encodeRoomCursor, toParticipantView, toProtoRoom, toRoomView } from './rooms.view.js';
+import {
+  afterParticipantCursor,
+  decodeParticipantCursor,
+  decodeRoomCursor,
+  encodeParticipantCursor,
+  encodeRoomCursor,
+  toParticipantView,
+  toProtoRoom,
+  toRoomView,
+} from './rooms.view.js';
 
-export interface JoinResult {
-  room: RoomView;
+/** Participants as replies carry them: the first page by byte budget, and where the rest starts. */
+export interface ParticipantsPage {
   participants: ParticipantView[];
+  /** For `room.participants` when the list did not fit; null when it is complete. */
+  participantsCursor: string | null;
+}
+
+export interface JoinResult extends ParticipantsPage {
+  room: RoomView;
   seq: number;
 }
 
@@ -26,6 +42,7 @@ export class RoomsService {
     private readonly participants: ParticipantsStore,
     private readonly floor: FloorStore,
     private readonly events: RoomEventsPublisher,
+    private readonly flags: RoomFlagsStore,
     private readonly bus: CommandBus,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
@@ -36,6 +53,7 @@ export class RoomsService {
   }
 
   async create(caller: Caller, data: CommandData<'room.create'>): Promise<JoinResult> {
+    await this.checkCreationQuota(caller.userId);
     const room = await this.rooms.create({
       id: newId('r'),
       name: data.name,
@@ -46,8 +64,19 @@ export class RoomsService {
       ownerId: caller.userId,
       maxParticipants: data.maxParticipants ?? this.config.DEFAULT_MAX_PARTICIPANTS,
       metadata: data.metadata ?? {},
+      replayEphemeral: data.replayEphemeral ?? false,
     });
+    if (room.replayEphemeral) await this.flags.setReplayEphemeral(room.id, true);
     return this.enter(room, caller, 'owner');
+  }
+
+  /** Per-user quotas: open rooms owned at once, and rooms created per hour. */
+  private async checkCreationQuota(userId: string): Promise<void> {
+    if ((await this.rooms.countOpenOwned(userId)) >= this.config.ROOMS_MAX_OPEN_PER_USER) {
+      throw forbidden(`you own ${this.config.ROOMS_MAX_OPEN_PER_USER} open rooms, the most allowed; close one first`);
+    }
+    const { count, resetsInMs } = await this.flags.countCreation(userId);
+    if (count > this.config.ROOMS_CREATE_PER_HOUR) throw rateLimited(`at most ${this.config.ROOMS_CREATE_PER_HOUR} rooms per hour`, resetsInMs);
   }
 
   async join(caller: Caller, data: CommandData<'room.join'>): Promise<JoinResult> {
@@ -77,22 +106,33 @@ export class RoomsService {
     return { seq };
   }
 
-  async get(caller: Caller, data: CommandData<'room.get'>): Promise<{ room: RoomView; participants: ParticipantView[] }> {
-    const room = await this.openRoom(data.roomId);
-    if (room.visibility === 'private' && !(await this.rooms.member(room.id, caller.userId))) throw notFound('room not found');
+  async get(caller: Caller, data: CommandData<'room.get'>): Promise<{ room: RoomView } & ParticipantsPage> {
+    const room = await this.visibleRoom(data.roomId, caller);
     const list = await this.participants.list(room.id);
-    return { room: toRoomView(room, distinctUsers(list)), participants: list.map(toParticipantView) };
+    const view = toRoomView(room, distinctUsers(list));
+    return { room: view, ...this.participantsPage(list, this.config.REPLY_MAX_BYTES - jsonBytes(view)) };
   }
 
-  async list(caller: Caller, data: CommandData<'room.list'>): Promise<{ rooms: RoomView[]; nextCursor: string | null }> {
+  /** The live participants of a room a page at a time (rooms with thousands of seats). */
+  async participantsOf(caller: Caller, data: CommandData<'room.participants'>): Promise<{ participants: ParticipantView[]; nextCursor: string | null; hasMore: boolean }> {
+    const room = await this.visibleRoom(data.roomId, caller);
+    const after = data.cursor ? decodeParticipantCursor(data.cursor) : undefined;
+    if (data.cursor && !after) throw badRequest('invalid cursor');
+    const rest = afterParticipantCursor(await this.participants.list(room.id), after);
+    const page = this.participantsPage(rest.slice(0, data.limit ?? 500), this.config.REPLY_MAX_BYTES, rest.length);
+    return { participants: page.participants, nextCursor: page.participantsCursor, hasMore: page.participantsCursor !== null };
+  }
+
+  async list(caller: Caller, data: CommandData<'room.list'>): Promise<{ rooms: RoomView[]; nextCursor: string | null; hasMore: boolean }> {
     const page = await this.page({ visibleTo: caller.userId, cursor: data.cursor, limit: data.limit ?? 50 });
-    return { rooms: page.rooms.map(({ room, count }) => toRoomView(room, count)), nextCursor: page.nextCursor };
+    return { rooms: page.rooms.map(({ room, count }) => toRoomView(room, count)), nextCursor: page.nextCursor, hasMore: page.nextCursor !== null };
   }
 
   async update(caller: Caller, data: CommandData<'room.update'>): Promise<{ room: RoomView }> {
     const { room } = await this.requireRole(data.roomId, caller.userId, STAFF);
     const { roomId, ...patch } = data;
     const updated = Object.keys(patch).length ? await this.rooms.update(roomId, patch) : room;
+    if (patch.replayEphemeral !== undefined) await this.flags.setReplayEphemeral(roomId, patch.replayEphemeral);
     const view = toRoomView(updated, distinctUsers(await this.participants.list(roomId)));
     await this.events.toRoom(roomId, 'room.updated', { room: view });
     return { room: view };
@@ -106,7 +146,10 @@ export class RoomsService {
 
   async broadcast(caller: Caller, data: CommandData<'room.broadcast'>): Promise<Record<string, never>> {
     await this.requireSeat(data.roomId, caller);
-    await this.events.toRoom(data.roomId, 'room.broadcast', { from: { userId: caller.userId, connectionId: caller.connectionId }, data: data.data }, { excludeConnectionId: caller.connectionId });
+    const event = { from: { userId: caller.userId, connectionId: caller.connectionId }, data: data.data };
+    // Live only (no seq, not stored for resume) unless the room opted into replaying them.
+    if (await this.flags.replaysEphemeral(data.roomId)) await this.events.toRoom(data.roomId, 'room.broadcast', event, { excludeConnectionId: caller.connectionId });
+    else this.events.live(data.roomId, 'room.broadcast', event, { excludeConnectionId: caller.connectionId });
     return {};
   }
 
@@ -134,7 +177,7 @@ export class RoomsService {
   async closeRoom(roomId: string): Promise<void> {
     await this.openRoom(roomId);
     if (!(await this.rooms.close(roomId))) return;
-    await Promise.all([this.participants.clear(roomId), this.floor.clear(roomId)]);
+    await Promise.all([this.participants.clear(roomId), this.floor.clear(roomId), this.flags.setReplayEphemeral(roomId, false)]);
     await this.events.toRoom(roomId, 'room.closed', { roomId });
     this.accessChanged({ roomId, change: 'close', membershipEnded: true });
   }
@@ -195,14 +238,16 @@ export class RoomsService {
     return seqs;
   }
 
+  /** A page of rooms: at most `limit`, and no more than the reply budget in bytes (then `nextCursor` goes on from the last). */
   private async page(opts: { visibleTo?: string; includeClosed?: boolean; cursor?: string; limit: number }) {
     const after = opts.cursor ? decodeRoomCursor(opts.cursor) : undefined;
     if (opts.cursor && !after) throw badRequest('invalid cursor');
     const rows = await this.rooms.list({ visibleTo: opts.visibleTo, includeClosed: opts.includeClosed, after, limit: opts.limit + 1 });
-    const pageRows = rows.slice(0, opts.limit);
+    const capped = rows.slice(0, opts.limit);
+    const pageRows = capped.slice(0, fitToBudget(capped, this.config.REPLY_MAX_BYTES, (r) => jsonBytes(toRoomView(r, 0))));
     const counts = await this.participants.userCounts(pageRows.map((r) => r.id));
     const last = pageRows[pageRows.length - 1];
-    return { rooms: pageRows.map((room) => ({ room, count: counts.get(room.id) ?? 0 })), nextCursor: rows.length > opts.limit && last ? encodeRoomCursor(last) : null };
+    return { rooms: pageRows.map((room) => ({ room, count: counts.get(room.id) ?? 0 })), nextCursor: rows.length > pageRows.length && last ? encodeRoomCursor(last) : null };
   }
 
   /** Takes a seat (atomically against maxParticipants), records membership, announces it. */
@@ -226,6 +271,22 @@ export class RoomsService {
     } else {
       seq = await this.events.currentSeq(room.id);
     }
-    return { room: toRoomView(room, distinctUsers(list)), participants: list.map(toParticipantView), seq };
+    const view = toRoomView(room, distinctUsers(list));
+    return { room: view, ...this.participantsPage(list, this.config.REPLY_MAX_BYTES - jsonBytes(view)), seq };
+  }
+
+  /** The participants that fit into `budget` bytes, and a cursor to the rest when some did not (or `total` says there are more). */
+  private participantsPage(list: LiveParticipant[], budget: number, total = list.length): ParticipantsPage {
+    const views = list.map(toParticipantView);
+    const fit = fitToBudget(views, budget);
+    const last = views[fit - 1];
+    return { participants: views.slice(0, fit), participantsCursor: (fit < views.length || total > views.length) && last ? encodeParticipantCursor(last) : null };
+  }
+
+  /** An open room the caller may see: a private room exists only for its members. */
+  private async visibleRoom(roomId: string, caller: Caller): Promise<Room> {
+    const room = await this.openRoom(roomId);
+    if (room.visibility === 'private' && !(await this.rooms.member(room.id, caller.userId))) throw notFound('room not found');
+    return room;
   }
 }

@@ -4,7 +4,7 @@ import type { Member, Room } from '../generated/prisma/client.js';
 
 export type { Member, Room };
 
-export type RoomPatch = Partial<Pick<Room, 'name' | 'description' | 'joinPolicy' | 'maxParticipants'>> & { metadata?: Record<string, unknown> };
+export type RoomPatch = Partial<Pick<Room, 'name' | 'description' | 'joinPolicy' | 'maxParticipants' | 'replayEphemeral'>> & { metadata?: Record<string, unknown> };
 
 /** Keyset cursor over (createdAt desc, id desc): stable while rooms are created. */
 export interface RoomCursor {
@@ -22,6 +22,7 @@ export interface NewRoom {
   ownerId: string;
   maxParticipants: number;
   metadata: Record<string, unknown>;
+  replayEphemeral: boolean;
 }
 
 /** Durable rooms and memberships in Postgres. */
@@ -36,6 +37,11 @@ export class RoomsStore {
       this.prisma.member.create({ data: { roomId: room.id, userId: room.ownerId, role: 'owner' } }),
     ]);
     return created;
+  }
+
+  /** Open rooms a user owns (the per-user room quota). */
+  countOpenOwned(ownerId: string): Promise<number> {
+    return this.prisma.room.count({ where: { ownerId, closedAt: null } });
   }
 
   find(id: string): Promise<Room | null> {

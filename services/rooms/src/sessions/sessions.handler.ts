@@ -1,14 +1,8 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus, LOGGER, onSystemEvent, type CommandHandler, type Logger, type Subscription } from '@switchboard/platform';
-import { ConnGone, Id } from '@switchboard/protocol';
-import { z } from 'zod';
+import { ConnGone, RoomsResumeRequest } from '@switchboard/protocol';
+import type { z } from 'zod';
 import { SessionsService } from './sessions.service.js';
-
-/** Internal verb called by gateways on `session.resume` (not a client verb). */
-export const resumeSchema = z.object({
-  sessionId: z.string().min(1).max(64),
-  rooms: z.record(Id, z.number().int().min(0)).refine((r) => Object.keys(r).length <= 100, 'at most 100 rooms'),
-});
 
 /**
  * Presence's `sb.sys.conn.gone` notices (one replica each, via the queue group) and the
@@ -29,7 +23,7 @@ export class SessionsHandler implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   schemas(): Record<string, z.ZodType> {
-    return { 'session.resume': resumeSchema };
+    return { 'session.resume': RoomsResumeRequest };
   }
 
   onApplicationBootstrap() {

@@ -1,21 +1,12 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CONFIG, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
-import type { ConnGone } from '@switchboard/protocol';
+import type { ConnGone, RoomsResumeReply, RoomsResumeRequest } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { ParticipantsStore } from '../rooms/participants.store.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { toParticipantView } from '../rooms/rooms.view.js';
 import { SessionsStore } from './sessions.store.js';
-
-export interface ResumeRequest {
-  sessionId: string;
-  rooms: Record<string, number>;
-}
-
-export interface ResumeReply {
-  rooms: Record<string, { status: 'resumed' | 'gone'; seq: number }>;
-}
 
 /**
  * Connections that vanish keep their seats for DISCONNECT_GRACE_MS, so a client resuming its
@@ -42,8 +33,8 @@ export class SessionsService implements OnModuleInit {
     await this.store.scheduleRemoval(gone.connectionId, Date.now() + this.config.DISCONNECT_GRACE_MS);
   }
 
-  async resume(caller: Caller, data: ResumeRequest): Promise<ResumeReply> {
-    const out: ResumeReply['rooms'] = {};
+  async resume(caller: Caller, data: RoomsResumeRequest): Promise<RoomsResumeReply> {
+    const out: RoomsResumeReply['rooms'] = {};
     const previous = new Set<string>();
     for (const roomId of Object.keys(data.rooms)) {
       const moved = await this.participants.resume(roomId, caller.userId, data.sessionId, caller.connectionId, caller.nodeId);
@@ -52,7 +43,9 @@ export class SessionsService implements OnModuleInit {
         await this.floor.moveHolder(roomId, moved.previousConnectionId, caller.connectionId);
         await this.events.toRoom(roomId, 'room.participant_updated', { participant: toParticipantView(moved.participant), previousConnectionId: moved.previousConnectionId });
       }
-      out[roomId] = { status: moved ? 'resumed' : 'gone', seq: await this.events.currentSeq(roomId) };
+      const seq = await this.events.currentSeq(roomId);
+      // A seat from before joinSeq was recorded replays nothing older than now.
+      out[roomId] = moved ? { status: 'resumed', seq, previousConnectionId: moved.previousConnectionId, joinSeq: moved.participant.joinSeq ?? seq } : { status: 'gone', seq };
     }
     // An old connection with no rooms left has nothing to remove any more.
     for (const connectionId of previous) {
@@ -62,11 +55,12 @@ export class SessionsService implements OnModuleInit {
   }
 
   private async removeDue(): Promise<void> {
-    for (const connectionId of await this.store.claimDueRemovals()) {
+    // Idempotent: a connection handed out again (its first remover died) has nothing left to remove.
+    await this.store.sweepDueRemovals(async (connectionId) => {
       for (const roomId of await this.participants.roomsOfConnection(connectionId)) {
         const removed = await this.participants.remove(roomId, connectionId);
         if (removed) await this.rooms.depart(roomId, [removed], 'disconnected');
       }
-    }
+    });
   }
 }

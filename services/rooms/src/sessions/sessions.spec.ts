@@ -36,7 +36,7 @@ describe('disconnects and session resume', () => {
   it('session.resume moves the seat to the new connection, keeps the floor, and cancels the removal', async () => {
     const { roomId, owner } = await h.room();
     const bob = h.caller();
-    await h.req('room.join', bob, { roomId });
+    const joined = await h.req('room.join', bob, { roomId });
     await h.req('floor.request', bob, { roomId });
     const log = await h.watchRoom(roomId);
     gone(bob);
@@ -44,7 +44,7 @@ describe('disconnects and session resume', () => {
     const res = await h.req('session.resume', fresh, { sessionId: bob.sessionId, rooms: { [roomId]: 2, r_unknown: 0 } });
     const updated = await log.waitFor('room.participant_updated');
     expect(updated.data).toMatchObject({ previousConnectionId: bob.connectionId, participant: { userId: bob.userId, connectionId: fresh.connectionId } });
-    expect(res.rooms).toEqual({ [roomId]: { status: 'resumed', seq: updated.seq }, r_unknown: { status: 'gone', seq: 0 } });
+    expect(res.rooms).toEqual({ [roomId]: { status: 'resumed', seq: updated.seq, previousConnectionId: bob.connectionId, joinSeq: joined.seq - 1 }, r_unknown: { status: 'gone', seq: 0 } });
     // well past the grace: still present on the new connection, still holding the floor
     const after = await h.req('room.join', h.caller(), { roomId });
     await h.waitUntil(async () => (await h.req('room.get', owner, { roomId })).participants.length === 3);

@@ -17,7 +17,8 @@ export class SessionsStore {
     return this.due.cancel(CONN_DUE, connectionId);
   }
 
-  claimDueRemovals(now = Date.now()): Promise<string[]> {
-    return this.due.claimDue(CONN_DUE, now);
+  /** Hands each connection whose grace is over to `remove`; one whose remover dies is handed out again after the lease. */
+  sweepDueRemovals(remove: (connectionId: string) => Promise<void>): Promise<number> {
+    return this.due.sweep(CONN_DUE, remove);
   }
 }

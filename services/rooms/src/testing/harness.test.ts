@@ -92,8 +92,9 @@ export class RoomsHarness {
     return log;
   }
 
+  /** The room's events: seq'd ones and the live (ephemeral) ones. */
   watchRoom(roomId: string) {
-    return this.watch(subjects.room(roomId));
+    return this.watch(subjects.room(roomId), subjects.live(roomId));
   }
 
   watchUser(userId: string) {

@@ -1,7 +1,22 @@
 import { ERROR_CODES } from '@switchboard/protocol';
 import { z } from 'zod';
 
-export const AUDIT_ACTIONS = ['token.mint', 'room.close', 'room.kick', 'room.ban', 'user.disconnect', 'sfu.mute', 'sfu.remove'] as const;
+export const AUDIT_ACTIONS = [
+  'token.mint',
+  'room.close',
+  'room.kick',
+  'room.ban',
+  'user.disconnect',
+  'attestation.build_token.create',
+  'attestation.build_token.revoke',
+  'attestation.reference.upload',
+  'attestation.reference.delete',
+  'attestation.policy.set',
+  'attestation.policy.delete',
+  'server.remove',
+  'sfu.mute',
+  'sfu.remove',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const AuditEntrySchema = z.object({

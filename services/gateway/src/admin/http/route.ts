@@ -15,6 +15,8 @@ export interface AdminRouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodT
   params?: P;
   query?: Q;
   body?: B;
+  /** A streamed, non-JSON request body the handler reads itself (e.g. a binary upload). */
+  rawBody?: { contentType: string; description: string };
   status: number;
   response: R;
   /** false: served without credentials (the OpenAPI document). */

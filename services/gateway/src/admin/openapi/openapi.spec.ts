@@ -31,7 +31,26 @@ describe('admin OpenAPI document', () => {
 
   it('marks mutations with their audit action and only the document itself as public', () => {
     const audited = Object.values(adminRoutes).filter((r) => r.audit).map((r) => r.operationId).sort();
-    expect(audited).toEqual(['banUser', 'closeRoom', 'disconnectUser', 'kickUser', 'mintToken', 'muteSfuParticipant', 'removeSfuParticipant']);
+    expect(audited).toEqual([
+      'banUser',
+      'closeRoom',
+      'createBuildToken',
+      'deletePolicy',
+      'deleteReference',
+      'disconnectUser',
+      'kickUser',
+      'mintToken',
+      'muteSfuParticipant',
+      'removeServer',
+      'removeSfuParticipant',
+      'revokeBuildToken',
+      'setPolicy',
+      'uploadReference',
+    ]);
+    // A streamed upload is described as a binary body, with its 413.
+    const upload = doc.paths['/admin/v1/attestation/references/{platform}/{version}'].post;
+    expect(upload.requestBody.content['application/octet-stream'].schema).toEqual({ type: 'string', format: 'binary' });
+    expect(upload.responses['413']).toBeDefined();
     expect(doc.paths['/admin/v1/openapi.json'].get.security).toEqual([]);
     expect(doc.paths['/admin/v1/rooms'].get.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
   });

@@ -17,6 +17,7 @@ const ERRORS: Record<string, string> = {
   '401': 'unauthorized: no valid API key or admin JWT',
   '403': 'forbidden: the JWT lacks the admin role',
   '404': 'not_found',
+  '413': 'too_large: the upload is over the size limit (nothing was stored)',
   '500': 'internal',
   '503': 'unavailable: a service did not answer in time',
 };
@@ -34,7 +35,7 @@ function parameters(def: AdminRouteDef): JsonSchema[] {
 }
 
 function operation(def: AdminRouteDef): JsonSchema {
-  const errors = Object.keys(ERRORS).filter((s) => (s === '401' || s === '403' ? def.auth !== false : s === '404' ? !!def.params : s === '400' ? !!(def.params || def.query || def.body) : def.auth !== false));
+  const errors = Object.keys(ERRORS).filter((s) => (s === '401' || s === '403' ? def.auth !== false : s === '404' ? !!def.params : s === '413' ? !!def.rawBody : s === '400' ? !!(def.params || def.query || def.body || def.rawBody) : def.auth !== false));
   return {
     operationId: def.operationId,
     summary: def.summary,
@@ -42,6 +43,7 @@ function operation(def: AdminRouteDef): JsonSchema {
     ...(def.audit ? { description: `Mutation: writes an audit entry with action \`${def.audit.action}\`.`, 'x-audit-action': def.audit.action } : {}),
     parameters: parameters(def),
     ...(def.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(def.body, 'input') } } } } : {}),
+    ...(def.rawBody ? { requestBody: { required: true, description: def.rawBody.description, content: { [def.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } } } } : {}),
     responses: {
       [String(def.status)]: { description: 'success', content: { 'application/json': { schema: schemaOf(def.response, 'output') } } },
       ...Object.fromEntries(errors.map((s) => [s, { $ref: `#/components/responses/E${s}` }])),
@@ -56,7 +58,7 @@ export function buildOpenApi(routes: readonly AdminRouteDef[], version: string):
   for (const def of routes) (paths[ADMIN_PREFIX + def.path] ??= {})[def.method] = operation(def);
   return {
     openapi: '3.1.0',
-    info: { title: 'Switchboard admin API', version, description: 'Manage rooms, users and tokens; every mutation is written to the audit log.' },
+    info: { title: 'Switchboard admin API', version, description: 'Manage rooms, users, tokens, attestation and the server registry; every mutation is written to the audit log.' },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
     paths,

@@ -12,6 +12,8 @@ import {
   Client,
   type ClientOptions,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -23,38 +25,2326 @@ export const protobufPackage = "switchboard.attestation.v1";
 
 export const protobufFileName = "switchboard/attestation/v1/attestation.proto";
 
-/** Attestation service: device attestation, version policy, signed server bootstrap list. */
+/**
+ * Attestation service: build tokens, device registration, reference binaries, challenge and
+ * verify (attestation tokens), version policy per platform, and the signed server bootstrap
+ * list. Called by the gateway (public /v1/attest/*, /v1/servers, upgrade checks, registry
+ * heartbeats) and by its admin REST layer. Times are milliseconds since the Unix epoch.
+ */
+
+export interface BuildToken {
+  id: string;
+  platform: string;
+  version: string;
+  label: string;
+  createdAt: number;
+  /** 0 while the token is valid. */
+  revokedAt: number;
+}
+
+export interface CreateBuildTokenRequest {
+  platform: string;
+  version: string;
+  label: string;
+}
+
+export interface CreateBuildTokenResponse {
+  buildToken?:
+    | BuildToken
+    | undefined;
+  /** The secret itself: returned once, stored only as its SHA-256. */
+  token: string;
+}
+
+export interface ListBuildTokensRequest {
+  platform: string;
+}
+
+export interface ListBuildTokensResponse {
+  buildTokens: BuildToken[];
+}
+
+export interface RevokeBuildTokenRequest {
+  id: string;
+}
+
+export interface RevokeBuildTokenResponse {
+  buildToken?: BuildToken | undefined;
+}
+
+export interface RegisterDeviceRequest {
+  buildToken: string;
+  platform: string;
+  version: string;
+  /** Raw 32-byte Ed25519 public key, base64url. */
+  devicePublicKey: string;
+}
+
+export interface RegisterDeviceResponse {
+  deviceId: string;
+}
+
+export interface Reference {
+  platform: string;
+  version: string;
+  size: number;
+  /** Hex SHA-256 of the bytes. */
+  sha256: string;
+  uploadedAt: number;
+}
+
+export interface UploadReferenceHeader {
+  platform: string;
+  version: string;
+}
+
+/**
+ * Client stream: the first message carries the header, then chunks, then `finish`. A stream
+ * that ends without `finish` (a cancelled upload) stores nothing.
+ */
+export interface UploadReferenceRequest {
+  header?: UploadReferenceHeader | undefined;
+  chunk?: Buffer | undefined;
+  finish?: boolean | undefined;
+}
+
+export interface UploadReferenceResponse {
+  reference?:
+    | Reference
+    | undefined;
+  /** True when it replaced an earlier upload of the same platform and version. */
+  replaced: boolean;
+}
+
+export interface ListReferencesRequest {
+  platform: string;
+}
+
+export interface ListReferencesResponse {
+  references: Reference[];
+}
+
+export interface DeleteReferenceRequest {
+  platform: string;
+  version: string;
+}
+
+export interface DeleteReferenceResponse {
+  deleted: boolean;
+}
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+export interface CreateChallengeRequest {
+  deviceId: string;
+}
+
+export interface CreateChallengeResponse {
+  /** base64url of 32 random bytes; also the HMAC key. */
+  nonce: string;
+  ranges: ByteRange[];
+  expiresAt: number;
+}
+
+export interface VerifyRequest {
+  deviceId: string;
+  nonce: string;
+  /** base64url HMAC-SHA256(key = nonce bytes, message = the bytes of the ranges, in order). */
+  mac: string;
+  /** base64url Ed25519 signature by the device key over "sb-attest-v1.<deviceId>.<nonce>.<mac>". */
+  signature: string;
+}
+
+export interface VerifyResponse {
+  /** EdDSA JWT (aud ATTESTATION_TOKEN_AUDIENCE) for the gateway upgrade. */
+  token: string;
+  expiresAt: number;
+}
+
+export interface VersionPolicy {
+  platform: string;
+  /** Empty: no minimum. */
+  minimum: string;
+  blocked: string[];
+  /** Empty: none. */
+  recommended: string;
+  updatedAt: number;
+}
+
+export interface GetPoliciesRequest {
+}
+
+export interface GetPoliciesResponse {
+  policies: VersionPolicy[];
+  /** Public keys (JWK JSON) the gateway verifies attestation tokens with. */
+  tokenKeys: TokenKey[];
+  tokenIssuer: string;
+  tokenAudience: string;
+}
+
+export interface TokenKey {
+  kid: string;
+  /** JWK JSON of the Ed25519 public key. */
+  jwk: string;
+}
+
+export interface SetPolicyRequest {
+  policy?: VersionPolicy | undefined;
+}
+
+export interface SetPolicyResponse {
+  policy?: VersionPolicy | undefined;
+}
+
+export interface DeletePolicyRequest {
+  platform: string;
+}
+
+export interface DeletePolicyResponse {
+  deleted: boolean;
+}
 
 export interface ServerEntry {
-  url: string;
+  nodeId: string;
+  endpoint: string;
   region: string;
-  weight: number;
+  /** The gateway's own public key as it advertises it (opaque to Switchboard), may be empty. */
+  publicKey: string;
+  registeredAt: number;
+  lastSeen: number;
+}
+
+export interface RegisterServerRequest {
+  server?: ServerEntry | undefined;
+}
+
+export interface RegisterServerResponse {
+  /** How long the entry lives without another heartbeat. */
+  ttlMs: number;
+}
+
+export interface DeregisterServerRequest {
+  nodeId: string;
+}
+
+export interface DeregisterServerResponse {
+  removed: boolean;
+}
+
+export interface ListServersRequest {
+}
+
+export interface ListServersResponse {
+  servers: ServerEntry[];
 }
 
 export interface GetServerListRequest {
 }
 
 export interface GetServerListResponse {
-  /** Exact JSON body that was signed. */
+  /** Exact JSON body that was signed: {"servers":[...],"timestamp":<ms>,"keyId":"..."}. */
   body: string;
-  /** Base64 Ed25519 signature over body. */
+  /** base64url Ed25519 signature over the UTF-8 bytes of body. */
   signature: string;
+  keyId: string;
 }
 
+function createBaseBuildToken(): BuildToken {
+  return { id: "", platform: "", version: "", label: "", createdAt: 0, revokedAt: 0 };
+}
+
+export const BuildToken: MessageFns<BuildToken> = {
+  encode(message: BuildToken, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.platform !== "") {
+      writer.uint32(18).string(message.platform);
+    }
+    if (message.version !== "") {
+      writer.uint32(26).string(message.version);
+    }
+    if (message.label !== "") {
+      writer.uint32(34).string(message.label);
+    }
+    if (message.createdAt !== 0) {
+      writer.uint32(40).int64(message.createdAt);
+    }
+    if (message.revokedAt !== 0) {
+      writer.uint32(48).int64(message.revokedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BuildToken {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBuildToken();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.createdAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.revokedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<BuildToken>, I>>(base?: I): BuildToken {
+    return BuildToken.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BuildToken>, I>>(object: I): BuildToken {
+    const message = createBaseBuildToken();
+    message.id = object.id ?? "";
+    message.platform = object.platform ?? "";
+    message.version = object.version ?? "";
+    message.label = object.label ?? "";
+    message.createdAt = object.createdAt ?? 0;
+    message.revokedAt = object.revokedAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateBuildTokenRequest(): CreateBuildTokenRequest {
+  return { platform: "", version: "", label: "" };
+}
+
+export const CreateBuildTokenRequest: MessageFns<CreateBuildTokenRequest> = {
+  encode(message: CreateBuildTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platform !== "") {
+      writer.uint32(10).string(message.platform);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.label !== "") {
+      writer.uint32(26).string(message.label);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateBuildTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateBuildTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CreateBuildTokenRequest>, I>>(base?: I): CreateBuildTokenRequest {
+    return CreateBuildTokenRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateBuildTokenRequest>, I>>(object: I): CreateBuildTokenRequest {
+    const message = createBaseCreateBuildTokenRequest();
+    message.platform = object.platform ?? "";
+    message.version = object.version ?? "";
+    message.label = object.label ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateBuildTokenResponse(): CreateBuildTokenResponse {
+  return { buildToken: undefined, token: "" };
+}
+
+export const CreateBuildTokenResponse: MessageFns<CreateBuildTokenResponse> = {
+  encode(message: CreateBuildTokenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.buildToken !== undefined) {
+      BuildToken.encode(message.buildToken, writer.uint32(10).fork()).join();
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateBuildTokenResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateBuildTokenResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.buildToken = BuildToken.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CreateBuildTokenResponse>, I>>(base?: I): CreateBuildTokenResponse {
+    return CreateBuildTokenResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateBuildTokenResponse>, I>>(object: I): CreateBuildTokenResponse {
+    const message = createBaseCreateBuildTokenResponse();
+    message.buildToken = (object.buildToken !== undefined && object.buildToken !== null)
+      ? BuildToken.fromPartial(object.buildToken)
+      : undefined;
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseListBuildTokensRequest(): ListBuildTokensRequest {
+  return { platform: "" };
+}
+
+export const ListBuildTokensRequest: MessageFns<ListBuildTokensRequest> = {
+  encode(message: ListBuildTokensRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platform !== "") {
+      writer.uint32(10).string(message.platform);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListBuildTokensRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListBuildTokensRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListBuildTokensRequest>, I>>(base?: I): ListBuildTokensRequest {
+    return ListBuildTokensRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListBuildTokensRequest>, I>>(object: I): ListBuildTokensRequest {
+    const message = createBaseListBuildTokensRequest();
+    message.platform = object.platform ?? "";
+    return message;
+  },
+};
+
+function createBaseListBuildTokensResponse(): ListBuildTokensResponse {
+  return { buildTokens: [] };
+}
+
+export const ListBuildTokensResponse: MessageFns<ListBuildTokensResponse> = {
+  encode(message: ListBuildTokensResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.buildTokens) {
+      BuildToken.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListBuildTokensResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListBuildTokensResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.buildTokens.push(BuildToken.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListBuildTokensResponse>, I>>(base?: I): ListBuildTokensResponse {
+    return ListBuildTokensResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListBuildTokensResponse>, I>>(object: I): ListBuildTokensResponse {
+    const message = createBaseListBuildTokensResponse();
+    message.buildTokens = object.buildTokens?.map((e) => BuildToken.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeBuildTokenRequest(): RevokeBuildTokenRequest {
+  return { id: "" };
+}
+
+export const RevokeBuildTokenRequest: MessageFns<RevokeBuildTokenRequest> = {
+  encode(message: RevokeBuildTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeBuildTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeBuildTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RevokeBuildTokenRequest>, I>>(base?: I): RevokeBuildTokenRequest {
+    return RevokeBuildTokenRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeBuildTokenRequest>, I>>(object: I): RevokeBuildTokenRequest {
+    const message = createBaseRevokeBuildTokenRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeBuildTokenResponse(): RevokeBuildTokenResponse {
+  return { buildToken: undefined };
+}
+
+export const RevokeBuildTokenResponse: MessageFns<RevokeBuildTokenResponse> = {
+  encode(message: RevokeBuildTokenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.buildToken !== undefined) {
+      BuildToken.encode(message.buildToken, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeBuildTokenResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeBuildTokenResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.buildToken = BuildToken.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RevokeBuildTokenResponse>, I>>(base?: I): RevokeBuildTokenResponse {
+    return RevokeBuildTokenResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeBuildTokenResponse>, I>>(object: I): RevokeBuildTokenResponse {
+    const message = createBaseRevokeBuildTokenResponse();
+    message.buildToken = (object.buildToken !== undefined && object.buildToken !== null)
+      ? BuildToken.fromPartial(object.buildToken)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRegisterDeviceRequest(): RegisterDeviceRequest {
+  return { buildToken: "", platform: "", version: "", devicePublicKey: "" };
+}
+
+export const RegisterDeviceRequest: MessageFns<RegisterDeviceRequest> = {
+  encode(message: RegisterDeviceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.buildToken !== "") {
+      writer.uint32(10).string(message.buildToken);
+    }
+    if (message.platform !== "") {
+      writer.uint32(18).string(message.platform);
+    }
+    if (message.version !== "") {
+      writer.uint32(26).string(message.version);
+    }
+    if (message.devicePublicKey !== "") {
+      writer.uint32(34).string(message.devicePublicKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterDeviceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterDeviceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.buildToken = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.devicePublicKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RegisterDeviceRequest>, I>>(base?: I): RegisterDeviceRequest {
+    return RegisterDeviceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisterDeviceRequest>, I>>(object: I): RegisterDeviceRequest {
+    const message = createBaseRegisterDeviceRequest();
+    message.buildToken = object.buildToken ?? "";
+    message.platform = object.platform ?? "";
+    message.version = object.version ?? "";
+    message.devicePublicKey = object.devicePublicKey ?? "";
+    return message;
+  },
+};
+
+function createBaseRegisterDeviceResponse(): RegisterDeviceResponse {
+  return { deviceId: "" };
+}
+
+export const RegisterDeviceResponse: MessageFns<RegisterDeviceResponse> = {
+  encode(message: RegisterDeviceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deviceId !== "") {
+      writer.uint32(10).string(message.deviceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterDeviceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterDeviceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RegisterDeviceResponse>, I>>(base?: I): RegisterDeviceResponse {
+    return RegisterDeviceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisterDeviceResponse>, I>>(object: I): RegisterDeviceResponse {
+    const message = createBaseRegisterDeviceResponse();
+    message.deviceId = object.deviceId ?? "";
+    return message;
+  },
+};
+
+function createBaseReference(): Reference {
+  return { platform: "", version: "", size: 0, sha256: "", uploadedAt: 0 };
+}
+
+export const Reference: MessageFns<Reference> = {
+  encode(message: Reference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platform !== "") {
+      writer.uint32(10).string(message.platform);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(34).string(message.sha256);
+    }
+    if (message.uploadedAt !== 0) {
+      writer.uint32(40).int64(message.uploadedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Reference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.uploadedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<Reference>, I>>(base?: I): Reference {
+    return Reference.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Reference>, I>>(object: I): Reference {
+    const message = createBaseReference();
+    message.platform = object.platform ?? "";
+    message.version = object.version ?? "";
+    message.size = object.size ?? 0;
+    message.sha256 = object.sha256 ?? "";
+    message.uploadedAt = object.uploadedAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseUploadReferenceHeader(): UploadReferenceHeader {
+  return { platform: "", version: "" };
+}
+
+export const UploadReferenceHeader: MessageFns<UploadReferenceHeader> = {
+  encode(message: UploadReferenceHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platform !== "") {
+      writer.uint32(10).string(message.platform);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadReferenceHeader {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadReferenceHeader();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<UploadReferenceHeader>, I>>(base?: I): UploadReferenceHeader {
+    return UploadReferenceHeader.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadReferenceHeader>, I>>(object: I): UploadReferenceHeader {
+    const message = createBaseUploadReferenceHeader();
+    message.platform = object.platform ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseUploadReferenceRequest(): UploadReferenceRequest {
+  return { header: undefined, chunk: undefined, finish: undefined };
+}
+
+export const UploadReferenceRequest: MessageFns<UploadReferenceRequest> = {
+  encode(message: UploadReferenceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      UploadReferenceHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.chunk !== undefined) {
+      writer.uint32(18).bytes(message.chunk);
+    }
+    if (message.finish !== undefined) {
+      writer.uint32(24).bool(message.finish);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadReferenceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadReferenceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = UploadReferenceHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.chunk = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.finish = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<UploadReferenceRequest>, I>>(base?: I): UploadReferenceRequest {
+    return UploadReferenceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadReferenceRequest>, I>>(object: I): UploadReferenceRequest {
+    const message = createBaseUploadReferenceRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? UploadReferenceHeader.fromPartial(object.header)
+      : undefined;
+    message.chunk = object.chunk ?? undefined;
+    message.finish = object.finish ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUploadReferenceResponse(): UploadReferenceResponse {
+  return { reference: undefined, replaced: false };
+}
+
+export const UploadReferenceResponse: MessageFns<UploadReferenceResponse> = {
+  encode(message: UploadReferenceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reference !== undefined) {
+      Reference.encode(message.reference, writer.uint32(10).fork()).join();
+    }
+    if (message.replaced !== false) {
+      writer.uint32(16).bool(message.replaced);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadReferenceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadReferenceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reference = Reference.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replaced = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<UploadReferenceResponse>, I>>(base?: I): UploadReferenceResponse {
+    return UploadReferenceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadReferenceResponse>, I>>(object: I): UploadReferenceResponse {
+    const message = createBaseUploadReferenceResponse();
+    message.reference = (object.reference !== undefined && object.reference !== null)
+      ? Reference.fromPartial(object.reference)
+      : undefined;
+    message.replaced = object.replaced ?? false;
+    return message;
+  },
+};
+
+function createBaseListReferencesRequest(): ListReferencesRequest {
+  return { platform: "" };
+}
+
+export const ListReferencesRequest: MessageFns<ListReferencesRequest> = {
+  encode(message: ListReferencesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platform !== "") {
+      writer.uint32(10).string(message.platform);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListReferencesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListReferencesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListReferencesRequest>, I>>(base?: I): ListReferencesRequest {
+    return ListReferencesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListReferencesRequest>, I>>(object: I): ListReferencesRequest {
+    const message = createBaseListReferencesRequest();
+    message.platform = object.platform ?? "";
+    return message;
+  },
+};
+
+function createBaseListReferencesResponse(): ListReferencesResponse {
+  return { references: [] };
+}
+
+export const ListReferencesResponse: MessageFns<ListReferencesResponse> = {
+  encode(message: ListReferencesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.references) {
+      Reference.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListReferencesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListReferencesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.references.push(Reference.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListReferencesResponse>, I>>(base?: I): ListReferencesResponse {
+    return ListReferencesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListReferencesResponse>, I>>(object: I): ListReferencesResponse {
+    const message = createBaseListReferencesResponse();
+    message.references = object.references?.map((e) => Reference.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteReferenceRequest(): DeleteReferenceRequest {
+  return { platform: "", version: "" };
+}
+
+export const DeleteReferenceRequest: MessageFns<DeleteReferenceRequest> = {
+  encode(message: DeleteReferenceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platform !== "") {
+      writer.uint32(10).string(message.platform);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteReferenceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteReferenceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeleteReferenceRequest>, I>>(base?: I): DeleteReferenceRequest {
+    return DeleteReferenceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteReferenceRequest>, I>>(object: I): DeleteReferenceRequest {
+    const message = createBaseDeleteReferenceRequest();
+    message.platform = object.platform ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteReferenceResponse(): DeleteReferenceResponse {
+  return { deleted: false };
+}
+
+export const DeleteReferenceResponse: MessageFns<DeleteReferenceResponse> = {
+  encode(message: DeleteReferenceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deleted !== false) {
+      writer.uint32(8).bool(message.deleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteReferenceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteReferenceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.deleted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeleteReferenceResponse>, I>>(base?: I): DeleteReferenceResponse {
+    return DeleteReferenceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteReferenceResponse>, I>>(object: I): DeleteReferenceResponse {
+    const message = createBaseDeleteReferenceResponse();
+    message.deleted = object.deleted ?? false;
+    return message;
+  },
+};
+
+function createBaseByteRange(): ByteRange {
+  return { offset: 0, length: 0 };
+}
+
+export const ByteRange: MessageFns<ByteRange> = {
+  encode(message: ByteRange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.offset !== 0) {
+      writer.uint32(8).int64(message.offset);
+    }
+    if (message.length !== 0) {
+      writer.uint32(16).int64(message.length);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ByteRange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseByteRange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.length = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ByteRange>, I>>(base?: I): ByteRange {
+    return ByteRange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ByteRange>, I>>(object: I): ByteRange {
+    const message = createBaseByteRange();
+    message.offset = object.offset ?? 0;
+    message.length = object.length ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateChallengeRequest(): CreateChallengeRequest {
+  return { deviceId: "" };
+}
+
+export const CreateChallengeRequest: MessageFns<CreateChallengeRequest> = {
+  encode(message: CreateChallengeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deviceId !== "") {
+      writer.uint32(10).string(message.deviceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateChallengeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateChallengeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CreateChallengeRequest>, I>>(base?: I): CreateChallengeRequest {
+    return CreateChallengeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateChallengeRequest>, I>>(object: I): CreateChallengeRequest {
+    const message = createBaseCreateChallengeRequest();
+    message.deviceId = object.deviceId ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateChallengeResponse(): CreateChallengeResponse {
+  return { nonce: "", ranges: [], expiresAt: 0 };
+}
+
+export const CreateChallengeResponse: MessageFns<CreateChallengeResponse> = {
+  encode(message: CreateChallengeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nonce !== "") {
+      writer.uint32(10).string(message.nonce);
+    }
+    for (const v of message.ranges) {
+      ByteRange.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.expiresAt !== 0) {
+      writer.uint32(24).int64(message.expiresAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateChallengeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateChallengeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nonce = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ranges.push(ByteRange.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.expiresAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<CreateChallengeResponse>, I>>(base?: I): CreateChallengeResponse {
+    return CreateChallengeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateChallengeResponse>, I>>(object: I): CreateChallengeResponse {
+    const message = createBaseCreateChallengeResponse();
+    message.nonce = object.nonce ?? "";
+    message.ranges = object.ranges?.map((e) => ByteRange.fromPartial(e)) || [];
+    message.expiresAt = object.expiresAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseVerifyRequest(): VerifyRequest {
+  return { deviceId: "", nonce: "", mac: "", signature: "" };
+}
+
+export const VerifyRequest: MessageFns<VerifyRequest> = {
+  encode(message: VerifyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deviceId !== "") {
+      writer.uint32(10).string(message.deviceId);
+    }
+    if (message.nonce !== "") {
+      writer.uint32(18).string(message.nonce);
+    }
+    if (message.mac !== "") {
+      writer.uint32(26).string(message.mac);
+    }
+    if (message.signature !== "") {
+      writer.uint32(34).string(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nonce = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.mac = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.signature = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VerifyRequest>, I>>(base?: I): VerifyRequest {
+    return VerifyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyRequest>, I>>(object: I): VerifyRequest {
+    const message = createBaseVerifyRequest();
+    message.deviceId = object.deviceId ?? "";
+    message.nonce = object.nonce ?? "";
+    message.mac = object.mac ?? "";
+    message.signature = object.signature ?? "";
+    return message;
+  },
+};
+
+function createBaseVerifyResponse(): VerifyResponse {
+  return { token: "", expiresAt: 0 };
+}
+
+export const VerifyResponse: MessageFns<VerifyResponse> = {
+  encode(message: VerifyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    if (message.expiresAt !== 0) {
+      writer.uint32(16).int64(message.expiresAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expiresAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VerifyResponse>, I>>(base?: I): VerifyResponse {
+    return VerifyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyResponse>, I>>(object: I): VerifyResponse {
+    const message = createBaseVerifyResponse();
+    message.token = object.token ?? "";
+    message.expiresAt = object.expiresAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseVersionPolicy(): VersionPolicy {
+  return { platform: "", minimum: "", blocked: [], recommended: "", updatedAt: 0 };
+}
+
+export const VersionPolicy: MessageFns<VersionPolicy> = {
+  encode(message: VersionPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platform !== "") {
+      writer.uint32(10).string(message.platform);
+    }
+    if (message.minimum !== "") {
+      writer.uint32(18).string(message.minimum);
+    }
+    for (const v of message.blocked) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.recommended !== "") {
+      writer.uint32(34).string(message.recommended);
+    }
+    if (message.updatedAt !== 0) {
+      writer.uint32(40).int64(message.updatedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VersionPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVersionPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.minimum = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.blocked.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.recommended = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.updatedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VersionPolicy>, I>>(base?: I): VersionPolicy {
+    return VersionPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VersionPolicy>, I>>(object: I): VersionPolicy {
+    const message = createBaseVersionPolicy();
+    message.platform = object.platform ?? "";
+    message.minimum = object.minimum ?? "";
+    message.blocked = object.blocked?.map((e) => e) || [];
+    message.recommended = object.recommended ?? "";
+    message.updatedAt = object.updatedAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetPoliciesRequest(): GetPoliciesRequest {
+  return {};
+}
+
+export const GetPoliciesRequest: MessageFns<GetPoliciesRequest> = {
+  encode(_: GetPoliciesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPoliciesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPoliciesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<GetPoliciesRequest>, I>>(base?: I): GetPoliciesRequest {
+    return GetPoliciesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPoliciesRequest>, I>>(_: I): GetPoliciesRequest {
+    const message = createBaseGetPoliciesRequest();
+    return message;
+  },
+};
+
+function createBaseGetPoliciesResponse(): GetPoliciesResponse {
+  return { policies: [], tokenKeys: [], tokenIssuer: "", tokenAudience: "" };
+}
+
+export const GetPoliciesResponse: MessageFns<GetPoliciesResponse> = {
+  encode(message: GetPoliciesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.policies) {
+      VersionPolicy.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.tokenKeys) {
+      TokenKey.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.tokenIssuer !== "") {
+      writer.uint32(26).string(message.tokenIssuer);
+    }
+    if (message.tokenAudience !== "") {
+      writer.uint32(34).string(message.tokenAudience);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPoliciesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPoliciesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.policies.push(VersionPolicy.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tokenKeys.push(TokenKey.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tokenIssuer = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.tokenAudience = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<GetPoliciesResponse>, I>>(base?: I): GetPoliciesResponse {
+    return GetPoliciesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPoliciesResponse>, I>>(object: I): GetPoliciesResponse {
+    const message = createBaseGetPoliciesResponse();
+    message.policies = object.policies?.map((e) => VersionPolicy.fromPartial(e)) || [];
+    message.tokenKeys = object.tokenKeys?.map((e) => TokenKey.fromPartial(e)) || [];
+    message.tokenIssuer = object.tokenIssuer ?? "";
+    message.tokenAudience = object.tokenAudience ?? "";
+    return message;
+  },
+};
+
+function createBaseTokenKey(): TokenKey {
+  return { kid: "", jwk: "" };
+}
+
+export const TokenKey: MessageFns<TokenKey> = {
+  encode(message: TokenKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kid !== "") {
+      writer.uint32(10).string(message.kid);
+    }
+    if (message.jwk !== "") {
+      writer.uint32(18).string(message.jwk);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TokenKey {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTokenKey();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jwk = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<TokenKey>, I>>(base?: I): TokenKey {
+    return TokenKey.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TokenKey>, I>>(object: I): TokenKey {
+    const message = createBaseTokenKey();
+    message.kid = object.kid ?? "";
+    message.jwk = object.jwk ?? "";
+    return message;
+  },
+};
+
+function createBaseSetPolicyRequest(): SetPolicyRequest {
+  return { policy: undefined };
+}
+
+export const SetPolicyRequest: MessageFns<SetPolicyRequest> = {
+  encode(message: SetPolicyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.policy !== undefined) {
+      VersionPolicy.encode(message.policy, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetPolicyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetPolicyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.policy = VersionPolicy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SetPolicyRequest>, I>>(base?: I): SetPolicyRequest {
+    return SetPolicyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetPolicyRequest>, I>>(object: I): SetPolicyRequest {
+    const message = createBaseSetPolicyRequest();
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? VersionPolicy.fromPartial(object.policy)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetPolicyResponse(): SetPolicyResponse {
+  return { policy: undefined };
+}
+
+export const SetPolicyResponse: MessageFns<SetPolicyResponse> = {
+  encode(message: SetPolicyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.policy !== undefined) {
+      VersionPolicy.encode(message.policy, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetPolicyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetPolicyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.policy = VersionPolicy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SetPolicyResponse>, I>>(base?: I): SetPolicyResponse {
+    return SetPolicyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetPolicyResponse>, I>>(object: I): SetPolicyResponse {
+    const message = createBaseSetPolicyResponse();
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? VersionPolicy.fromPartial(object.policy)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeletePolicyRequest(): DeletePolicyRequest {
+  return { platform: "" };
+}
+
+export const DeletePolicyRequest: MessageFns<DeletePolicyRequest> = {
+  encode(message: DeletePolicyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platform !== "") {
+      writer.uint32(10).string(message.platform);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeletePolicyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeletePolicyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeletePolicyRequest>, I>>(base?: I): DeletePolicyRequest {
+    return DeletePolicyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeletePolicyRequest>, I>>(object: I): DeletePolicyRequest {
+    const message = createBaseDeletePolicyRequest();
+    message.platform = object.platform ?? "";
+    return message;
+  },
+};
+
+function createBaseDeletePolicyResponse(): DeletePolicyResponse {
+  return { deleted: false };
+}
+
+export const DeletePolicyResponse: MessageFns<DeletePolicyResponse> = {
+  encode(message: DeletePolicyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deleted !== false) {
+      writer.uint32(8).bool(message.deleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeletePolicyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeletePolicyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.deleted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeletePolicyResponse>, I>>(base?: I): DeletePolicyResponse {
+    return DeletePolicyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeletePolicyResponse>, I>>(object: I): DeletePolicyResponse {
+    const message = createBaseDeletePolicyResponse();
+    message.deleted = object.deleted ?? false;
+    return message;
+  },
+};
+
 function createBaseServerEntry(): ServerEntry {
-  return { url: "", region: "", weight: 0 };
+  return { nodeId: "", endpoint: "", region: "", publicKey: "", registeredAt: 0, lastSeen: 0 };
 }
 
 export const ServerEntry: MessageFns<ServerEntry> = {
   encode(message: ServerEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.url !== "") {
-      writer.uint32(10).string(message.url);
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    if (message.endpoint !== "") {
+      writer.uint32(18).string(message.endpoint);
     }
     if (message.region !== "") {
-      writer.uint32(18).string(message.region);
+      writer.uint32(26).string(message.region);
     }
-    if (message.weight !== 0) {
-      writer.uint32(24).int32(message.weight);
+    if (message.publicKey !== "") {
+      writer.uint32(34).string(message.publicKey);
+    }
+    if (message.registeredAt !== 0) {
+      writer.uint32(40).int64(message.registeredAt);
+    }
+    if (message.lastSeen !== 0) {
+      writer.uint32(48).int64(message.lastSeen);
     }
     return writer;
   },
@@ -77,7 +2367,7 @@ export const ServerEntry: MessageFns<ServerEntry> = {
               break;
             }
 
-            message.url = reader.string();
+            message.nodeId = reader.string();
             continue;
           }
           case 2: {
@@ -85,15 +2375,39 @@ export const ServerEntry: MessageFns<ServerEntry> = {
               break;
             }
 
-            message.region = reader.string();
+            message.endpoint = reader.string();
             continue;
           }
           case 3: {
-            if (tag !== 24) {
+            if (tag !== 26) {
               break;
             }
 
-            message.weight = reader.int32();
+            message.region = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.publicKey = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.registeredAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.lastSeen = longToNumber(reader.int64());
             continue;
           }
         }
@@ -113,9 +2427,332 @@ export const ServerEntry: MessageFns<ServerEntry> = {
   },
   fromPartial<I extends Exact<DeepPartial<ServerEntry>, I>>(object: I): ServerEntry {
     const message = createBaseServerEntry();
-    message.url = object.url ?? "";
+    message.nodeId = object.nodeId ?? "";
+    message.endpoint = object.endpoint ?? "";
     message.region = object.region ?? "";
-    message.weight = object.weight ?? 0;
+    message.publicKey = object.publicKey ?? "";
+    message.registeredAt = object.registeredAt ?? 0;
+    message.lastSeen = object.lastSeen ?? 0;
+    return message;
+  },
+};
+
+function createBaseRegisterServerRequest(): RegisterServerRequest {
+  return { server: undefined };
+}
+
+export const RegisterServerRequest: MessageFns<RegisterServerRequest> = {
+  encode(message: RegisterServerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.server !== undefined) {
+      ServerEntry.encode(message.server, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterServerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterServerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.server = ServerEntry.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RegisterServerRequest>, I>>(base?: I): RegisterServerRequest {
+    return RegisterServerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisterServerRequest>, I>>(object: I): RegisterServerRequest {
+    const message = createBaseRegisterServerRequest();
+    message.server = (object.server !== undefined && object.server !== null)
+      ? ServerEntry.fromPartial(object.server)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRegisterServerResponse(): RegisterServerResponse {
+  return { ttlMs: 0 };
+}
+
+export const RegisterServerResponse: MessageFns<RegisterServerResponse> = {
+  encode(message: RegisterServerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ttlMs !== 0) {
+      writer.uint32(8).int64(message.ttlMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterServerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterServerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ttlMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RegisterServerResponse>, I>>(base?: I): RegisterServerResponse {
+    return RegisterServerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisterServerResponse>, I>>(object: I): RegisterServerResponse {
+    const message = createBaseRegisterServerResponse();
+    message.ttlMs = object.ttlMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseDeregisterServerRequest(): DeregisterServerRequest {
+  return { nodeId: "" };
+}
+
+export const DeregisterServerRequest: MessageFns<DeregisterServerRequest> = {
+  encode(message: DeregisterServerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeregisterServerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeregisterServerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeregisterServerRequest>, I>>(base?: I): DeregisterServerRequest {
+    return DeregisterServerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeregisterServerRequest>, I>>(object: I): DeregisterServerRequest {
+    const message = createBaseDeregisterServerRequest();
+    message.nodeId = object.nodeId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeregisterServerResponse(): DeregisterServerResponse {
+  return { removed: false };
+}
+
+export const DeregisterServerResponse: MessageFns<DeregisterServerResponse> = {
+  encode(message: DeregisterServerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.removed !== false) {
+      writer.uint32(8).bool(message.removed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeregisterServerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeregisterServerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.removed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeregisterServerResponse>, I>>(base?: I): DeregisterServerResponse {
+    return DeregisterServerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeregisterServerResponse>, I>>(object: I): DeregisterServerResponse {
+    const message = createBaseDeregisterServerResponse();
+    message.removed = object.removed ?? false;
+    return message;
+  },
+};
+
+function createBaseListServersRequest(): ListServersRequest {
+  return {};
+}
+
+export const ListServersRequest: MessageFns<ListServersRequest> = {
+  encode(_: ListServersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListServersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListServersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListServersRequest>, I>>(base?: I): ListServersRequest {
+    return ListServersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListServersRequest>, I>>(_: I): ListServersRequest {
+    const message = createBaseListServersRequest();
+    return message;
+  },
+};
+
+function createBaseListServersResponse(): ListServersResponse {
+  return { servers: [] };
+}
+
+export const ListServersResponse: MessageFns<ListServersResponse> = {
+  encode(message: ListServersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.servers) {
+      ServerEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListServersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListServersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.servers.push(ServerEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListServersResponse>, I>>(base?: I): ListServersResponse {
+    return ListServersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListServersResponse>, I>>(object: I): ListServersResponse {
+    const message = createBaseListServersResponse();
+    message.servers = object.servers?.map((e) => ServerEntry.fromPartial(e)) || [];
     return message;
   },
 };
@@ -164,7 +2801,7 @@ export const GetServerListRequest: MessageFns<GetServerListRequest> = {
 };
 
 function createBaseGetServerListResponse(): GetServerListResponse {
-  return { body: "", signature: "" };
+  return { body: "", signature: "", keyId: "" };
 }
 
 export const GetServerListResponse: MessageFns<GetServerListResponse> = {
@@ -174,6 +2811,9 @@ export const GetServerListResponse: MessageFns<GetServerListResponse> = {
     }
     if (message.signature !== "") {
       writer.uint32(18).string(message.signature);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(26).string(message.keyId);
     }
     return writer;
   },
@@ -207,6 +2847,14 @@ export const GetServerListResponse: MessageFns<GetServerListResponse> = {
             message.signature = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -226,12 +2874,169 @@ export const GetServerListResponse: MessageFns<GetServerListResponse> = {
     const message = createBaseGetServerListResponse();
     message.body = object.body ?? "";
     message.signature = object.signature ?? "";
+    message.keyId = object.keyId ?? "";
     return message;
   },
 };
 
 export type AttestationServiceService = typeof AttestationServiceService;
 export const AttestationServiceService = {
+  createBuildToken: {
+    path: "/switchboard.attestation.v1.AttestationService/CreateBuildToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateBuildTokenRequest): Buffer =>
+      Buffer.from(CreateBuildTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateBuildTokenRequest => CreateBuildTokenRequest.decode(value),
+    responseSerialize: (value: CreateBuildTokenResponse): Buffer =>
+      Buffer.from(CreateBuildTokenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateBuildTokenResponse => CreateBuildTokenResponse.decode(value),
+  },
+  listBuildTokens: {
+    path: "/switchboard.attestation.v1.AttestationService/ListBuildTokens" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListBuildTokensRequest): Buffer =>
+      Buffer.from(ListBuildTokensRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListBuildTokensRequest => ListBuildTokensRequest.decode(value),
+    responseSerialize: (value: ListBuildTokensResponse): Buffer =>
+      Buffer.from(ListBuildTokensResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListBuildTokensResponse => ListBuildTokensResponse.decode(value),
+  },
+  revokeBuildToken: {
+    path: "/switchboard.attestation.v1.AttestationService/RevokeBuildToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeBuildTokenRequest): Buffer =>
+      Buffer.from(RevokeBuildTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeBuildTokenRequest => RevokeBuildTokenRequest.decode(value),
+    responseSerialize: (value: RevokeBuildTokenResponse): Buffer =>
+      Buffer.from(RevokeBuildTokenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeBuildTokenResponse => RevokeBuildTokenResponse.decode(value),
+  },
+  registerDevice: {
+    path: "/switchboard.attestation.v1.AttestationService/RegisterDevice" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RegisterDeviceRequest): Buffer =>
+      Buffer.from(RegisterDeviceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegisterDeviceRequest => RegisterDeviceRequest.decode(value),
+    responseSerialize: (value: RegisterDeviceResponse): Buffer =>
+      Buffer.from(RegisterDeviceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegisterDeviceResponse => RegisterDeviceResponse.decode(value),
+  },
+  uploadReference: {
+    path: "/switchboard.attestation.v1.AttestationService/UploadReference" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: UploadReferenceRequest): Buffer =>
+      Buffer.from(UploadReferenceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UploadReferenceRequest => UploadReferenceRequest.decode(value),
+    responseSerialize: (value: UploadReferenceResponse): Buffer =>
+      Buffer.from(UploadReferenceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UploadReferenceResponse => UploadReferenceResponse.decode(value),
+  },
+  listReferences: {
+    path: "/switchboard.attestation.v1.AttestationService/ListReferences" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListReferencesRequest): Buffer =>
+      Buffer.from(ListReferencesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListReferencesRequest => ListReferencesRequest.decode(value),
+    responseSerialize: (value: ListReferencesResponse): Buffer =>
+      Buffer.from(ListReferencesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListReferencesResponse => ListReferencesResponse.decode(value),
+  },
+  deleteReference: {
+    path: "/switchboard.attestation.v1.AttestationService/DeleteReference" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteReferenceRequest): Buffer =>
+      Buffer.from(DeleteReferenceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteReferenceRequest => DeleteReferenceRequest.decode(value),
+    responseSerialize: (value: DeleteReferenceResponse): Buffer =>
+      Buffer.from(DeleteReferenceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteReferenceResponse => DeleteReferenceResponse.decode(value),
+  },
+  createChallenge: {
+    path: "/switchboard.attestation.v1.AttestationService/CreateChallenge" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateChallengeRequest): Buffer =>
+      Buffer.from(CreateChallengeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateChallengeRequest => CreateChallengeRequest.decode(value),
+    responseSerialize: (value: CreateChallengeResponse): Buffer =>
+      Buffer.from(CreateChallengeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateChallengeResponse => CreateChallengeResponse.decode(value),
+  },
+  verify: {
+    path: "/switchboard.attestation.v1.AttestationService/Verify" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyRequest): Buffer => Buffer.from(VerifyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyRequest => VerifyRequest.decode(value),
+    responseSerialize: (value: VerifyResponse): Buffer => Buffer.from(VerifyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyResponse => VerifyResponse.decode(value),
+  },
+  getPolicies: {
+    path: "/switchboard.attestation.v1.AttestationService/GetPolicies" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPoliciesRequest): Buffer => Buffer.from(GetPoliciesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPoliciesRequest => GetPoliciesRequest.decode(value),
+    responseSerialize: (value: GetPoliciesResponse): Buffer => Buffer.from(GetPoliciesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPoliciesResponse => GetPoliciesResponse.decode(value),
+  },
+  setPolicy: {
+    path: "/switchboard.attestation.v1.AttestationService/SetPolicy" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetPolicyRequest): Buffer => Buffer.from(SetPolicyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetPolicyRequest => SetPolicyRequest.decode(value),
+    responseSerialize: (value: SetPolicyResponse): Buffer => Buffer.from(SetPolicyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetPolicyResponse => SetPolicyResponse.decode(value),
+  },
+  deletePolicy: {
+    path: "/switchboard.attestation.v1.AttestationService/DeletePolicy" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeletePolicyRequest): Buffer => Buffer.from(DeletePolicyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeletePolicyRequest => DeletePolicyRequest.decode(value),
+    responseSerialize: (value: DeletePolicyResponse): Buffer =>
+      Buffer.from(DeletePolicyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeletePolicyResponse => DeletePolicyResponse.decode(value),
+  },
+  registerServer: {
+    path: "/switchboard.attestation.v1.AttestationService/RegisterServer" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RegisterServerRequest): Buffer =>
+      Buffer.from(RegisterServerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegisterServerRequest => RegisterServerRequest.decode(value),
+    responseSerialize: (value: RegisterServerResponse): Buffer =>
+      Buffer.from(RegisterServerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegisterServerResponse => RegisterServerResponse.decode(value),
+  },
+  deregisterServer: {
+    path: "/switchboard.attestation.v1.AttestationService/DeregisterServer" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeregisterServerRequest): Buffer =>
+      Buffer.from(DeregisterServerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeregisterServerRequest => DeregisterServerRequest.decode(value),
+    responseSerialize: (value: DeregisterServerResponse): Buffer =>
+      Buffer.from(DeregisterServerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeregisterServerResponse => DeregisterServerResponse.decode(value),
+  },
+  listServers: {
+    path: "/switchboard.attestation.v1.AttestationService/ListServers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListServersRequest): Buffer => Buffer.from(ListServersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListServersRequest => ListServersRequest.decode(value),
+    responseSerialize: (value: ListServersResponse): Buffer => Buffer.from(ListServersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListServersResponse => ListServersResponse.decode(value),
+  },
   getServerList: {
     path: "/switchboard.attestation.v1.AttestationService/GetServerList" as const,
     requestStream: false as const,
@@ -245,10 +3050,251 @@ export const AttestationServiceService = {
 } as const;
 
 export interface AttestationServiceServer extends UntypedServiceImplementation {
+  createBuildToken: handleUnaryCall<CreateBuildTokenRequest, CreateBuildTokenResponse>;
+  listBuildTokens: handleUnaryCall<ListBuildTokensRequest, ListBuildTokensResponse>;
+  revokeBuildToken: handleUnaryCall<RevokeBuildTokenRequest, RevokeBuildTokenResponse>;
+  registerDevice: handleUnaryCall<RegisterDeviceRequest, RegisterDeviceResponse>;
+  uploadReference: handleClientStreamingCall<UploadReferenceRequest, UploadReferenceResponse>;
+  listReferences: handleUnaryCall<ListReferencesRequest, ListReferencesResponse>;
+  deleteReference: handleUnaryCall<DeleteReferenceRequest, DeleteReferenceResponse>;
+  createChallenge: handleUnaryCall<CreateChallengeRequest, CreateChallengeResponse>;
+  verify: handleUnaryCall<VerifyRequest, VerifyResponse>;
+  getPolicies: handleUnaryCall<GetPoliciesRequest, GetPoliciesResponse>;
+  setPolicy: handleUnaryCall<SetPolicyRequest, SetPolicyResponse>;
+  deletePolicy: handleUnaryCall<DeletePolicyRequest, DeletePolicyResponse>;
+  registerServer: handleUnaryCall<RegisterServerRequest, RegisterServerResponse>;
+  deregisterServer: handleUnaryCall<DeregisterServerRequest, DeregisterServerResponse>;
+  listServers: handleUnaryCall<ListServersRequest, ListServersResponse>;
   getServerList: handleUnaryCall<GetServerListRequest, GetServerListResponse>;
 }
 
 export interface AttestationServiceClient extends Client {
+  createBuildToken(
+    request: CreateBuildTokenRequest,
+    callback: (error: ServiceError | null, response: CreateBuildTokenResponse) => void,
+  ): ClientUnaryCall;
+  createBuildToken(
+    request: CreateBuildTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateBuildTokenResponse) => void,
+  ): ClientUnaryCall;
+  createBuildToken(
+    request: CreateBuildTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateBuildTokenResponse) => void,
+  ): ClientUnaryCall;
+  listBuildTokens(
+    request: ListBuildTokensRequest,
+    callback: (error: ServiceError | null, response: ListBuildTokensResponse) => void,
+  ): ClientUnaryCall;
+  listBuildTokens(
+    request: ListBuildTokensRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListBuildTokensResponse) => void,
+  ): ClientUnaryCall;
+  listBuildTokens(
+    request: ListBuildTokensRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListBuildTokensResponse) => void,
+  ): ClientUnaryCall;
+  revokeBuildToken(
+    request: RevokeBuildTokenRequest,
+    callback: (error: ServiceError | null, response: RevokeBuildTokenResponse) => void,
+  ): ClientUnaryCall;
+  revokeBuildToken(
+    request: RevokeBuildTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeBuildTokenResponse) => void,
+  ): ClientUnaryCall;
+  revokeBuildToken(
+    request: RevokeBuildTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeBuildTokenResponse) => void,
+  ): ClientUnaryCall;
+  registerDevice(
+    request: RegisterDeviceRequest,
+    callback: (error: ServiceError | null, response: RegisterDeviceResponse) => void,
+  ): ClientUnaryCall;
+  registerDevice(
+    request: RegisterDeviceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterDeviceResponse) => void,
+  ): ClientUnaryCall;
+  registerDevice(
+    request: RegisterDeviceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterDeviceResponse) => void,
+  ): ClientUnaryCall;
+  uploadReference(
+    callback: (error: ServiceError | null, response: UploadReferenceResponse) => void,
+  ): ClientWritableStream<UploadReferenceRequest>;
+  uploadReference(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UploadReferenceResponse) => void,
+  ): ClientWritableStream<UploadReferenceRequest>;
+  uploadReference(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UploadReferenceResponse) => void,
+  ): ClientWritableStream<UploadReferenceRequest>;
+  uploadReference(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UploadReferenceResponse) => void,
+  ): ClientWritableStream<UploadReferenceRequest>;
+  listReferences(
+    request: ListReferencesRequest,
+    callback: (error: ServiceError | null, response: ListReferencesResponse) => void,
+  ): ClientUnaryCall;
+  listReferences(
+    request: ListReferencesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListReferencesResponse) => void,
+  ): ClientUnaryCall;
+  listReferences(
+    request: ListReferencesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListReferencesResponse) => void,
+  ): ClientUnaryCall;
+  deleteReference(
+    request: DeleteReferenceRequest,
+    callback: (error: ServiceError | null, response: DeleteReferenceResponse) => void,
+  ): ClientUnaryCall;
+  deleteReference(
+    request: DeleteReferenceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteReferenceResponse) => void,
+  ): ClientUnaryCall;
+  deleteReference(
+    request: DeleteReferenceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteReferenceResponse) => void,
+  ): ClientUnaryCall;
+  createChallenge(
+    request: CreateChallengeRequest,
+    callback: (error: ServiceError | null, response: CreateChallengeResponse) => void,
+  ): ClientUnaryCall;
+  createChallenge(
+    request: CreateChallengeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateChallengeResponse) => void,
+  ): ClientUnaryCall;
+  createChallenge(
+    request: CreateChallengeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateChallengeResponse) => void,
+  ): ClientUnaryCall;
+  verify(
+    request: VerifyRequest,
+    callback: (error: ServiceError | null, response: VerifyResponse) => void,
+  ): ClientUnaryCall;
+  verify(
+    request: VerifyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyResponse) => void,
+  ): ClientUnaryCall;
+  verify(
+    request: VerifyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyResponse) => void,
+  ): ClientUnaryCall;
+  getPolicies(
+    request: GetPoliciesRequest,
+    callback: (error: ServiceError | null, response: GetPoliciesResponse) => void,
+  ): ClientUnaryCall;
+  getPolicies(
+    request: GetPoliciesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPoliciesResponse) => void,
+  ): ClientUnaryCall;
+  getPolicies(
+    request: GetPoliciesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPoliciesResponse) => void,
+  ): ClientUnaryCall;
+  setPolicy(
+    request: SetPolicyRequest,
+    callback: (error: ServiceError | null, response: SetPolicyResponse) => void,
+  ): ClientUnaryCall;
+  setPolicy(
+    request: SetPolicyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetPolicyResponse) => void,
+  ): ClientUnaryCall;
+  setPolicy(
+    request: SetPolicyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetPolicyResponse) => void,
+  ): ClientUnaryCall;
+  deletePolicy(
+    request: DeletePolicyRequest,
+    callback: (error: ServiceError | null, response: DeletePolicyResponse) => void,
+  ): ClientUnaryCall;
+  deletePolicy(
+    request: DeletePolicyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeletePolicyResponse) => void,
+  ): ClientUnaryCall;
+  deletePolicy(
+    request: DeletePolicyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeletePolicyResponse) => void,
+  ): ClientUnaryCall;
+  registerServer(
+    request: RegisterServerRequest,
+    callback: (error: ServiceError | null, response: RegisterServerResponse) => void,
+  ): ClientUnaryCall;
+  registerServer(
+    request: RegisterServerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterServerResponse) => void,
+  ): ClientUnaryCall;
+  registerServer(
+    request: RegisterServerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterServerResponse) => void,
+  ): ClientUnaryCall;
+  deregisterServer(
+    request: DeregisterServerRequest,
+    callback: (error: ServiceError | null, response: DeregisterServerResponse) => void,
+  ): ClientUnaryCall;
+  deregisterServer(
+    request: DeregisterServerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeregisterServerResponse) => void,
+  ): ClientUnaryCall;
+  deregisterServer(
+    request: DeregisterServerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeregisterServerResponse) => void,
+  ): ClientUnaryCall;
+  listServers(
+    request: ListServersRequest,
+    callback: (error: ServiceError | null, response: ListServersResponse) => void,
+  ): ClientUnaryCall;
+  listServers(
+    request: ListServersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListServersResponse) => void,
+  ): ClientUnaryCall;
+  listServers(
+    request: ListServersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListServersResponse) => void,
+  ): ClientUnaryCall;
   getServerList(
     request: GetServerListRequest,
     callback: (error: ServiceError | null, response: GetServerListResponse) => void,
@@ -286,6 +3332,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "room_members" ADD COLUMN     "muted_by" TEXT;
