@@ -223,6 +223,11 @@ describe('SFU through LiveKit (fake)', () => {
       expect(createHash('sha256').update(body).digest('base64')).toBe((decodeJwt(await lk.signWebhook(body)) as { sha256: string }).sha256);
     });
 
+    it('ignores signed events for rooms not named like ours (a room name becomes a NATS subject)', async () => {
+      const body = joinedEvent('bad.room.>', 'u:c');
+      expect(await (await post(body, await lk.signWebhook(body))).json()).toEqual({ outcome: 'ignored' });
+    });
+
     it('refuses bodies over LIVEKIT_WEBHOOK_MAX_BYTES (413) without reading them into memory', async () => {
       const res = await post('x'.repeat(300 * 1024), 'whatever');
       expect(res.status).toBe(413);
