@@ -2,6 +2,7 @@
 // child processes that die with the script, bounded waits, client JWTs, the in-page Switchboard
 // client, and the one-JSON-line result protocol the specs read (test/support/browser.ts).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,13 +92,24 @@ export async function namespaceInfra({ start, cleanups, root, jwtSecret }) {
   }
   await waitFor(() => portOpen(natsPort), 'nats');
   await waitFor(() => portOpen(redisPort), 'redis');
-  const common = { NATS_URL: `nats://127.0.0.1:${natsPort}`, REDIS_URL: `redis://127.0.0.1:${redisPort}`, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', JWT_SECRET: jwtSecret, GRPC_AUTH_SECRET: 'browser-test-grpc-secret-0123456789' };
+  const common = {
+    NATS_URL: `nats://127.0.0.1:${natsPort}`,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    LOG_LEVEL: 'warn',
+    HTTP_HOST: '127.0.0.1',
+    JWT_SECRET: jwtSecret,
+    // gRPC between the services in the namespace (ADR 0011): one random secret per run
+    GRPC_AUTH_SECRET: randomBytes(24).toString('base64url'),
+  };
   return { common, databaseUrl, mediaDatabaseUrl };
 }
 
 /** Waits until each [process, port] answers /readyz (throws with the process's stderr if it exits). */
 export async function waitReady(pairs) {
   for (const [proc, port] of pairs) {
-    await waitFor(async () => { if (proc.exitCode !== null) throw new Error(proc.lastError()); return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok; }, `process on ${port}`);
+    // waitFor swallows a failed check, so an exit is noted here and reported with its stderr
+    let exited = false;
+    await waitFor(async () => (exited = proc.exitCode !== null) || (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, `process on ${port}`);
+    if (exited) throw new Error(`process on ${port} exited (${proc.exitCode}): ${proc.lastError()}`);
   }
 }

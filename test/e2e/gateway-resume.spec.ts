@@ -85,7 +85,8 @@ describe('session.resume across replicas', () => {
     const bobId = uid('bob');
     const alice = await stack.client(gw1);
     const bob = await stack.client(gw2, bobId);
-    const { room } = await alice.request('room.create', { name: 'addressed', kind: 'group', joinPolicy: 'open' });
+    // broadcasts are live-only unless the room keeps them for resume (issue 10 item 4); this room does
+    const { room } = await alice.request('room.create', { name: 'addressed', kind: 'group', joinPolicy: 'open', replayEphemeral: true });
     const joined = await bob.request('room.join', { roomId: room.id });
     // Bob's own broadcast excludes his connection: he never learns its seq, so his lastSeq is before it.
     await bob.request('room.broadcast', { roomId: room.id, data: { mine: true } });
@@ -108,7 +109,7 @@ describe('session.resume across replicas', () => {
     const bobId = uid('bob');
     const alice = await stack.client(gw1);
     const bob = await stack.client(gw2, bobId);
-    const { room } = await alice.request('room.create', { name: 'approval', kind: 'group', joinPolicy: 'approval' });
+    const { room } = await alice.request('room.create', { name: 'approval', kind: 'group', joinPolicy: 'approval', replayEphemeral: true });
     const { requestId } = await bob.request('room.request_join', { roomId: room.id });
     await alice.request('room.broadcast', { roomId: room.id, data: { secret: 'before approval' } });
     await alice.request('room.approve', { roomId: room.id, requestId });

@@ -52,7 +52,7 @@ const ROOM_EVENTS = 'SB_ROOM_EVENTS';
 const AUDIT = 'SB_AUDIT';
 
 /** Event subjects a service that owns room state publishes (RoomEventsPublisher). */
-const ROOM_EVENT_PUBLISH = ['sb.evt.room.*', 'sb.evt.user.*', 'sb.evt.conn.*'];
+const ROOM_EVENT_PUBLISH = ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*'];
 
 export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
   gateway: {
@@ -68,7 +68,7 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
       // session.resume reads retained room events.
       ...jsReadStream(ROOM_EVENTS),
     ],
-    subscribe: ['sb.evt.room.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy'],
+    subscribe: ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy'],
   },
   rooms: {
     // sb.sys.room.access: access changes (mute, kick, ban, leave, close) media enforces in LiveKit.

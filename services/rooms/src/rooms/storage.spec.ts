@@ -1,7 +1,7 @@
-import { connectNats, createLogger, ROOM_EVENTS_STREAM } from '@switchboard/platform';
+import { ROOM_EVENTS_STREAM } from '@switchboard/platform';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { subjects } from '@switchboard/protocol';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomsHarness } from '../testing/harness.test.js';
 
 /**
@@ -12,15 +12,11 @@ import { RoomsHarness } from '../testing/harness.test.js';
 describe('bounded room event storage and room quotas', () => {
   let h: RoomsHarness;
   let jsm: JetStreamManager;
-  let close: () => Promise<void>;
   beforeAll(async () => {
     h = await RoomsHarness.start(1);
-    const nc = await connectNats(inject('natsUrl'), 'storage-spec', createLogger({ service: 't', level: 'silent', nodeId: 'n', production: false }));
-    jsm = await jetstreamManager(nc);
-    close = () => nc.drain();
+    jsm = await jetstreamManager(h.bus.nc);
   });
   afterAll(async () => {
-    await close();
     await h.stop();
   });
 
