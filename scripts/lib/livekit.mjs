@@ -35,10 +35,9 @@ export const GO_HINT =
  * carries the last lines of go's output). Progress (packages compiled) goes to `log`.
  * Concurrent callers (parallel test runs) serialise on a lock file and share the result.
  */
-export async function ensureLivekit({ repoRoot = REPO_ROOT, version = LIVEKIT_VERSION, log = () => {}, timeoutMs = 15 * 60_000 } = {}) {
+export async function ensureLivekit({ repoRoot = REPO_ROOT, version = LIVEKIT_VERSION, log = () => {}, timeoutMs = 15 * 60_000, go = findGo() } = {}) {
   const binary = livekitBinary({ repoRoot, version });
   if (isExecutable(binary)) return { ok: true, binary, cached: true };
-  const go = which('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
   if (!go) return { ok: false, reason: `go is not installed. ${GO_HINT}` };
   const dir = path.dirname(binary);
   fs.mkdirSync(dir, { recursive: true });
@@ -55,6 +54,11 @@ export async function ensureLivekit({ repoRoot = REPO_ROOT, version = LIVEKIT_VE
   } finally {
     lock.release();
   }
+}
+
+/** The go binary on PATH, or where the official tarball installs it; null when there is none. */
+export function findGo() {
+  return which('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
 }
 
 function runGoInstall(go, gobin, version, log, timeoutMs) {

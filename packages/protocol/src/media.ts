@@ -66,7 +66,7 @@ const SfuTrack = SfuParticipant.extend({ trackSid: z.string(), kind: z.string(),
  */
 export const MEDIA_EVENTS = {
   'media.participant_joined': SfuParticipant,
-  'media.participant_left': SfuParticipant.extend({ reason: z.enum(['left', 'removed', 'reconciled']) }),
+  'media.participant_left': SfuParticipant.extend({ reason: z.enum(['left', 'reconciled']) }),
   'media.track_published': SfuTrack,
   'media.track_unpublished': SfuTrack,
   'media.room_finished': z.object({ roomId: z.string() }),

@@ -2,6 +2,8 @@ import { csv, grpcServiceConfigSchema } from '@switchboard/platform';
 import { z } from 'zod';
 
 const ms = (min: number, fallback: number, max = 7 * 24 * 3600_000) => z.coerce.number().int().min(min).max(max).default(fallback);
+/** An empty variable (e.g. a Helm value left blank) counts as unset. */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 const count = (min: number, fallback: number, max = 1_000_000) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 export const mediaConfigSchema = grpcServiceConfigSchema.extend({
@@ -56,15 +58,15 @@ export const mediaConfigSchema = grpcServiceConfigSchema.extend({
   CHUNK_CACHE_MAX_ENTRIES: count(1, 1024),
   CHUNK_CACHE_MAX_BYTES: count(128 * 1024, 64 * 1024 * 1024, 16 * 1024 * 1024 * 1024),
 
-  /** LiveKit (the SFU) as clients reach it (`ws://`/`wss://`); unset: SFU verbs answer `unavailable`. */
-  LIVEKIT_URL: z.string().regex(/^wss?:\/\//, 'LIVEKIT_URL must be a ws:// or wss:// URL').optional(),
-  /** Where the media service calls LiveKit's Twirp API (default: LIVEKIT_URL with http(s)://). */
-  LIVEKIT_API_URL: z.string().regex(/^https?:\/\//, 'LIVEKIT_API_URL must be an http:// or https:// URL').optional(),
-  LIVEKIT_API_KEY: z.string().min(1).optional(),
+  /** LiveKit (the SFU) as clients reach it (`wss://`, or `https://` written as such); unset or empty: SFU verbs answer `unavailable`. */
+  LIVEKIT_URL: unsetIfEmpty(z.string().regex(/^(wss?|https?):\/\//, 'LIVEKIT_URL must be a ws(s):// or http(s):// URL').optional()),
+  /** Where the media service calls LiveKit's Twirp API, e.g. an in-cluster Service (default: LIVEKIT_URL as http(s)://). */
+  LIVEKIT_API_URL: unsetIfEmpty(z.string().regex(/^https?:\/\//, 'LIVEKIT_API_URL must be an http:// or https:// URL').optional()),
+  LIVEKIT_API_KEY: unsetIfEmpty(z.string().min(1).optional()),
   /** Signs access tokens and API calls, verifies webhooks. */
-  LIVEKIT_API_SECRET: z.string().min(1).optional(),
+  LIVEKIT_API_SECRET: unsetIfEmpty(z.string().min(1).optional()),
   /** Why there is no LiveKit (set by `npm start` when it could not build or start one); shown by /readyz. */
-  LIVEKIT_UNAVAILABLE_REASON: z.string().max(2000).optional(),
+  LIVEKIT_UNAVAILABLE_REASON: unsetIfEmpty(z.string().max(2000).optional()),
   /** Lifetime of a `media.token` grant (refresh by asking again). */
   LIVEKIT_TOKEN_TTL_S: z.coerce.number().int().min(30).max(24 * 3600).default(600),
   /** LiveKit closes an SFU room this long after it was created without anyone joining / after the last one left. */
@@ -85,5 +87,5 @@ export type MediaConfig = z.infer<typeof mediaConfigSchema>;
 /** LiveKit's connection settings when the SFU is configured (URL, key and secret all set), else undefined. */
 export function livekitSettings(c: MediaConfig): { url: string; apiUrl: string; apiKey: string; apiSecret: string } | undefined {
   if (!c.LIVEKIT_URL || !c.LIVEKIT_API_KEY || !c.LIVEKIT_API_SECRET) return undefined;
-  return { url: c.LIVEKIT_URL, apiUrl: c.LIVEKIT_API_URL ?? c.LIVEKIT_URL.replace(/^ws/, 'http'), apiKey: c.LIVEKIT_API_KEY, apiSecret: c.LIVEKIT_API_SECRET };
+  return { url: c.LIVEKIT_URL.replace(/^http/, 'ws'), apiUrl: c.LIVEKIT_API_URL ?? c.LIVEKIT_URL.replace(/^ws/, 'http'), apiKey: c.LIVEKIT_API_KEY, apiSecret: c.LIVEKIT_API_SECRET };
 }

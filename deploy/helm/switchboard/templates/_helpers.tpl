@@ -212,6 +212,10 @@ spec:
             {{- if eq $name "media" }}
             - name: LIVEKIT_URL
               value: {{ $root.Values.livekit.url | quote }}
+            - name: LIVEKIT_API_URL
+              value: {{ $root.Values.livekit.apiUrl | default "" | quote }}
+            - name: LIVEKIT_TOKEN_TTL_S
+              value: {{ $root.Values.livekit.tokenTtlSeconds | default 600 | quote }}
             - name: TURN_URLS
               value: {{ $root.Values.turn.urls | quote }}
             {{- end }}

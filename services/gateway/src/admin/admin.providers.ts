@@ -8,6 +8,8 @@ import { AuditService } from './audit/audit.service.js';
 import { AuditStore } from './audit/audit.store.js';
 import { AdminCallsController } from './calls/calls.controller.js';
 import { AdminCallsService } from './calls/calls.service.js';
+import { AdminSfuController } from './sfu/sfu.controller.js';
+import { AdminSfuService } from './sfu/sfu.service.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
 import { GrpcClients } from './grpc-clients.js';
 import { AdminInterceptor } from './http/admin.interceptor.js';
@@ -19,5 +21,5 @@ import { AdminUsersController } from './users/users.controller.js';
 import { AdminUsersService } from './users/users.service.js';
 
 /** The admin REST API (/admin/v1), registered by AppModule. */
-export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, TokensController, AdminTokensController, AdminAttestationController, AuditController, OpenApiController];
-export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminTokenService, RevocationsStore, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminAttestationService];
+export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, AdminSfuController, TokensController, AdminTokensController, AdminAttestationController, AuditController, OpenApiController];
+export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminTokenService, RevocationsStore, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminSfuService, AdminAttestationService];

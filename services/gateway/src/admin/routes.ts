@@ -22,6 +22,7 @@ import { AuditPage, AuditQuery } from './audit/audit.schemas.js';
 import { CallDetail, CallPage, CallParams, ListCallsQuery } from './calls/calls.schemas.js';
 import { route } from './http/route.js';
 import { ListRoomsQuery, ParticipantList, RemoveUserBody, RoomClosed, RoomDetail, RoomPage, RoomParams, UserRemoved } from './rooms/rooms.schemas.js';
+import { SfuMuteBody, SfuMuted, SfuParticipantList, SfuParticipantParams, SfuRemoved } from './sfu/sfu.schemas.js';
 import { MintedToken, MintTokenBody } from './tokens/tokens.schemas.js';
 import { MintAdminTokenBody, MintedAdminToken, Revoked, RevokeBody } from './admin-tokens/admin-tokens.schemas.js';
 import { DisconnectBody, Disconnected, PresenceSchema, SessionList, UserParams } from './users/users.schemas.js';
@@ -87,6 +88,39 @@ export const adminRoutes = {
     response: CallPage,
   }),
   getCall: route({ operationId: 'getCall', method: 'get', path: '/calls/{callId}', tag: 'calls', summary: 'One call of the call log, with its parties', params: CallParams, status: 200, response: CallDetail }),
+  listSfuParticipants: route({
+    operationId: 'listSfuParticipants',
+    method: 'get',
+    path: '/rooms/{roomId}/sfu/participants',
+    tag: 'sfu',
+    summary: "The room's LiveKit participants (identity `<userId>:<connectionId>`) and their tracks",
+    params: RoomParams,
+    status: 200,
+    response: SfuParticipantList,
+  }),
+  muteSfuParticipant: route({
+    operationId: 'muteSfuParticipant',
+    method: 'post',
+    path: '/rooms/{roomId}/sfu/participants/{identity}/mute',
+    tag: 'sfu',
+    summary: "Mute a LiveKit participant's published tracks and revoke publishing (muted:false allows it again); the room membership is unchanged",
+    params: SfuParticipantParams,
+    body: SfuMuteBody,
+    status: 200,
+    response: SfuMuted,
+    audit: { action: 'sfu.mute', target: ({ params }) => `${params.roomId}/${params.identity}`, details: ({ body }, result) => ({ muted: body.muted, tracksMuted: result?.tracksMuted }) },
+  }),
+  removeSfuParticipant: route({
+    operationId: 'removeSfuParticipant',
+    method: 'delete',
+    path: '/rooms/{roomId}/sfu/participants/{identity}',
+    tag: 'sfu',
+    summary: 'Disconnect a participant from the LiveKit session (a kick from the room also does this)',
+    params: SfuParticipantParams,
+    status: 200,
+    response: SfuRemoved,
+    audit: { action: 'sfu.remove', target: ({ params }) => `${params.roomId}/${params.identity}` },
+  }),
   mintToken: route({
     operationId: 'mintToken',
     method: 'post',

@@ -113,18 +113,22 @@ export class SfuService {
    */
   async reconcile(): Promise<void> {
     if (!this.livekit.configured) return;
-    for (const roomId of await this.store.rooms()) {
+    const ours = await this.store.rooms();
+    if (!ours.length) return;
+    // One ListRooms for all of them, then ListParticipants only for rooms LiveKit still has.
+    const live = new Set((await this.livekit.listRooms(ours)).map((r) => r.name));
+    for (const roomId of ours) {
       try {
-        await this.reconcileRoom(roomId);
+        await this.reconcileRoom(roomId, live.has(roomId));
       } catch (err) {
         this.logger.warn({ err, roomId }, 'reconcile of an SFU room failed');
       }
     }
   }
 
-  private async reconcileRoom(roomId: string): Promise<void> {
-    const [known, rooms] = await Promise.all([this.store.participants(roomId), this.livekit.listRooms([roomId])]);
-    const live = rooms.length ? await this.livekit.listParticipants(roomId).catch((err) => (isNotFound(err) ? null : Promise.reject(err))) : null;
+  private async reconcileRoom(roomId: string, inLivekit: boolean): Promise<void> {
+    const known = await this.store.participants(roomId);
+    const live = inLivekit ? await this.livekit.listParticipants(roomId).catch((err) => (isNotFound(err) ? null : Promise.reject(err))) : null;
     const liveIds = new Set((live ?? []).map((p) => p.identity));
     for (const k of known) {
       if (liveIds.has(k.identity) || !(await this.store.left(roomId, k.identity))) continue;

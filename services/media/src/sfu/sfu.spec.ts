@@ -223,6 +223,11 @@ describe('SFU through LiveKit (fake)', () => {
       expect(createHash('sha256').update(body).digest('base64')).toBe((decodeJwt(await lk.signWebhook(body)) as { sha256: string }).sha256);
     });
 
+    it('ignores signed events for rooms not named like ours (a room name becomes a NATS subject)', async () => {
+      const body = joinedEvent('bad.room.>', 'u:c');
+      expect(await (await post(body, await lk.signWebhook(body))).json()).toEqual({ outcome: 'ignored' });
+    });
+
     it('refuses bodies over LIVEKIT_WEBHOOK_MAX_BYTES (413) without reading them into memory', async () => {
       const res = await post('x'.repeat(300 * 1024), 'whatever');
       expect(res.status).toBe(413);
@@ -323,5 +328,35 @@ describe('SFU without LiveKit configured', () => {
     const ready = await (await fetch(`http://127.0.0.1:${h.media[0].httpPort}/readyz`)).json();
     expect(ready).toMatchObject({ ready: true, notes: { sfu: expect.stringContaining('go is not installed') } });
     expect((await fetch(`http://127.0.0.1:${h.media[0].httpPort}/livekit/webhook`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+});
+
+describe('SFU reconcile, periodically', () => {
+  let h: MediaHarness;
+  let lk: FakeLivekit;
+  beforeAll(async () => {
+    lk = await FakeLivekit.start({ apiKey: API_KEY, apiSecret: API_SECRET });
+    h = await MediaHarness.start(2, { env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: API_KEY, LIVEKIT_API_SECRET: API_SECRET, LIVEKIT_RECONCILE_INTERVAL_MS: '300' } });
+    lk.setWebhookUrl(`http://127.0.0.1:${h.media[0].httpPort}/livekit/webhook`);
+    // the replicas of the describe above (10 min interval) may still hold the shared lock
+    await h.media[0].platform.redis!.del('sb:media:sfu:reconcile_lock');
+  });
+  afterAll(async () => {
+    await h.stop();
+    await lk.stop();
+  });
+
+  it('a leave whose webhook never arrives is repaired by a running replica, without a restart', async () => {
+    const { roomId, members } = await h.roomWith(1);
+    const log = await h.rooms.watchRoom(roomId);
+    const grant = await h.req<Grant>('media.token', members[0], { roomId });
+    const p = await lk.join(grant.token);
+    await log.waitFor('media.participant_joined', (e) => e.data.identity === p.identity);
+    await lk.idle();
+    lk.setWebhookUrl(undefined);
+    await lk.leave(roomId, p.identity);
+    const left = await log.waitFor('media.participant_left', (e) => e.data.identity === p.identity);
+    expect(left.data.reason).toBe('reconciled');
+    expect(log.of('media.participant_left', (e) => e.data.identity === p.identity)).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, LOGGER, type Logger } from '@switchboard/platform';
+import { Id } from '@switchboard/protocol';
 import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 import { livekitSettings, type MediaConfig } from '../config.js';
 import { SfuMetrics } from './sfu.metrics.js';
@@ -71,7 +72,8 @@ export class WebhooksService {
 
   private async handle(event: WebhookEvent): Promise<WebhookOutcome> {
     const roomId = event.room?.name;
-    if (!roomId) return 'ignored';
+    // Only rooms named like ours become room events (a name is part of a NATS subject).
+    if (!roomId || !Id.safeParse(roomId).success) return 'ignored';
     const p = event.participant;
     const who = p ? parseIdentity(p.identity) : null;
     const participant = p && who ? { ...who, identity: p.identity, participantSid: p.sid } : undefined;

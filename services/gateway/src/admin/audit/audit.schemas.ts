@@ -16,6 +16,8 @@ export const AUDIT_ACTIONS = [
   'attestation.policy.set',
   'attestation.policy.delete',
   'server.remove',
+  'sfu.mute',
+  'sfu.remove',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
