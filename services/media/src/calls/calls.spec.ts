@@ -9,7 +9,7 @@ describe('calls', () => {
   let h: MediaHarness;
   let grpc: media.MediaServiceClient;
   beforeAll(async () => {
-    // 800 ms ring timeout, 300 ms disconnect grace, sweeps every 50 ms; two media replicas
+    // 2.5 s ring timeout, 300 ms disconnect grace, sweeps every 50 ms; two media replicas
     h = await MediaHarness.start(2);
     grpc = grpcClient(media.MediaServiceClient, `127.0.0.1:${h.media[1].grpcPort}`, GRPC_SECRET);
   });

@@ -14,7 +14,8 @@ export { EventLog, GRPC_SECRET, uid, until, type SeenEvent } from '../../../room
  * media spec uses these values: all replicas of a run share one NATS queue group.
  */
 export const MEDIA_TIMERS = {
-  CALL_RING_TIMEOUT_MS: '800',
+  // long enough that an answer on a loaded CI machine lands before it; the timeout cases wait it out
+  CALL_RING_TIMEOUT_MS: '2500',
   DISCONNECT_GRACE_MS: '300',
   SWEEP_INTERVAL_MS: '50',
   CALL_LOG_PRUNE_INTERVAL_MS: '200',

@@ -83,6 +83,9 @@ export class ModerationService {
    */
   async removeUser(roomId: string, userId: string, reason: 'kicked' | 'banned', message?: string, by = 'admin'): Promise<void> {
     await this.rooms.openRoom(roomId);
+    // A room always has its owner: removing them (the admin API's path; clients are stopped
+    // earlier by authorizeOver) would leave a room nobody can manage.
+    if ((await this.roomsStore.member(roomId, userId))?.role === 'owner') throw forbidden('the owner cannot be removed; transfer ownership or close the room');
     // Membership (and the ban) first, so the user cannot slip back in while we announce.
     if (reason === 'banned') await this.store.ban(roomId, userId, by, message ?? '');
     else await this.roomsStore.removeMember(roomId, userId);

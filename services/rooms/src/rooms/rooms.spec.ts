@@ -148,6 +148,9 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
       const listed = await callUnary(client, client.listRooms, { cursor: '', limit: 500, includeClosed: false }, 3000);
       expect(listed.rooms.some((r) => r.id === roomId)).toBe(true);
 
+      // the owner protection holds for admins too (issue 10 item 9)
+      await expect(callUnary(client, client.removeUser, { roomId, userId: owner.userId, reason: 'x', ban: true, actor: 'admin1' }, 3000)).rejects.toMatchObject({ code: 'forbidden' });
+      expect(await callUnary(client, client.checkMembership, { roomId, userId: owner.userId }, 3000)).toMatchObject({ member: true, role: 'owner', banned: false });
       await callUnary(client, client.removeUser, { roomId, userId: bob.userId, reason: 'spam', ban: true, actor: 'admin1' }, 3000);
       expect((await log.waitFor('room.participant_left')).data).toEqual({ userId: bob.userId, connectionId: bob.connectionId, reason: 'banned' });
       expect((await log.waitFor('room.removed')).data).toEqual({ roomId, reason: 'banned', message: 'spam' });
