@@ -4,11 +4,9 @@
 //
 // Plain ESM, node built-ins only (and ./infra.mjs).
 
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { checkTcp, freePort, which } from './infra.mjs';
+import { startSidecar } from './sidecar.mjs';
 
 export const COTURN_PACKAGE = 'coturn';
 
@@ -45,32 +43,13 @@ export async function startCoturn({ binary = turnserverBinary(), port, secret, r
   if (!binary) throw new Error(`coturn is not installed (sudo apt-get install -y ${COTURN_PACKAGE})`);
   if (!secret || secret.length < 16) throw new Error('coturn needs a shared secret of at least 16 characters');
   port ??= await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-coturn-'));
-  logFile ??= path.join(dir, 'turnserver.log');
-  const fd = fs.openSync(logFile, 'a');
-  const child = spawn(binary, coturnArgs({ port, secret, realm, minPort, maxPort, pidFile: path.join(dir, 'turnserver.pid') }), { stdio: ['ignore', fd, fd] });
-  fs.closeSync(fd);
-  let exit;
-  child.on('exit', (code, signal) => (exit = signal ?? code));
-  child.on('error', (err) => (exit = err.message));
-  const stop = async () => {
-    if (exit === undefined) {
-      const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await done;
-      clearTimeout(force);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + readyTimeoutMs;
-  while (!(await checkTcp(port))) {
-    if (exit !== undefined || Date.now() > deadline) {
-      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
-      await stop();
-      throw new Error(`coturn did not start (${exit !== undefined ? `exited ${exit}` : 'timeout'}): ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { port, stunUrl: `stun:127.0.0.1:${port}`, turnUrl: `turn:127.0.0.1:${port}?transport=udp`, secret, child, logFile, stop };
+  const { child, logFile: log, stop } = await startSidecar({
+    name: 'coturn',
+    binary,
+    args: (dir) => coturnArgs({ port, secret, realm, minPort, maxPort, pidFile: path.join(dir, 'turnserver.pid') }),
+    logFile,
+    ready: () => checkTcp(port),
+    readyTimeoutMs,
+  });
+  return { port, stunUrl: `stun:127.0.0.1:${port}`, turnUrl: `turn:127.0.0.1:${port}?transport=udp`, secret, child, logFile: log, stop };
 }

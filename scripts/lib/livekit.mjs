@@ -7,9 +7,9 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { freePort, REPO_ROOT, which } from './infra.mjs';
+import { startSidecar } from './sidecar.mjs';
 
 /** Pinned: later commits add `replace` directives, which `go install pkg@version` refuses. */
 export const LIVEKIT_VERSION = 'v1.13.5';
@@ -175,35 +175,20 @@ export async function livekitReady(httpUrl, timeoutMs = 1000) {
 export async function startLivekit({ binary = livekitBinary(), port, udpPort, webhookUrl, stunServers, emptyTimeoutS, departureTimeoutS, logFile, readyTimeoutMs = 30_000, stdio } = {}) {
   port ??= await freePort();
   udpPort ??= await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-livekit-'));
-  const configFile = path.join(dir, 'livekit.yaml');
-  fs.writeFileSync(configFile, livekitConfig({ port, udpPort, webhookUrl, stunServers, emptyTimeoutS, departureTimeoutS }));
-  logFile ??= path.join(dir, 'livekit.log');
-  const fd = fs.openSync(logFile, 'a');
-  const child = spawn(binary, ['--dev', '--bind', '127.0.0.1', '--node-ip', '127.0.0.1', '--config', configFile], { stdio: stdio ?? ['ignore', fd, fd] });
-  fs.closeSync(fd);
-  let exit;
-  child.on('exit', (code, signal) => (exit = signal ?? code));
-  child.on('error', (err) => (exit = err.message));
   const httpUrl = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (exit === undefined) {
-      const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await done;
-      clearTimeout(force);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + readyTimeoutMs;
-  while (!(await livekitReady(httpUrl))) {
-    if (exit !== undefined || Date.now() > deadline) {
-      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-3000) : '';
-      await stop();
-      throw new Error(`LiveKit did not become ready (${exit !== undefined ? `exited ${exit}` : 'timeout'}): ${log}`);
-    }
-    await sleep(100);
-  }
-  return { url: `ws://127.0.0.1:${port}`, httpUrl, ...LIVEKIT_DEV_KEYS, port, udpPort, child, logFile, stop };
+  const { child, logFile: log, stop } = await startSidecar({
+    name: 'LiveKit',
+    binary,
+    args: (dir) => {
+      const configFile = path.join(dir, 'livekit.yaml');
+      fs.writeFileSync(configFile, livekitConfig({ port, udpPort, webhookUrl, stunServers, emptyTimeoutS, departureTimeoutS }));
+      return ['--dev', '--bind', '127.0.0.1', '--node-ip', '127.0.0.1', '--config', configFile];
+    },
+    logFile,
+    stdio,
+    ready: () => livekitReady(httpUrl),
+    readyTimeoutMs,
+    logTailChars: 3000,
+  });
+  return { url: `ws://127.0.0.1:${port}`, httpUrl, ...LIVEKIT_DEV_KEYS, port, udpPort, child, logFile: log, stop };
 }
