@@ -71,7 +71,7 @@ export class CommandRouter {
       });
       if (frame.id !== undefined) this.reply(conn, frame.id, `${frame.type}.ok`, result ?? {});
     } catch (err) {
-      if (!(err instanceof ProtocolError)) this.logger.error({ err, type: frame.type, conn: conn.id }, 'command failed');
+      if (!(err instanceof ProtocolError)) this.logger.error({ err, type: frame.type, connectionId: conn.id }, 'command failed');
       this.fail(conn, frame.id, err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error'));
     }
   }
