@@ -9,7 +9,7 @@ import { loadConfig } from './config.js';
 import { type GrpcServerHandle, startGrpcServer } from './grpc.js';
 import { HealthController } from './health.controller.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMetricsRegistry, natsMetrics } from './metrics.js';
+import { clientMetrics, createMetricsRegistry, natsMetrics } from './metrics.js';
 import { CommandBus, connectNats } from './nats.js';
 import { CONFIG, LOGGER, NATS, type Platform } from './platform.js';
 import { Readiness } from './readiness.js';
@@ -102,7 +102,7 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
     await nc.flush();
     return !nc.isClosed();
   });
-  const redis = opts.redis ? createRedis(config.REDIS_URL, logger, `${opts.service}:${config.NODE_ID}`) : undefined;
+  const redis = opts.redis ? createRedis(config.REDIS_URL, logger, `${opts.service}:${config.NODE_ID}`, clientMetrics(registry, 'redis')) : undefined;
   if (redis) readiness.add('redis', async () => (await redis.ping()) === 'PONG');
   const platform: Platform<C> = { service: opts.service, config, logger, registry, natsMetrics: metrics, nc, bus: new CommandBus(nc, metrics, logger, config.REQUEST_TIMEOUT_MS), redis, readiness };
 

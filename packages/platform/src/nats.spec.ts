@@ -61,9 +61,17 @@ describe('CommandBus over real NATS', () => {
     await expect(bus.request(service, 'nope', caller, {})).rejects.toMatchObject({ code: 'bad_request' });
   });
 
-  it('maps no responders and timeouts to unavailable', async () => {
-    await expect(bus.request(`${service}x`, 'echo', caller, {})).rejects.toMatchObject({ code: 'unavailable' });
-    await expect(bus.request(service, 'slow', caller, {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unavailable' });
+  it('maps no responders and timeouts to unavailable, and tells them apart in the latency metric (issue 15)', async () => {
+    const registry = createMetricsRegistry('split', 'n');
+    const split = new CommandBus(nc, natsMetrics(registry), logger, 500);
+    await expect(split.request(`${service}x`, 'echo', caller, {})).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(split.request(service, 'slow', caller, {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(split.request(service, 'refuse', caller, {})).rejects.toMatchObject({ code: 'forbidden' });
+    await split.request(service, 'echo', caller, { n: 2 });
+    const counts = (await registry.getSingleMetric('switchboard_nats_request_duration_seconds')!.get()).values
+      .filter((v) => (v as { metricName?: string }).metricName === 'switchboard_nats_request_duration_seconds_count')
+      .map((v) => `${v.labels.verb}:${v.labels.outcome}=${v.value}`);
+    expect(counts.sort()).toEqual(['echo:no_responders=1', 'echo:ok=1', 'refuse:forbidden=1', 'slow:timeout=1']);
   });
 
   it('answers a reply over max_payload with too_large at once, logs the verb, and keeps serving', async () => {
