@@ -138,3 +138,49 @@ export type ClientMetrics = ReturnType<typeof clientMetrics>;
 
 /** Re-exported so services build their own without importing prom-client directly. */
 export const metricTypes = { Counter, Gauge, Histogram };
+
+/** Routes every process serves itself; anything else is labelled by the service's resolver or `unmatched`. */
+const PLATFORM_ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
+
+/**
+ * Express middleware: rate, errors and duration of HTTP requests (admin REST on the gateway,
+ * health and metrics everywhere). `route` maps a request to its route template (a bounded
+ * label: never the raw path, which carries ids).
+ */
+export function httpMetrics(registry: Registry, route: (method: string, path: string) => string | undefined = () => undefined) {
+  const requests = new Counter({ name: 'switchboard_http_requests_total', help: 'HTTP requests by method, route template and status code', labelNames: ['method', 'route', 'code'] as const, registers: [registry] });
+  const duration = new Histogram({
+    name: 'switchboard_http_request_duration_seconds',
+    help: 'HTTP request duration by method and route template',
+    labelNames: ['method', 'route'] as const,
+    buckets: CLIENT_BUCKETS,
+    registers: [registry],
+  });
+  return (req: { method: string; path: string }, res: { statusCode: number; once(ev: 'finish' | 'close', cb: () => void): unknown }, next: () => void) => {
+    const started = process.hrtime.bigint();
+    let done = false;
+    const record = () => {
+      if (done) return;
+      done = true;
+      const path = req.path;
+      const r = PLATFORM_ROUTES.has(path) ? path : (route(req.method, path) ?? 'unmatched');
+      requests.inc({ method: req.method, route: r, code: String(res.statusCode) });
+      duration.observe({ method: req.method, route: r }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    res.once('finish', record);
+    res.once('close', record);
+    next();
+  };
+}
+
+/** gRPC server RED: calls by full method and status code name, and their duration. */
+export function grpcServerMetrics(registry: Registry) {
+  const handled = new Counter({ name: 'switchboard_grpc_server_handled_total', help: 'gRPC calls handled by method and status code', labelNames: ['method', 'code'] as const, registers: [registry] });
+  const duration = new Histogram({ name: 'switchboard_grpc_server_handling_seconds', help: 'gRPC call duration by method', labelNames: ['method'] as const, buckets: CLIENT_BUCKETS, registers: [registry] });
+  return {
+    record(method: string, code: string, seconds: number) {
+      handled.inc({ method, code });
+      duration.observe({ method }, seconds);
+    },
+  };
+}

@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { createMetricsRegistry, natsMetrics } from './metrics.js';
 import { CommandBus, connectNats, decodeJson, type Caller, type NatsConnection } from './nats.js';
 import { bus as proto } from '@switchboard/proto';
+import { startTelemetry } from './telemetry.js';
 import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../../../test/support/infra.js';
 
 const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'n', production: false });
@@ -55,6 +56,21 @@ describe('CommandBus over real NATS', () => {
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err.code).toBe('internal');
     expect(err.message).not.toContain('secret');
+  });
+
+  it('logs a crashed command with its verb, request id, connection and trace id (issue 15)', async () => {
+    await startTelemetry('test', undefined, logger);
+    const lines: string[] = [];
+    const logged = createLogger({ service: 'test', level: 'error', nodeId: 'n', production: false }, { write: (l: string) => void lines.push(l) });
+    const svc = `${service}log`;
+    const b = new CommandBus(nc, natsMetrics(createMetricsRegistry('logs', 'n')), logged, 2000);
+    const sub = b.serve(svc, { crash: () => Promise.reject(new Error('boom')) }, { crash: z.any() });
+    await nc.flush();
+    await expect(b.request(svc, 'crash', caller, {}, { requestId: 'q-test-1' })).rejects.toMatchObject({ code: 'internal' });
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'command failed');
+    expect(line).toMatchObject({ verb: 'crash', requestId: 'q-test-1', conn: 'c1', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(line.traceId).not.toBe('0'.repeat(32));
+    sub.unsubscribe();
   });
 
   it('answers unknown verbs with bad_request', async () => {

@@ -167,6 +167,9 @@ export class CommandBus {
     const requestId = msg.headers?.get('sb-request-id') || undefined;
     let outcome = 'ok';
     let reply: bus.CommandReply;
+    // For the error line: which connection asked, and the trace the command ran in.
+    let cmdConn: string | undefined;
+    let traceId = '';
     try {
       const handler = handlers[verb];
       if (!handler) throw new ProtocolError('bad_request', `unknown command ${verb}`);
@@ -178,6 +181,7 @@ export class CommandBus {
         throw new ProtocolError('bad_request', 'malformed command envelope');
       }
       if (!cmd.caller) throw new ProtocolError('bad_request', 'command without caller');
+      cmdConn = cmd.caller.connectionId;
       let raw: unknown;
       try {
         raw = decodeJson(cmd.data);
@@ -187,11 +191,18 @@ export class CommandBus {
       const parsed = validators.get(verb)!.safeParse(raw);
       if (!parsed.success) throw new ProtocolError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; '));
       const parent = msg.headers ? extractTraceContext(carrierOf(msg.headers)) : undefined;
-      const result = await inSpan(`handle ${verb}`, async () => handler(parsed.data, cmd.caller!, verb), parent);
+      const result = await inSpan(
+        `handle ${verb}`,
+        async (span) => {
+          traceId = span.spanContext().traceId;
+          return handler(parsed.data, cmd.caller!, verb);
+        },
+        parent,
+      );
       reply = { data: encodeJson(result ?? {}) };
     } catch (err) {
       const pe = toProtocolError(err);
-      if (pe.code === 'internal') this.logger.error({ err, verb, requestId }, 'command failed');
+      if (pe.code === 'internal') this.logger.error({ err, verb, requestId, conn: cmdConn, traceId }, 'command failed');
       outcome = pe.code;
       reply = { data: EMPTY, error: { code: pe.code, message: pe.message, retryAfterMs: pe.retryAfterMs ?? 0, details: encodeJson(pe.details) } };
     }
