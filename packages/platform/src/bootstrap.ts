@@ -9,7 +9,7 @@ import { loadConfig } from './config.js';
 import { type GrpcServerHandle, startGrpcServer } from './grpc.js';
 import { HealthController } from './health.controller.js';
 import { createLogger, type Logger } from './logger.js';
-import { clientMetrics, createMetricsRegistry, grpcServerMetrics, httpMetrics, natsMetrics } from './metrics.js';
+import { clientMetrics, createMetricsRegistry, grpcServerMetrics, httpMetrics, natsMetrics, readinessMetrics } from './metrics.js';
 import { CommandBus, connectNats } from './nats.js';
 import { CONFIG, LOGGER, NATS, type Platform } from './platform.js';
 import { Readiness } from './readiness.js';
@@ -100,6 +100,7 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
   const metrics = natsMetrics(registry);
   const nc = await connectNats(config.NATS_URL, `${opts.service}:${config.NODE_ID}`, logger, { user: config.NATS_USER ?? opts.service, password: config.NATS_PASSWORD });
   const readiness = new Readiness();
+  readinessMetrics(registry, () => readiness.report());
   readiness.add('nats', async () => {
     await nc.flush();
     return !nc.isClosed();

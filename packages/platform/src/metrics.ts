@@ -184,3 +184,22 @@ export function grpcServerMetrics(registry: Registry) {
     },
   };
 }
+
+/**
+ * /readyz as metrics, evaluated at scrape time: `switchboard_process_ready` (0 while a check
+ * fails or the process drains) and `switchboard_dependency_up{dependency}` per check (nats,
+ * redis, postgres...), so "Postgres is down" shows on every service that needs it.
+ */
+export function readinessMetrics(registry: Registry, report: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>): void {
+  const deps = new Gauge({ name: 'switchboard_dependency_up', help: 'Readiness check of one dependency: 1 up, 0 down', labelNames: ['dependency'] as const, registers: [registry] });
+  new Gauge({
+    name: 'switchboard_process_ready',
+    help: '1 when /readyz answers ready, 0 when a dependency check fails or the process drains',
+    registers: [registry],
+    async collect() {
+      const r = await report().catch(() => ({ ready: false, checks: {} as Record<string, boolean> }));
+      this.set(r.ready ? 1 : 0);
+      for (const [dependency, ok] of Object.entries(r.checks)) if (dependency !== 'draining') deps.set({ dependency }, ok ? 1 : 0);
+    },
+  });
+}
