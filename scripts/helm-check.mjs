@@ -483,17 +483,64 @@ function schemaRejects() {
   return `invalid values rejected (${caught.length}/${bad.length})`;
 }
 
-function dashboard() {
-  const file = path.join(CHART, 'dashboards', 'switchboard.json');
-  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+const DASHBOARD_DIR = path.join(CHART, 'dashboards');
+/** One dashboard per area (issue 15); switchboard.json is the combined one other areas extend. */
+const AREA_DASHBOARDS = ['overview', 'rooms', 'presence', 'media', 'attestation', 'infrastructure'];
+
+/** Every target expression of a dashboard file (rows' nested panels included). */
+export function dashboardExprs(json) {
   const panels = (json.panels || []).flatMap((p) => [p, ...(p.panels || [])]);
-  const exprs = panels.flatMap((p) => (p.targets || []).map((t) => t.expr || '')).join('\n');
+  return panels.flatMap((p) => (p.targets || []).map((t) => ({ panel: p.title, expr: t.expr || '', legend: t.legendFormat || '' })));
+}
+
+function dashboard() {
+  const files = fs.readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.json'));
+  const missingAreas = AREA_DASHBOARDS.filter((a) => !files.includes(`${a}.json`));
+  if (missingAreas.length) throw new Error(`no dashboard for ${missingAreas.join(', ')}`);
+  const uids = new Set();
+  const all = [];
+  let panelCount = 0;
+  for (const f of files) {
+    const json = JSON.parse(fs.readFileSync(path.join(DASHBOARD_DIR, f), 'utf8'));
+    if (!json.uid || !json.title) throw new Error(`${f}: dashboard needs uid and title`);
+    if (uids.has(json.uid)) throw new Error(`${f}: uid ${json.uid} used twice`);
+    uids.add(json.uid);
+    const panels = (json.panels || []).flatMap((p) => [p, ...(p.panels || [])]);
+    panelCount += panels.length;
+    const ids = panels.map((p) => p.id);
+    if (new Set(ids).size !== ids.length) throw new Error(`${f}: panel ids are not unique`);
+    const vars = (json.templating?.list || []).map((v) => v.name);
+    if (AREA_DASHBOARDS.includes(f.replace(/\.json$/, ''))) {
+      const lacking = ['namespace', 'replica', 'verb'].filter((v) => !vars.includes(v));
+      if (lacking.length) throw new Error(`${f}: no template variable ${lacking.join(', ')}`);
+    }
+    for (const t of dashboardExprs(json)) {
+      // `up` has job/instance (and pod in Kubernetes), never the process's `node` label.
+      if (/^\s*up\b/.test(t.expr) && /\{\{\s*node\s*\}\}/.test(t.legend)) throw new Error(`${f}: panel "${t.panel}" labels up by {{node}}, which up does not have`);
+      if (!t.expr.includes('$namespace')) throw new Error(`${f}: panel "${t.panel}" ignores the namespace variable`);
+      all.push(t.expr);
+    }
+  }
+  const exprs = all.join('\n');
   const required = [
     'switchboard_gateway_connections',
     'switchboard_gateway_messages_in_total',
     'switchboard_gateway_messages_out_total',
     'switchboard_gateway_errors_total',
     'switchboard_nats_request_duration_seconds_bucket',
+    'switchboard_command_duration_seconds_bucket',
+    'switchboard_gateway_event_delivery_seconds_bucket',
+    'switchboard_gateway_reorder_gaps_total',
+    'switchboard_gateway_resumes_total',
+    'switchboard_gateway_outbound_buffered_bytes',
+    'switchboard_http_requests_total',
+    'switchboard_grpc_server_handled_total',
+    'switchboard_jetstream_stream_messages',
+    'switchboard_jetstream_consumer_pending_messages',
+    'switchboard_redis_operation_duration_seconds_bucket',
+    'switchboard_postgres_operation_errors_total',
+    'switchboard_dependency_up',
+    'switchboard_process_memory_limit_bytes',
     'process_cpu_seconds_total',
     'process_resident_memory_bytes',
     'nodejs_eventloop_lag_p99_seconds',
@@ -504,11 +551,8 @@ function dashboard() {
     'switchboard_gateway_attestation_checks_total',
   ];
   const missing = required.filter((m) => !exprs.includes(m));
-  if (missing.length) throw new Error(`dashboard has no panel for ${missing.join(', ')}`);
-  const ids = panels.map((p) => p.id);
-  if (new Set(ids).size !== ids.length) throw new Error('dashboard panel ids are not unique');
-  if (!json.uid || !json.title) throw new Error('dashboard needs uid and title');
-  return `${panels.length} panels, uid ${json.uid}`;
+  if (missing.length) throw new Error(`no dashboard panel for ${missing.join(', ')}`);
+  return `${files.length} dashboards, ${panelCount} panels, template variables and legends ok`;
 }
 
 // Alert rules. The chart's PrometheusRule (defaults, namespace "switchboard") is rendered into
@@ -594,7 +638,7 @@ function main(argv) {
 }
 
 // Exported for tests of the zip reader; running the file runs the checks.
-export { readCentralDirectory, readEntry, crc32, checkDocuments };
+export { readCentralDirectory, readEntry, crc32, checkDocuments, DASHBOARD_DIR, RULES_FILE };
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.exitCode = main(process.argv.slice(2));
