@@ -101,7 +101,7 @@ export async function freePortBlock(span) {
 
 export async function startRedis() {
   const port = await freePort();
-  const child = spawnTracked('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '20000']);
+  const child = spawnTracked('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '200000']);
   await waitForPort(port);
   return { url: `redis://127.0.0.1:${port}`, child, port };
 }
@@ -197,20 +197,20 @@ export async function startSwitchboard({ natsUrl, redisUrl, databaseUrl, jwtSecr
   };
 }
 
-export async function startSocketIo({ redisUrl, jwtSecret, instances = 2 }) {
+export async function startSocketIo({ redisUrl, jwtSecret, instances = 2, extraEnv = {} }) {
   const servers = [];
   for (let i = 0; i < instances; i++) {
     const port = await freePort();
-    const child = spawnTracked(process.execPath, [join(ROOT, 'bench/reference/socketio-server.mjs')], { env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, JWT_SECRET: jwtSecret } });
+    const child = spawnTracked(process.execPath, [join(ROOT, 'bench/reference/socketio-server.mjs')], { env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, JWT_SECRET: jwtSecret, ...extraEnv } });
     servers.push({ child, port });
   }
   await Promise.all(servers.map(({ port }) => waitForPort(port)));
   return { urls: servers.map((s) => `ws://127.0.0.1:${s.port}`), pids: Object.fromEntries(servers.map((s, i) => [`socketio-${i}`, s.child.pid])), stop: () => Promise.all(servers.map((s) => stopChild(s.child))) };
 }
 
-export async function startPeerJs() {
+export async function startPeerJs({ extraEnv = {} } = {}) {
   const port = await freePort();
-  const child = spawnTracked(process.execPath, [join(ROOT, 'bench/reference/peerjs-server.mjs')], { env: { ...process.env, PORT: String(port) } });
+  const child = spawnTracked(process.execPath, [join(ROOT, 'bench/reference/peerjs-server.mjs')], { env: { ...process.env, PORT: String(port), ...extraEnv } });
   await waitForPort(port);
   return { urls: [`ws://127.0.0.1:${port}/bench/peerjs`], pids: { peerjs: child.pid }, stop: () => stopChild(child) };
 }
