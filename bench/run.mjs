@@ -94,12 +94,16 @@ const ADMIN_KEY = `bench-admin-${randomBytes(8).toString('hex')}`;
 
 installExitHandlers();
 const fds = raiseFdLimit(FD_LIMIT);
+// Where the hard limit cannot be raised (no CAP_SYS_RESOURCE), idle capacity stops below it:
+// the gateway and the load generator each hold one file per connection.
+const fdCapped = PARAMS.idle.maxConns > fds.soft - 1000;
+if (fdCapped) PARAMS.idle.maxConns = Math.max(100, fds.soft - 1000);
 const machine = machineDescription();
 const started = new Date();
 const header = [
   `Switchboard benchmarks (${mode} mode) — ${started.toISOString()}`,
   `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB.toFixed(1)} GiB RAM, ${machine.os}, kernel ${machine.kernel}, Node ${machine.node}, open-file limit ${fds.soft}/${fds.hard}`,
-  `load average (1, 5, 15 min) at start: ${machine.load}`,
+  `load average (1, 5, 15 min) at start: ${machine.load}${fdCapped ? `; idle capacity capped at ${PARAMS.idle.maxConns} connections by the open-file limit (${FD_LIMIT} could not be set: raise the hard limit, or run as root with CAP_SYS_RESOURCE)` : ''}`,
   `command: npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}; ${repeats} run(s) of relay, fan-out and join per target, targets interleaved`,
 ];
 for (const l of header) say(l);
@@ -111,7 +115,7 @@ const profEnv = (target) => {
   if (!cpuProf) return {};
   const dir = join(profDir, target);
   mkdirSync(dir, { recursive: true });
-  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim() };
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(ROOT, 'bench/lib/cpu-prof.mjs')}`.trim(), BENCH_CPU_PROF_DIR: dir };
 };
 const profPids = {};
 
@@ -372,7 +376,7 @@ for (const l of header) out.push(l);
 out.push(`load average (1, 5, 15 min) at the end: ${loadAtEnd}. The 1-minute load at the start → end of each run is in the notes; compare targets measured under similar load (they are interleaved for that reason).`);
 out.push(
   '',
-  '**server CPU ms / 1,000 events**: CPU time (utime + stime from /proc/<pid>/stat) of every server process of the target per 1,000 delivered events — for relay and fan-out over a fixed offered load that no target saturates (the "fixed" window before the step search; its offered load and p99 are in the notes), for the join storm per 1,000 joins, for the reconnect storm per 1,000 resumes. Switchboard: 2 gateways, rooms, presence, media, attestation, NATS, Redis and the Postgres backends serving its database; Socket.IO: 2 instances + Redis; Centrifugo: 2 nodes + Redis; PeerJS: its process. Lower is better; this is the steady measure.',
+  '**server CPU ms / 1,000 events**: CPU time (run time of every thread, /proc/<pid>/task/*/schedstat) of every server process of the target per 1,000 delivered events — for relay and fan-out over a fixed offered load that no target saturates (the "fixed" window before the step search; its offered load and p99 are in the notes), for the join storm per 1,000 joins, for the reconnect storm per 1,000 resumes. Switchboard: 2 gateways, rooms, presence, media, attestation, NATS, Redis and the Postgres backends serving its database; Socket.IO: 2 instances + Redis; Centrifugo: 2 nodes + Redis; PeerJS: its process. Lower is better; this is the steady measure.',
   '**throughput**: the highest step of the open-loop search with p99 within the bound and nothing lost (median of the runs, min–max in brackets); "≥" means every offered step passed, a lower bound. It depends on the machine\'s other load; the CPU measure much less.',
   '**lost**: events of the fixed-load windows (and, for the reconnect storm, acknowledged chat messages plus duplicates) that never arrived. Must be 0; the run fails otherwise.',
 );
