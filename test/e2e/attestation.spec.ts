@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { startAttestation } from '@switchboard/attestation/service';
-import { ServerListError, verifyServerList } from '@switchboard/client';
+import { ServerListError, verifyServerList } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
