@@ -82,7 +82,7 @@ describe('attestation', () => {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}/admin/v1/attestation/references/${plat}/${version}`, {
       method: 'POST',
       headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/octet-stream' },
-      body: bytes,
+      body: new Uint8Array(bytes),
     });
     return { status: res.status, body: (await res.json()) as any };
   }

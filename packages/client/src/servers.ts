@@ -55,7 +55,7 @@ export function serverListBody(bytes: Uint8Array, signatureOk: boolean, opts: Se
 
 const b64 = (s: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/').replace(/\s/g, '')), (c) => c.charCodeAt(0));
 
-async function webKey(publicKey: ServerListKey['publicKey']): Promise<CryptoKey> {
+async function webKey(publicKey: ServerListKey['publicKey']): ReturnType<typeof crypto.subtle.importKey> {
   if (typeof publicKey !== 'string') throw new ServerListError('bad_signature', 'in browsers a key must be PEM or base64url');
   const pem = publicKey.includes('-----BEGIN');
   const der = pem ? b64(publicKey.replace(/-----[^-]+-----/g, '')) : b64(publicKey + '='.repeat((4 - (publicKey.length % 4)) % 4));
