@@ -18,8 +18,12 @@ export interface ChatMessage {
   editedAt?: number | null;
   deleted?: boolean;
   pinned?: boolean;
-  /** Per emoji: the count, whether the caller reacted, and (up to a cap) who reacted. */
-  reactions?: Record<string, { count: number; mine: boolean; users?: string[] }>;
+  /** Reaction counts per emoji. */
+  reactions?: Record<string, number>;
+  /** Who reacted per emoji, oldest first, at most 20 ids each. */
+  reactedBy?: Record<string, string[]>;
+  /** The emojis the reader reacted with (`chat.history` only). */
+  myReactions?: string[];
   [k: string]: unknown;
 }
 
