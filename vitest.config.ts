@@ -9,7 +9,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     globalSetup: ['test/support/global-setup.ts'],
-    include: ['{packages,services}/*/src/**/*.spec.ts', 'scripts/lib/*.spec.mjs', 'test/**/*.spec.ts'],
+    include: ['{packages,services}/*/src/**/*.spec.ts', 'apps/*/server/**/*.spec.ts', 'scripts/lib/*.spec.mjs', 'test/**/*.spec.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     setupFiles: ['test/support/per-file.ts'],
