@@ -118,7 +118,7 @@ export function createDemoServer(config: DemoConfig, staticDir: string, logger: 
       if (pathname === '/dev/token') return req.method === 'POST' ? devToken(req, res) : fail(res, 405, 'bad_request', 'POST only');
       if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'bad_request', 'GET only');
       if (pathname === '/config.json') return json(res, 200, { servers: config.servers, devTokens: config.devTokens !== null });
-      if (pathname === '/healthz') return json(res, 200, { ok: true });
+      if (pathname === '/healthz' || pathname === '/readyz') return json(res, 200, { ok: true });
       return serveStatic(pathname, res);
     };
     route().catch((err) => {
