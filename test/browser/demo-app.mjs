@@ -20,6 +20,8 @@ const ADMIN_KEY = 'demo-browser-admin-key';
 const shots = process.env.SCREENSHOT_DIR ?? join(root, '.run/screenshots');
 const { cleanups, start, finish } = processes();
 const steps = [];
+/** The pages' console errors and uncaught exceptions, reported when a step fails. */
+const pageLog = [];
 const pages = {};
 
 const texts = (page) => page.$$eval('[data-testid=messages] [data-testid=message-text]', (els) => els.map((e) => e.textContent));
@@ -78,6 +80,10 @@ async function main() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const [alice, bob] = await Promise.all([context.newPage(), context.newPage()]);
   Object.assign(pages, { alice, bob });
+  for (const [name, page] of Object.entries({ alice, bob })) {
+    page.on('console', (m) => ['error', 'warning'].includes(m.type()) && pageLog.length < 100 && pageLog.push(`${name}: ${m.text()}`));
+    page.on('pageerror', (e) => pageLog.length < 100 && pageLog.push(`${name}: ${e.message}`));
+  }
   await login(alice, 'Alice', 0);
   await login(bob, 'Bob', 1);
   const replicas = [await alice.evaluate(() => window.demo.link.hello.server.node), await bob.evaluate(() => window.demo.link.hello.server.node)];
@@ -123,6 +129,7 @@ async function main() {
     return n;
   });
   const call = { connectionState: [await callState(alice), await callState(bob)], inboundBytes: [await inbound(alice), await inbound(bob)], framesDecoded };
+  await waitFor(() => alice.evaluate(() => document.querySelector('video.remote')?.videoWidth > 0), 'the remote video on alice’s page', 20_000);
   await alice.screenshot({ path: join(shots, 'demo.png') });
   step('p2p call connected');
 
@@ -170,6 +177,6 @@ await finish(async () => {
   } catch (err) {
     // Keep what the pages looked like when it failed.
     for (const [name, page] of Object.entries(pages)) if (typeof page === 'object') await page.screenshot({ path: join(shots, `failure-${name}.png`) }).catch(() => undefined);
-    return { ok: false, steps, error: String(err?.stack ?? err) };
+    return { ok: false, steps, error: `${err?.stack ?? err}\npage log:\n${pageLog.join('\n')}` };
   }
 });

@@ -88,7 +88,15 @@ export class Link {
   }
 
   private emit(frame: Frame): void {
-    for (const key of [frame.type, '*']) for (const fn of this.listeners.get(key) ?? []) fn(frame);
+    for (const key of [frame.type, '*'])
+      for (const fn of this.listeners.get(key) ?? []) {
+        // One failing handler must not keep the others (or the link) from seeing the frame.
+        try {
+          fn(frame);
+        } catch (err) {
+          console.error(`handler of ${frame.type} failed`, err);
+        }
+      }
   }
 
   /** Rooms this session follows; their last `seq` goes into `session.resume`. */

@@ -128,6 +128,7 @@ function shell() {
 
 function renderLink() {
   const l = state.link!;
+  if (!$('#link')) return; // not signed in yet
   $('#link').textContent = `${l.state} · ${l.hello?.server?.node ?? ''}`;
   $('#link').className = `link ${l.state}`;
 }
@@ -409,7 +410,7 @@ function renderMessages() {
   const list = $('#messages');
   if (!list) return;
   const readers = new Map<string, string[]>();
-  for (const [userId, messageId] of state.readBy) if (userId !== state.me.userId) readers.set(messageId, [...(readers.get(messageId) ?? []), userId]);
+  for (const [userId, messageId] of state.readBy) if (userId !== state.me.userId && state.messages.get(messageId)?.userId !== userId) readers.set(messageId, [...(readers.get(messageId) ?? []), userId]);
   const all = [...state.messages.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   fill(
     list,
