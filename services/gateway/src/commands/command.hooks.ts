@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Connection } from '../connections/connection.js';
 
 /** Wraps the forwarding of one verb: may act before the request and after its reply. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replaced by per-verb types (issue 12 §1, typed contracts)
 export type CommandWrapper = (conn: Connection, data: any, send: () => Promise<unknown>) => Promise<unknown>;
 
 /**

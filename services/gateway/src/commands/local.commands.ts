@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ProtocolError } from '@switchboard/protocol';
 import type { Connection } from '../connections/connection.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replaced by per-verb types (issue 12 §1, typed contracts)
 type LocalHandler = (conn: Connection, data: any) => Promise<unknown> | unknown;
 
 /** Verbs the gateway answers itself (session, signaling, pairing). */
