@@ -21,6 +21,7 @@ export interface ConnectOptions {
   helloTimeoutMs?: number;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replaced by per-verb types (issue 12 §1, typed contracts)
 type Pending = { resolve: (data: any) => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
 
 /**
@@ -103,6 +104,7 @@ export class SwitchboardClient extends EventEmitter {
   }
 
   /** Sends a command and resolves with the `.ok` data, or rejects with a ClientError. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replaced by per-verb types (issue 12 §1, typed contracts)
   request<T = any>(type: string, data?: unknown): Promise<T> {
     const id = String(this.nextId++);
     return new Promise<T>((resolve, reject) => {
@@ -120,6 +122,7 @@ export class SwitchboardClient extends EventEmitter {
   }
 
   /** Resolves with the first event (already received or future) of `type` that matches. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replaced by per-verb types (issue 12 §1, typed contracts)
   waitFor<D = any>(type: string, match: (e: ServerEvent<D>) => boolean = () => true, timeoutMs = 10_000): Promise<ServerEvent<D>> {
     const seen = this.events.find((e) => e.type === type && match(e as ServerEvent<D>));
     if (seen) return Promise.resolve(seen as ServerEvent<D>);

@@ -56,6 +56,7 @@ export function toProtocolError(err: unknown): ProtocolError {
   return new ProtocolError('internal', 'internal error');
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replaced by per-verb types (issue 12 §1, typed contracts)
 export type CommandHandler = (data: any, caller: Caller, verb: string) => unknown;
 
 export interface EventInput {
