@@ -26,7 +26,7 @@ export default defineConfig({
       {
         // Logic with fakes and fake timers: no process, socket or database (npm run test:unit).
         extends: true,
-        test: { name: 'unit', include: ['{packages,services}/*/src/**/*.unit.spec.ts', 'packages/testing/src/**/*.unit.spec.ts'] },
+        test: { name: 'unit', include: ['{packages,services}/*/src/**/*.unit.spec.ts', 'bench/lib/*.unit.spec.mjs'] },
       },
       {
         // Real NATS, Redis, Postgres, gRPC, browsers: one private set per worker.
