@@ -11,8 +11,10 @@ export class Histogram {
   constructor() {
     /** @type {hdr.Histogram} */
     this.hdr = build();
-    /** Sum in milliseconds, kept exactly (HdrHistogram's mean is bucketed). */
+    // Sum, max and min in milliseconds kept exactly (HdrHistogram's are bucketed).
     this.sum = 0;
+    this.max = 0;
+    this.min = Infinity;
   }
 
   /** Number of samples. */
@@ -20,18 +22,12 @@ export class Histogram {
     return this.hdr.totalCount;
   }
 
-  get max() {
-    return this.n ? this.hdr.maxValue / 1000 : 0;
-  }
-
-  get min() {
-    return this.n ? this.hdr.minNonZeroValue / 1000 : Infinity;
-  }
-
   /** Records one latency in milliseconds. @param {number} ms */
   record(ms) {
     this.hdr.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000))));
     this.sum += ms;
+    if (ms > this.max) this.max = ms;
+    if (ms < this.min) this.min = ms;
   }
 
   /** @param {Histogram | ReturnType<Histogram['toJSON']>} other */
@@ -39,6 +35,8 @@ export class Histogram {
     const o = other instanceof Histogram ? other : Histogram.fromJSON(other);
     this.hdr.add(o.hdr);
     this.sum += o.sum;
+    this.max = Math.max(this.max, o.max);
+    this.min = Math.min(this.min, o.min);
     return this;
   }
 
@@ -53,14 +51,16 @@ export class Histogram {
   }
 
   toJSON() {
-    return { hdr: hdr.encodeIntoCompressedBase64(this.hdr), sum: this.sum };
+    return { hdr: hdr.encodeIntoCompressedBase64(this.hdr), sum: this.sum, max: this.max, min: this.min };
   }
 
-  /** @param {{ hdr: string, sum: number }} j */
+  /** @param {{ hdr: string, sum: number, max: number, min: number | null }} j */
   static fromJSON(j) {
     const h = new Histogram();
     h.hdr.add(hdr.decodeFromCompressedBase64(j.hdr, 32, false));
     h.sum = j.sum;
+    h.max = j.max;
+    h.min = j.min ?? Infinity; // JSON writes Infinity as null
     return h;
   }
 }
