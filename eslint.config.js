@@ -17,7 +17,7 @@ export default tseslint.config(
     // Type-aware rules on the code that ships (each workspace's own tsconfig via the project
     // service); specs and harnesses keep the syntactic rules only, so linting stays fast.
     files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.test.ts', '**/generated/**', 'packages/proto/src/gen/**'],
+    ignores: ['**/*.spec.ts', '**/*.test.ts', '**/generated/**', 'packages/proto/src/gen/**', 'packages/testing/**'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

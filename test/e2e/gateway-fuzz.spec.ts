@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
 import { Subscriptions } from '../../services/gateway/src/routing/subscriptions.js';
-import { Stack, testEnv, token, uid, until } from '../support/stack.js';
+import { Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
 
 /**
  * Issue 3: thousands of random and mutated frames against a live gateway. The gateway must

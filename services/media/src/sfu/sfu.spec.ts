@@ -3,7 +3,7 @@ import { callUnary, grpcClient, type Caller } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeLivekit } from '../../../../test/support/livekit-fake.js';
+import { FakeLivekit } from '@switchboard/testing/livekit-fake';
 import { GRPC_SECRET, MediaHarness, uid, until } from '../testing/harness.test.js';
 
 const API_KEY = 'sfu-test-key';
