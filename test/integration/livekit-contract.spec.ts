@@ -1,5 +1,5 @@
 // One contract suite for LiveKit's Twirp RoomService and webhooks, run against the fake
-// (test/support/livekit-fake.ts) AND the real LiveKit v1.13.5 server (built by the test infra;
+// (packages/testing/src/livekit-fake.ts) AND the real LiveKit v1.13.5 server (built by the test infra;
 // skipped, saying why, only where Go is missing). The fake follows the real one: a case that
 // passes against one must pass against the other.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';

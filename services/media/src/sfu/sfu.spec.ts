@@ -16,7 +16,7 @@ interface Grant {
 }
 
 /**
- * The SFU domain against the contract-faithful LiveKit fake (test/support/livekit-fake.ts): two
+ * The SFU domain against the contract-faithful LiveKit fake (packages/testing/src/livekit-fake.ts): two
  * media replicas, webhooks to one of them, real rooms service, NATS, Redis.
  */
 describe('SFU through LiveKit (fake)', () => {
