@@ -25,4 +25,10 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  {
+    // The client SDK's event and reply payloads get their types from the protocol registry
+    // (issue 12 §1); until then its `any`s are the untyped wire data.
+    files: ['packages/client/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
 );

@@ -12,7 +12,6 @@ export interface ConnectOptions {
   helloTimeoutMs?: number;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replaced by per-verb types (issue 12 §1, typed contracts)
 type Pending = { resolve: (data: any) => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
 
 /**
@@ -95,7 +94,6 @@ export class SwitchboardClient extends EventEmitter {
   }
 
   /** Sends a command and resolves with the `.ok` data, or rejects with a ClientError. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replaced by per-verb types (issue 12 §1, typed contracts)
   request<T = any>(type: string, data?: unknown): Promise<T> {
     const id = String(this.nextId++);
     return new Promise<T>((resolve, reject) => {
@@ -113,7 +111,6 @@ export class SwitchboardClient extends EventEmitter {
   }
 
   /** Resolves with the first event (already received or future) of `type` that matches. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replaced by per-verb types (issue 12 §1, typed contracts)
   waitFor<D = any>(type: string, match: (e: ServerEvent<D>) => boolean = () => true, timeoutMs = 10_000): Promise<ServerEvent<D>> {
     const seen = this.events.find((e) => e.type === type && match(e as ServerEvent<D>));
     if (seen) return Promise.resolve(seen as ServerEvent<D>);
