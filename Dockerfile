@@ -23,6 +23,7 @@ COPY packages/client/package.json packages/client/
 COPY packages/platform/package.json packages/platform/
 COPY packages/proto/package.json packages/proto/
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/testing/package.json packages/testing/
 COPY services/gateway/package.json services/gateway/
 COPY services/rooms/package.json services/rooms/
 COPY services/presence/package.json services/presence/

@@ -3,7 +3,7 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 // Test files run in parallel, one per worker at a time; every worker has its own NATS, Redis
-// and databases (test/support/global-setup.ts, ADR 0018). Most integration time is waiting on
+// and databases (packages/testing/src/global-setup.ts, ADR 0018). Most integration time is waiting on
 // timers and round trips, not CPU, so a small machine still gains from a few more workers than
 // cores. TEST_WORKERS overrides.
 const workers = Number(process.env.TEST_WORKERS) || Math.min(6, Math.max(3, availableParallelism() + 1));
@@ -26,7 +26,7 @@ export default defineConfig({
       {
         // Logic with fakes and fake timers: no process, socket or database (npm run test:unit).
         extends: true,
-        test: { name: 'unit', include: ['{packages,services}/*/src/**/*.unit.spec.ts', 'packages/testing/src/**/*.unit.spec.ts'] },
+        test: { name: 'unit', include: ['{packages,services}/*/src/**/*.unit.spec.ts', 'bench/lib/*.unit.spec.mjs'] },
       },
       {
         // Real NATS, Redis, Postgres, gRPC, browsers: one private set per worker.
@@ -35,8 +35,8 @@ export default defineConfig({
           name: 'integration',
           include: ['{packages,services}/*/src/**/*.spec.ts', 'apps/*/server/**/*.spec.ts', 'scripts/lib/*.spec.mjs', 'test/**/*.spec.ts'],
           exclude: ['**/*.unit.spec.ts', '**/node_modules/**'],
-          globalSetup: ['test/support/global-setup.ts'],
-          setupFiles: ['test/support/per-file.ts'],
+          globalSetup: ['packages/testing/src/global-setup.ts'],
+          setupFiles: ['packages/testing/src/per-file.ts'],
         },
       },
     ],

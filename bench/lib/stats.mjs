@@ -1,50 +1,49 @@
-// Latency histogram with ~1 % relative precision (log buckets over microseconds), so that a
-// run of millions of samples costs a few KiB and histograms from several processes merge.
+// @ts-check
+// Latency histogram: HdrHistogram (hdr-histogram-js) over microseconds with 2 significant
+// digits (1 % precision), so a run of millions of samples costs a few KiB and histograms from
+// several processes merge (toJSON / fromJSON carry HdrHistogram's compressed encoding).
+import * as hdr from 'hdr-histogram-js';
 
-const GROWTH = 1.01;
-const LOG_GROWTH = Math.log(GROWTH);
-const MAX_BUCKETS = 2400; // 1 µs … ~ 24 h
+const HIGHEST_US = 24 * 3600 * 1e6; // a day
+const build = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 2, useWebAssembly: false });
 
 export class Histogram {
   constructor() {
-    this.counts = new Uint32Array(MAX_BUCKETS);
-    this.n = 0;
+    /** @type {hdr.Histogram} */
+    this.hdr = build();
+    // Sum, max and min in milliseconds kept exactly (HdrHistogram's are bucketed).
     this.sum = 0;
     this.max = 0;
     this.min = Infinity;
   }
 
-  /** Records one latency in milliseconds. */
+  /** Number of samples. */
+  get n() {
+    return this.hdr.totalCount;
+  }
+
+  /** Records one latency in milliseconds. @param {number} ms */
   record(ms) {
-    const us = Math.max(1, ms * 1000);
-    const i = Math.min(MAX_BUCKETS - 1, Math.floor(Math.log(us) / LOG_GROWTH));
-    this.counts[i]++;
-    this.n++;
+    this.hdr.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000))));
     this.sum += ms;
     if (ms > this.max) this.max = ms;
     if (ms < this.min) this.min = ms;
   }
 
+  /** @param {Histogram | ReturnType<Histogram['toJSON']>} other */
   merge(other) {
     const o = other instanceof Histogram ? other : Histogram.fromJSON(other);
-    for (let i = 0; i < MAX_BUCKETS; i++) this.counts[i] += o.counts[i];
-    this.n += o.n;
+    this.hdr.add(o.hdr);
     this.sum += o.sum;
     this.max = Math.max(this.max, o.max);
     this.min = Math.min(this.min, o.min);
     return this;
   }
 
-  /** The q-quantile (0..1) in milliseconds (bucket midpoint), or NaN without samples. */
+  /** The q-quantile (0..1) in milliseconds, or NaN without samples. @param {number} q */
   quantile(q) {
     if (!this.n) return NaN;
-    const rank = Math.max(1, Math.ceil(q * this.n));
-    let seen = 0;
-    for (let i = 0; i < MAX_BUCKETS; i++) {
-      seen += this.counts[i];
-      if (seen >= rank) return Math.min(this.max, (GROWTH ** i * (1 + GROWTH)) / 2 / 1000);
-    }
-    return this.max;
+    return Math.min(this.max, this.hdr.getValueAtPercentile(q * 100) / 1000);
   }
 
   summary() {
@@ -52,18 +51,16 @@ export class Histogram {
   }
 
   toJSON() {
-    const sparse = [];
-    for (let i = 0; i < MAX_BUCKETS; i++) if (this.counts[i]) sparse.push([i, this.counts[i]]);
-    return { sparse, n: this.n, sum: this.sum, max: this.max, min: this.min };
+    return { hdr: hdr.encodeIntoCompressedBase64(this.hdr), sum: this.sum, max: this.max, min: this.min };
   }
 
+  /** @param {{ hdr: string, sum: number, max: number, min: number | null }} j */
   static fromJSON(j) {
     const h = new Histogram();
-    for (const [i, c] of j.sparse) h.counts[i] = c;
-    h.n = j.n;
+    h.hdr.add(hdr.decodeFromCompressedBase64(j.hdr, 32, false));
     h.sum = j.sum;
     h.max = j.max;
-    h.min = j.min ?? Infinity;
+    h.min = j.min ?? Infinity; // JSON writes Infinity as null
     return h;
   }
 }

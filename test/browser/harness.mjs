@@ -1,6 +1,6 @@
 // Shared by the browser scripts that run INSIDE a fresh network namespace (test/browser/*.mjs):
 // child processes that die with the script, bounded waits, client JWTs, the in-page Switchboard
-// client, and the one-JSON-line result protocol the specs read (test/support/browser.ts).
+// client, and the one-JSON-line result protocol the specs read (@switchboard/testing, packages/testing/src/browser.ts).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

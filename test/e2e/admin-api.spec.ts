@@ -4,7 +4,7 @@ import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwitchboardClient } from '@switchboard/client/node';
 import { SignJWT } from 'jose';
-import { ADMIN_JWT_SECRET, ADMIN_KEY, JWT_SECRET, Stack, testEnv, token, uid, until } from '../support/stack.js';
+import { ADMIN_JWT_SECRET, ADMIN_KEY, JWT_SECRET, Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
 
 /** A JWT shaped like an admin token, with one thing wrong. */
 async function adminLike(sub: string, over: { aud?: string; jti?: string; secret?: string; iat?: number; exp?: number }): Promise<string> {

@@ -1,7 +1,7 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, Stack, testEnv, uid } from '../support/stack.js';
+import { ADMIN_KEY, Stack, testEnv, uid } from '@switchboard/testing/stack';
 
 /** Issue 10 item 3: the admin room list keeps working when rooms carry big metadata. */
 describe('admin GET /admin/v1/rooms with big metadata', () => {

@@ -3,8 +3,8 @@ import { startMedia } from '@switchboard/media/service';
 import { startPresence } from '@switchboard/presence/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeLivekit } from '../support/livekit-fake.js';
-import { ADMIN_KEY, mediaTestEnv, Stack, testEnv, uid, until } from '../support/stack.js';
+import { FakeLivekit } from '@switchboard/testing/livekit-fake';
+import { ADMIN_KEY, mediaTestEnv, Stack, testEnv, uid, until } from '@switchboard/testing/stack';
 
 /**
  * SFU admin end to end: WebSocket clients get `media.token` through the gateway, join the

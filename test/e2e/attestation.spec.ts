@@ -14,9 +14,9 @@ import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createDatabase, freePort, removeDatabase } from '../support/infra.js';
-import { ADMIN_KEY, attestationTestEnv, Stack, testEnv, token, uid, until } from '../support/stack.js';
-import { slot } from '../support/slot.js';
+import { createDatabase, freePort, removeDatabase } from '@switchboard/testing/infra';
+import { ADMIN_KEY, attestationTestEnv, Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
+import { slot } from '@switchboard/testing/slot';
 
 /** Ed25519 key pair as the operator would make it (`openssl genpkey -algorithm ed25519`), PEM. */
 const pemPair = () => {

@@ -1,8 +1,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runInNamespace } from '../support/browser.js';
-import { ROOT } from '../support/infra.js';
+import { runInNamespace } from '@switchboard/testing/browser';
+import { ROOT } from '@switchboard/testing/infra';
 
 /**
  * The demo app and the admin console in a real browser (test/browser/demo-app.mjs): two pages

@@ -4,7 +4,7 @@ import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
-import { Stack, testEnv, token, uid, until } from '../support/stack.js';
+import { Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
 
 /**
  * Issue 10 item 2: a client that stops reading cannot grow a gateway without bound, and

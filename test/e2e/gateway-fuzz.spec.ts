@@ -1,20 +1,21 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { COMMANDS, ERROR_CODES } from '@switchboard/protocol';
 import { startRooms } from '@switchboard/rooms/service';
+import fc from 'fast-check';
 import { pack, Packr, unpack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
 import { Subscriptions } from '../../services/gateway/src/routing/subscriptions.js';
-import { Stack, testEnv, token, uid, until } from '../support/stack.js';
+import { Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
 
 /**
  * Issue 3: thousands of random and mutated frames against a live gateway. The gateway must
  * stay up, answer every readable `id` exactly once with a well-formed reply, and give back
  * every connection and subscription once the sockets are gone.
  *
- * Deterministic: every frame comes from a seeded PRNG (FUZZ_SEED overrides the default) and
+ * Deterministic: every frame comes from fast-check's seeded generator (FUZZ_SEED overrides the default) and
  * frames go out in chunks, each waiting for its replies; nothing depends on timing except the
  * bounded waits, which only decide how long a failure takes to show.
  */
@@ -29,7 +30,7 @@ const CHUNK_FRAMES = 80;
 const SKIP_VERBS = new Set(['session.resume', 'room.close']);
 const ERROR_CODE_SET = new Set<string>(ERROR_CODES);
 
-// ---------------------------------------------------------------- PRNG
+// ---------------------------------------------------------------- random source
 
 type Rng = {
   (): number;
@@ -38,17 +39,16 @@ type Rng = {
   chance(p: number): boolean;
 };
 
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (() => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }) as Rng;
-  next.int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
-  next.pick = (xs) => xs[Math.floor(next() * xs.length)]!;
+/**
+ * fast-check's seeded generator (fc.gen) behind the small interface the frame factory uses:
+ * the same seed replays the same frames, and fast-check's own arbitraries draw each value.
+ */
+function seededRng(seed: number): Rng {
+  const [g] = fc.sample(fc.gen(), { seed, numRuns: 1 });
+  const next = (() => g(fc.integer, { min: 0, max: 2 ** 31 - 1 }) / 2 ** 31) as Rng;
+  // bigInt: schema bounds may exceed fc.integer's 32-bit range.
+  next.int = (lo, hi) => (hi <= lo ? lo : Number(g(fc.bigInt, { min: BigInt(Math.ceil(lo)), max: BigInt(Math.floor(hi)) })));
+  next.pick = (xs) => xs[g(fc.integer, { min: 0, max: xs.length - 1 })]!;
   next.chance = (p) => next() < p;
   return next;
 }
@@ -540,7 +540,7 @@ describe.sequential('gateway fuzz', () => {
 
     const conns: FuzzConnection[] = [];
     for (let i = 0; i < JSON_CONNS + MSGPACK_CONNS; i++) conns.push(await FuzzConnection.open(gwA.httpPort, `fz${i}`, i >= JSON_CONNS));
-    const factories = conns.map((c, i) => new FrameFactory(mulberry32(SEED + i * 7919), c.name, knownRooms));
+    const factories = conns.map((c, i) => new FrameFactory(seededRng(SEED + i * 7919), c.name, knownRooms));
 
     // Chunks in lockstep per connection; connections run concurrently.
     await Promise.all(

@@ -1,6 +1,6 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, uid, until } from '../support/stack.js';
+import { Stack, testEnv, uid, until } from '@switchboard/testing/stack';
 
 /**
  * Issue 10 item 11: pairing cannot be brute-forced or used to spam. Limits hold across gateway

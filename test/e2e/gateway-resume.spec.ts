@@ -4,7 +4,7 @@ import { startGateway } from '@switchboard/gateway/service';
 import { ROOM_EVENTS_STREAM, RoomEventsPublisher } from '@switchboard/platform';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, token, uid, until } from '../support/stack.js';
+import { Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
 
 /** Issue 3: a client that lost its socket resumes on the other replica with nothing lost or doubled. */
 describe('session.resume across replicas', () => {

@@ -6,7 +6,7 @@ import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
 import { Subscriptions } from '../../services/gateway/src/routing/subscriptions.js';
-import { Stack, testEnv, token, uid, until } from '../support/stack.js';
+import { Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 

@@ -2,7 +2,7 @@ import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
 import type { SwitchboardClient } from '@switchboard/client/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, uid } from '../support/stack.js';
+import { Stack, testEnv, uid } from '@switchboard/testing/stack';
 
 /** Issue 3: P2P signaling and pairing between connections on different gateway replicas. */
 describe('signaling and pairing across replicas', () => {

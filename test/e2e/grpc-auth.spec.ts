@@ -6,7 +6,7 @@ import { startPresence } from '@switchboard/presence/service';
 import { health, media, presence, rooms } from '@switchboard/proto';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRPC_SECRET, mediaTestEnv, Stack, testEnv, uid } from '../support/stack.js';
+import { GRPC_SECRET, mediaTestEnv, Stack, testEnv, uid } from '@switchboard/testing/stack';
 
 /**
  * Trust boundary (issue 10 item 9): every service's gRPC port, health included, refuses a

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { ensurePackage, runInNamespace } from '../support/browser.js';
+import { ensurePackage, runInNamespace } from '@switchboard/testing/browser';
 
 /**
  * The SFU for real: the real LiveKit v1.13.5 server (built by the test infra), coturn and the

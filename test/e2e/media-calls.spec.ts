@@ -4,7 +4,7 @@ import { startMedia } from '@switchboard/media/service';
 import { startPresence } from '@switchboard/presence/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, mediaTestEnv, Stack, testEnv, token, uid } from '../support/stack.js';
+import { ADMIN_KEY, mediaTestEnv, Stack, testEnv, token, uid } from '@switchboard/testing/stack';
 
 /**
  * Calls end to end: clients on two gateway replicas, two media replicas, rooms and presence

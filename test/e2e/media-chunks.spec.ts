@@ -2,7 +2,7 @@ import { startGateway } from '@switchboard/gateway/service';
 import { startMedia } from '@switchboard/media/service';
 import { startPresence } from '@switchboard/presence/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mediaTestEnv, Stack, testEnv, uid, until } from '../support/stack.js';
+import { mediaTestEnv, Stack, testEnv, uid, until } from '@switchboard/testing/stack';
 
 /** Chunk distribution end to end: clients on two gateways, two media replicas, presence for disconnects. */
 describe('chunks across gateways and media replicas', () => {

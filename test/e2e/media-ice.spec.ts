@@ -4,7 +4,7 @@ import { startMedia } from '@switchboard/media/service';
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRPC_SECRET, mediaTestEnv, Stack, testEnv, uid } from '../support/stack.js';
+import { GRPC_SECRET, mediaTestEnv, Stack, testEnv, uid } from '@switchboard/testing/stack';
 
 const TURN_SECRET = 'turn-test-secret-turn-test-secret';
 

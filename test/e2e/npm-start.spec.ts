@@ -6,9 +6,9 @@ import { SwitchboardClient } from '@switchboard/client/node';
 import { callUnary } from '@switchboard/platform';
 import { health } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, ROOT } from '../support/infra.js';
-import { uid, until } from '../support/stack.js';
-import { slot } from '../support/slot.js';
+import { freePort, ROOT } from '@switchboard/testing/infra';
+import { uid, until } from '@switchboard/testing/stack';
+import { slot } from '@switchboard/testing/slot';
 
 /** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server; 40-42: coturn, LiveKit HTTP and UDP; 50: the demo app). */
 const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30, 40, 41, 42, 50];

@@ -4,9 +4,9 @@ import { bus } from '@switchboard/proto';
 import { startPresence } from '@switchboard/presence/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, uid, until } from '../support/stack.js';
-import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../support/infra.js';
-import { slot } from '../support/slot.js';
+import { Stack, testEnv, uid, until } from '@switchboard/testing/stack';
+import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '@switchboard/testing/infra';
+import { slot } from '@switchboard/testing/slot';
 
 /** Same environment as every presence spec (replicas of concurrent spec files share a queue group). */
 const PRESENCE_ENV = { PRESENCE_TTL_MS: '3000', PRESENCE_LIVENESS_INTERVAL_MS: '500', PRESENCE_SWEEP_MS: '200', SESSION_POLICY: 'device' };

@@ -5,9 +5,9 @@ import { callUnary, grpcClient } from '@switchboard/platform';
 import { bus, presence } from '@switchboard/proto';
 import { startPresence } from '@switchboard/presence/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRPC_SECRET, Stack, testEnv, uid, until } from '../support/stack.js';
-import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../support/infra.js';
-import { slot } from '../support/slot.js';
+import { GRPC_SECRET, Stack, testEnv, uid, until } from '@switchboard/testing/stack';
+import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '@switchboard/testing/infra';
+import { slot } from '@switchboard/testing/slot';
 
 /**
  * Every presence spec starts its replicas with this same environment: replicas of all spec

@@ -1,7 +1,7 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { startPresence } from '@switchboard/presence/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, uid, until } from '../support/stack.js';
+import { Stack, testEnv, uid, until } from '@switchboard/testing/stack';
 
 /** Same environment as every presence spec (replicas of concurrent spec files share a queue group). */
 const PRESENCE_ENV = { PRESENCE_TTL_MS: '3000', PRESENCE_LIVENESS_INTERVAL_MS: '500', PRESENCE_SWEEP_MS: '200', SESSION_POLICY: 'device' };

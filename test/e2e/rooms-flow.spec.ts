@@ -2,7 +2,7 @@ import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
 import type { SwitchboardClient } from '@switchboard/client/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, uid, until } from '../support/stack.js';
+import { Stack, testEnv, uid, until } from '@switchboard/testing/stack';
 
 /** Rooms through real gateways: two gateway replicas, two rooms replicas. */
 describe('rooms end to end across two gateways and two rooms replicas', () => {

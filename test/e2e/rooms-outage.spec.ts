@@ -1,6 +1,6 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, uid } from '../support/stack.js';
+import { Stack, testEnv, uid } from '@switchboard/testing/stack';
 
 /** Issue 2: a dead rooms service makes commands fail fast with `unavailable`; a restart heals. */
 describe('rooms service outage', () => {

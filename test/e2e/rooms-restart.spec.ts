@@ -1,7 +1,7 @@
 import { startGateway } from '@switchboard/gateway/service';
 import type { SwitchboardClient } from '@switchboard/client/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, uid, until, type ServiceProcess } from '../support/stack.js';
+import { Stack, testEnv, uid, until, type ServiceProcess } from '@switchboard/testing/stack';
 
 /**
  * Rooms replicas as OS processes (needs `npx tsc -b` first): SIGKILL them mid-traffic and

@@ -1,9 +1,9 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { startPresence } from '@switchboard/presence/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisTrap } from '../support/redis-trap.js';
-import { Stack, testEnv, uid, until } from '../support/stack.js';
-import { slot } from '../support/slot.js';
+import { RedisTrap } from '@switchboard/testing/redis-trap';
+import { Stack, testEnv, uid, until } from '@switchboard/testing/stack';
+import { slot } from '@switchboard/testing/slot';
 
 /**
  * Issue 10 item 13: timers are handled at least once. A rooms replica (an OS process, needs

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, uid, until } from '../support/stack.js';
+import { Stack, testEnv, uid, until } from '@switchboard/testing/stack';
 
 interface CollectedSpan {
   service: string;

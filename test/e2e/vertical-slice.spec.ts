@@ -2,7 +2,7 @@ import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { SwitchboardClient } from '@switchboard/client/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, Stack, testEnv, uid } from '../support/stack.js';
+import { ADMIN_KEY, Stack, testEnv, uid } from '@switchboard/testing/stack';
 
 /** Issue 2's slice: WS client → gateway → NATS → rooms → Postgres/Redis → events on another replica. */
 describe('vertical slice across two gateway replicas', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ensurePackage, runInNamespace } from '../support/browser.js';
+import { ensurePackage, runInNamespace } from '@switchboard/testing/browser';
 
 /**
  * The WebRTC path for real: two headless Chromium pages on different gateway replicas call each

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ROOT } from '../support/infra.js';
+import { ROOT } from '@switchboard/testing/infra';
 
 interface ComposeFile {
   services: Record<string, { ports?: (string | number | { host_ip?: string; published?: string | number; target: number })[] }>;

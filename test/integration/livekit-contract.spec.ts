@@ -1,5 +1,5 @@
 // One contract suite for LiveKit's Twirp RoomService and webhooks, run against the fake
-// (test/support/livekit-fake.ts) AND the real LiveKit v1.13.5 server (built by the test infra;
+// (packages/testing/src/livekit-fake.ts) AND the real LiveKit v1.13.5 server (built by the test infra;
 // skipped, saying why, only where Go is missing). The fake follows the real one: a case that
 // passes against one must pass against the other.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -8,8 +8,8 @@ import { AccessToken, RoomServiceClient, WebhookReceiver, type VideoGrant } from
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 // @ts-expect-error plain ESM script without types
 import { LIVEKIT_DEV_KEYS, startLivekit } from '../../scripts/lib/livekit.mjs';
-import { FakeLivekit } from '../support/livekit-fake.js';
-import { until } from '../support/stack.js';
+import { FakeLivekit } from '@switchboard/testing/livekit-fake';
+import { until } from '@switchboard/testing/stack';
 
 const { apiKey, apiSecret } = LIVEKIT_DEV_KEYS as { apiKey: string; apiSecret: string };
 const uid = (p: string) => `${p}-${Math.random().toString(36).slice(2, 10)}`;

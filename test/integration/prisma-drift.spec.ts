@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../support/infra.js';
-import { prismaDrift } from '../support/prisma-drift.js';
-import { slot } from '../support/slot.js';
+import { ROOT } from '@switchboard/testing/infra';
+import { prismaDrift } from '@switchboard/testing/prisma-drift';
+import { slot } from '@switchboard/testing/slot';
 
 const schemaOf = (service: string) => join(ROOT, `services/${service}/prisma/schema.prisma`);
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS, ERROR_CODES } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../support/infra.js';
+import { ROOT } from '@switchboard/testing/infra';
 
 /** Issue 3: docs/protocol.md is the complete protocol, generated from the schemas and kept in sync. */
 describe('docs/protocol.md', () => {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe } from 'vitest';
-import { slot } from '../../../test/support/slot.js';
+import { slot } from '@switchboard/testing/slot';
 import { dueStoreCases } from './testing/due.store.cases.test.js';
 
 /** Real Redis (this worker's private one, running the Lua scripts); set names are unique per test. */

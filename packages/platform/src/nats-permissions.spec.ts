@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, natsServerFiles, natsViolationsSince, NATS_TEST_PASSWORD, NATS_TEST_USER, waitForPort } from '../../../test/support/infra.js';
-import { until } from '../../../test/support/stack.js';
+import { freePort, natsServerFiles, natsViolationsSince, NATS_TEST_PASSWORD, NATS_TEST_USER, waitForPort } from '@switchboard/testing/infra';
+import { until } from '@switchboard/testing/stack';
 import { NATS_PERMISSIONS, NATS_USERS, natsInboxPrefix, natsServerUsers } from './nats-permissions.js';
 
 describe('NATS permission table', () => {

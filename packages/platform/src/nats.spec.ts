@@ -6,8 +6,8 @@ import { createMetricsRegistry, natsMetrics } from './metrics.js';
 import { CommandBus, connectNats, decodeJson, type Caller, type CommandHandlers, type NatsConnection } from './nats.js';
 import { bus as proto } from '@switchboard/proto';
 import { startTelemetry } from './telemetry.js';
-import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../../../test/support/infra.js';
-import { slot } from '../../../test/support/slot.js';
+import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '@switchboard/testing/infra';
+import { slot } from '@switchboard/testing/slot';
 
 const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'n', production: false });
 const caller: Caller = { userId: 'u1', connectionId: 'c1', sessionId: 's1', nodeId: 'n1', name: 'U', device: '', roles: [] };

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WindowCounter } from './window-counter.js';
-import { slot } from '../../../test/support/slot.js';
+import { slot } from '@switchboard/testing/slot';
 
 /** Real Redis (the test run's private one); keys are unique per test. */
 describe('WindowCounter', () => {

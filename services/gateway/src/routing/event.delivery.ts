@@ -73,7 +73,8 @@ export class EventDelivery implements OnModuleInit {
     cursor.lastSeq = seq;
     const early = cursor.early.sort((a, b) => a.seq - b.seq);
     cursor.early = [];
-    for (const e of early) this.deliver(conn, e);
+    // Interceptors answer requests; replayed early events are not requests, so no verdict is awaited.
+    for (const e of early) void this.deliver(conn, e);
   }
 
   private advance(conn: Connection, cursor: RoomCursor, event: DeliveredEvent): void {

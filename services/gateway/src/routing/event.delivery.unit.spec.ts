@@ -1,4 +1,5 @@
 import { subjects } from '@switchboard/protocol';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Connection, DeliveredEvent } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
@@ -114,6 +115,32 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
     expect(socket.sent.map((f) => f.type)).toEqual(['presence.changed']);
     conn.dispose();
     expect(delivery.deliver(conn, ev(11))).toBe('not_found');
+  });
+
+  it('property: any arrival order, with duplicates, comes out as each seq exactly once in order', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 }).chain((n) => fc.tuple(fc.shuffledSubarray(Array.from({ length: n }, (_, i) => 11 + i), { minLength: n }), fc.array(fc.integer({ min: 1, max: n + 10 }), { maxLength: 10 }))),
+        ([order, dupes]) => {
+          socket.sent.length = 0;
+          conn.rooms.set(ROOM, { lastSeq: 10, early: [], ahead: new Map() });
+          for (const s of [...order, ...dupes]) delivery.deliver(conn, ev(s));
+          expect(seqs()).toEqual([...order].sort((a, b) => a - b));
+        },
+      ),
+    );
+  });
+
+  it('property: with some seqs lost for good, everything else still arrives in order once the windows pass', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 20 }).chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(Array.from({ length: n }, (_, i) => 11 + i), { minLength: 1 }))), async ([, kept]) => {
+        socket.sent.length = 0;
+        conn.rooms.set(ROOM, { lastSeq: 10, early: [], ahead: new Map() });
+        for (const s of kept) delivery.deliver(conn, ev(s));
+        await vi.advanceTimersByTimeAsync(WINDOW * (kept.length + 1));
+        expect(seqs()).toEqual([...kept].sort((a, b) => a - b));
+      }),
+    );
   });
 
   it('is wired to the subscriptions: a room event on NATS reaches the connection in order', () => {

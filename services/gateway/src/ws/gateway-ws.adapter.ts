@@ -32,7 +32,7 @@ export class GatewayWsAdapter extends WsAdapter {
     super(app);
   }
 
-  override create(port: number, options: Record<string, any> = {}) {
+  override create(port: number, options: Record<string, unknown> = {}) {
     return super.create(port, {
       ...options,
       // Frames over maxFrameBytes get a `too_large` reply; only absurd ones hit this cap (1009).
@@ -82,5 +82,5 @@ export class GatewayWsAdapter extends WsAdapter {
   }
 
   /** Frames are read by ClientGateway itself; Nest's {event,data} routing is not our protocol. */
-  override bindMessageHandlers(_client: unknown, _handlers: MessageMappingProperties[], _transform: (data: any) => Observable<any>): void {}
+  override bindMessageHandlers(_client: unknown, _handlers: MessageMappingProperties[], _transform: (data: unknown) => Observable<unknown>): void {}
 }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SfuAccess, type SfuGrant } from '../sfu/sfu.access.js';
 import { GRPC_SECRET, MediaHarness, MEDIA_TIMERS, uid } from '../testing/harness.test.js';
-import { slot } from '../../../../test/support/slot.js';
+import { slot } from '@switchboard/testing/slot';
 
 describe('calls', () => {
   let h: MediaHarness;

@@ -3,7 +3,7 @@ import { callUnary, grpcClient, type Caller } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeLivekit } from '../../../../test/support/livekit-fake.js';
+import { FakeLivekit } from '@switchboard/testing/livekit-fake';
 import { GRPC_SECRET, MediaHarness, uid, until } from '../testing/harness.test.js';
 
 const API_KEY = 'sfu-test-key';
@@ -16,7 +16,7 @@ interface Grant {
 }
 
 /**
- * The SFU domain against the contract-faithful LiveKit fake (test/support/livekit-fake.ts): two
+ * The SFU domain against the contract-faithful LiveKit fake (packages/testing/src/livekit-fake.ts): two
  * media replicas, webhooks to one of them, real rooms service, NATS, Redis.
  */
 describe('SFU through LiveKit (fake)', () => {

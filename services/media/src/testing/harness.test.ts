@@ -2,7 +2,7 @@
 // spec glob picks it up). Media needs a real rooms service (membership and participants over
 // gRPC), so it runs on the rooms harness: same NATS, Redis, callers and event log.
 import { startService, type Caller, type ServiceHandle } from '@switchboard/platform';
-import { mediaTestEnv } from '../../../../test/support/stack.js';
+import { mediaTestEnv } from '@switchboard/testing/stack';
 import { RoomsHarness } from '../../../rooms/src/testing/harness.test.js';
 import { mediaService } from '../service.js';
 import { SfuAccess } from '../sfu/sfu.access.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
-import { slot } from '../../../../test/support/slot.js';
+import { slot } from '@switchboard/testing/slot';
 
 /** Real Redis (the test run's private one); ids are unique per run so nothing collides. */
 describe('LivenessStore', () => {

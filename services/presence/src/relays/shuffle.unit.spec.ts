@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { shuffle } from './shuffle.js';
 
@@ -9,9 +10,14 @@ function chiSquare(counts: number[], expected: number): number {
 }
 
 describe('shuffle (Fisher–Yates)', () => {
-  it('keeps every element exactly once', () => {
-    const items = Array.from({ length: 50 }, (_, i) => i);
-    expect([...shuffle([...items])].sort((a, b) => a - b)).toEqual(items);
+  it('keeps every element exactly once, whatever the input and the random source (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer()), fc.infiniteStream(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })), (items, randoms) => {
+        const it = randoms[Symbol.iterator]();
+        const out = shuffle([...items], () => it.next().value as number);
+        expect([...out].sort((a, b) => a - b)).toEqual([...items].sort((a, b) => a - b));
+      }),
+    );
     expect(shuffle([])).toEqual([]);
     expect(shuffle([7])).toEqual([7]);
   });

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RendezvousStore, type RendezvousEntry } from './rendezvous.store.js';
-import { slot } from '../../../../test/support/slot.js';
+import { slot } from '@switchboard/testing/slot';
 
 describe('RendezvousStore', () => {
   const redis = new Redis(slot().redisUrl);

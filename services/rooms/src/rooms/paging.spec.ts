@@ -2,7 +2,7 @@ import { jsonBytes } from '@switchboard/platform';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomsHarness, uid } from '../testing/harness.test.js';
-import { slot } from '../../../../test/support/slot.js';
+import { slot } from '@switchboard/testing/slot';
 
 /**
  * Issue 10 item 3: no reply outgrows NATS's max_payload. Sizes are capped in the protocol

@@ -3,11 +3,11 @@
 import { decodeJson, type Caller, type CommandBus, type ServiceHandle } from '@switchboard/platform';
 import { bus } from '@switchboard/proto';
 import { subjects } from '@switchboard/protocol';
-import { Stack, testEnv, uid, until } from '../../../../test/support/stack.js';
+import { Stack, testEnv, uid, until } from '@switchboard/testing/stack';
 import { startRooms } from '../service.js';
 
 export { uid, until };
-export { GRPC_SECRET } from '../../../../test/support/stack.js';
+export { GRPC_SECRET } from '@switchboard/testing/stack';
 
 export interface SeenEvent<D = any> {
   subject: string;

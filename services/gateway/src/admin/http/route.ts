@@ -27,7 +27,7 @@ export interface AdminRouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodT
   audit?: {
     action: AuditAction;
     /** What was acted on, from the parsed (or, when parsing failed, raw) params and body. */
-    target: (input: { params: Record<string, any>; body: Record<string, any> }) => unknown;
+    target: (input: { params: Record<string, unknown>; body: Record<string, unknown> }) => unknown;
     /** Safe details to keep (never secrets), from the parsed input and the result. */
     details?: (input: AdminInput<P, Q, B>, result: z.output<R> | undefined) => Record<string, unknown>;
   };
