@@ -1,10 +1,11 @@
 import { pino } from 'pino';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { slot } from '../../../test/support/slot.js';
 import { createRedis } from './redis.js';
 
-/** Real Redis (the test run's private one); keys are unique per run. */
+/** Real Redis (this worker's private one); keys are unique per run. */
 describe('createRedis', () => {
-  const redis = createRedis(inject('redisUrl'), pino({ level: 'silent' }), 'redis-spec');
+  const redis = createRedis(slot().redisUrl, pino({ level: 'silent' }), 'redis-spec');
   afterAll(() => redis.quit());
   const key = `sb:test:pipeline:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
