@@ -100,6 +100,13 @@ const connErrorCodes = (conns) => {
 const fmtCodes = (codes) => Object.entries(codes).map(([k, v]) => `${k}×${v}`).join(', ');
 const closeAll = (conns) => Promise.all(conns.filter(Boolean).map((c) => c.close().catch(() => undefined)));
 
+/** Every room of a scenario's set-up, or an error saying how many could not be created (the scenario cannot run). */
+async function createRooms(owners, maxParticipants) {
+  const r = await pool(owners.length, 20, (i) => createRoom(owners[i], maxParticipants));
+  if (r.errors || r.out.length !== owners.length) throw new Error(`set-up: ${r.errors} of ${owners.length} rooms could not be created (${fmtCodes(r.codes)})`);
+  return r.out;
+}
+
 async function createRoom(owner, maxParticipants) {
   const r = await owner.request('room.create', { name: `bench-${Math.random().toString(36).slice(2, 8)}`, kind: 'group', joinPolicy: 'open', maxParticipants });
   return r.room.id;
@@ -489,7 +496,7 @@ async function joinStorm() {
   const { clients, roomSize, concurrency } = cfg.params;
   const roomCount = Math.ceil(clients / (roomSize - 1));
   const owners = (await pool(roomCount, 20, (i) => connect(i))).out.filter(Boolean);
-  const roomIds = (await pool(owners.length, 20, (i) => createRoom(owners[i], roomSize + 1))).out;
+  const roomIds = await createRooms(owners, roomSize + 1);
   const tokens = await Promise.all(Array.from({ length: clients }, (_, i) => (cfg.target === 'peerjs' ? null : mintToken(cfg.jwtSecret, `j${i}_${process.pid}`))));
   const hist = new Histogram();
   const joinOnly = new Histogram();
@@ -534,7 +541,8 @@ async function reconnectStorm() {
   const roomCount = Math.ceil(victims / perRoom);
   // One sender per room on gateway b; victims on gateway a.
   const senders = (await pool(roomCount, 20, (i) => connect(1, { userId: `s${i}_${process.pid}` }))).out;
-  const roomIds = (await pool(roomCount, 20, (i) => createRoom(senders[i], roomSize + 1))).out;
+  if (senders.filter(Boolean).length !== roomCount) throw new Error(`set-up: only ${senders.filter(Boolean).length} of ${roomCount} senders could connect`);
+  const roomIds = await createRooms(senders, roomSize + 1);
   const vs = [];
   const setup = await pool(victims, 50, async (i) => {
     const c = await connect(0, { userId: `v${i}_${process.pid}` });
