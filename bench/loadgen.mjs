@@ -100,6 +100,13 @@ const connErrorCodes = (conns) => {
 const fmtCodes = (codes) => Object.entries(codes).map(([k, v]) => `${k}×${v}`).join(', ');
 const closeAll = (conns) => Promise.all(conns.filter(Boolean).map((c) => c.close().catch(() => undefined)));
 
+/** Every room of a scenario's set-up, or an error saying how many could not be created (the scenario cannot run). */
+async function createRooms(owners, maxParticipants) {
+  const r = await pool(owners.length, 20, (i) => createRoom(owners[i], maxParticipants));
+  if (r.errors || r.out.length !== owners.length) throw new Error(`set-up: ${r.errors} of ${owners.length} rooms could not be created (${fmtCodes(r.codes)})`);
+  return r.out;
+}
+
 async function createRoom(owner, maxParticipants) {
   const r = await owner.request('room.create', { name: `bench-${Math.random().toString(36).slice(2, 8)}`, kind: 'group', joinPolicy: 'open', maxParticipants });
   return r.room.id;
@@ -110,23 +117,24 @@ async function createRoom(owner, maxParticipants) {
 // the rate until the latency bound or delivery ratio fails. Returns every step.
 // ---------------------------------------------------------------------------------------------
 
-async function rateSteps({ label, startRate, fixedRate, fixedMs, maxSteps, stepMs, p99BoundMs, sendOne, deliveriesPerMessage, state }) {
+async function rateSteps({ label, startRate, fixedRate, fixedMs, maxSteps, stepMs, p99BoundMs, sendOne, state }) {
   const steps = [];
   let retried = false;
   // Warm-up (JIT, connection buffers, NATS interest): half the first rate for 500 ms, not measured.
   {
     const t0 = now();
     let sent = 0;
+    let expected = 0;
     while (now() - t0 < 500) {
       const due = Math.floor((startRate * (now() - t0)) / 2000) - sent;
-      for (let i = 0; i < due; i++) sendOne(sent++);
+      for (let i = 0; i < due; i++) expected += sendOne(sent++);
       await sleep(2);
     }
     const until = now() + 1000;
-    while (state.delivered < sent * deliveriesPerMessage && now() < until) await sleep(5);
+    while (state.delivered < expected && now() < until) await sleep(5);
   }
   /** Offers `rate` messages/s for `ms`, waits for the stragglers; one measured window. */
-  const measure = async (stepLabel, rate, ms) => {
+  const measure = async (stepLabel, rate, ms, { settle = false } = {}) => {
     state.hist = new Histogram();
     state.delivered = 0;
     state.lastAt = undefined;
@@ -135,15 +143,20 @@ async function rateSteps({ label, startRate, fixedRate, fixedMs, maxSteps, stepM
     await windowStart(stepLabel);
     const t0 = now();
     let sent = 0;
+    let expected = 0; // sendOne returns how many deliveries its message should make
     while (now() - t0 < ms) {
       const due = Math.floor((rate * (now() - t0)) / 1000) - sent;
-      for (let i = 0; i < due; i++) sendOne(sent++);
+      for (let i = 0; i < due; i++) expected += sendOne(sent++);
       await sleep(2);
     }
     const sendMs = now() - t0;
-    const expected = sent * deliveriesPerMessage;
-    const drainUntil = now() + Math.max(2000, p99BoundMs * 20);
-    while (state.delivered < expected && now() < drainUntil) await sleep(5);
+    const perMessage = sent ? expected / sent : 0;
+    // A refused send (error reply) makes no deliveries. The fixed window waits until every send
+    // has an outcome — delivered or refused (the gateway answers within REQUEST_TIMEOUT_MS) —
+    // so that "lost" means accepted and never delivered.
+    const refused = () => (state.errors() - errors0) * perMessage;
+    const drainUntil = now() + (settle ? 15_000 : Math.max(2000, p99BoundMs * 20));
+    while (state.delivered + (settle ? refused() : 0) < expected && now() < drainUntil) await sleep(5);
     const loadgenCpu = await windowEnd(stepLabel);
     // Rate over the time the deliveries took: from the first send to the last delivery (at least the send window).
     const elapsed = Math.max(sendMs, (state.lastAt ?? t0) - t0);
@@ -156,12 +169,13 @@ async function rateSteps({ label, startRate, fixedRate, fixedMs, maxSteps, stepM
     return {
       window: stepLabel,
       codes: fmtCodes(codes),
-      offered: rate * deliveriesPerMessage,
+      offered: Math.round(rate * perMessage),
       messagesPerSec: (sent / sendMs) * 1000,
       throughput: (state.delivered / elapsed) * 1000,
       delivered: state.delivered,
       expected,
-      lost: Math.max(0, expected - state.delivered),
+      lost: Math.max(0, Math.round(expected - state.delivered - refused())),
+      refused: state.errors() - errors0,
       errors: state.errors() - errors0 + Math.max(0, expected - state.delivered),
       hist: state.hist.toJSON(),
       ...summary,
@@ -170,8 +184,8 @@ async function rateSteps({ label, startRate, fixedRate, fixedMs, maxSteps, stepM
   };
   // The fixed offered load (below both targets' saturation) whose server CPU per delivered event
   // is the steady measure; the step search after it is the noisy one.
-  const fixed = fixedRate ? await measure(`${label} fixed @${fixedRate}/s`, fixedRate, fixedMs) : undefined;
-  if (fixed) log(`${fixed.window}: ${fixed.delivered}/${fixed.expected} delivered, p99 ${fixed.p99.toFixed(2)} ms, lost ${fixed.lost}, errors ${fixed.errors}`);
+  const fixed = fixedRate ? await measure(`${label} fixed @${fixedRate}/s`, fixedRate, fixedMs, { settle: true }) : undefined;
+  if (fixed) log(`${fixed.window}: ${fixed.delivered}/${fixed.expected} delivered, p99 ${fixed.p99.toFixed(2)} ms, refused ${fixed.refused}${fixed.codes ? ` (${fixed.codes})` : ''}, lost ${fixed.lost}`);
   let rate = startRate;
   for (let s = 0; s < maxSteps + 2; s++) {
     if (steps.filter((x) => x.p99 <= p99BoundMs && x.lost === 0 && x.errors === 0).length >= maxSteps) break;
@@ -327,8 +341,9 @@ async function relay() {
     const to = side === 'a' ? p.b : p.a;
     const payload = kind === 'ice' ? { t: now(), candidate: ICE, sdpMid: '0', sdpMLineIndex: 0 } : { t: now(), type: kind, sdp: OFFER_SDP };
     from.fire('signal', { to: to.id, roomId: p.roomId, kind, payload });
+    return 1;
   };
-  const res = await rateSteps({ label: 'relay', startRate, fixedRate: cfg.params.fixedRate, fixedMs: cfg.params.fixedMs, maxSteps, stepMs, p99BoundMs, sendOne, deliveriesPerMessage: 1, state });
+  const res = await rateSteps({ label: 'relay', startRate, fixedRate: cfg.params.fixedRate, fixedMs: cfg.params.fixedMs, maxSteps, stepMs, p99BoundMs, sendOne, state });
   await closeAll(conns);
   return [
     rateStepRow(res, p99BoundMs, {
@@ -436,20 +451,23 @@ async function fanout() {
       }
       state.errors = () => connErrors(conns) + setupErrors;
       state.codes = () => connErrorCodes(conns);
-      const allSenders = rooms.flatMap((r) => r.senders.map((s) => ({ s, roomId: r.roomId })));
+      // Deliveries per message: the room's members that did join, less the sender.
+      const allSenders = rooms.flatMap((r) => r.senders.map((s) => ({ s, roomId: r.roomId, others: r.members.length - 1 })));
       const sendOne =
         mode === 'broadcast'
           ? (k) => {
-              const { s, roomId } = allSenders[k % allSenders.length];
+              const { s, roomId, others } = allSenders[k % allSenders.length];
               s.fire('room.broadcast', { roomId, data: { t: now(), k, text: 'hello everyone in this room' } });
+              return others;
             }
           : (k) => {
-              const { s, roomId } = allSenders[k % allSenders.length];
+              const { s, roomId, others } = allSenders[k % allSenders.length];
               s.fire('chat.send', { roomId, text: String(now()), clientMsgId: `${s.userId}-${chatSeq++}` }); // unique: chat.send is idempotent per clientMsgId
+              return others;
             };
       const startRate = Math.max(1, Math.round(startDeliveries / (size - 1)));
       const fixedRate = Math.max(1, Math.round(cfg.params.fixedDeliveries / (size - 1)));
-      const res = await rateSteps({ label: `fanout ${mode} ${size}`, startRate, fixedRate, fixedMs: cfg.params.fixedMs, maxSteps, stepMs, p99BoundMs, sendOne, deliveriesPerMessage: size - 1, state });
+      const res = await rateSteps({ label: `fanout ${mode} ${size}`, startRate, fixedRate, fixedMs: cfg.params.fixedMs, maxSteps, stepMs, p99BoundMs, sendOne, state });
       rows.push(
         rateStepRow(res, p99BoundMs, {
           scenario: `fan-out ${mode}, ${roomCount} room(s) of ${size}`,
@@ -478,7 +496,7 @@ async function joinStorm() {
   const { clients, roomSize, concurrency } = cfg.params;
   const roomCount = Math.ceil(clients / (roomSize - 1));
   const owners = (await pool(roomCount, 20, (i) => connect(i))).out.filter(Boolean);
-  const roomIds = (await pool(owners.length, 20, (i) => createRoom(owners[i], roomSize + 1))).out;
+  const roomIds = await createRooms(owners, roomSize + 1);
   const tokens = await Promise.all(Array.from({ length: clients }, (_, i) => (cfg.target === 'peerjs' ? null : mintToken(cfg.jwtSecret, `j${i}_${process.pid}`))));
   const hist = new Histogram();
   const joinOnly = new Histogram();
@@ -523,7 +541,8 @@ async function reconnectStorm() {
   const roomCount = Math.ceil(victims / perRoom);
   // One sender per room on gateway b; victims on gateway a.
   const senders = (await pool(roomCount, 20, (i) => connect(1, { userId: `s${i}_${process.pid}` }))).out;
-  const roomIds = (await pool(roomCount, 20, (i) => createRoom(senders[i], roomSize + 1))).out;
+  if (senders.filter(Boolean).length !== roomCount) throw new Error(`set-up: only ${senders.filter(Boolean).length} of ${roomCount} senders could connect`);
+  const roomIds = await createRooms(senders, roomSize + 1);
   const vs = [];
   const setup = await pool(victims, 50, async (i) => {
     const c = await connect(0, { userId: `v${i}_${process.pid}` });

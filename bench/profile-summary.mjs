@@ -2,9 +2,9 @@
 // node bench/profile-summary.mjs <dir> [--top N]
 //
 // Summarises the V8 CPU profiles a `npm run bench -- --cpu-prof` run wrote (one
-// .cpuprofile per Node process, under bench/results/profiles/<run>/<target>/): for each process
-// (named from pids.json) the total sampled time and the top frames by self time, with the share
-// of the process's samples. Prints Markdown for docs/benchmarks.md.
+// <window>.<pid>.cpuprofile per Node server process and profiled window, under
+// bench/results/profiles/<run>/<target>/): for each (window, process, named from pids.json) the
+// busy time and the top frames by self time, with their share of the busy time. Prints Markdown.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -35,13 +35,16 @@ export function selfTimes(profile) {
 
 for (const target of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
   for (const file of readdirSync(join(dir, target)).filter((f) => f.endsWith('.cpuprofile'))) {
-    const pid = /CPU\.\d+\.\d+\.(\d+)\./.exec(file)?.[1];
+    const [, window, pid] = /^(.*)\.(\d+)\.cpuprofile$/.exec(file) ?? [];
     const name = nameOf(target, pid);
-    if (!name) continue; // start.mjs and other helpers
+    if (!name) continue;
     const { total, frames } = selfTimes(JSON.parse(readFileSync(join(dir, target, file), 'utf8')));
-    const busy = total - frames.filter(([k]) => k.startsWith('(idle)')).reduce((s, [, v]) => s + v, 0);
-    console.log(`\n#### ${target} · ${name} (pid ${pid}): ${(busy / 1000).toFixed(1)} s busy of ${(total / 1000).toFixed(1)} s sampled\n`);
+    // Not the server's work: waiting ((idle), (program) — Node marks no idle state for an
+    // inspector-started profile) and the inspector's own dispatch (starting/stopping the profiler).
+    const notWork = (k) => /^\((idle|program)\)|^dispatch$/.test(k);
+    const busy = frames.filter(([k]) => !notWork(k)).reduce((s, [, v]) => s + v, 0);
+    console.log(`\n#### ${target} · ${window} · ${name}: ${(busy / 1000).toFixed(2)} s in JS, GC and native frames of ${(total / 1000).toFixed(1)} s sampled\n`);
     console.log('| self ms | % of busy | frame |\n|---:|---:|---|');
-    for (const [k, v] of frames.filter(([k]) => !k.startsWith('(idle)')).slice(0, top)) console.log(`| ${v.toFixed(0)} | ${((v / busy) * 100).toFixed(1)} | \`${k}\` |`);
+    for (const [k, v] of frames.filter(([k]) => !notWork(k)).slice(0, top)) console.log(`| ${v.toFixed(0)} | ${((v / busy) * 100).toFixed(1)} | \`${k}\` |`);
   }
 }

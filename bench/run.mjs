@@ -41,7 +41,7 @@ const opt = (name, dflt) => {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
 };
 if (flag('--help') || flag('-h')) {
-  console.log('usage: npm run bench -- [--quick] [--only idle,relay,fanout,join,reconnect] [--target switchboard,socketio,centrifugo,peerjs|all] [--repeats N] [--cpu-prof]');
+  console.log('usage: npm run bench -- [--quick] [--only idle,relay,fanout,join,reconnect] [--target switchboard,socketio,centrifugo,peerjs|all] [--repeats N] [--fixed-ms N] [--cpu-prof]');
   process.exit(0);
 }
 const quick = flag('--quick');
@@ -85,6 +85,8 @@ const PARAMS = {
     reconnect: { victims: 2000, roomSize: 10, msgRate: 200, jitterMs: 1000, resumeTimeoutMs: 60_000 },
   },
 }[mode];
+// --fixed-ms: a longer fixed-load window (e.g. for --cpu-prof in quick mode).
+if (opt('--fixed-ms')) for (const sc of ['relay', 'fanout']) PARAMS[sc].fixedMs = Number(opt('--fixed-ms'));
 /** Open files each process may hold: the idle scenario's connections plus headroom (see docs/operations.md). */
 const FD_LIMIT = 262_144;
 
@@ -118,6 +120,18 @@ const profEnv = (target) => {
   return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(ROOT, 'bench/lib/cpu-prof.mjs')}`.trim(), BENCH_CPU_PROF_DIR: dir };
 };
 const profPids = {};
+/** With --cpu-prof, the fixed-load windows and the join storm are profiled (the windows CPU per event is read over). */
+const profiled = (label) => cpuProf && (/ fixed @/.test(label) || label === 'join');
+/** Starts or stops (SIGUSR2, bench/lib/cpu-prof.mjs) the profiler of every Node server process of a target. */
+function toggleProfilers(target, env, label) {
+  if (target === 'centrifugo') return; // Go: SIGUSR2 would end the process
+  writeFileSync(join(profDir, target, 'label'), label);
+  for (const pid of Object.values(env.pids)) {
+    try {
+      process.kill(pid, 'SIGUSR2');
+    } catch {} // Go and C servers are not in env.pids; a killed replica is gone
+  }
+}
 
 /** Postgres backends serving our database, so their CPU counts as Switchboard's. */
 async function postgresBackends(databaseUrl) {
@@ -151,10 +165,12 @@ async function runLoadgen(target, scenario, env) {
     }, timeoutMs);
     child.on('message', (m) => {
       if (m.type === 'mark' && m.phase === 'start') {
+        if (profiled(m.label)) toggleProfilers(target, env, m.label);
         samplers.set(m.label, new ProcSampler(env.groups).start());
         child.send({ type: 'ack' });
       } else if (m.type === 'mark' && m.phase === 'end') {
         windows.set(m.label, samplers.get(m.label)?.stop());
+        if (profiled(m.label)) toggleProfilers(target, env, m.label);
         child.send({ type: 'ack' });
       } else if (m.type === 'kill') {
         const pid = env.pids[m.which];

@@ -1,7 +1,8 @@
 // Preloaded with `NODE_OPTIONS=--import <this file>` by `npm run bench -- --cpu-prof` (Node
-// refuses --cpu-prof itself in NODE_OPTIONS): samples this process with the inspector's
-// profiler and writes CPU.<date>.<pid>.cpuprofile into BENCH_CPU_PROF_DIR when the process
-// exits normally (the services and reference servers exit on SIGTERM after their shutdown).
+// refuses --cpu-prof itself in NODE_OPTIONS, and a whole-life profile would be mostly start-up):
+// SIGUSR2 starts the inspector's sampling profiler, the next SIGUSR2 stops it and writes
+// <label>.<pid>.cpuprofile into BENCH_CPU_PROF_DIR, where <label> is what the orchestrator
+// wrote into BENCH_CPU_PROF_DIR/label (the measured window: a fixed-load window or the join storm).
 import inspector from 'node:inspector';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,13 +13,21 @@ if (dir) {
   session.connect();
   session.post('Profiler.enable');
   session.post('Profiler.setSamplingInterval', { interval: 1000 });
-  session.post('Profiler.start');
-  process.once('exit', () => {
-    // An in-process session answers synchronously, so this completes before the exit.
+  let running = false;
+  process.on('SIGUSR2', () => {
+    if (!running) {
+      session.post('Profiler.start');
+      running = true;
+      return;
+    }
+    running = false;
     session.post('Profiler.stop', (err, res) => {
       if (err || !res) return;
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '.').slice(0, 15);
-      fs.writeFileSync(path.join(dir, `CPU.${stamp}.${process.pid}.0.001.cpuprofile`), JSON.stringify(res.profile));
+      let label = 'window';
+      try {
+        label = fs.readFileSync(path.join(dir, 'label'), 'utf8').trim().replace(/[^\w@.-]+/g, '_');
+      } catch {}
+      fs.writeFileSync(path.join(dir, `${label}.${process.pid}.cpuprofile`), JSON.stringify(res.profile));
     });
   });
 }

@@ -186,7 +186,8 @@ export async function startSwitchboard({ natsUrl, redisUrl, databaseUrl, jwtSecr
     const ready = async (port) => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     let pending = Object.keys(byPort);
     while (pending.length) {
-      if (/ exited \(/.test(child.output) || child.exitCode !== null) throw new Error(`a Switchboard process exited during start-up:\n${child.output}`);
+      // Only the measured services count (start.mjs also runs the demo app, which is not).
+      if (new RegExp(`\\] (${Object.values(byPort).join('|')}) exited \\(`).test(child.output) || child.exitCode !== null) throw new Error(`a Switchboard process exited during start-up:\n${child.output}`);
       if (Date.now() > until) throw new Error(`processes on ports ${pending.join(', ')} did not become ready:\n${child.output}`);
       const ok = await Promise.all(pending.map(ready));
       pending = pending.filter((_, i) => !ok[i]);

@@ -10,11 +10,15 @@ const COMMON_COMMANDS = ['get', 'set', 'del', 'evalsha', 'eval', 'incr', 'expire
 /**
  * A Redis client that retries forever with capped backoff and fails commands fast while down.
  * With `metrics`, every command's latency and failure is recorded by command name (a bounded
- * label: Redis has a fixed command set).
+ * label: Redis has a fixed command set). Auto-pipelining sends the commands issued in one
+ * event-loop tick as one write: profiles of the benchmark's fan-out showed a third of the rooms
+ * service's CPU in one socket write per command (docs/benchmarks.md, ADR 0022). Order per
+ * connection is unchanged.
  */
 export function createRedis(url: string, logger: Logger, name: string, metrics?: ClientMetrics): Redis {
   const client = new Redis(url, {
     connectionName: name,
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),

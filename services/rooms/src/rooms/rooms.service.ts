@@ -140,10 +140,11 @@ export class RoomsService {
   }
 
   async broadcast(caller: Caller, data: CommandData<'room.broadcast'>): Promise<Record<string, never>> {
-    await this.requireSeat(data.roomId, caller);
+    // Seat and replay flag in one round trip (one pipelined write): the flag is moot without a seat.
+    const [, replays] = await Promise.all([this.requireSeat(data.roomId, caller), this.flags.replaysEphemeral(data.roomId)]);
     const event = { from: { userId: caller.userId, connectionId: caller.connectionId }, data: data.data };
     // Live only (no seq, not stored for resume) unless the room opted into replaying them.
-    if (await this.flags.replaysEphemeral(data.roomId)) await this.events.toRoom(data.roomId, 'room.broadcast', event, { excludeConnectionId: caller.connectionId });
+    if (replays) await this.events.toRoom(data.roomId, 'room.broadcast', event, { excludeConnectionId: caller.connectionId });
     else this.events.live(data.roomId, 'room.broadcast', event, { excludeConnectionId: caller.connectionId });
     return {};
   }
