@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { startAttestation } from '@switchboard/attestation/service';
-import { ServerListError, verifyServerList } from '@switchboard/client';
+import { ServerListError, verifyServerList } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
@@ -82,7 +82,7 @@ describe('attestation', () => {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}/admin/v1/attestation/references/${plat}/${version}`, {
       method: 'POST',
       headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/octet-stream' },
-      body: bytes,
+      body: new Uint8Array(bytes),
     });
     return { status: res.status, body: (await res.json()) as any };
   }

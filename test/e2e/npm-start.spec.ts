@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { callUnary } from '@switchboard/platform';
 import { health } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

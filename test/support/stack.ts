@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { SwitchboardClient, type ConnectOptions } from '@switchboard/client';
+import { SwitchboardClient, type RawConnectOptions as ConnectOptions } from '@switchboard/client/node';
 import { CommandBus, connectNats, createLogger, createMetricsRegistry, natsMetrics, type ServiceHandle } from '@switchboard/platform';
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
