@@ -141,7 +141,7 @@ async function main() {
   gw2.kill('SIGKILL');
   const after = ['m4', 'm5', 'm6'];
   for (const m of after) await send(alice, m);
-  await waitFor(async () => (await bob.evaluate(() => window.demo.link.state === 'open' && window.demo.link.hello.server.node)) === 'gw1', 'bob reconnected to gw1', 40_000);
+  await waitFor(async () => (await bob.evaluate(() => window.demo.linkState === 'open' && window.demo.link.hello.server.node)) === 'gw1', 'bob reconnected to gw1', 40_000);
   const expected = ['hello from alice', 'hi from bob', ...before, ...after];
   await waitFor(async () => JSON.stringify(await texts(bob)) === JSON.stringify(expected), 'bob’s history without a gap', 30_000).catch(async (err) => {
     throw new Error(`${err.message}: ${JSON.stringify(await texts(bob))}`);

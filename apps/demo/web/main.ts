@@ -1,8 +1,8 @@
 // The Switchboard demo: pick a name, browse and create rooms, chat, presence, push-to-talk,
 // P2P and SFU calls, pairing by code. Plain DOM, one module per concern (ADR 0026).
 import './style.css';
-import { P2PCall } from './call.js';
-import { Link, RequestError, type Frame } from './connection.js';
+import { ClientError, connect as connectSdk, type Switchboard } from '@switchboard/client';
+import { P2PCall, type Frame } from './call.js';
 import { $, fill, h, notice, time } from './dom.js';
 
 interface Room {
@@ -30,6 +30,8 @@ interface Message {
   reactions: Record<string, number>;
 }
 
+type LinkState = 'connecting' | 'open' | 'reconnecting' | 'stopped';
+
 // Bounds on what the page keeps (a busy room must not grow the page without limit).
 const MAX_MESSAGES = 500;
 const HISTORY_PAGE = 100;
@@ -39,7 +41,9 @@ const TYPING_IDLE_MS = 2500;
 const params = new URLSearchParams(location.search);
 const state = {
   me: { userId: '', name: '' },
-  link: undefined as Link | undefined,
+  link: undefined as Switchboard | undefined,
+  /** What the header shows: open, reconnecting, stopped. */
+  linkState: 'connecting' as LinkState,
   rooms: [] as Room[],
   room: undefined as Room | undefined,
   participants: new Map<string, Participant>(),
@@ -129,15 +133,15 @@ function shell() {
 function renderLink() {
   const l = state.link!;
   if (!$('#link')) return; // not signed in yet
-  $('#link').textContent = `${l.state} · ${l.hello?.server?.node ?? ''}`;
-  $('#link').className = `link ${l.state}`;
+  $('#link').textContent = `${state.linkState} · ${l.hello?.server?.node ?? ''}`;
+  $('#link').className = `link ${state.linkState}`;
 }
 
 // ---------- connection ----------
 
 async function req<T = any>(type: string, data?: unknown): Promise<T> {
   try {
-    return await state.link!.request<T>(type, data);
+    return (await state.link!.request(type as any, data as any)) as T;
   } catch (err) {
     notice(`${type}: ${(err as Error).message}`, 'error');
     throw err;
@@ -145,38 +149,40 @@ async function req<T = any>(type: string, data?: unknown): Promise<T> {
 }
 
 async function connect(servers: string[], getToken: () => Promise<string>) {
-  const link = new Link({ servers, first: Number(params.get('server') ?? 0), getToken });
+  // `?server=N` picks the first gateway; reconnects go round the list from there.
+  const first = Number(params.get('server') ?? 0) % servers.length;
+  const link = await connectSdk({ url: [...servers.slice(first), ...servers.slice(0, first)], getToken });
   state.link = link;
-  link.on('*', onEvent);
-  link.on('state', renderLink);
-  link.on('hello', renderLink);
-  link.on('stopped', (f) => {
-    renderLink();
-    notice(f.data.code === 4002 ? 'signed in elsewhere: this page stopped' : `disconnected by the server (${f.data.code})`, 'error');
+  state.linkState = 'open';
+  const setState = (s: LinkState) => ((state.linkState = s), renderLink());
+  link.on('*', (_data, frame) => onEvent(frame as Frame));
+  link.on('connected', () => setState('open'));
+  link.on('disconnected', () => setState('reconnecting'));
+  link.on('closed', ({ code }) => {
+    setState('stopped');
+    notice(code === 4002 ? 'signed in elsewhere: this page stopped' : `disconnected by the server (${code})`, 'error');
   });
-  link.on('resumed', () => void catchUp(false));
-  link.on('refetch', () => void catchUp(true));
-  await link.start();
+  // The SDK replays what it can (resumed) and rejoins and refetches what it cannot (resync);
+  // either way the page also pages the history forward from its newest message.
+  link.on('resumed', () => void catchUp());
+  link.on('resync', ({ roomId, snapshot }) => {
+    if (roomId !== state.room?.id) return;
+    if (!snapshot) return leaveView('could not rejoin the room');
+    setParticipants(snapshot.participants as Participant[]);
+    void catchUp();
+  });
   shell();
   renderLink();
   await refreshRooms();
   renderPairing();
   renderRequests();
   // The registry is polled until `rooms.subscribe` lands (issue 14, SDK half).
-  setInterval(() => link.state === 'open' && void refreshRooms().catch(() => undefined), 5000);
+  setInterval(() => link.connected && void refreshRooms().catch(() => undefined), 5000);
 }
 
-/** After a reconnect: reload what the resume could not replay, and fill any gap in the chat. */
-async function catchUp(rejoin: boolean) {
-  const room = state.room;
-  if (!room) return;
-  if (rejoin) {
-    const joined = await req('room.join', { roomId: room.id }).catch(() => undefined);
-    if (!joined) return leaveView(`could not rejoin ${room.name}`);
-    state.link!.track(room.id, joined.seq);
-    setParticipants(joined.participants);
-  }
-  await loadHistory(room.id);
+/** After a reconnect: fill any gap in the chat (merging by id, so nothing shows twice). */
+async function catchUp() {
+  if (state.room) await loadHistory(state.room.id);
 }
 
 // ---------- room registry ----------
@@ -224,10 +230,10 @@ function renderRegistry() {
 
 async function join(roomId: string) {
   try {
-    await enterRoom(await state.link!.request('room.join', { roomId }));
+    await enterRoom((await state.link!.request('room.join', { roomId })) as any);
   } catch (err) {
     // Approval and private rooms answer `forbidden` to non-members: ask to join instead.
-    if (err instanceof RequestError && err.code === 'forbidden') await requestJoin(state.rooms.find((r) => r.id === roomId)!);
+    if (err instanceof ClientError && err.code === 'forbidden') await requestJoin(state.rooms.find((r) => r.id === roomId)!);
     else notice(`room.join: ${(err as Error).message}`, 'error');
   }
 }
@@ -286,9 +292,7 @@ function renderPairing() {
 // ---------- room ----------
 
 async function enterRoom(ok: { room: Room; participants: Participant[]; seq: number }) {
-  if (state.room && state.room.id !== ok.room.id) state.link!.untrack(state.room.id);
   state.room = ok.room;
-  state.link!.track(ok.room.id, ok.seq);
   state.messages.clear();
   state.readBy.clear();
   state.floor = '';
@@ -331,7 +335,6 @@ function putMessage(m: Message) {
 }
 
 function leaveView(why: string) {
-  if (state.room) state.link!.untrack(state.room.id);
   const name = state.room?.name;
   state.room = undefined;
   state.call?.close();
@@ -350,10 +353,10 @@ function renderRoom() {
     oninput: () => {
       if (Date.now() - typingSent > 3000) {
         typingSent = Date.now();
-        void state.link!.request('chat.typing', { roomId: room.id, typing: true }).catch(() => undefined);
+        state.link!.notify('chat.typing', { roomId: room.id, typing: true });
       }
       clearTimeout(typingTimer);
-      typingTimer = setTimeout(() => ((typingSent = 0), void state.link!.request('chat.typing', { roomId: room.id, typing: false }).catch(() => undefined)), TYPING_IDLE_MS);
+      typingTimer = setTimeout(() => ((typingSent = 0), state.link!.notify('chat.typing', { roomId: room.id, typing: false })), TYPING_IDLE_MS);
     },
   });
   const send = async (e: Event) => {
@@ -361,8 +364,8 @@ function renderRoom() {
     if (!text.value.trim()) return;
     const value = text.value;
     text.value = '';
-    const ok = await req('chat.send', { roomId: room.id, text: value, clientMsgId: crypto.randomUUID() });
-    putMessage(ok.message);
+    // Through the SDK's outbox: a send during a reconnect goes out after it, stored once.
+    putMessage((await state.link!.sendChat(room.id, value)) as Message);
     renderMessages();
   };
   const ptt = h('button', { class: 'ptt', 'data-testid': 'ptt' }, 'Hold to talk');
@@ -393,7 +396,7 @@ function renderParticipants() {
     list,
     ...[...state.participants.values()].map((p) => {
       const status = state.presence.get(p.userId) ?? 'offline';
-      const self = p.connectionId === state.link!.hello?.connectionId;
+      const self = p.connectionId === state.link!.connectionId;
       return h(
         'li',
         { 'data-user': p.userId },
@@ -459,7 +462,7 @@ async function startCall(peer: string, ringing?: Frame) {
     link: state.link!,
     peer,
     roomId: ringing?.data.roomId ?? (state.pairedPeer === peer ? undefined : state.room?.id),
-    iceServers: state.link!.hello.iceServers ?? [],
+    iceServers: (state.link!.hello.iceServers ?? []) as RTCIceServer[],
     local,
     onRemote: (stream) => showVideo('remote', stream),
     onState: (s) => {
@@ -496,7 +499,7 @@ function renderCall() {
       el,
       h('span', { class: 'banner' }, `${f.data.fromUser} is calling `),
       h('button', { class: 'small', 'data-testid': 'accept-call', onclick: () => ((state.ringing = undefined), void startCall(f.data.from, f)) }, 'Accept'),
-      h('button', { class: 'small', onclick: () => ((state.ringing = undefined), void state.link!.request('signal', { to: f.data.from, roomId: f.data.roomId, kind: 'bye', payload: {} }), renderCall()) }, 'Decline'),
+      h('button', { class: 'small', onclick: () => ((state.ringing = undefined), void req('signal', { to: f.data.from, roomId: f.data.roomId, kind: 'bye', payload: {} }).catch(() => undefined), renderCall()) }, 'Decline'),
     );
   }
   fill(el, state.call ? h('span', {}, h('span', { 'data-testid': 'call-state' }, state.call.pc.connectionState), ' ', h('button', { class: 'small', onclick: () => state.call?.close() }, 'Hang up')) : null);
