@@ -115,6 +115,26 @@ async function main() {
   await waitFor(() => hasText(alice, 'hi from bob'), 'alice sees bob');
   step('chat both ways');
 
+  // Typing, reactions, edits, read receipts and push-to-talk, as a user clicks them.
+  await alice.fill('[data-testid=chat-input]', 'typing…');
+  await bob.waitForFunction(() => document.getElementById('typing')?.textContent?.includes('alice'), null, { timeout: 20_000 });
+  await alice.fill('[data-testid=chat-input]', '');
+  const line = (page, text) => page.locator('[data-testid=messages] li', { hasText: text });
+  await line(bob, 'hello from alice').locator('button[title=react]').click();
+  await line(alice, 'hello from alice').locator('.reaction', { hasText: '1' }).waitFor({ timeout: 20_000 });
+  await line(bob, 'hello from alice').locator('.reaction.mine').waitFor({ timeout: 20_000 });
+  alice.once('dialog', (d) => d.accept('hello from alice!'));
+  await line(alice, 'hello from alice').locator('button', { hasText: 'edit' }).click();
+  await waitFor(() => hasText(bob, 'hello from alice!'), 'bob sees the edit');
+  await line(alice, 'hello from alice').locator('.read', { hasText: 'bob' }).waitFor({ timeout: 20_000 });
+  const ptt = bob.locator('[data-testid=ptt]');
+  await ptt.hover();
+  await bob.mouse.down();
+  await alice.waitForFunction(() => document.querySelector('[data-testid=floor]')?.textContent?.includes('bob has the floor'), null, { timeout: 20_000 });
+  await bob.mouse.up();
+  await alice.waitForFunction(() => document.querySelector('[data-testid=floor]')?.textContent === '', null, { timeout: 20_000 });
+  step('typing, reaction, edit, read receipt, push-to-talk');
+
   // P2P video call: alice calls bob from the participant list, bob accepts.
   await alice.click('[data-testid=call-bob]');
   await bob.waitForSelector('[data-testid=accept-call]', { timeout: 20_000 });
@@ -142,7 +162,7 @@ async function main() {
   const after = ['m4', 'm5', 'm6'];
   for (const m of after) await send(alice, m);
   await waitFor(async () => (await bob.evaluate(() => window.demo.linkState === 'open' && window.demo.link.hello.server.node)) === 'gw1', 'bob reconnected to gw1', 40_000);
-  const expected = ['hello from alice', 'hi from bob', ...before, ...after];
+  const expected = ['hello from alice!', 'hi from bob', ...before, ...after];
   await waitFor(async () => JSON.stringify(await texts(bob)) === JSON.stringify(expected), 'bob’s history without a gap', 30_000).catch(async (err) => {
     throw new Error(`${err.message}: ${JSON.stringify(await texts(bob))}`);
   });

@@ -369,8 +369,18 @@ function renderRoom() {
     renderMessages();
   };
   const ptt = h('button', { class: 'ptt', 'data-testid': 'ptt' }, 'Hold to talk');
-  ptt.addEventListener('pointerdown', () => void req('floor.request', { roomId: room.id }).catch(() => undefined));
-  for (const ev of ['pointerup', 'pointerleave']) ptt.addEventListener(ev, () => state.floor === state.me.userId && void req('floor.release', { roomId: room.id }).catch(() => undefined));
+  // Released on pointer up whether or not floor.taken has arrived yet, so the floor is never left held.
+  let holding = false;
+  ptt.addEventListener('pointerdown', () => {
+    holding = true;
+    void req('floor.request', { roomId: room.id }).catch(() => undefined);
+  });
+  for (const ev of ['pointerup', 'pointerleave'])
+    ptt.addEventListener(ev, () => {
+      if (!holding) return;
+      holding = false;
+      void state.link!.request('floor.release', { roomId: room.id }).catch(() => undefined);
+    });
   fill(
     $('#room'),
     h(
@@ -413,7 +423,7 @@ function renderMessages() {
   const list = $('#messages');
   if (!list) return;
   const readers = new Map<string, string[]>();
-  for (const [userId, messageId] of state.readBy) if (userId !== state.me.userId && state.messages.get(messageId)?.userId !== userId) readers.set(messageId, [...(readers.get(messageId) ?? []), userId]);
+  for (const [userId, messageId] of state.readBy) if (userId !== state.me.userId) readers.set(messageId, [...(readers.get(messageId) ?? []), userId]);
   const all = [...state.messages.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   fill(
     list,
@@ -432,7 +442,8 @@ function renderMessages() {
     ),
   );
   list.scrollTop = list.scrollHeight;
-  const last = all[all.length - 1];
+  // A receipt says "read up to here" for the newest message someone else wrote.
+  const last = all.filter((m) => m.userId !== state.me.userId).pop();
   if (last && state.room && state.readBy.get(state.me.userId) !== last.id) {
     state.readBy.set(state.me.userId, last.id);
     void state.link!.request('chat.read', { roomId: state.room.id, messageId: last.id }).catch(() => undefined);
