@@ -135,6 +135,16 @@ async function main() {
   await alice.waitForFunction(() => document.querySelector('[data-testid=floor]')?.textContent === '', null, { timeout: 20_000 });
   step('typing, reaction, edit, read receipt, push-to-talk');
 
+  // Pairing by code: alice shows her code, bob types it, alice accepts; both pages say so.
+  await alice.click('#pairing button');
+  const code = (await alice.textContent('[data-testid=pair-code]', { timeout: 20_000 })).trim();
+  await bob.fill('[data-testid=pair-code-input]', code);
+  await bob.click('#pairing form button');
+  await alice.locator('#pairing .request button', { hasText: 'Accept' }).click({ timeout: 20_000 });
+  await alice.locator('#pairing', { hasText: 'Paired.' }).waitFor({ timeout: 20_000 });
+  await bob.locator('#pairing', { hasText: 'Paired.' }).waitFor({ timeout: 20_000 });
+  step('paired by code');
+
   // P2P video call: alice calls bob from the participant list, bob accepts.
   await alice.click('[data-testid=call-bob]');
   await bob.waitForSelector('[data-testid=accept-call]', { timeout: 20_000 });
@@ -186,6 +196,22 @@ async function main() {
   const bobBanner = await bob.textContent('[data-testid=removed]');
   await alice.waitForSelector('[data-testid=presence-bob]', { state: 'detached', timeout: 20_000 });
   step('admin kick shown');
+
+  // An approval room: bob asks to join from his registry, alice approves, bob is in.
+  await alice.fill('[data-testid=room-name]', 'Approval room');
+  await alice.selectOption('#registry select[name=joinPolicy]', 'approval');
+  await alice.click('[data-testid=create-room]');
+  await alice.waitForSelector('[data-testid=room-title]:has-text("Approval room")');
+  const approvalRoom = await alice.evaluate(() => window.demo.room.id);
+  await waitFor(async () => {
+    await bob.click('#registry h2 button');
+    return (await bob.$(`[data-room="${approvalRoom}"] button:has-text("Ask to join")`)) !== null;
+  }, 'the approval room in bob’s registry');
+  await bob.click(`[data-room="${approvalRoom}"] button:has-text("Ask to join")`);
+  await alice.locator('[data-testid=join-request] button', { hasText: 'Approve' }).click({ timeout: 20_000 });
+  await bob.waitForSelector('[data-testid=room-title]:has-text("Approval room")', { timeout: 20_000 });
+  await alice.waitForSelector('[data-testid=presence-bob]', { timeout: 20_000 });
+  step('join approved');
 
   return { ok: true, steps, replicas, presenceSeen, call, bobAfterKill, expected, participantsInConsole, bobBanner };
 }

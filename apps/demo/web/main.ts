@@ -123,7 +123,7 @@ function shell() {
     h(
       'div',
       { class: 'layout' },
-      h('aside', {}, h('section', { id: 'registry' }), h('section', { id: 'requests' }), h('section', { id: 'pairing' })),
+      h('aside', {}, h('section', { id: 'registry' }, h('h2', {}, 'Rooms ', h('button', { class: 'small', onclick: () => void refreshRooms() }, '↻')), h('ul', { class: 'rooms', 'data-testid': 'rooms' }), createForm()), h('section', { id: 'requests' }), h('section', { id: 'pairing' })),
       h('main', { id: 'room' }, h('p', { class: 'muted' }, 'Pick or create a room.')),
     ),
     h('div', { id: 'notices' }),
@@ -193,7 +193,8 @@ async function refreshRooms() {
   renderRegistry();
 }
 
-function renderRegistry() {
+/** The create form is built once: the list re-renders every few seconds and must not wipe what is typed. */
+function createForm() {
   const name = h('input', { name: 'name', placeholder: 'room name', maxlength: 100, required: true, 'data-testid': 'room-name' });
   const kind = h('select', { name: 'kind' }, ...['group', 'p2p', 'sfu'].map((k) => h('option', { value: k }, k)));
   const policy = h('select', { name: 'joinPolicy' }, h('option', { value: 'open' }, 'open'), h('option', { value: 'approval' }, 'approval'));
@@ -201,30 +202,31 @@ function renderRegistry() {
   const create = async (e: Event) => {
     e.preventDefault();
     const ok = await req('room.create', { name: name.value, kind: kind.value, joinPolicy: policy.value, visibility: visibility.value });
+    name.value = '';
     await enterRoom(ok);
     await refreshRooms();
   };
+  return h('form', { class: 'create', onsubmit: create }, name, kind, policy, visibility, h('button', { type: 'submit', 'data-testid': 'create-room' }, 'Create'));
+}
+
+function renderRegistry() {
+  const list = $('[data-testid=rooms]');
+  if (!list) return;
   fill(
-    $('#registry'),
-    h('h2', {}, 'Rooms ', h('button', { class: 'small', onclick: () => void refreshRooms() }, '↻')),
-    h(
-      'ul',
-      { class: 'rooms', 'data-testid': 'rooms' },
-      ...state.rooms.map((r) =>
-        h(
-          'li',
-          { 'data-room': r.id, class: state.room?.id === r.id ? 'current' : '' },
-          h('span', { class: 'room-name' }, r.name),
-          h('span', { class: 'muted' }, ` ${r.kind} · ${r.joinPolicy} · ${r.visibility} · ${r.participantCount} in`),
-          state.room?.id === r.id
-            ? null
-            : r.joinPolicy === 'approval' || r.visibility === 'private'
-              ? h('button', { class: 'small', onclick: () => void requestJoin(r) }, 'Ask to join')
-              : h('button', { class: 'small', 'data-testid': 'join', onclick: () => void join(r.id) }, 'Join'),
-        ),
+    list,
+    ...state.rooms.map((r) =>
+      h(
+        'li',
+        { 'data-room': r.id, class: state.room?.id === r.id ? 'current' : '' },
+        h('span', { class: 'room-name' }, r.name),
+        h('span', { class: 'muted' }, ` ${r.kind} · ${r.joinPolicy} · ${r.visibility} · ${r.participantCount} in`),
+        state.room?.id === r.id
+          ? null
+          : r.joinPolicy === 'approval' || r.visibility === 'private'
+            ? h('button', { class: 'small', onclick: () => void requestJoin(r) }, 'Ask to join')
+            : h('button', { class: 'small', 'data-testid': 'join', onclick: () => void join(r.id) }, 'Join'),
       ),
     ),
-    h('form', { class: 'create', onsubmit: create }, name, kind, policy, visibility, h('button', { type: 'submit', 'data-testid': 'create-room' }, 'Create')),
   );
 }
 
