@@ -5,9 +5,10 @@ import { connect } from '@nats-io/transport-node';
 import { SwitchboardClient } from '@switchboard/client/node';
 import { callUnary } from '@switchboard/platform';
 import { health } from '@switchboard/proto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, ROOT } from '../support/infra.js';
 import { uid, until } from '../support/stack.js';
+import { slot } from '../support/slot.js';
 
 /** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server; 40-42: coturn, LiveKit HTTP and UDP; 50: the demo app). */
 const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30, 40, 41, 42, 50];
@@ -45,10 +46,10 @@ describe('npm start (scripts/start.mjs)', () => {
         // No NATS_URL: start.mjs runs its own NATS with a user per service.
         ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NATS_URL' && k !== 'NATS_PASSWORD')),
         SB_PORT_BASE: String(base),
-        REDIS_URL: inject('redisUrl'),
-        ROOMS_DATABASE_URL: inject('roomsDatabaseUrl'),
-        MEDIA_DATABASE_URL: inject('mediaDatabaseUrl'),
-        ATTESTATION_DATABASE_URL: inject('attestationDatabaseUrl'),
+        REDIS_URL: slot().redisUrl,
+        ROOMS_DATABASE_URL: slot().roomsDatabaseUrl,
+        MEDIA_DATABASE_URL: slot().mediaDatabaseUrl,
+        ATTESTATION_DATABASE_URL: slot().attestationDatabaseUrl,
         JWT_SECRET: 'npm-start-test-secret-0123456789',
         ADMIN_API_KEYS: adminKey,
         LOG_LEVEL: 'warn',
