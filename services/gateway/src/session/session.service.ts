@@ -110,7 +110,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
 
   closed(conn: Connection): void {
     this.registry.remove(conn);
-    this.userConns.release(conn.userId, conn.id).catch((err: Error) => this.logger.warn({ err: err.message, conn: conn.id }, 'could not release a connection slot'));
+    this.userConns.release(conn.userId, conn.id).catch((err: Error) => this.logger.warn({ err: err.message, connectionId: conn.id }, 'could not release a connection slot'));
     this.metrics.disconnects.inc({ reason: conn.closeReason ?? 'client' });
     // Presence turns this into `sb.sys.conn.gone` (also when this process dies without a word).
     this.presence.closed(conn);
