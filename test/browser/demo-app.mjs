@@ -203,10 +203,8 @@ async function main() {
   await alice.click('[data-testid=create-room]');
   await alice.waitForSelector('[data-testid=room-title]:has-text("Approval room")');
   const approvalRoom = await alice.evaluate(() => window.demo.room.id);
-  await waitFor(async () => {
-    await bob.click('#registry h2 button');
-    return (await bob.$(`[data-room="${approvalRoom}"] button:has-text("Ask to join")`)) !== null;
-  }, 'the approval room in bob’s registry');
+  // Live registry (rooms.subscribe): the new room shows up on bob's page without a refresh.
+  await bob.waitForSelector(`[data-room="${approvalRoom}"] button:has-text("Ask to join")`, { timeout: 20_000 });
   await bob.click(`[data-room="${approvalRoom}"] button:has-text("Ask to join")`);
   await alice.locator('[data-testid=join-request] button', { hasText: 'Approve' }).click({ timeout: 20_000 });
   await bob.waitForSelector('[data-testid=room-title]:has-text("Approval room")', { timeout: 20_000 });

@@ -156,7 +156,10 @@ async function connect(servers: string[], getToken: () => Promise<string>) {
   state.linkState = 'open';
   const setState = (s: LinkState) => ((state.linkState = s), renderLink());
   link.on('*', (_data, frame) => onEvent(frame as Frame));
-  link.on('connected', () => setState('open'));
+  link.on('connected', () => {
+    setState('open');
+    void watchRooms(); // a watch belongs to one connection: a new one needs a new watch
+  });
   link.on('disconnected', () => setState('reconnecting'));
   link.on('closed', ({ code }) => {
     setState('stopped');
@@ -176,8 +179,8 @@ async function connect(servers: string[], getToken: () => Promise<string>) {
   await refreshRooms();
   renderPairing();
   renderRequests();
-  // The registry is polled until `rooms.subscribe` lands (issue 14, SDK half).
-  setInterval(() => link.connected && void refreshRooms().catch(() => undefined), 5000);
+  await watchRooms();
+
 }
 
 /** After a reconnect: fill any gap in the chat (merging by id, so nothing shows twice). */
@@ -186,6 +189,31 @@ async function catchUp() {
 }
 
 // ---------- room registry ----------
+
+let polling: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * Live registry: `rooms.subscribe` gives a snapshot of the public rooms, then coalesced
+ * `rooms.changed` batches (at most one a second). Rooms of mine that are private come from
+ * `room.list`. A server without the verb gets polled every 5 s instead.
+ */
+async function watchRooms() {
+  try {
+    const snapshot = await state.link!.request('rooms.subscribe' as any, { limit: 100 } as any);
+    for (const r of (snapshot as { rooms: Room[] }).rooms) upsertRoom(r);
+    renderRegistry();
+    clearInterval(polling);
+    polling = undefined;
+  } catch {
+    polling ??= setInterval(() => state.link!.connected && void refreshRooms().catch(() => undefined), 5000);
+  }
+}
+
+function upsertRoom(r: Room) {
+  const i = state.rooms.findIndex((x) => x.id === r.id);
+  if (i >= 0) state.rooms[i] = { ...state.rooms[i], ...r };
+  else state.rooms.unshift(r);
+}
 
 async function refreshRooms() {
   const page = await req<{ rooms: Room[] }>('room.list', { limit: 100 });
@@ -589,6 +617,10 @@ function onEvent(f: Frame) {
     case 'room.closed':
       if (inRoom) leaveView('the room was closed');
       return void refreshRooms();
+    case 'rooms.changed':
+      for (const r of f.data.updated as Room[]) upsertRoom(r);
+      state.rooms = state.rooms.filter((r) => !(f.data.closed as string[]).includes(r.id));
+      return renderRegistry();
     case 'room.join_requested':
       state.requests = [...state.requests.filter((r) => r.requestId !== f.data.requestId), { roomId: f.room!, requestId: f.data.requestId, user: f.data.user }].slice(-MAX_REQUESTS);
       return renderRequests();
