@@ -100,7 +100,8 @@ function runStep(label, cmd, cmdArgs, extraEnv = {}) {
   }
 }
 
-async function waitReady(p, deadlineMs = 30_000) {
+// Eight Node processes start at once; on a busy machine the last one can take a while.
+async function waitReady(p, deadlineMs = 60_000) {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
     if (p.child.exitCode !== null) return false;

@@ -115,6 +115,36 @@ async function main() {
   await waitFor(() => hasText(alice, 'hi from bob'), 'alice sees bob');
   step('chat both ways');
 
+  // Typing, reactions, edits, read receipts and push-to-talk, as a user clicks them.
+  await alice.fill('[data-testid=chat-input]', 'typing…');
+  await bob.waitForFunction(() => document.getElementById('typing')?.textContent?.includes('alice'), null, { timeout: 20_000 });
+  await alice.fill('[data-testid=chat-input]', '');
+  const line = (page, text) => page.locator('[data-testid=messages] li', { hasText: text });
+  await line(bob, 'hello from alice').locator('button[title=react]').click();
+  await line(alice, 'hello from alice').locator('.reaction', { hasText: '1' }).waitFor({ timeout: 20_000 });
+  await line(bob, 'hello from alice').locator('.reaction.mine').waitFor({ timeout: 20_000 });
+  alice.once('dialog', (d) => d.accept('hello from alice!'));
+  await line(alice, 'hello from alice').locator('button', { hasText: 'edit' }).click();
+  await waitFor(() => hasText(bob, 'hello from alice!'), 'bob sees the edit');
+  await line(alice, 'hello from alice').locator('.read', { hasText: 'bob' }).waitFor({ timeout: 20_000 });
+  const ptt = bob.locator('[data-testid=ptt]');
+  await ptt.hover();
+  await bob.mouse.down();
+  await alice.waitForFunction(() => document.querySelector('[data-testid=floor]')?.textContent?.includes('bob has the floor'), null, { timeout: 20_000 });
+  await bob.mouse.up();
+  await alice.waitForFunction(() => document.querySelector('[data-testid=floor]')?.textContent === '', null, { timeout: 20_000 });
+  step('typing, reaction, edit, read receipt, push-to-talk');
+
+  // Pairing by code: alice shows her code, bob types it, alice accepts; both pages say so.
+  await alice.click('#pairing button');
+  const code = (await alice.textContent('[data-testid=pair-code]', { timeout: 20_000 })).trim();
+  await bob.fill('[data-testid=pair-code-input]', code);
+  await bob.click('#pairing form button');
+  await alice.locator('#pairing .request button', { hasText: 'Accept' }).click({ timeout: 20_000 });
+  await alice.locator('#pairing', { hasText: 'Paired.' }).waitFor({ timeout: 20_000 });
+  await bob.locator('#pairing', { hasText: 'Paired.' }).waitFor({ timeout: 20_000 });
+  step('paired by code');
+
   // P2P video call: alice calls bob from the participant list, bob accepts.
   await alice.click('[data-testid=call-bob]');
   await bob.waitForSelector('[data-testid=accept-call]', { timeout: 20_000 });
@@ -141,8 +171,8 @@ async function main() {
   gw2.kill('SIGKILL');
   const after = ['m4', 'm5', 'm6'];
   for (const m of after) await send(alice, m);
-  await waitFor(async () => (await bob.evaluate(() => window.demo.link.state === 'open' && window.demo.link.hello.server.node)) === 'gw1', 'bob reconnected to gw1', 40_000);
-  const expected = ['hello from alice', 'hi from bob', ...before, ...after];
+  await waitFor(async () => (await bob.evaluate(() => window.demo.linkState === 'open' && window.demo.link.hello.server.node)) === 'gw1', 'bob reconnected to gw1', 40_000);
+  const expected = ['hello from alice!', 'hi from bob', ...before, ...after];
   await waitFor(async () => JSON.stringify(await texts(bob)) === JSON.stringify(expected), 'bob’s history without a gap', 30_000).catch(async (err) => {
     throw new Error(`${err.message}: ${JSON.stringify(await texts(bob))}`);
   });
@@ -166,6 +196,20 @@ async function main() {
   const bobBanner = await bob.textContent('[data-testid=removed]');
   await alice.waitForSelector('[data-testid=presence-bob]', { state: 'detached', timeout: 20_000 });
   step('admin kick shown');
+
+  // An approval room: bob asks to join from his registry, alice approves, bob is in.
+  await alice.fill('[data-testid=room-name]', 'Approval room');
+  await alice.selectOption('#registry select[name=joinPolicy]', 'approval');
+  await alice.click('[data-testid=create-room]');
+  await alice.waitForSelector('[data-testid=room-title]:has-text("Approval room")');
+  const approvalRoom = await alice.evaluate(() => window.demo.room.id);
+  // Live registry (rooms.subscribe): the new room shows up on bob's page without a refresh.
+  await bob.waitForSelector(`[data-room="${approvalRoom}"] button:has-text("Ask to join")`, { timeout: 20_000 });
+  await bob.click(`[data-room="${approvalRoom}"] button:has-text("Ask to join")`);
+  await alice.locator('[data-testid=join-request] button', { hasText: 'Approve' }).click({ timeout: 20_000 });
+  await bob.waitForSelector('[data-testid=room-title]:has-text("Approval room")', { timeout: 20_000 });
+  await alice.waitForSelector('[data-testid=presence-bob]', { timeout: 20_000 });
+  step('join approved');
 
   return { ok: true, steps, replicas, presenceSeen, call, bobAfterKill, expected, participantsInConsole, bobBanner };
 }

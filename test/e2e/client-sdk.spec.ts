@@ -21,7 +21,7 @@ describe('@switchboard/client against a live stack', () => {
     await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '20000' })));
     await stack.add(startPresence(testEnv({ SESSION_POLICY: 'device' })));
     gw1 = await stack.add(startGateway(testEnv()));
-    gw2 = await stack.add(startGateway(testEnv()));
+    gw2 = await stack.add(startGateway(testEnv({ LOBBY_MAX_WATCHERS: '2' })));
   });
   afterAll(() => stack.stop());
 
@@ -222,5 +222,57 @@ describe('@switchboard/client against a live stack', () => {
 
   it('rejects the first connect with a typed error when the token is refused', async () => {
     await expect(connect({ url: wsUrl(gw1), token: 'bad' })).rejects.toMatchObject({ code: 'http', details: { status: 401 } });
+  });
+
+  describe('live room registry (rooms.subscribe)', () => {
+    it('sends a snapshot, then coalesced rooms.changed at most once per second', async () => {
+      const tag = uid('lobby');
+      const alice = await stack.client(gw2, uid('alice'));
+      const first = (await alice.request('room.create', { name: `${tag} first`, kind: 'group', joinPolicy: 'open' })).room;
+      await alice.request('room.create', { name: `${tag} hidden`, kind: 'group', joinPolicy: 'open', visibility: 'private' });
+      await alice.request('room.create', { name: 'unrelated', kind: 'group', joinPolicy: 'open' });
+
+      const watcher = await sdk(uid('watcher'));
+      const changes: { at: number; ts: number; data: any }[] = [];
+      watcher.sb.on('rooms.changed', (data, frame) => changes.push({ at: Date.now(), ts: frame.ts, data }));
+      const snap = await watcher.sb.request('rooms.subscribe', { filter: { nameContains: tag } });
+      expect(snap.rooms.map((r) => r.id)).toEqual([first.id]);
+      expect(snap.truncated).toBe(false);
+
+      // A burst: a new room and ten joins, a private room's changes, and the first room closing.
+      const second = (await alice.request('room.create', { name: `${tag} second`, kind: 'group', joinPolicy: 'open' })).room;
+      const guests = await Promise.all(Array.from({ length: 10 }, () => stack.client(gw1)));
+      for (const g of guests) await g.request('room.join', { roomId: second.id });
+      await alice.request('room.close', { roomId: first.id });
+
+      await until(() => changes.some((c) => c.data.updated.some((r: any) => r.id === second.id && r.participantCount === 11)), 'second room with 11 participants', 20_000);
+      await until(() => changes.some((c) => c.data.closed.includes(first.id)), 'first room closed', 20_000);
+      // Coalesced: far fewer events than the 12 changes, never two within one interval (server ts).
+      expect(changes.length).toBeLessThan(12);
+      for (let i = 1; i < changes.length; i++) expect(changes[i]!.ts - changes[i - 1]!.ts).toBeGreaterThanOrEqual(950);
+      const seen = changes.flatMap((c) => c.data.updated.map((r: any) => r.name));
+      expect(seen.every((n: string) => n.includes(tag) && !n.includes('hidden'))).toBe(true);
+    });
+
+    it('stops on rooms.unsubscribe, and bounds watchers per replica', async () => {
+      const tag = uid('lobby');
+      const alice = await stack.client(gw1, uid('alice'));
+      const a = await stack.client(gw2);
+      const b = await stack.client(gw2);
+      await a.request('rooms.subscribe', { filter: { nameContains: tag } });
+      await b.request('rooms.subscribe', { filter: { nameContains: tag } });
+      // One subscription per connection: subscribing again replaces the filter, it takes no new slot.
+      await a.request('rooms.subscribe', { filter: { nameContains: tag, kind: 'group' } });
+      const c = await stack.client(gw2);
+      await expect(c.request('rooms.subscribe', {})).rejects.toMatchObject({ code: 'unavailable' });
+
+      await a.request('rooms.unsubscribe', {});
+      const { room } = await alice.request('room.create', { name: `${tag} late`, kind: 'group', joinPolicy: 'open' });
+      // b still watches and hears of the room in the same flush that would have reached a.
+      await b.waitFor('rooms.changed', (e) => e.data.updated.some((r: any) => r.id === room.id), 20_000);
+      expect(a.events.some((e) => e.type === 'rooms.changed' && JSON.stringify(e.data).includes(room.id))).toBe(false);
+      // The freed slot can be taken again.
+      await expect(c.request('rooms.subscribe', {})).resolves.toHaveProperty('rooms');
+    });
   });
 });

@@ -58,9 +58,9 @@ describe('npm start (scripts/start.mjs)', () => {
     });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
-    await until(() => output.includes('all processes ready') || child.exitCode !== null, 'the stack to come up', 90_000, 200);
+    await until(() => output.includes('all processes ready') || output.includes('some processes are not ready') || child.exitCode !== null, 'the stack to come up', 150_000, 200);
     if (!output.includes('all processes ready')) throw new Error(`start.mjs failed:\n${output}`);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');

@@ -38,12 +38,12 @@ describe('dev token endpoint', () => {
   it('mints a client JWT for a display name, signed with JWT_SECRET, subject derived from the name', async () => {
     const res = await mint(base, JSON.stringify({ name: '  Alice B. ' }));
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { token: string; expiresAt: number };
     expect(body).toMatchObject({ userId: 'alice-b', name: 'Alice B.' });
     const { payload } = await jwtVerify(body.token, new TextEncoder().encode(SECRET));
     expect(payload).toMatchObject({ sub: 'alice-b', name: 'Alice B.' });
     expect(payload.exp! * 1000).toBe(body.expiresAt);
-    expect((await (await fetch(`${base}/config.json`)).json()).devTokens).toBe(true);
+    expect(((await (await fetch(`${base}/config.json`)).json()) as { devTokens: boolean }).devTokens).toBe(true);
   });
 
   it('refuses names without a letter or digit, non-JSON and oversized bodies, and more than the per-minute budget', async () => {
@@ -62,7 +62,7 @@ describe('dev token endpoint', () => {
     const res = await mint(prod, JSON.stringify({ name: 'mallory' }));
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'dev tokens are off' } });
-    expect((await (await fetch(`${prod}/config.json`)).json()).devTokens).toBe(false);
+    expect(((await (await fetch(`${prod}/config.json`)).json()) as { devTokens: boolean }).devTokens).toBe(false);
   });
 
   it('is off with DEMO_DEV_TOKENS=off', async () => {

@@ -1,9 +1,17 @@
 // A P2P video call over `signal`, using the perfect negotiation pattern (the polite side rolls
 // back on an offer collision) and an ICE restart when the connection fails.
-import type { Frame, Link } from './connection.js';
+import type { Switchboard } from '@switchboard/client';
+
+/** A server event as the page sees it (`frame` of the SDK's `on` handlers). */
+export interface Frame {
+  type: string;
+  room?: string;
+  seq?: number;
+  data?: any;
+}
 
 export interface P2PCallOptions {
-  link: Link;
+  link: Switchboard;
   /** The peer's connection id; updated when the peer reconnects (room.participant_updated / resume). */
   peer: string;
   roomId?: string;
@@ -43,12 +51,12 @@ export class P2PCall {
       opts.onState(pc.connectionState);
       if (pc.connectionState === 'failed') pc.restartIce();
     };
-    this.off = opts.link.on('signal', (f) => void this.onSignal(f));
+    this.off = opts.link.on('signal', (_data, f) => void this.onSignal(f as Frame));
   }
 
   /** The polite peer yields on collisions; which one is polite only has to be agreed, so: the larger id. */
   private get polite(): boolean {
-    return (this.opts.link.hello?.connectionId ?? '') > this.opts.peer;
+    return this.opts.link.connectionId > this.opts.peer;
   }
 
   retarget(peer: string): void {
@@ -71,7 +79,7 @@ export class P2PCall {
   }
 
   private send(kind: string, payload: unknown) {
-    return this.opts.link.request('signal', { to: this.opts.peer, ...(this.opts.roomId ? { roomId: this.opts.roomId } : {}), kind, payload }).catch((err) => console.warn('signal failed', err));
+    return this.opts.link.request('signal', { to: this.opts.peer, ...(this.opts.roomId ? { roomId: this.opts.roomId } : {}), kind: kind as 'offer', payload }).catch((err) => console.warn('signal failed', err));
   }
 
   private async onSignal(f: Frame): Promise<void> {

@@ -1,8 +1,8 @@
 // The Switchboard demo: pick a name, browse and create rooms, chat, presence, push-to-talk,
 // P2P and SFU calls, pairing by code. Plain DOM, one module per concern (ADR 0026).
 import './style.css';
-import { P2PCall } from './call.js';
-import { Link, RequestError, type Frame } from './connection.js';
+import { ClientError, connect as connectSdk, type Switchboard } from '@switchboard/client';
+import { P2PCall, type Frame } from './call.js';
 import { $, fill, h, notice, time } from './dom.js';
 
 interface Room {
@@ -30,6 +30,8 @@ interface Message {
   reactions: Record<string, number>;
 }
 
+type LinkState = 'connecting' | 'open' | 'reconnecting' | 'stopped';
+
 // Bounds on what the page keeps (a busy room must not grow the page without limit).
 const MAX_MESSAGES = 500;
 const HISTORY_PAGE = 100;
@@ -39,7 +41,9 @@ const TYPING_IDLE_MS = 2500;
 const params = new URLSearchParams(location.search);
 const state = {
   me: { userId: '', name: '' },
-  link: undefined as Link | undefined,
+  link: undefined as Switchboard | undefined,
+  /** What the header shows: open, reconnecting, stopped. */
+  linkState: 'connecting' as LinkState,
   rooms: [] as Room[],
   room: undefined as Room | undefined,
   participants: new Map<string, Participant>(),
@@ -119,7 +123,7 @@ function shell() {
     h(
       'div',
       { class: 'layout' },
-      h('aside', {}, h('section', { id: 'registry' }), h('section', { id: 'requests' }), h('section', { id: 'pairing' })),
+      h('aside', {}, h('section', { id: 'registry' }, h('h2', {}, 'Rooms ', h('button', { class: 'small', onclick: () => void refreshRooms() }, '↻')), h('ul', { class: 'rooms', 'data-testid': 'rooms' }), createForm()), h('section', { id: 'requests' }), h('section', { id: 'pairing' })),
       h('main', { id: 'room' }, h('p', { class: 'muted' }, 'Pick or create a room.')),
     ),
     h('div', { id: 'notices' }),
@@ -129,15 +133,15 @@ function shell() {
 function renderLink() {
   const l = state.link!;
   if (!$('#link')) return; // not signed in yet
-  $('#link').textContent = `${l.state} · ${l.hello?.server?.node ?? ''}`;
-  $('#link').className = `link ${l.state}`;
+  $('#link').textContent = `${state.linkState} · ${l.hello?.server?.node ?? ''}`;
+  $('#link').className = `link ${state.linkState}`;
 }
 
 // ---------- connection ----------
 
 async function req<T = any>(type: string, data?: unknown): Promise<T> {
   try {
-    return await state.link!.request<T>(type, data);
+    return (await state.link!.request(type as any, data as any)) as T;
   } catch (err) {
     notice(`${type}: ${(err as Error).message}`, 'error');
     throw err;
@@ -145,41 +149,71 @@ async function req<T = any>(type: string, data?: unknown): Promise<T> {
 }
 
 async function connect(servers: string[], getToken: () => Promise<string>) {
-  const link = new Link({ servers, first: Number(params.get('server') ?? 0), getToken });
+  // `?server=N` picks the first gateway; reconnects go round the list from there.
+  const first = Number(params.get('server') ?? 0) % servers.length;
+  const link = await connectSdk({ url: [...servers.slice(first), ...servers.slice(0, first)], getToken });
   state.link = link;
-  link.on('*', onEvent);
-  link.on('state', renderLink);
-  link.on('hello', renderLink);
-  link.on('stopped', (f) => {
-    renderLink();
-    notice(f.data.code === 4002 ? 'signed in elsewhere: this page stopped' : `disconnected by the server (${f.data.code})`, 'error');
+  state.linkState = 'open';
+  const setState = (s: LinkState) => ((state.linkState = s), renderLink());
+  link.on('*', (_data, frame) => onEvent(frame as Frame));
+  link.on('connected', () => {
+    setState('open');
+    void watchRooms(); // a watch belongs to one connection: a new one needs a new watch
   });
-  link.on('resumed', () => void catchUp(false));
-  link.on('refetch', () => void catchUp(true));
-  await link.start();
+  link.on('disconnected', () => setState('reconnecting'));
+  link.on('closed', ({ code }) => {
+    setState('stopped');
+    notice(code === 4002 ? 'signed in elsewhere: this page stopped' : `disconnected by the server (${code})`, 'error');
+  });
+  // The SDK replays what it can (resumed) and rejoins and refetches what it cannot (resync);
+  // either way the page also pages the history forward from its newest message.
+  link.on('resumed', () => void catchUp());
+  link.on('resync', ({ roomId, snapshot }) => {
+    if (roomId !== state.room?.id) return;
+    if (!snapshot) return leaveView('could not rejoin the room');
+    setParticipants(snapshot.participants as Participant[]);
+    void catchUp();
+  });
   shell();
   renderLink();
   await refreshRooms();
   renderPairing();
   renderRequests();
-  // The registry is polled until `rooms.subscribe` lands (issue 14, SDK half).
-  setInterval(() => link.state === 'open' && void refreshRooms().catch(() => undefined), 5000);
+  await watchRooms();
+
 }
 
-/** After a reconnect: reload what the resume could not replay, and fill any gap in the chat. */
-async function catchUp(rejoin: boolean) {
-  const room = state.room;
-  if (!room) return;
-  if (rejoin) {
-    const joined = await req('room.join', { roomId: room.id }).catch(() => undefined);
-    if (!joined) return leaveView(`could not rejoin ${room.name}`);
-    state.link!.track(room.id, joined.seq);
-    setParticipants(joined.participants);
-  }
-  await loadHistory(room.id);
+/** After a reconnect: fill any gap in the chat (merging by id, so nothing shows twice). */
+async function catchUp() {
+  if (state.room) await loadHistory(state.room.id);
 }
 
 // ---------- room registry ----------
+
+let polling: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * Live registry: `rooms.subscribe` gives a snapshot of the public rooms, then coalesced
+ * `rooms.changed` batches (at most one a second). Rooms of mine that are private come from
+ * `room.list`. A server without the verb gets polled every 5 s instead.
+ */
+async function watchRooms() {
+  try {
+    const snapshot = await state.link!.request('rooms.subscribe' as any, { limit: 100 } as any);
+    for (const r of (snapshot as { rooms: Room[] }).rooms) upsertRoom(r);
+    renderRegistry();
+    clearInterval(polling);
+    polling = undefined;
+  } catch {
+    polling ??= setInterval(() => state.link!.connected && void refreshRooms().catch(() => undefined), 5000);
+  }
+}
+
+function upsertRoom(r: Room) {
+  const i = state.rooms.findIndex((x) => x.id === r.id);
+  if (i >= 0) state.rooms[i] = { ...state.rooms[i], ...r };
+  else state.rooms.unshift(r);
+}
 
 async function refreshRooms() {
   const page = await req<{ rooms: Room[] }>('room.list', { limit: 100 });
@@ -187,7 +221,8 @@ async function refreshRooms() {
   renderRegistry();
 }
 
-function renderRegistry() {
+/** The create form is built once: the list re-renders every few seconds and must not wipe what is typed. */
+function createForm() {
   const name = h('input', { name: 'name', placeholder: 'room name', maxlength: 100, required: true, 'data-testid': 'room-name' });
   const kind = h('select', { name: 'kind' }, ...['group', 'p2p', 'sfu'].map((k) => h('option', { value: k }, k)));
   const policy = h('select', { name: 'joinPolicy' }, h('option', { value: 'open' }, 'open'), h('option', { value: 'approval' }, 'approval'));
@@ -195,39 +230,40 @@ function renderRegistry() {
   const create = async (e: Event) => {
     e.preventDefault();
     const ok = await req('room.create', { name: name.value, kind: kind.value, joinPolicy: policy.value, visibility: visibility.value });
+    name.value = '';
     await enterRoom(ok);
     await refreshRooms();
   };
+  return h('form', { class: 'create', onsubmit: create }, name, kind, policy, visibility, h('button', { type: 'submit', 'data-testid': 'create-room' }, 'Create'));
+}
+
+function renderRegistry() {
+  const list = $('[data-testid=rooms]');
+  if (!list) return;
   fill(
-    $('#registry'),
-    h('h2', {}, 'Rooms ', h('button', { class: 'small', onclick: () => void refreshRooms() }, '↻')),
-    h(
-      'ul',
-      { class: 'rooms', 'data-testid': 'rooms' },
-      ...state.rooms.map((r) =>
-        h(
-          'li',
-          { 'data-room': r.id, class: state.room?.id === r.id ? 'current' : '' },
-          h('span', { class: 'room-name' }, r.name),
-          h('span', { class: 'muted' }, ` ${r.kind} · ${r.joinPolicy} · ${r.visibility} · ${r.participantCount} in`),
-          state.room?.id === r.id
-            ? null
-            : r.joinPolicy === 'approval' || r.visibility === 'private'
-              ? h('button', { class: 'small', onclick: () => void requestJoin(r) }, 'Ask to join')
-              : h('button', { class: 'small', 'data-testid': 'join', onclick: () => void join(r.id) }, 'Join'),
-        ),
+    list,
+    ...state.rooms.map((r) =>
+      h(
+        'li',
+        { 'data-room': r.id, class: state.room?.id === r.id ? 'current' : '' },
+        h('span', { class: 'room-name' }, r.name),
+        h('span', { class: 'muted' }, ` ${r.kind} · ${r.joinPolicy} · ${r.visibility} · ${r.participantCount} in`),
+        state.room?.id === r.id
+          ? null
+          : r.joinPolicy === 'approval' || r.visibility === 'private'
+            ? h('button', { class: 'small', onclick: () => void requestJoin(r) }, 'Ask to join')
+            : h('button', { class: 'small', 'data-testid': 'join', onclick: () => void join(r.id) }, 'Join'),
       ),
     ),
-    h('form', { class: 'create', onsubmit: create }, name, kind, policy, visibility, h('button', { type: 'submit', 'data-testid': 'create-room' }, 'Create')),
   );
 }
 
 async function join(roomId: string) {
   try {
-    await enterRoom(await state.link!.request('room.join', { roomId }));
+    await enterRoom((await state.link!.request('room.join', { roomId })) as any);
   } catch (err) {
     // Approval and private rooms answer `forbidden` to non-members: ask to join instead.
-    if (err instanceof RequestError && err.code === 'forbidden') await requestJoin(state.rooms.find((r) => r.id === roomId)!);
+    if (err instanceof ClientError && err.code === 'forbidden') await requestJoin(state.rooms.find((r) => r.id === roomId)!);
     else notice(`room.join: ${(err as Error).message}`, 'error');
   }
 }
@@ -286,9 +322,7 @@ function renderPairing() {
 // ---------- room ----------
 
 async function enterRoom(ok: { room: Room; participants: Participant[]; seq: number }) {
-  if (state.room && state.room.id !== ok.room.id) state.link!.untrack(state.room.id);
   state.room = ok.room;
-  state.link!.track(ok.room.id, ok.seq);
   state.messages.clear();
   state.readBy.clear();
   state.floor = '';
@@ -331,7 +365,6 @@ function putMessage(m: Message) {
 }
 
 function leaveView(why: string) {
-  if (state.room) state.link!.untrack(state.room.id);
   const name = state.room?.name;
   state.room = undefined;
   state.call?.close();
@@ -350,10 +383,10 @@ function renderRoom() {
     oninput: () => {
       if (Date.now() - typingSent > 3000) {
         typingSent = Date.now();
-        void state.link!.request('chat.typing', { roomId: room.id, typing: true }).catch(() => undefined);
+        state.link!.notify('chat.typing', { roomId: room.id, typing: true });
       }
       clearTimeout(typingTimer);
-      typingTimer = setTimeout(() => ((typingSent = 0), void state.link!.request('chat.typing', { roomId: room.id, typing: false }).catch(() => undefined)), TYPING_IDLE_MS);
+      typingTimer = setTimeout(() => ((typingSent = 0), state.link!.notify('chat.typing', { roomId: room.id, typing: false })), TYPING_IDLE_MS);
     },
   });
   const send = async (e: Event) => {
@@ -361,13 +394,23 @@ function renderRoom() {
     if (!text.value.trim()) return;
     const value = text.value;
     text.value = '';
-    const ok = await req('chat.send', { roomId: room.id, text: value, clientMsgId: crypto.randomUUID() });
-    putMessage(ok.message);
+    // Through the SDK's outbox: a send during a reconnect goes out after it, stored once.
+    putMessage((await state.link!.sendChat(room.id, value)) as Message);
     renderMessages();
   };
   const ptt = h('button', { class: 'ptt', 'data-testid': 'ptt' }, 'Hold to talk');
-  ptt.addEventListener('pointerdown', () => void req('floor.request', { roomId: room.id }).catch(() => undefined));
-  for (const ev of ['pointerup', 'pointerleave']) ptt.addEventListener(ev, () => state.floor === state.me.userId && void req('floor.release', { roomId: room.id }).catch(() => undefined));
+  // Released on pointer up whether or not floor.taken has arrived yet, so the floor is never left held.
+  let holding = false;
+  ptt.addEventListener('pointerdown', () => {
+    holding = true;
+    void req('floor.request', { roomId: room.id }).catch(() => undefined);
+  });
+  for (const ev of ['pointerup', 'pointerleave'])
+    ptt.addEventListener(ev, () => {
+      if (!holding) return;
+      holding = false;
+      void state.link!.request('floor.release', { roomId: room.id }).catch(() => undefined);
+    });
   fill(
     $('#room'),
     h(
@@ -393,7 +436,7 @@ function renderParticipants() {
     list,
     ...[...state.participants.values()].map((p) => {
       const status = state.presence.get(p.userId) ?? 'offline';
-      const self = p.connectionId === state.link!.hello?.connectionId;
+      const self = p.connectionId === state.link!.connectionId;
       return h(
         'li',
         { 'data-user': p.userId },
@@ -410,7 +453,7 @@ function renderMessages() {
   const list = $('#messages');
   if (!list) return;
   const readers = new Map<string, string[]>();
-  for (const [userId, messageId] of state.readBy) if (userId !== state.me.userId && state.messages.get(messageId)?.userId !== userId) readers.set(messageId, [...(readers.get(messageId) ?? []), userId]);
+  for (const [userId, messageId] of state.readBy) if (userId !== state.me.userId) readers.set(messageId, [...(readers.get(messageId) ?? []), userId]);
   const all = [...state.messages.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   fill(
     list,
@@ -429,7 +472,8 @@ function renderMessages() {
     ),
   );
   list.scrollTop = list.scrollHeight;
-  const last = all[all.length - 1];
+  // A receipt says "read up to here" for the newest message someone else wrote.
+  const last = all.filter((m) => m.userId !== state.me.userId).pop();
   if (last && state.room && state.readBy.get(state.me.userId) !== last.id) {
     state.readBy.set(state.me.userId, last.id);
     void state.link!.request('chat.read', { roomId: state.room.id, messageId: last.id }).catch(() => undefined);
@@ -459,7 +503,7 @@ async function startCall(peer: string, ringing?: Frame) {
     link: state.link!,
     peer,
     roomId: ringing?.data.roomId ?? (state.pairedPeer === peer ? undefined : state.room?.id),
-    iceServers: state.link!.hello.iceServers ?? [],
+    iceServers: (state.link!.hello.iceServers ?? []) as RTCIceServer[],
     local,
     onRemote: (stream) => showVideo('remote', stream),
     onState: (s) => {
@@ -496,7 +540,7 @@ function renderCall() {
       el,
       h('span', { class: 'banner' }, `${f.data.fromUser} is calling `),
       h('button', { class: 'small', 'data-testid': 'accept-call', onclick: () => ((state.ringing = undefined), void startCall(f.data.from, f)) }, 'Accept'),
-      h('button', { class: 'small', onclick: () => ((state.ringing = undefined), void state.link!.request('signal', { to: f.data.from, roomId: f.data.roomId, kind: 'bye', payload: {} }), renderCall()) }, 'Decline'),
+      h('button', { class: 'small', onclick: () => ((state.ringing = undefined), void req('signal', { to: f.data.from, roomId: f.data.roomId, kind: 'bye', payload: {} }).catch(() => undefined), renderCall()) }, 'Decline'),
     );
   }
   fill(el, state.call ? h('span', {}, h('span', { 'data-testid': 'call-state' }, state.call.pc.connectionState), ' ', h('button', { class: 'small', onclick: () => state.call?.close() }, 'Hang up')) : null);
@@ -573,6 +617,10 @@ function onEvent(f: Frame) {
     case 'room.closed':
       if (inRoom) leaveView('the room was closed');
       return void refreshRooms();
+    case 'rooms.changed':
+      for (const r of f.data.updated as Room[]) upsertRoom(r);
+      state.rooms = state.rooms.filter((r) => !(f.data.closed as string[]).includes(r.id));
+      return renderRegistry();
     case 'room.join_requested':
       state.requests = [...state.requests.filter((r) => r.requestId !== f.data.requestId), { roomId: f.room!, requestId: f.data.requestId, user: f.data.user }].slice(-MAX_REQUESTS);
       return renderRequests();

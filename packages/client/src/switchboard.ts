@@ -100,6 +100,9 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
   private readonly pending = new Map<string, Pending>();
   /** Requests waiting for a connection, in order. */
   private queue: Pending[] = [];
+  /** The outbox: retried requests, sent one at a time in order (chat stays in the order it was written). */
+  private lane: Pending[] = [];
+  private laneBusy?: Pending;
   /** Last seq seen per joined room: what `session.resume` asks to continue from. */
   private readonly roomSeq = new Map<string, number>();
   /** The session whose connection holds this client's seats: what the next `session.resume` names. */
@@ -152,7 +155,7 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
 
   /** Requests not answered yet that will be re-sent after a reconnect (e.g. chat.send while offline). */
   get outbox(): { verb: string; data: unknown }[] {
-    return [...this.pending.values(), ...this.queue].filter((p) => p.retry).map((p) => ({ verb: p.verb, data: p.data }));
+    return [...(this.laneBusy ? [this.laneBusy] : []), ...this.lane].map((p) => ({ verb: p.verb, data: p.data }));
   }
 
   override on<K extends keyof LifecycleEvents>(event: K, handler: (...args: LifecycleEvents[K]) => void): () => void;
@@ -170,26 +173,36 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
    */
   request<V extends Verb>(verb: V, data?: RequestData<V>, options: RequestOptions = {}): Promise<ReplyOf<V>> {
     if (this.state === 'closed') return Promise.reject(new ClientError('closed', 'the client is closed'));
-    const waiting = this.queue.length + [...this.pending.values()].filter((p) => !p.socket).length;
+    const waiting = this.queue.length + this.lane.length + (this.laneBusy ? 1 : 0);
     if (waiting >= (this.opts.maxQueued ?? 100)) return Promise.reject(new ClientError('outbox_full', 'too many requests waiting for a connection'));
     const retry = options.retry ?? verb === 'chat.send';
     const timeoutMs = options.timeoutMs ?? (retry ? (this.opts.outboxTimeoutMs ?? 60_000) : (this.opts.requestTimeoutMs ?? 10_000));
     const id = String(this.nextId++);
     return new Promise<ReplyOf<V>>((resolve, reject) => {
+      // An outbox entry frees the lane for the next one however it ends.
+      const settled = () => {
+        if (this.laneBusy !== p) return;
+        this.laneBusy = undefined;
+        this.pump();
+      };
       const p: Pending = {
         id,
         verb,
         data,
         retry,
-        resolve,
-        reject,
+        resolve: (v) => (settled(), resolve(v)),
+        reject: (e) => (settled(), reject(e)),
         timer: setTimeout(() => {
           this.pending.delete(id);
           this.queue = this.queue.filter((q) => q !== p);
-          reject(new ClientError('timeout', `no reply to ${verb} within ${timeoutMs} ms`));
+          this.lane = this.lane.filter((q) => q !== p);
+          p.reject(new ClientError('timeout', `no reply to ${verb} within ${timeoutMs} ms`));
         }, timeoutMs),
       };
-      if (this.state === 'connected') this.transmit(p);
+      if (retry) {
+        this.lane.push(p);
+        this.pump();
+      } else if (this.state === 'connected') this.transmit(p);
       else this.queue.push(p);
     });
   }
@@ -283,11 +296,10 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     if (this.seatSession && this.seatSession !== this.hello.sessionId && this.roomSeq.size > 0) await this.resume(this.seatSession);
     this.seatSession = this.hello.sessionId;
     this.state = 'connected';
-    // Retried requests first (they were sent before anything still queued), then the queue.
-    const resend = [...this.pending.values()].filter((p) => !p.socket);
     const queued = this.queue;
     this.queue = [];
-    for (const p of [...resend, ...queued]) this.transmit(p);
+    this.pump();
+    for (const p of queued) this.transmit(p);
   }
 
   /** Closes the socket replaced by a draining handoff and waits until it is gone, so resume can take its seats. */
@@ -347,10 +359,20 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     });
   }
 
+  /** Sends the next outbox entry when none is waiting for its reply. */
+  private pump(): void {
+    if (this.laneBusy || this.state !== 'connected' || this.lane.length === 0) return;
+    this.laneBusy = this.lane.shift()!;
+    this.transmit(this.laneBusy);
+  }
+
   private transmit(p: Pending): void {
     const socket = this.socket;
     if (!socket || socket.readyState !== OPEN) {
-      this.queue.push(p);
+      if (this.laneBusy === p) {
+        this.laneBusy = undefined;
+        this.lane.unshift(p);
+      } else this.queue.push(p);
       return;
     }
     p.socket = socket;
@@ -418,8 +440,13 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     // Requests sent on this socket: retried ones go back to the outbox, the others fail (the server may or may not have run them).
     for (const p of [...this.pending.values()]) {
       if (p.socket !== socket) continue;
-      if (p.retry) p.socket = undefined;
-      else {
+      if (p.retry) {
+        // Back to the front of the outbox: re-sent first after the reconnect (same clientMsgId: stored once).
+        this.pending.delete(p.id);
+        p.socket = undefined;
+        if (this.laneBusy === p) this.laneBusy = undefined;
+        this.lane.unshift(p);
+      } else {
         this.pending.delete(p.id);
         clearTimeout(p.timer);
         p.reject(new ClientError('disconnected', `connection closed (${code}) before the reply to ${p.verb}`, { closeCode: code }));
@@ -531,12 +558,14 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.refreshTimer);
     clearTimeout(this.drainTimer);
-    for (const p of [...this.pending.values(), ...this.queue]) {
+    for (const p of [...this.pending.values(), ...this.queue, ...this.lane]) {
       clearTimeout(p.timer);
       p.reject(new ClientError('closed', `client closed: ${reason}`));
     }
     this.pending.clear();
     this.queue = [];
+    this.lane = [];
+    this.laneBusy = undefined;
     if (this.socket && this.socket.readyState <= OPEN) this.socket.close(1000, reason.slice(0, 100));
     this.emit('closed', { code, reason });
   }

@@ -71,11 +71,13 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
       `$JS.API.CONSUMER.LIST.${ROOM_EVENTS}`,
       `$JS.API.CONSUMER.LIST.${AUDIT}`,
     ],
-    subscribe: ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy'],
+    // sb.sys.rooms.changed: the live room registry's coalesced changes (every replica reads them).
+    subscribe: ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy', 'sb.sys.rooms.changed'],
   },
   rooms: {
     // sb.sys.room.access: access changes (mute, kick, ban, leave, close) media enforces in LiveKit.
-    publish: [...ROOM_EVENT_PUBLISH, ...jsEnsureStream(ROOM_EVENTS), 'sb.sys.room.access'],
+    // sb.sys.rooms.changed: coalesced public-room changes for the live registry (rooms.subscribe).
+    publish: [...ROOM_EVENT_PUBLISH, ...jsEnsureStream(ROOM_EVENTS), 'sb.sys.room.access', 'sb.sys.rooms.changed'],
     subscribe: ['sb.cmd.rooms.>', 'sb.sys.conn.gone'],
   },
   presence: {

@@ -16,6 +16,8 @@ export function onSystemEvent<S extends z.ZodType>(
   schema: S,
   handler: (data: z.output<S>) => Promise<unknown>,
   logger: Logger,
+  /** `every`: each replica gets every notice (a fan-out such as the room registry), not one replica per service. */
+  delivery: 'one' | 'every' = 'one',
 ): Subscription {
   const handle = async (payload: Uint8Array) => {
     try {
@@ -27,7 +29,7 @@ export function onSystemEvent<S extends z.ZodType>(
     }
   };
   return commandBus.nc.subscribe(subjects.system(topic), {
-    queue: queueGroup(service),
+    ...(delivery === 'one' ? { queue: queueGroup(service) } : {}),
     callback: (err, msg) => {
       if (err) return logger.error({ err, topic }, 'system notice subscription error');
       void handle(msg.data);

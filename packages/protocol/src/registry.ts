@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { chat } from './chat.js';
+import { lobby } from './lobby.js';
 import { media } from './media.js';
 import { presence } from './presence.js';
 import { floor, rooms } from './rooms.js';
@@ -24,6 +25,7 @@ export const COMMANDS = {
   ...session,
   ...rooms,
   ...floor,
+  ...lobby,
   ...chat,
   ...signaling,
   ...presence,

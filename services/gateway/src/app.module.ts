@@ -13,6 +13,7 @@ import { RoomLifecycle } from './commands/room.lifecycle.js';
 import { ConnectionRegistry } from './connections/connection.registry.js';
 import { GatewayMetrics } from './metrics/gateway.metrics.js';
 import { PresenceInterest } from './presence/presence.interest.js';
+import { LobbyService } from './lobby/lobby.service.js';
 import { PresenceReporter } from './presence/presence.reporter.js';
 import { EventDelivery } from './routing/event.delivery.js';
 import { Subscriptions } from './routing/subscriptions.js';
@@ -42,6 +43,7 @@ export class AppModule {
         CommandHooks,
         RoomLifecycle,
         PresenceInterest,
+        LobbyService,
         PresenceReporter,
         CommandRouter,
         SessionService,

@@ -35,6 +35,10 @@ export const gatewayConfigSchema = baseConfigSchema
     RATE_MAX_VIOLATIONS: z.coerce.number().int().min(1).default(50),
     HEARTBEAT_MS: z.coerce.number().int().min(1000).default(25000),
     DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
+    /** Live room registry: `rooms.changed` goes to each watcher at most once per this interval. */
+    LOBBY_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
+    /** `rooms.subscribe` watchers one gateway serves at most (one per connection); more get `unavailable`. */
+    LOBBY_MAX_WATCHERS: z.coerce.number().int().min(1).default(10_000),
     /** Default ICE servers when the media service does not answer (comma separated URLs). */
     STUN_URLS: csv,
     /** Reordering window for room events that arrive out of seq order from different replicas. */

@@ -7,6 +7,8 @@ import { ChatHandler } from './chat/chat.handler.js';
 import { ChatService } from './chat/chat.service.js';
 import { ChatStore } from './chat/chat.store.js';
 import { prismaModule } from './db/prisma.provider.js';
+import { LobbyTrackingPublisher } from './lobby/lobby.publisher.js';
+import { LobbyService } from './lobby/lobby.service.js';
 import { FloorHandler } from './floor/floor.handler.js';
 import { FloorService } from './floor/floor.service.js';
 import { FloorStore } from './floor/floor.store.js';
@@ -30,7 +32,8 @@ export class AppModule {
       imports: [PlatformModule.forPlatform(platform)],
       providers: [
         ...prismaModule,
-        RoomEventsPublisher,
+        LobbyService,
+        { provide: RoomEventsPublisher, useClass: LobbyTrackingPublisher },
         DueStore,
         WindowCounter,
         Sweeper,

@@ -22,6 +22,8 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
    * Byte budget of one reply's list (rooms, messages, participants): longer lists are paged
    * (`hasMore` / a cursor). Stays well under NATS's max_payload (1 MiB).
    */
+  /** Live room registry: each replica publishes its coalesced room changes at most once per this interval. */
+  LOBBY_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
   REPLY_MAX_BYTES: z.coerce.number().int().min(32 * 1024).max(768 * 1024).default(256 * 1024),
   /** Push-to-talk floor lease; a holder refreshes it by sending floor.request again. */
   FLOOR_TTL_MS: z.coerce.number().int().min(100).default(60_000),

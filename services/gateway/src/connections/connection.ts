@@ -124,8 +124,12 @@ export class Connection {
   }
 
   sendEvent(e: DeliveredEvent): boolean {
+    return this.sendJson((e.frame ??= eventFrameJson(e)));
+  }
+
+  /** Sends a frame already serialized as JSON (built once for many connections). */
+  sendJson(frame: string): boolean {
     if (!this.writable()) return false;
-    const frame = (e.frame ??= eventFrameJson(e));
     if (!this.binary) {
       this.ws.send(frame);
       return true;

@@ -17,8 +17,10 @@ export class GatewayMetrics {
   readonly resumes: Counter<'outcome'>;
   private connectionsSource: () => Iterable<{ ws: { bufferedAmount: number } }> = () => [];
 
+  readonly lobbyWatchers: Gauge;
   constructor(registry: Registry) {
     const registers = [registry];
+    this.lobbyWatchers = new Gauge({ name: 'switchboard_gateway_lobby_watchers', help: 'Connections watching the live room registry (rooms.subscribe)', registers });
     this.connections = new Gauge({ name: 'switchboard_gateway_connections', help: 'Open client connections', registers });
     this.connects = new Counter({ name: 'switchboard_gateway_connects_total', help: 'Upgrade attempts by result', labelNames: ['result'], registers });
     this.disconnects = new Counter({ name: 'switchboard_gateway_disconnects_total', help: 'Closed connections by reason', labelNames: ['reason'], registers });

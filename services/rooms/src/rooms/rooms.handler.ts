@@ -7,6 +7,7 @@ import { FloorHandler } from '../floor/floor.handler.js';
 import { ModerationHandler } from '../moderation/moderation.handler.js';
 import { ModerationService } from '../moderation/moderation.service.js';
 import { SessionsHandler } from '../sessions/sessions.handler.js';
+import { LobbyService } from '../lobby/lobby.service.js';
 import { RoomsService } from './rooms.service.js';
 
 /**
@@ -26,6 +27,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly moderation: ModerationHandler,
     private readonly approvals: ApprovalsHandler,
     private readonly sessions: SessionsHandler,
+    private readonly lobby: LobbyService,
   ) {}
 
   onApplicationBootstrap() {
@@ -36,6 +38,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
         'room.get': (data, caller) => this.rooms.get(caller, data),
         'room.participants': (data, caller) => this.rooms.participantsOf(caller, data),
         'room.list': (data, caller) => this.rooms.list(caller, data),
+        'rooms.subscribe': (data) => this.lobby.snapshot(data),
         'room.update': (data, caller) => this.rooms.update(caller, data),
         'room.close': (data, caller) => this.rooms.close(caller, data),
         'room.broadcast': (data, caller) => this.rooms.broadcast(caller, data),

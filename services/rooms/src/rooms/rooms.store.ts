@@ -98,6 +98,20 @@ export class RoomsStore {
     return this.prisma.room.findMany({ where: { AND: and }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: opts.limit });
   }
 
+  /** The rooms with these ids (any state), for the registry's coalesced notices. */
+  byIds(ids: string[]): Promise<Room[]> {
+    return this.prisma.room.findMany({ where: { id: { in: ids } } });
+  }
+
+  /** Open public rooms, newest first, narrowed by a registry filter. */
+  publicRooms(filter: { kind?: string; joinPolicy?: string; nameContains?: string }, limit: number): Promise<Room[]> {
+    return this.prisma.room.findMany({
+      where: { closedAt: null, visibility: 'public', kind: filter.kind, joinPolicy: filter.joinPolicy, ...(filter.nameContains ? { name: { contains: filter.nameContains, mode: 'insensitive' as const } } : {}) },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+    });
+  }
+
   update(id: string, patch: RoomPatch): Promise<Room> {
     return this.prisma.room.update({ where: { id }, data: { ...patch, metadata: patch.metadata as object | undefined } });
   }

@@ -1,0 +1,83 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { CommandBus, CONFIG, fitToBudget, LOGGER, publishSystemEvent, type Logger } from '@switchboard/platform';
+import { LOBBY_LIMITS, ROOMS_CHANGED_TOPIC, RoomsChangedNotice, type CommandData, type RoomsChangedNoticeInput, type RoomView } from '@switchboard/protocol';
+import type { RoomsConfig } from '../config.js';
+import { ParticipantsStore } from '../rooms/participants.store.js';
+import { RoomsStore } from '../rooms/rooms.store.js';
+import { toRoomView } from '../rooms/rooms.view.js';
+
+/** Room events that change what the registry shows: creation (the owner's join), counts, settings, closing. */
+export const LOBBY_EVENTS: ReadonlySet<string> = new Set(['room.participant_joined', 'room.participant_left', 'room.updated', 'room.closed']);
+
+/**
+ * Live room registry, first stage (ADR 0024): rooms touched by a registry event are only
+ * marked; once per LOBBY_INTERVAL_MS this replica reads their current state in one query and
+ * publishes one `sb.sys.rooms.changed` notice (public rooms only), however many joins happened.
+ */
+@Injectable()
+export class LobbyService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** Rooms touched since the last flush (bounded by the rooms that exist). */
+  private dirty = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly rooms: RoomsStore,
+    private readonly participants: ParticipantsStore,
+    @Inject(CONFIG) private readonly config: RoomsConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap() {
+    this.timer = setInterval(() => void this.flush(), this.config.LOBBY_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown() {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  touch(roomId: string): void {
+    this.dirty.add(roomId);
+  }
+
+  /** Publishes the touched rooms' current state; one flush at a time. */
+  flush(): Promise<void> {
+    return (this.flushing ??= this.publish()
+      .catch((err: Error) => this.logger.warn({ err: err.message }, 'room registry flush failed'))
+      .finally(() => (this.flushing = undefined)));
+  }
+
+  private async publish(): Promise<void> {
+    while (this.dirty.size) {
+      const ids = [...this.dirty].slice(0, LOBBY_LIMITS.noticeMaxRooms);
+      for (const id of ids) this.dirty.delete(id);
+      const rows = await this.rooms.byIds(ids);
+      const live = rows.filter((r) => r.closedAt === null && r.visibility === 'public');
+      const counts = await this.participants.userCounts(live.map((r) => r.id));
+      const found = new Set(live.map((r) => r.id));
+      // Closed (or gone) public rooms; private rooms never show, so their closing says nothing.
+      const closed = ids.filter((id) => !found.has(id) && rows.find((r) => r.id === id)?.visibility !== 'private');
+      let updated = live.map((r) => toRoomView(r, counts.get(r.id) ?? 0));
+      // A notice stays well inside the bus limit: what does not fit goes in the next one.
+      while (updated.length || closed.length) {
+        const n = fitToBudget(updated, this.config.REPLY_MAX_BYTES);
+        publishSystemEvent(this.bus, ROOMS_CHANGED_TOPIC, RoomsChangedNotice, { updated: updated.slice(0, n), closed: closed.splice(0) } as unknown as RoomsChangedNoticeInput);
+        updated = updated.slice(n);
+      }
+    }
+  }
+
+  /** The `rooms.subscribe` snapshot: open public rooms matching the filter, newest first, within the reply budget. */
+  async snapshot(data: CommandData<'rooms.subscribe'>): Promise<{ rooms: RoomView[]; truncated: boolean }> {
+    const limit = data?.limit ?? LOBBY_LIMITS.snapshotMax;
+    const rows = await this.rooms.publicRooms(data?.filter ?? {}, limit + 1);
+    const capped = rows.slice(0, limit);
+    const counts = await this.participants.userCounts(capped.map((r) => r.id));
+    const views = capped.map((r) => toRoomView(r, counts.get(r.id) ?? 0));
+    const page = views.slice(0, fitToBudget(views, this.config.REPLY_MAX_BYTES));
+    return { rooms: page, truncated: rows.length > page.length };
+  }
+}
