@@ -86,7 +86,8 @@ function runStep(label, cmd, cmdArgs, extraEnv = {}) {
   }
 }
 
-async function waitReady(p, deadlineMs = 30_000) {
+// SB_READY_TIMEOUT_MS: how long each process may take to turn ready (a loaded machine needs more).
+async function waitReady(p, deadlineMs = Number(env.SB_READY_TIMEOUT_MS) || 30_000) {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
     if (p.child.exitCode !== null) return false;
