@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { callUnary } from '@switchboard/platform';
 import { health } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,22 @@ describe('npm start (scripts/start.mjs)', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
+  });
+
+  it('serves the demo app and the admin console at the printed URL, with dev tokens the gateways accept', async () => {
+    const demo = `http://127.0.0.1:${base + 50}`;
+    expect(output).toContain(`${demo}/`);
+    expect(await (await fetch(`${demo}/`)).text()).toContain('Switchboard demo');
+    expect(await (await fetch(`${demo}/admin/`)).text()).toContain('Switchboard admin console');
+    const config = (await (await fetch(`${demo}/config.json`)).json()) as { servers: string[]; devTokens: boolean };
+    expect(config).toEqual({ servers: [`ws://127.0.0.1:${base}/ws`, `ws://127.0.0.1:${base + 1}/ws`], devTokens: true });
+    const minted = (await (await fetch(`${demo}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Demo User' }) })).json()) as { token: string; userId: string };
+    const c = await SwitchboardClient.connect(config.servers[1], minted.token);
+    expect(c.hello.userId).toBe('demo-user');
+    await c.close();
+    // the console's calls go through the demo server with the operator's own key, and only with it
+    expect((await fetch(`${demo}/admin/v1/rooms`, { headers: { 'x-api-key': adminKey } })).status).toBe(200);
+    expect((await fetch(`${demo}/admin/v1/rooms`)).status).toBe(401);
   });
 
   it('migrates the attestation database and lists both gateways in the signed GET /v1/servers', async () => {

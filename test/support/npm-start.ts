@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { inject } from 'vitest';
 import { freePort, ROOT } from './infra.js';
+import { slot } from './slot.js';
 import { until } from './stack.js';
 
-/** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server; 40-42: coturn, LiveKit HTTP and UDP). */
-export const NPM_START_OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30, 40, 41, 42];
+/** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server; 40-42: coturn, LiveKit HTTP and UDP; 50: the demo app). */
+export const NPM_START_OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30, 40, 41, 42, 50];
 /** HTTP ports (metrics, health) of the six processes: gateway-a, gateway-b, rooms, presence, media, attestation. */
 export const NPM_START_HTTP = { gateway: [0, 1], rooms: [11], presence: [12], media: [13], attestation: [14] } as const;
 
@@ -43,10 +43,10 @@ export async function startNpmStart(env: Record<string, string>): Promise<NpmSta
       // No NATS_URL: start.mjs runs its own NATS with a user per service.
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NATS_URL' && k !== 'NATS_PASSWORD')),
       SB_PORT_BASE: String(base),
-      REDIS_URL: inject('redisUrl'),
-      ROOMS_DATABASE_URL: inject('roomsDatabaseUrl'),
-      MEDIA_DATABASE_URL: inject('mediaDatabaseUrl'),
-      ATTESTATION_DATABASE_URL: inject('attestationDatabaseUrl'),
+      REDIS_URL: slot().redisUrl,
+      ROOMS_DATABASE_URL: slot().roomsDatabaseUrl,
+      MEDIA_DATABASE_URL: slot().mediaDatabaseUrl,
+      ATTESTATION_DATABASE_URL: slot().attestationDatabaseUrl,
       LOG_LEVEL: 'warn',
       // A shared, loaded CI machine can take longer than start.mjs's default 30 s per process.
       SB_READY_TIMEOUT_MS: '120000',

@@ -1,5 +1,5 @@
 import { ProtocolError } from '@switchboard/protocol';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from './logger.js';
 import { createMetricsRegistry, natsMetrics } from './metrics.js';
@@ -7,6 +7,7 @@ import { CommandBus, connectNats, decodeJson, type Caller, type NatsConnection }
 import { bus as proto } from '@switchboard/proto';
 import { startTelemetry } from './telemetry.js';
 import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../../../test/support/infra.js';
+import { slot } from '../../../test/support/slot.js';
 
 const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'n', production: false });
 const caller: Caller = { userId: 'u1', connectionId: 'c1', sessionId: 's1', nodeId: 'n1', name: 'U', device: '', roles: [] };
@@ -17,7 +18,7 @@ describe('CommandBus over real NATS', () => {
   const service = `svc${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    nc = await connectNats(inject('natsUrl'), 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
+    nc = await connectNats(slot().natsUrl, 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
     bus = new CommandBus(nc, natsMetrics(createMetricsRegistry('test', 'n')), logger, 500);
     bus.serve(
       service,

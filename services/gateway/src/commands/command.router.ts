@@ -76,7 +76,7 @@ export class CommandRouter {
       if (frame.id !== undefined) this.reply(conn, frame.id, `${frame.type}.ok`, result ?? {});
     } catch (err) {
       // Typed refusals are answers, not failures; `internal` (here or relayed from a service) is.
-      if (!(err instanceof ProtocolError) || err.code === 'internal') this.logger.error({ err, verb: frame.type, requestId, conn: conn.id, traceId }, 'command failed');
+      if (!(err instanceof ProtocolError) || err.code === 'internal') this.logger.error({ err, verb: frame.type, requestId, connectionId: conn.id, traceId }, 'command failed');
       this.fail(conn, frame.id, err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error'));
     }
   }
