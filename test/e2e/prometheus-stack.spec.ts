@@ -71,7 +71,8 @@ describe('a real Prometheus against a running stack', () => {
   const exposition: Record<string, string> = {};
 
   beforeAll(async () => {
-    stack = await startNpmStart({ JWT_SECRET: 'prometheus-test-secret-0123456789', ADMIN_API_KEYS: adminKey });
+    // A loaded CI machine answers slowly; the load is about producing series, not latency.
+    stack = await startNpmStart({ JWT_SECRET: 'prometheus-test-secret-0123456789', ADMIN_API_KEYS: adminKey, REQUEST_TIMEOUT_MS: '15000' });
     const targets = Object.entries(NPM_START_HTTP).map(([job, offsets]) => ({ job_name: job, scrape_interval: '1s', scrape_timeout: '900ms', static_configs: [{ targets: offsets.map((o) => `127.0.0.1:${stack.base + o}`), labels: { namespace: 'switchboard' } }] }));
     writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify({ global: { evaluation_interval: '1s' }, rule_files: [RULES], scrape_configs: targets }));
     const port = await freePort();
