@@ -56,7 +56,10 @@ export async function startNpmStart(env: Record<string, string>): Promise<NpmSta
   });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  await until(() => output.includes('all processes ready') || child.exitCode !== null, 'the stack to come up', 180_000, 200);
-  if (!output.includes('all processes ready')) throw new Error(`start.mjs failed:\n${output}`);
+  await until(() => output.includes('all processes ready') || child.exitCode !== null, 'the stack to come up', 180_000, 200).catch(() => undefined);
+  if (!output.includes('all processes ready')) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw new Error(`start.mjs did not come up:\n${output.slice(-4000)}`);
+  }
   return { child, base, output: () => output };
 }
