@@ -29,9 +29,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
   ) {}
 
   onApplicationBootstrap() {
-    this.sub = this.bus.serve(
-      'rooms',
-      {
+    this.sub = this.bus.serve('rooms', {
         'room.create': (data, caller) => this.rooms.create(caller, data),
         'room.join': (data, caller) => this.rooms.join(caller, data),
         'room.leave': (data, caller) => this.rooms.leave(caller, data),
@@ -46,9 +44,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
         ...this.chat.commands(),
         ...this.floor.commands(),
         ...this.sessions.commands(),
-      },
-      this.sessions.schemas(),
-    );
+    });
   }
 
   async beforeApplicationShutdown() {
