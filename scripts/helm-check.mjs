@@ -26,6 +26,9 @@
 //                    expected objects are counted, kubectl parses the stream
 //                    offline (kubectl annotate --local), and NOTES.txt renders
 //                    (helm install --dry-run=client).
+//   chart:units      render errors for missing secrets/database URLs and min > max
+//                    replicas, identical re-renders, URLs only in the Secret, startup
+//                    probes, topology spread, PDBs, connections HPA, admin ingress
 //   kubectl:*        kubectl apply --dry-run=client --validate=false, if a probe
 //                    shows it works without a cluster (kubectl 1.33 does not: it
 //                    needs API discovery even in client mode), or against the
@@ -293,11 +296,23 @@ const toolEnv = {
   KUBECONFIG: path.join(RUN_DIR, 'helm-check.kubeconfig.absent'),
 };
 
+/** What a production install must give (everything else has a default). */
+const REQUIRED = [
+  'secrets.jwtSecret=test-jwt-secret',
+  'secrets.grpcAuthSecret=test-grpc-secret-0123456789',
+  'secrets.roomsDatabaseUrl=postgres://sb:sb@postgres:5432/rooms',
+  'secrets.mediaDatabaseUrl=postgres://sb:sb@postgres:5432/media',
+  'secrets.attestationDatabaseUrl=postgres://sb:sb@postgres:5432/attestation',
+];
+
 const ALL_TOGGLES = [
+  ...REQUIRED,
   'ingress.enabled=true',
   'ingress.className=nginx',
   'ingress.tls[0].secretName=switchboard-tls',
   'ingress.tls[0].hosts[0]=switchboard.example.com',
+  'ingress.admin.enabled=true',
+  'ingress.admin.className=nginx-internal',
   'metrics.serviceMonitor.enabled=true',
   'metrics.serviceMonitor.additionalLabels.release=kube-prometheus-stack',
   'metrics.prometheusRule.enabled=true',
@@ -308,16 +323,14 @@ const ALL_TOGGLES = [
   'config.otelExporterOtlpEndpoint=http://otel-collector:4318',
   'livekit.url=wss://livekit.example.com',
   'turn.urls=turn:turn.example.com:3478?transport=udp',
-  'secrets.jwtSecret=test-jwt-secret',
+  'secrets.adminJwtSecret=test-admin-jwt-secret-0123456789-0123456789',
   'secrets.adminApiKeys=key1\\,key2',
-  'secrets.roomsDatabaseUrl=postgres://sb:sb@postgres:5432/rooms',
-  'secrets.mediaDatabaseUrl=postgres://sb:sb@postgres:5432/media',
-  'secrets.attestationDatabaseUrl=postgres://sb:sb@postgres:5432/attestation',
   'secrets.livekitApiKey=devkey',
   'secrets.livekitApiSecret=secret',
   'secrets.turnSecret=turnsecret',
   'secrets.attestationSigningKey=signing-key',
   'secrets.serverListSigningKey=server-list-key',
+  'services.gateway.autoscaling.targetConnectionsPerPod=5000',
   ...SERVICES.map((s) => `services.${s}.autoscaling.enabled=true`),
   ...SERVICES.map((s) => `services.${s}.pdb.enabled=true`),
 ];
@@ -330,20 +343,26 @@ const EXISTING_SECRET = [
 ];
 
 const VARIANTS = {
-  defaults: {
-    set: [],
-    expect: { Deployment: 5, Service: 5, HorizontalPodAutoscaler: 3, PodDisruptionBudget: 4, ConfigMap: 1, Secret: 1, Job: 0, Ingress: 0, ServiceMonitor: 0, PrometheusRule: 0 },
+  production: {
+    set: REQUIRED,
+    expect: { Deployment: 5, Service: 5, HorizontalPodAutoscaler: 3, PodDisruptionBudget: 4, ConfigMap: 1, Secret: 2, Job: 1, Ingress: 0, ServiceMonitor: 0, PrometheusRule: 0 },
+  },
+  dev: {
+    set: ['secrets.devMode=true', ...REQUIRED.filter((s) => s.includes('DatabaseUrl'))],
+    expect: { Deployment: 5, Secret: 2 },
   },
   all: {
     set: ALL_TOGGLES,
-    expect: { Deployment: 5, Service: 5, HorizontalPodAutoscaler: 5, PodDisruptionBudget: 5, ConfigMap: 2, Secret: 2, Job: 1, Ingress: 1, ServiceMonitor: 1, PrometheusRule: 1, ServiceAccount: 1 },
+    expect: { Deployment: 5, Service: 5, HorizontalPodAutoscaler: 5, PodDisruptionBudget: 5, ConfigMap: 2, Secret: 2, Job: 1, Ingress: 2, ServiceMonitor: 1, PrometheusRule: 1, ServiceAccount: 1 },
   },
   'existing-secret': {
-    set: EXISTING_SECRET,
-    expect: { Deployment: 4, Service: 4, HorizontalPodAutoscaler: 1, PodDisruptionBudget: 2, ConfigMap: 1, Secret: 0, Job: 1 },
+    // A single gateway replica still gets a PDB when asked for one with maxUnavailable.
+    set: [...EXISTING_SECRET, 'services.gateway.pdb.maxUnavailable=1'],
+    expect: { Deployment: 4, Service: 4, HorizontalPodAutoscaler: 1, PodDisruptionBudget: 3, ConfigMap: 1, Secret: 0, Job: 1 },
   },
 };
 
+const VARIANTS_RENDERED = () => Object.keys(VARIANTS).every((v) => rendered[v]);
 const setArgs = (list) => list.flatMap((s) => ['--set', s]);
 
 function lint(variant) {
@@ -472,10 +491,68 @@ function kubectlDryRun(variant) {
   return `${r.stdout.trim().split('\n').filter(Boolean).length} objects accepted (dry run)`;
 }
 
+/** Documents of one kind in a rendered stream, parsed (the yaml package is a root devDependency). */
+function docsOf(yamlText, kind) {
+  const { parseAllDocuments } = createRequire(import.meta.url)('yaml');
+  return parseAllDocuments(yamlText).map((d) => d.toJS()).filter((d) => d && d.kind === kind);
+}
+
+function templateErr(set) {
+  const r = run(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', ...setArgs(set)], { env: toolEnv });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/**
+ * Chart unit tests (issue 15): render errors instead of broken pods, deterministic
+ * renders, credentials only in the Secret, probes, spread, PDBs, HPA, admin ingress.
+ */
+function chartUnits() {
+  const fails = [];
+  const expectErr = (what, set, re) => {
+    const r = templateErr(set);
+    if (r.status === 0 || !re.test(r.out)) fails.push(`${what}: expected a render error matching ${re}, got ${r.status}: ${r.out.trim().split('\n')[0]}`);
+  };
+  expectErr('no database URL', REQUIRED.filter((s) => !s.includes('roomsDatabaseUrl')), /secrets\.roomsDatabaseUrl is required/);
+  expectErr('no JWT secret outside devMode', REQUIRED.filter((s) => !s.includes('jwtSecret')), /secrets\.jwtSecret is required/);
+  expectErr('no gRPC secret outside devMode', REQUIRED.filter((s) => !s.includes('grpcAuthSecret')), /secrets\.grpcAuthSecret is required/);
+  expectErr('minReplicas > maxReplicas', [...REQUIRED, 'services.rooms.autoscaling.minReplicas=5', 'services.rooms.autoscaling.maxReplicas=3'], /minReplicas \(5\) must not exceed maxReplicas \(3\)/);
+  // GitOps: two renders of the same values are byte-identical (no random secret, no checksum drift).
+  const again = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', ...setArgs(ALL_TOGGLES)], { env: toolEnv }).stdout;
+  if (again !== rendered.all) fails.push('two renders of the same values differ');
+  const all = rendered.all;
+  const [cm] = (docsOf(all, 'ConfigMap')).filter((c) => !c.metadata.name.endsWith('-dashboard'));
+  if ('NATS_URL' in cm.data || 'REDIS_URL' in cm.data) fails.push('NATS_URL/REDIS_URL are in the ConfigMap');
+  const secret = (docsOf(all, 'Secret')).find((x) => x.data?.JWT_SECRET);
+  if (!secret?.data?.NATS_URL || !secret?.data?.REDIS_URL) fails.push('NATS_URL/REDIS_URL are not in the Secret');
+  for (const d of docsOf(all, 'Deployment')) {
+    const c = d.spec.template.spec.containers[0];
+    if (!c.startupProbe?.httpGet) fails.push(`${d.metadata.name}: no startupProbe`);
+    const keys = (d.spec.template.spec.topologySpreadConstraints || []).map((t) => t.topologyKey);
+    if (!keys.includes('topology.kubernetes.io/zone') || !keys.includes('kubernetes.io/hostname')) fails.push(`${d.metadata.name}: no zone/node topology spread`);
+    for (const k of ['NATS_URL', 'REDIS_URL']) if (!c.env.some((e) => e.name === k && e.valueFrom?.secretKeyRef)) fails.push(`${d.metadata.name}: ${k} not from the Secret`);
+  }
+  const hpa = (docsOf(all, 'HorizontalPodAutoscaler')).find((h) => h.metadata.name.endsWith('-gateway'));
+  const kinds = (hpa?.spec.metrics || []).map((m) => (m.type === 'Pods' ? `Pods:${m.pods.metric.name}` : `${m.type}:${m.resource?.name}`));
+  if (!kinds.includes('Resource:cpu') || !kinds.includes('Pods:switchboard_gateway_connections')) fails.push(`gateway HPA metrics are ${kinds.join(', ')}`);
+  const ingresses = docsOf(all, 'Ingress');
+  const paths = (i) => i.spec.rules.flatMap((r) => r.http.paths.map((p) => p.path));
+  const pub = ingresses.find((i) => !i.metadata.name.endsWith('-admin'));
+  const admin = ingresses.find((i) => i.metadata.name.endsWith('-admin'));
+  if (!pub || paths(pub).some((p) => p.startsWith('/admin'))) fails.push('the public ingress routes /admin');
+  if (!admin || paths(admin).join() !== '/admin/v1' || admin.spec.ingressClassName !== 'nginx-internal') fails.push('no separate admin ingress');
+  const single = (docsOf(rendered['existing-secret'], 'PodDisruptionBudget')).find((p) => p.metadata.name.endsWith('-gateway'));
+  if (single?.spec.maxUnavailable !== 1) fails.push('no PDB for the single-replica gateway with pdb.maxUnavailable');
+  const dev1 = rendered.dev;
+  const dev2 = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', ...setArgs(VARIANTS.dev.set)], { env: toolEnv }).stdout;
+  if (dev1 === dev2) fails.push('devMode did not generate secrets');
+  if (fails.length) throw new Error(`${fails.length} failed\n${fails.join('\n')}`);
+  return 'required values, deterministic render, Secret-only URLs, probes, spread, PDB, HPA, admin ingress';
+}
+
 // values.schema.json must reject bad values, not just accept good ones.
 function schemaRejects() {
   const bad = ['image.pullPolicy=Sometimes', 'services.rooms.ports.grpc=0', 'secrets.roomsDatabaseUrl=mysql://x'];
-  const r = run(HELM, ['lint', '--strict', CHART, ...setArgs(bad)], { env: toolEnv });
+  const r = run(HELM, ['lint', '--strict', CHART, ...setArgs([...REQUIRED, ...bad])], { env: toolEnv });
   const out = `${r.stdout}${r.stderr}`;
   if (r.status === 0) throw new Error('helm lint accepted invalid values');
   const caught = ['/image/pullPolicy', '/services/rooms/ports/grpc', '/secrets/roomsDatabaseUrl'].filter((k) => out.includes(k));
@@ -563,7 +640,7 @@ const RULES_FILE = path.join(ROOT, 'deploy', 'prometheus', 'rules', 'switchboard
 const RUNBOOKS = path.join(ROOT, 'docs', 'runbooks');
 
 function renderRules() {
-  const r = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', '--set', 'metrics.prometheusRule.enabled=true', '--show-only', 'templates/prometheusrule.yaml'], { env: toolEnv });
+  const r = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', ...setArgs(REQUIRED), '--set', 'metrics.prometheusRule.enabled=true', '--show-only', 'templates/prometheusrule.yaml'], { env: toolEnv });
   const at = r.stdout.indexOf('\nspec:\n');
   if (at < 0) throw new Error('no spec in rendered PrometheusRule');
   // The PrometheusRule spec is a Prometheus rule file indented by two spaces.
@@ -630,6 +707,7 @@ function main(argv) {
     for (const v of Object.keys(VARIANTS)) {
       if (step(`template:${v}`, () => template(v))) step(`kubectl:${v}`, () => kubectlDryRun(v));
     }
+    if (VARIANTS_RENDERED()) step('chart:units', chartUnits);
   }
   const failed = results.filter((r) => r.status === 'FAIL');
   const skipped = results.filter((r) => r.status === 'skip').length;

@@ -100,8 +100,8 @@ function runStep(label, cmd, cmdArgs, extraEnv = {}) {
   }
 }
 
-// Eight Node processes start at once; on a busy machine the last one can take a while.
-async function waitReady(p, deadlineMs = 60_000) {
+// SB_READY_TIMEOUT_MS: how long each process may take to turn ready (eight start at once; a loaded machine needs more).
+async function waitReady(p, deadlineMs = Number(env.SB_READY_TIMEOUT_MS) || 60_000) {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
     if (p.child.exitCode !== null) return false;

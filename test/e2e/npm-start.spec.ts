@@ -1,35 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
 import { SwitchboardClient } from '@switchboard/client/node';
 import { callUnary } from '@switchboard/platform';
 import { health } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, ROOT } from '@switchboard/testing/infra';
-import { uid, until } from '@switchboard/testing/stack';
-import { slot } from '@switchboard/testing/slot';
-
-/** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server; 40-42: coturn, LiveKit HTTP and UDP; 50: the demo app). */
-const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30, 40, 41, 42, 50];
-
-async function freeBase(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 400) * 100;
-    const ok = await Promise.all(OFFSETS.map((o) => isFree(base + o)));
-    if (ok.every(Boolean)) return base;
-  }
-  return (await freePort()) - 30;
-}
-
-async function isFree(port: number): Promise<boolean> {
-  try {
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(300) });
-    return false;
-  } catch (err) {
-    return (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
-  }
-}
+import { isFree, startNpmStart } from '../support/npm-start.js';
+import { uid, until } from '../support/stack.js';
 
 /** Issue 2 "done when": the one-command local stack, driven like a user would. */
 describe('npm start (scripts/start.mjs)', () => {
@@ -39,28 +16,12 @@ describe('npm start (scripts/start.mjs)', () => {
   const adminKey = `key-${uid()}`;
 
   beforeAll(async () => {
-    base = await freeBase();
-    child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs'), '--no-build', '--quiet'], {
-      cwd: ROOT,
-      env: {
-        // No NATS_URL: start.mjs runs its own NATS with a user per service.
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NATS_URL' && k !== 'NATS_PASSWORD')),
-        SB_PORT_BASE: String(base),
-        REDIS_URL: slot().redisUrl,
-        ROOMS_DATABASE_URL: slot().roomsDatabaseUrl,
-        MEDIA_DATABASE_URL: slot().mediaDatabaseUrl,
-        ATTESTATION_DATABASE_URL: slot().attestationDatabaseUrl,
-        JWT_SECRET: 'npm-start-test-secret-0123456789',
-        ADMIN_API_KEYS: adminKey,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const started = await startNpmStart({ JWT_SECRET: 'npm-start-test-secret-0123456789', ADMIN_API_KEYS: adminKey });
+    ({ child, base } = started);
+    output = started.output();
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
-    await until(() => output.includes('all processes ready') || output.includes('some processes are not ready') || child.exitCode !== null, 'the stack to come up', 150_000, 200);
-    if (!output.includes('all processes ready')) throw new Error(`start.mjs failed:\n${output}`);
-  }, 180_000);
+  }, 200_000);
 
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');

@@ -9,14 +9,16 @@ let localProvider: { shutdown(): Promise<void> } | undefined;
  * Trace context is always generated, so every log line written inside a command carries a
  * trace id and traceparent headers cross NATS and gRPC; spans are exported only when an OTLP
  * endpoint is configured. Without one, a tracer provider with no span processor gives spans
- * real ids and drops them when they end (nothing is buffered).
+ * real ids and records nothing.
  */
 export async function startTelemetry(service: string, endpoint: string | undefined, logger: Logger): Promise<void> {
   if (shutdownSdk) return;
   const otel = await import('@opentelemetry/sdk-node');
   if (!endpoint) {
     if (localProvider) return;
-    const provider = new otel.node.NodeTracerProvider();
+    // Never sampled: spans are non-recording (no attributes, no buffering, next to no cost)
+    // but carry freshly generated trace and span ids, which is all logs and headers need.
+    const provider = new otel.node.NodeTracerProvider({ sampler: new otel.tracing.AlwaysOffSampler() });
     provider.register();
     localProvider = provider;
     return;

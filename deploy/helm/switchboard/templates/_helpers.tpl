@@ -77,6 +77,21 @@ app.kubernetes.io/part-of: switchboard
 ADMIN_API_KEYS LIVEKIT_API_KEY LIVEKIT_API_SECRET TURN_SECRET ATTESTATION_SIGNING_KEY ADMIN_JWT_SECRET NATS_PASSWORD_GATEWAY NATS_PASSWORD_ROOMS NATS_PASSWORD_PRESENCE NATS_PASSWORD_MEDIA NATS_PASSWORD_ATTESTATION SERVER_LIST_SIGNING_KEY
 {{- end -}}
 
+{{/*
+Render errors instead of CreateContainerConfigError: each enabled service's database URL
+must be set unless the Secret is brought by the operator (existingSecret, which must then
+hold the same keys, NATS_URL and REDIS_URL included).
+*/}}
+{{- define "switchboard.requiredSecrets" -}}
+{{- if not .Values.secrets.existingSecret -}}
+{{- range $svc, $key := dict "rooms" "roomsDatabaseUrl" "media" "mediaDatabaseUrl" "attestation" "attestationDatabaseUrl" -}}
+{{- if (index $.Values.services $svc).enabled -}}
+{{- $_ := required (printf "secrets.%s is required: the %s service needs its Postgres database (or set secrets.existingSecret)" $key $svc) (index $.Values.secrets $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Effective minimum replica count of a service dict. */}}
 {{- define "switchboard.minReplicas" -}}
 {{- if .autoscaling.enabled -}}
@@ -105,6 +120,20 @@ affinity:
 {{- with (default $root.Values.topologySpreadConstraints $svc.topologySpreadConstraints) }}
 topologySpreadConstraints:
   {{- toYaml . | nindent 2 }}
+{{- else }}
+{{- if $root.Values.defaultTopologySpread }}
+{{- /* Replicas of a component spread over zones and nodes when the cluster allows it
+       (ScheduleAnyway: a single-zone or small cluster still schedules every pod). */}}
+topologySpreadConstraints:
+  {{- range $key := list "topology.kubernetes.io/zone" "kubernetes.io/hostname" }}
+  - maxSkew: 1
+    topologyKey: {{ $key }}
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "switchboard.selectorLabels" (dict "root" $root "component" $.name) | nindent 8 }}
+  {{- end }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
@@ -163,7 +192,7 @@ spec:
       terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds | default 30 }}
       securityContext:
         {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
-      {{- with (include "switchboard.scheduling" (dict "root" $root "svc" $svc) | trim) }}
+      {{- with (include "switchboard.scheduling" (dict "root" $root "svc" $svc "name" $name) | trim) }}
       {{- . | nindent 6 }}
       {{- end }}
       containers:
@@ -196,6 +225,14 @@ spec:
               valueFrom:
                 fieldRef:
                   fieldPath: metadata.namespace
+            # May carry credentials (nats://user:pass@, redis://:pass@): from the Secret.
+            {{- range $k := list "NATS_URL" "REDIS_URL" }}
+            - name: {{ $k }}
+              valueFrom:
+                secretKeyRef:
+                  name: {{ include "switchboard.secretName" $root }}
+                  key: {{ $k }}
+            {{- end }}
             - name: HTTP_PORT
               value: {{ $svc.ports.http | quote }}
             {{- if $svc.ports.grpc }}
@@ -237,6 +274,15 @@ spec:
             - name: {{ $k }}
               value: {{ $v | toString | quote }}
             {{- end }}
+          # Liveness and readiness wait until the process has started once (migrations
+          # checked, NATS and Redis connected): a slow start is not a crash loop.
+          startupProbe:
+            httpGet:
+              path: {{ $root.Values.probes.startup.path }}
+              port: http
+            periodSeconds: {{ $root.Values.probes.startup.periodSeconds }}
+            timeoutSeconds: {{ $root.Values.probes.startup.timeoutSeconds }}
+            failureThreshold: {{ $root.Values.probes.startup.failureThreshold }}
           livenessProbe:
             httpGet:
               path: {{ $root.Values.probes.liveness.path }}
