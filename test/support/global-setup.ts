@@ -14,6 +14,7 @@ export default async function setup(project: TestProject) {
   project.provide('attestationDatabaseUrl', infra.attestationDatabaseUrl);
   project.provide('livekitBinary', infra.livekitBinary);
   project.provide('livekitUnavailable', infra.livekitUnavailable);
+  project.provide('s3', infra.s3);
   return async () => {
     await infra?.stop();
   };
@@ -29,5 +30,6 @@ declare module 'vitest' {
     attestationDatabaseUrl: string;
     livekitBinary: string;
     livekitUnavailable: string;
+    s3: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   }
 }

@@ -8,6 +8,8 @@ import { dropDatabase, ensureDatabase, freePort as freePortJs, POSTGRES_SERVER_U
 import { ensureLivekit } from '../../scripts/lib/livekit.mjs';
 // @ts-expect-error plain ESM script without types
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
+// @ts-expect-error plain ESM script without types
+import { startS3 } from '../../scripts/lib/s3.mjs';
 import { NATS_USERS, natsServerConfig, natsServerUsers, type NatsUser } from '../../packages/platform/src/nats-permissions.js';
 
 /**
@@ -32,6 +34,8 @@ export interface TestInfra {
   /** The LiveKit server binary (built once per version, cached in .cache/), or '' with the reason in livekitUnavailable. */
   livekitBinary: string;
   livekitUnavailable: string;
+  /** The S3-compatible store (s3rver, ADR 0034) on loopback, its bucket and credentials. */
+  s3: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
 }
 
@@ -76,7 +80,7 @@ export async function startTestInfra(): Promise<TestInfra> {
   const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${run}`;
   const mediaDatabaseUrl = `${pgBase}/switchboard_test_media_${run}`;
   const attestationDatabaseUrl = `${pgBase}/switchboard_test_attestation_${run}`;
-  const [livekit] = await Promise.all([livekitForTests(), waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl), ensureDatabase(attestationDatabaseUrl)]);
+  const [livekit, s3] = await Promise.all([livekitForTests(), startS3(), waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl), ensureDatabase(attestationDatabaseUrl)]);
   await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
   await applyMigrations({ databaseUrl: mediaDatabaseUrl, migrationsDir: join(ROOT, 'services/media/prisma/migrations') });
   await applyMigrations({ databaseUrl: attestationDatabaseUrl, migrationsDir: join(ROOT, 'services/attestation/prisma/migrations') });
@@ -89,7 +93,9 @@ export async function startTestInfra(): Promise<TestInfra> {
     attestationDatabaseUrl,
     livekitBinary: livekit.binary,
     livekitUnavailable: livekit.reason,
+    s3: { endpoint: s3.endpoint, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
     async stop() {
+      await s3.stop();
       for (const p of [nats, redis]) p.kill('SIGTERM');
       await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
       rmSync(jsDir, { recursive: true, force: true });
