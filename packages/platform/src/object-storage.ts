@@ -1,4 +1,4 @@
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { unavailable } from '@switchboard/protocol';
@@ -149,6 +149,16 @@ export class ObjectStorage implements OnModuleDestroy {
     } catch (err) {
       if (err instanceof RangeError) throw err;
       if (statusOf(err) === 404) return null;
+      throw storageError(err);
+    }
+  }
+
+  /** Keys under `prefix`, at most `max` (one page; for checks and tools, not for hot paths). */
+  async list(prefix: string, max = 1000): Promise<string[]> {
+    try {
+      const r = await this.s3().send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: max }));
+      return (r.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+    } catch (err) {
       throw storageError(err);
     }
   }

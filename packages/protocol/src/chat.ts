@@ -1,12 +1,24 @@
 import { z } from 'zod';
 import { Id, LIMITS, maxJsonBytes, Text } from './common.js';
 
-const Attachment = z.object({
+/** A link to a file stored elsewhere (the client's own storage). */
+const LinkAttachment = z.object({
   url: Text(0, 2000),
   name: Text(0, 300).optional(),
   mime: Text(0, 200).optional(),
   size: z.number().int().min(0).optional(),
 });
+
+/** A file uploaded through `chat.upload`: checked to exist in object storage with its declared size. */
+const StoredAttachment = z.strictObject({ attachmentId: Id });
+
+const Attachment = z.union([StoredAttachment, LinkAttachment]);
+
+/** MIME type as `type/subtype` (parameters are not part of it). */
+const ContentType = z
+  .string()
+  .max(127)
+  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'must be a lowercase type/subtype');
 
 export const chat = {
   'chat.send': {
@@ -24,6 +36,16 @@ export const chat = {
         message: `text and attachments must be at most ${LIMITS.chatMessageBytes} bytes as JSON`,
         path: ['text'],
       }),
+  },
+  'chat.upload': {
+    service: 'rooms',
+    doc: 'Reserves an upload of one file (members only; size, type and per-user quota checked): answers `{ attachmentId, upload: { method, url, headers, expiresAt } }`, a presigned PUT for exactly `size` bytes. Reference it in `chat.send` as `attachments: [{ attachmentId }]`; an upload never sent is deleted.',
+    schema: z.object({ roomId: Id, name: Text(1, 255), size: z.number().int().min(1), contentType: ContentType }),
+  },
+  'chat.download': {
+    service: 'rooms',
+    doc: 'A short-lived presigned GET URL for an attachment of a message in the room (members only): `{ download: { method, url, headers, expiresAt } }`.',
+    schema: z.object({ roomId: Id, attachmentId: Id }),
   },
   'chat.edit': {
     service: 'rooms',

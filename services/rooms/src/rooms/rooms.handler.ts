@@ -2,6 +2,7 @@ import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap
 import { CommandBus, unaryHandlers, type Logger, type Subscription } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { ApprovalsHandler } from '../approvals/approvals.handler.js';
+import { AttachmentsHandler } from '../attachments/attachments.handler.js';
 import { ChatHandler } from '../chat/chat.handler.js';
 import { FloorHandler } from '../floor/floor.handler.js';
 import { ModerationHandler } from '../moderation/moderation.handler.js';
@@ -22,6 +23,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly bus: CommandBus,
     private readonly rooms: RoomsService,
     private readonly chat: ChatHandler,
+    private readonly attachments: AttachmentsHandler,
     private readonly floor: FloorHandler,
     private readonly moderation: ModerationHandler,
     private readonly approvals: ApprovalsHandler,
@@ -44,6 +46,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
         ...this.moderation.commands(),
         ...this.approvals.commands(),
         ...this.chat.commands(),
+        ...this.attachments.commands(),
         ...this.floor.commands(),
         ...this.sessions.commands(),
       },
