@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CONFIG, LOGGER, newId, ObjectStorage, Sweeper, type Caller, type PresignedRequest } from '@switchboard/platform';
 import { badRequest, conflict, forbidden, notFound, rateLimited, tooLarge, unavailable, type CommandData } from '@switchboard/protocol';
+import type * as proto from '@switchboard/proto';
 import type { Logger } from 'pino';
 import type { RoomsConfig } from '../config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
@@ -18,6 +19,14 @@ export interface StoredAttachmentView {
 /** Objects removed per garbage-collection batch, and batches per run. */
 const PURGE_BATCH = 100;
 const PURGE_BATCHES_PER_RUN = 10;
+
+const encodeCursor = (r: { createdAt: Date; id: string }) => Buffer.from(`${r.createdAt.getTime()}:${r.id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const m = /^(\d{1,15}):([A-Za-z0-9_-]{1,64})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw badRequest('invalid cursor');
+  return { createdAt: new Date(Number(m[1])), id: m[2] };
+}
 
 /** Type patterns: exact `type/subtype` or `type/*`. */
 export function typeAllowed(contentType: string, patterns: string[]): boolean {
@@ -124,6 +133,28 @@ export class AttachmentsService implements OnModuleInit {
     const n = await this.store.markDeleted({ ids });
     if (n) await this.purge({});
     return n;
+  }
+
+  /** Admin: a room's live attachments, newest first, with the room's storage usage. */
+  async adminList(req: proto.rooms.ListAttachmentsRequest): Promise<proto.rooms.ListAttachmentsResponse> {
+    await this.rooms.openRoom(req.roomId);
+    const limit = Math.min(Math.max(req.limit || 50, 1), 200);
+    const before = req.cursor ? decodeCursor(req.cursor) : undefined;
+    const [rows, usage] = await Promise.all([this.store.listRoom(req.roomId, { take: limit + 1, before }), this.store.usage(req.roomId)]);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      attachments: page.map((r) => ({ id: r.id, roomId: r.roomId, userId: r.userId, name: r.name, contentType: r.contentType, size: r.size, messageId: r.messageId ?? '', createdAtMs: r.createdAt.getTime() })),
+      nextCursor: rows.length > limit && last ? encodeCursor(last) : '',
+      usage,
+    };
+  }
+
+  /** Admin: deletes one attachment of a room (object and row); not_found when there is none. */
+  async adminDelete(roomId: string, attachmentId: string): Promise<void> {
+    const row = await this.store.get(attachmentId);
+    if (!row || row.roomId !== roomId || row.deletedAt) throw notFound('attachment not found');
+    await this.removeByIds([attachmentId]);
   }
 
   private async verifyUploaded(row: AttachmentRow): Promise<void> {

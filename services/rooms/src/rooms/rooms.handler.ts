@@ -3,6 +3,7 @@ import { CommandBus, unaryHandlers, type Logger, type Subscription } from '@swit
 import type * as proto from '@switchboard/proto';
 import { ApprovalsHandler } from '../approvals/approvals.handler.js';
 import { AttachmentsHandler } from '../attachments/attachments.handler.js';
+import { AttachmentsService } from '../attachments/attachments.service.js';
 import { ChatHandler } from '../chat/chat.handler.js';
 import { FloorHandler } from '../floor/floor.handler.js';
 import { ModerationHandler } from '../moderation/moderation.handler.js';
@@ -65,6 +66,7 @@ export class RoomsGrpcHandler {
   constructor(
     private readonly rooms: RoomsService,
     private readonly moderation: ModerationService,
+    private readonly attachments: AttachmentsService,
   ) {}
 
   implementation(logger: Logger) {
@@ -80,6 +82,11 @@ export class RoomsGrpcHandler {
         listParticipants: async (req) => ({ participants: (await this.rooms.adminGet(req.roomId)).participants }),
         removeUser: async (req) => {
           await this.moderation.removeUser(req.roomId, req.userId, req.ban ? 'banned' : 'kicked', req.reason || undefined, req.actor || 'admin');
+          return {};
+        },
+        listAttachments: (req) => this.attachments.adminList(req),
+        deleteAttachment: async (req) => {
+          await this.attachments.adminDelete(req.roomId, req.attachmentId);
           return {};
         },
       },
