@@ -20,4 +20,5 @@ export * from './system-events.js';
 export * from './due-timers.js';
 export * from './budget.js';
 export * from './window-counter.js';
-export * from "./object-storage.js";
+export * from './jetstream.metrics.js';
+export * from './object-storage.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaClient } from '../db/prisma.provider.js';
+import { isUniqueViolation, PrismaClient } from '../db/prisma.provider.js';
 import type { Message, Reaction } from '../generated/prisma/client.js';
 
 export type MessageRow = Message & { reactions: Reaction[] };
@@ -45,7 +45,7 @@ export class ChatStore {
         if (stored) return { message: stored, created: false };
         throw err;
       }
-      if ((err as { code?: string }).code !== 'P2002') throw err;
+      if (!isUniqueViolation(err)) throw err;
       return { message: await this.prisma.message.findUniqueOrThrow({ where: { roomId_userId_clientMsgId: key }, include: withReactions }), created: false };
     }
   }
