@@ -39,7 +39,7 @@ describe('attachments: clients over the gateway, admin REST, real S3-compatible 
 
     const body = randomBytes(2048);
     const up = await alice.request('chat.upload', { roomId: room.id, name: 'notes.txt', size: body.length, contentType: 'text/plain' });
-    const put = await fetch(up.upload.url, { method: up.upload.method, headers: up.upload.headers, body });
+    const put = await fetch(up.upload.url, { method: up.upload.method, headers: up.upload.headers, body: new Uint8Array(body) });
     expect(put.status).toBe(200);
     await alice.request('chat.send', { roomId: room.id, text: 'notes attached', clientMsgId: uid('c'), attachments: [{ attachmentId: up.attachmentId }] });
     const seen = await bob.waitFor('chat.message');

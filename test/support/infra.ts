@@ -119,7 +119,11 @@ async function startSlot(run: string): Promise<RunningSlot> {
 /** One infrastructure slot per vitest worker (see InfraSlot), plus the LiveKit binary. */
 export async function startTestInfra(workers: number): Promise<TestInfra> {
   const run = `${process.pid}_${Date.now().toString(36)}`;
-  const [livekit, s3, ...slots] = await Promise.all([livekitForTests(), startS3(), ...Array.from({ length: workers }, (_, i) => startSlot(`${run}_${i + 1}`))]);
+  const [livekit, s3, slots] = await Promise.all([
+    livekitForTests(),
+    startS3() as Promise<S3Info & { stop(): Promise<void> }>,
+    Promise.all(Array.from({ length: workers }, (_, i) => startSlot(`${run}_${i + 1}`))),
+  ]);
   return {
     slots: slots.map(({ stop: _stop, ...slot }) => slot),
     livekitBinary: livekit.binary,

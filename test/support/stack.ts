@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SwitchboardClient, type RawConnectOptions as ConnectOptions } from '@switchboard/client/node';
 import { CommandBus, connectNats, createLogger, createMetricsRegistry, natsMetrics, type ServiceHandle } from '@switchboard/platform';
 import { SignJWT } from 'jose';
+import { inject } from 'vitest';
 import { freePort, NATS_TEST_PASSWORD, NATS_TEST_USER, ROOT } from './infra.js';
 import { slot } from './slot.js';
 

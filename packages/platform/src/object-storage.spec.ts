@@ -14,7 +14,7 @@ describe('ObjectStorage against the real S3-compatible test server', () => {
     const put = await storage.presignPut(key, body.length, 'image/png', 60);
     expect(put.url).toContain('X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost');
     expect(await storage.head(key)).toBeNull();
-    const res = await fetch(put.url, { method: 'PUT', headers: put.headers, body });
+    const res = await fetch(put.url, { method: 'PUT', headers: put.headers, body: new Uint8Array(body) });
     expect(res.status).toBe(200);
     expect(await storage.head(key)).toEqual({ size: 1500, contentType: 'image/png' });
 

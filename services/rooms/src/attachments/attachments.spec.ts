@@ -15,7 +15,7 @@ const LIMITS = {
 
 /** PUTs bytes to a presigned upload exactly as a client does. */
 async function put(upload: { url: string; headers: Record<string, string> }, body: Buffer): Promise<number> {
-  const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body });
+  const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(body) });
   await res.arrayBuffer();
   return res.status;
 }
@@ -95,7 +95,7 @@ describe('attachments in object storage (real S3-compatible server)', () => {
 
     // a store that does not check the signed length takes other bytes: the send refuses and deletes them
     const liar = await h.req('chat.upload', owner, { roomId, name: 'b.pdf', size: 100, contentType: 'application/pdf' });
-    await fetch(liar.upload.url, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: randomBytes(2000) }).then((r) => r.arrayBuffer());
+    await fetch(liar.upload.url, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(randomBytes(2000)) }).then((r) => r.arrayBuffer());
     expect(await h.code('chat.send', owner, { roomId, text: 't', clientMsgId: 'n4', attachments: [{ attachmentId: liar.attachmentId }] })).toBe('bad_request');
     expect(await s3.head(`rooms/${roomId}/attachments/${liar.attachmentId}`)).toBeNull();
 
