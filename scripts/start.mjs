@@ -10,6 +10,7 @@
 // 4322, coturn base+40 else 3478, LiveKit base+41/UDP base+42 else 7880/7882, the demo app
 // base+50 else 8090), NATS_URL uses
 // another NATS instead (with NATS_PASSWORD for every service user, if set),
+// S3_ENDPOINT (+ S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY) another object store,
 // REDIS_URL, ROOMS_DATABASE_URL, MEDIA_DATABASE_URL, ATTESTATION_DATABASE_URL point at other infrastructure;
 // ATTESTATION_MODE (off by default) is handed to the gateways; JWT_SECRET / ADMIN_API_KEYS
 // default to printed development values, GRPC_AUTH_SECRET to a random one per run. Every process
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { startCoturn } from './lib/coturn.mjs';
 import { ensureAptPackage, ensureInfra, postgresDatabaseUrl, waitForPort } from './lib/infra.mjs';
 import { ensureLivekit, GO_HINT, LIVEKIT_DEV_KEYS, startLivekit } from './lib/livekit.mjs';
+import { s3Env, startS3 } from './lib/s3.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -138,6 +140,20 @@ if (!args.has('--no-turn') && !env.TURN_URLS) {
     }
   }
 }
+// Object storage (attachments, emoji, voice recordings): s3rver on loopback unless S3_ENDPOINT
+// names another store; without one those verbs answer `unavailable`.
+let s3Url = env.S3_ENDPOINT;
+if (!env.S3_ENDPOINT) {
+  try {
+    const s3 = await startS3({ port: port(4568, 43) });
+    sidecars.push(s3);
+    s3Url = s3.endpoint;
+    for (const p of processes) if (p.name === 'rooms' || p.name === 'media') Object.assign(p.env, s3Env(s3));
+    say(`S3 (s3rver) ${s3.endpoint} ok, bucket ${s3.bucket}`);
+  } catch (err) {
+    say(`S3 store did not start: ${err.message}`);
+  }
+}
 let livekitUrl;
 if (!args.has('--no-sfu') && !env.LIVEKIT_URL) {
   const built = await ensureLivekit({ log: (l) => say(l) });
@@ -239,6 +255,7 @@ for (const p of processes.filter((x) => !x.entry)) say(`  ${p.name.padEnd(12)} h
 say(`  Demo app       http://127.0.0.1:${port(8090, 50)}/   admin console http://127.0.0.1:${port(8090, 50)}/admin/ (dev tokens ${shared.NODE_ENV === 'production' ? 'off' : 'on'})`);
 say(`  SFU (LiveKit)  ${livekitUrl ?? `none (${media.env.LIVEKIT_UNAVAILABLE_REASON ?? 'disabled'})`}`);
 say(`  STUN/TURN      ${media.env.TURN_URLS ?? 'none'}`);
+say(`  S3 storage     ${s3Url ?? 'none'}`);
 say(ready.every(Boolean) ? 'all processes ready; Ctrl-C stops everything' : 'some processes are not ready (see above)');
 
 async function stopAll(signal) {

@@ -27,6 +27,8 @@ describe('gRPC helpers', () => {
         listParticipants: async () => ({ participants: [] }),
         removeUser: async () => ({}),
         checkMembership: async () => rooms.CheckMembershipResponse.fromPartial({}),
+        listAttachments: async () => ({ attachments: [], nextCursor: '' }),
+        deleteAttachment: async () => ({}),
       },
       logger,
     );

@@ -21,3 +21,4 @@ export * from './due-timers.js';
 export * from './budget.js';
 export * from './window-counter.js';
 export * from './jetstream.metrics.js';
+export * from './object-storage.js';

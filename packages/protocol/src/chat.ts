@@ -2,12 +2,26 @@ import { z } from 'zod';
 import { Id, LIMITS, maxJsonBytes, Text } from './common.js';
 import { Empty, MessageViewSchema } from './views.js';
 
-const Attachment = z.object({
+/** A link to a file stored elsewhere (the client's own storage). */
+const LinkAttachment = z.object({
   url: Text(0, 2000),
   name: Text(0, 300).optional(),
   mime: Text(0, 200).optional(),
   size: z.number().int().min(0).optional(),
 });
+
+/** A file uploaded through `chat.upload`: checked to exist in object storage with its declared size. */
+const StoredAttachment = z.strictObject({ attachmentId: Id });
+
+const Attachment = z.union([StoredAttachment, LinkAttachment]);
+/** A presigned object-storage request: send it exactly as given (the headers are signed), before `expiresAt` (epoch ms). */
+const PresignedRequest = (method: 'PUT' | 'GET') => z.strictObject({ method: z.literal(method), url: z.string(), headers: z.record(z.string(), z.string()), expiresAt: z.number().int() });
+
+/** MIME type as `type/subtype` (parameters are not part of it). */
+const ContentType = z
+  .string()
+  .max(127)
+  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'must be a lowercase type/subtype');
 
 export const chat = {
   'chat.send': {
@@ -25,6 +39,16 @@ export const chat = {
         message: `text and attachments must be at most ${LIMITS.chatMessageBytes} bytes as JSON`,
         path: ['text'],
       }),
+  },
+  'chat.upload': {
+    service: 'rooms', reply: z.strictObject({ attachmentId: Id, upload: PresignedRequest('PUT') }),
+    doc: 'Reserves an upload of one file (members only; size, type and per-user quota checked): answers `{ attachmentId, upload: { method, url, headers, expiresAt } }`, a presigned PUT for exactly `size` bytes. Reference it in `chat.send` as `attachments: [{ attachmentId }]`; an upload never sent is deleted.',
+    schema: z.object({ roomId: Id, name: Text(1, 255), size: z.number().int().min(1), contentType: ContentType }),
+  },
+  'chat.download': {
+    service: 'rooms', reply: z.strictObject({ download: PresignedRequest('GET') }),
+    doc: 'A short-lived presigned GET URL for an attachment of a message in the room (members only): `{ download: { method, url, headers, expiresAt } }`.',
+    schema: z.object({ roomId: Id, attachmentId: Id }),
   },
   'chat.edit': {
     service: 'rooms', reply: z.strictObject({ message: MessageViewSchema }),

@@ -13,6 +13,7 @@ export default async function setup(project: TestProject) {
   project.provide('infraSlots', infra.slots);
   project.provide('livekitBinary', infra.livekitBinary);
   project.provide('livekitUnavailable', infra.livekitUnavailable);
+  project.provide('s3', infra.s3);
   return async () => {
     await infra?.stop();
   };
@@ -23,5 +24,6 @@ declare module 'vitest' {
     infraSlots: InfraSlot[];
     livekitBinary: string;
     livekitUnavailable: string;
+    s3: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   }
 }

@@ -8,6 +8,8 @@ import { dropDatabase, ensureDatabase, freePort as freePortJs, POSTGRES_SERVER_U
 import { ensureLivekit } from '../../../scripts/lib/livekit.mjs';
 // @ts-expect-error plain ESM script without types
 import { applyMigrations } from '../../../scripts/lib/migrate.mjs';
+// @ts-expect-error plain ESM script without types
+import { startS3 } from '../../../scripts/lib/s3.mjs';
 import { NATS_USERS, natsServerConfig, natsServerUsers, type NatsUser } from '../../platform/src/nats-permissions.js';
 
 /**
@@ -42,7 +44,16 @@ export interface TestInfra {
   /** The LiveKit server binary (built once per version, cached in .cache/), or '' with the reason in livekitUnavailable. */
   livekitBinary: string;
   livekitUnavailable: string;
+  /** One S3-compatible store (s3rver, ADR 0034) for the run: keys carry unique room ids, so slots need no store of their own. */
+  s3: S3Info;
   stop(): Promise<void>;
+}
+
+export interface S3Info {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
 }
 
 /**
@@ -108,13 +119,18 @@ async function startSlot(run: string): Promise<RunningSlot> {
 /** One infrastructure slot per vitest worker (see InfraSlot), plus the LiveKit binary. */
 export async function startTestInfra(workers: number): Promise<TestInfra> {
   const run = `${process.pid}_${Date.now().toString(36)}`;
-  const [livekit, ...slots] = await Promise.all([livekitForTests(), ...Array.from({ length: workers }, (_, i) => startSlot(`${run}_${i + 1}`))]);
+  const [livekit, s3, slots] = await Promise.all([
+    livekitForTests(),
+    startS3() as Promise<S3Info & { stop(): Promise<void> }>,
+    Promise.all(Array.from({ length: workers }, (_, i) => startSlot(`${run}_${i + 1}`))),
+  ]);
   return {
     slots: slots.map(({ stop: _stop, ...slot }) => slot),
     livekitBinary: livekit.binary,
     livekitUnavailable: livekit.reason,
+    s3: { endpoint: s3.endpoint, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
     async stop() {
-      await Promise.all(slots.map((s) => s.stop()));
+      await Promise.all([s3.stop(), ...slots.map((s) => s.stop())]);
     },
   };
 }

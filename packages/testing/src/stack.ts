@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SwitchboardClient, type RawConnectOptions as ConnectOptions } from '@switchboard/client/node';
 import { CommandBus, connectNats, createLogger, createMetricsRegistry, natsMetrics, type ServiceHandle } from '@switchboard/platform';
 import { SignJWT } from 'jose';
+import { inject } from 'vitest';
 import { freePort, NATS_TEST_PASSWORD, NATS_TEST_USER, ROOT } from './infra.js';
 import { slot } from './slot.js';
 
@@ -37,8 +38,15 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     HTTP_PORT: '0',
     GRPC_PORT: '0',
     NODE_ID: uid('node'),
+    ...s3TestEnv(),
     ...overrides,
   };
+}
+
+/** The test run's S3-compatible store (scripts/lib/s3.mjs) as services are configured for it. */
+export function s3TestEnv(): Record<string, string> {
+  const s3 = inject('s3');
+  return { S3_ENDPOINT: s3.endpoint, S3_BUCKET: s3.bucket, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey };
 }
 
 /** testEnv for the media service: its own database (the call log). */

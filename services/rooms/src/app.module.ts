@@ -1,8 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DueStore, PlatformModule, RoomEventsPublisher, Sweeper, WindowCounter, type Platform } from '@switchboard/platform';
+import { DueStore, ObjectStorage, PlatformModule, RoomEventsPublisher, Sweeper, WindowCounter, type Platform } from '@switchboard/platform';
 import { ApprovalsHandler } from './approvals/approvals.handler.js';
 import { ApprovalsService } from './approvals/approvals.service.js';
 import { ApprovalsStore } from './approvals/approvals.store.js';
+import { AttachmentsHandler } from './attachments/attachments.handler.js';
+import { AttachmentsMetrics } from './attachments/attachments.metrics.js';
+import { AttachmentsService } from './attachments/attachments.service.js';
+import { AttachmentsStore } from './attachments/attachments.store.js';
 import { ChatHandler } from './chat/chat.handler.js';
 import { ChatService } from './chat/chat.service.js';
 import { ChatStore } from './chat/chat.store.js';
@@ -52,6 +56,11 @@ export class AppModule {
         ChatStore,
         ChatService,
         ChatHandler,
+        ObjectStorage,
+        AttachmentsStore,
+        AttachmentsMetrics,
+        AttachmentsService,
+        AttachmentsHandler,
         FloorStore,
         FloorService,
         FloorHandler,

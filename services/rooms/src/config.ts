@@ -1,7 +1,25 @@
-import { grpcServiceConfigSchema } from '@switchboard/platform';
+import { grpcServiceConfigSchema, objectStorageConfigSchema } from '@switchboard/platform';
 import { z } from 'zod';
 
 export const roomsConfigSchema = grpcServiceConfigSchema.extend({
+  ...objectStorageConfigSchema.shape,
+  /** Largest file one chat.upload may announce (`too_large` beyond; the presigned PUT signs the exact length). */
+  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(5 * 1024 * 1024 * 1024).default(25 * 1024 * 1024),
+  /** Content types chat.upload accepts: exact `type/subtype` or `type/*`. */
+  ATTACHMENT_TYPES: z
+    .string()
+    .default('image/*,audio/*,video/*,application/pdf,text/plain')
+    .transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)),
+  /** Bytes of attachments one user may have stored at once, across rooms (pending uploads count). */
+  ATTACHMENT_USER_QUOTA_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
+  /** Uploads one user may have reserved and not yet sent at once. */
+  ATTACHMENT_MAX_PENDING: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Lifetime of a presigned PUT; an upload not referenced by a chat.send within twice this is deleted. */
+  ATTACHMENT_UPLOAD_TTL_S: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** Lifetime of a presigned GET from chat.download. */
+  ATTACHMENT_URL_TTL_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** How often one replica removes objects of deleted messages, closed rooms and expired uploads. */
+  ATTACHMENT_GC_INTERVAL_MS: z.coerce.number().int().min(50).default(30_000),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50051),
   /** The default is the local development role that `npm start` creates (scripts/lib/infra.mjs). */

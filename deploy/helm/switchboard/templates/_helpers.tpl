@@ -74,7 +74,7 @@ app.kubernetes.io/part-of: switchboard
 
 {{/* Secret keys a pod may start without (the feature is then off). */}}
 {{- define "switchboard.optionalSecretKeys" -}}
-ADMIN_API_KEYS LIVEKIT_API_KEY LIVEKIT_API_SECRET TURN_SECRET ATTESTATION_SIGNING_KEY ADMIN_JWT_SECRET NATS_PASSWORD_GATEWAY NATS_PASSWORD_ROOMS NATS_PASSWORD_PRESENCE NATS_PASSWORD_MEDIA NATS_PASSWORD_ATTESTATION SERVER_LIST_SIGNING_KEY
+ADMIN_API_KEYS LIVEKIT_API_KEY LIVEKIT_API_SECRET TURN_SECRET ATTESTATION_SIGNING_KEY ADMIN_JWT_SECRET NATS_PASSWORD_GATEWAY NATS_PASSWORD_ROOMS NATS_PASSWORD_PRESENCE NATS_PASSWORD_MEDIA NATS_PASSWORD_ATTESTATION SERVER_LIST_SIGNING_KEY S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
 {{- end -}}
 
 {{/*
@@ -255,6 +255,18 @@ spec:
               value: {{ $root.Values.livekit.tokenTtlSeconds | default 600 | quote }}
             - name: TURN_URLS
               value: {{ $root.Values.turn.urls | quote }}
+            {{- end }}
+            {{- if and (or (eq $name "media") (eq $name "rooms")) $root.Values.objectStorage.endpoint }}
+            - name: S3_ENDPOINT
+              value: {{ $root.Values.objectStorage.endpoint | quote }}
+            - name: S3_PUBLIC_ENDPOINT
+              value: {{ $root.Values.objectStorage.publicEndpoint | default $root.Values.objectStorage.endpoint | quote }}
+            - name: S3_REGION
+              value: {{ $root.Values.objectStorage.region | default "us-east-1" | quote }}
+            - name: S3_BUCKET
+              value: {{ $root.Values.objectStorage.bucket | quote }}
+            - name: S3_FORCE_PATH_STYLE
+              value: {{ $root.Values.objectStorage.forcePathStyle | toString | quote }}
             {{- end }}
             {{- if or (eq $name "media") (eq $name "gateway") }}
             - name: STUN_URLS

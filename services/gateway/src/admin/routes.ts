@@ -18,6 +18,7 @@ import {
   SetPolicyBody,
   UploadedReference,
 } from './attestation/attestation.schemas.js';
+import { AttachmentDeleted, AttachmentPage, AttachmentParams, ListAttachmentsQuery, StorageUsageSchema } from './attachments/attachments.schemas.js';
 import { AuditPage, AuditQuery } from './audit/audit.schemas.js';
 import { CallDetail, CallPage, CallParams, ListCallsQuery } from './calls/calls.schemas.js';
 import { route } from './http/route.js';
@@ -88,6 +89,38 @@ export const adminRoutes = {
     response: CallPage,
   }),
   getCall: route({ operationId: 'getCall', method: 'get', path: '/calls/{callId}', tag: 'calls', summary: 'One call of the call log, with its parties', params: CallParams, status: 200, response: CallDetail }),
+  listAttachments: route({
+    operationId: 'listAttachments',
+    method: 'get',
+    path: '/rooms/{roomId}/attachments',
+    tag: 'attachments',
+    summary: "The room's files in object storage, newest first (paged by `cursor`), with its storage usage",
+    params: RoomParams,
+    query: ListAttachmentsQuery,
+    status: 200,
+    response: AttachmentPage,
+  }),
+  roomStorage: route({
+    operationId: 'roomStorage',
+    method: 'get',
+    path: '/rooms/{roomId}/storage',
+    tag: 'attachments',
+    summary: "Bytes and objects the room's attachments take in object storage",
+    params: RoomParams,
+    status: 200,
+    response: StorageUsageSchema,
+  }),
+  deleteAttachment: route({
+    operationId: 'deleteAttachment',
+    method: 'delete',
+    path: '/rooms/{roomId}/attachments/{attachmentId}',
+    tag: 'attachments',
+    summary: 'Delete an attachment: its object goes now; the message keeps its place, downloads answer not_found',
+    params: AttachmentParams,
+    status: 200,
+    response: AttachmentDeleted,
+    audit: { action: 'attachment.delete', target: ({ params }) => `${params.roomId}/${params.attachmentId}` },
+  }),
   listSfuParticipants: route({
     operationId: 'listSfuParticipants',
     method: 'get',

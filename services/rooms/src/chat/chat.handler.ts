@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DomainHandlers } from '@switchboard/platform';
+import type { AttachmentVerb } from '../attachments/attachments.handler.js';
 import { ChatService } from './chat.service.js';
 
 /** NATS verbs `chat.*`, served by the rooms command subscription. */
@@ -7,7 +8,7 @@ import { ChatService } from './chat.service.js';
 export class ChatHandler {
   constructor(private readonly chat: ChatService) {}
 
-  commands(): DomainHandlers<'rooms', 'chat'> {
+  commands(): Omit<DomainHandlers<'rooms', 'chat'>, AttachmentVerb> {
     return {
       'chat.send': (data, caller) => this.chat.send(caller, data),
       'chat.edit': (data, caller) => this.chat.edit(caller, data),

@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CONFIG, DueStore, fitToBudget, newId, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
-import { badRequest, forbidden, notFound, type CommandData } from '@switchboard/protocol';
+import { badRequest, conflict, forbidden, notFound, type CommandData } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import { ChatStore, type MessageRow } from './chat.store.js';
+import { AttachmentsService } from '../attachments/attachments.service.js';
+import { ChatStore, ClaimLost, type MessageRow } from './chat.store.js';
 import { toMessageView, type MessageView } from './chat.view.js';
 
 /** Sorted set of `roomId:userId` typing indicators, score = when they lapse. */
@@ -16,6 +17,7 @@ export class ChatService implements OnModuleInit {
   constructor(
     private readonly rooms: RoomsService,
     private readonly store: ChatStore,
+    private readonly attachments: AttachmentsService,
     private readonly due: DueStore,
     private readonly sweeper: Sweeper,
     private readonly events: RoomEventsPublisher,
@@ -29,18 +31,24 @@ export class ChatService implements OnModuleInit {
   async send(caller: Caller, data: CommandData<'chat.send'>): Promise<{ message: MessageView }> {
     await this.rooms.requireMember(data.roomId, caller.userId);
     if (data.replyTo && !(await this.store.get(data.roomId, data.replyTo))) throw notFound('replyTo: no such message in this room');
-    const { message, created } = await this.store.createOnce({
-      id: newId('m'),
-      roomId: data.roomId,
-      userId: caller.userId,
-      clientMsgId: data.clientMsgId,
-      text: data.text,
-      replyTo: data.replyTo,
-      attachments: data.attachments ?? [],
-    });
+    // A retry of a stored message must not re-check uploads it already took over.
+    const retried = await this.store.byClientMsgId(data.roomId, caller.userId, data.clientMsgId);
+    if (retried) return { message: toMessageView(retried) };
+    const { attachments, claim } = await this.attachments.resolveForSend(caller, data.roomId, data.attachments ?? []);
+    let stored: { message: MessageRow; created: boolean };
+    try {
+      stored = await this.store.createOnce({ id: newId('m'), roomId: data.roomId, userId: caller.userId, clientMsgId: data.clientMsgId, text: data.text, replyTo: data.replyTo, attachments, claim });
+    } catch (err) {
+      if (err instanceof ClaimLost) throw conflict(err.message);
+      throw err;
+    }
+    const { message, created } = stored;
     const view = toMessageView(message);
     // A retried send (same clientMsgId) answers with the stored message and announces nothing.
-    if (created) await this.events.toRoom(data.roomId, 'chat.message', { message: view });
+    if (created) {
+      this.attachments.sent(claim.length);
+      await this.events.toRoom(data.roomId, 'chat.message', { message: view });
+    }
     return { message: view };
   }
 
@@ -57,7 +65,10 @@ export class ChatService implements OnModuleInit {
     const { member } = await this.rooms.requireMember(data.roomId, caller.userId);
     const msg = await this.message(data.roomId, data.messageId);
     if (msg.userId !== caller.userId && member.role === 'member') throw forbidden('only the author or a moderator may delete a message');
-    if (await this.store.softDelete(msg.id)) await this.events.toRoom(data.roomId, 'chat.deleted', { messageId: msg.id });
+    if (await this.store.softDelete(msg.id)) {
+      await this.events.toRoom(data.roomId, 'chat.deleted', { messageId: msg.id });
+      await this.attachments.removeForMessage(msg.id);
+    }
     return {};
   }
 

@@ -12,7 +12,12 @@ export interface NewMessage {
   text: string;
   replyTo?: string;
   attachments: unknown[];
+  /** Uploaded attachments (ids) the message takes over: each must be the author's, in this room and not yet sent. */
+  claim?: string[];
 }
+
+/** A claimed attachment was sent already, deleted or expired meanwhile (the message is not stored). */
+export class ClaimLost extends Error {}
 
 const withReactions = { reactions: true } as const;
 
@@ -27,14 +32,39 @@ export class ChatStore {
    */
   async createOnce(msg: NewMessage): Promise<{ message: MessageRow; created: boolean }> {
     // Insert first: a new message is the common case (one statement), a retry the rare one.
+    const { claim = [], ...data } = msg;
+    const key = { roomId: msg.roomId, userId: msg.userId, clientMsgId: msg.clientMsgId };
     try {
-      const created = await this.prisma.message.create({ data: { ...msg, attachments: msg.attachments as object[] } });
+      const created = claim.length ? await this.createClaiming(data, claim) : await this.prisma.message.create({ data: { ...data, attachments: data.attachments as object[] } });
       return { message: { ...created, reactions: [] }, created: true };
     } catch (err) {
+      if (claim.length) {
+        // The race may have been lost to a retry of this very message, which claimed the uploads
+        // (a unique violation inside the transaction, or the claim found them taken).
+        const stored = await this.byClientMsgId(key.roomId, key.userId, key.clientMsgId);
+        if (stored) return { message: stored, created: false };
+        throw err;
+      }
       if (!isUniqueViolation(err)) throw err;
-      const key = { roomId: msg.roomId, userId: msg.userId, clientMsgId: msg.clientMsgId };
       return { message: await this.prisma.message.findUniqueOrThrow({ where: { roomId_userId_clientMsgId: key }, include: withReactions }), created: false };
     }
+  }
+
+  /** Inserts the message and binds the uploads in one transaction; ClaimLost (nothing stored) when one is gone. */
+  private createClaiming(data: Omit<NewMessage, 'claim'>, claim: string[]) {
+    return this.prisma.$transaction(async (tx) => {
+      const row = await tx.message.create({ data: { ...data, attachments: data.attachments as object[] } });
+      const { count } = await tx.attachment.updateMany({
+        where: { id: { in: claim }, roomId: data.roomId, userId: data.userId, messageId: null, deletedAt: null },
+        data: { messageId: row.id },
+      });
+      if (count !== claim.length) throw new ClaimLost('an attachment was sent, deleted or expired meanwhile');
+      return row;
+    });
+  }
+
+  byClientMsgId(roomId: string, userId: string, clientMsgId: string): Promise<MessageRow | null> {
+    return this.prisma.message.findUnique({ where: { roomId_userId_clientMsgId: { roomId, userId, clientMsgId } }, include: withReactions });
   }
 
   get(roomId: string, id: string): Promise<MessageRow | null> {

@@ -2,6 +2,8 @@ import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap
 import { CommandBus, unaryHandlers, type Logger, type Subscription } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { ApprovalsHandler } from '../approvals/approvals.handler.js';
+import { AttachmentsHandler } from '../attachments/attachments.handler.js';
+import { AttachmentsService } from '../attachments/attachments.service.js';
 import { ChatHandler } from '../chat/chat.handler.js';
 import { FloorHandler } from '../floor/floor.handler.js';
 import { ModerationHandler } from '../moderation/moderation.handler.js';
@@ -23,6 +25,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly bus: CommandBus,
     private readonly rooms: RoomsService,
     private readonly chat: ChatHandler,
+    private readonly attachments: AttachmentsHandler,
     private readonly floor: FloorHandler,
     private readonly moderation: ModerationHandler,
     private readonly approvals: ApprovalsHandler,
@@ -45,6 +48,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
         ...this.moderation.commands(),
         ...this.approvals.commands(),
         ...this.chat.commands(),
+        ...this.attachments.commands(),
         ...this.floor.commands(),
         ...this.sessions.commands(),
     });
@@ -61,6 +65,7 @@ export class RoomsGrpcHandler {
   constructor(
     private readonly rooms: RoomsService,
     private readonly moderation: ModerationService,
+    private readonly attachments: AttachmentsService,
   ) {}
 
   implementation(logger: Logger) {
@@ -76,6 +81,11 @@ export class RoomsGrpcHandler {
         listParticipants: async (req) => ({ participants: (await this.rooms.adminGet(req.roomId)).participants }),
         removeUser: async (req) => {
           await this.moderation.removeUser(req.roomId, req.userId, req.ban ? 'banned' : 'kicked', req.reason || undefined, req.actor || 'admin');
+          return {};
+        },
+        listAttachments: (req) => this.attachments.adminList(req),
+        deleteAttachment: async (req) => {
+          await this.attachments.adminDelete(req.roomId, req.attachmentId);
           return {};
         },
       },

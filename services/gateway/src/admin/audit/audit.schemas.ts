@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = [
   'server.remove',
   'sfu.mute',
   'sfu.remove',
+  'attachment.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

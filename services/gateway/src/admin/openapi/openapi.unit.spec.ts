@@ -35,6 +35,7 @@ describe('admin OpenAPI document', () => {
       'banUser',
       'closeRoom',
       'createBuildToken',
+      'deleteAttachment',
       'deletePolicy',
       'deleteReference',
       'disconnectUser',

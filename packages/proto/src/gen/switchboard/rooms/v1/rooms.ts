@@ -124,6 +124,47 @@ export interface CheckMembershipResponse {
   maxParticipants: number;
 }
 
+/** A file in object storage (chat attachments, ADR 0035). */
+export interface Attachment {
+  id: string;
+  roomId: string;
+  userId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  /** Empty while the upload waits for the chat.send that references it. */
+  messageId: string;
+  createdAtMs: number;
+}
+
+export interface StorageUsage {
+  /** Declared bytes of the room's live attachments (pending uploads included). */
+  bytes: number;
+  objects: number;
+}
+
+export interface ListAttachmentsRequest {
+  roomId: string;
+  /** 1..200 (0: 50). */
+  limit: number;
+  /** next_cursor of the previous page; empty: newest first. */
+  cursor: string;
+}
+
+export interface ListAttachmentsResponse {
+  attachments: Attachment[];
+  nextCursor: string;
+  usage?: StorageUsage | undefined;
+}
+
+export interface DeleteAttachmentRequest {
+  roomId: string;
+  attachmentId: string;
+}
+
+export interface DeleteAttachmentResponse {
+}
+
 function createBaseRoom(): Room {
   return {
     id: "",
@@ -1267,6 +1308,482 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
   },
 };
 
+function createBaseAttachment(): Attachment {
+  return { id: "", roomId: "", userId: "", name: "", contentType: "", size: 0, messageId: "", createdAtMs: 0 };
+}
+
+export const Attachment: MessageFns<Attachment> = {
+  encode(message: Attachment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(18).string(message.roomId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    if (message.name !== "") {
+      writer.uint32(34).string(message.name);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(42).string(message.contentType);
+    }
+    if (message.size !== 0) {
+      writer.uint32(48).int64(message.size);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(58).string(message.messageId);
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(64).int64(message.createdAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Attachment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.createdAtMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<Attachment>, I>>(base?: I): Attachment {
+    return Attachment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Attachment>, I>>(object: I): Attachment {
+    const message = createBaseAttachment();
+    message.id = object.id ?? "";
+    message.roomId = object.roomId ?? "";
+    message.userId = object.userId ?? "";
+    message.name = object.name ?? "";
+    message.contentType = object.contentType ?? "";
+    message.size = object.size ?? 0;
+    message.messageId = object.messageId ?? "";
+    message.createdAtMs = object.createdAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseStorageUsage(): StorageUsage {
+  return { bytes: 0, objects: 0 };
+}
+
+export const StorageUsage: MessageFns<StorageUsage> = {
+  encode(message: StorageUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bytes !== 0) {
+      writer.uint32(8).int64(message.bytes);
+    }
+    if (message.objects !== 0) {
+      writer.uint32(16).int64(message.objects);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StorageUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStorageUsage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.bytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.objects = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<StorageUsage>, I>>(base?: I): StorageUsage {
+    return StorageUsage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StorageUsage>, I>>(object: I): StorageUsage {
+    const message = createBaseStorageUsage();
+    message.bytes = object.bytes ?? 0;
+    message.objects = object.objects ?? 0;
+    return message;
+  },
+};
+
+function createBaseListAttachmentsRequest(): ListAttachmentsRequest {
+  return { roomId: "", limit: 0, cursor: "" };
+}
+
+export const ListAttachmentsRequest: MessageFns<ListAttachmentsRequest> = {
+  encode(message: ListAttachmentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.cursor !== "") {
+      writer.uint32(26).string(message.cursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAttachmentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAttachmentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListAttachmentsRequest>, I>>(base?: I): ListAttachmentsRequest {
+    return ListAttachmentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAttachmentsRequest>, I>>(object: I): ListAttachmentsRequest {
+    const message = createBaseListAttachmentsRequest();
+    message.roomId = object.roomId ?? "";
+    message.limit = object.limit ?? 0;
+    message.cursor = object.cursor ?? "";
+    return message;
+  },
+};
+
+function createBaseListAttachmentsResponse(): ListAttachmentsResponse {
+  return { attachments: [], nextCursor: "", usage: undefined };
+}
+
+export const ListAttachmentsResponse: MessageFns<ListAttachmentsResponse> = {
+  encode(message: ListAttachmentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.attachments) {
+      Attachment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextCursor !== "") {
+      writer.uint32(18).string(message.nextCursor);
+    }
+    if (message.usage !== undefined) {
+      StorageUsage.encode(message.usage, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAttachmentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAttachmentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attachments.push(Attachment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextCursor = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.usage = StorageUsage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListAttachmentsResponse>, I>>(base?: I): ListAttachmentsResponse {
+    return ListAttachmentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAttachmentsResponse>, I>>(object: I): ListAttachmentsResponse {
+    const message = createBaseListAttachmentsResponse();
+    message.attachments = object.attachments?.map((e) => Attachment.fromPartial(e)) || [];
+    message.nextCursor = object.nextCursor ?? "";
+    message.usage = (object.usage !== undefined && object.usage !== null)
+      ? StorageUsage.fromPartial(object.usage)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteAttachmentRequest(): DeleteAttachmentRequest {
+  return { roomId: "", attachmentId: "" };
+}
+
+export const DeleteAttachmentRequest: MessageFns<DeleteAttachmentRequest> = {
+  encode(message: DeleteAttachmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.attachmentId !== "") {
+      writer.uint32(18).string(message.attachmentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteAttachmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteAttachmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attachmentId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeleteAttachmentRequest>, I>>(base?: I): DeleteAttachmentRequest {
+    return DeleteAttachmentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteAttachmentRequest>, I>>(object: I): DeleteAttachmentRequest {
+    const message = createBaseDeleteAttachmentRequest();
+    message.roomId = object.roomId ?? "";
+    message.attachmentId = object.attachmentId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteAttachmentResponse(): DeleteAttachmentResponse {
+  return {};
+}
+
+export const DeleteAttachmentResponse: MessageFns<DeleteAttachmentResponse> = {
+  encode(_: DeleteAttachmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteAttachmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteAttachmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeleteAttachmentResponse>, I>>(base?: I): DeleteAttachmentResponse {
+    return DeleteAttachmentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteAttachmentResponse>, I>>(_: I): DeleteAttachmentResponse {
+    const message = createBaseDeleteAttachmentResponse();
+    return message;
+  },
+};
+
 export type RoomsServiceService = typeof RoomsServiceService;
 export const RoomsServiceService = {
   listRooms: {
@@ -1327,6 +1844,28 @@ export const RoomsServiceService = {
       Buffer.from(CheckMembershipResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CheckMembershipResponse => CheckMembershipResponse.decode(value),
   },
+  listAttachments: {
+    path: "/switchboard.rooms.v1.RoomsService/ListAttachments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAttachmentsRequest): Buffer =>
+      Buffer.from(ListAttachmentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAttachmentsRequest => ListAttachmentsRequest.decode(value),
+    responseSerialize: (value: ListAttachmentsResponse): Buffer =>
+      Buffer.from(ListAttachmentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAttachmentsResponse => ListAttachmentsResponse.decode(value),
+  },
+  deleteAttachment: {
+    path: "/switchboard.rooms.v1.RoomsService/DeleteAttachment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteAttachmentRequest): Buffer =>
+      Buffer.from(DeleteAttachmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteAttachmentRequest => DeleteAttachmentRequest.decode(value),
+    responseSerialize: (value: DeleteAttachmentResponse): Buffer =>
+      Buffer.from(DeleteAttachmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteAttachmentResponse => DeleteAttachmentResponse.decode(value),
+  },
 } as const;
 
 export interface RoomsServiceServer extends UntypedServiceImplementation {
@@ -1336,6 +1875,8 @@ export interface RoomsServiceServer extends UntypedServiceImplementation {
   listParticipants: handleUnaryCall<ListParticipantsRequest, ListParticipantsResponse>;
   removeUser: handleUnaryCall<RemoveUserRequest, RemoveUserResponse>;
   checkMembership: handleUnaryCall<CheckMembershipRequest, CheckMembershipResponse>;
+  listAttachments: handleUnaryCall<ListAttachmentsRequest, ListAttachmentsResponse>;
+  deleteAttachment: handleUnaryCall<DeleteAttachmentRequest, DeleteAttachmentResponse>;
 }
 
 export interface RoomsServiceClient extends Client {
@@ -1428,6 +1969,36 @@ export interface RoomsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CheckMembershipResponse) => void,
+  ): ClientUnaryCall;
+  listAttachments(
+    request: ListAttachmentsRequest,
+    callback: (error: ServiceError | null, response: ListAttachmentsResponse) => void,
+  ): ClientUnaryCall;
+  listAttachments(
+    request: ListAttachmentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAttachmentsResponse) => void,
+  ): ClientUnaryCall;
+  listAttachments(
+    request: ListAttachmentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAttachmentsResponse) => void,
+  ): ClientUnaryCall;
+  deleteAttachment(
+    request: DeleteAttachmentRequest,
+    callback: (error: ServiceError | null, response: DeleteAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  deleteAttachment(
+    request: DeleteAttachmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  deleteAttachment(
+    request: DeleteAttachmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteAttachmentResponse) => void,
   ): ClientUnaryCall;
 }
 
