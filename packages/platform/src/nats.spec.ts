@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from './logger.js';
 import { createMetricsRegistry, natsMetrics } from './metrics.js';
-import { CommandBus, connectNats, decodeJson, type Caller, type NatsConnection } from './nats.js';
+import { CommandBus, connectNats, decodeJson, type Caller, type CommandHandlers, type NatsConnection } from './nats.js';
 import { bus as proto } from '@switchboard/proto';
 import { startTelemetry } from './telemetry.js';
 import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../../../test/support/infra.js';
@@ -20,7 +20,7 @@ describe('CommandBus over real NATS', () => {
   beforeAll(async () => {
     nc = await connectNats(slot().natsUrl, 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
     bus = new CommandBus(nc, natsMetrics(createMetricsRegistry('test', 'n')), logger, 500);
-    bus.serve(
+    bus.serveAny(
       service,
       {
         echo: (data, c) => ({ data, user: c.userId }),
@@ -41,19 +41,19 @@ describe('CommandBus over real NATS', () => {
   });
 
   it('round-trips a validated command with its caller', async () => {
-    expect(await bus.request(service, 'echo', caller, { n: 1 })).toEqual({ data: { n: 1 }, user: 'u1' });
+    expect(await bus.requestAny(service, 'echo', caller, { n: 1 })).toEqual({ data: { n: 1 }, user: 'u1' });
   });
 
   it('rejects invalid data with bad_request before the handler runs', async () => {
-    await expect(bus.request(service, 'echo', caller, { n: 'x' })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(bus.requestAny(service, 'echo', caller, { n: 'x' })).rejects.toMatchObject({ code: 'bad_request' });
   });
 
   it('carries typed errors with details across the wire', async () => {
-    await expect(bus.request(service, 'refuse', caller, {})).rejects.toMatchObject({ code: 'forbidden', message: 'no', details: { why: 'test' } });
+    await expect(bus.requestAny(service, 'refuse', caller, {})).rejects.toMatchObject({ code: 'forbidden', message: 'no', details: { why: 'test' } });
   });
 
   it('turns handler crashes into internal without leaking the message', async () => {
-    const err = (await bus.request(service, 'crash', caller, {}).catch((e: unknown) => e)) as ProtocolError;
+    const err = (await bus.requestAny(service, 'crash', caller, {}).catch((e: unknown) => e)) as ProtocolError;
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err.code).toBe('internal');
     expect(err.message).not.toContain('secret');
@@ -65,9 +65,9 @@ describe('CommandBus over real NATS', () => {
     const logged = createLogger({ service: 'test', level: 'error', nodeId: 'n', production: false }, { write: (l: string) => void lines.push(l) });
     const svc = `${service}log`;
     const b = new CommandBus(nc, natsMetrics(createMetricsRegistry('logs', 'n')), logged, 2000);
-    const sub = b.serve(svc, { crash: () => Promise.reject(new Error('boom')) }, { crash: z.any() });
+    const sub = b.serveAny(svc, { crash: () => Promise.reject(new Error('boom')) }, { crash: z.any() });
     await nc.flush();
-    await expect(b.request(svc, 'crash', caller, {}, { requestId: 'q-test-1' })).rejects.toMatchObject({ code: 'internal' });
+    await expect(b.requestAny(svc, 'crash', caller, {}, { requestId: 'q-test-1' })).rejects.toMatchObject({ code: 'internal' });
     const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'command failed');
     expect(line).toMatchObject({ verb: 'crash', requestId: 'q-test-1', conn: 'c1', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(line.traceId).not.toBe('0'.repeat(32));
@@ -75,16 +75,16 @@ describe('CommandBus over real NATS', () => {
   });
 
   it('answers unknown verbs with bad_request', async () => {
-    await expect(bus.request(service, 'nope', caller, {})).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(bus.requestAny(service, 'nope', caller, {})).rejects.toMatchObject({ code: 'bad_request' });
   });
 
   it('maps no responders and timeouts to unavailable, and tells them apart in the latency metric (issue 15)', async () => {
     const registry = createMetricsRegistry('split', 'n');
     const split = new CommandBus(nc, natsMetrics(registry), logger, 500);
-    await expect(split.request(`${service}x`, 'echo', caller, {})).rejects.toMatchObject({ code: 'unavailable' });
-    await expect(split.request(service, 'slow', caller, {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unavailable' });
-    await expect(split.request(service, 'refuse', caller, {})).rejects.toMatchObject({ code: 'forbidden' });
-    await split.request(service, 'echo', caller, { n: 2 });
+    await expect(split.requestAny(`${service}x`, 'echo', caller, {})).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(split.requestAny(service, 'slow', caller, {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(split.requestAny(service, 'refuse', caller, {})).rejects.toMatchObject({ code: 'forbidden' });
+    await split.requestAny(service, 'echo', caller, { n: 2 });
     const counts = (await registry.getSingleMetric('switchboard_nats_request_duration_seconds')!.get()).values
       .filter((v) => (v as { metricName?: string }).metricName === 'switchboard_nats_request_duration_seconds_count')
       .map((v) => `${v.labels.verb}:${v.labels.outcome}=${v.value}`);
@@ -95,12 +95,12 @@ describe('CommandBus over real NATS', () => {
     const lines: string[] = [];
     const logged = createLogger({ service: 'test', level: 'warn', nodeId: 'n', production: false }, { write: (l: string) => void lines.push(l) });
     const big = new CommandBus(nc, natsMetrics(createMetricsRegistry('test2', 'n')), logged, 500);
-    const sub = big.serve(`${service}big`, { huge: () => ({ blob: 'x'.repeat(2 * 1024 * 1024) }), echo: (d) => d }, { huge: z.any(), echo: z.any() });
+    const sub = big.serveAny(`${service}big`, { huge: () => ({ blob: 'x'.repeat(2 * 1024 * 1024) }), echo: (d) => d }, { huge: z.any(), echo: z.any() });
     await nc.flush();
     // today's failure: the reply is refused by NATS and the caller times out with unavailable
-    await expect(big.request(`${service}big`, 'huge', caller, {}, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'too_large' });
+    await expect(big.requestAny(`${service}big`, 'huge', caller, {}, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'too_large' });
     expect(lines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({ verb: 'huge', msg: 'reply too large for NATS; answered too_large' }));
-    await expect(big.request(`${service}big`, 'echo', caller, { ok: 1 })).resolves.toEqual({ ok: 1 });
+    await expect(big.requestAny(`${service}big`, 'echo', caller, { ok: 1 })).resolves.toEqual({ ok: 1 });
     sub.unsubscribe();
   });
 
@@ -110,7 +110,38 @@ describe('CommandBus over real NATS', () => {
   });
 
   it('refuses to serve a verb without a schema', () => {
-    expect(() => bus.serve(`${service}y`, { whatever: () => 1 })).toThrow(/no schema/);
+    expect(() => bus.serveAny(`${service}y`, { whatever: () => 1 }, {})).toThrow(/no schema/);
+    // A registry service serving a verb it does not own (no client or internal schema) fails at boot too.
+    const handlers = { 'room.nope': () => ({}) } as unknown as CommandHandlers<'rooms'>;
+    expect(() => bus.serve('rooms', handlers)).toThrow(/no schema for command rooms.room.nope/);
+  });
+
+  it('answers internal (and logs the contract break) when a reply breaks its schema in test mode', async () => {
+    const lines: string[] = [];
+    const logged = createLogger({ service: 'test', level: 'error', nodeId: 'n', production: false }, { write: (l: string) => void lines.push(l) });
+    const checked = new CommandBus(nc, natsMetrics(createMetricsRegistry('test3', 'n')), logged, 500);
+    const svc = `${service}rp`;
+    const sub = checked.serveAny(svc, { good: () => ({ seq: 1 }), drift: () => ({ sequence: 1 }) }, { good: z.any(), drift: z.any() }, { good: z.strictObject({ seq: z.number() }), drift: z.strictObject({ seq: z.number() }) });
+    await nc.flush();
+    await expect(checked.requestAny(svc, 'good', caller, {})).resolves.toEqual({ seq: 1 });
+    await expect(checked.requestAny(svc, 'drift', caller, {})).rejects.toMatchObject({ code: 'internal' });
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({ verb: 'drift', msg: 'command failed', err: expect.objectContaining({ type: 'ContractError' }) }));
+    sub.unsubscribe();
+  });
+
+  it('types handler maps by verb: a missing verb or a wrong reply does not compile', () => {
+    const ok: Pick<CommandHandlers<'rooms'>, 'floor.request'> = { 'floor.request': () => ({ expiresAt: 1 }) };
+    // @ts-expect-error floor.request answers {expiresAt}, not {until}
+    const wrongReply: Pick<CommandHandlers<'rooms'>, 'floor.request'> = { 'floor.request': () => ({ until: 1 }) };
+    // @ts-expect-error every verb the rooms service owns needs a handler
+    const missing: CommandHandlers<'rooms'> = { 'floor.request': () => ({ expiresAt: 1 }) };
+    expect([ok, wrongReply, missing].length).toBe(3);
+  });
+
+  it('refuses to publish an event that breaks its schema or travels on the wrong subject (test mode)', () => {
+    expect(() => bus.publish(`sb.evt.room.t${Date.now()}`, { type: 'chat.read', roomId: 'r1', seq: 1, data: { userId: 'u1' } })).toThrow(/event chat.read breaks its contract: messageId/);
+    expect(() => bus.publish(`sb.evt.room.t${Date.now()}`, { type: 'chat.typing', roomId: 'r1', data: { userId: 'u1', typing: true } })).toThrow(/travels on live, not room/);
+    expect(() => bus.publish(`sb.evt.room.t${Date.now()}`, { type: 'x.y', data: {} })).toThrow(/not in EVENTS/);
   });
 
   it('publishes events as bus.v1 envelopes', async () => {
@@ -120,9 +151,10 @@ describe('CommandBus over real NATS', () => {
       void sub;
     });
     await nc.flush();
-    bus.publish(subject, { type: 'x.y', roomId: 'r1', seq: 7, data: { a: 1 }, excludeConnectionId: 'c9' });
+    bus.publish(subject, { type: 'room.participant_left', roomId: 'r1', seq: 7, data: { userId: 'u1', connectionId: 'c1', reason: 'left' }, excludeConnectionId: 'c9' });
     const ev = await got;
-    expect(ev).toMatchObject({ type: 'x.y', roomId: 'r1', seq: 7, excludeConnectionId: 'c9' });
-    expect(decodeJson(ev.data)).toEqual({ a: 1 });
+    // The control data the gateway acts on travels in the envelope, derived from EVENTS.
+    expect(ev).toMatchObject({ type: 'room.participant_left', roomId: 'r1', seq: 7, excludeConnectionId: 'c9', leaveConnectionId: 'c1', leaveUserId: '', roomClosed: false });
+    expect(decodeJson(ev.data)).toEqual({ userId: 'u1', connectionId: 'c1', reason: 'left' });
   });
 });

@@ -1,6 +1,24 @@
 import { connect, headers as natsHeaders, RequestError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { bus } from '@switchboard/proto';
-import { commandSpec, CONNECTION_PROBE_EVENT, isErrorCode, ProtocolError, queueGroup, subjects } from '@switchboard/protocol';
+import {
+  checkEvent,
+  checkReply,
+  CONNECTION_PROBE_EVENT,
+  ContractError,
+  contractChecksEnabled,
+  eventSpec,
+  isErrorCode,
+  ProtocolError,
+  queueGroup,
+  servedSpec,
+  subjects,
+  type EventFamily,
+  type ReplyOf,
+  type RequestData,
+  type RequestInput,
+  type ServedVerb,
+  type ServiceName,
+} from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { NatsMetrics } from './metrics.js';
@@ -66,7 +84,15 @@ export function toProtocolError(err: unknown): ProtocolError {
   return new ProtocolError('internal', 'internal error');
 }
 
+/** A handler of verbs outside the protocol registry (tests of the bus itself). */
 export type CommandHandler = (data: any, caller: Caller, verb: string) => unknown;
+
+/** One served verb's handler: typed request data in, typed reply out. */
+export type VerbHandler<S extends ServiceName, V extends ServedVerb<S>> = (data: RequestData<S, V>, caller: Caller, verb: V) => ReplyOf<S, V> | Promise<ReplyOf<S, V>>;
+/** Every verb a service serves, each with its handler: a verb added to the registry and not handled fails to compile. */
+export type CommandHandlers<S extends ServiceName> = { [V in ServedVerb<S>]: VerbHandler<S, V> };
+/** The handlers of one domain: the service's verbs that start with `<prefix>.`. */
+export type DomainHandlers<S extends ServiceName, P extends string> = Pick<CommandHandlers<S>, Extract<ServedVerb<S>, `${P}.${string}` | P>>;
 
 export interface EventInput {
   type: string;
@@ -78,7 +104,19 @@ export interface EventInput {
   ts?: number;
 }
 
-export function encodeEvent(e: EventInput): Uint8Array {
+/** Event types that are control messages between services, never shown to a client (no entry in EVENTS). */
+const CONTROL_EVENTS = new Set([CONNECTION_PROBE_EVENT]);
+
+/**
+ * Encodes a bus event. Its control fields (who leaves a room) come from the event's entry in
+ * the protocol's EVENTS map, so no consumer parses `data` for them. In development and tests
+ * the data is checked against its schema first (and the family, when the subject is known).
+ */
+export function encodeEvent(e: EventInput, family?: EventFamily | 'system'): Uint8Array {
+  const spec = eventSpec(e.type);
+  // System notices (`sb.sys.*`) have their own schemas (system-events.ts); client events are checked here.
+  if (family !== 'system' && contractChecksEnabled() && !CONTROL_EVENTS.has(e.type)) checkEvent(e.type, e.data ?? {}, family);
+  const control = spec?.control?.((e.data ?? {}) as never) ?? {};
   return bus.Event.encode({
     type: e.type,
     roomId: e.roomId ?? '',
@@ -87,8 +125,18 @@ export function encodeEvent(e: EventInput): Uint8Array {
     data: encodeJson(e.data ?? {}),
     excludeConnectionId: e.excludeConnectionId ?? '',
     onlyConnectionIds: e.onlyConnectionIds ?? [],
+    leaveConnectionId: control.leaveConnectionId ?? '',
+    leaveUserId: control.leaveUserId ?? '',
+    roomClosed: control.roomClosed ?? false,
   }).finish();
 }
+
+/** The family of an `sb.evt.<family>.<id>` subject, or `system` for `sb.sys.*` notices. */
+const familyOf = (subject: string): EventFamily | 'system' | undefined => {
+  if (subject.startsWith('sb.sys.')) return 'system';
+  const m = /^sb\.evt\.(room|live|user|conn|presence)\./.exec(subject);
+  return m ? (m[1] as EventFamily) : undefined;
+};
 
 /**
  * Commands (request/reply with a queue group per service) and events over NATS.
@@ -102,8 +150,13 @@ export class CommandBus {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Sends a command and resolves with the reply body, or rejects with a ProtocolError. */
-  async request<T = unknown>(service: string, verb: string, caller: Caller, data: unknown, opts: { timeoutMs?: number; requestId?: string } = {}): Promise<T> {
+  /** Sends a command of the protocol registry and resolves with its typed reply, or rejects with a ProtocolError. */
+  request<S extends ServiceName, V extends ServedVerb<S>>(service: S, verb: V, caller: Caller, data: RequestInput<S, V>, opts: { timeoutMs?: number; requestId?: string } = {}): Promise<ReplyOf<S, V>> {
+    return this.requestAny(service, verb, caller, data, opts) as Promise<ReplyOf<S, V>>;
+  }
+
+  /** Sends a command named at run time (the gateway forwarding a client frame): the reply is unknown. */
+  async requestAny(service: string, verb: string, caller: Caller, data: unknown, opts: { timeoutMs?: number; requestId?: string } = {}): Promise<unknown> {
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     let transport: NatsFailure | undefined;
@@ -130,7 +183,7 @@ export class CommandBus {
           const e = reply.error;
           throw new ProtocolError(isErrorCode(e.code) ? e.code : 'internal', e.message, decodeJson(e.details), e.retryAfterMs || undefined);
         }
-        return decodeJson<T>(reply.data) as T;
+        return decodeJson(reply.data);
       });
     } catch (err) {
       outcome = transport ?? (err instanceof ProtocolError ? err.code : 'internal');
@@ -141,28 +194,49 @@ export class CommandBus {
   }
 
   /**
-   * Serves `sb.cmd.<service>.<verb>` for each handler, as one queue-group member.
-   * Data is validated against the verb's protocol schema (or `schemas[verb]` for internal
-   * verbs) before the handler runs; a handler without a schema is a programming error.
+   * Serves `sb.cmd.<service>.<verb>` for every verb the service owns in the protocol registry
+   * (client and internal verbs), as one queue-group member. Request data is validated against
+   * the verb's schema before the handler runs; in development and tests the reply is checked
+   * against its reply schema too, and a drift answers `internal` (and fails the test).
    */
-  serve(service: string, handlers: Record<string, CommandHandler>, schemas: Record<string, z.ZodType> = {}): Subscription {
+  serve<S extends ServiceName>(service: S, handlers: CommandHandlers<S>): Subscription {
     const validators = new Map<string, z.ZodType>();
     for (const verb of Object.keys(handlers)) {
-      const schema = schemas[verb] ?? commandSpec(verb)?.schema;
+      const spec = servedSpec(service, verb);
+      if (!spec) throw new Error(`no schema for command ${service}.${verb}`);
+      validators.set(verb, spec.schema);
+    }
+    const checked = contractChecksEnabled();
+    return this.subscribeCommands(service, handlers as unknown as Record<string, CommandHandler>, validators, checked ? (verb, result) => checkReply(service, verb, result) : undefined);
+  }
+
+  /** Serves verbs outside the registry with their own schemas (tests of the bus itself); `replies` are checked like registry replies. */
+  serveAny(service: string, handlers: Record<string, CommandHandler>, schemas: Record<string, z.ZodType>, replies: Record<string, z.ZodType> = {}): Subscription {
+    const validators = new Map<string, z.ZodType>();
+    for (const verb of Object.keys(handlers)) {
+      const schema = schemas[verb];
       if (!schema) throw new Error(`no schema for command ${service}.${verb}`);
       validators.set(verb, schema);
     }
+    const check = (verb: string, result: unknown) => {
+      const parsed = replies[verb]?.safeParse(result);
+      if (parsed && !parsed.success) throw new ContractError(`reply of ${service}.${verb}`, parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`));
+    };
+    return this.subscribeCommands(service, handlers, validators, contractChecksEnabled() ? check : undefined);
+  }
+
+  private subscribeCommands(service: string, handlers: Record<string, CommandHandler>, validators: Map<string, z.ZodType>, checkResult?: (verb: string, result: unknown) => void): Subscription {
     const prefix = `sb.cmd.${service}.`;
     return this.nc.subscribe(`${prefix}>`, {
       queue: queueGroup(service),
       callback: (err, msg) => {
         if (err) return this.logger.error({ err }, 'command subscription error');
-        void this.handle(msg, msg.subject.slice(prefix.length), handlers, validators);
+        void this.handle(msg, msg.subject.slice(prefix.length), handlers, validators, checkResult);
       },
     });
   }
 
-  private async handle(msg: Msg, verb: string, handlers: Record<string, CommandHandler>, validators: Map<string, z.ZodType>) {
+  private async handle(msg: Msg, verb: string, handlers: Record<string, CommandHandler>, validators: Map<string, z.ZodType>, checkResult?: (verb: string, result: unknown) => void) {
     const started = process.hrtime.bigint();
     const requestId = msg.headers?.get('sb-request-id') || undefined;
     let outcome = 'ok';
@@ -199,6 +273,8 @@ export class CommandBus {
         },
         parent,
       );
+      // A ContractError is not a ProtocolError: logged loudly and answered `internal`.
+      checkResult?.(verb, result ?? {});
       reply = { data: encodeJson(result ?? {}) };
     } catch (err) {
       const pe = toProtocolError(err);
@@ -246,7 +322,7 @@ export class CommandBus {
   }
 
   publish(subject: string, event: EventInput): void {
-    this.nc.publish(subject, encodeEvent(event));
+    this.nc.publish(subject, encodeEvent(event, familyOf(subject)));
     this.metrics.eventsPublished.inc({ type: event.type });
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { subjects } from '@switchboard/protocol';
+import { subjects, type ConnectionEvent, type EventData, type LiveEvent, type RoomEvent, type UserEvent } from '@switchboard/protocol';
 import { Redis } from 'ioredis';
 import { CommandBus } from './nats.js';
 
@@ -19,7 +19,7 @@ export class RoomEventsPublisher {
     private readonly redis: Redis,
   ) {}
 
-  async toRoom(roomId: string, type: string, data: unknown, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
+  async toRoom<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
     const seq = await this.redis.incr(seqKey(roomId));
     this.bus.publish(subjects.room(roomId), { type, roomId, seq, data, ...opts });
     return seq;
@@ -29,16 +29,16 @@ export class RoomEventsPublisher {
    * Ephemeral room event: no seq and not stored for resume (`sb.evt.live.<room>`); gateways
    * deliver it as it arrives, so it is not ordered against the room's seq events.
    */
-  live(roomId: string, type: string, data: unknown, opts: { excludeConnectionId?: string } = {}): void {
+  live<E extends LiveEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string } = {}): void {
     this.bus.publish(subjects.live(roomId), { type, roomId, data, ...opts });
   }
 
   /** Unordered, targeted event for one user wherever they are connected. */
-  toUser(userId: string, type: string, data: unknown, roomId?: string): void {
+  toUser<E extends UserEvent>(userId: string, type: E, data: EventData<E>, roomId?: string): void {
     this.bus.publish(subjects.user(userId), { type, roomId, data });
   }
 
-  toConnection(connectionId: string, type: string, data: unknown, roomId?: string): void {
+  toConnection<E extends ConnectionEvent>(connectionId: string, type: E, data: EventData<E>, roomId?: string): void {
     this.bus.publish(subjects.conn(connectionId), { type, roomId, data });
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './common.js';
+import { CallReplySchema, Empty, IceServerSchema, SfuGrantSchema } from './views.js';
 
 const CallRef = z.object({ callId: Id });
 
@@ -22,35 +23,35 @@ export const CHUNK_DATA_MAX_CHARS = 1 << 20;
 
 export const media = {
   'call.start': {
-    service: 'media',
+    service: 'media', reply: CallReplySchema,
     doc: 'Starts a call in a room (members only). Reply {callId, sfu?:{url, token, expiresAt}}; every other participant of the room gets `call.incoming` {callId, from, media, mode, callees} (a room event). A room has one call at a time; a caller or callee already in a call gets `conflict` with details {reason:"busy"}.',
     schema: z.object({ roomId: Id, media: z.enum(['audio', 'video']), mode: z.enum(['p2p', 'sfu']) }),
   },
   'call.accept': {
-    service: 'media',
+    service: 'media', reply: CallReplySchema,
     doc: 'Answers a call (members of its room). Reply {callId, sfu?}; SFU calls return the LiveKit grant. Room members get `call.accepted` {callId, userId, connectionId}, so the callee\'s other devices stop ringing.',
     schema: CallRef,
   },
-  'call.decline': { service: 'media', doc: 'Declines a call for all of the user\'s devices; members get `call.declined` {callId, userId}. When every callee declined, the call ends with reason `declined`.', schema: CallRef },
-  'call.end': { service: 'media', doc: 'Hangs up (the caller, or a user who accepted); members get `call.ended` {callId, reason:"ended", by}.', schema: CallRef },
+  'call.decline': { service: 'media', reply: Empty, doc: 'Declines a call for all of the user\'s devices; members get `call.declined` {callId, userId}. When every callee declined, the call ends with reason `declined`.', schema: CallRef },
+  'call.end': { service: 'media', reply: Empty, doc: 'Hangs up (the caller, or a user who accepted); members get `call.ended` {callId, reason:"ended", by}.', schema: CallRef },
   'media.token': {
-    service: 'media',
+    service: 'media', reply: SfuGrantSchema,
     doc: 'A LiveKit grant for the room\'s SFU session (members only; banned → `forbidden`). Reply {url, token, expiresAt}: identity `<userId>:<connectionId>`, `roomJoin` for this room only, `roomAdmin` for the owner and moderators, no `canPublish` while muted. Short-lived (default 10 min): send again to refresh. `unavailable` when no SFU is configured or LiveKit does not answer.',
     schema: z.object({ roomId: Id }),
   },
-  'ice.servers': { service: 'media', doc: 'STUN plus fresh TURN credentials.', schema: z.object({}).optional() },
+  'ice.servers': { service: 'media', reply: z.strictObject({ iceServers: z.array(IceServerSchema) }), doc: 'STUN plus fresh TURN credentials.', schema: z.object({}).optional() },
   'chunk.announce': {
-    service: 'media',
+    service: 'media', reply: z.strictObject({ announced: z.number().int() }),
     doc: 'Announces chunks this connection can serve (for 1 h, or until it disconnects). Reply {announced}.',
     schema: z.object({ chunkIds: z.array(Id).min(1).max(1000) }),
   },
   'chunk.request': {
-    service: 'media',
+    service: 'media', reply: z.strictObject({ status: z.enum(['cached', 'requested', 'pending']) }),
     doc: 'Requests a chunk. Reply {status:"cached"|"requested"|"pending"}; the data arrives as `chunk.data` {chunkId, data}. One source is asked (`chunk.pull`) however many connections wait; `not_found` when no source has it.',
     schema: z.object({ chunkId: Id }),
   },
   'chunk.push': {
-    service: 'media',
+    service: 'media', reply: z.strictObject({ delivered: z.number().int() }),
     doc: 'A source answers `chunk.pull` with the chunk (base64, ≤ 64 KiB decoded, else `too_large`); every waiter gets `chunk.data`. A push nobody asked this connection for is `forbidden`. Reply {delivered}.',
     schema: z.object({ chunkId: Id, data: Base64.max(CHUNK_DATA_MAX_CHARS) }),
   },

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { Id } from './common.js';
+import { Empty } from './views.js';
 
 const PairCode = z.string().min(4).max(16).regex(/^[A-Za-z0-9]+$/);
 
 export const signaling = {
   signal: {
-    service: 'gateway',
+    service: 'gateway', reply: Empty,
     doc: 'Relays an opaque WebRTC signal to a connection sharing a room or paired with the sender.',
     schema: z.object({
       to: Id,
@@ -14,8 +15,8 @@ export const signaling = {
       payload: z.unknown(),
     }),
   },
-  'pair.register': { service: 'gateway', doc: 'Gets a short pairing code valid while connected.', schema: z.object({ publicKey: z.string().max(1000).optional() }).optional() },
-  'pair.request': { service: 'gateway', doc: 'Asks the owner of a code to pair.', schema: z.object({ code: PairCode, message: z.string().max(500).optional() }) },
-  'pair.accept': { service: 'gateway', doc: 'Accepts a pairing request.', schema: z.object({ requestId: Id }) },
-  'pair.reject': { service: 'gateway', doc: 'Rejects a pairing request.', schema: z.object({ requestId: Id }) },
+  'pair.register': { service: 'gateway', reply: z.strictObject({ code: z.string() }), doc: 'Gets a short pairing code valid while connected.', schema: z.object({ publicKey: z.string().max(1000).optional() }).optional() },
+  'pair.request': { service: 'gateway', reply: z.strictObject({ requestId: Id }), doc: 'Asks the owner of a code to pair.', schema: z.object({ code: PairCode, message: z.string().max(500).optional() }) },
+  'pair.accept': { service: 'gateway', reply: Empty, doc: 'Accepts a pairing request.', schema: z.object({ requestId: Id }) },
+  'pair.reject': { service: 'gateway', reply: Empty, doc: 'Rejects a pairing request.', schema: z.object({ requestId: Id }) },
 } as const;

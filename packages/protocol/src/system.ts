@@ -32,7 +32,7 @@ export const RoomsResumeRequest = z.object({
 export type RoomsResumeRequest = z.output<typeof RoomsResumeRequest>;
 
 /** Per room: whether the seat moved, the room's current seq, and what replay needs. */
-export const RoomResumeState = z.object({
+export const RoomResumeState = z.strictObject({
   status: z.enum(['resumed', 'gone']),
   /** The room's seq when the seat moved: replay covers (from, seq], live events follow. */
   seq: z.number().int().min(0),
@@ -44,7 +44,7 @@ export const RoomResumeState = z.object({
 export type RoomResumeState = z.output<typeof RoomResumeState>;
 
 /** Reply of `sb.cmd.rooms.session.resume`; the gateway validates it with this schema. */
-export const RoomsResumeReply = z.object({ rooms: z.record(Id, RoomResumeState) });
+export const RoomsResumeReply = z.strictObject({ rooms: z.record(Id, RoomResumeState) });
 export type RoomsResumeReply = z.output<typeof RoomsResumeReply>;
 
 /**
@@ -73,3 +73,42 @@ export const RoomAccessChange = z.object({
 });
 export type RoomAccessChange = z.output<typeof RoomAccessChange>;
 export type RoomAccessChangeInput = z.input<typeof RoomAccessChange>;
+
+/** `sb.cmd.media.session.resume` (internal verb, gateway → media): move the session's call leg to the caller's connection. */
+export const MediaResumeRequest = z.object({ sessionId: z.string().min(1).max(64) });
+/** Reply: the calls whose leg moved. */
+export const MediaResumeReply = z.strictObject({ calls: z.array(Id) });
+
+const MAX_LIVENESS_BATCH = 10_000;
+
+/**
+ * `sb.cmd.presence.liveness.report` (internal verb, gateway → presence): one call per gateway
+ * per interval with its opens and closes since the last call; it also refreshes the liveness
+ * of every connection the gateway holds. Mirrors switchboard.presence.v1.ReportLivenessRequest.
+ */
+export const LivenessReport = z.object({
+  nodeId: Id,
+  /** Random per gateway process start: a new boot under the same node id expires the old boot's connections at once. */
+  bootId: Id,
+  opened: z
+    .array(z.object({ connectionId: Id, userId: Id, sessionId: z.string().max(64).default(''), device: z.string().max(64).regex(/^[A-Za-z0-9_-]*$/).default(''), connectedAt: z.number().int().min(0) }))
+    .max(MAX_LIVENESS_BATCH)
+    .default([]),
+  closed: z.array(Id).max(MAX_LIVENESS_BATCH).default([]),
+  count: z.number().int().min(0),
+  shutdown: z.boolean().default(false),
+  held: z.array(Id).max(1_000_000).default([]),
+  full: z.boolean().default(false),
+});
+export type LivenessReport = z.output<typeof LivenessReport>;
+
+/** Reply of `liveness.report` (switchboard.presence.v1.ReportLivenessResponse as JSON). */
+export const LivenessReportReply = z.strictObject({
+  /** Send the next report within this many milliseconds. */
+  intervalMs: z.number().int(),
+  ttlMs: z.number().int(),
+  /** Presence's count differs from the gateway's: send `held` with `full` next time. */
+  resync: z.boolean(),
+  /** Held connections presence no longer knows: the gateway closes them. */
+  lost: z.array(z.string()),
+});

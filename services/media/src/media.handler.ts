@@ -26,17 +26,13 @@ export class MediaHandler implements OnApplicationBootstrap, BeforeApplicationSh
   ) {}
 
   onApplicationBootstrap() {
-    this.sub = this.bus.serve(
-      'media',
-      {
+    this.sub = this.bus.serve('media', {
         ...this.ice.commands(),
         ...this.calls.commands(),
         ...this.chunks.commands(),
         ...this.sessions.commands(),
         ...this.sfu.commands(),
-      },
-      this.sessions.schemas(),
-    );
+    });
   }
 
   async beforeApplicationShutdown() {

@@ -36,7 +36,7 @@ export class PolicyService {
 
   private notify(platform: string) {
     try {
-      this.bus.nc.publish(subjects.system(ATTESTATION_POLICY_CHANGED), encodeEvent({ type: ATTESTATION_POLICY_CHANGED, data: { platform } satisfies AttestationPolicyChanged }));
+      this.bus.nc.publish(subjects.system(ATTESTATION_POLICY_CHANGED), encodeEvent({ type: ATTESTATION_POLICY_CHANGED, data: { platform } satisfies AttestationPolicyChanged }, 'system'));
     } catch (err) {
       // Gateways also refresh on a timer; a lost notice only delays the change.
       this.logger.warn({ err, platform }, 'policy notice not published');

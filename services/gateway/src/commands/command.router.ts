@@ -82,7 +82,7 @@ export class CommandRouter {
   }
 
   private async forward(conn: Connection, frame: ClientFrame, service: string, data: unknown, requestId: string): Promise<unknown> {
-    const send = () => this.bus.request(service, frame.type, conn.caller(), data, { requestId });
+    const send = () => this.bus.requestAny(service, frame.type, conn.caller(), data, { requestId });
     return this.hooks.run(conn, frame.type, data, send);
   }
 

@@ -10,7 +10,7 @@ import { LocalCommands } from './local.commands.js';
 class FakeBus {
   readonly requests: { service: string; verb: string; caller: Caller; data: unknown }[] = [];
   answer: (verb: string, data: unknown) => Promise<unknown> = async () => ({ fine: true });
-  request(service: string, verb: string, caller: Caller, data: unknown) {
+  requestAny(service: string, verb: string, caller: Caller, data: unknown) {
     this.requests.push({ service, verb, caller, data });
     return this.answer(verb, data);
   }
@@ -37,13 +37,13 @@ describe('CommandRouter (one reply per frame)', () => {
 
   it('answers gateway verbs itself, and unavailable for one nobody registered', async () => {
     const { bus, local, socket, send } = setup();
-    local.register('session.resume', () => ({ resumed: 'yes' }));
+    local.register('session.resume', () => ({ replayed: 3 }));
     await send({ id: 'a', type: 'ping' });
     await send({ id: 'b', type: 'session.resume', data: { sessionId: 's1', rooms: {} } });
     await send({ id: 'c', type: 'pair.register' });
     expect(bus.requests).toEqual([]);
     expect(socket.sent[0]).toMatchObject({ re: 'a', type: 'ping.ok', data: { ts: expect.any(Number) } });
-    expect(socket.sent[1]).toEqual({ re: 'b', type: 'session.resume.ok', data: { resumed: 'yes' } });
+    expect(socket.sent[1]).toEqual({ re: 'b', type: 'session.resume.ok', data: { replayed: 3 } });
     expect(socket.sent[2]).toMatchObject({ re: 'c', type: 'error', error: { code: 'unavailable' } });
   });
 
@@ -84,13 +84,13 @@ describe('CommandRouter (one reply per frame)', () => {
       order.push('before');
       const r = await forward();
       order.push('after');
-      return { ...(r as object), hooked: true };
+      return { ...r, seq: 7 };
     });
     await send({ id: '1', type: 'room.join', data: { roomId: 'r1' } });
     await send({ type: 'room.join', data: { roomId: 'r2' } });
     expect(order).toEqual(['before', 'after', 'before', 'after']);
     expect(bus.requests.map((r) => r.data)).toEqual([{ roomId: 'r1' }, { roomId: 'r2' }]);
-    expect(socket.sent).toEqual([{ re: '1', type: 'room.join.ok', data: { fine: true, hooked: true } }]);
+    expect(socket.sent).toEqual([{ re: '1', type: 'room.join.ok', data: { fine: true, seq: 7 } }]);
   });
 
   it('rate limits with retryAfterMs, and closes a connection that keeps flooding', async () => {

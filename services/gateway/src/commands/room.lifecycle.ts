@@ -1,13 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { JoinReply } from '@switchboard/protocol';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { EventDelivery } from '../routing/event.delivery.js';
 import { CommandHooks } from './command.hooks.js';
-
-interface JoinReply {
-  room?: { id: string };
-  seq?: number;
-}
 
 /**
  * Keeps the replica's room interest in step with the commands that change it: subscribe
@@ -32,12 +28,12 @@ export class RoomLifecycle implements OnModuleInit {
     });
   }
 
-  private async join(conn: Connection, roomId: string, send: () => Promise<unknown>): Promise<unknown> {
+  private async join(conn: Connection, roomId: string, send: () => Promise<JoinReply>): Promise<JoinReply> {
     const fresh = !conn.rooms.has(roomId);
     if (fresh) this.registry.beginJoin(conn, roomId);
     try {
-      const reply = (await send()) as JoinReply;
-      if (fresh) this.delivery.joined(conn, roomId, reply.seq ?? 0);
+      const reply = await send();
+      if (fresh) this.delivery.joined(conn, roomId, reply.seq);
       return reply;
     } catch (err) {
       if (fresh) this.registry.leaveRoom(conn, roomId);
@@ -46,12 +42,10 @@ export class RoomLifecycle implements OnModuleInit {
   }
 
   /** A new room's id is unknown to anyone else until this reply, so nothing can be missed. */
-  private async create(conn: Connection, send: () => Promise<unknown>): Promise<unknown> {
-    const reply = (await send()) as JoinReply;
-    if (reply.room?.id) {
-      this.registry.beginJoin(conn, reply.room.id);
-      this.delivery.joined(conn, reply.room.id, reply.seq ?? 0);
-    }
+  private async create(conn: Connection, send: () => Promise<JoinReply>): Promise<JoinReply> {
+    const reply = await send();
+    this.registry.beginJoin(conn, reply.room.id);
+    this.delivery.joined(conn, reply.room.id, reply.seq);
     return reply;
   }
 }

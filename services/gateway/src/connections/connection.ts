@@ -1,4 +1,5 @@
 import type { Caller } from '@switchboard/platform';
+import { checkEvent, contractChecksEnabled, type EventData, type GatewayEvent } from '@switchboard/protocol';
 import { pack } from 'msgpackr';
 import WebSocket from 'ws';
 import { MSGPACK_PROTOCOL } from '../auth/credentials.js';
@@ -16,6 +17,10 @@ export interface DeliveredEvent {
   dataJson: string;
   excludeConnectionId: string;
   onlyConnectionIds: string[];
+  /** Envelope control data (bus.v1.Event): after this event the connection, every connection of the user, or everyone leaves `roomId`. */
+  leaveConnectionId?: string;
+  leaveUserId?: string;
+  roomClosed?: boolean;
   /** The JSON frame, built once per event however many local connections receive it. */
   frame?: string;
   /** `data` parsed, when a control decision needs it (once per event). */
@@ -48,6 +53,8 @@ export interface OutboundLimits {
   maxBufferedBytes: number;
   closeGraceMs: number;
 }
+
+const CONTRACT_CHECKS = contractChecksEnabled();
 
 /** Close code for a slow consumer (RFC 6455 "try again later"): reconnect, then `session.resume`. */
 export const SLOW_CONSUMER_CLOSE = 1013;
@@ -108,6 +115,12 @@ export class Connection {
     if (!this.writable()) return false;
     this.ws.send(this.binary ? pack(frame) : JSON.stringify(frame));
     return true;
+  }
+
+  /** An event the gateway writes itself (`hello`, `session.draining`); checked against its schema in development and tests. */
+  sendOwnEvent<E extends GatewayEvent>(type: E, data: EventData<E>): boolean {
+    if (CONTRACT_CHECKS) checkEvent(type, data, 'gateway');
+    return this.send({ type, ts: Date.now(), data });
   }
 
   sendEvent(e: DeliveredEvent): boolean {

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { ProtocolError, subjects } from '@switchboard/protocol';
+import { ProtocolError, subjects, type Reply } from '@switchboard/protocol';
 import { CommandHooks } from '../commands/command.hooks.js';
 import type { Connection } from '../connections/connection.js';
 import { EventDelivery } from '../routing/event.delivery.js';
@@ -25,8 +25,8 @@ export class PresenceInterest implements OnModuleInit {
   ) {}
 
   onModuleInit() {
-    this.hooks.register('presence.subscribe', (conn, data: { userIds: string[] }, send) => this.subscribe(conn, data.userIds, send));
-    this.hooks.register('presence.unsubscribe', (conn, data: { userIds: string[] }, send) => {
+    this.hooks.register('presence.subscribe', (conn, data, send) => this.subscribe(conn, data.userIds, send));
+    this.hooks.register('presence.unsubscribe', (conn, data, send) => {
       this.release(conn, data.userIds);
       return send();
     });
@@ -36,7 +36,7 @@ export class PresenceInterest implements OnModuleInit {
   }
 
   /** Interest goes first, so no change published between the snapshot and the subscription is lost. */
-  private async subscribe(conn: Connection, userIds: string[], send: () => Promise<unknown>): Promise<unknown> {
+  private async subscribe(conn: Connection, userIds: string[], send: () => Promise<Reply<'presence.subscribe'>>): Promise<Reply<'presence.subscribe'>> {
     const mine = this.watched.get(conn) ?? new Set<string>();
     const added = [...new Set(userIds)].filter((u) => !mine.has(u));
     if (mine.size + added.length > MAX_WATCHED_PER_CONNECTION) throw new ProtocolError('bad_request', `a connection may watch at most ${MAX_WATCHED_PER_CONNECTION} users`);

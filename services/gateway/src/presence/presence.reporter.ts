@@ -113,6 +113,6 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
   private send(body: Partial<presence.ReportLivenessRequest>): Promise<presence.ReportLivenessResponse> {
     const caller: Caller = { userId: '', connectionId: '', sessionId: '', nodeId: this.config.NODE_ID, name: 'gateway', device: '', roles: [] };
     const count = this.live.size - this.pendingOpened.length + this.pendingClosed.length;
-    return this.bus.request<presence.ReportLivenessResponse>('presence', 'liveness.report', caller, { nodeId: this.config.NODE_ID, bootId: this.bootId, count, ...body });
+    return this.bus.request('presence', 'liveness.report', caller, { nodeId: this.config.NODE_ID, bootId: this.bootId, count, ...body });
   }
 }

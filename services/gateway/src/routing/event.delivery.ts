@@ -1,13 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@switchboard/platform';
 import type { GatewayConfig } from '../config.js';
-import { eventData, type Connection, type DeliveredEvent, type RoomCursor } from '../connections/connection.js';
+import { type Connection, type DeliveredEvent, type RoomCursor } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { Subscriptions } from './subscriptions.js';
-
-/** Events after which the connection no longer belongs to the room. */
-const LEAVING_EVENTS = new Set(['room.participant_left', 'room.removed']);
 
 /**
  * Delivers events to local connections. Room events go out strictly in `seq` order per
@@ -114,13 +111,9 @@ export class EventDelivery implements OnModuleInit {
       if (conn.sendEvent(event)) this.metrics.messagesOut.inc({ type: event.type });
       this.hooks.get(event.type)?.(conn, event);
     }
-    if (event.roomId && (event.type === 'room.closed' || (LEAVING_EVENTS.has(event.type) && this.concernsConnection(event, conn)))) {
+    // The envelope says who no longer belongs to the room (set by the publisher from EVENTS).
+    if (event.roomId && (event.roomClosed || event.leaveConnectionId === conn.id || (!!event.leaveUserId && event.leaveUserId === conn.userId))) {
       this.registry.leaveRoom(conn, event.roomId);
     }
-  }
-
-  private concernsConnection(event: DeliveredEvent, conn: Connection): boolean {
-    const data = eventData(event) as { connectionId?: string; userId?: string };
-    return data.connectionId ? data.connectionId === conn.id : data.userId === conn.userId;
   }
 }

@@ -91,9 +91,9 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
   it('leaves the room on its own participant_left (by connection id) but not on another connection of the same user', () => {
     registry.add(conn);
     const other = connection('alice').conn;
-    delivery.deliver(conn, ev(11, { type: 'room.participant_left', dataJson: JSON.stringify({ userId: 'alice', connectionId: other.id }) }));
+    delivery.deliver(conn, ev(11, { type: 'room.participant_left', leaveConnectionId: other.id, dataJson: JSON.stringify({ userId: 'alice', connectionId: other.id }) }));
     expect(conn.rooms.has(ROOM)).toBe(true);
-    delivery.deliver(conn, ev(12, { type: 'room.participant_left', dataJson: JSON.stringify({ userId: 'alice', connectionId: conn.id }) }));
+    delivery.deliver(conn, ev(12, { type: 'room.participant_left', leaveConnectionId: conn.id, dataJson: JSON.stringify({ userId: 'alice', connectionId: conn.id }) }));
     expect(conn.rooms.has(ROOM)).toBe(false);
     // no longer a member: later room events are not delivered
     delivery.deliver(conn, ev(13));

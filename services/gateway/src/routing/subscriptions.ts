@@ -23,6 +23,9 @@ export function decodeDelivered(data: Uint8Array): DeliveredEvent {
     dataJson: e.data.length ? decoder.decode(e.data) : '{}',
     excludeConnectionId: e.excludeConnectionId,
     onlyConnectionIds: e.onlyConnectionIds,
+    leaveConnectionId: e.leaveConnectionId,
+    leaveUserId: e.leaveUserId,
+    roomClosed: e.roomClosed,
   };
 }
 

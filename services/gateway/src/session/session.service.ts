@@ -98,7 +98,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     this.logger.info({ connections: conns.length, graceMs }, 'draining');
     const spread = Math.max(1, Math.min(graceMs / 2, 5000));
     for (const conn of conns) {
-      conn.send({ type: 'session.draining', ts: Date.now(), data: { reconnectInMs: Math.floor(Math.random() * spread) } });
+      conn.sendOwnEvent('session.draining', { reconnectInMs: Math.floor(Math.random() * spread) });
       this.metrics.messagesOut.inc({ type: 'session.draining' });
     }
     const deadline = Date.now() + graceMs;
@@ -127,14 +127,14 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
       server: { version: this.config.VERSION, node: this.config.NODE_ID },
     };
     if (conn.attested) hello.attestation = { platform: conn.attested.platform, version: conn.attested.version, ...this.attestation.recommendation(conn.attested) };
-    conn.send({ type: 'hello', ts: Date.now(), data: hello });
+    conn.sendOwnEvent('hello', hello);
     this.metrics.messagesOut.inc({ type: 'hello' });
   }
 
   /** Fresh TURN credentials from the media service when it answers quickly; STUN defaults otherwise. */
   private async iceServers(conn: Connection): Promise<IceServerView[]> {
     try {
-      const reply = await this.bus.request<{ iceServers: IceServerView[] }>('media', 'ice.servers', conn.caller(), {}, { timeoutMs: 500 });
+      const reply = await this.bus.request('media', 'ice.servers', conn.caller(), {}, { timeoutMs: 500 });
       if (Array.isArray(reply?.iceServers)) return reply.iceServers;
     } catch (err) {
       this.logger.debug({ err: (err as Error).message }, 'media ice.servers unavailable, using STUN defaults');

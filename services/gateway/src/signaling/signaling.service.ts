@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, encodeEvent, LOGGER, NATS, newId, RequestError, WindowCounter, type Logger, type NatsConnection } from '@switchboard/platform';
-import { badRequest, forbidden, isErrorCode, notFound, ProtocolError, rateLimited, subjects, type CommandData } from '@switchboard/protocol';
+import { badRequest, forbidden, isErrorCode, notFound, ProtocolError, rateLimited, subjects, type CommandData, type ConnectionEvent, type EventData } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import { eventData, type Connection, type DeliveredEvent } from '../connections/connection.js';
 import { PairingStore } from './pairing.store.js';
@@ -105,10 +105,10 @@ export class SignalingService {
     await this.pairing.release(conn.id);
   }
 
-  private async sendTo(connectionId: string, type: string, roomId: string | undefined, data: unknown): Promise<void> {
+  private async sendTo<E extends ConnectionEvent>(connectionId: string, type: E, roomId: string | undefined, data: EventData<E>): Promise<void> {
     let verdict: string;
     try {
-      const reply = await this.nc.request(subjects.conn(connectionId), encodeEvent({ type, roomId, data }), { timeout: this.config.REQUEST_TIMEOUT_MS });
+      const reply = await this.nc.request(subjects.conn(connectionId), encodeEvent({ type, roomId, data }, 'conn'), { timeout: this.config.REQUEST_TIMEOUT_MS });
       verdict = reply.string();
     } catch (err) {
       if (err instanceof RequestError && err.isNoResponders()) throw notFound('that connection is not connected');

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CommandHandler } from '@switchboard/platform';
+import type { DomainHandlers } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { CallLogService } from './call-log.service.js';
 import { CallsService } from './calls.service.js';
@@ -12,7 +12,7 @@ export class CallsHandler {
     private readonly callLog: CallLogService,
   ) {}
 
-  commands(): Record<string, CommandHandler> {
+  commands(): DomainHandlers<'media', 'call'> {
     return {
       'call.start': (data, caller) => this.calls.start(caller, data),
       'call.accept': (data, caller) => this.calls.accept(caller, data),

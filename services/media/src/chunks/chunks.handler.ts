@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CommandHandler } from '@switchboard/platform';
+import type { DomainHandlers } from '@switchboard/platform';
 import { ChunksService } from './chunks.service.js';
 
 /** `chunk.*` verbs, served by the media root handler. */
@@ -7,7 +7,7 @@ import { ChunksService } from './chunks.service.js';
 export class ChunksHandler {
   constructor(private readonly chunks: ChunksService) {}
 
-  commands(): Record<string, CommandHandler> {
+  commands(): DomainHandlers<'media', 'chunk'> {
     return {
       'chunk.announce': (data, caller) => this.chunks.announce(caller, data),
       'chunk.request': (data, caller) => this.chunks.request(caller, data),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CommandHandler } from '@switchboard/platform';
+import type { DomainHandlers } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { badRequest, Id } from '@switchboard/protocol';
 import { IceService } from './ice.service.js';
@@ -9,7 +9,7 @@ import { IceService } from './ice.service.js';
 export class IceHandler {
   constructor(private readonly ice: IceService) {}
 
-  commands(): Record<string, CommandHandler> {
+  commands(): DomainHandlers<'media', 'ice'> {
     return { 'ice.servers': (_data, caller) => this.ice.iceServers(caller.userId) };
   }
 

@@ -1,12 +1,8 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CommandBus, LOGGER, onSystemEvent, type CommandHandler, type Logger, type Subscription } from '@switchboard/platform';
+import { CommandBus, LOGGER, onSystemEvent, type DomainHandlers, type Logger, type Subscription } from '@switchboard/platform';
 import { ConnGone } from '@switchboard/protocol';
-import { z } from 'zod';
 import { CallsService } from '../calls/calls.service.js';
 import { ChunksService } from '../chunks/chunks.service.js';
-
-/** Internal verb the gateway sends on `session.resume` (the same data rooms gets; media reads the session id). */
-export const resumeSchema = z.object({ sessionId: z.string().min(1).max(64) });
 
 /**
  * Connection lifecycle for media: presence's `sb.sys.conn.gone` (one media replica each) ends
@@ -24,12 +20,8 @@ export class SessionsHandler implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  commands(): Record<string, CommandHandler> {
+  commands(): DomainHandlers<'media', 'session'> {
     return { 'session.resume': (data, caller) => this.calls.resume(caller, data.sessionId) };
-  }
-
-  schemas(): Record<string, z.ZodType> {
-    return { 'session.resume': resumeSchema };
   }
 
   onApplicationBootstrap() {

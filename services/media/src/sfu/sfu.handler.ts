@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, Readiness, Redis, onSystemEvent, Sweeper, type CommandHandler, type Logger, type Subscription } from '@switchboard/platform';
+import { CommandBus, CONFIG, LOGGER, Readiness, Redis, onSystemEvent, Sweeper, type DomainHandlers, type Logger, type Subscription } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { badRequest, Id, RoomAccessChange } from '@switchboard/protocol';
 import { livekitSettings, type MediaConfig } from '../config.js';
@@ -29,7 +29,7 @@ export class SfuHandler implements OnModuleInit, OnApplicationBootstrap, BeforeA
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  commands(): Record<string, CommandHandler> {
+  commands(): DomainHandlers<'media', 'media'> {
     return { 'media.token': (data, caller) => this.access.grant(caller, data.roomId) };
   }
 

@@ -1,19 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type { DomainHandlers } from '@switchboard/platform';
 import { LivenessService } from './liveness.service.js';
-import { LIVENESS_REPORT, reportLivenessSchema } from './liveness.schema.js';
-import type { CommandHandler } from '@switchboard/platform';
-import type { z } from 'zod';
 
-/** NATS entry for gateways' internal `liveness.report` (not a client verb). */
+/** NATS entry for gateways' internal `liveness.report` (not a client verb; schema in INTERNAL_COMMANDS). */
 @Injectable()
 export class LivenessHandler {
   constructor(private readonly liveness: LivenessService) {}
 
-  handlers(): Record<string, CommandHandler> {
-    return { [LIVENESS_REPORT]: (data) => this.liveness.report(data) };
-  }
-
-  schemas(): Record<string, z.ZodType> {
-    return { [LIVENESS_REPORT]: reportLivenessSchema };
+  handlers(): DomainHandlers<'presence', 'liveness'> {
+    return { 'liveness.report': (data) => this.liveness.report(data) };
   }
 }

@@ -4,7 +4,7 @@ import type { presence } from '@switchboard/proto';
 import { subjects, type ConnGone } from '@switchboard/protocol';
 import type { PresenceConfig } from '../config.js';
 import { PresenceMetrics } from '../metrics/presence.metrics.js';
-import type { ReportLiveness } from './liveness.schema.js';
+import type { LivenessReport } from '@switchboard/protocol';
 import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
 
 export type GoneReason = 'closed' | 'expired';
@@ -50,7 +50,7 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
     clearInterval(this.sweeper);
   }
 
-  async report(r: ReportLiveness): Promise<presence.ReportLivenessResponse> {
+  async report(r: LivenessReport): Promise<presence.ReportLivenessResponse> {
     const ttl = this.config.PRESENCE_TTL_MS;
     const { previousBoot } = await this.store.refresh(r.nodeId, r.bootId, ttl);
     // Same node id, new process: the old process's sockets are gone now, not in a TTL.

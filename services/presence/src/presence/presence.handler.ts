@@ -1,5 +1,5 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CommandBus, unaryHandlers, type CommandHandler, type Logger, type Subscription } from '@switchboard/platform';
+import { CommandBus, unaryHandlers, type DomainHandlers, type Logger, type Subscription } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { badRequest, Id, subjects } from '@switchboard/protocol';
 import { LivenessHandler } from '../liveness/liveness.handler.js';
@@ -24,7 +24,7 @@ export class PresenceHandler implements OnApplicationBootstrap, BeforeApplicatio
     private readonly rendezvous: RendezvousHandler,
   ) {}
 
-  handlers(): Record<string, CommandHandler> {
+  handlers(): DomainHandlers<'presence', 'presence'> {
     return {
       'presence.set': (data, caller) => this.presence.set(caller, data),
       'presence.query': async (data, caller) => ({ presence: await this.presence.query(caller.userId, data.userIds) }),
@@ -36,7 +36,7 @@ export class PresenceHandler implements OnApplicationBootstrap, BeforeApplicatio
 
   onApplicationBootstrap() {
     const handlers = { ...this.handlers(), ...this.liveness.handlers(), ...this.relays.handlers(), ...this.rendezvous.handlers() };
-    this.sub = this.bus.serve('presence', handlers, this.liveness.schemas());
+    this.sub = this.bus.serve('presence', handlers);
   }
 
   async beforeApplicationShutdown() {

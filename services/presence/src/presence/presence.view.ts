@@ -1,13 +1,8 @@
+import type { PresenceView } from '@switchboard/protocol';
 import type { RawPresence } from './presence.store.js';
 
-export type VisibleStatus = 'online' | 'away' | 'busy' | 'offline' | 'invisible';
-
-export interface PresenceView {
-  status: VisibleStatus;
-  lastSeen: number;
-  text?: string;
-  devices: string[];
-}
+export type { PresenceView };
+export type VisibleStatus = PresenceView['status'];
 
 /**
  * What `viewer` may see of a user: invisible (or unconnected) users look offline with no

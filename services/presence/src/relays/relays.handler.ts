@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CommandHandler } from '@switchboard/platform';
+import type { DomainHandlers } from '@switchboard/platform';
 import { RelaysService } from './relays.service.js';
 
 /** NATS entry for `relay.*`. */
@@ -7,7 +7,7 @@ import { RelaysService } from './relays.service.js';
 export class RelaysHandler {
   constructor(private readonly relays: RelaysService) {}
 
-  handlers(): Record<string, CommandHandler> {
+  handlers(): DomainHandlers<'presence', 'relay'> {
     return {
       'relay.register': (data, caller) => this.relays.register(caller, data),
       'relay.update_load': (data, caller) => this.relays.updateLoad(caller, data),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CommandHandler } from '@switchboard/platform';
+import type { DomainHandlers } from '@switchboard/platform';
 import { RendezvousService } from './rendezvous.service.js';
 
 /** NATS entry for `rendezvous.*`. */
@@ -7,7 +7,7 @@ import { RendezvousService } from './rendezvous.service.js';
 export class RendezvousHandler {
   constructor(private readonly rendezvous: RendezvousService) {}
 
-  handlers(): Record<string, CommandHandler> {
+  handlers(): DomainHandlers<'presence', 'rendezvous'> {
     return { 'rendezvous.register': (data, caller) => this.rendezvous.register(caller, data) };
   }
 }

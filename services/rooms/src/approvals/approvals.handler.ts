@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CommandHandler } from '@switchboard/platform';
+import type { CommandHandlers } from '@switchboard/platform';
 import { ApprovalsService } from './approvals.service.js';
 
 /** NATS verbs for join requests, served by the rooms command subscription. */
@@ -7,7 +7,7 @@ import { ApprovalsService } from './approvals.service.js';
 export class ApprovalsHandler {
   constructor(private readonly approvals: ApprovalsService) {}
 
-  commands(): Record<string, CommandHandler> {
+  commands(): Pick<CommandHandlers<'rooms'>, 'room.request_join' | 'room.approve' | 'room.reject'> {
     return {
       'room.request_join': (data, caller) => this.approvals.request(caller, data),
       'room.approve': (data, caller) => this.approvals.approve(caller, data),

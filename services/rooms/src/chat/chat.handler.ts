@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CommandHandler } from '@switchboard/platform';
+import type { DomainHandlers } from '@switchboard/platform';
 import { ChatService } from './chat.service.js';
 
 /** NATS verbs `chat.*`, served by the rooms command subscription. */
@@ -7,7 +7,7 @@ import { ChatService } from './chat.service.js';
 export class ChatHandler {
   constructor(private readonly chat: ChatService) {}
 
-  commands(): Record<string, CommandHandler> {
+  commands(): DomainHandlers<'rooms', 'chat'> {
     return {
       'chat.send': (data, caller) => this.chat.send(caller, data),
       'chat.edit': (data, caller) => this.chat.edit(caller, data),

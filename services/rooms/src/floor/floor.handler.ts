@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CommandHandler } from '@switchboard/platform';
+import type { DomainHandlers } from '@switchboard/platform';
 import { FloorService } from './floor.service.js';
 
 /** NATS verbs `floor.*`, served by the rooms command subscription. */
@@ -7,7 +7,7 @@ import { FloorService } from './floor.service.js';
 export class FloorHandler {
   constructor(private readonly floor: FloorService) {}
 
-  commands(): Record<string, CommandHandler> {
+  commands(): DomainHandlers<'rooms', 'floor'> {
     return {
       'floor.request': (data, caller) => this.floor.request(caller, data),
       'floor.release': (data, caller) => this.floor.release(caller, data),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CommandHandler } from '@switchboard/platform';
+import type { CommandHandlers } from '@switchboard/platform';
 import { ModerationService } from './moderation.service.js';
 
 /** NATS verbs for kick, ban, roles and mutes, served by the rooms command subscription. */
@@ -7,7 +7,7 @@ import { ModerationService } from './moderation.service.js';
 export class ModerationHandler {
   constructor(private readonly moderation: ModerationService) {}
 
-  commands(): Record<string, CommandHandler> {
+  commands(): Pick<CommandHandlers<'rooms'>, 'room.kick' | 'room.ban' | 'room.unban' | 'room.set_role' | 'room.mute'> {
     return {
       'room.kick': (data, caller) => this.moderation.kick(caller, data),
       'room.ban': (data, caller) => this.moderation.ban(caller, data),

@@ -31,9 +31,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
   ) {}
 
   onApplicationBootstrap() {
-    this.sub = this.bus.serve(
-      'rooms',
-      {
+    this.sub = this.bus.serve('rooms', {
         'room.create': (data, caller) => this.rooms.create(caller, data),
         'room.join': (data, caller) => this.rooms.join(caller, data),
         'room.leave': (data, caller) => this.rooms.leave(caller, data),
@@ -49,9 +47,7 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
         ...this.chat.commands(),
         ...this.floor.commands(),
         ...this.sessions.commands(),
-      },
-      this.sessions.schemas(),
-    );
+    });
   }
 
   async beforeApplicationShutdown() {

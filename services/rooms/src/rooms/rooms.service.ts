@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus, CONFIG, fitToBudget, jsonBytes, newId, publishSystemEvent, RoomEventsPublisher, WindowCounter, type Caller } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { badRequest, forbidden, notFound, ProtocolError, rateLimited, RoomAccessChange, type CommandData, type ParticipantView, type RoomAccessChangeInput, type RoomView } from '@switchboard/protocol';
+import { badRequest, forbidden, notFound, ProtocolError, rateLimited, RoomAccessChange, type CommandData, type JoinReply, type ParticipantView, type Reply, type RoomAccessChangeInput, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
@@ -19,16 +19,7 @@ import {
 } from './rooms.view.js';
 
 /** Participants as replies carry them: the first page by byte budget, and where the rest starts. */
-export interface ParticipantsPage {
-  participants: ParticipantView[];
-  /** For `room.participants` when the list did not fit; null when it is complete. */
-  participantsCursor: string | null;
-}
-
-export interface JoinResult extends ParticipantsPage {
-  room: RoomView;
-  seq: number;
-}
+type ParticipantsPage = Pick<JoinReply, 'participants' | 'participantsCursor'>;
 
 export type Role = ParticipantView['role'];
 export type LeaveReason = 'left' | 'disconnected' | 'kicked' | 'banned';
@@ -54,7 +45,7 @@ export class RoomsService {
     publishSystemEvent(this.bus, 'room.access', RoomAccessChange, change);
   }
 
-  async create(caller: Caller, data: CommandData<'room.create'>): Promise<JoinResult> {
+  async create(caller: Caller, data: CommandData<'room.create'>): Promise<JoinReply> {
     await this.checkCreationQuota(caller.userId);
     const room = await this.rooms.create({
       id: newId('r'),
@@ -81,7 +72,7 @@ export class RoomsService {
     if (count > this.config.ROOMS_CREATE_PER_HOUR) throw rateLimited(`at most ${this.config.ROOMS_CREATE_PER_HOUR} rooms per hour`, resetsInMs);
   }
 
-  async join(caller: Caller, data: CommandData<'room.join'>): Promise<JoinResult> {
+  async join(caller: Caller, data: CommandData<'room.join'>): Promise<JoinReply> {
     const found = await this.rooms.forJoin(data.roomId, caller.userId);
     if (!found) throw notFound('room not found');
     const { room, member, banned } = found;
@@ -110,7 +101,7 @@ export class RoomsService {
     return { seq };
   }
 
-  async get(caller: Caller, data: CommandData<'room.get'>): Promise<{ room: RoomView } & ParticipantsPage> {
+  async get(caller: Caller, data: CommandData<'room.get'>): Promise<Reply<'room.get'>> {
     const room = await this.visibleRoom(data.roomId, caller);
     const list = await this.participants.list(room.id);
     const view = toRoomView(room, distinctUsers(list));
@@ -118,7 +109,7 @@ export class RoomsService {
   }
 
   /** The live participants of a room a page at a time (rooms with thousands of seats). */
-  async participantsOf(caller: Caller, data: CommandData<'room.participants'>): Promise<{ participants: ParticipantView[]; nextCursor: string | null; hasMore: boolean }> {
+  async participantsOf(caller: Caller, data: CommandData<'room.participants'>): Promise<Reply<'room.participants'>> {
     const room = await this.visibleRoom(data.roomId, caller);
     const after = data.cursor ? decodeParticipantCursor(data.cursor) : undefined;
     if (data.cursor && !after) throw badRequest('invalid cursor');
@@ -127,7 +118,7 @@ export class RoomsService {
     return { participants: page.participants, nextCursor: page.participantsCursor, hasMore: page.participantsCursor !== null };
   }
 
-  async list(caller: Caller, data: CommandData<'room.list'>): Promise<{ rooms: RoomView[]; nextCursor: string | null; hasMore: boolean }> {
+  async list(caller: Caller, data: CommandData<'room.list'>): Promise<Reply<'room.list'>> {
     const page = await this.page({ visibleTo: caller.userId, cursor: data.cursor, limit: data.limit ?? 50 });
     return { rooms: page.rooms.map(({ room, count }) => toRoomView(room, count)), nextCursor: page.nextCursor, hasMore: page.nextCursor !== null };
   }
@@ -255,7 +246,7 @@ export class RoomsService {
   }
 
   /** Takes a seat (atomically against maxParticipants), records membership, announces it. */
-  private async enter(room: Room, caller: Caller, role: Role, muted = false, isMember = role === 'owner'): Promise<JoinResult> {
+  private async enter(room: Room, caller: Caller, role: Role, muted = false, isMember = role === 'owner'): Promise<JoinReply> {
     const participant: LiveParticipant = {
       userId: caller.userId,
       connectionId: caller.connectionId,

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CommandBus, LOGGER, onSystemEvent, type CommandHandler, type Logger, type Subscription } from '@switchboard/platform';
-import { ConnGone, RoomsResumeRequest } from '@switchboard/protocol';
-import type { z } from 'zod';
+import { CommandBus, LOGGER, onSystemEvent, type CommandHandlers, type Logger, type Subscription } from '@switchboard/platform';
+import { ConnGone } from '@switchboard/protocol';
 import { SessionsService } from './sessions.service.js';
 
 /**
@@ -18,12 +17,8 @@ export class SessionsHandler implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  commands(): Record<string, CommandHandler> {
+  commands(): Pick<CommandHandlers<'rooms'>, 'session.resume'> {
     return { 'session.resume': (data, caller) => this.sessions.resume(caller, data) };
-  }
-
-  schemas(): Record<string, z.ZodType> {
-    return { 'session.resume': RoomsResumeRequest };
   }
 
   onApplicationBootstrap() {

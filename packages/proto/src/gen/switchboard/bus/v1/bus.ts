@@ -77,6 +77,15 @@ export interface Event {
   excludeConnectionId: string;
   /** When non-empty, only these connections receive it (targeted delivery on a room subject). */
   onlyConnectionIds: string[];
+  /**
+   * Control data the gateway acts on, so it never parses `data` by event type (set by the
+   * publisher from the event's entry in the protocol's EVENTS map): after this event, the
+   * connection `leave_connection_id`, every connection of `leave_user_id`, or (room_closed)
+   * every connection no longer belongs to the room `room_id`.
+   */
+  leaveConnectionId: string;
+  leaveUserId: string;
+  roomClosed: boolean;
 }
 
 function createBaseCaller(): Caller {
@@ -448,7 +457,18 @@ export const CommandReply: MessageFns<CommandReply> = {
 };
 
 function createBaseEvent(): Event {
-  return { type: "", roomId: "", seq: 0, ts: 0, data: Buffer.alloc(0), excludeConnectionId: "", onlyConnectionIds: [] };
+  return {
+    type: "",
+    roomId: "",
+    seq: 0,
+    ts: 0,
+    data: Buffer.alloc(0),
+    excludeConnectionId: "",
+    onlyConnectionIds: [],
+    leaveConnectionId: "",
+    leaveUserId: "",
+    roomClosed: false,
+  };
 }
 
 export const Event: MessageFns<Event> = {
@@ -473,6 +493,15 @@ export const Event: MessageFns<Event> = {
     }
     for (const v of message.onlyConnectionIds) {
       writer.uint32(58).string(v!);
+    }
+    if (message.leaveConnectionId !== "") {
+      writer.uint32(66).string(message.leaveConnectionId);
+    }
+    if (message.leaveUserId !== "") {
+      writer.uint32(74).string(message.leaveUserId);
+    }
+    if (message.roomClosed !== false) {
+      writer.uint32(80).bool(message.roomClosed);
     }
     return writer;
   },
@@ -546,6 +575,30 @@ export const Event: MessageFns<Event> = {
             message.onlyConnectionIds.push(reader.string());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.leaveConnectionId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.leaveUserId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.roomClosed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -570,6 +623,9 @@ export const Event: MessageFns<Event> = {
     message.data = object.data ?? Buffer.alloc(0);
     message.excludeConnectionId = object.excludeConnectionId ?? "";
     message.onlyConnectionIds = object.onlyConnectionIds?.map((e) => e) || [];
+    message.leaveConnectionId = object.leaveConnectionId ?? "";
+    message.leaveUserId = object.leaveUserId ?? "";
+    message.roomClosed = object.roomClosed ?? false;
     return message;
   },
 };

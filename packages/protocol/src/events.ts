@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { Id } from './common.js';
+import { CALL_END_REASONS, MEDIA_EVENTS } from './media.js';
+import { IceServerSchema, MessageViewSchema, ParticipantViewSchema, PeerSchema, PRESENCE_STATUSES, ROLES, RoomViewSchema } from './views.js';
+
+/**
+ * Which subject an event travels on (`subjects` in subjects.ts): `room` is a room's ordered,
+ * replayable stream (with `seq`); `live` a room's ephemeral stream (no seq, never replayed);
+ * `user` every connection of one user; `conn` one connection; `presence` the watchers of one
+ * user; `gateway` frames the gateway writes to a socket itself (never on the bus).
+ */
+export const EVENT_FAMILIES = ['room', 'live', 'user', 'conn', 'presence', 'gateway'] as const;
+export type EventFamily = (typeof EVENT_FAMILIES)[number];
+
+/**
+ * Control data of an event that the gateway acts on, carried in the bus envelope's own fields
+ * (bus.v1.Event `leave_*`, `room_closed`) so the gateway never reads `data` by type name:
+ * after delivering it, this connection, every connection of this user, or everyone leaves the room.
+ */
+export interface EventControl {
+  leaveConnectionId?: string;
+  leaveUserId?: string;
+  roomClosed?: boolean;
+}
+
+export interface EventSpec<S extends z.ZodType = z.ZodType> {
+  readonly on: readonly EventFamily[];
+  /** Who gets it and when; rendered into docs/protocol.md. */
+  readonly doc: string;
+  readonly schema: S;
+  readonly control?: (data: z.output<S>) => EventControl;
+}
+
+/** Keeps each event's `control` typed by its own schema. */
+const event = <S extends z.ZodType>(on: readonly EventFamily[], doc: string, schema: S, control?: (data: z.output<S>) => EventControl): EventSpec<S> => ({ on, doc, schema, control });
+
+const LEAVE_REASONS = ['left', 'disconnected', 'kicked', 'banned'] as const;
+const CallLeg = { callId: Id, userId: z.string() };
+const SignalKind = z.enum(['offer', 'answer', 'ice', 'bye', 'custom']);
+
+/** `hello`: the first frame on every accepted connection. */
+export const HelloSchema = z.strictObject({
+  connectionId: z.string(),
+  userId: z.string(),
+  sessionId: z.string(),
+  heartbeatMs: z.number().int(),
+  iceServers: z.array(IceServerSchema),
+  limits: z.strictObject({ maxFrameBytes: z.number().int(), ratePerSec: z.number(), burst: z.number() }),
+  server: z.strictObject({ version: z.string(), node: z.string() }),
+  /** Present when the upgrade carried a valid attestation token: the build it names and what to update to. */
+  attestation: z.strictObject({ platform: z.string(), version: z.string(), recommended: z.string().nullable(), updateRecommended: z.boolean() }).optional(),
+});
+
+export type HelloData = z.input<typeof HelloSchema>;
+
+/**
+ * Every server event of protocol v1 (Immich's `ClientEventMap` idea): its data schema, the
+ * subject family it travels on, and the control data the gateway acts on. Publishers are typed
+ * by it (`EventData<E>`), senders validate against it in development and tests, and
+ * docs/protocol.md lists it.
+ */
+export const EVENTS = {
+  hello: event(['gateway'], 'The first frame on every accepted connection, before any reply.', HelloSchema),
+  'session.draining': event(['gateway'], 'This replica is shutting down: reconnect (any replica) after `reconnectInMs` and `session.resume`.', z.strictObject({ reconnectInMs: z.number().int().min(0) })),
+  'session.replaced': event(['conn'], 'Sent to a connection replaced under a single-session policy (same device elsewhere), just before close 4002.', z.strictObject({ by: z.string() })),
+  'session.closed': event(['conn'], 'An administrator disconnected this connection (`DELETE /admin/v1/users/{id}/sessions`); the socket closes with 4003 next.', z.strictObject({ reason: z.string() })),
+
+  'room.participant_joined': event(['room'], 'A connection took a seat in the room.', z.strictObject({ participant: ParticipantViewSchema })),
+  'room.participant_left': event(
+    ['room'],
+    'A seat was freed. The connection it names no longer belongs to the room.',
+    z.strictObject({ userId: z.string(), connectionId: z.string(), reason: z.enum(LEAVE_REASONS) }),
+    (d) => ({ leaveConnectionId: d.connectionId }),
+  ),
+  'room.participant_updated': event(
+    ['room'],
+    'A seat moved to a new connection (`session.resume`): signal `participant.connectionId` from now on, not `previousConnectionId`.',
+    z.strictObject({ participant: ParticipantViewSchema, previousConnectionId: z.string() }),
+  ),
+  'room.updated': event(['room'], 'The room settings changed (`room.update`).', z.strictObject({ room: RoomViewSchema })),
+  'room.role_changed': event(['room'], 'A member has a new role.', z.strictObject({ userId: z.string(), role: z.enum(ROLES) })),
+  'room.participant_muted': event(['room'], 'A member was muted or unmuted.', z.strictObject({ userId: z.string(), muted: z.boolean() })),
+  'room.broadcast': event(
+    ['room', 'live'],
+    'Opaque data from a member to the others (not its sender). On the live stream (no `seq`, not replayed) unless the room has `replayEphemeral`.',
+    z.strictObject({ from: z.strictObject({ userId: z.string(), connectionId: z.string() }), data: z.unknown() }),
+  ),
+  'room.closed': event(['room'], 'The room was closed; every connection leaves it.', z.strictObject({ roomId: z.string() }), () => ({ roomClosed: true })),
+  'room.removed': event(
+    ['user'],
+    'To every connection of a kicked or banned user; each of its seats also leaves with `room.participant_left` (reason `kicked` / `banned`).',
+    z.strictObject({ roomId: z.string(), reason: z.enum(['kicked', 'banned']), message: z.string().optional() }),
+  ),
+  'room.join_requested': event(
+    ['user'],
+    'To the owner and moderators: a user asked to join (`room.request_join`).',
+    z.strictObject({ requestId: z.string(), user: z.strictObject({ userId: z.string(), name: z.string() }), message: z.string().optional() }),
+  ),
+  'room.join_approved': event(['user'], 'To the requester: the request was approved; `room.join` now works.', z.strictObject({ roomId: z.string(), requestId: z.string() })),
+  'room.join_rejected': event(['user'], 'To the requester: the request was rejected.', z.strictObject({ roomId: z.string(), requestId: z.string() })),
+
+  'chat.message': event(['room'], 'A new message, to every member seated in the room, its sender\'s connections included (the echo confirms the seq).', z.strictObject({ message: MessageViewSchema })),
+  'chat.edited': event(['room'], 'A message was edited.', z.strictObject({ message: MessageViewSchema })),
+  'chat.deleted': event(['room'], 'A message was deleted.', z.strictObject({ messageId: z.string() })),
+  'chat.reaction': event(['room'], 'A user added (`on`) or removed a reaction.', z.strictObject({ messageId: z.string(), emoji: z.string(), userId: z.string(), on: z.boolean() })),
+  'chat.pinned': event(['room'], 'A message was pinned or unpinned.', z.strictObject({ messageId: z.string(), pinned: z.boolean() })),
+  'chat.read': event(['room'], 'A read receipt.', z.strictObject({ userId: z.string(), messageId: z.string() })),
+  'chat.typing': event(['live'], 'Typing indicator, to every seated member including the typist; lapses after 5 s with `typing:false`.', z.strictObject({ userId: z.string(), typing: z.boolean() })),
+
+  'floor.taken': event(['room'], 'A member took the push-to-talk floor.', z.strictObject({ userId: z.string() })),
+  'floor.released': event(['room'], 'The floor is free again.', z.strictObject({ userId: z.string(), reason: z.enum(['released', 'timeout', 'disconnected']) })),
+
+  signal: event(
+    ['conn'],
+    'A WebRTC signal from another connection (`signal`).',
+    z.strictObject({ from: z.string(), fromUser: z.string(), roomId: z.string().optional(), kind: SignalKind, payload: z.unknown() }),
+  ),
+  'pair.requested': event(
+    ['conn'],
+    'To a pairing code\'s owner: a connection asks to pair.',
+    z.strictObject({ requestId: z.string(), from: z.string(), fromUser: z.string(), publicKey: z.string().optional(), message: z.string().optional() }),
+  ),
+  'pair.accepted': event(['conn'], 'To the requester: paired with `peer`; both may `signal` each other now.', z.strictObject({ requestId: z.string(), peer: z.string(), peerUser: z.string(), publicKey: z.string().optional() })),
+  'pair.rejected': event(['conn'], 'To the requester: the pairing was refused.', z.strictObject({ requestId: z.string() })),
+
+  'presence.changed': event(
+    ['presence'],
+    'To watchers (`presence.subscribe`) of a user whose presence changed.',
+    z.strictObject({ userId: z.string(), status: z.enum(PRESENCE_STATUSES), lastSeen: z.number().int(), text: z.string().optional(), devices: z.array(z.string()) }),
+  ),
+  'rendezvous.match': event(['conn'], 'To a peer registered earlier on the same hourly token.', z.strictObject({ token: z.string(), peer: PeerSchema })),
+
+  'call.incoming': event(
+    ['room'],
+    'A call rings: to every connection seated in the room but the caller\'s.',
+    z.strictObject({
+      callId: Id,
+      from: z.strictObject({ userId: z.string(), connectionId: z.string(), name: z.string() }),
+      media: z.enum(['audio', 'video']),
+      mode: z.enum(['p2p', 'sfu']),
+      callees: z.array(z.string()),
+      expiresAt: z.number().int(),
+    }),
+  ),
+  'call.accepted': event(['room'], 'A callee answered (its other devices stop ringing).', z.strictObject({ ...CallLeg, connectionId: z.string() })),
+  'call.declined': event(['room'], 'A callee declined on all its devices.', z.strictObject(CallLeg)),
+  'call.ended': event(['room'], 'The call ended; `by` names who hung up, whose leg was gone, or who was removed.', z.strictObject({ callId: Id, reason: z.enum(CALL_END_REASONS), by: z.string().optional() })),
+  'call.reconnected': event(['room'], 'A leg resumed on a new connection.', z.strictObject({ ...CallLeg, connectionId: z.string(), previousConnectionId: z.string() })),
+  'media.participant_joined': event(['room'], 'A LiveKit participant joined the room\'s SFU session.', MEDIA_EVENTS['media.participant_joined']),
+  'media.participant_left': event(['room'], 'A LiveKit participant left (or was found gone by reconcile).', MEDIA_EVENTS['media.participant_left']),
+  'media.track_published': event(['room'], 'A track was published in the SFU.', MEDIA_EVENTS['media.track_published']),
+  'media.track_unpublished': event(['room'], 'A track was unpublished.', MEDIA_EVENTS['media.track_unpublished']),
+  'media.room_finished': event(['room'], 'The room\'s LiveKit session ended.', MEDIA_EVENTS['media.room_finished']),
+
+  'chunk.pull': event(['conn'], 'To a source: push this chunk (`chunk.push`).', z.strictObject({ chunkId: z.string() })),
+  'chunk.data': event(['conn'], 'To each requester: the chunk, base64.', z.strictObject({ chunkId: z.string(), data: z.string() })),
+  'chunk.unavailable': event(['conn'], 'To each requester: no source pushed the chunk in time.', z.strictObject({ chunkId: z.string() })),
+} as const satisfies Record<string, EventSpec>;
+
+export type EventType = keyof typeof EVENTS;
+/** What a publisher passes (defaults may be left out). */
+export type EventData<E extends EventType> = z.input<(typeof EVENTS)[E]['schema']>;
+type OnFamily<F extends EventFamily> = { [E in EventType]: F extends (typeof EVENTS)[E]['on'][number] ? E : never }[EventType];
+/** Events of a room's ordered stream (`toRoom`). */
+export type RoomEvent = OnFamily<'room'>;
+/** Ephemeral room events (`live`). */
+export type LiveEvent = OnFamily<'live'>;
+export type UserEvent = OnFamily<'user'>;
+export type ConnectionEvent = OnFamily<'conn'>;
+export type PresenceEvent = OnFamily<'presence'>;
+export type GatewayEvent = OnFamily<'gateway'>;
+
+export function eventSpec(type: string): EventSpec | undefined {
+  return Object.prototype.hasOwnProperty.call(EVENTS, type) ? (EVENTS as Record<string, EventSpec>)[type] : undefined;
+}
