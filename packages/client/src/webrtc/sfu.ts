@@ -1,7 +1,7 @@
 import type { Switchboard } from '../switchboard.js';
 
 /** The part of livekit-client's Room this helper drives (an optional peer dependency). */
-interface LiveKitRoomLike {
+export interface LiveKitRoomLike {
   connect(url: string, token: string): Promise<void>;
   disconnect(): Promise<void>;
 }
