@@ -1,4 +1,4 @@
-import { connect, type ConnectOptions, type Switchboard } from '@switchboard/client';
+import { connect, PushToTalk, type ConnectOptions, type Switchboard } from '@switchboard/client';
 import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { startPresence } from '@switchboard/presence/service';
@@ -22,6 +22,9 @@ describe('@switchboard/client against a live stack', () => {
     await stack.add(startPresence(testEnv({ SESSION_POLICY: 'device' })));
     gw1 = await stack.add(startGateway(testEnv()));
     gw2 = await stack.add(startGateway(testEnv({ LOBBY_MAX_WATCHERS: '2' })));
+    // A cold rooms service on a loaded machine can miss the first commands' timeout: wait until it answers.
+    const warm = await stack.client(gw1);
+    await until(() => warm.request('room.list', {}).then(() => true), 'rooms answering', 60_000, 500);
   });
   afterAll(() => stack.stop());
 
@@ -222,6 +225,24 @@ describe('@switchboard/client against a live stack', () => {
 
   it('rejects the first connect with a typed error when the token is refused', async () => {
     await expect(connect({ url: wsUrl(gw1), token: 'bad' })).rejects.toMatchObject({ code: 'http', details: { status: 401 } });
+  });
+
+  it('push-to-talk: press takes the floor, others see the holder and get floor_busy, release frees it', async () => {
+    const alice = await sdk(uid('alice'));
+    const bob = await sdk(uid('bob'));
+    const { room } = await alice.sb.request('room.create', { name: 'sdk-ptt', kind: 'group', joinPolicy: 'open' });
+    await bob.sb.request('room.join', { roomId: room.id });
+    const talkA = new PushToTalk(alice.sb, room.id);
+    const talkB = new PushToTalk(bob.sb, room.id);
+    await talkA.press();
+    await until(() => talkB.holder === alice.sb.userId, 'bob sees alice holding the floor');
+    await expect(talkB.press()).rejects.toMatchObject({ code: 'floor_busy', details: { holder: alice.sb.userId } });
+    await talkA.release();
+    await until(() => talkB.holder === null, 'floor released');
+    await talkB.press();
+    expect(talkB.holder).toBe(bob.sb.userId);
+    talkA.dispose();
+    talkB.dispose();
   });
 
   describe('live room registry (rooms.subscribe)', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, Text } from './common.js';
 import type { RoomView } from './types.js';
+import { Empty, RoomViewSchema } from './views.js';
 
 /** What a `rooms.subscribe` watcher wants to see; every field narrows (all public rooms when empty). */
 export const RoomFilter = z.object({
@@ -22,10 +23,11 @@ export const LOBBY_LIMITS = {
 export const lobby = {
   'rooms.subscribe': {
     service: 'rooms',
+    reply: z.strictObject({ rooms: z.array(RoomViewSchema), truncated: z.boolean() }),
     doc: 'Watches the public rooms: replies with a snapshot {rooms[], truncated} (at most `limit` ≤ 100, newest first), then `rooms.changed` {updated[], closed[]} at most once per second. One subscription per connection: subscribing again replaces the filter.',
     schema: z.object({ filter: RoomFilter.optional(), limit: z.number().int().min(1).max(LOBBY_LIMITS.snapshotMax).optional() }),
   },
-  'rooms.unsubscribe': { service: 'gateway', doc: 'Stops `rooms.changed` events.', schema: z.object({}).optional() },
+  'rooms.unsubscribe': { service: 'gateway', reply: Empty, doc: 'Stops `rooms.changed` events.', schema: z.object({}).optional() },
 } as const;
 
 /** Topic of `sb.sys.rooms.changed`: a rooms replica's coalesced registry changes, read by every gateway. */

@@ -32,7 +32,7 @@ export class LobbyService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit() {
-    this.hooks.register('rooms.subscribe', (conn, data: CommandData<'rooms.subscribe'>, send) => this.subscribe(conn, data, send));
+    this.hooks.register('rooms.subscribe', (conn, data, send) => this.subscribe(conn, data, send));
     this.local.register('rooms.unsubscribe', (conn) => {
       this.watchers.delete(conn);
       return {};
@@ -52,7 +52,7 @@ export class LobbyService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Registers the watcher before the snapshot is read, so no change falls between the two. */
-  private async subscribe(conn: Connection, data: CommandData<'rooms.subscribe'>, send: () => Promise<unknown>): Promise<unknown> {
+  private async subscribe<T>(conn: Connection, data: CommandData<'rooms.subscribe'>, send: () => Promise<T>): Promise<T> {
     const had = this.watchers.has(conn);
     if (!had && this.watchers.size >= this.config.LOBBY_MAX_WATCHERS) throw new ProtocolError('unavailable', 'this server has too many room registry watchers; try another');
     const previous = this.watchers.get(conn);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CommandBus, RoomEventsPublisher } from '@switchboard/platform';
+import type { EventData, RoomEvent } from '@switchboard/protocol';
 import { Redis } from 'ioredis';
 import { LOBBY_EVENTS, LobbyService } from './lobby.service.js';
 
@@ -18,7 +19,7 @@ export class LobbyTrackingPublisher extends RoomEventsPublisher {
     super(bus, redis);
   }
 
-  override async toRoom(roomId: string, type: string, data: unknown, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
+  override async toRoom<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
     const seq = await super.toRoom(roomId, type, data, opts);
     if (LOBBY_EVENTS.has(type)) this.lobby.touch(roomId);
     return seq;
