@@ -21,7 +21,12 @@ export const NATS_TEST_USER = 'sb-test';
 /** Lines nats-server logs when a user publishes or subscribes outside its permissions. */
 export const PERMISSION_VIOLATION = /(Publish|Subscription|Permissions) Violation/;
 
-export interface TestInfra {
+/**
+ * The private infrastructure of one vitest worker: its own nats-server, redis-server and
+ * databases. Test files run in parallel, one per worker at a time, so a file shares NATS queue
+ * groups, Redis keys and rows only with the files that ran before it in the same worker (ADR 0018).
+ */
+export interface InfraSlot {
   natsUrl: string;
   /** nats-server's log; a Permissions Violation in it fails the test file that caused it. */
   natsLogFile: string;
@@ -29,6 +34,11 @@ export interface TestInfra {
   roomsDatabaseUrl: string;
   mediaDatabaseUrl: string;
   attestationDatabaseUrl: string;
+}
+
+export interface TestInfra {
+  /** One slot per vitest worker (VITEST_POOL_ID 1..n picks slots[id - 1]). */
+  slots: InfraSlot[];
   /** The LiveKit server binary (built once per version, cached in .cache/), or '' with the reason in livekitUnavailable. */
   livekitBinary: string;
   livekitUnavailable: string;
@@ -59,41 +69,52 @@ function spawnDaemon(cmd: string, args: string[]): ChildProcess {
   return child;
 }
 
+interface RunningSlot extends InfraSlot {
+  stop(): Promise<void>;
+}
+
 /**
  * Starts a private nats-server (JetStream) and redis-server on free loopback ports, so tests
- * neither see nor disturb a running dev stack, and builds a fresh test database from migrations.
+ * neither see nor disturb a running dev stack, and builds fresh databases from migrations.
  */
-export async function startTestInfra(): Promise<TestInfra> {
+async function startSlot(run: string): Promise<RunningSlot> {
   const natsPort = await freePort();
   const redisPort = await freePort();
   const jsDir = mkdtempSync(join(tmpdir(), 'sb-test-js-'));
   const { args: natsArgs, logFile: natsLogFile } = natsServerFiles(jsDir, natsPort);
   const nats = spawnDaemon('nats-server', natsArgs);
   const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-  // One database per run, so parallel runs (CI, developers) never drop each other's data.
+  // Databases named per run and slot, so parallel runs (CI, developers) never drop each other's data.
   const pgBase = process.env.TEST_POSTGRES_URL ?? POSTGRES_SERVER_URL;
-  const run = `${process.pid}_${Date.now().toString(36)}`;
-  const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${run}`;
-  const mediaDatabaseUrl = `${pgBase}/switchboard_test_media_${run}`;
-  const attestationDatabaseUrl = `${pgBase}/switchboard_test_attestation_${run}`;
-  const [livekit] = await Promise.all([livekitForTests(), waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl), ensureDatabase(attestationDatabaseUrl)]);
-  await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
-  await applyMigrations({ databaseUrl: mediaDatabaseUrl, migrationsDir: join(ROOT, 'services/media/prisma/migrations') });
-  await applyMigrations({ databaseUrl: attestationDatabaseUrl, migrationsDir: join(ROOT, 'services/attestation/prisma/migrations') });
+  const databases = { rooms: `${pgBase}/switchboard_test_rooms_${run}`, media: `${pgBase}/switchboard_test_media_${run}`, attestation: `${pgBase}/switchboard_test_attestation_${run}` };
+  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), ...Object.values(databases).map((url) => ensureDatabase(url))]);
+  await Promise.all(Object.entries(databases).map(([service, databaseUrl]) => applyMigrations({ databaseUrl, migrationsDir: join(ROOT, `services/${service}/prisma/migrations`) })));
   return {
     natsUrl: `nats://127.0.0.1:${natsPort}`,
     natsLogFile,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
-    roomsDatabaseUrl,
-    mediaDatabaseUrl,
-    attestationDatabaseUrl,
-    livekitBinary: livekit.binary,
-    livekitUnavailable: livekit.reason,
+    roomsDatabaseUrl: databases.rooms,
+    mediaDatabaseUrl: databases.media,
+    attestationDatabaseUrl: databases.attestation,
     async stop() {
       for (const p of [nats, redis]) p.kill('SIGTERM');
       await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
       rmSync(jsDir, { recursive: true, force: true });
-      await Promise.all([dropDatabase(roomsDatabaseUrl), dropDatabase(mediaDatabaseUrl), dropDatabase(attestationDatabaseUrl)]);
+      await Promise.all(Object.values(databases).map((url) => dropDatabase(url)));
+    },
+  };
+}
+
+/** One infrastructure slot per vitest worker (see InfraSlot), plus the LiveKit binary. */
+export async function startTestInfra(workers: number): Promise<TestInfra> {
+  const run = `${process.pid}_${Date.now().toString(36)}`;
+  const [livekit, ...slots] = await Promise.all([livekitForTests(), ...Array.from({ length: workers }, (_, i) => startSlot(`${run}_${i + 1}`))]);
+  return {
+    slots: slots.map(({ stop: _stop, ...slot }) => slot),
+    livekitBinary: livekit.binary,
+    livekitUnavailable: livekit.reason,
+    async stop() {
+      await Promise.all(slots.map((s) => s.stop()));
     },
   };
 }

@@ -67,6 +67,9 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
       ...jsDirectGet(AUDIT),
       // session.resume reads retained room events.
       ...jsReadStream(ROOM_EVENTS),
+      // Stream and durable-consumer gauges at scrape time (jetstream.metrics.ts).
+      `$JS.API.CONSUMER.LIST.${ROOM_EVENTS}`,
+      `$JS.API.CONSUMER.LIST.${AUDIT}`,
     ],
     subscribe: ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy'],
   },

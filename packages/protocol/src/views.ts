@@ -50,6 +50,10 @@ export const MessageViewSchema = z.strictObject({
   deleted: z.boolean(),
   /** Emoji → how many users reacted with it. */
   reactions: z.record(z.string(), z.number().int()),
+  /** Who reacted, per emoji, oldest first: at most 20 ids each (the count is in `reactions`). */
+  reactedBy: z.record(z.string(), z.array(z.string())),
+  /** The emojis the reader reacted with (`chat.history` only: events go to everyone, so they carry none). */
+  myReactions: z.array(z.string()).optional(),
   pinned: z.boolean(),
 });
 

@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RendezvousStore, type RendezvousEntry } from './rendezvous.store.js';
+import { slot } from '../../../../test/support/slot.js';
 
 describe('RendezvousStore', () => {
-  const redis = new Redis(inject('redisUrl'));
+  const redis = new Redis(slot().redisUrl);
   const store = new RendezvousStore(redis);
   afterAll(() => redis.quit());
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

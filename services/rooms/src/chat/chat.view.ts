@@ -1,24 +1,23 @@
+import type { MessageView } from '@switchboard/protocol';
 import type { MessageRow } from './chat.store.js';
 
-export interface MessageView {
-  id: string;
-  roomId: string;
-  userId: string;
-  text: string;
-  clientMsgId: string;
-  replyTo?: string;
-  attachments: unknown[];
-  createdAt: number;
-  editedAt?: number;
-  deleted: boolean;
-  reactions: Record<string, number>;
-  pinned: boolean;
-}
+/** The protocol's chat message (`MessageViewSchema` in @switchboard/protocol). */
+export type { MessageView };
+
+/** Ids listed per emoji in `reactedBy`: enough for "you, Ann and 3 others", bounded per message. */
+export const REACTED_BY_MAX = 20;
 
 /** The protocol's chat message object; deleted messages keep their place but lose content. */
-export function toMessageView(m: MessageRow): MessageView {
+export function toMessageView(m: MessageRow, reader?: string): MessageView {
   const reactions: Record<string, number> = {};
-  for (const r of m.reactions) reactions[r.emoji] = (reactions[r.emoji] ?? 0) + 1;
+  const reactedBy: Record<string, string[]> = {};
+  const mine: string[] = [];
+  for (const r of [...m.reactions].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
+    reactions[r.emoji] = (reactions[r.emoji] ?? 0) + 1;
+    const who = (reactedBy[r.emoji] ??= []);
+    if (who.length < REACTED_BY_MAX) who.push(r.userId);
+    if (r.userId === reader) mine.push(r.emoji);
+  }
   return {
     id: m.id,
     roomId: m.roomId,
@@ -31,6 +30,8 @@ export function toMessageView(m: MessageRow): MessageView {
     ...(m.editedAt ? { editedAt: m.editedAt.getTime() } : {}),
     deleted: m.deletedAt !== null,
     reactions,
+    reactedBy,
+    ...(reader !== undefined ? { myReactions: mine } : {}),
     pinned: m.pinnedAt !== null,
   };
 }
