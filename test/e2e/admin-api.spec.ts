@@ -126,6 +126,13 @@ describe('admin REST API', () => {
     expect((await bob.waitFor('room.removed', (e) => e.data.roomId === room.id)).data).toMatchObject({ reason: 'kicked', message: 'spam' });
     expect((await alice.waitFor('room.participant_left', (e) => e.room === room.id)).data).toMatchObject({ userId: bob.hello.userId, reason: 'kicked' });
 
+    // Kicking someone who is not in the room is 404; the owner cannot be removed (403, typed): close the room instead.
+    const notThere = await api('POST', `/rooms/${room.id}/kick`, { body: { userId: bob.hello.userId } });
+    expect(notThere).toMatchObject({ status: 404, body: { error: { code: 'not_found', message: 'user is not in this room' } } });
+    const owner = await api('POST', `/rooms/${room.id}/kick`, { body: { userId: alice.hello.userId } });
+    expect(owner).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect((await api('GET', `/rooms/${room.id}/participants`)).body.participants.map((p: { userId: string }) => p.userId)).toContain(alice.hello.userId);
+
     await bob.request('room.join', { roomId: room.id });
     const banned = await api('POST', `/rooms/${room.id}/ban`, { body: { userId: bob.hello.userId } });
     expect(banned.body.removed).toBe('banned');

@@ -78,7 +78,30 @@ describe('session.resume across replicas', () => {
 
     const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
     stack.onStop(() => again.close());
-    await expect(again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: joined.seq } })).rejects.toMatchObject({ code: 'conflict', details: { rooms: [room.id] } });
+    await expect(again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: joined.seq } })).rejects.toMatchObject({
+      code: 'conflict',
+      details: { rooms: [room.id], lost: { [room.id]: { reason: 'history_lost', action: 'refetch' } } },
+    });
+  });
+
+  it('tells a client whose seat expired to rejoin (distinct from lost history), and the rejoin brings live events back', async () => {
+    const bobId = uid('bob');
+    const alice = await stack.client(gw1);
+    const bob = await stack.client(gw2, bobId);
+    // Bob owns the room, so he stays a member without a seat (as after the disconnect grace, without waiting it out).
+    const { room } = await bob.request('room.create', { name: 'expired', kind: 'group', joinPolicy: 'open' });
+    const joined = await alice.request('room.join', { roomId: room.id });
+    await bob.request('room.leave', { roomId: room.id });
+    await bob.terminate();
+    const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
+    stack.onStop(() => again.close());
+    await expect(again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: joined.seq } })).rejects.toMatchObject({
+      code: 'conflict',
+      details: { rooms: [room.id], lost: { [room.id]: { reason: 'seat_expired', action: 'rejoin' } } },
+    });
+    await again.request('room.join', { roomId: room.id });
+    await alice.request('chat.send', { roomId: room.id, text: 'back?', clientMsgId: uid('m') });
+    await again.waitFor('chat.message', (e) => e.room === room.id && e.data.message.text === 'back?');
   });
 
   it('replays what was addressed only to the old connection and never echoes what excluded it (issue 10 item 6)', async () => {

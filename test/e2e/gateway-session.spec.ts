@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
+import { UPGRADE_AUTH_HEADER } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
 import { Subscriptions } from '../../services/gateway/src/routing/subscriptions.js';
@@ -17,6 +18,23 @@ function rawSocket(gw: Gateway, jwt: string, opts: { protocols?: string[]; autoP
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve({ ws, frames }));
     ws.once('error', reject);
+  });
+}
+
+/** The HTTP answer to an upgrade the server refuses: status, `Switchboard-Auth-Error`, JSON body. */
+function upgradeRefusal(url: string, jwt: string): Promise<{ status: number; reason: unknown; body: unknown }> {
+  const ws = new WebSocket(url, ['switchboard.v1'], jwt ? { headers: { Authorization: `Bearer ${jwt}` } } : {});
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => reject(new Error('the upgrade was accepted')));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, reason: res.headers[UPGRADE_AUTH_HEADER], body: JSON.parse(body) });
+      });
+    });
   });
 }
 
@@ -49,6 +67,12 @@ describe('gateway session layer', () => {
     const forged = good.slice(0, at) + (good[at] === 'A' ? 'B' : 'A') + good.slice(at + 1);
     for (const t of ['', expired, forged, 'abc.def.ghi']) {
       await expect(SwitchboardClient.connect(url, t)).rejects.toMatchObject({ details: { status: 401 } });
+    }
+    // The 401 says why (header and JSON body): only `expired` is cured by a fresh token alone.
+    const cases: [string, string][] = [['', 'missing'], [expired, 'expired'], [forged, 'invalid'], ['abc.def.ghi', 'invalid']];
+    for (const [t, reason] of cases) {
+      const refused = await upgradeRefusal(url, t);
+      expect(refused).toMatchObject({ status: 401, reason, body: { error: { code: 'unauthorized', reason } } });
     }
   });
 

@@ -38,3 +38,14 @@ export const conflict = (message: string, details?: Record<string, unknown>) => 
 export const unavailable = (message: string) => new ProtocolError('unavailable', message);
 export const tooLarge = (message: string) => new ProtocolError('too_large', message);
 export const rateLimited = (message: string, retryAfterMs?: number) => new ProtocolError('rate_limited', message, undefined, retryAfterMs);
+
+/**
+ * Why a WebSocket upgrade was refused with HTTP 401: no token (`missing`), one that does not
+ * verify (`invalid`: bad signature, issuer, audience, claims or format) or one past its `exp`
+ * (`expired`). Sent as the `Switchboard-Auth-Error` response header and in the JSON body
+ * `{"error":{"code":"unauthorized","message","reason"}}` (browsers see neither; they get a
+ * failed upgrade and should fetch a fresh token once before retrying).
+ */
+export const UPGRADE_AUTH_FAILURES = ['missing', 'invalid', 'expired'] as const;
+export type UpgradeAuthFailure = (typeof UPGRADE_AUTH_FAILURES)[number];
+export const UPGRADE_AUTH_HEADER = 'switchboard-auth-error';

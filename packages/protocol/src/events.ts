@@ -63,7 +63,7 @@ export const EVENTS = {
   hello: event(['gateway'], 'The first frame on every accepted connection, before any reply.', HelloSchema),
   'session.draining': event(['gateway'], 'This replica is shutting down: reconnect (any replica) after `reconnectInMs` and `session.resume`.', z.strictObject({ reconnectInMs: z.number().int().min(0) })),
   'session.replaced': event(['conn'], 'Sent to a connection replaced under a single-session policy (same device elsewhere), just before close 4002.', z.strictObject({ by: z.string() })),
-  'session.closed': event(['conn'], 'An administrator disconnected this connection (`DELETE /admin/v1/users/{id}/sessions`); the socket closes with 4003 next.', z.strictObject({ reason: z.string() })),
+  'session.closed': event(['conn'], 'An administrator disconnected this connection (`POST /admin/v1/users/{userId}/disconnect`); the socket closes with 4003 next.', z.strictObject({ reason: z.string() })),
 
   'room.participant_joined': event(['room'], 'A connection took a seat in the room.', z.strictObject({ participant: ParticipantViewSchema })),
   'room.participant_left': event(

@@ -7,10 +7,10 @@ const PairCode = z.string().min(4).max(16).regex(/^[A-Za-z0-9]+$/);
 export const signaling = {
   signal: {
     service: 'gateway', reply: Empty,
-    doc: 'Relays an opaque WebRTC signal to a connection sharing a room or paired with the sender.',
+    doc: 'Relays an opaque WebRTC signal to a connection sharing a room or paired with the sender. `roomId` is required unless the two connections are paired (ADR 0015): without it and without a pairing the answer is `forbidden`. `to` is a connection id, and connection ids change when a session resumes: re-target on `room.participant_updated`.',
     schema: z.object({
-      to: Id,
-      roomId: Id.optional(),
+      to: Id.describe('The target connection id (a participant\'s `connectionId`; it changes on resume, see `room.participant_updated`).'),
+      roomId: Id.optional().describe('The room both connections are seated in; required unless they are paired.'),
       kind: z.enum(['offer', 'answer', 'ice', 'bye', 'custom']),
       payload: z.unknown(),
     }),

@@ -31,9 +31,29 @@ export const RoomsResumeRequest = z.object({
 });
 export type RoomsResumeRequest = z.output<typeof RoomsResumeRequest>;
 
+/**
+ * Why a room of a `session.resume` could not be resumed, and what the client does about it
+ * (the `lost` details of the `conflict` reply): `seat_expired` (the disconnect grace passed, or
+ * this session never sat there; the user is still a member) → `rejoin` with `room.join`;
+ * `not_member` / `room_closed` → `none` (forget the room); `history_lost` (still seated, but the
+ * missed events are no longer retained) and `over_budget` (more missed than one resume replays)
+ * → `refetch` state with `room.get` / `chat.history` (live events already flow).
+ */
+export const RESUME_LOSS = {
+  seat_expired: 'rejoin',
+  not_member: 'none',
+  room_closed: 'none',
+  history_lost: 'refetch',
+  over_budget: 'refetch',
+} as const;
+export type ResumeLossReason = keyof typeof RESUME_LOSS;
+export type ResumeLoss = { reason: ResumeLossReason; action: (typeof RESUME_LOSS)[ResumeLossReason] };
+
 /** Per room: whether the seat moved, the room's current seq, and what replay needs. */
 export const RoomResumeState = z.strictObject({
   status: z.enum(['resumed', 'gone']),
+  /** Why the seat did not move (when gone). */
+  reason: z.enum(['seat_expired', 'not_member', 'room_closed']).optional(),
   /** The room's seq when the seat moved: replay covers (from, seq], live events follow. */
   seq: z.number().int().min(0),
   /** The connection the seat moved from (when resumed): replay delivers what was addressed to it and skips what excluded it. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@switchboard/platform';
-import { Id } from '@switchboard/protocol';
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { Id, type UpgradeAuthFailure } from '@switchboard/protocol';
+import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { GatewayConfig } from '../config.js';
 
 export interface Identity {
@@ -13,7 +13,15 @@ export interface Identity {
   exp: number;
 }
 
-export class AuthError extends Error {}
+/** A credential that does not authenticate; `reason` is what the 401 on the upgrade tells the client. */
+export class AuthError extends Error {
+  constructor(
+    message: string,
+    readonly reason: UpgradeAuthFailure = 'invalid',
+  ) {
+    super(message);
+  }
+}
 
 const MAX_TOKEN_CHARS = 8192;
 
@@ -32,7 +40,8 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Identity> {
-    if (!token || token.length > MAX_TOKEN_CHARS) throw new AuthError('missing or oversized token');
+    if (!token) throw new AuthError('no token', 'missing');
+    if (token.length > MAX_TOKEN_CHARS) throw new AuthError('oversized token');
     const opts = { issuer: this.config.JWT_ISSUER, audience: this.config.JWT_AUDIENCE, requiredClaims: ['sub', 'exp'] };
     let payload: JWTPayload | undefined;
     let lastError: unknown;
@@ -50,7 +59,8 @@ export class TokenVerifier {
         lastError = err;
       }
     }
-    if (!payload) throw new AuthError((lastError as Error)?.message ?? 'invalid token');
+    // Expired under every key that verified its signature: the client needs a fresh token, not a fix.
+    if (!payload) throw new AuthError((lastError as Error)?.message ?? 'invalid token', lastError instanceof errors.JWTExpired ? 'expired' : 'invalid');
     return identityFrom(payload);
   }
 

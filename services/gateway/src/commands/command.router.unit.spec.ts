@@ -47,6 +47,13 @@ describe('CommandRouter (one reply per frame)', () => {
     expect(socket.sent[2]).toMatchObject({ re: 'c', type: 'error', error: { code: 'unavailable' } });
   });
 
+  it('answers internal when a gateway verb replies outside its schema (test mode checks at the sender)', async () => {
+    const { local, socket, send } = setup();
+    local.register('pair.register', () => ({ code: 5 }) as never);
+    await send({ id: 'd', type: 'pair.register' });
+    expect(socket.sent[0]).toMatchObject({ re: 'd', type: 'error', error: { code: 'internal' } });
+  });
+
   it('refuses bad frames with a typed error and never forwards them', async () => {
     const { bus, socket, send } = setup({ MAX_FRAME_BYTES: '1024' });
     await send('{not json');

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, CONFIG, LOGGER, type Logger } from '@switchboard/platform';
-import { conflict, CONNECTION_PROBE_EVENT, ProtocolError, RoomsResumeReply, type CommandData } from '@switchboard/protocol';
+import { conflict, CONNECTION_PROBE_EVENT, ProtocolError, RESUME_LOSS, type CommandData, type ResumeLoss, type ResumeLossReason, type RoomsResumeReply } from '@switchboard/protocol';
 import WebSocket from 'ws';
 import type { GatewayConfig } from '../config.js';
 import { LocalCommands } from '../commands/local.commands.js';
@@ -84,12 +84,8 @@ export class ResumeService implements OnModuleInit {
     for (const id of fresh) this.registry.beginJoin(conn, id);
     let reply: RoomsResumeReply;
     try {
-      const parsed = RoomsResumeReply.safeParse(await this.bus.request('rooms', 'session.resume', conn.caller(), data));
-      if (!parsed.success) {
-        this.logger.error({ issues: parsed.error.issues.slice(0, 5) }, 'rooms session.resume reply breaks its schema');
-        throw new ProtocolError('internal', 'internal error');
-      }
-      reply = parsed.data;
+      // Typed by INTERNAL_COMMANDS and checked by rooms against the same schema before it answers.
+      reply = await this.bus.request('rooms', 'session.resume', conn.caller(), data);
     } catch (err) {
       for (const id of fresh) this.registry.leaveRoom(conn, id);
       // Nothing moved: the client may try again on this connection.
@@ -106,22 +102,24 @@ export class ResumeService implements OnModuleInit {
     // One budget for the whole resume, all rooms together: a room that does not fit is refetched.
     let eventsLeft = this.config.RESUME_MAX_EVENTS;
     let bytesLeft = this.config.RESUME_MAX_BYTES;
-    const lost: string[] = [];
+    const lost: Record<string, ResumeLoss> = {};
+    const lose = (roomId: string, reason: ResumeLossReason) => (lost[roomId] = { reason, action: RESUME_LOSS[reason] });
     for (const roomId of roomIds) {
-      const state = reply.rooms?.[roomId];
+      const state = reply.rooms[roomId];
       if (!state || state.status !== 'resumed') {
-        lost.push(roomId);
+        lose(roomId, state?.reason ?? 'seat_expired');
         if (fresh.includes(roomId)) this.registry.leaveRoom(conn, roomId);
         continue;
       }
       // Never reach back to or before the seat's join: what was said before is not the user's to see.
       const lastSeq = Math.max(data.rooms[roomId], state.joinSeq ?? 0);
       // More missed than the budget allows: refetch, without reading the history at all.
-      const events = state.seq - lastSeq > eventsLeft ? null : await this.history.since(roomId, lastSeq, state.seq);
+      const overBudget = state.seq - lastSeq > eventsLeft;
+      const events = overBudget ? null : await this.history.since(roomId, lastSeq, state.seq);
       const bytes = events?.reduce((n, e) => n + e.dataJson.length + e.type.length + 64, 0) ?? 0;
       if (events === null || events.length > eventsLeft || bytes > bytesLeft) {
         // Still seated, but the gap is gone from history (or over budget): start from now and say so.
-        lost.push(roomId);
+        lose(roomId, events === null && !overBudget ? 'history_lost' : 'over_budget');
         if (fresh.includes(roomId)) this.delivery.joined(conn, roomId, state.seq);
         continue;
       }
@@ -138,7 +136,9 @@ export class ResumeService implements OnModuleInit {
       const last = events.length ? events[events.length - 1].seq : lastSeq;
       if (fresh.includes(roomId)) this.delivery.joined(conn, roomId, last);
     }
-    if (lost.length) throw conflict(`could not resume ${lost.length} room(s): refetch their state`, { rooms: lost, replayed });
+    const lostIds = Object.keys(lost);
+    // Each room says why and what to do: rejoin (seat expired), refetch (history gone), or none.
+    if (lostIds.length) throw conflict(`could not resume ${lostIds.length} room(s): see lost[roomId].action`, { rooms: lostIds, lost, replayed });
     return { replayed };
   }
 }

@@ -26,7 +26,7 @@ export class SignalingService {
     if (data.roomId) {
       if (conn.rooms.get(data.roomId)?.lastSeq == null) throw forbidden('you are not in this room');
     } else if (!conn.paired.has(data.to)) {
-      throw forbidden('signal needs a shared room (roomId) or an accepted pairing');
+      throw forbidden('signal needs roomId (a room you both are in) unless the two connections are paired');
     }
     await this.sendTo(data.to, 'signal', data.roomId, { from: conn.id, fromUser: conn.userId, roomId: data.roomId, kind: data.kind, payload: data.payload });
     return {};

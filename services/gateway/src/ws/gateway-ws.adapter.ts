@@ -4,6 +4,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { errors as joseErrors } from 'jose';
 import type { Observable } from 'rxjs';
+import { UPGRADE_AUTH_HEADER, type UpgradeAuthFailure } from '@switchboard/protocol';
 import type { AttestationPolicyCache, Verdict } from '../attestation/policy.cache.js';
 import { extractAttestationToken, extractToken, selectProtocol } from '../auth/credentials.js';
 import { AuthError, TokenVerifier, type Identity } from '../auth/token.verifier.js';
@@ -14,6 +15,14 @@ export type AuthedRequest = IncomingMessage & { sbIdentity?: Identity; sbAttesta
 
 /** Takes a connection slot for a verified user: the new connection's id, or null when the user has too many. */
 export type Admit = (identity: Identity) => Promise<string | null>;
+
+const AUTH_MESSAGES: Record<UpgradeAuthFailure, string> = { missing: 'no token', invalid: 'invalid token', expired: 'token expired' };
+
+/** 401 on the upgrade with why (header and JSON body), so a client knows whether a fresh token helps. */
+function refuseUnauthorized(cb: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void, reason: UpgradeAuthFailure): void {
+  const body = JSON.stringify({ error: { code: 'unauthorized', message: AUTH_MESSAGES[reason], reason } });
+  cb(false, 401, body, { [UPGRADE_AUTH_HEADER]: reason, 'Content-Type': 'application/json' });
+}
 
 /**
  * WsAdapter that authenticates during the HTTP upgrade (no token → 401, never an open
@@ -47,7 +56,7 @@ export class GatewayWsAdapter extends WsAdapter {
         const token = extractToken(info.req);
         if (!token) {
           this.metrics.connects.inc({ result: 'unauthorized' });
-          return cb(false, 401, 'Unauthorized');
+          return refuseUnauthorized(cb, 'missing');
         }
         this.verifier.verify(token).then(
           async (identity) => {
@@ -74,7 +83,7 @@ export class GatewayWsAdapter extends WsAdapter {
           },
           (err) => {
             this.metrics.connects.inc({ result: err instanceof AuthError || err instanceof joseErrors.JOSEError ? 'unauthorized' : 'error' });
-            cb(false, 401, 'Unauthorized');
+            refuseUnauthorized(cb, err instanceof AuthError ? err.reason : 'invalid');
           },
         );
       },

@@ -1,23 +1,8 @@
+import type { MessageView } from '@switchboard/protocol';
 import type { MessageRow } from './chat.store.js';
 
-export interface MessageView {
-  id: string;
-  roomId: string;
-  userId: string;
-  text: string;
-  clientMsgId: string;
-  replyTo?: string;
-  attachments: unknown[];
-  createdAt: number;
-  editedAt?: number;
-  deleted: boolean;
-  reactions: Record<string, number>;
-  /** Who reacted, per emoji, oldest first: at most REACTED_BY_MAX ids each (the count is in `reactions`). */
-  reactedBy: Record<string, string[]>;
-  /** The emojis the reader reacted with (chat.history only: events go to everyone, so they carry none). */
-  myReactions?: string[];
-  pinned: boolean;
-}
+/** The protocol's chat message (`MessageViewSchema` in @switchboard/protocol). */
+export type { MessageView };
 
 /** Ids listed per emoji in `reactedBy`: enough for "you, Ann and 3 others", bounded per message. */
 export const REACTED_BY_MAX = 20;

@@ -22,8 +22,7 @@ export class ModerationService {
   ) {}
 
   async kick(caller: Caller, data: CommandData<'room.kick'>): Promise<Ok> {
-    const target = await this.authorizeOver(caller, data.roomId, data.userId);
-    if (!target && !(await this.participants.ofUser(data.roomId, data.userId)).length) throw notFound('user is not in this room');
+    await this.authorizeOver(caller, data.roomId, data.userId);
     await this.removeUser(data.roomId, data.userId, 'kicked', data.reason);
     return {};
   }
@@ -85,7 +84,10 @@ export class ModerationService {
     await this.rooms.openRoom(roomId);
     // A room always has its owner: removing them (the admin API's path; clients are stopped
     // earlier by authorizeOver) would leave a room nobody can manage.
-    if ((await this.roomsStore.member(roomId, userId))?.role === 'owner') throw forbidden('the owner cannot be removed; transfer ownership or close the room');
+    const member = await this.roomsStore.member(roomId, userId);
+    if (member?.role === 'owner') throw forbidden('the owner cannot be removed; transfer ownership or close the room');
+    // Kicking someone who is neither a member nor seated is a mistake worth saying (a ban may be preemptive).
+    if (reason === 'kicked' && !member && !(await this.participants.ofUser(roomId, userId)).length) throw notFound('user is not in this room');
     // Membership (and the ban) first, so the user cannot slip back in while we announce.
     if (reason === 'banned') await this.store.ban(roomId, userId, by, message ?? '');
     else await this.roomsStore.removeMember(roomId, userId);

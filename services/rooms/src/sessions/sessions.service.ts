@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, CONFIG, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
-import { conflict, type ConnGone, type RoomsResumeReply, type RoomsResumeRequest } from '@switchboard/protocol';
+import { conflict, ProtocolError, type ConnGone, type RoomsResumeReply, type RoomsResumeRequest } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { ParticipantsStore } from '../rooms/participants.store.js';
@@ -60,13 +60,22 @@ export class SessionsService implements OnModuleInit {
       }
       const seq = await this.events.currentSeq(roomId);
       // A seat from before joinSeq was recorded replays nothing older than now.
-      out[roomId] = moved ? { status: 'resumed', seq, previousConnectionId: moved.previousConnectionId, joinSeq: moved.participant.joinSeq ?? seq } : { status: 'gone', seq };
+      out[roomId] = moved ? { status: 'resumed', seq, previousConnectionId: moved.previousConnectionId, joinSeq: moved.participant.joinSeq ?? seq } : { status: 'gone', seq, reason: await this.whyGone(roomId, caller.userId) };
     }
     // An old connection with no rooms left has nothing to remove any more.
     for (const connectionId of previous) {
       if (!(await this.participants.roomsOfConnection(connectionId)).length) await this.store.cancelRemoval(connectionId);
     }
     return { rooms: out };
+  }
+
+  /** Why a seat of the session is not there: the user can rejoin a room they still belong to. */
+  private async whyGone(roomId: string, userId: string): Promise<'seat_expired' | 'not_member' | 'room_closed'> {
+    try {
+      return (await this.rooms.requireMember(roomId, userId)) ? 'seat_expired' : 'not_member';
+    } catch (err) {
+      return err instanceof ProtocolError && err.code === 'not_found' ? 'room_closed' : 'not_member';
+    }
   }
 
   private async removeDue(): Promise<void> {

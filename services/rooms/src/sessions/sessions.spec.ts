@@ -48,7 +48,7 @@ describe('disconnects and session resume', () => {
     const res = await h.req('session.resume', fresh, { sessionId: bob.sessionId, rooms: { [roomId]: 2, r_unknown: 0 } });
     const updated = await log.waitFor('room.participant_updated');
     expect(updated.data).toMatchObject({ previousConnectionId: bob.connectionId, participant: { userId: bob.userId, connectionId: fresh.connectionId } });
-    expect(res.rooms).toEqual({ [roomId]: { status: 'resumed', seq: updated.seq, previousConnectionId: bob.connectionId, joinSeq: joined.seq - 1 }, r_unknown: { status: 'gone', seq: 0 } });
+    expect(res.rooms).toEqual({ [roomId]: { status: 'resumed', seq: updated.seq, previousConnectionId: bob.connectionId, joinSeq: joined.seq - 1 }, r_unknown: { status: 'gone', seq: 0, reason: 'room_closed' } });
     // well past the grace (Carol's removal was swept): Bob is still present on the new connection, still holding the floor
     await log.waitFor('room.participant_left', (e) => e.data.userId === carol.userId);
     expect(log.of('room.participant_left', (e) => e.data.userId === bob.userId)).toHaveLength(0);
@@ -66,12 +66,13 @@ describe('disconnects and session resume', () => {
     const bob = await h.joined(roomId);
     const mallory = h.caller();
     const stolen = await h.req('session.resume', mallory, { sessionId: bob.sessionId, rooms: { [roomId]: 0 } });
-    expect(stolen.rooms[roomId].status).toBe('gone');
+    expect(stolen.rooms[roomId]).toMatchObject({ status: 'gone', reason: 'not_member' });
     const log = await h.watchRoom(roomId);
     gone(bob);
     await log.waitFor('room.participant_left');
     const late = await h.req('session.resume', h.caller(bob.userId), { sessionId: bob.sessionId, rooms: { [roomId]: 0 } });
-    expect(late.rooms[roomId]).toEqual({ status: 'gone', seq: log.of('room.participant_left')[0].seq });
+    // Still a member, only the seat is gone: the client is told to rejoin.
+    expect(late.rooms[roomId]).toEqual({ status: 'gone', seq: log.of('room.participant_left')[0].seq, reason: 'seat_expired' });
   });
 
   it('ignores malformed conn.gone notices and keeps serving', async () => {
