@@ -5,6 +5,8 @@ import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
 import { dropDatabase, ensureDatabase, freePort as freePortJs, POSTGRES_SERVER_URL, waitForPort as waitForPortJs } from '../../scripts/lib/infra.mjs';
 // @ts-expect-error plain ESM script without types
+import { startNatsCluster, startRedisCluster } from '../../scripts/lib/cluster.mjs';
+// @ts-expect-error plain ESM script without types
 import { ensureLivekit } from '../../scripts/lib/livekit.mjs';
 // @ts-expect-error plain ESM script without types
 import { applyMigrations } from '../../scripts/lib/migrate.mjs';
@@ -64,38 +66,101 @@ function spawnDaemon(cmd: string, args: string[]): ChildProcess {
  * neither see nor disturb a running dev stack, and builds a fresh test database from migrations.
  */
 export async function startTestInfra(): Promise<TestInfra> {
-  const natsPort = await freePort();
-  const redisPort = await freePort();
+  const clustered = process.env.SB_TEST_CLUSTERED === '1';
   const jsDir = mkdtempSync(join(tmpdir(), 'sb-test-js-'));
-  const { args: natsArgs, logFile: natsLogFile } = natsServerFiles(jsDir, natsPort);
-  const nats = spawnDaemon('nats-server', natsArgs);
-  const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  let natsUrl: string;
+  let natsLogFile: string;
+  let redisUrl: string;
+  let stopServers: () => Promise<void>;
   // One database per run, so parallel runs (CI, developers) never drop each other's data.
   const pgBase = process.env.TEST_POSTGRES_URL ?? POSTGRES_SERVER_URL;
   const run = `${process.pid}_${Date.now().toString(36)}`;
   const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${run}`;
   const mediaDatabaseUrl = `${pgBase}/switchboard_test_media_${run}`;
   const attestationDatabaseUrl = `${pgBase}/switchboard_test_attestation_${run}`;
-  const [livekit] = await Promise.all([livekitForTests(), waitForPort(natsPort), waitForPort(redisPort), ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl), ensureDatabase(attestationDatabaseUrl)]);
+  const databases = Promise.all([ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl), ensureDatabase(attestationDatabaseUrl)]);
+  if (clustered) {
+    // SB_TEST_CLUSTERED=1: the same suite on a 3-node NATS cluster and a 3+3 Redis Cluster.
+    const [nats, redis] = await Promise.all([startTestNatsCluster(jsDir), startTestRedisCluster()]);
+    natsUrl = nats.urls;
+    natsLogFile = nats.logFile;
+    redisUrl = redis.url;
+    stopServers = async () => {
+      await Promise.all([nats.stop(), redis.stop()]);
+    };
+  } else {
+    const natsPort = await freePort();
+    const redisPort = await freePort();
+    const { args: natsArgs, logFile } = natsServerFiles(jsDir, natsPort);
+    const nats = spawnDaemon('nats-server', natsArgs);
+    const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    await Promise.all([waitForPort(natsPort), waitForPort(redisPort)]);
+    natsUrl = `nats://127.0.0.1:${natsPort}`;
+    natsLogFile = logFile;
+    redisUrl = `redis://127.0.0.1:${redisPort}`;
+    stopServers = async () => {
+      for (const p of [nats, redis]) p.kill('SIGTERM');
+      await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+    };
+  }
+  const [livekit] = await Promise.all([livekitForTests(), databases]);
   await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
   await applyMigrations({ databaseUrl: mediaDatabaseUrl, migrationsDir: join(ROOT, 'services/media/prisma/migrations') });
   await applyMigrations({ databaseUrl: attestationDatabaseUrl, migrationsDir: join(ROOT, 'services/attestation/prisma/migrations') });
   return {
-    natsUrl: `nats://127.0.0.1:${natsPort}`,
+    natsUrl,
     natsLogFile,
-    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    redisUrl,
     roomsDatabaseUrl,
     mediaDatabaseUrl,
     attestationDatabaseUrl,
     livekitBinary: livekit.binary,
     livekitUnavailable: livekit.reason,
     async stop() {
-      for (const p of [nats, redis]) p.kill('SIGTERM');
-      await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+      await stopServers();
       rmSync(jsDir, { recursive: true, force: true });
       await Promise.all([dropDatabase(roomsDatabaseUrl), dropDatabase(mediaDatabaseUrl), dropDatabase(attestationDatabaseUrl)]);
     },
   };
+}
+
+/** The test users and permissions (natsServerFiles) for every node of a NATS cluster. */
+function testNatsUsers() {
+  const passwords = Object.fromEntries(NATS_USERS.map((u) => [u, NATS_TEST_PASSWORD])) as Record<NatsUser, string>;
+  return natsServerUsers(passwords, [{ user: NATS_TEST_USER, password: NATS_TEST_PASSWORD, permissions: { publish: ['>'], subscribe: ['>'] } }]);
+}
+
+export interface TestNatsCluster {
+  urls: string;
+  /** All nodes log into this one file, so the permission-violation check sees every node. */
+  logFile: string;
+  nodes: { name: string; port: number; child: ChildProcess; start(): ChildProcess }[];
+  stop(): Promise<void>;
+}
+
+/** A 3-node NATS cluster (JetStream on each) with the production users, for tests that kill nodes. */
+export async function startTestNatsCluster(dir?: string): Promise<TestNatsCluster> {
+  const base = dir ?? mkdtempSync(join(tmpdir(), 'sb-test-natsc-'));
+  const users = testNatsUsers();
+  const cluster = await startNatsCluster({
+    dir: join(base, 'cluster'),
+    config: (n: { serverName: string; port: number; clusterPort: number; routes: string[]; storeDir: string; clusterName: string }) =>
+      natsServerConfig({ host: '127.0.0.1', port: n.port, storeDir: n.storeDir, users, cluster: { name: n.clusterName, serverName: n.serverName, port: n.clusterPort, routes: n.routes } }),
+  });
+  return {
+    urls: cluster.urls,
+    logFile: cluster.logFile,
+    nodes: cluster.nodes,
+    async stop() {
+      await cluster.stop();
+      if (!dir) rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Redis Cluster of 3 masters + 3 replicas; a silent master is replaced after 2 s. */
+export async function startTestRedisCluster(): Promise<{ url: string; nodes: { port: number; child: ChildProcess; start(): ChildProcess }[]; stop(): Promise<void> }> {
+  return startRedisCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 2000 });
 }
 
 /**
@@ -104,8 +169,7 @@ export async function startTestInfra(): Promise<TestInfra> {
  * unrestricted NATS_TEST_USER; JetStream and the log file live in `dir`.
  */
 export function natsServerFiles(dir: string, port: number): { args: string[]; logFile: string; configFile: string } {
-  const passwords = Object.fromEntries(NATS_USERS.map((u) => [u, NATS_TEST_PASSWORD])) as Record<NatsUser, string>;
-  const users = natsServerUsers(passwords, [{ user: NATS_TEST_USER, password: NATS_TEST_PASSWORD, permissions: { publish: ['>'], subscribe: ['>'] } }]);
+  const users = testNatsUsers();
   const configFile = join(dir, 'nats.conf');
   const logFile = join(dir, 'nats.log');
   writeFileSync(configFile, natsServerConfig({ host: '127.0.0.1', port, storeDir: join(dir, 'js'), users }), { mode: 0o600 });

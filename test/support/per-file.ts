@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedis, redisMasters } from '@switchboard/platform';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { natsViolationsSince } from './infra.js';
 
@@ -6,9 +6,10 @@ import { natsViolationsSince } from './infra.js';
 // each stops what it started. Flushing Redis before a file means no key, relay entry or
 // presence record from an earlier file can leak into this one's assertions.
 beforeAll(async () => {
-  const redis = new Redis(inject('redisUrl'), { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  await redis.flushall();
+  // On a Redis Cluster every master holds a part of the keys: each is flushed.
+  const redis = createRedis(inject('redisUrl'));
+  await redis.ping();
+  await Promise.all(redisMasters(redis).map((node) => node.flushall()));
   await redis.quit();
 });
 

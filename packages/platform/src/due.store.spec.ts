@@ -1,10 +1,10 @@
-import { Redis } from 'ioredis';
+import { createRedis } from './redis.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DueStore } from './due.store.js';
 
 /** Real Redis (the test run's private one); set names are unique per test. */
 describe('DueStore (at least once, with a lease)', () => {
-  const redis = new Redis(inject('redisUrl'));
+  const redis = createRedis(inject('redisUrl'));
   const store = new DueStore(redis, { SWEEP_LEASE_MS: 1000 });
   afterAll(() => redis.quit());
   let n = 0;

@@ -118,6 +118,23 @@ export function natsServerUsers(passwords: Partial<Record<NatsUser, string>>, ex
  * A complete nats-server configuration (JSON is valid nats-server config syntax): loopback
  * listener, JetStream in `storeDir`, and the users above.
  */
-export function natsServerConfig(opts: { host: string; port: number; storeDir: string; users: NatsServerUser[] }): string {
-  return JSON.stringify({ host: opts.host, port: opts.port, jetstream: { store_dir: opts.storeDir }, authorization: { users: opts.users } }, null, 2);
+export function natsServerConfig(opts: { host: string; port: number; storeDir: string; users: NatsServerUser[]; cluster?: NatsClusterConfig }): string {
+  const clustered = opts.cluster
+    ? {
+        server_name: opts.cluster.serverName,
+        cluster: { name: opts.cluster.name, host: opts.host, port: opts.cluster.port, routes: opts.cluster.routes.map((r) => `nats-route://${r}`) },
+      }
+    : {};
+  return JSON.stringify({ host: opts.host, port: opts.port, ...clustered, jetstream: { store_dir: opts.storeDir }, authorization: { users: opts.users } }, null, 2);
+}
+
+/**
+ * One node of a NATS cluster: its unique name (JetStream needs one per node), its route port
+ * and every node's route address (`host:port`; its own is ignored by the server).
+ */
+export interface NatsClusterConfig {
+  name: string;
+  serverName: string;
+  port: number;
+  routes: string[];
 }

@@ -1,10 +1,10 @@
-import { Redis } from 'ioredis';
+import { createRedis } from './redis.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { WindowCounter } from './window-counter.js';
 
 /** Real Redis (the test run's private one); keys are unique per test. */
 describe('WindowCounter', () => {
-  const redis = new Redis(inject('redisUrl'));
+  const redis = createRedis(inject('redisUrl'));
   const counter = new WindowCounter(redis);
   afterAll(() => redis.quit());
   const key = () => `test:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
+import { createRedis } from '@switchboard/platform';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { RendezvousStore, type RendezvousEntry } from './rendezvous.store.js';
 
 describe('RendezvousStore', () => {
-  const redis = new Redis(inject('redisUrl'));
+  const redis = createRedis(inject('redisUrl'));
   const store = new RendezvousStore(redis);
   afterAll(() => redis.quit());
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -1,5 +1,4 @@
-import { jsonBytes } from '@switchboard/platform';
-import { Redis } from 'ioredis';
+import { createRedis, jsonBytes } from '@switchboard/platform';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RoomsHarness, uid } from '../testing/harness.test.js';
 
@@ -11,7 +10,7 @@ import { RoomsHarness, uid } from '../testing/harness.test.js';
 describe('replies stay under the bus limit: size caps and byte-budget paging', () => {
   const BUDGET = 256 * 1024;
   let h: RoomsHarness;
-  const redis = new Redis(inject('redisUrl'));
+  const redis = createRedis(inject('redisUrl'));
   beforeAll(async () => {
     h = await RoomsHarness.start(1);
   });
@@ -77,7 +76,7 @@ describe('replies stay under the bus limit: size caps and byte-budget paging', (
     const { roomId, owner } = await h.room({ maxParticipants: 20_000 });
     // 8000 seats (1.5 MB of participants) written as the store keeps them, then one real join
     const seats = 8000;
-    const key = `sb:room:${roomId}:participants`;
+    const key = `sb:{room:${roomId}}:participants`;
     const base = Date.now();
     for (let start = 0; start < seats; start += 1000) {
       const m = redis.multi();
