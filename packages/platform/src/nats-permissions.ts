@@ -48,11 +48,12 @@ const jsReadStream = (stream: string) => [
 /** JetStream direct get of single messages. */
 const jsDirectGet = (stream: string) => [`$JS.API.DIRECT.GET.${stream}`, `$JS.API.DIRECT.GET.${stream}.>`];
 
-const ROOM_EVENTS = 'SB_ROOM_EVENTS';
+/** Every name a room event stream may have (streams.ts: SB_ROOM_EVENTS, or SB_ROOM_EVENTS_<i> when sharded). */
+const ROOM_EVENT_STREAM_NAMES = ['SB_ROOM_EVENTS', ...Array.from({ length: 16 }, (_, i) => `SB_ROOM_EVENTS_${i}`)];
 const AUDIT = 'SB_AUDIT';
 
 /** Event subjects a service that owns room state publishes (RoomEventsPublisher; `live`: ephemeral room events, not replayed). */
-const ROOM_EVENT_PUBLISH = ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*'];
+const ROOM_EVENT_PUBLISH = ['sb.evt.room.*.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*'];
 
 export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
   gateway: {
@@ -66,13 +67,13 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
       ...jsEnsureStream(AUDIT),
       ...jsDirectGet(AUDIT),
       // session.resume reads retained room events.
-      ...jsReadStream(ROOM_EVENTS),
+      ...ROOM_EVENT_STREAM_NAMES.flatMap(jsReadStream),
     ],
-    subscribe: ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy'],
+    subscribe: ['sb.evt.room.*.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy'],
   },
   rooms: {
     // sb.sys.room.access: access changes (mute, kick, ban, leave, close) media enforces in LiveKit.
-    publish: [...ROOM_EVENT_PUBLISH, ...jsEnsureStream(ROOM_EVENTS), 'sb.sys.room.access'],
+    publish: [...ROOM_EVENT_PUBLISH, ...ROOM_EVENT_STREAM_NAMES.flatMap(jsEnsureStream), 'sb.sys.room.access'],
     subscribe: ['sb.cmd.rooms.>', 'sb.sys.conn.gone'],
   },
   presence: {

@@ -1,4 +1,4 @@
-import { createRedis, type Redis } from '@switchboard/platform';
+import { createRedis } from '@switchboard/platform';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
 
