@@ -5,7 +5,7 @@ import { connectNats, createLogger, roomEventStreamOf } from '@switchboard/platf
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsViolationsSince, startTestNatsCluster, type TestNatsCluster } from '../support/infra.js';
-import { NATS_TEST_PASSWORD, NATS_TEST_USER, Stack, testEnv, token, uid, until } from '../support/stack.js';
+import { NATS_TEST_PASSWORD, NATS_TEST_USER, retrying, Stack, testEnv, token, uid, until } from '../support/stack.js';
 
 const STREAMS = 3;
 /** How long the load runs after the kill; the failover must fit well inside it. */
@@ -40,12 +40,12 @@ describe('SIGKILL of a NATS node under chat + broadcast + signaling load', () =>
   it('loses no acknowledged message, duplicates none, and keeps serving after the failover', async () => {
     const owner = await stack.client(gateways[0], uid('owner'));
     // Subscription interest crosses the cluster's routes a moment after the services start.
-    const { room } = await until(() => owner.request('room.create', { name: 'failover', kind: 'group', joinPolicy: 'open' }).catch(() => undefined), 'rooms to answer across the cluster', 20_000, 200);
+    const { room } = await retrying('rooms to answer across the cluster', () => owner.request('room.create', { name: 'failover', kind: 'group', joinPolicy: 'open' }));
     const members: { userId: string; client: SwitchboardClient; joinSeq: number }[] = [];
     for (let i = 0; i < 4; i++) {
       const userId = uid(`m${i}`);
       const client = await stack.client(gateways[i % 2], userId);
-      const joined = await until(() => client.request('room.join', { roomId: room.id }).catch(() => undefined), 'a join across the cluster', 20_000, 200);
+      const joined = await retrying('a join across the cluster', () => client.request('room.join', { roomId: room.id }));
       members.push({ userId, client, joinSeq: joined.seq });
     }
 
@@ -101,7 +101,7 @@ describe('SIGKILL of a NATS node under chat + broadcast + signaling load', () =>
     // Keeps working: a message after the failover reaches every member live.
     // Same clientMsgId on a retry: the same message (idempotent), so a lost reply cannot double it.
     const clientMsgId = uid('c');
-    const after = await until(() => owner.request('chat.send', { roomId: room.id, text: 'after the failover', clientMsgId }).catch(() => undefined), 'a chat message after the failover', 15_000, 200);
+    const after = await retrying('a chat message after the failover', () => owner.request('chat.send', { roomId: room.id, text: 'after the failover', clientMsgId }), 15_000);
     acked.push({ id: after.message.id, at: Date.now() });
     for (const m of members) await m.client.waitFor('chat.message', (e) => e.data.message.id === after.message.id, 10_000);
 
