@@ -1,11 +1,12 @@
+import { availableParallelism } from 'node:os';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 /**
  * SB_TEST_CLUSTERED=1 runs these files a second time on a 3-node NATS cluster and a Redis Cluster
- * (3 masters + 3 replicas; test/support/infra.ts): the store-level files of every multi-key script
- * and MULTI, and the service files whose flows span slots (seats + connection index, floor + due
- * set, call claims). `npm test` runs both passes (docs/decisions/0031).
+ * (3 masters + 3 replicas per worker; test/support/infra.ts): the store-level files of every
+ * multi-key script and MULTI, and the service files whose flows span slots (seats + connection
+ * index, floor + due set, call claims). `npm test` runs both passes (docs/decisions/0031).
  */
 export const CLUSTERED_SUITE = [
   'packages/platform/src/due.store.spec.ts',
@@ -20,6 +21,13 @@ export const CLUSTERED_SUITE = [
 ];
 const clustered = process.env.SB_TEST_CLUSTERED === '1';
 
+// Test files run in parallel, one per worker at a time; every worker has its own NATS, Redis
+// and databases (test/support/global-setup.ts, ADR 0018). Most integration time is waiting on
+// timers and round trips, not CPU, so a small machine still gains from a few more workers than
+// cores. TEST_WORKERS overrides.
+// A clustered slot is 9 servers (3 NATS + 6 Redis): two of them at most.
+const workers = Number(process.env.TEST_WORKERS) || (clustered ? 2 : Math.min(6, Math.max(3, availableParallelism() + 1)));
+
 // SWC (not esbuild) compiles tests because NestJS DI needs emitDecoratorMetadata.
 export default defineConfig({
   plugins: [swc.vite({ jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' } })],
@@ -27,15 +35,30 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
   test: {
-    globalSetup: ['test/support/global-setup.ts'],
-    include: clustered ? CLUSTERED_SUITE : ['{packages,services}/*/src/**/*.spec.ts', 'scripts/lib/*.spec.mjs', 'test/**/*.spec.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    setupFiles: ['test/support/per-file.ts'],
     pool: 'forks',
-    // Service replicas started by different files would join the same NATS queue groups and
-    // answer each other's commands with other settings: files run one after another.
-    fileParallelism: false,
+    maxWorkers: workers,
+    minWorkers: 1,
     reporters: ['default'],
+    coverage: { provider: 'v8', include: ['{packages,services}/*/src/**'], exclude: ['**/*.spec.ts', '**/*.test.ts', '**/gen/**', '**/generated/**'], reporter: ['text-summary', 'json-summary'] },
+    projects: [
+      {
+        // Logic with fakes and fake timers: no process, socket or database (npm run test:unit).
+        extends: true,
+        test: { name: 'unit', include: clustered ? [] : ['{packages,services}/*/src/**/*.unit.spec.ts', 'packages/testing/src/**/*.unit.spec.ts'], passWithNoTests: true },
+      },
+      {
+        // Real NATS, Redis, Postgres, gRPC, browsers: one private set per worker.
+        extends: true,
+        test: {
+          name: 'integration',
+          include: clustered ? CLUSTERED_SUITE : ['{packages,services}/*/src/**/*.spec.ts', 'apps/*/server/**/*.spec.ts', 'scripts/lib/*.spec.mjs', 'test/**/*.spec.ts'],
+          exclude: ['**/*.unit.spec.ts', '**/node_modules/**'],
+          globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/per-file.ts'],
+        },
+      },
+    ],
   },
 });

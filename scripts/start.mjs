@@ -10,7 +10,8 @@
 // event streams with 3 replicas, and a Redis Cluster of 3 masters + 3 replicas on base+50..55, else 7000..7005;
 // docs/operations.md "Clustered").
 // Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11.., NATS base+30 else
-// 4322, coturn base+40 else 3478, LiveKit base+41/UDP base+42 else 7880/7882), NATS_URL uses
+// 4322, coturn base+40 else 3478, LiveKit base+41/UDP base+42 else 7880/7882, the demo app
+// base+50 else 8090), NATS_URL uses
 // another NATS instead (with NATS_PASSWORD for every service user, if set),
 // REDIS_URL, ROOMS_DATABASE_URL, MEDIA_DATABASE_URL, ATTESTATION_DATABASE_URL point at other infrastructure;
 // ATTESTATION_MODE (off by default) is handed to the gateways; JWT_SECRET / ADMIN_API_KEYS
@@ -79,6 +80,19 @@ const processes = [
       REGION: 'local',
     },
   })),
+  {
+    // The demo app and admin console (apps/demo): static pages, dev-only tokens, /admin/v1 pass-through.
+    name: 'demo',
+    entry: 'apps/demo/dist/server/main.js',
+    http: port(8090, 50),
+    env: {
+      DEMO_PORT: port(8090, 50),
+      DEMO_HOST: env.HTTP_HOST ?? '127.0.0.1',
+      GATEWAY_URLS: `ws://127.0.0.1:${port(8080, 0)}/ws,ws://127.0.0.1:${port(8081, 1)}/ws`,
+      ADMIN_API_URL: `http://127.0.0.1:${port(8080, 0)}`,
+      JWT_SECRET: devSecret,
+    },
+  },
 ];
 
 const say = (msg) => console.log(`[start] ${msg}`);
@@ -227,7 +241,7 @@ for (const p of processes) {
     NATS_USER: natsUser,
     ...(natsPassword ? { NATS_PASSWORD: natsPassword } : {}),
   };
-  p.child = spawn(process.execPath, [join(root, 'services', p.service ?? p.name, 'dist/main.js')], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  p.child = spawn(process.execPath, [join(root, p.entry ?? join('services', p.service ?? p.name, 'dist/main.js'))], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [p.child.stdout, p.child.stderr]) {
     let buf = '';
     stream.on('data', (d) => {
@@ -251,7 +265,8 @@ say('Switchboard is up:');
 say(`  WebSocket      ws://127.0.0.1:${processes[4].http}/ws   ws://127.0.0.1:${processes[5].http}/ws`);
 say(`  Admin REST     http://127.0.0.1:${processes[4].http}/admin/v1   (X-Api-Key: ${env.ADMIN_API_KEYS ? '<ADMIN_API_KEYS>' : adminKey})`);
 say(`  Mint a token   curl -XPOST -H 'X-Api-Key: ${env.ADMIN_API_KEYS ? '<key>' : adminKey}' -H 'content-type: application/json' -d '{"userId":"alice"}' http://127.0.0.1:${processes[4].http}/admin/v1/tokens`);
-for (const p of processes) say(`  ${p.name.padEnd(12)} http://127.0.0.1:${p.http}/metrics${p.env.GRPC_PORT ? `   grpc 127.0.0.1:${p.env.GRPC_PORT}` : ''}`);
+for (const p of processes.filter((x) => !x.entry)) say(`  ${p.name.padEnd(12)} http://127.0.0.1:${p.http}/metrics${p.env.GRPC_PORT ? `   grpc 127.0.0.1:${p.env.GRPC_PORT}` : ''}`);
+say(`  Demo app       http://127.0.0.1:${port(8090, 50)}/   admin console http://127.0.0.1:${port(8090, 50)}/admin/ (dev tokens ${shared.NODE_ENV === 'production' ? 'off' : 'on'})`);
 say(`  SFU (LiveKit)  ${livekitUrl ?? `none (${media.env.LIVEKIT_UNAVAILABLE_REASON ?? 'disabled'})`}`);
 say(`  STUN/TURN      ${media.env.TURN_URLS ?? 'none'}`);
 say(ready.every(Boolean) ? 'all processes ready; Ctrl-C stops everything' : 'some processes are not ready (see above)');

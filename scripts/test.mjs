@@ -29,6 +29,7 @@ await ensureInfra({ log: (l) => console.log(`[test] ${l}`), timeoutMs: 60_000 })
 step('generated code is current (buf + ts-proto, prisma)', process.execPath, ['scripts/gen.mjs', '--check']);
 step('prisma clients', process.execPath, ['scripts/gen.mjs', '--prisma-only']);
 step('build (tsc -b)', join(root, 'node_modules/.bin/tsc'), ['-b']);
+step('demo app and admin console (vite build)', 'npm', ['run', '--silent', 'build', '-w', '@switchboard/demo']);
 step('type-check tests (tsconfig.spec.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.spec.json']);
 step('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']);
 step('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);

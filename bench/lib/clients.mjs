@@ -52,9 +52,9 @@ export class SbConn {
     ws.on('error', noop);
   }
 
-  static connect(url, token, { timeoutMs = 10_000 } = {}) {
+  static connect(url, token, { timeoutMs = 10_000, localAddress } = {}) {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, ['switchboard.v1'], { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      const ws = new WebSocket(url, ['switchboard.v1'], { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: timeoutMs, localAddress });
       const conn = new SbConn(ws, timeoutMs);
       const timer = setTimeout(() => {
         ws.terminate();
@@ -166,9 +166,9 @@ export class SioConn {
     });
   }
 
-  static connect(url, token, { timeoutMs = 10_000 } = {}) {
+  static connect(url, token, { timeoutMs = 10_000, localAddress } = {}) {
     return new Promise((resolve, reject) => {
-      const socket = io(url, { transports: ['websocket'], auth: { token }, forceNew: true, reconnection: false, timeout: timeoutMs, perMessageDeflate: false });
+      const socket = io(url, { transports: ['websocket'], auth: { token }, forceNew: true, reconnection: false, timeout: timeoutMs, perMessageDeflate: false, localAddress });
       socket.once('connect', () => {
         const c = new SioConn(socket, timeoutMs);
         c.id = socket.id;
@@ -198,6 +198,162 @@ export class SioConn {
 
   terminate() {
     this.socket.io.engine?.close();
+  }
+}
+
+/**
+ * Centrifugo's client protocol v2 over JSON WebSocket (`/connection/websocket`): commands
+ * `{id, connect|subscribe|publish|presence|unsubscribe}`, replies `{id, <same>|error}`, pushes
+ * `{push: {channel, pub|join|leave}}`, newline-separated when several share a frame; the server
+ * pings with `{}` and expects `{}` back. The benchmark's verbs map onto channels (a room is
+ * `room:<id>` for broadcasts and presence plus `chat:<id>` with history for chat; a signal goes
+ * to the user-limited channel `personal:#<user>`); `conn.id` is the user id, which is what a
+ * Centrifugo publisher addresses.
+ */
+export class CentConn {
+  constructor(ws, timeoutMs) {
+    this.ws = ws;
+    this.timeoutMs = timeoutMs;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.errors = 0;
+    this.errorCodes = {};
+    this.onEvent = noop;
+    this.onClose = noop;
+    this.closed = false;
+    ws.on('message', (raw) => {
+      for (const line of String(raw).split('\n')) if (line) this.#frame(line);
+    });
+    ws.on('close', (code) => {
+      this.closed = true;
+      this.closeCode = code;
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new ReplyError('closed', `socket closed (${code})`));
+      }
+      this.pending.clear();
+      this.onClose(code);
+    });
+    ws.on('error', noop);
+  }
+
+  static connect(url, token, { userId, timeoutMs = 10_000, localAddress } = {}) {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, localAddress });
+      const conn = new CentConn(ws, timeoutMs);
+      conn.id = userId;
+      conn.userId = userId;
+      ws.once('open', () =>
+        conn.#command({ connect: { token, name: 'bench' } }).then((r) => {
+          conn.clientId = r.connect.client;
+          resolve(conn);
+        }, reject),
+      );
+      ws.once('unexpected-response', (_req, res) => {
+        ws.terminate();
+        reject(new ReplyError('http', `upgrade refused with HTTP ${res.statusCode}`));
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  #frame(line) {
+    let f;
+    try {
+      f = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (f.id !== undefined) {
+      const p = this.pending.get(f.id);
+      if (p) {
+        this.pending.delete(f.id);
+        clearTimeout(p.timer);
+        if (f.error) p.reject(new ReplyError(f.error.code, f.error.message));
+        else p.resolve(f);
+      } else if (f.error) {
+        this.errors++;
+        this.errorCodes[f.error.code] = (this.errorCodes[f.error.code] ?? 0) + 1;
+      }
+      return;
+    }
+    if (!f.push) {
+      if (!this.closed) this.ws.send('{}'); // the server's ping: answer with a pong
+      return;
+    }
+    const { channel, pub } = f.push;
+    if (!pub) return;
+    if (channel.startsWith('room:') && pub.data.from !== this.id) this.onEvent('room.broadcast', { room: channel.slice(5), data: { data: pub.data } });
+    else if (channel.startsWith('chat:')) this.onEvent('chat.message', { room: channel.slice(5), data: { message: pub.data } });
+    else if (channel.startsWith('personal:')) this.onEvent('signal', { data: pub.data });
+  }
+
+  #command(cmd) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new ReplyError('closed', 'socket closed'));
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ReplyError('timeout', `no reply to ${Object.keys(cmd)[0]}`));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.ws.send(JSON.stringify({ id, ...cmd }));
+    });
+  }
+
+  async request(type, data) {
+    switch (type) {
+      case 'ping': // no channel, no broker: a pure round trip to the node
+        await this.#command({ unsubscribe: { channel: 'room:ping' } });
+        return {};
+      case 'room.create':
+      case 'room.join': {
+        const roomId = type === 'room.create' ? `r${Math.random().toString(36).slice(2)}${Date.now().toString(36)}` : data.roomId;
+        // Subscribe to both channels of the room and fetch its member list, as one frame.
+        const [, , presence] = await Promise.all([
+          this.#command({ subscribe: { channel: `room:${roomId}` } }),
+          this.#command({ subscribe: { channel: `chat:${roomId}` } }),
+          this.#command({ presence: { channel: `room:${roomId}` } }),
+        ]);
+        return { room: { id: roomId }, participants: Object.values(presence.presence?.presence ?? {}) };
+      }
+      case 'personal.subscribe':
+        await this.#command({ subscribe: { channel: `personal:#${this.id}` } });
+        return {};
+      case 'room.broadcast':
+        await this.#command({ publish: { channel: `room:${data.roomId}`, data: { from: this.id, ...data.data } } });
+        return {};
+      case 'signal':
+        await this.#command({ publish: { channel: `personal:#${data.to}`, data: { from: this.id, kind: data.kind, payload: data.payload } } });
+        return {};
+      case 'chat.send': {
+        const message = { userId: this.id, text: data.text, clientMsgId: data.clientMsgId };
+        await this.#command({ publish: { channel: `chat:${data.roomId}`, data: message } });
+        return { message };
+      }
+      default:
+        throw new ReplyError('bad_request', `Centrifugo has no ${type}`);
+    }
+  }
+
+  fire(type, data) {
+    this.request(type, data).catch((err) => {
+      this.errors++;
+      this.errorCodes[err.code] = (this.errorCodes[err.code] ?? 0) + 1;
+    });
+  }
+
+  close() {
+    if (this.closed) return Promise.resolve();
+    return new Promise((r) => {
+      this.onClose = () => r();
+      this.ws.close(1000);
+      setTimeout(r, 2000).unref();
+    });
+  }
+
+  terminate() {
+    this.ws.terminate();
   }
 }
 

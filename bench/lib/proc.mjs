@@ -8,8 +8,27 @@ try {
   clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 } catch {}
 
-/** utime+stime of a process in seconds, or NaN when it is gone. */
+/**
+ * CPU time of a process in seconds, or NaN when it is gone: the sum of its threads' run time
+ * from /proc/<pid>/task/<tid>/schedstat (nanoseconds), or utime+stime from /proc/<pid>/stat
+ * (clock ticks, 10 ms) where schedstat is missing. A fixed-load window of a few seconds costs a
+ * server a few ticks, so tick resolution would round CPU per event to nothing.
+ */
 export function cpuSeconds(pid) {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {} // a thread that ended between readdir and read
+    }
+    if (ns > 0) return ns / 1e9;
+  } catch {}
+  return statCpuSeconds(pid);
+}
+
+/** utime+stime of a process (all threads, also those that ended) in seconds, or NaN when it is gone. */
+export function statCpuSeconds(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -112,7 +131,7 @@ export class ProcSampler {
     const cpu1 = this.#cpu();
     const end = this.#rss();
     return Object.fromEntries(
-      Object.keys(this.groups).map((g) => [g, { cpuPct: secs > 0 ? ((cpu1[g] - this.cpu0[g]) / secs) * 100 : NaN, peakRss: this.peak[g], endRss: end[g], startRss: this.startRss[g], seconds: secs }]),
+      Object.keys(this.groups).map((g) => [g, { cpuSeconds: cpu1[g] - this.cpu0[g], cpuPct: secs > 0 ? ((cpu1[g] - this.cpu0[g]) / secs) * 100 : NaN, peakRss: this.peak[g], endRss: end[g], startRss: this.startRss[g], seconds: secs }]),
     );
   }
 }
@@ -152,4 +171,33 @@ export function machineDescription() {
     os: `${os.type()} ${os.arch()}`,
     load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
   };
+}
+
+/** The open-file limit of this process: { soft, hard } (NaN when /proc is unreadable). */
+export function fdLimit(pid = 'self') {
+  try {
+    const m = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    const n = (v) => (v === 'unlimited' ? Infinity : Number(v));
+    return m ? { soft: n(m[1]), hard: n(m[2]) } : { soft: NaN, hard: NaN };
+  } catch {
+    return { soft: NaN, hard: NaN };
+  }
+}
+
+/**
+ * Raises this process's RLIMIT_NOFILE to `wanted` (Node has no setrlimit, so util-linux
+ * `prlimit --pid` does it); every process the benchmark spawns afterwards inherits it, so the
+ * idle scenario measures the server and not the limit. Raising the hard limit needs root or
+ * CAP_SYS_RESOURCE; without it the soft limit goes up to the hard one. Returns what was set.
+ */
+export function raiseFdLimit(wanted) {
+  const { hard } = fdLimit();
+  for (const [soft, hi] of [[wanted, wanted], [Math.min(wanted, hard), hard]]) {
+    if (!Number.isFinite(soft) || soft <= 0) continue;
+    try {
+      execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${soft}:${Number.isFinite(hi) ? hi : 'unlimited'}`], { stdio: 'ignore' });
+      break;
+    } catch {}
+  }
+  return fdLimit();
 }

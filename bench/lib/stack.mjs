@@ -101,7 +101,7 @@ export async function freePortBlock(span) {
 
 export async function startRedis() {
   const port = await freePort();
-  const child = spawnTracked('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '20000']);
+  const child = spawnTracked('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '200000']);
   await waitForPort(port);
   return { url: `redis://127.0.0.1:${port}`, child, port };
 }
@@ -171,7 +171,6 @@ export async function startSwitchboard({ natsUrl, redisUrl, databaseUrl, jwtSecr
     if (Date.now() > deadline) throw new Error(`stack not ready within 90 s:\n${child.output}`);
     await sleep(100);
   }
-  if (!/all processes ready/.test(child.output)) throw new Error(`some processes did not become ready:\n${child.output}`);
   const byPort = {
     [base]: 'gateway-a',
     [base + 1]: 'gateway-b',
@@ -180,6 +179,21 @@ export async function startSwitchboard({ natsUrl, redisUrl, databaseUrl, jwtSecr
     [base + 13]: 'media',
     [base + 14]: 'attestation',
   };
+  if (!/all processes ready/.test(child.output)) {
+    // start.mjs gives each process 30 s; on a loaded machine NestJS start-up takes longer, so
+    // keep waiting for /readyz (up to 3 minutes) unless a process exited.
+    const until = Date.now() + 180_000;
+    const ready = async (port) => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    let pending = Object.keys(byPort);
+    while (pending.length) {
+      if (/ exited \(/.test(child.output) || child.exitCode !== null) throw new Error(`a Switchboard process exited during start-up:\n${child.output}`);
+      if (Date.now() > until) throw new Error(`processes on ports ${pending.join(', ')} did not become ready:\n${child.output}`);
+      const ok = await Promise.all(pending.map(ready));
+      pending = pending.filter((_, i) => !ok[i]);
+      if (pending.length) await sleep(500);
+    }
+    log?.('every Switchboard process ready (after start.mjs\'s own 30 s wait)');
+  }
   const pids = {};
   for (const pid of childrenOf(child.pid)) {
     const name = byPort[environOf(pid).HTTP_PORT];
@@ -197,20 +211,20 @@ export async function startSwitchboard({ natsUrl, redisUrl, databaseUrl, jwtSecr
   };
 }
 
-export async function startSocketIo({ redisUrl, jwtSecret, instances = 2 }) {
+export async function startSocketIo({ redisUrl, jwtSecret, instances = 2, extraEnv = {} }) {
   const servers = [];
   for (let i = 0; i < instances; i++) {
     const port = await freePort();
-    const child = spawnTracked(process.execPath, [join(ROOT, 'bench/reference/socketio-server.mjs')], { env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, JWT_SECRET: jwtSecret } });
+    const child = spawnTracked(process.execPath, [join(ROOT, 'bench/reference/socketio-server.mjs')], { env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, JWT_SECRET: jwtSecret, ...extraEnv } });
     servers.push({ child, port });
   }
   await Promise.all(servers.map(({ port }) => waitForPort(port)));
   return { urls: servers.map((s) => `ws://127.0.0.1:${s.port}`), pids: Object.fromEntries(servers.map((s, i) => [`socketio-${i}`, s.child.pid])), stop: () => Promise.all(servers.map((s) => stopChild(s.child))) };
 }
 
-export async function startPeerJs() {
+export async function startPeerJs({ extraEnv = {} } = {}) {
   const port = await freePort();
-  const child = spawnTracked(process.execPath, [join(ROOT, 'bench/reference/peerjs-server.mjs')], { env: { ...process.env, PORT: String(port) } });
+  const child = spawnTracked(process.execPath, [join(ROOT, 'bench/reference/peerjs-server.mjs')], { env: { ...process.env, PORT: String(port), ...extraEnv } });
   await waitForPort(port);
   return { urls: [`ws://127.0.0.1:${port}/bench/peerjs`], pids: { peerjs: child.pid }, stop: () => stopChild(child) };
 }

@@ -39,6 +39,15 @@ export const SERVICES = Object.freeze({
   nats: Object.freeze({ name: 'nats', port: 4222, apt: 'nats-server' }),
 });
 
+/**
+ * Tools (not servers) the checks need: promtool checks alert rules and metric names, and the
+ * Prometheus server scrapes a running stack in test/e2e/prometheus-stack.spec.ts (Debian
+ * package `prometheus`; its service is never started, tests run their own on loopback).
+ */
+export const TOOLS = Object.freeze({
+  prometheus: Object.freeze({ binaries: ['prometheus', 'promtool'], apt: 'prometheus' }),
+});
+
 export class InfraError extends Error {
   constructor(message, results) {
     super(message);
@@ -668,6 +677,13 @@ export async function ensureInfra({
     }
     results[name] = { ...result, port };
     log(formatLine(name, port, result));
+  }
+  if (install) {
+    for (const [name, tool] of Object.entries(TOOLS)) {
+      // Missing tools are reported, not fatal: only the checks that use them fail (with the hint).
+      const r = ensureAptPackage(tool.binaries[0], tool.apt, { log, state });
+      log(`${name} ${r.ok ? `ok (${r.path}${r.installed ? ', installed' : ''})` : `MISSING: ${r.detail}`}`);
+    }
   }
   const failed = Object.entries(results).filter(([, r]) => !r.ok);
   if (failed.length) {

@@ -2,7 +2,7 @@ import { startGateway } from '@switchboard/gateway/service';
 import { startPresence } from '@switchboard/presence/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { SignJWT } from 'jose';
 import { ADMIN_JWT_SECRET, ADMIN_KEY, JWT_SECRET, Stack, testEnv, token, uid, until } from '../support/stack.js';
 

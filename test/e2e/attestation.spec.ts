@@ -7,15 +7,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { startAttestation } from '@switchboard/attestation/service';
-import { ServerListError, verifyServerList } from '@switchboard/client';
+import { ServerListError, verifyServerList } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { createRedis, type Redis } from '@switchboard/platform';
 import { decodeJwt } from 'jose';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDatabase, freePort, removeDatabase } from '../support/infra.js';
 import { ADMIN_KEY, attestationTestEnv, Stack, testEnv, token, uid, until } from '../support/stack.js';
+import { slot } from '../support/slot.js';
 
 /** Ed25519 key pair as the operator would make it (`openssl genpkey -algorithm ed25519`), PEM. */
 const pemPair = () => {
@@ -57,9 +58,9 @@ describe('attestation', () => {
     gw = await stack.add(
       startGateway(testEnv({ ATTESTATION_GRPC_URL: `127.0.0.1:${att.grpcPort}`, ATTESTATION_MODE: 'enforce', PUBLIC_URL: publicUrl, REGION: 'eu-test', SERVER_HEARTBEAT_MS: '500', ATTEST_RATE_PER_MIN: '1000' })),
     );
-    redis = createRedis(inject('redisUrl'));
+    redis = createRedis(slot().redisUrl);
     stack.onStop(() => redis.quit());
-    db = new pg.Client({ connectionString: inject('attestationDatabaseUrl') });
+    db = new pg.Client({ connectionString: slot().attestationDatabaseUrl });
     await db.connect();
     stack.onStop(() => db.end());
   });
@@ -82,7 +83,7 @@ describe('attestation', () => {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}/admin/v1/attestation/references/${plat}/${version}`, {
       method: 'POST',
       headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/octet-stream' },
-      body: bytes,
+      body: new Uint8Array(bytes),
     });
     return { status: res.status, body: (await res.json()) as any };
   }
@@ -417,7 +418,7 @@ describe('attestation', () => {
     const uploaded = await upload(platform, version, file);
     expect(uploaded.status).toBe(201);
     const dir = mkdtempSync(join(tmpdir(), 'sb-att-restore-'));
-    const source = inject('attestationDatabaseUrl');
+    const source = slot().attestationDatabaseUrl;
     const target = `${source.slice(0, source.lastIndexOf('/'))}/switchboard_test_attrestore_${process.pid}_${Date.now().toString(36)}`;
     const run = promisify(execFile);
     try {

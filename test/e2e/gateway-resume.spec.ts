@@ -1,6 +1,6 @@
 import { subjects } from '@switchboard/protocol';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { ROOM_EVENTS_STREAM, RoomEventsPublisher } from '@switchboard/platform';
 import { startRooms } from '@switchboard/rooms/service';

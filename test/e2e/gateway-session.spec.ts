@@ -1,6 +1,6 @@
 import { pack, unpack } from 'msgpackr';
 import WebSocket from 'ws';
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { subjects } from '@switchboard/protocol';
 import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';

@@ -1,4 +1,4 @@
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { startMedia } from '@switchboard/media/service';
 import { startPresence } from '@switchboard/presence/service';

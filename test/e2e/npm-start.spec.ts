@@ -2,15 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { callUnary } from '@switchboard/platform';
 import { health } from '@switchboard/proto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, ROOT } from '../support/infra.js';
 import { uid, until } from '../support/stack.js';
+import { slot } from '../support/slot.js';
 
-/** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server; 40-42: coturn, LiveKit HTTP and UDP). */
-const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30, 40, 41, 42];
+/** Ports start.mjs uses relative to SB_PORT_BASE (30: its own NATS server; 40-42: coturn, LiveKit HTTP and UDP; 50: the demo app). */
+const OFFSETS = [0, 1, 11, 12, 13, 14, 21, 22, 23, 24, 30, 40, 41, 42, 50];
 
 async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -45,10 +46,10 @@ describe('npm start (scripts/start.mjs)', () => {
         // No NATS_URL: start.mjs runs its own NATS with a user per service.
         ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NATS_URL' && k !== 'NATS_PASSWORD')),
         SB_PORT_BASE: String(base),
-        REDIS_URL: inject('redisUrl'),
-        ROOMS_DATABASE_URL: inject('roomsDatabaseUrl'),
-        MEDIA_DATABASE_URL: inject('mediaDatabaseUrl'),
-        ATTESTATION_DATABASE_URL: inject('attestationDatabaseUrl'),
+        REDIS_URL: slot().redisUrl,
+        ROOMS_DATABASE_URL: slot().roomsDatabaseUrl,
+        MEDIA_DATABASE_URL: slot().mediaDatabaseUrl,
+        ATTESTATION_DATABASE_URL: slot().attestationDatabaseUrl,
         JWT_SECRET: 'npm-start-test-secret-0123456789',
         ADMIN_API_KEYS: adminKey,
         LOG_LEVEL: 'warn',
@@ -92,6 +93,22 @@ describe('npm start (scripts/start.mjs)', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
+  });
+
+  it('serves the demo app and the admin console at the printed URL, with dev tokens the gateways accept', async () => {
+    const demo = `http://127.0.0.1:${base + 50}`;
+    expect(output).toContain(`${demo}/`);
+    expect(await (await fetch(`${demo}/`)).text()).toContain('Switchboard demo');
+    expect(await (await fetch(`${demo}/admin/`)).text()).toContain('Switchboard admin console');
+    const config = (await (await fetch(`${demo}/config.json`)).json()) as { servers: string[]; devTokens: boolean };
+    expect(config).toEqual({ servers: [`ws://127.0.0.1:${base}/ws`, `ws://127.0.0.1:${base + 1}/ws`], devTokens: true });
+    const minted = (await (await fetch(`${demo}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Demo User' }) })).json()) as { token: string; userId: string };
+    const c = await SwitchboardClient.connect(config.servers[1], minted.token);
+    expect(c.hello.userId).toBe('demo-user');
+    await c.close();
+    // the console's calls go through the demo server with the operator's own key, and only with it
+    expect((await fetch(`${demo}/admin/v1/rooms`, { headers: { 'x-api-key': adminKey } })).status).toBe(200);
+    expect((await fetch(`${demo}/admin/v1/rooms`)).status).toBe(401);
   });
 
   it('migrates the attestation database and lists both gateways in the signed GET /v1/servers', async () => {

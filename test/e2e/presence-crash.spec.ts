@@ -3,9 +3,10 @@ import { startGateway } from '@switchboard/gateway/service';
 import { bus } from '@switchboard/proto';
 import { startPresence } from '@switchboard/presence/service';
 import { startRooms } from '@switchboard/rooms/service';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stack, testEnv, uid, until } from '../support/stack.js';
 import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../support/infra.js';
+import { slot } from '../support/slot.js';
 
 /** Same environment as every presence spec (replicas of concurrent spec files share a queue group). */
 const PRESENCE_ENV = { PRESENCE_TTL_MS: '3000', PRESENCE_LIVENESS_INTERVAL_MS: '500', PRESENCE_SWEEP_MS: '200', SESSION_POLICY: 'device' };
@@ -26,7 +27,7 @@ describe('gateway crash', () => {
   beforeAll(async () => {
     await stack.add(startPresence(testEnv(PRESENCE_ENV)));
     await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '500' })));
-    nc = await connect({ servers: inject('natsUrl'), user: NATS_TEST_USER, pass: NATS_TEST_PASSWORD });
+    nc = await connect({ servers: slot().natsUrl, user: NATS_TEST_USER, pass: NATS_TEST_PASSWORD });
     stack.onStop(() => nc.close());
     nc.subscribe('sb.sys.conn.gone', { callback: (_e, m) => void gone.push(JSON.parse(Buffer.from(bus.Event.decode(m.data).data).toString())) });
   });

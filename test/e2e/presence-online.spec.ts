@@ -1,12 +1,13 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { bus, presence } from '@switchboard/proto';
 import { startPresence } from '@switchboard/presence/service';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRPC_SECRET, Stack, testEnv, uid, until } from '../support/stack.js';
 import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../support/infra.js';
+import { slot } from '../support/slot.js';
 
 /**
  * Every presence spec starts its replicas with this same environment: replicas of all spec
@@ -32,7 +33,7 @@ describe('presence across two gateway replicas and two presence replicas', () =>
     await stack.add(startPresence(testEnv(PRESENCE_ENV)));
     gwA = await stack.add(startGateway(testEnv(GATEWAY_ENV)));
     gwB = await stack.add(startGateway(testEnv(GATEWAY_ENV)));
-    nc = await connect({ servers: inject('natsUrl'), user: NATS_TEST_USER, pass: NATS_TEST_PASSWORD });
+    nc = await connect({ servers: slot().natsUrl, user: NATS_TEST_USER, pass: NATS_TEST_PASSWORD });
     stack.onStop(() => nc.close());
     nc.subscribe('sb.sys.conn.gone', { callback: (_e, m) => void gone.push(JSON.parse(Buffer.from(bus.Event.decode(m.data).data).toString())) });
   });

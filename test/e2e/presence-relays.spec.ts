@@ -66,8 +66,8 @@ describe('relay registry and rendezvous', () => {
     const gauge = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
     expect(gauge('switchboard_relays_registered')).toBeGreaterThanOrEqual(7);
     expect(gauge('switchboard_relays_available')).toBeGreaterThanOrEqual(4);
-    expect(gauge('switchboard_relays_capacity_total')).toBeGreaterThanOrEqual(54);
-    expect(gauge('switchboard_relays_connected_total')).toBeGreaterThanOrEqual(22);
+    expect(gauge('switchboard_relays_capacity')).toBeGreaterThanOrEqual(54);
+    expect(gauge('switchboard_relays_connected')).toBeGreaterThanOrEqual(22);
     expect(gauge('switchboard_presence_online_connections')).toBeGreaterThanOrEqual(9);
 
     await eligible[2].close();

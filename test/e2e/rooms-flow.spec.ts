@@ -1,6 +1,6 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
-import type { SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stack, testEnv, uid, until } from '../support/stack.js';
 

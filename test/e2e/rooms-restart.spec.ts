@@ -1,5 +1,5 @@
 import { startGateway } from '@switchboard/gateway/service';
-import type { SwitchboardClient } from '@switchboard/client';
+import type { SwitchboardClient } from '@switchboard/client/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stack, testEnv, uid, until, type ServiceProcess } from '../support/stack.js';
 

@@ -1,8 +1,9 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { startPresence } from '@switchboard/presence/service';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTrap } from '../support/redis-trap.js';
 import { Stack, testEnv, uid, until } from '../support/stack.js';
+import { slot } from '../support/slot.js';
 
 /**
  * Issue 10 item 13: timers are handled at least once. A rooms replica (an OS process, needs
@@ -23,7 +24,7 @@ describe('rooms replica killed mid-sweep', () => {
   afterAll(() => stack.stop());
 
   it('another replica removes the disconnected participant after the dead one’s lease', async () => {
-    const trap = await RedisTrap.start(inject('redisUrl'));
+    const trap = await RedisTrap.start(slot().redisUrl);
     stack.onStop(() => trap.close());
     const doomed = await stack.process('rooms', roomsEnv({ REDIS_URL: trap.url }));
 

@@ -1,6 +1,6 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, Stack, testEnv, uid } from '../support/stack.js';
 

@@ -1,17 +1,16 @@
 import type { TestProject } from 'vitest/node';
-import { startTestInfra, type TestInfra } from './infra.js';
+import { startTestInfra, type InfraSlot, type TestInfra } from './infra.js';
 
 let infra: TestInfra | undefined;
 
-/** One private NATS + Redis and freshly migrated databases (rooms, media, attestation) for the whole test run. */
+/**
+ * One private NATS + Redis and freshly migrated databases (rooms, media, attestation) per
+ * vitest worker, so test files run in parallel without sharing queue groups (ADR 0018).
+ */
 export default async function setup(project: TestProject) {
-  infra = await startTestInfra();
-  project.provide('natsUrl', infra.natsUrl);
-  project.provide('natsLogFile', infra.natsLogFile);
-  project.provide('redisUrl', infra.redisUrl);
-  project.provide('roomsDatabaseUrl', infra.roomsDatabaseUrl);
-  project.provide('mediaDatabaseUrl', infra.mediaDatabaseUrl);
-  project.provide('attestationDatabaseUrl', infra.attestationDatabaseUrl);
+  const workers = project.globalConfig.maxWorkers;
+  infra = await startTestInfra(workers);
+  project.provide('infraSlots', infra.slots);
   project.provide('livekitBinary', infra.livekitBinary);
   project.provide('livekitUnavailable', infra.livekitUnavailable);
   return async () => {
@@ -21,12 +20,7 @@ export default async function setup(project: TestProject) {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    natsUrl: string;
-    natsLogFile: string;
-    redisUrl: string;
-    roomsDatabaseUrl: string;
-    mediaDatabaseUrl: string;
-    attestationDatabaseUrl: string;
+    infraSlots: InfraSlot[];
     livekitBinary: string;
     livekitUnavailable: string;
   }

@@ -23,7 +23,12 @@ export const NATS_TEST_USER = 'sb-test';
 /** Lines nats-server logs when a user publishes or subscribes outside its permissions. */
 export const PERMISSION_VIOLATION = /(Publish|Subscription|Permissions) Violation/;
 
-export interface TestInfra {
+/**
+ * The private infrastructure of one vitest worker: its own nats-server, redis-server and
+ * databases. Test files run in parallel, one per worker at a time, so a file shares NATS queue
+ * groups, Redis keys and rows only with the files that ran before it in the same worker (ADR 0018).
+ */
+export interface InfraSlot {
   natsUrl: string;
   /** nats-server's log; a Permissions Violation in it fails the test file that caused it. */
   natsLogFile: string;
@@ -31,6 +36,11 @@ export interface TestInfra {
   roomsDatabaseUrl: string;
   mediaDatabaseUrl: string;
   attestationDatabaseUrl: string;
+}
+
+export interface TestInfra {
+  /** One slot per vitest worker (VITEST_POOL_ID 1..n picks slots[id - 1]). */
+  slots: InfraSlot[];
   /** The LiveKit server binary (built once per version, cached in .cache/), or '' with the reason in livekitUnavailable. */
   livekitBinary: string;
   livekitUnavailable: string;
@@ -61,70 +71,78 @@ function spawnDaemon(cmd: string, args: string[]): ChildProcess {
   return child;
 }
 
+interface RunningSlot extends InfraSlot {
+  stop(): Promise<void>;
+}
+
 /**
- * Starts a private nats-server (JetStream) and redis-server on free loopback ports, so tests
- * neither see nor disturb a running dev stack, and builds a fresh test database from migrations.
+ * Starts a private nats-server (JetStream) and redis-server on free loopback ports (with
+ * SB_TEST_CLUSTERED=1 a NATS cluster and a Redis Cluster), so tests neither see nor disturb a
+ * running dev stack, and builds fresh databases from migrations.
  */
-export async function startTestInfra(): Promise<TestInfra> {
-  const clustered = process.env.SB_TEST_CLUSTERED === '1';
+async function startSlot(run: string): Promise<RunningSlot> {
   const jsDir = mkdtempSync(join(tmpdir(), 'sb-test-js-'));
-  let natsUrl: string;
-  let natsLogFile: string;
-  let redisUrl: string;
-  let stopServers: () => Promise<void>;
-  // One database per run, so parallel runs (CI, developers) never drop each other's data.
+  // Databases named per run and slot, so parallel runs (CI, developers) never drop each other's data.
   const pgBase = process.env.TEST_POSTGRES_URL ?? POSTGRES_SERVER_URL;
-  const run = `${process.pid}_${Date.now().toString(36)}`;
-  const roomsDatabaseUrl = `${pgBase}/switchboard_test_rooms_${run}`;
-  const mediaDatabaseUrl = `${pgBase}/switchboard_test_media_${run}`;
-  const attestationDatabaseUrl = `${pgBase}/switchboard_test_attestation_${run}`;
-  const databases = Promise.all([ensureDatabase(roomsDatabaseUrl), ensureDatabase(mediaDatabaseUrl), ensureDatabase(attestationDatabaseUrl)]);
-  if (clustered) {
-    // SB_TEST_CLUSTERED=1: the same suite on a 3-node NATS cluster and a 3+3 Redis Cluster.
-    const [nats, redis] = await Promise.all([startTestNatsCluster(jsDir), startTestRedisCluster()]);
-    natsUrl = nats.urls;
-    natsLogFile = nats.logFile;
-    redisUrl = redis.url;
-    stopServers = async () => {
-      await Promise.all([nats.stop(), redis.stop()]);
-    };
-  } else {
-    const natsPort = await freePort();
-    const redisPort = await freePort();
-    const { args: natsArgs, logFile } = natsServerFiles(jsDir, natsPort);
-    const nats = spawnDaemon('nats-server', natsArgs);
-    const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    await Promise.all([waitForPort(natsPort), waitForPort(redisPort)]);
-    natsUrl = `nats://127.0.0.1:${natsPort}`;
-    natsLogFile = logFile;
-    redisUrl = `redis://127.0.0.1:${redisPort}`;
-    stopServers = async () => {
-      for (const p of [nats, redis]) p.kill('SIGTERM');
-      await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
-    };
-  }
-  const [livekit] = await Promise.all([livekitForTests(), databases]);
-  await applyMigrations({ databaseUrl: roomsDatabaseUrl, migrationsDir: join(ROOT, 'services/rooms/prisma/migrations') });
-  await applyMigrations({ databaseUrl: mediaDatabaseUrl, migrationsDir: join(ROOT, 'services/media/prisma/migrations') });
-  await applyMigrations({ databaseUrl: attestationDatabaseUrl, migrationsDir: join(ROOT, 'services/attestation/prisma/migrations') });
+  const databases = { rooms: `${pgBase}/switchboard_test_rooms_${run}`, media: `${pgBase}/switchboard_test_media_${run}`, attestation: `${pgBase}/switchboard_test_attestation_${run}` };
+  const servers = process.env.SB_TEST_CLUSTERED === '1' ? startClusteredServers(jsDir) : startSingleServers(jsDir);
+  const [{ natsUrl, natsLogFile, redisUrl, stop }] = await Promise.all([servers, ...Object.values(databases).map((url) => ensureDatabase(url))]);
+  await Promise.all(Object.entries(databases).map(([service, databaseUrl]) => applyMigrations({ databaseUrl, migrationsDir: join(ROOT, `services/${service}/prisma/migrations`) })));
   return {
     natsUrl,
     natsLogFile,
     redisUrl,
-    roomsDatabaseUrl,
-    mediaDatabaseUrl,
-    attestationDatabaseUrl,
-    livekitBinary: livekit.binary,
-    livekitUnavailable: livekit.reason,
+    roomsDatabaseUrl: databases.rooms,
+    mediaDatabaseUrl: databases.media,
+    attestationDatabaseUrl: databases.attestation,
     async stop() {
-      await stopServers();
+      await stop();
       rmSync(jsDir, { recursive: true, force: true });
-      await Promise.all([dropDatabase(roomsDatabaseUrl), dropDatabase(mediaDatabaseUrl), dropDatabase(attestationDatabaseUrl)]);
+      await Promise.all(Object.values(databases).map((url) => dropDatabase(url)));
     },
   };
 }
 
-/** The test users and permissions (natsServerFiles) for every node of a NATS cluster. */
+interface Servers {
+  natsUrl: string;
+  natsLogFile: string;
+  redisUrl: string;
+  stop(): Promise<void>;
+}
+
+/** One nats-server (JetStream) and one redis-server on free loopback ports. */
+async function startSingleServers(jsDir: string): Promise<Servers> {
+  const natsPort = await freePort();
+  const redisPort = await freePort();
+  const { args: natsArgs, logFile: natsLogFile } = natsServerFiles(jsDir, natsPort);
+  const nats = spawnDaemon('nats-server', natsArgs);
+  const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  await Promise.all([waitForPort(natsPort), waitForPort(redisPort)]);
+  return {
+    natsUrl: `nats://127.0.0.1:${natsPort}`,
+    natsLogFile,
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    async stop() {
+      for (const p of [nats, redis]) p.kill('SIGTERM');
+      await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+    },
+  };
+}
+
+/** SB_TEST_CLUSTERED=1: a 3-node NATS cluster and a Redis Cluster (3 masters + 3 replicas) instead. */
+async function startClusteredServers(jsDir: string): Promise<Servers> {
+  const [nats, redis] = await Promise.all([startTestNatsCluster(jsDir), startTestRedisCluster()]);
+  return {
+    natsUrl: nats.urls,
+    natsLogFile: nats.logFile,
+    redisUrl: redis.url,
+    async stop() {
+      await Promise.all([nats.stop(), redis.stop()]);
+    },
+  };
+}
+
+/** The test users and permissions (natsServerFiles) for a single server or every node of a cluster. */
 function testNatsUsers() {
   const passwords = Object.fromEntries(NATS_USERS.map((u) => [u, NATS_TEST_PASSWORD])) as Record<NatsUser, string>;
   return natsServerUsers(passwords, [{ user: NATS_TEST_USER, password: NATS_TEST_PASSWORD, permissions: { publish: ['>'], subscribe: ['>'] } }]);
@@ -161,6 +179,20 @@ export async function startTestNatsCluster(dir?: string): Promise<TestNatsCluste
 /** A Redis Cluster of 3 masters + 3 replicas; a silent master is replaced after 2 s. */
 export async function startTestRedisCluster(): Promise<{ url: string; nodes: { port: number; child: ChildProcess; start(): ChildProcess }[]; stop(): Promise<void> }> {
   return startRedisCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 2000 });
+}
+
+/** One infrastructure slot per vitest worker (see InfraSlot), plus the LiveKit binary. */
+export async function startTestInfra(workers: number): Promise<TestInfra> {
+  const run = `${process.pid}_${Date.now().toString(36)}`;
+  const [livekit, ...slots] = await Promise.all([livekitForTests(), ...Array.from({ length: workers }, (_, i) => startSlot(`${run}_${i + 1}`))]);
+  return {
+    slots: slots.map(({ stop: _stop, ...slot }) => slot),
+    livekitBinary: livekit.binary,
+    livekitUnavailable: livekit.reason,
+    async stop() {
+      await Promise.all(slots.map((s) => s.stop()));
+    },
+  };
 }
 
 /**

@@ -1,13 +1,14 @@
 import { createRedis, redisMasters } from '@switchboard/platform';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { natsViolationsSince } from './infra.js';
+import { slot } from './slot.js';
 
 // Test files run one at a time against the shared private NATS/Redis (vitest.config.ts), and
 // each stops what it started. Flushing Redis before a file means no key, relay entry or
 // presence record from an earlier file can leak into this one's assertions.
 beforeAll(async () => {
   // On a Redis Cluster every master holds a part of the keys: each is flushed.
-  const redis = createRedis(inject('redisUrl'));
+  const redis = createRedis(slot().redisUrl);
   await redis.ping();
   await Promise.all(redisMasters(redis).map((node) => node.flushall()));
   await redis.quit();
@@ -19,11 +20,11 @@ beforeAll(async () => {
 // afterAll hooks have stopped what it started.
 let natsLogFrom = 0;
 beforeAll(() => {
-  natsLogFrom = natsViolationsSince(inject('natsLogFile'), 0).size;
+  natsLogFrom = natsViolationsSince(slot().natsLogFile, 0).size;
 });
 // The file's own hooks drained its NATS connections (the server has processed, and logged,
 // everything they sent) before this runs.
 afterAll(() => {
-  const { lines } = natsViolationsSince(inject('natsLogFile'), natsLogFrom);
+  const { lines } = natsViolationsSince(slot().natsLogFile, natsLogFrom);
   if (lines.length) throw new Error(`NATS permission violations during this file:\n${lines.slice(0, 20).join('\n')}`);
 });

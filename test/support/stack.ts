@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { SwitchboardClient, type ConnectOptions } from '@switchboard/client';
+import { SwitchboardClient, type RawConnectOptions as ConnectOptions } from '@switchboard/client/node';
 import { CommandBus, connectNats, createLogger, createMetricsRegistry, natsMetrics, type ServiceHandle } from '@switchboard/platform';
 import { SignJWT } from 'jose';
-import { inject } from 'vitest';
 import { freePort, NATS_TEST_PASSWORD, NATS_TEST_USER, ROOT } from './infra.js';
+import { slot } from './slot.js';
 
 export { NATS_TEST_PASSWORD, NATS_TEST_USER };
 
@@ -23,11 +23,11 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    NATS_URL: inject('natsUrl'),
+    NATS_URL: slot().natsUrl,
     // Each service connects as its own NATS user (the service name) with this password.
     NATS_PASSWORD: NATS_TEST_PASSWORD,
-    REDIS_URL: inject('redisUrl'),
-    DATABASE_URL: inject('roomsDatabaseUrl'),
+    REDIS_URL: slot().redisUrl,
+    DATABASE_URL: slot().roomsDatabaseUrl,
     JWT_SECRET,
     ADMIN_API_KEYS: ADMIN_KEY,
     ADMIN_JWT_SECRET,
@@ -42,10 +42,10 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
 }
 
 /** testEnv for the media service: its own database (the call log). */
-export const mediaTestEnv = (overrides: Record<string, string | undefined> = {}) => testEnv({ DATABASE_URL: inject('mediaDatabaseUrl'), ...overrides });
+export const mediaTestEnv = (overrides: Record<string, string | undefined> = {}) => testEnv({ DATABASE_URL: slot().mediaDatabaseUrl, ...overrides });
 
 /** testEnv for the attestation service: its own database (tokens, devices, references, policy). */
-export const attestationTestEnv = (overrides: Record<string, string | undefined> = {}) => testEnv({ DATABASE_URL: inject('attestationDatabaseUrl'), ...overrides });
+export const attestationTestEnv = (overrides: Record<string, string | undefined> = {}) => testEnv({ DATABASE_URL: slot().attestationDatabaseUrl, ...overrides });
 
 export async function token(userId: string, claims: Record<string, unknown> = {}, ttlSeconds = 3600): Promise<string> {
   return new SignJWT({ name: userId, ...claims })
@@ -84,7 +84,7 @@ export class Stack {
    */
   async testBus(timeoutMs = 15_000): Promise<CommandBus> {
     const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'test', production: false });
-    const nc = await connectNats(inject('natsUrl'), 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
+    const nc = await connectNats(slot().natsUrl, 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
     this.stops.push(() => nc.close());
     return new CommandBus(nc, natsMetrics(createMetricsRegistry('test', 'test')), logger, timeoutMs);
   }

@@ -9,7 +9,7 @@ import { loadConfig } from './config.js';
 import { type GrpcServerHandle, startGrpcServer } from './grpc.js';
 import { HealthController } from './health.controller.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMetricsRegistry, natsMetrics } from './metrics.js';
+import { clientMetrics, createMetricsRegistry, grpcServerMetrics, httpMetrics, natsMetrics, readinessMetrics } from './metrics.js';
 import { CommandBus, connectNats } from './nats.js';
 import { CONFIG, LOGGER, NATS, type Platform } from './platform.js';
 import { Readiness } from './readiness.js';
@@ -72,6 +72,8 @@ export interface ServiceOptions<S extends z.ZodType> {
   grpc?: (app: INestApplication) => { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation; name: string }[];
   /** Runs before the Nest container is built: create streams, check schemas. */
   prepare?: (platform: Platform<z.output<S> & BaseConfig>) => Promise<void> | void;
+  /** Route template of an HTTP request for switchboard_http_* (e.g. the admin API's table); unknown → `unmatched`. */
+  httpRoute?: (method: string, path: string) => string | undefined;
   /** Runs on the created app before it listens (adapters, global pipes). */
   configure?: (app: INestApplication, platform: Platform<z.output<S> & BaseConfig>) => void;
   /** Runs after HTTP (and gRPC) listen: start consumers, timers. */
@@ -98,11 +100,12 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
   const metrics = natsMetrics(registry);
   const nc = await connectNats(config.NATS_URL, `${opts.service}:${config.NODE_ID}`, logger, { user: config.NATS_USER ?? opts.service, password: config.NATS_PASSWORD });
   const readiness = new Readiness();
+  readinessMetrics(registry, () => readiness.report());
   readiness.add('nats', async () => {
     await nc.flush();
     return !nc.isClosed();
   });
-  const redis = opts.redis ? createRedis(config.REDIS_URL, logger, `${opts.service}:${config.NODE_ID}`) : undefined;
+  const redis = opts.redis ? createRedis(config.REDIS_URL, logger, `${opts.service}:${config.NODE_ID}`, clientMetrics(registry, 'redis')) : undefined;
   if (redis) readiness.add('redis', async () => (await redis.ping()) === 'PONG');
   const platform: Platform<C> = { service: opts.service, config, logger, registry, natsMetrics: metrics, nc, bus: new CommandBus(nc, metrics, logger, config.REQUEST_TIMEOUT_MS), redis, readiness };
 
@@ -110,13 +113,14 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
   const app = await NestFactory.create(opts.module(platform), { logger: new PinoNestLogger(logger), abortOnError: false });
   // No framework banner: `X-Powered-By: Express` tells an attacker what to try.
   (app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void }).disable?.('x-powered-by');
+  app.use(httpMetrics(registry, opts.httpRoute));
   opts.configure?.(app, platform);
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   const address = app.getHttpServer().address() as { port: number };
   let grpcServer: GrpcServerHandle | undefined;
   const { GRPC_PORT: grpcPort, GRPC_HOST: grpcHost } = config as { GRPC_PORT?: number; GRPC_HOST?: string };
   if (opts.grpc && grpcPort !== undefined) {
-    grpcServer = await startGrpcServer({ host: grpcHost, port: grpcPort, authSecret: config.GRPC_AUTH_SECRET, services: opts.grpc(app), logger });
+    grpcServer = await startGrpcServer({ host: grpcHost, port: grpcPort, authSecret: config.GRPC_AUTH_SECRET, services: opts.grpc(app), logger, metrics: grpcServerMetrics(registry) });
   }
   await opts.afterStart?.(app, platform);
   logger.info({ httpPort: address.port, grpcPort: grpcServer?.port }, `${opts.service} started`);

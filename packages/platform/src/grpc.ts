@@ -100,6 +100,19 @@ export function bearerCallInterceptor(secret: string): grpc.Interceptor {
     });
 }
 
+/** Records every call's status and duration (method = the full path, a bounded label). */
+export function metricsInterceptor(metrics: { record(method: string, code: string, seconds: number): void }): grpc.ServerInterceptor {
+  return (method, call) => {
+    const started = process.hrtime.bigint();
+    return new grpc.ServerInterceptingCall(call, {
+      sendStatus: (status, next) => {
+        metrics.record(method.path, grpc.status[status.code] ?? String(status.code), Number(process.hrtime.bigint() - started) / 1e9);
+        next(status);
+      },
+    });
+  };
+}
+
 export interface GrpcServerHandle {
   server: grpc.Server;
   port: number;
@@ -115,8 +128,11 @@ export async function startGrpcServer(opts: {
   authSecret: string;
   services: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation; name: string }[];
   logger: Logger;
+  /** Call metrics (switchboard_grpc_server_*); refused calls are counted too. */
+  metrics?: { record(method: string, code: string, seconds: number): void };
 }): Promise<GrpcServerHandle> {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024, interceptors: [bearerAuthInterceptor(opts.authSecret)] });
+  const interceptors = [...(opts.metrics ? [metricsInterceptor(opts.metrics)] : []), bearerAuthInterceptor(opts.authSecret)];
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024, interceptors });
   const names = new Set(['', ...opts.services.map((s) => s.name)]);
   let status: health.HealthCheckResponse_ServingStatus = Serving.SERVING;
   const watchers = new Set<grpc.ServerWritableStream<health.HealthCheckRequest, health.HealthCheckResponse>>();

@@ -20,3 +20,4 @@ export * from './system-events.js';
 export * from './due-timers.js';
 export * from './budget.js';
 export * from './window-counter.js';
+export * from './jetstream.metrics.js';

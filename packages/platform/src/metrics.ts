@@ -1,13 +1,58 @@
+import { constrainedMemory } from 'node:process';
+import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * prom-client defaults that are gauges named `_total`, which `promtool check metrics` rejects.
+ * Not exported (deprecated, docs/operations.md "Renamed metrics"): the same numbers are
+ * `sum(nodejs_active_handles)`, `sum(nodejs_active_requests)`, `sum(nodejs_active_resources)`.
+ */
+export const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
+
+/** Latency buckets of client calls to Redis, Postgres, JetStream and gRPC peers. */
+export const CLIENT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** One registry per process with the default process/nodejs metrics and a service label. */
 export function createMetricsRegistry(service: string, nodeId: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service, node: nodeId });
-  collectDefaultMetrics({ register: registry });
+  // Defaults are collected into a scratch registry and copied over without the `_total` gauges.
+  const defaults = new Registry();
+  collectDefaultMetrics({ register: defaults });
+  for (const { name } of defaults.getMetricsAsArray()) {
+    const metric = defaults.getSingleMetric(name);
+    if (metric && !(DROPPED_DEFAULT_METRICS as readonly string[]).includes(name)) registry.registerMetric(metric);
+  }
+  memoryMetrics(registry);
   return registry;
+}
+
+/**
+ * The limits memory is judged against: V8's heap limit and the container's memory limit
+ * (cgroup, via process.constrainedMemory; 0 when the process is not limited). Alerts divide
+ * process_resident_memory_bytes by the latter.
+ */
+function memoryMetrics(registry: Registry): void {
+  new Gauge({
+    name: 'switchboard_process_heap_limit_bytes',
+    help: 'V8 heap size limit (--max-old-space-size or its default)',
+    registers: [registry],
+    collect() {
+      this.set(getHeapStatistics().heap_size_limit);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_process_memory_limit_bytes',
+    help: 'Memory limit of the container (cgroup) this process runs in; 0 when unlimited',
+    registers: [registry],
+    collect() {
+      const limit = constrainedMemory?.() ?? 0;
+      // cgroup v2 "max" comes back as a huge number: that is no limit.
+      this.set(limit > 0 && limit < Number.MAX_SAFE_INTEGER / 2 ? limit : 0);
+    },
+  });
 }
 
 /** Metrics shared by every process that talks NATS. */
@@ -15,7 +60,7 @@ export function natsMetrics(registry: Registry) {
   return {
     requestDuration: new Histogram({
       name: 'switchboard_nats_request_duration_seconds',
-      help: 'NATS request/reply latency seen by the requester',
+      help: 'NATS request/reply latency seen by the requester; outcome is ok, the error code of the reply, or timeout, no_responders, max_payload, nats_error when NATS gave no reply',
       labelNames: ['service', 'verb', 'outcome'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
@@ -44,5 +89,117 @@ export function natsMetrics(registry: Registry) {
 
 export type NatsMetrics = ReturnType<typeof natsMetrics>;
 
+/**
+ * Errors and latency of one client library (Redis, Postgres, JetStream, gRPC) by operation.
+ * `observe(op, fn)` times a call and counts its failure; the error is rethrown unchanged.
+ */
+export function clientMetrics(registry: Registry, system: 'redis' | 'postgres' | 'jetstream') {
+  const duration = new Histogram({
+    name: `switchboard_${system}_operation_duration_seconds`,
+    help: `Latency of ${system} operations by operation`,
+    labelNames: ['operation'] as const,
+    buckets: CLIENT_BUCKETS,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: `switchboard_${system}_operation_errors_total`,
+    help: `Failed ${system} operations by operation`,
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  return {
+    duration,
+    errors,
+    /** Series exist from the start (dashboards and alerts see 0, not "no data"). */
+    init(operation: string) {
+      duration.zero({ operation });
+      errors.inc({ operation }, 0);
+    },
+    record(operation: string, seconds: number, failed: boolean) {
+      duration.observe({ operation }, seconds);
+      if (failed) errors.inc({ operation });
+    },
+    async observe<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+      const started = process.hrtime.bigint();
+      let failed = false;
+      try {
+        return await fn();
+      } catch (err) {
+        failed = true;
+        throw err;
+      } finally {
+        this.record(operation, Number(process.hrtime.bigint() - started) / 1e9, failed);
+      }
+    },
+  };
+}
+
+export type ClientMetrics = ReturnType<typeof clientMetrics>;
+
 /** Re-exported so services build their own without importing prom-client directly. */
 export const metricTypes = { Counter, Gauge, Histogram };
+
+/** Routes every process serves itself; anything else is labelled by the service's resolver or `unmatched`. */
+const PLATFORM_ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
+
+/**
+ * Express middleware: rate, errors and duration of HTTP requests (admin REST on the gateway,
+ * health and metrics everywhere). `route` maps a request to its route template (a bounded
+ * label: never the raw path, which carries ids).
+ */
+export function httpMetrics(registry: Registry, route: (method: string, path: string) => string | undefined = () => undefined) {
+  const requests = new Counter({ name: 'switchboard_http_requests_total', help: 'HTTP requests by method, route template and status code', labelNames: ['method', 'route', 'code'] as const, registers: [registry] });
+  const duration = new Histogram({
+    name: 'switchboard_http_request_duration_seconds',
+    help: 'HTTP request duration by method and route template',
+    labelNames: ['method', 'route'] as const,
+    buckets: CLIENT_BUCKETS,
+    registers: [registry],
+  });
+  return (req: { method: string; path: string }, res: { statusCode: number; once(ev: 'finish' | 'close', cb: () => void): unknown }, next: () => void) => {
+    const started = process.hrtime.bigint();
+    let done = false;
+    const record = () => {
+      if (done) return;
+      done = true;
+      const path = req.path;
+      const r = PLATFORM_ROUTES.has(path) ? path : (route(req.method, path) ?? 'unmatched');
+      requests.inc({ method: req.method, route: r, code: String(res.statusCode) });
+      duration.observe({ method: req.method, route: r }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    res.once('finish', record);
+    res.once('close', record);
+    next();
+  };
+}
+
+/** gRPC server RED: calls by full method and status code name, and their duration. */
+export function grpcServerMetrics(registry: Registry) {
+  const handled = new Counter({ name: 'switchboard_grpc_server_handled_total', help: 'gRPC calls handled by method and status code', labelNames: ['method', 'code'] as const, registers: [registry] });
+  const duration = new Histogram({ name: 'switchboard_grpc_server_handling_seconds', help: 'gRPC call duration by method', labelNames: ['method'] as const, buckets: CLIENT_BUCKETS, registers: [registry] });
+  return {
+    record(method: string, code: string, seconds: number) {
+      handled.inc({ method, code });
+      duration.observe({ method }, seconds);
+    },
+  };
+}
+
+/**
+ * /readyz as metrics, evaluated at scrape time: `switchboard_process_ready` (0 while a check
+ * fails or the process drains) and `switchboard_dependency_up{dependency}` per check (nats,
+ * redis, postgres...), so "Postgres is down" shows on every service that needs it.
+ */
+export function readinessMetrics(registry: Registry, report: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>): void {
+  const deps = new Gauge({ name: 'switchboard_dependency_up', help: 'Readiness check of one dependency: 1 up, 0 down', labelNames: ['dependency'] as const, registers: [registry] });
+  new Gauge({
+    name: 'switchboard_process_ready',
+    help: '1 when /readyz answers ready, 0 when a dependency check fails or the process drains',
+    registers: [registry],
+    async collect() {
+      const r = await report().catch(() => ({ ready: false, checks: {} as Record<string, boolean> }));
+      this.set(r.ready ? 1 : 0);
+      for (const [dependency, ok] of Object.entries(r.checks)) if (dependency !== 'draining') deps.set({ dependency }, ok ? 1 : 0);
+    },
+  });
+}

@@ -68,6 +68,9 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
       ...jsDirectGet(AUDIT),
       // session.resume reads retained room events.
       ...ROOM_EVENT_STREAM_NAMES.flatMap(jsReadStream),
+      // Stream and durable-consumer gauges at scrape time (jetstream.metrics.ts).
+      ...ROOM_EVENT_STREAM_NAMES.map((name) => `$JS.API.CONSUMER.LIST.${name}`),
+      `$JS.API.CONSUMER.LIST.${AUDIT}`,
     ],
     subscribe: ['sb.evt.room.*.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy'],
   },

@@ -1,11 +1,13 @@
 import { ProtocolError, subjects } from '@switchboard/protocol';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from './logger.js';
 import { createMetricsRegistry, natsMetrics } from './metrics.js';
 import { CommandBus, connectNats, decodeJson, type Caller, type NatsConnection } from './nats.js';
 import { bus as proto } from '@switchboard/proto';
+import { startTelemetry } from './telemetry.js';
 import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '../../../test/support/infra.js';
+import { slot } from '../../../test/support/slot.js';
 
 const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'n', production: false });
 const caller: Caller = { userId: 'u1', connectionId: 'c1', sessionId: 's1', nodeId: 'n1', name: 'U', device: '', roles: [] };
@@ -16,7 +18,7 @@ describe('CommandBus over real NATS', () => {
   const service = `svc${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    nc = await connectNats(inject('natsUrl'), 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
+    nc = await connectNats(slot().natsUrl, 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
     bus = new CommandBus(nc, natsMetrics(createMetricsRegistry('test', 'n')), logger, 500);
     bus.serve(
       service,
@@ -57,13 +59,36 @@ describe('CommandBus over real NATS', () => {
     expect(err.message).not.toContain('secret');
   });
 
+  it('logs a crashed command with its verb, request id, connection and trace id (issue 15)', async () => {
+    await startTelemetry('test', undefined, logger);
+    const lines: string[] = [];
+    const logged = createLogger({ service: 'test', level: 'error', nodeId: 'n', production: false }, { write: (l: string) => void lines.push(l) });
+    const svc = `${service}log`;
+    const b = new CommandBus(nc, natsMetrics(createMetricsRegistry('logs', 'n')), logged, 2000);
+    const sub = b.serve(svc, { crash: () => Promise.reject(new Error('boom')) }, { crash: z.any() });
+    await nc.flush();
+    await expect(b.request(svc, 'crash', caller, {}, { requestId: 'q-test-1' })).rejects.toMatchObject({ code: 'internal' });
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'command failed');
+    expect(line).toMatchObject({ verb: 'crash', requestId: 'q-test-1', conn: 'c1', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(line.traceId).not.toBe('0'.repeat(32));
+    sub.unsubscribe();
+  });
+
   it('answers unknown verbs with bad_request', async () => {
     await expect(bus.request(service, 'nope', caller, {})).rejects.toMatchObject({ code: 'bad_request' });
   });
 
-  it('maps no responders and timeouts to unavailable', async () => {
-    await expect(bus.request(`${service}x`, 'echo', caller, {})).rejects.toMatchObject({ code: 'unavailable' });
-    await expect(bus.request(service, 'slow', caller, {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unavailable' });
+  it('maps no responders and timeouts to unavailable, and tells them apart in the latency metric (issue 15)', async () => {
+    const registry = createMetricsRegistry('split', 'n');
+    const split = new CommandBus(nc, natsMetrics(registry), logger, 500);
+    await expect(split.request(`${service}x`, 'echo', caller, {})).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(split.request(service, 'slow', caller, {}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(split.request(service, 'refuse', caller, {})).rejects.toMatchObject({ code: 'forbidden' });
+    await split.request(service, 'echo', caller, { n: 2 });
+    const counts = (await registry.getSingleMetric('switchboard_nats_request_duration_seconds')!.get()).values
+      .filter((v) => (v as { metricName?: string }).metricName === 'switchboard_nats_request_duration_seconds_count')
+      .map((v) => `${v.labels.verb}:${v.labels.outcome}=${v.value}`);
+    expect(counts.sort()).toEqual(['echo:no_responders=1', 'echo:ok=1', 'refuse:forbidden=1', 'slow:timeout=1']);
   });
 
   it('answers a reply over max_payload with too_large at once, logs the verb, and keeps serving', async () => {

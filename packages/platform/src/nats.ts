@@ -50,6 +50,16 @@ export const encodeJson = (value: unknown): Buffer => (value === undefined ? EMP
 export const decodeJson = <T = unknown>(bytes: Uint8Array | undefined): T | undefined =>
   bytes && bytes.length ? (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as T) : undefined;
 
+export type NatsFailure = 'timeout' | 'no_responders' | 'max_payload' | 'nats_error';
+
+/** Why NATS gave no reply to a request (the `outcome` label of switchboard_nats_request_duration_seconds). */
+export function natsFailure(err: unknown): NatsFailure {
+  if (err instanceof RequestError && err.isNoResponders()) return 'no_responders';
+  if (err instanceof TimeoutError || (err instanceof RequestError && err.cause instanceof TimeoutError)) return 'timeout';
+  if (/max.?payload/i.test((err as Error)?.message ?? '')) return 'max_payload';
+  return 'nats_error';
+}
+
 /** Turns an unknown failure into a protocol error, never leaking internals to clients. */
 export function toProtocolError(err: unknown): ProtocolError {
   if (err instanceof ProtocolError) return err;
@@ -96,6 +106,7 @@ export class CommandBus {
   async request<T = unknown>(service: string, verb: string, caller: Caller, data: unknown, opts: { timeoutMs?: number; requestId?: string } = {}): Promise<T> {
     const started = process.hrtime.bigint();
     let outcome = 'ok';
+    let transport: NatsFailure | undefined;
     try {
       return await inSpan(`nats.request ${verb}`, async () => {
         const h = natsHeaders();
@@ -106,10 +117,12 @@ export class CommandBus {
         try {
           msg = await this.nc.request(subjects.command(service, verb), payload, { timeout: opts.timeoutMs ?? this.timeoutMs, headers: h });
         } catch (err) {
-          if (err instanceof RequestError && err.isNoResponders()) throw new ProtocolError('unavailable', `${service} service is unavailable`);
-          if (err instanceof TimeoutError || (err instanceof RequestError && err.cause instanceof TimeoutError)) {
-            throw new ProtocolError('unavailable', `${service} service did not answer in time`);
-          }
+          // Clients see `unavailable` for all of these; the metric and the log say which.
+          transport = natsFailure(err);
+          // debug: a service outage would otherwise log once per request; the metric counts them.
+          this.logger.debug({ verb, service, requestId: opts.requestId, failure: transport, err: (err as Error).message }, 'nats request failed');
+          if (transport === 'no_responders') throw new ProtocolError('unavailable', `${service} service is unavailable`);
+          if (transport === 'timeout') throw new ProtocolError('unavailable', `${service} service did not answer in time`);
           throw new ProtocolError('unavailable', `${service} service is unreachable`);
         }
         const reply = bus.CommandReply.decode(msg.data);
@@ -120,7 +133,7 @@ export class CommandBus {
         return decodeJson<T>(reply.data) as T;
       });
     } catch (err) {
-      outcome = err instanceof ProtocolError ? err.code : 'internal';
+      outcome = transport ?? (err instanceof ProtocolError ? err.code : 'internal');
       throw err;
     } finally {
       this.metrics.requestDuration.observe({ service, verb, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -154,6 +167,9 @@ export class CommandBus {
     const requestId = msg.headers?.get('sb-request-id') || undefined;
     let outcome = 'ok';
     let reply: bus.CommandReply;
+    // For the error line: which connection asked, and the trace the command ran in.
+    let cmdConn: string | undefined;
+    let traceId = '';
     try {
       const handler = handlers[verb];
       if (!handler) throw new ProtocolError('bad_request', `unknown command ${verb}`);
@@ -165,6 +181,7 @@ export class CommandBus {
         throw new ProtocolError('bad_request', 'malformed command envelope');
       }
       if (!cmd.caller) throw new ProtocolError('bad_request', 'command without caller');
+      cmdConn = cmd.caller.connectionId;
       let raw: unknown;
       try {
         raw = decodeJson(cmd.data);
@@ -174,11 +191,18 @@ export class CommandBus {
       const parsed = validators.get(verb)!.safeParse(raw);
       if (!parsed.success) throw new ProtocolError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; '));
       const parent = msg.headers ? extractTraceContext(carrierOf(msg.headers)) : undefined;
-      const result = await inSpan(`handle ${verb}`, async () => handler(parsed.data, cmd.caller!, verb), parent);
+      const result = await inSpan(
+        `handle ${verb}`,
+        async (span) => {
+          traceId = span.spanContext().traceId;
+          return handler(parsed.data, cmd.caller!, verb);
+        },
+        parent,
+      );
       reply = { data: encodeJson(result ?? {}) };
     } catch (err) {
       const pe = toProtocolError(err);
-      if (pe.code === 'internal') this.logger.error({ err, verb, requestId }, 'command failed');
+      if (pe.code === 'internal') this.logger.error({ err, verb, requestId, conn: cmdConn, traceId }, 'command failed');
       outcome = pe.code;
       reply = { data: EMPTY, error: { code: pe.code, message: pe.message, retryAfterMs: pe.retryAfterMs ?? 0, details: encodeJson(pe.details) } };
     }

@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Registry } from 'prom-client';
+import { clientMetrics, type ClientMetrics } from './metrics.js';
 import { CONFIG } from './platform.js';
 import { Readiness } from './readiness.js';
 
@@ -19,6 +21,27 @@ interface PrismaLike {
   $disconnect(): Promise<void>;
 }
 
+type QueryHook = (p: { model?: string; operation: string; args: unknown; query: (args: unknown) => Promise<unknown> }) => Promise<unknown>;
+interface Extendable {
+  $extends(ext: { query: { $allOperations: QueryHook } }): unknown;
+}
+
+/**
+ * The same client with every query timed and its failures counted by `<model>.<operation>`
+ * (raw queries: `$queryRaw`...): a bounded label, the schema fixes both. The extended client
+ * is a drop-in for the generated class (same methods), so it is returned as that type.
+ */
+export function instrumentPrisma<T>(client: T, metrics: ClientMetrics): T {
+  const ext = client as unknown as Extendable;
+  if (typeof ext.$extends !== 'function') return client;
+  metrics.init('$queryRaw');
+  return ext.$extends({
+    query: {
+      $allOperations: ({ model, operation, args, query }) => metrics.observe(model ? `${model}.${operation}` : operation, () => query(args)),
+    },
+  }) as T;
+}
+
 /**
  * Nest providers for a service's Prisma client (its own generated class, injectable by that
  * class): the client on the service's `DATABASE_URL`, a `postgres` readiness check, and the
@@ -35,5 +58,20 @@ export function prismaProviders<T extends PrismaLike>(Client: new (opts: { adapt
       await this.prisma.$disconnect();
     }
   }
-  return [{ provide: Client, inject: [CONFIG], useFactory: (config: { DATABASE_URL: string }) => createPrismaClient(Client, config.DATABASE_URL) }, PrismaLifecycle];
+  return [
+    {
+      provide: Client,
+      inject: [CONFIG, Registry],
+      useFactory: (config: { DATABASE_URL: string }, registry: Registry) => instrumentPrisma(createPrismaClient(Client, config.DATABASE_URL), postgresMetrics(registry)),
+    },
+    PrismaLifecycle,
+  ];
+}
+
+/** One set of postgres client metrics per registry (a service may have one Prisma client). */
+const postgresByRegistry = new WeakMap<Registry, ClientMetrics>();
+function postgresMetrics(registry: Registry): ClientMetrics {
+  let m = postgresByRegistry.get(registry);
+  if (!m) postgresByRegistry.set(registry, (m = clientMetrics(registry, 'postgres')));
+  return m;
 }

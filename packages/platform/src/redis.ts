@@ -1,7 +1,11 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ClientMetrics } from './metrics.js';
 
 export { Redis } from 'ioredis';
+
+/** Redis commands every service uses; their series exist before the first call. */
+const COMMON_COMMANDS = ['get', 'set', 'del', 'evalsha', 'eval', 'incr', 'expire', 'hget', 'hset', 'zadd', 'zrangebyscore', 'ping'];
 
 /** URL scheme of a Redis Cluster: `redis+cluster://host:port,host:port` (any subset of the nodes). */
 export const REDIS_CLUSTER_SCHEME = 'redis+cluster://';
@@ -32,8 +36,10 @@ const retryStrategy = (times: number) => Math.min(times * 200, 2000);
  * The Cluster is handed out typed as `Redis` (and injected under the `Redis` token) on purpose:
  * stores use only commands both have, every multi-key script and MULTI keeps its keys in one
  * slot with a hash tag (docs/decisions/0031), and the store specs run on both (SB_TEST_CLUSTERED).
+ * With `metrics`, every command's latency and failure is recorded by command name (a bounded
+ * label: Redis has a fixed command set).
  */
-export function createRedis(url: string, logger?: Logger, name?: string): Redis {
+export function createRedis(url: string, logger?: Logger, name?: string, metrics?: ClientMetrics): Redis {
   const seeds = redisClusterNodes(url);
   const client = seeds
     ? (new Cluster(seeds, {
@@ -50,6 +56,7 @@ export function createRedis(url: string, logger?: Logger, name?: string): Redis 
         scaleReads: 'master',
       }) as unknown as Redis)
     : new Redis(url, { connectionName: name, maxRetriesPerRequest: 2, enableOfflineQueue: true, retryStrategy, lazyConnect: false });
+  if (metrics) instrumentRedis(client, metrics);
   let warned = false;
   client.on('error', (err: Error) => {
     if (!warned) logger?.warn({ err: err.message }, 'redis error');
@@ -64,4 +71,21 @@ export function createRedis(url: string, logger?: Logger, name?: string): Redis 
 /** The master nodes behind a client: the client itself when standalone (for FLUSHALL, SCAN…). */
 export function redisMasters(client: Redis): Redis[] {
   return (client as unknown) instanceof Cluster ? (client as unknown as Cluster).nodes('master') : [client];
+}
+
+/** Times every command ioredis sends (pipelines and MULTI included: each queued command). */
+export function instrumentRedis(client: Redis, metrics: ClientMetrics): void {
+  for (const op of COMMON_COMMANDS) metrics.init(op);
+  const send = client.sendCommand.bind(client) as (...args: unknown[]) => unknown;
+  // Rest arguments: a Cluster's sendCommand takes a third (the node a redirection targets).
+  client.sendCommand = ((command: { name: string; promise: Promise<unknown> }, ...rest: unknown[]) => {
+    const started = process.hrtime.bigint();
+    const op = String(command.name).toLowerCase();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    command.promise.then(
+      () => metrics.record(op, seconds(), false),
+      () => metrics.record(op, seconds(), true),
+    );
+    return send(command, ...rest);
+  }) as typeof client.sendCommand;
 }

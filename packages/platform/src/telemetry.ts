@@ -2,18 +2,35 @@ import { context, propagation, trace, SpanStatusCode, type Span } from '@opentel
 import type { Logger } from 'pino';
 
 let shutdownSdk: (() => Promise<void>) | undefined;
+/** The export-free provider registered when no OTLP endpoint is set (see startTelemetry). */
+let localProvider: { shutdown(): Promise<void> } | undefined;
 
 /**
- * Starts the OpenTelemetry SDK when an OTLP endpoint is configured; otherwise tracing stays
- * a no-op (the API is still called, so spans cost nothing when off).
+ * Trace context is always generated, so every log line written inside a command carries a
+ * trace id and traceparent headers cross NATS and gRPC; spans are exported only when an OTLP
+ * endpoint is configured. Without one, a tracer provider with no span processor gives spans
+ * real ids and drops them when they end (nothing is buffered).
  */
 export async function startTelemetry(service: string, endpoint: string | undefined, logger: Logger): Promise<void> {
-  if (!endpoint || shutdownSdk) return;
-  const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([
-    import('@opentelemetry/sdk-node'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
-  ]);
-  const sdk = new NodeSDK({ serviceName: service, traceExporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }) });
+  if (shutdownSdk) return;
+  const otel = await import('@opentelemetry/sdk-node');
+  if (!endpoint) {
+    if (localProvider) return;
+    const provider = new otel.node.NodeTracerProvider();
+    provider.register();
+    localProvider = provider;
+    return;
+  }
+  if (localProvider) {
+    // An in-process replica asked for export after another started without it (tests): the
+    // SDK registers its own globals, which the API refuses while the local ones are set.
+    trace.disable();
+    propagation.disable();
+    context.disable();
+    await localProvider.shutdown();
+    localProvider = undefined;
+  }
+  const sdk = new otel.NodeSDK({ serviceName: service, traceExporter: new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }) });
   sdk.start();
   shutdownSdk = () => sdk.shutdown();
   logger.info({ endpoint }, 'opentelemetry tracing on');
@@ -22,6 +39,12 @@ export async function startTelemetry(service: string, endpoint: string | undefin
 export async function stopTelemetry(): Promise<void> {
   await shutdownSdk?.();
   shutdownSdk = undefined;
+}
+
+/** The current trace id ('' outside a span): for error envelopes and log fields. */
+export function currentTraceId(): string {
+  const ctx = trace.getActiveSpan()?.spanContext();
+  return ctx && ctx.traceId !== '00000000000000000000000000000000' ? ctx.traceId : '';
 }
 
 export const tracer = () => trace.getTracer('switchboard');

@@ -8,4 +8,9 @@ export const session = {
     doc: 'Replays missed room events after a reconnect; `conflict` when they are no longer retained.',
     schema: RoomsResumeRequest,
   },
+  'session.refresh': {
+    service: 'gateway',
+    doc: 'Hands the live connection a fresh token of the same user before the current one expires; replies {expiresAt}. `unauthorized` for an invalid token, `forbidden` for another user.',
+    schema: z.object({ token: z.string().min(1).max(8192) }),
+  },
 } as const;

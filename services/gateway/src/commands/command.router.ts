@@ -63,21 +63,25 @@ export class CommandRouter {
       const why = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'data'}: ${i.message}`);
       return this.fail(conn, frame.id, new ProtocolError('bad_request', why.join('; ')));
     }
+    // Every error line of this command carries its verb, request id, connection and trace id.
+    const requestId = newId('q', 8);
+    let traceId = '';
     try {
       // The trace of a client command starts here and follows it over NATS and gRPC.
       const result = await inSpan(`ws ${frame.type}`, async (span) => {
+        traceId = span.spanContext().traceId;
         span.setAttribute('switchboard.connection', conn.id);
-        return spec.service === 'gateway' ? this.local.run(conn, frame.type, parsed.data) : this.forward(conn, frame, spec.service, parsed.data);
+        return spec.service === 'gateway' ? this.local.run(conn, frame.type, parsed.data) : this.forward(conn, frame, spec.service, parsed.data, requestId);
       });
       if (frame.id !== undefined) this.reply(conn, frame.id, `${frame.type}.ok`, result ?? {});
     } catch (err) {
-      if (!(err instanceof ProtocolError)) this.logger.error({ err, type: frame.type, conn: conn.id }, 'command failed');
+      // Typed refusals are answers, not failures; `internal` (here or relayed from a service) is.
+      if (!(err instanceof ProtocolError) || err.code === 'internal') this.logger.error({ err, verb: frame.type, requestId, connectionId: conn.id, traceId }, 'command failed');
       this.fail(conn, frame.id, err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error'));
     }
   }
 
-  private async forward(conn: Connection, frame: ClientFrame, service: string, data: unknown): Promise<unknown> {
-    const requestId = newId('q', 8);
+  private async forward(conn: Connection, frame: ClientFrame, service: string, data: unknown, requestId: string): Promise<unknown> {
     const send = () => this.bus.request(service, frame.type, conn.caller(), data, { requestId });
     return this.hooks.run(conn, frame.type, data, send);
   }

@@ -17,7 +17,9 @@ export class ConnectionRegistry {
   constructor(
     private readonly subs: Subscriptions,
     private readonly metrics: GatewayMetrics,
-  ) {}
+  ) {
+    metrics.connectionsFrom(() => this.byId.values());
+  }
 
   add(conn: Connection): void {
     this.byId.set(conn.id, conn);

@@ -72,6 +72,7 @@ export class Connection {
   /** Why the server ended this connection (metrics label); unset when the client left. */
   closeReason?: string;
   private expiryTimer?: NodeJS.Timeout;
+  private expiryCallback?: () => void;
 
   constructor(
     readonly id: string,
@@ -145,10 +146,17 @@ export class Connection {
     this.ws.terminate();
   }
 
-  onExpiry(cb: () => void): void {
-    const ms = this.identity.exp * 1000 - Date.now();
+  onExpiry(cb: () => void, exp = this.identity.exp): void {
+    this.expiryCallback = cb;
+    clearTimeout(this.expiryTimer);
+    const ms = exp * 1000 - Date.now();
     // setTimeout overflows past 2^31-1 ms; such tokens outlive any connection anyway.
     if (ms < 2 ** 31 - 1) this.expiryTimer = setTimeout(cb, Math.max(0, ms));
+  }
+
+  /** `session.refresh`: a fresh token of the same user moves the expiry (seconds since the epoch). */
+  renewExpiry(exp: number): void {
+    if (this.expiryCallback) this.onExpiry(this.expiryCallback, exp);
   }
 
   dispose(): void {

@@ -14,6 +14,8 @@ export class GatewayMetrics {
   readonly subscriptions: Gauge;
   readonly reorderGaps: Counter;
   readonly attestationChecks: Counter<'mode' | 'result'>;
+  readonly resumes: Counter<'outcome'>;
+  private connectionsSource: () => Iterable<{ ws: { bufferedAmount: number } }> = () => [];
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -38,5 +40,33 @@ export class GatewayMetrics {
       registers,
     });
     this.reorderGaps = new Counter({ name: 'switchboard_gateway_reorder_gaps_total', help: 'Room event gaps that outlived the reorder window', registers });
+    this.resumes = new Counter({ name: 'switchboard_gateway_resumes_total', help: 'session.resume outcomes: ok or the error code (conflict: state lost, refetch)', labelNames: ['outcome'], registers });
+    // Series an SRE alerts on exist from the start (0, not "no data").
+    for (const reason of ['slow_consumer', 'client']) this.disconnects.inc({ reason }, 0);
+    for (const outcome of ['ok', 'conflict']) this.resumes.inc({ outcome }, 0);
+    const connections = () => this.connectionsSource();
+    // Unsent bytes per connection, read at scrape time: the sum is this replica's memory at
+    // risk, the max shows the connection closest to the slow-consumer cap (OUTBOUND_MAX_BYTES).
+    new Gauge({
+      name: 'switchboard_gateway_outbound_buffered_bytes',
+      help: 'Bytes queued on client sockets and not yet sent (stat: sum over connections, or max per connection)',
+      labelNames: ['stat'],
+      registers,
+      collect() {
+        let sum = 0;
+        let max = 0;
+        for (const c of connections()) {
+          sum += c.ws.bufferedAmount;
+          max = Math.max(max, c.ws.bufferedAmount);
+        }
+        this.set({ stat: 'sum' }, sum);
+        this.set({ stat: 'max' }, max);
+      },
+    });
+  }
+
+  /** Where the outbound buffer gauge finds this replica's connections (the ConnectionRegistry). */
+  connectionsFrom(source: () => Iterable<{ ws: { bufferedAmount: number } }>): void {
+    this.connectionsSource = source;
   }
 }

@@ -96,7 +96,7 @@ export class Subscriptions {
       try {
         verdict = this.listener(conn, event) ?? verdict;
       } catch (err) {
-        this.logger.error({ err, subject: msg.subject, conn: conn.id, type: event.type }, 'event delivery failed');
+        this.logger.error({ err, subject: msg.subject, connectionId: conn.id, type: event.type }, 'event delivery failed');
         verdict = 'internal';
       }
     }

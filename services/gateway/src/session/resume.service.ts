@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../config.js';
 import { LocalCommands } from '../commands/local.commands.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { EventDelivery } from '../routing/event.delivery.js';
 import { redactSuperseded } from './replay.redaction.js';
 import { RoomHistoryStore } from './room-history.store.js';
@@ -28,10 +29,22 @@ export class ResumeService implements OnModuleInit {
     private readonly history: RoomHistoryStore,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   onModuleInit() {
-    this.local.register('session.resume', (conn, data) => this.resume(conn, data));
+    this.local.register('session.resume', (conn, data) =>
+      this.resume(conn, data).then(
+        (r) => {
+          this.metrics.resumes.inc({ outcome: 'ok' });
+          return r;
+        },
+        (err: unknown) => {
+          this.metrics.resumes.inc({ outcome: err instanceof ProtocolError ? err.code : 'internal' });
+          throw err;
+        },
+      ),
+    );
     // Rooms asks before moving seats whether the session's old connection is still there.
     this.delivery.intercept(CONNECTION_PROBE_EVENT, (conn) => this.probe(conn));
   }

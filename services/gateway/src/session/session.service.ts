@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, CONFIG, LOGGER, newId, type Logger } from '@switchboard/platform';
-import { type HelloData, type IceServerView } from '@switchboard/protocol';
+import { forbidden, ProtocolError, type CommandData, type HelloData, type IceServerView } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
-import type { Identity } from '../auth/token.verifier.js';
+import { AuthError, TokenVerifier, type Identity } from '../auth/token.verifier.js';
+import { LocalCommands } from '../commands/local.commands.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { UserConnectionsStore } from '../connections/user-connections.store.js';
@@ -22,11 +23,14 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     private readonly presence: PresenceReporter,
     private readonly userConns: UserConnectionsStore,
     private readonly attestation: AttestationPolicyCache,
+    private readonly verifier: TokenVerifier,
+    private readonly local: LocalCommands,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit() {
+    this.local.register('session.refresh', (conn, data) => this.refresh(conn, data));
     // WS-level pings; a socket that misses two in a row is dead and gets dropped.
     this.heartbeat = setInterval(() => {
       for (const conn of this.registry.all()) {
@@ -67,6 +71,24 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * `session.refresh` {token}: a fresh token for the live connection (like Centrifugo's
+   * refresh), so a client never has to drop and resume just because its JWT expires. The
+   * token must name the same user; claims other than `exp` keep their connect-time values.
+   */
+  async refresh(conn: Connection, data: CommandData<'session.refresh'>): Promise<{ expiresAt: number }> {
+    let identity: Identity;
+    try {
+      identity = await this.verifier.verify(data.token);
+    } catch (err) {
+      if (err instanceof AuthError) throw new ProtocolError('unauthorized', 'invalid token');
+      throw err;
+    }
+    if (identity.userId !== conn.userId) throw forbidden('the token names another user');
+    conn.renewExpiry(identity.exp);
+    return { expiresAt: identity.exp * 1000 };
+  }
+
+  /**
    * Graceful drain on SIGTERM (readiness is already false): tell every client to reconnect
    * elsewhere, with jitter so they don't stampede one replica, then close what remains.
    */
@@ -88,7 +110,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
 
   closed(conn: Connection): void {
     this.registry.remove(conn);
-    this.userConns.release(conn.userId, conn.id).catch((err: Error) => this.logger.warn({ err: err.message, conn: conn.id }, 'could not release a connection slot'));
+    this.userConns.release(conn.userId, conn.id).catch((err: Error) => this.logger.warn({ err: err.message, connectionId: conn.id }, 'could not release a connection slot'));
     this.metrics.disconnects.inc({ reason: conn.closeReason ?? 'client' });
     // Presence turns this into `sb.sys.conn.gone` (also when this process dies without a word).
     this.presence.closed(conn);

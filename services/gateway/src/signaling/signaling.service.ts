@@ -48,7 +48,7 @@ export class SignalingService {
       return { code: existing };
     }
     const entry = await this.pairing.register({ connectionId: conn.id, userId: conn.userId, publicKey: data?.publicKey });
-    this.logger.info({ conn: conn.id, code: entry.code }, 'pairing code registered');
+    this.logger.info({ connectionId: conn.id, code: entry.code }, 'pairing code registered');
     return { code: entry.code };
   }
 

@@ -58,7 +58,7 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
     ws.on('pong', () => {
       conn.missedPongs = 0;
     });
-    ws.on('error', (err) => this.logger.debug({ err: err.message, conn: conn.id }, 'socket error'));
+    ws.on('error', (err) => this.logger.debug({ err: err.message, connectionId: conn.id }, 'socket error'));
     this.session.opened(conn);
   }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
+import { errors as joseErrors } from 'jose';
 import type { Observable } from 'rxjs';
 import type { AttestationPolicyCache, Verdict } from '../attestation/policy.cache.js';
 import { extractAttestationToken, extractToken, selectProtocol } from '../auth/credentials.js';
@@ -72,7 +73,7 @@ export class GatewayWsAdapter extends WsAdapter {
             cb(true);
           },
           (err) => {
-            this.metrics.connects.inc({ result: err instanceof AuthError || err?.code?.startsWith?.('ERR_J') ? 'unauthorized' : 'error' });
+            this.metrics.connects.inc({ result: err instanceof AuthError || err instanceof joseErrors.JOSEError ? 'unauthorized' : 'error' });
             cb(false, 401, 'Unauthorized');
           },
         );

@@ -1,9 +1,10 @@
 import { callUnary, grpcClient, type Caller } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SfuAccess, type SfuGrant } from '../sfu/sfu.access.js';
 import { GRPC_SECRET, MediaHarness, MEDIA_TIMERS, uid } from '../testing/harness.test.js';
+import { slot } from '../../../../test/support/slot.js';
 
 describe('calls', () => {
   let h: MediaHarness;
@@ -219,7 +220,7 @@ describe('calls', () => {
   });
 
   it('prunes ended calls past CALL_LOG_RETENTION_DAYS (90) from the log, keeps live and recent ones', async () => {
-    const db = new pg.Client({ connectionString: inject('mediaDatabaseUrl') });
+    const db = new pg.Client({ connectionString: slot().mediaDatabaseUrl });
     await db.connect();
     try {
       const day = 24 * 3600_000;

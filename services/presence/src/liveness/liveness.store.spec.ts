@@ -1,10 +1,11 @@
 import { createRedis } from '@switchboard/platform';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
+import { slot } from '../../../../test/support/slot.js';
 
 /** Real Redis (the test run's private one); ids are unique per run so nothing collides. */
 describe('LivenessStore', () => {
-  const redis = createRedis(inject('redisUrl'));
+  const redis = createRedis(slot().redisUrl);
   const store = new LivenessStore(redis);
   afterAll(() => redis.quit());
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

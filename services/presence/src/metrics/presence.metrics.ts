@@ -40,8 +40,8 @@ export class PresenceMetrics {
     });
     const relayGauges: [keyof RelayStats, string, string][] = [
       ['registered', 'switchboard_relays_registered', 'Registered peer relays'],
-      ['capacity', 'switchboard_relays_capacity_total', 'Sum of relay capacities'],
-      ['connected', 'switchboard_relays_connected_total', 'Sum of peers connected through relays'],
+      ['capacity', 'switchboard_relays_capacity', 'Sum of relay capacities'],
+      ['connected', 'switchboard_relays_connected', 'Sum of peers connected through relays'],
       ['available', 'switchboard_relays_available', 'Relays under 50 % utilization'],
     ];
     // One Redis read per scrape for the four relay gauges.

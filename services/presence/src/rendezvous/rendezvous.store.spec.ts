@@ -1,9 +1,10 @@
 import { createRedis } from '@switchboard/platform';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RendezvousStore, type RendezvousEntry } from './rendezvous.store.js';
+import { slot } from '../../../../test/support/slot.js';
 
 describe('RendezvousStore', () => {
-  const redis = createRedis(inject('redisUrl'));
+  const redis = createRedis(slot().redisUrl);
   const store = new RendezvousStore(redis);
   afterAll(() => redis.quit());
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -86,7 +86,7 @@ export class ChatService implements OnModuleInit {
     const older = !data.after;
     const rows = await this.store.page(data.roomId, { cursor, older, take: limit + 1 });
     // At most `limit` messages and the reply budget in bytes, counted from the cursor's side.
-    const views = rows.slice(0, limit).map(toMessageView);
+    const views = rows.slice(0, limit).map((row) => toMessageView(row, caller.userId));
     const page = views.slice(0, fitToBudget(views, this.config.REPLY_MAX_BYTES));
     // Pages are always returned oldest first, whichever way they were read.
     if (older) page.reverse();

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomsHarness, uid } from '../testing/harness.test.js';
+import type { Caller } from '@switchboard/platform';
+import { REACTED_BY_MAX } from './chat.view.js';
 
 describe('chat: send, idempotency, history paging, edit/delete/react/pin/read, typing', () => {
   let h: RoomsHarness;
@@ -49,6 +51,18 @@ describe('chat: send, idempotency, history paging, edit/delete/react/pin/read, t
     expect(await h.code('chat.history', owner, { roomId, limit: 101 })).toBe('bad_request');
   });
 
+  it('lists who reacted in chat.history, at most REACTED_BY_MAX per emoji, with the exact count', async () => {
+    const { roomId, owner } = await h.room();
+    const msg = (await h.req('chat.send', owner, { roomId, text: 'popular', clientMsgId: 'p' })).message;
+    const fans: Caller[] = [];
+    for (let i = 0; i < REACTED_BY_MAX + 3; i++) fans.push(await h.joined(roomId));
+    for (const fan of fans) await h.req('chat.react', fan, { roomId, messageId: msg.id, emoji: '❤️', on: true });
+    const [view] = (await h.req('chat.history', fans[0], { roomId })).messages;
+    expect(view.reactions).toEqual({ '❤️': REACTED_BY_MAX + 3 });
+    expect(view.reactedBy['❤️']).toEqual(fans.slice(0, REACTED_BY_MAX).map((f) => f.userId));
+    expect(view.myReactions).toEqual(['❤️']);
+  });
+
   it('replies, edits, deletes (soft), reactions, pins and read receipts, with their events', async () => {
     const { roomId, owner } = await h.room();
     const bob = await h.joined(roomId);
@@ -75,7 +89,11 @@ describe('chat: send, idempotency, history paging, edit/delete/react/pin/read, t
     expect((await log.waitFor('chat.read')).data).toEqual({ userId: owner.userId, messageId: first.id });
 
     let hist = (await h.req('chat.history', owner, { roomId })).messages;
-    expect(hist[0]).toMatchObject({ id: first.id, reactions: { '👍': 2 }, pinned: true, text: 'first!' });
+    expect(hist[0]).toMatchObject({ id: first.id, reactions: { '👍': 2 }, reactedBy: { '👍': [owner.userId, bob.userId] }, myReactions: ['👍'], pinned: true, text: 'first!' });
+    // "you reacted" is the reader's own: bob's history says so for bob, a third member's for nobody.
+    expect((await h.req('chat.history', bob, { roomId })).messages[0].myReactions).toEqual(['👍']);
+    const carol = await h.joined(roomId);
+    expect((await h.req('chat.history', carol, { roomId })).messages[0]).toMatchObject({ myReactions: [], reactedBy: { '👍': [owner.userId, bob.userId] } });
 
     // owner (staff) deletes bob's message; deleting again is a quiet no-op
     await h.req('chat.delete', owner, { roomId, messageId: first.id });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaClient } from '../db/prisma.provider.js';
+import { isUniqueViolation, PrismaClient } from '../db/prisma.provider.js';
 import type { Message, Reaction } from '../generated/prisma/client.js';
 
 export type MessageRow = Message & { reactions: Reaction[] };
@@ -31,7 +31,7 @@ export class ChatStore {
       const created = await this.prisma.message.create({ data: { ...msg, attachments: msg.attachments as object[] } });
       return { message: { ...created, reactions: [] }, created: true };
     } catch (err) {
-      if ((err as { code?: string }).code !== 'P2002') throw err;
+      if (!isUniqueViolation(err)) throw err;
       const key = { roomId: msg.roomId, userId: msg.userId, clientMsgId: msg.clientMsgId };
       return { message: await this.prisma.message.findUniqueOrThrow({ where: { roomId_userId_clientMsgId: key }, include: withReactions }), created: false };
     }

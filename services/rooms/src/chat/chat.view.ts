@@ -12,13 +12,27 @@ export interface MessageView {
   editedAt?: number;
   deleted: boolean;
   reactions: Record<string, number>;
+  /** Who reacted, per emoji, oldest first: at most REACTED_BY_MAX ids each (the count is in `reactions`). */
+  reactedBy: Record<string, string[]>;
+  /** The emojis the reader reacted with (chat.history only: events go to everyone, so they carry none). */
+  myReactions?: string[];
   pinned: boolean;
 }
 
+/** Ids listed per emoji in `reactedBy`: enough for "you, Ann and 3 others", bounded per message. */
+export const REACTED_BY_MAX = 20;
+
 /** The protocol's chat message object; deleted messages keep their place but lose content. */
-export function toMessageView(m: MessageRow): MessageView {
+export function toMessageView(m: MessageRow, reader?: string): MessageView {
   const reactions: Record<string, number> = {};
-  for (const r of m.reactions) reactions[r.emoji] = (reactions[r.emoji] ?? 0) + 1;
+  const reactedBy: Record<string, string[]> = {};
+  const mine: string[] = [];
+  for (const r of [...m.reactions].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
+    reactions[r.emoji] = (reactions[r.emoji] ?? 0) + 1;
+    const who = (reactedBy[r.emoji] ??= []);
+    if (who.length < REACTED_BY_MAX) who.push(r.userId);
+    if (r.userId === reader) mine.push(r.emoji);
+  }
   return {
     id: m.id,
     roomId: m.roomId,
@@ -31,6 +45,8 @@ export function toMessageView(m: MessageRow): MessageView {
     ...(m.editedAt ? { editedAt: m.editedAt.getTime() } : {}),
     deleted: m.deletedAt !== null,
     reactions,
+    reactedBy,
+    ...(reader !== undefined ? { myReactions: mine } : {}),
     pinned: m.pinnedAt !== null,
   };
 }

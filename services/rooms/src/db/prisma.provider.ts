@@ -1,7 +1,10 @@
 import { prismaProviders } from '@switchboard/platform';
-import { PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 export { PrismaClient };
+
+/** A unique constraint refused the write (Prisma's P2002), typed rather than by code string. */
+export const isUniqueViolation = (err: unknown): boolean => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 
 /**
  * Interactive transaction limits. Prisma's defaults (2 s to get a connection, 5 s to finish)

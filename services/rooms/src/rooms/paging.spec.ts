@@ -1,6 +1,7 @@
 import { createRedis, jsonBytes } from '@switchboard/platform';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomsHarness, uid } from '../testing/harness.test.js';
+import { slot } from '../../../../test/support/slot.js';
 
 /**
  * Issue 10 item 3: no reply outgrows NATS's max_payload. Sizes are capped in the protocol
@@ -10,7 +11,7 @@ import { RoomsHarness, uid } from '../testing/harness.test.js';
 describe('replies stay under the bus limit: size caps and byte-budget paging', () => {
   const BUDGET = 256 * 1024;
   let h: RoomsHarness;
-  const redis = createRedis(inject('redisUrl'));
+  const redis = createRedis(slot().redisUrl);
   beforeAll(async () => {
     h = await RoomsHarness.start(1);
   });

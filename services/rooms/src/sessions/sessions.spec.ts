@@ -39,21 +39,27 @@ describe('disconnects and session resume', () => {
     const bob = h.caller();
     const joined = await h.req('room.join', bob, { roomId });
     await h.req('floor.request', bob, { roomId });
+    // Carol vanishes right after Bob and does not resume: her removal proves the grace has run out for Bob too.
+    const carol = h.caller();
+    await h.req('room.join', carol, { roomId });
     const log = await h.watchRoom(roomId);
     gone(bob);
+    gone(carol);
     const fresh = h.caller(bob.userId, { sessionId: 'new-session' });
     const res = await h.req('session.resume', fresh, { sessionId: bob.sessionId, rooms: { [roomId]: 2, r_unknown: 0 } });
     const updated = await log.waitFor('room.participant_updated');
     expect(updated.data).toMatchObject({ previousConnectionId: bob.connectionId, participant: { userId: bob.userId, connectionId: fresh.connectionId } });
     expect(res.rooms).toEqual({ [roomId]: { status: 'resumed', seq: updated.seq, previousConnectionId: bob.connectionId, joinSeq: joined.seq - 1 }, r_unknown: { status: 'gone', seq: 0 } });
-    // well past the grace: still present on the new connection, still holding the floor
+    // well past the grace (Carol's removal was swept): Bob is still present on the new connection, still holding the floor
+    await log.waitFor('room.participant_left', (e) => e.data.userId === carol.userId);
+    expect(log.of('room.participant_left', (e) => e.data.userId === bob.userId)).toHaveLength(0);
     const after = await h.req('room.join', h.caller(), { roomId });
     await h.waitUntil(async () => (await h.req('room.get', owner, { roomId })).participants.length === 3);
     expect(after.participants.find((p: { userId: string }) => p.userId === bob.userId).connectionId).toBe(fresh.connectionId);
     expect(await h.code('floor.release', fresh, { roomId })).toBe('ok');
     gone({ ...bob, connectionId: 'c_unrelated' });
     await h.waitUntil(() => log.of('floor.released').length === 1);
-    expect(log.of('room.participant_left')).toHaveLength(0);
+    expect(log.of('room.participant_left').map((e) => e.data.userId)).toEqual([carol.userId]);
   });
 
   it('resume refuses to take over another user entry, and reports gone after the grace', async () => {

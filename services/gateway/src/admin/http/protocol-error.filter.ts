@@ -40,8 +40,14 @@ export function toErrorReply(err: unknown): ErrorReply {
 /** `/rooms/{roomId}` → a matcher for the full request path. */
 const ROUTE_MATCHERS = Object.values(adminRoutes).map((r) => ({
   method: r.method.toUpperCase(),
+  template: `${ADMIN_PREFIX}${r.path}`,
   pattern: new RegExp(`^${ADMIN_PREFIX}${r.path.replace(/\{\w+\}/g, '[^/]+')}/?$`),
 }));
+
+/** The admin route template a request hit (`/admin/v1/rooms/{roomId}`), for the HTTP metrics' route label. */
+export function adminRouteTemplate(method: string, path: string): string | undefined {
+  return ROUTE_MATCHERS.find((m) => m.method === method && m.pattern.test(path))?.template;
+}
 
 /** Methods the admin API serves on `path` (empty when no route has that path). */
 export function allowedMethods(path: string): string[] {

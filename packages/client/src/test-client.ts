@@ -2,16 +2,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { HelloData, ReplyFrame, ServerEvent } from '@switchboard/protocol';
 
-export class ClientError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'ClientError';
-  }
-}
+import { ClientError } from './errors.js';
 
 export interface ConnectOptions {
   /** Where the token goes: header (default), subprotocol (browser style) or query. */

@@ -1,0 +1,609 @@
+// The Switchboard demo: pick a name, browse and create rooms, chat, presence, push-to-talk,
+// P2P and SFU calls, pairing by code. Plain DOM, one module per concern (ADR 0026).
+import './style.css';
+import { P2PCall } from './call.js';
+import { Link, RequestError, type Frame } from './connection.js';
+import { $, fill, h, notice, time } from './dom.js';
+
+interface Room {
+  id: string;
+  name: string;
+  kind: 'p2p' | 'sfu' | 'group';
+  joinPolicy: 'open' | 'approval';
+  visibility: 'public' | 'private';
+  ownerId: string;
+  participantCount: number;
+}
+interface Participant {
+  userId: string;
+  connectionId: string;
+  name: string;
+  role: string;
+}
+interface Message {
+  id: string;
+  userId: string;
+  text: string;
+  createdAt: number;
+  editedAt?: number;
+  deleted: boolean;
+  reactions: Record<string, number>;
+}
+
+// Bounds on what the page keeps (a busy room must not grow the page without limit).
+const MAX_MESSAGES = 500;
+const HISTORY_PAGE = 100;
+const MAX_REQUESTS = 50;
+const TYPING_IDLE_MS = 2500;
+
+const params = new URLSearchParams(location.search);
+const state = {
+  me: { userId: '', name: '' },
+  link: undefined as Link | undefined,
+  rooms: [] as Room[],
+  room: undefined as Room | undefined,
+  participants: new Map<string, Participant>(),
+  messages: new Map<string, Message>(),
+  mine: new Set<string>(), // `${messageId} ${emoji}` I reacted with
+  readBy: new Map<string, string>(), // userId → last read messageId
+  typing: new Map<string, ReturnType<typeof setTimeout>>(),
+  presence: new Map<string, string>(),
+  requests: [] as { roomId: string; requestId: string; user: { userId: string; name: string } }[],
+  floor: '' as string,
+  call: undefined as P2PCall | undefined,
+  ringing: undefined as Frame | undefined,
+  pairCode: '',
+  pairRequests: [] as { requestId: string; from: string }[],
+  pairedPeer: '',
+};
+/** For the browser tests and the curious: the live state. */
+(window as any).demo = state;
+
+const app = document.getElementById('app')!;
+
+// ---------- login ----------
+
+async function fetchToken(name: string): Promise<{ token: string; userId: string; name: string }> {
+  const res = await fetch('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+function loginScreen(config: { servers: string[]; devTokens: boolean }) {
+  const input = h('input', { id: 'name', placeholder: 'your display name', maxlength: 40, autofocus: true, value: params.get('name') ?? '' });
+  const go = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const first = await fetchToken(input.value);
+      state.me = { userId: first.userId, name: first.name };
+      let initial: string | undefined = first.token;
+      // A fresh token for every (re)connect; the first one is used right away.
+      const getToken = async () => (initial ? ((t) => ((initial = undefined), t))(initial) : (await fetchToken(first.name)).token);
+      await connect(config.servers, getToken);
+    } catch (err) {
+      notice(`login failed: ${(err as Error).message}`, 'error');
+    }
+  };
+  fill(
+    app,
+    h(
+      'main',
+      { class: 'login' },
+      h('h1', {}, 'Switchboard demo'),
+      config.devTokens
+        ? h('form', { onsubmit: go }, input, h('button', { type: 'submit', 'data-testid': 'login' }, 'Enter'))
+        : h('p', {}, 'Dev tokens are off on this server (production). Your app backend mints tokens.'),
+      h('div', { id: 'notices' }),
+    ),
+  );
+}
+
+// ---------- layout ----------
+
+function shell() {
+  fill(
+    app,
+    h(
+      'header',
+      {},
+      h('strong', {}, 'Switchboard'),
+      h('span', { 'data-testid': 'me' }, `${state.me.name} (${state.me.userId})`),
+      h(
+        'select',
+        { 'data-testid': 'status', onchange: (e: Event) => void req('presence.set', { status: (e.target as HTMLSelectElement).value }) },
+        ...['online', 'away', 'busy', 'invisible'].map((s) => h('option', { value: s }, s)),
+      ),
+      h('span', { id: 'link', 'data-testid': 'link' }),
+    ),
+    h(
+      'div',
+      { class: 'layout' },
+      h('aside', {}, h('section', { id: 'registry' }), h('section', { id: 'requests' }), h('section', { id: 'pairing' })),
+      h('main', { id: 'room' }, h('p', { class: 'muted' }, 'Pick or create a room.')),
+    ),
+    h('div', { id: 'notices' }),
+  );
+}
+
+function renderLink() {
+  const l = state.link!;
+  if (!$('#link')) return; // not signed in yet
+  $('#link').textContent = `${l.state} · ${l.hello?.server?.node ?? ''}`;
+  $('#link').className = `link ${l.state}`;
+}
+
+// ---------- connection ----------
+
+async function req<T = any>(type: string, data?: unknown): Promise<T> {
+  try {
+    return await state.link!.request<T>(type, data);
+  } catch (err) {
+    notice(`${type}: ${(err as Error).message}`, 'error');
+    throw err;
+  }
+}
+
+async function connect(servers: string[], getToken: () => Promise<string>) {
+  const link = new Link({ servers, first: Number(params.get('server') ?? 0), getToken });
+  state.link = link;
+  link.on('*', onEvent);
+  link.on('state', renderLink);
+  link.on('hello', renderLink);
+  link.on('stopped', (f) => {
+    renderLink();
+    notice(f.data.code === 4002 ? 'signed in elsewhere: this page stopped' : `disconnected by the server (${f.data.code})`, 'error');
+  });
+  link.on('resumed', () => void catchUp(false));
+  link.on('refetch', () => void catchUp(true));
+  await link.start();
+  shell();
+  renderLink();
+  await refreshRooms();
+  renderPairing();
+  renderRequests();
+  // The registry is polled until `rooms.subscribe` lands (issue 14, SDK half).
+  setInterval(() => link.state === 'open' && void refreshRooms().catch(() => undefined), 5000);
+}
+
+/** After a reconnect: reload what the resume could not replay, and fill any gap in the chat. */
+async function catchUp(rejoin: boolean) {
+  const room = state.room;
+  if (!room) return;
+  if (rejoin) {
+    const joined = await req('room.join', { roomId: room.id }).catch(() => undefined);
+    if (!joined) return leaveView(`could not rejoin ${room.name}`);
+    state.link!.track(room.id, joined.seq);
+    setParticipants(joined.participants);
+  }
+  await loadHistory(room.id);
+}
+
+// ---------- room registry ----------
+
+async function refreshRooms() {
+  const page = await req<{ rooms: Room[] }>('room.list', { limit: 100 });
+  state.rooms = page.rooms;
+  renderRegistry();
+}
+
+function renderRegistry() {
+  const name = h('input', { name: 'name', placeholder: 'room name', maxlength: 100, required: true, 'data-testid': 'room-name' });
+  const kind = h('select', { name: 'kind' }, ...['group', 'p2p', 'sfu'].map((k) => h('option', { value: k }, k)));
+  const policy = h('select', { name: 'joinPolicy' }, h('option', { value: 'open' }, 'open'), h('option', { value: 'approval' }, 'approval'));
+  const visibility = h('select', { name: 'visibility' }, h('option', { value: 'public' }, 'public'), h('option', { value: 'private' }, 'private'));
+  const create = async (e: Event) => {
+    e.preventDefault();
+    const ok = await req('room.create', { name: name.value, kind: kind.value, joinPolicy: policy.value, visibility: visibility.value });
+    await enterRoom(ok);
+    await refreshRooms();
+  };
+  fill(
+    $('#registry'),
+    h('h2', {}, 'Rooms ', h('button', { class: 'small', onclick: () => void refreshRooms() }, '↻')),
+    h(
+      'ul',
+      { class: 'rooms', 'data-testid': 'rooms' },
+      ...state.rooms.map((r) =>
+        h(
+          'li',
+          { 'data-room': r.id, class: state.room?.id === r.id ? 'current' : '' },
+          h('span', { class: 'room-name' }, r.name),
+          h('span', { class: 'muted' }, ` ${r.kind} · ${r.joinPolicy} · ${r.visibility} · ${r.participantCount} in`),
+          state.room?.id === r.id
+            ? null
+            : r.joinPolicy === 'approval' || r.visibility === 'private'
+              ? h('button', { class: 'small', onclick: () => void requestJoin(r) }, 'Ask to join')
+              : h('button', { class: 'small', 'data-testid': 'join', onclick: () => void join(r.id) }, 'Join'),
+        ),
+      ),
+    ),
+    h('form', { class: 'create', onsubmit: create }, name, kind, policy, visibility, h('button', { type: 'submit', 'data-testid': 'create-room' }, 'Create')),
+  );
+}
+
+async function join(roomId: string) {
+  try {
+    await enterRoom(await state.link!.request('room.join', { roomId }));
+  } catch (err) {
+    // Approval and private rooms answer `forbidden` to non-members: ask to join instead.
+    if (err instanceof RequestError && err.code === 'forbidden') await requestJoin(state.rooms.find((r) => r.id === roomId)!);
+    else notice(`room.join: ${(err as Error).message}`, 'error');
+  }
+}
+
+async function requestJoin(room: Room) {
+  await req('room.request_join', { roomId: room.id });
+  notice(`asked to join ${room.name}; waiting for approval`);
+}
+
+function renderRequests() {
+  fill(
+    $('#requests'),
+    state.requests.length ? h('h2', {}, 'Join requests') : null,
+    ...state.requests.map((r) =>
+      h(
+        'div',
+        { class: 'request', 'data-testid': 'join-request' },
+        `${r.user.name} → ${state.rooms.find((x) => x.id === r.roomId)?.name ?? r.roomId} `,
+        h('button', { class: 'small', onclick: () => void decide(r, 'room.approve') }, 'Approve'),
+        h('button', { class: 'small', onclick: () => void decide(r, 'room.reject') }, 'Reject'),
+      ),
+    ),
+  );
+}
+
+async function decide(r: (typeof state.requests)[number], verb: 'room.approve' | 'room.reject') {
+  await req(verb, { roomId: r.roomId, requestId: r.requestId });
+  state.requests = state.requests.filter((x) => x.requestId !== r.requestId);
+  renderRequests();
+}
+
+// ---------- pairing ----------
+
+function renderPairing() {
+  const code = h('input', { placeholder: 'code', maxlength: 16, 'data-testid': 'pair-code-input' });
+  fill(
+    $('#pairing'),
+    h('h2', {}, 'Pair by code'),
+    state.pairCode
+      ? h('p', {}, 'Your code: ', h('code', { 'data-testid': 'pair-code' }, state.pairCode))
+      : h('button', { class: 'small', onclick: async () => ((state.pairCode = (await req('pair.register', {})).code), renderPairing()) }, 'Get my code'),
+    h('form', { onsubmit: (e: Event) => (e.preventDefault(), void req('pair.request', { code: code.value.trim() }).then(() => notice('pairing request sent'))) }, code, h('button', { class: 'small' }, 'Pair')),
+    ...state.pairRequests.map((p) =>
+      h(
+        'div',
+        { class: 'request' },
+        `pairing request `,
+        h('button', { class: 'small', onclick: () => void req('pair.accept', { requestId: p.requestId }).then(() => ((state.pairedPeer = p.from), (state.pairRequests = []), renderPairing())) }, 'Accept'),
+        h('button', { class: 'small', onclick: () => void req('pair.reject', { requestId: p.requestId }).then(() => ((state.pairRequests = []), renderPairing())) }, 'Reject'),
+      ),
+    ),
+    state.pairedPeer ? h('p', {}, 'Paired. ', h('button', { class: 'small', onclick: () => void startCall(state.pairedPeer) }, 'Video call')) : null,
+  );
+}
+
+// ---------- room ----------
+
+async function enterRoom(ok: { room: Room; participants: Participant[]; seq: number }) {
+  if (state.room && state.room.id !== ok.room.id) state.link!.untrack(state.room.id);
+  state.room = ok.room;
+  state.link!.track(ok.room.id, ok.seq);
+  state.messages.clear();
+  state.readBy.clear();
+  state.floor = '';
+  setParticipants(ok.participants);
+  renderRoom();
+  renderRegistry();
+  await loadHistory(ok.room.id);
+}
+
+function setParticipants(list: Participant[]) {
+  state.participants = new Map(list.map((p) => [p.connectionId, p]));
+  void subscribePresence(list.map((p) => p.userId));
+}
+
+async function subscribePresence(userIds: string[]) {
+  const ids = [...new Set(userIds)].slice(0, 500);
+  if (!ids.length) return;
+  const ok = await req<{ presence: Record<string, { status: string }> }>('presence.subscribe', { userIds: ids }).catch(() => undefined);
+  for (const [userId, p] of Object.entries(ok?.presence ?? {})) state.presence.set(userId, p.status);
+  renderParticipants();
+}
+
+/** Pages forward from the newest message we hold (or loads the latest page), merging by id. */
+async function loadHistory(roomId: string) {
+  const known = [...state.messages.values()];
+  let after = known.length ? known[known.length - 1].id : undefined;
+  for (let page = 0; page < 10; page++) {
+    const ok = await req<{ messages: Message[]; hasMore: boolean }>('chat.history', { roomId, limit: HISTORY_PAGE, ...(after ? { after } : {}) });
+    if (state.room?.id !== roomId) return;
+    for (const m of ok.messages) putMessage(m);
+    if (!after || !ok.hasMore || !ok.messages.length) break;
+    after = ok.messages[ok.messages.length - 1].id;
+  }
+  renderMessages();
+}
+
+function putMessage(m: Message) {
+  state.messages.set(m.id, m);
+  if (state.messages.size > MAX_MESSAGES) state.messages.delete(state.messages.keys().next().value!);
+}
+
+function leaveView(why: string) {
+  if (state.room) state.link!.untrack(state.room.id);
+  const name = state.room?.name;
+  state.room = undefined;
+  state.call?.close();
+  fill($('#room'), h('p', { class: 'banner', 'data-testid': 'removed' }, `${name ?? 'Room'}: ${why}`));
+  renderRegistry();
+}
+
+function renderRoom() {
+  const room = state.room!;
+  let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  let typingSent = 0;
+  const text = h('input', {
+    placeholder: 'message',
+    maxlength: 8000,
+    'data-testid': 'chat-input',
+    oninput: () => {
+      if (Date.now() - typingSent > 3000) {
+        typingSent = Date.now();
+        void state.link!.request('chat.typing', { roomId: room.id, typing: true }).catch(() => undefined);
+      }
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(() => ((typingSent = 0), void state.link!.request('chat.typing', { roomId: room.id, typing: false }).catch(() => undefined)), TYPING_IDLE_MS);
+    },
+  });
+  const send = async (e: Event) => {
+    e.preventDefault();
+    if (!text.value.trim()) return;
+    const value = text.value;
+    text.value = '';
+    const ok = await req('chat.send', { roomId: room.id, text: value, clientMsgId: crypto.randomUUID() });
+    putMessage(ok.message);
+    renderMessages();
+  };
+  const ptt = h('button', { class: 'ptt', 'data-testid': 'ptt' }, 'Hold to talk');
+  ptt.addEventListener('pointerdown', () => void req('floor.request', { roomId: room.id }).catch(() => undefined));
+  for (const ev of ['pointerup', 'pointerleave']) ptt.addEventListener(ev, () => state.floor === state.me.userId && void req('floor.release', { roomId: room.id }).catch(() => undefined));
+  fill(
+    $('#room'),
+    h(
+      'div',
+      { class: 'room-head' },
+      h('h2', { 'data-testid': 'room-title' }, room.name),
+      h('span', { class: 'muted' }, ` ${room.kind} · ${room.joinPolicy} · ${room.visibility}`),
+      h('button', { class: 'small', onclick: () => void req('room.leave', { roomId: room.id }).then(() => leaveView('you left')) }, 'Leave'),
+      room.kind === 'sfu' || room.kind === 'group' ? h('button', { class: 'small', 'data-testid': 'sfu-join', onclick: () => void joinSfu(room.id) }, 'Join SFU call') : null,
+    ),
+    h('div', { class: 'room-body' }, h('ul', { id: 'participants', 'data-testid': 'participants' }), h('div', { class: 'chat' }, h('ol', { id: 'messages', 'data-testid': 'messages' }), h('div', { id: 'typing', class: 'muted' }), h('form', { onsubmit: send }, text, h('button', { 'data-testid': 'send' }, 'Send')))),
+    h('div', { class: 'media' }, ptt, h('span', { id: 'floor', 'data-testid': 'floor' }), h('div', { id: 'call' }), h('div', { id: 'videos', class: 'videos' })),
+  );
+  renderParticipants();
+  renderMessages();
+  renderCall();
+}
+
+function renderParticipants() {
+  const list = $('#participants');
+  if (!list) return;
+  fill(
+    list,
+    ...[...state.participants.values()].map((p) => {
+      const status = state.presence.get(p.userId) ?? 'offline';
+      const self = p.connectionId === state.link!.hello?.connectionId;
+      return h(
+        'li',
+        { 'data-user': p.userId },
+        h('span', { class: `dot ${status}`, title: status, 'data-testid': `presence-${p.userId}`, 'data-status': status }),
+        ` ${p.name || p.userId}${self ? ' (you)' : ''} `,
+        h('span', { class: 'muted' }, p.role),
+        self || state.call ? null : h('button', { class: 'small', 'data-testid': `call-${p.userId}`, onclick: () => void startCall(p.connectionId) }, 'Video call'),
+      );
+    }),
+  );
+}
+
+function renderMessages() {
+  const list = $('#messages');
+  if (!list) return;
+  const readers = new Map<string, string[]>();
+  for (const [userId, messageId] of state.readBy) if (userId !== state.me.userId && state.messages.get(messageId)?.userId !== userId) readers.set(messageId, [...(readers.get(messageId) ?? []), userId]);
+  const all = [...state.messages.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  fill(
+    list,
+    ...all.map((m) =>
+      h(
+        'li',
+        { 'data-id': m.id, class: m.userId === state.me.userId ? 'own' : '' },
+        h('span', { class: 'muted' }, `${time(m.createdAt)} ${m.userId}: `),
+        h('span', { class: 'text', 'data-testid': 'message-text' }, m.deleted ? '(deleted)' : m.text),
+        m.editedAt ? h('span', { class: 'muted' }, ' (edited)') : null,
+        ...Object.entries(m.reactions).map(([emoji, n]) => h('span', { class: `reaction ${state.mine.has(`${m.id} ${emoji}`) ? 'mine' : ''}` }, `${emoji} ${n}`)),
+        m.deleted ? null : h('button', { class: 'tiny', title: 'react', onclick: () => void react(m, '👍') }, '👍'),
+        m.userId === state.me.userId && !m.deleted ? h('button', { class: 'tiny', onclick: () => void edit(m) }, 'edit') : null,
+        readers.get(m.id) ? h('span', { class: 'muted read' }, ` read by ${readers.get(m.id)!.join(', ')}`) : null,
+      ),
+    ),
+  );
+  list.scrollTop = list.scrollHeight;
+  const last = all[all.length - 1];
+  if (last && state.room && state.readBy.get(state.me.userId) !== last.id) {
+    state.readBy.set(state.me.userId, last.id);
+    void state.link!.request('chat.read', { roomId: state.room.id, messageId: last.id }).catch(() => undefined);
+  }
+}
+
+async function react(m: Message, emoji: string) {
+  await req('chat.react', { roomId: state.room!.id, messageId: m.id, emoji, on: !state.mine.has(`${m.id} ${emoji}`) });
+}
+
+async function edit(m: Message) {
+  const text = prompt('Edit message', m.text);
+  if (text && text !== m.text) await req('chat.edit', { roomId: state.room!.id, messageId: m.id, text });
+}
+
+function renderTyping() {
+  const el = $('#typing');
+  if (el) el.textContent = state.typing.size ? `${[...state.typing.keys()].join(', ')} typing…` : '';
+}
+
+// ---------- calls ----------
+
+async function startCall(peer: string, ringing?: Frame) {
+  if (state.call) return;
+  const local = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+  const call = new P2PCall({
+    link: state.link!,
+    peer,
+    roomId: ringing?.data.roomId ?? (state.pairedPeer === peer ? undefined : state.room?.id),
+    iceServers: state.link!.hello.iceServers ?? [],
+    local,
+    onRemote: (stream) => showVideo('remote', stream),
+    onState: (s) => {
+      if (s === 'closed') {
+        state.call = undefined;
+        for (const t of local.getTracks()) t.stop();
+        fill($('#videos') ?? h('div'));
+      }
+      renderCall();
+    },
+  });
+  state.call = call;
+  showVideo('local', local);
+  if (ringing) await call.accept(ringing);
+  else call.start();
+  renderCall();
+  renderParticipants();
+}
+
+function showVideo(which: 'local' | 'remote', stream: MediaStream) {
+  const box = $('#videos');
+  if (!box) return;
+  let v = box.querySelector<HTMLVideoElement>(`video.${which}`);
+  if (!v) box.append((v = h('video', { class: which, autoplay: true, playsinline: true, muted: which === 'local', 'data-testid': `video-${which}` })));
+  v.srcObject = stream;
+}
+
+function renderCall() {
+  const el = $('#call');
+  if (!el) return;
+  if (state.ringing && !state.call) {
+    const f = state.ringing;
+    return fill(
+      el,
+      h('span', { class: 'banner' }, `${f.data.fromUser} is calling `),
+      h('button', { class: 'small', 'data-testid': 'accept-call', onclick: () => ((state.ringing = undefined), void startCall(f.data.from, f)) }, 'Accept'),
+      h('button', { class: 'small', onclick: () => ((state.ringing = undefined), void state.link!.request('signal', { to: f.data.from, roomId: f.data.roomId, kind: 'bye', payload: {} }), renderCall()) }, 'Decline'),
+    );
+  }
+  fill(el, state.call ? h('span', {}, h('span', { 'data-testid': 'call-state' }, state.call.pc.connectionState), ' ', h('button', { class: 'small', onclick: () => state.call?.close() }, 'Hang up')) : null);
+}
+
+async function joinSfu(roomId: string) {
+  const grant = await req<{ url: string; token: string }>('media.token', { roomId });
+  // Loaded on demand: the SFU client is most of the bundle and only SFU calls need it.
+  const { Room, RoomEvent } = await import('livekit-client');
+  const room = new Room();
+  room.on(RoomEvent.TrackSubscribed, (track) => $('#videos')?.append(track.attach()));
+  room.on(RoomEvent.TrackUnsubscribed, (track) => track.detach().forEach((e) => e.remove()));
+  await room.connect(grant.url, grant.token);
+  await room.localParticipant.enableCameraAndMicrophone();
+  notice('joined the SFU call');
+}
+
+// ---------- events ----------
+
+function onEvent(f: Frame) {
+  const room = state.room;
+  const inRoom = room && f.room === room.id;
+  switch (f.type) {
+    case 'chat.message':
+    case 'chat.edited':
+      if (!inRoom) return;
+      putMessage(f.data.message);
+      return renderMessages();
+    case 'chat.deleted':
+      if (!inRoom || !state.messages.has(f.data.messageId)) return;
+      Object.assign(state.messages.get(f.data.messageId)!, { deleted: true, text: '' });
+      return renderMessages();
+    case 'chat.reaction': {
+      const m = inRoom && state.messages.get(f.data.messageId);
+      if (!m) return;
+      m.reactions[f.data.emoji] = Math.max(0, (m.reactions[f.data.emoji] ?? 0) + (f.data.on ? 1 : -1));
+      if (!m.reactions[f.data.emoji]) delete m.reactions[f.data.emoji];
+      if (f.data.userId === state.me.userId) state.mine[f.data.on ? 'add' : 'delete'](`${m.id} ${f.data.emoji}`);
+      return renderMessages();
+    }
+    case 'chat.read':
+      if (!inRoom) return;
+      state.readBy.set(f.data.userId, f.data.messageId);
+      return renderMessages();
+    case 'chat.typing': {
+      if (!inRoom || f.data.userId === state.me.userId) return;
+      clearTimeout(state.typing.get(f.data.userId));
+      if (f.data.typing) state.typing.set(f.data.userId, setTimeout(() => (state.typing.delete(f.data.userId), renderTyping()), 6000));
+      else state.typing.delete(f.data.userId);
+      return renderTyping();
+    }
+    case 'room.participant_joined':
+      if (!inRoom) return;
+      state.participants.set(f.data.participant.connectionId, f.data.participant);
+      void subscribePresence([f.data.participant.userId]);
+      return renderParticipants();
+    case 'room.participant_updated':
+      if (!inRoom) return;
+      state.participants.delete(f.data.previousConnectionId);
+      state.participants.set(f.data.participant.connectionId, f.data.participant);
+      // The peer reconnected: keep signaling to where it is now.
+      if (state.call && state.call.peer === f.data.previousConnectionId) state.call.retarget(f.data.participant.connectionId);
+      return renderParticipants();
+    case 'room.participant_left':
+      if (!inRoom) return;
+      state.participants.delete(f.data.connectionId);
+      return renderParticipants();
+    case 'presence.changed':
+      state.presence.set(f.data.userId, f.data.status);
+      return renderParticipants();
+    case 'room.removed':
+      if (room && f.data.roomId === room.id) leaveView(`you were removed (${f.data.reason})${f.data.message ? `: ${f.data.message}` : ''}`);
+      return void refreshRooms();
+    case 'room.closed':
+      if (inRoom) leaveView('the room was closed');
+      return void refreshRooms();
+    case 'room.join_requested':
+      state.requests = [...state.requests.filter((r) => r.requestId !== f.data.requestId), { roomId: f.room!, requestId: f.data.requestId, user: f.data.user }].slice(-MAX_REQUESTS);
+      return renderRequests();
+    case 'room.join_approved':
+      notice('your join request was approved');
+      return void join(f.data.roomId);
+    case 'room.join_rejected':
+      return notice('your join request was rejected', 'error');
+    case 'floor.taken':
+    case 'floor.released':
+      if (!inRoom) return;
+      state.floor = f.type === 'floor.taken' ? f.data.userId : '';
+      $('#floor').textContent = state.floor ? `🎙 ${state.floor} has the floor` : '';
+      return;
+    case 'signal':
+      // A first offer rings; the call object handles every signal after it is accepted.
+      if (f.data.kind === 'offer' && !state.call && !state.ringing) state.ringing = f;
+      else if (f.data.kind === 'bye' && state.ringing?.data.from === f.data.from) state.ringing = undefined;
+      return renderCall();
+    case 'pair.requested':
+      state.pairRequests = [...state.pairRequests, { requestId: f.data.requestId, from: f.data.from }].slice(-MAX_REQUESTS);
+      return renderPairing();
+    case 'pair.accepted':
+      state.pairedPeer = f.data.peer;
+      return renderPairing();
+    case 'pair.rejected':
+      return notice('pairing rejected', 'error');
+  }
+}
+
+// ---------- start ----------
+
+const config = await fetch('/config.json').then((r) => r.json());
+loginScreen(config);

@@ -1,0 +1,118 @@
+import type { CommandData, HelloData, ParticipantView, RoomView, ServerEvent, Verb } from '@switchboard/protocol';
+
+export type { HelloData, ParticipantView, RoomView, ServerEvent, Verb };
+
+/** What `request(verb, data)` takes for a verb: the input of the verb's protocol schema. */
+export type RequestData<V extends Verb> = CommandData<V>;
+
+/** A chat message as `chat.send` / `chat.history` / `chat.message` carry it. */
+export interface ChatMessage {
+  id: string;
+  roomId: string;
+  userId: string;
+  text: string;
+  clientMsgId?: string;
+  replyTo?: string | null;
+  attachments?: { url: string; name?: string; mime?: string; size?: number }[];
+  createdAt: number;
+  editedAt?: number | null;
+  deleted?: boolean;
+  pinned?: boolean;
+  /** Reaction counts per emoji. */
+  reactions?: Record<string, number>;
+  /** Who reacted per emoji, oldest first, at most 20 ids each. */
+  reactedBy?: Record<string, string[]>;
+  /** The emojis the reader reacted with (`chat.history` only). */
+  myReactions?: string[];
+  [k: string]: unknown;
+}
+
+/** The room snapshot `room.join` / `room.create` / `room.get` answer with. */
+export interface RoomSnapshot {
+  room: RoomView;
+  participants: ParticipantView[];
+  participantsCursor: string | null;
+  seq: number;
+}
+
+/**
+ * Reply data of the verbs whose reply shape the SDK knows; every other verb resolves with
+ * the reply's `data` object as sent (see docs/protocol.md).
+ */
+export interface KnownReplies {
+  'room.create': RoomSnapshot;
+  'room.join': RoomSnapshot;
+  'room.get': Omit<RoomSnapshot, 'seq'>;
+  'room.list': { rooms: RoomView[]; nextCursor: string | null; hasMore: boolean };
+  'chat.send': { message: ChatMessage };
+  'chat.history': { messages: ChatMessage[]; hasMore: boolean };
+  'session.resume': { replayed: number };
+  'media.token': { url: string; token: string; expiresAt: number };
+  'call.start': { callId: string; sfu?: { url: string; token: string; expiresAt: number } };
+  'call.accept': { callId: string; sfu?: { url: string; token: string; expiresAt: number } };
+  'floor.request': { expiresAt: number };
+  'pair.register': { code: string };
+  'rooms.subscribe': { rooms: RoomView[]; truncated: boolean };
+  ping: { ts: number };
+}
+
+export type ReplyOf<V extends Verb> = V extends keyof KnownReplies ? KnownReplies[V] : Record<string, any>;
+
+/** `signal` as the target receives it. */
+export interface SignalEvent {
+  from: string;
+  fromUser: string;
+  roomId?: string;
+  kind: 'offer' | 'answer' | 'ice' | 'bye' | 'custom';
+  payload: any;
+}
+
+/** Data of the server events whose shape the SDK knows; others arrive as `Record<string, any>`. */
+export interface KnownEvents {
+  'chat.message': { message: ChatMessage };
+  'chat.edited': { message: ChatMessage } & Record<string, any>;
+  'chat.deleted': Record<string, any>;
+  'room.participant_joined': { participant: ParticipantView };
+  'room.participant_left': { userId: string; connectionId: string; reason: string };
+  'room.participant_updated': { participant: ParticipantView; previousConnectionId: string };
+  'room.closed': Record<string, any>;
+  'room.removed': { reason: string } & Record<string, any>;
+  'rooms.changed': RoomsChanged;
+  signal: SignalEvent;
+  'session.draining': { reconnectInMs: number };
+  'session.replaced': { by: string };
+  'floor.taken': { userId: string };
+  'floor.released': { userId: string; reason: string };
+  'presence.changed': { userId: string; status: string; lastSeen: number };
+}
+
+/** One coalesced batch of the live room registry (`rooms.subscribe`). */
+export interface RoomsChanged {
+  /** Rooms created or whose settings or participant count changed since the last batch (latest state). */
+  updated: RoomView[];
+  /** Ids of rooms closed since the last batch. */
+  closed: string[];
+}
+
+/** The SDK's own lifecycle events (names without a dot, so they never clash with server events). */
+export interface LifecycleEvents {
+  /** A connection is open and said hello (first connect and every reconnect). */
+  connected: [hello: HelloData];
+  /** The socket closed; the SDK reconnects unless `willReconnect` is false. */
+  disconnected: [info: { code: number; reason: string; willReconnect: boolean }];
+  /** The next connection attempt starts after `delayMs`. */
+  reconnecting: [info: { attempt: number; delayMs: number }];
+  /** `session.resume` succeeded: `replayed` missed events were delivered before this. */
+  resumed: [info: { replayed: number; rooms: string[] }];
+  /**
+   * A room could not be resumed (events expired, over the replay budget, seat gone): the SDK
+   * rejoined it and refetched recent history by itself; render from this, not from the gap.
+   */
+  resync: [info: { roomId: string; snapshot?: RoomSnapshot; messages: ChatMessage[]; error?: Error }];
+  /** The same device connected elsewhere under a single-session policy: the SDK stopped. */
+  replaced: [info: { by: string }];
+  /** A fresh token from getToken() is in use (refreshed on the live connection or for a reconnect). */
+  token: [info: { expiresAt: number | null }];
+  /** The client stopped for good (close(), replaced, blocked version, unusable credentials). */
+  closed: [info: { code: number; reason: string }];
+}

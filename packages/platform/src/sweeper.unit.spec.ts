@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Sweeper } from './sweeper.js';
+
+const logger = () => {
+  const warnings: unknown[] = [];
+  return { warnings, logger: { warn: (obj: unknown) => void warnings.push(obj) } as unknown as Logger };
+};
+
+describe('Sweeper (fake timers)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('runs every registered sweep once per interval, only after bootstrap, and stops at shutdown', async () => {
+    const { logger: log } = logger();
+    const sweeper = new Sweeper({ SWEEP_INTERVAL_MS: 100 }, log);
+    const runs: string[] = [];
+    sweeper.register('a', async () => void runs.push('a'));
+    sweeper.register('b', async () => void runs.push('b'));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(runs).toEqual([]);
+    sweeper.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(99);
+    expect(runs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runs).toEqual(['a', 'b']);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(runs).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
+    await sweeper.beforeApplicationShutdown();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(runs).toHaveLength(6);
+  });
+
+  it('never overlaps a slow round with the next tick, and shutdown waits for the round in flight', async () => {
+    const { logger: log } = logger();
+    const sweeper = new Sweeper({ SWEEP_INTERVAL_MS: 100 }, log);
+    let active = 0;
+    let maxActive = 0;
+    let rounds = 0;
+    sweeper.register('slow', async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((r) => setTimeout(r, 350));
+      active--;
+      rounds++;
+    });
+    sweeper.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(maxActive).toBe(1);
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(rounds).toBeLessThanOrEqual(3);
+    expect(active).toBe(1); // a round is in flight
+    let stopped = false;
+    const stopping = sweeper.beforeApplicationShutdown().then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(400);
+    await stopping;
+    expect(active).toBe(0);
+  });
+
+  it('logs a failing sweep and still runs the others, every round', async () => {
+    const { logger: log, warnings } = logger();
+    const sweeper = new Sweeper({ SWEEP_INTERVAL_MS: 50 }, log);
+    let after = 0;
+    sweeper.register('broken', async () => {
+      throw new Error('redis down');
+    });
+    sweeper.register('after', async () => void after++);
+    sweeper.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(after).toBe(2);
+    expect(warnings).toEqual([expect.objectContaining({ sweep: 'broken' }), expect.objectContaining({ sweep: 'broken' })]);
+    await sweeper.beforeApplicationShutdown();
+  });
+
+  it('refuses a second sweep with the same name', () => {
+    const sweeper = new Sweeper({}, logger().logger);
+    sweeper.register('x', async () => undefined);
+    expect(() => sweeper.register('x', async () => undefined)).toThrow(/already registered/);
+  });
+});

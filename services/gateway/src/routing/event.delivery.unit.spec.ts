@@ -1,0 +1,133 @@
+import { subjects } from '@switchboard/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Connection, DeliveredEvent } from '../connections/connection.js';
+import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { connection, FakeNats, gatewayConfig, metrics, silentLogger, type FakeSocket } from '../testing/fakes.test.js';
+import { EventDelivery } from './event.delivery.js';
+import { Subscriptions } from './subscriptions.js';
+
+const WINDOW = 250;
+const ROOM = 'r_unit';
+
+const ev = (seq: number, over: Partial<DeliveredEvent> = {}): DeliveredEvent => ({ type: 'chat.message', roomId: ROOM, seq, ts: 0, dataJson: `{"n":${seq}}`, excludeConnectionId: '', onlyConnectionIds: [], ...over });
+
+describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
+  let delivery: EventDelivery;
+  let registry: ConnectionRegistry;
+  let m: ReturnType<typeof metrics>;
+  let conn: Connection;
+  let socket: FakeSocket;
+  const seqs = () => socket.sent.map((f) => f.seq);
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    m = metrics();
+    const subs = new Subscriptions(new FakeNats().asConnection(), m, silentLogger);
+    registry = new ConnectionRegistry(subs, m);
+    delivery = new EventDelivery(subs, registry, m, gatewayConfig({ REORDER_WINDOW_MS: String(WINDOW) }));
+    ({ conn, socket } = connection());
+    conn.rooms.set(ROOM, { lastSeq: 10, early: [], ahead: new Map() });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('delivers in seq order and drops duplicates and old events', () => {
+    for (const s of [11, 12, 12, 9, 13]) delivery.deliver(conn, ev(s));
+    expect(seqs()).toEqual([11, 12, 13]);
+  });
+
+  it('holds an early arrival until the gap fills, within the window, without counting a gap', async () => {
+    delivery.deliver(conn, ev(13));
+    delivery.deliver(conn, ev(12));
+    expect(seqs()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(WINDOW - 1);
+    delivery.deliver(conn, ev(11));
+    expect(seqs()).toEqual([11, 12, 13]);
+    expect(conn.rooms.get(ROOM)!.gapTimer).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(WINDOW * 4);
+    expect(seqs()).toEqual([11, 12, 13]);
+    expect((await m.reorderGaps.get()).values[0]?.value ?? 0).toBe(0);
+  });
+
+  it('skips a gap that outlives the window, exactly once per missing run, and drops the late event', async () => {
+    delivery.deliver(conn, ev(12));
+    delivery.deliver(conn, ev(13));
+    await vi.advanceTimersByTimeAsync(WINDOW - 1);
+    expect(seqs()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(seqs()).toEqual([12, 13]);
+    delivery.deliver(conn, ev(11)); // the lost one arrives after all: too late, dropped
+    expect(seqs()).toEqual([12, 13]);
+    expect((await m.reorderGaps.get()).values[0]?.value).toBe(1);
+  });
+
+  it('skips several gaps one window after another', async () => {
+    delivery.deliver(conn, ev(12));
+    delivery.deliver(conn, ev(15));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    expect(seqs()).toEqual([12]);
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    expect(seqs()).toEqual([12, 15]);
+    expect((await m.reorderGaps.get()).values[0]?.value).toBe(2);
+  });
+
+  it('holds events that arrive during the join and replays those after the join seq, in order', () => {
+    conn.rooms.set(ROOM, { lastSeq: null, early: [], ahead: new Map() });
+    for (const s of [7, 5, 6]) delivery.deliver(conn, ev(s));
+    expect(seqs()).toEqual([]);
+    delivery.joined(conn, ROOM, 5);
+    expect(seqs()).toEqual([6, 7]);
+    delivery.joined(conn, ROOM, 1); // a second completion changes nothing
+    expect(seqs()).toEqual([6, 7]);
+  });
+
+  it('advances the cursor past events addressed to others without sending them', () => {
+    delivery.deliver(conn, ev(11, { onlyConnectionIds: ['c_other'] }));
+    delivery.deliver(conn, ev(12, { excludeConnectionId: conn.id }));
+    delivery.deliver(conn, ev(13));
+    expect(seqs()).toEqual([13]);
+    expect(conn.rooms.get(ROOM)!.lastSeq).toBe(13);
+  });
+
+  it('leaves the room on its own participant_left (by connection id) but not on another connection of the same user', () => {
+    registry.add(conn);
+    const other = connection('alice').conn;
+    delivery.deliver(conn, ev(11, { type: 'room.participant_left', dataJson: JSON.stringify({ userId: 'alice', connectionId: other.id }) }));
+    expect(conn.rooms.has(ROOM)).toBe(true);
+    delivery.deliver(conn, ev(12, { type: 'room.participant_left', dataJson: JSON.stringify({ userId: 'alice', connectionId: conn.id }) }));
+    expect(conn.rooms.has(ROOM)).toBe(false);
+    // no longer a member: later room events are not delivered
+    delivery.deliver(conn, ev(13));
+    expect(seqs()).toEqual([11, 12]);
+  });
+
+  it('clears a pending gap timer when the connection leaves the room', async () => {
+    registry.add(conn);
+    delivery.deliver(conn, ev(13));
+    registry.leaveRoom(conn, ROOM);
+    await vi.advanceTimersByTimeAsync(WINDOW * 2);
+    expect(seqs()).toEqual([]);
+    expect((await m.reorderGaps.get()).values[0]?.value ?? 0).toBe(0);
+  });
+
+  it('answers not_found for a closed connection and passes events outside a room straight through', () => {
+    delivery.deliver(conn, ev(0, { type: 'presence.changed', roomId: '' }));
+    expect(socket.sent.map((f) => f.type)).toEqual(['presence.changed']);
+    conn.dispose();
+    expect(delivery.deliver(conn, ev(11))).toBe('not_found');
+  });
+
+  it('is wired to the subscriptions: a room event on NATS reaches the connection in order', () => {
+    const nats = new FakeNats();
+    const subs = new Subscriptions(nats.asConnection(), m, silentLogger);
+    const reg = new ConnectionRegistry(subs, m);
+    const d = new EventDelivery(subs, reg, m, gatewayConfig({ REORDER_WINDOW_MS: String(WINDOW) }));
+    d.onModuleInit();
+    conn.rooms.clear();
+    reg.add(conn);
+    reg.beginJoin(conn, ROOM);
+    d.joined(conn, ROOM, 10);
+    nats.event(subjects.room(ROOM), { type: 'chat.message', roomId: ROOM, seq: 12 });
+    nats.event(subjects.room(ROOM), { type: 'chat.message', roomId: ROOM, seq: 11 });
+    expect(seqs()).toEqual([11, 12]);
+  });
+});

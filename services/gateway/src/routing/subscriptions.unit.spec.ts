@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { connection, FakeNats, metrics, silentLogger } from '../testing/fakes.test.js';
+import { Subscriptions } from './subscriptions.js';
+
+const setup = () => {
+  const nats = new FakeNats();
+  const m = metrics();
+  const subs = new Subscriptions(nats.asConnection(), m, silentLogger);
+  return { nats, m, subs };
+};
+
+describe('Subscriptions (reference-counted NATS interest)', () => {
+  it('subscribes once per subject while any local connection needs it, and unsubscribes with the last', async () => {
+    const { nats, m, subs } = setup();
+    const a = connection().conn;
+    const b = connection().conn;
+    subs.acquire('sb.evt.room.r1', a);
+    subs.acquire('sb.evt.room.r1', b);
+    subs.acquire('sb.evt.room.r1', b); // the same connection twice counts once
+    subs.acquire('sb.evt.user.u1', a);
+    expect(nats.subjects().sort()).toEqual(['sb.evt.room.r1', 'sb.evt.user.u1']);
+    expect(subs.stats()).toEqual({ subjects: 2, refs: 3 });
+    expect((await m.subscriptions.get()).values[0].value).toBe(2);
+    subs.release('sb.evt.room.r1', a);
+    expect(subs.subscribers('sb.evt.room.r1')).toBe(1);
+    expect(nats.subjects()).toContain('sb.evt.room.r1');
+    subs.release('sb.evt.room.r1', b);
+    subs.release('sb.evt.room.r1', b); // releasing again is harmless
+    subs.release('sb.evt.nothing', a);
+    expect(nats.subjects()).toEqual(['sb.evt.user.u1']);
+    expect(subs.stats()).toEqual({ subjects: 1, refs: 1 });
+    expect((await m.subscriptions.get()).values[0].value).toBe(1);
+  });
+
+  it('hands each decoded event to the listener once per attached connection', () => {
+    const { nats, subs } = setup();
+    const a = connection().conn;
+    const b = connection().conn;
+    const seen: string[] = [];
+    subs.onEvent((conn, e) => void seen.push(`${conn.id}:${e.type}:${e.seq}:${e.dataJson}`));
+    subs.acquire('sb.evt.room.r1', a);
+    subs.acquire('sb.evt.room.r1', b);
+    nats.event('sb.evt.room.r1', { type: 'chat.message', roomId: 'r1', seq: 3, data: { text: 'hi' } });
+    expect(seen.sort()).toEqual([`${a.id}:chat.message:3:{"text":"hi"}`, `${b.id}:chat.message:3:{"text":"hi"}`].sort());
+  });
+
+  it('drops undecodable bytes without calling the listener or throwing', () => {
+    const { nats, subs } = setup();
+    let calls = 0;
+    subs.onEvent(() => void calls++);
+    subs.acquire('sb.evt.conn.c1', connection().conn);
+    expect(() => nats.deliver('sb.evt.conn.c1', new Uint8Array([0xff, 0xff, 0xff, 0x0f]), 'inbox.1')).not.toThrow();
+    expect(calls).toBe(0);
+  });
+
+  it('answers requests: ok by default, the listener verdict when it gives one, internal when it throws', async () => {
+    const { nats, subs } = setup();
+    const a = connection().conn;
+    const b = connection().conn;
+    subs.acquire('sb.evt.conn.x', a);
+    subs.acquire('sb.evt.conn.x', b);
+    subs.onEvent(() => undefined);
+    expect(nats.event('sb.evt.conn.x', { type: 'signal' }, 'inbox.1').answers).toEqual(['ok']);
+    subs.onEvent(() => 'forbidden');
+    expect(nats.event('sb.evt.conn.x', { type: 'signal' }, 'inbox.2').answers).toEqual(['forbidden']);
+    const seen: string[] = [];
+    subs.onEvent((conn) => {
+      seen.push(conn.id);
+      if (conn === a) throw new Error('boom');
+    });
+    expect(nats.event('sb.evt.conn.x', { type: 'signal' }, 'inbox.3').answers).toEqual(['internal']);
+    expect(seen.sort()).toEqual([a.id, b.id].sort()); // one failure does not cost the other its event
+    // An asynchronous verdict (a probe answered by the client) is sent when it settles.
+    subs.onEvent(() => Promise.resolve('ok-later'));
+    const msg = nats.event('sb.evt.conn.x', { type: 'probe' }, 'inbox.4');
+    expect(msg.answers).toEqual([]);
+    await Promise.resolve();
+    expect(msg.answers).toEqual(['ok-later']);
+    // No reply subject: nothing is answered.
+    subs.onEvent(() => 'ok');
+    expect(nats.event('sb.evt.conn.x', { type: 'signal' }).answers).toEqual([]);
+  });
+});

@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// Runs INSIDE a fresh network namespace that has only `lo` (see test/e2e/demo-browser.spec.ts):
+// private NATS and Redis, Postgres through the socket bridge, rooms + presence, two gateway
+// replicas and the demo server (apps/demo, built), then headless Chromium drives the real demo
+// pages: alice on replica gw1, bob on gw2 — create and join a room, chat both ways, presence
+// dots, a P2P video call; bob's replica is SIGKILLed mid-chat and his history must have no gap
+// after the page reconnects; the admin console kicks bob and his page shows it.
+// Screenshots go to SCREENSHOT_DIR on every run (also when a step fails).
+// Prints one JSON line with the outcome; exit code 0 only when every step passed.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { freePort } from '../../scripts/lib/infra.mjs';
+import { CHROMIUM_ARGS, namespaceInfra, processes, waitFor } from './harness.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const SECRET = 'demo-browser-secret-demo-browser-secret';
+const ADMIN_KEY = 'demo-browser-admin-key';
+const shots = process.env.SCREENSHOT_DIR ?? join(root, '.run/screenshots');
+const { cleanups, start, finish } = processes();
+const steps = [];
+/** The pages' console errors and uncaught exceptions, reported when a step fails. */
+const pageLog = [];
+const pages = {};
+
+const texts = (page) => page.$$eval('[data-testid=messages] [data-testid=message-text]', (els) => els.map((e) => e.textContent));
+const hasText = async (page, text) => (await texts(page)).includes(text);
+const step = (name) => steps.push(name);
+
+async function login(page, name, server) {
+  await page.goto(`${pages.base}/?server=${server}`);
+  await page.fill('#name', name);
+  await page.click('[data-testid=login]');
+  await page.waitForSelector('[data-testid=link].open', { timeout: 20_000 });
+}
+
+async function send(page, text) {
+  await page.fill('[data-testid=chat-input]', text);
+  await page.click('[data-testid=send]');
+}
+
+async function main() {
+  const [roomsHttp, roomsGrpc, presenceHttp, presenceGrpc, gw1Port, gw2Port, demoPort] = await Promise.all(Array.from({ length: 7 }, freePort));
+  const { common, databaseUrl } = await namespaceInfra({ start, cleanups, root, jwtSecret: SECRET });
+  const rooms = start(process.execPath, [join(root, 'services/rooms/dist/main.js')], { ...common, HTTP_PORT: String(roomsHttp), GRPC_PORT: String(roomsGrpc), GRPC_HOST: '127.0.0.1', DATABASE_URL: databaseUrl });
+  const presence = start(process.execPath, [join(root, 'services/presence/dist/main.js')], { ...common, HTTP_PORT: String(presenceHttp), GRPC_PORT: String(presenceGrpc), GRPC_HOST: '127.0.0.1' });
+  const gateway = (port, node) =>
+    start(process.execPath, [join(root, 'services/gateway/dist/main.js')], {
+      ...common,
+      HTTP_PORT: String(port),
+      NODE_ID: node,
+      ADMIN_API_KEYS: ADMIN_KEY,
+      ROOMS_GRPC_URL: `127.0.0.1:${roomsGrpc}`,
+      PRESENCE_GRPC_URL: `127.0.0.1:${presenceGrpc}`,
+    });
+  const gw1 = gateway(gw1Port, 'gw1');
+  const gw2 = gateway(gw2Port, 'gw2');
+  const demo = start(process.execPath, [join(root, 'apps/demo/dist/server/main.js')], {
+    ...common,
+    DEMO_PORT: String(demoPort),
+    GATEWAY_URLS: `ws://127.0.0.1:${gw1Port}/ws,ws://127.0.0.1:${gw2Port}/ws`,
+    ADMIN_API_URL: `http://127.0.0.1:${gw1Port}`,
+    NODE_ENV: 'development',
+  });
+  // Five Node processes start at once on a possibly busy machine: a generous, bounded wait each.
+  const services = { rooms: [rooms, roomsHttp], presence: [presence, presenceHttp], gw1: [gw1, gw1Port], gw2: [gw2, gw2Port] };
+  for (const [name, [proc, port]] of Object.entries(services)) {
+    await waitFor(async () => proc.exitCode !== null || (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, `${name} ready`, 90_000).catch(async (err) => {
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.text(), (e) => String(e));
+      throw new Error(`${name}: ${err.message}: ${ready} ${proc.lastError().slice(-1500)}`);
+    });
+    if (proc.exitCode !== null) throw new Error(`${name} exited (${proc.exitCode}): ${proc.lastError().slice(-1500)}`);
+  }
+  pages.base = `http://127.0.0.1:${demoPort}`;
+  await waitFor(async () => demo.exitCode === null && (await fetch(`${pages.base}/healthz`)).ok, `demo server (${demo.lastError()})`, 60_000);
+
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  cleanups.push(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const [alice, bob] = await Promise.all([context.newPage(), context.newPage()]);
+  Object.assign(pages, { alice, bob });
+  for (const [name, page] of Object.entries({ alice, bob })) {
+    page.on('console', (m) => ['error', 'warning'].includes(m.type()) && pageLog.length < 100 && pageLog.push(`${name}: ${m.text()}`));
+    page.on('pageerror', (e) => pageLog.length < 100 && pageLog.push(`${name}: ${e.message}`));
+  }
+  await login(alice, 'Alice', 0);
+  await login(bob, 'Bob', 1);
+  const replicas = [await alice.evaluate(() => window.demo.link.hello.server.node), await bob.evaluate(() => window.demo.link.hello.server.node)];
+  step('logged in on two replicas');
+
+  // Alice creates a room from the registry form; Bob finds it in his list and joins.
+  await alice.fill('[data-testid=room-name]', 'Demo room');
+  await alice.click('[data-testid=create-room]');
+  await alice.waitForSelector('[data-testid=room-title]');
+  const roomId = await alice.evaluate(() => window.demo.room.id);
+  await waitFor(async () => {
+    await bob.click('#registry h2 button');
+    return (await bob.$(`[data-room="${roomId}"] [data-testid=join]`)) !== null;
+  }, 'the room in bob’s registry');
+  await bob.click(`[data-room="${roomId}"] [data-testid=join]`);
+  await bob.waitForSelector('[data-testid=room-title]');
+  step('created and joined');
+
+  // Presence dots: bob shows online to alice, then busy when he says so.
+  await alice.waitForSelector('[data-testid=presence-bob][data-status=online]', { timeout: 20_000 });
+  await bob.selectOption('[data-testid=status]', 'busy');
+  await alice.waitForSelector('[data-testid=presence-bob][data-status=busy]', { timeout: 20_000 });
+  const presenceSeen = ['online', 'busy'];
+  step('presence dots');
+
+  await send(alice, 'hello from alice');
+  await waitFor(() => hasText(bob, 'hello from alice'), 'bob sees alice');
+  await send(bob, 'hi from bob');
+  await waitFor(() => hasText(alice, 'hi from bob'), 'alice sees bob');
+  step('chat both ways');
+
+  // P2P video call: alice calls bob from the participant list, bob accepts.
+  await alice.click('[data-testid=call-bob]');
+  await bob.waitForSelector('[data-testid=accept-call]', { timeout: 20_000 });
+  await bob.click('[data-testid=accept-call]');
+  const callState = (p) => p.evaluate(() => window.demo.call?.pc.connectionState);
+  await waitFor(async () => (await callState(alice)) === 'connected' && (await callState(bob)) === 'connected', 'both peers connected', 40_000);
+  const inbound = (p) => p.evaluate(() => window.demo.call.inboundVideoBytes());
+  await waitFor(async () => (await inbound(alice)) > 0 && (await inbound(bob)) > 0, 'video frames both ways', 30_000);
+  const framesDecoded = await bob.evaluate(async () => {
+    let n = 0;
+    (await window.demo.call.pc.getStats()).forEach((r) => r.type === 'inbound-rtp' && r.kind === 'video' && (n += r.framesDecoded ?? 0));
+    return n;
+  });
+  const call = { connectionState: [await callState(alice), await callState(bob)], inboundBytes: [await inbound(alice), await inbound(bob)], framesDecoded };
+  await waitFor(() => alice.evaluate(() => document.querySelector('video.remote')?.videoWidth > 0), 'the remote video on alice’s page', 20_000);
+  await alice.screenshot({ path: join(shots, 'demo.png') });
+  step('p2p call connected');
+
+  // Mid-chat, bob's replica dies without a goodbye. Alice keeps talking; bob's page reconnects
+  // to the other replica, resumes, and shows every message in order.
+  const before = ['m1', 'm2', 'm3'];
+  for (const m of before) await send(alice, m);
+  await waitFor(() => hasText(bob, 'm3'), 'bob has m3');
+  gw2.kill('SIGKILL');
+  const after = ['m4', 'm5', 'm6'];
+  for (const m of after) await send(alice, m);
+  await waitFor(async () => (await bob.evaluate(() => window.demo.link.state === 'open' && window.demo.link.hello.server.node)) === 'gw1', 'bob reconnected to gw1', 40_000);
+  const expected = ['hello from alice', 'hi from bob', ...before, ...after];
+  await waitFor(async () => JSON.stringify(await texts(bob)) === JSON.stringify(expected), 'bob’s history without a gap', 30_000).catch(async (err) => {
+    throw new Error(`${err.message}: ${JSON.stringify(await texts(bob))}`);
+  });
+  const bobAfterKill = await texts(bob);
+  await send(bob, 'back');
+  await waitFor(() => hasText(alice, 'back'), 'alice sees bob after his reconnect');
+  step('no gap after SIGKILL');
+
+  // The admin console kicks bob; his page says so.
+  const admin = await context.newPage();
+  pages.admin = admin;
+  await admin.goto(`${pages.base}/admin/`);
+  await admin.fill('[data-testid=admin-key]', ADMIN_KEY);
+  await admin.click('[data-testid=admin-login]');
+  await admin.click(`[data-testid=admin-rooms] a[data-room="${roomId}"]`);
+  await admin.waitForSelector('[data-testid=kick-bob]');
+  const participantsInConsole = await admin.$$eval('[data-testid=admin-participants] tbody tr', (rows) => rows.length);
+  await admin.screenshot({ path: join(shots, 'admin.png') });
+  await admin.click('[data-testid=kick-bob]');
+  await bob.waitForSelector('[data-testid=removed]', { timeout: 20_000 });
+  const bobBanner = await bob.textContent('[data-testid=removed]');
+  await alice.waitForSelector('[data-testid=presence-bob]', { state: 'detached', timeout: 20_000 });
+  step('admin kick shown');
+
+  return { ok: true, steps, replicas, presenceSeen, call, bobAfterKill, expected, participantsInConsole, bobBanner };
+}
+
+mkdirSync(shots, { recursive: true });
+await finish(async () => {
+  try {
+    return await main();
+  } catch (err) {
+    // Keep what the pages looked like when it failed.
+    for (const [name, page] of Object.entries(pages)) if (typeof page === 'object') await page.screenshot({ path: join(shots, `failure-${name}.png`) }).catch(() => undefined);
+    return { ok: false, steps, error: `${err?.stack ?? err}\npage log:\n${pageLog.join('\n')}` };
+  }
+});

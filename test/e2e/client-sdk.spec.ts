@@ -1,0 +1,226 @@
+import { connect, type ConnectOptions, type Switchboard } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
+import { startGateway } from '@switchboard/gateway/service';
+import { startPresence } from '@switchboard/presence/service';
+import { startRooms } from '@switchboard/rooms/service';
+import type { ServerEvent } from '@switchboard/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
+import { Stack, testEnv, token, uid, until } from '../support/stack.js';
+
+type Gateway = Awaited<ReturnType<typeof startGateway>>;
+
+/** Issue 14: the SDK against a live stack (two gateways, rooms, presence). */
+describe('@switchboard/client against a live stack', () => {
+  const stack = new Stack();
+  let gw1: Gateway;
+  let gw2: Gateway;
+  const wsUrl = (gw: Gateway) => `ws://127.0.0.1:${gw.httpPort}/ws`;
+
+  beforeAll(async () => {
+    await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '20000' })));
+    await stack.add(startPresence(testEnv({ SESSION_POLICY: 'device' })));
+    gw1 = await stack.add(startGateway(testEnv()));
+    gw2 = await stack.add(startGateway(testEnv()));
+  });
+  afterAll(() => stack.stop());
+
+  /** An SDK client; `gate` holds every reconnect until released, so a test can act during the gap. */
+  async function sdk(userId: string, opts: Partial<ConnectOptions> & { device?: string } = {}) {
+    const device = opts.device ?? uid('dev');
+    const events: ServerEvent[] = [];
+    const lifecycle: { name: string; data: any }[] = [];
+    let release: () => void = () => undefined;
+    let gate: Promise<void> = Promise.resolve();
+    let connects = 0;
+    const sb = await connect({
+      url: wsUrl(gw1),
+      getToken: () => token(userId, { device }),
+      reconnect: { minDelayMs: 50, maxDelayMs: 500 },
+      // Called once per connection attempt; returning nothing sends no attestation token.
+      attestation: async () => {
+        if (connects++ > 0) await gate;
+        return '';
+      },
+      ...opts,
+    });
+    stack.onStop(async () => sb.close());
+    sb.on('*', (_d, e) => events.push(e));
+    for (const name of ['connected', 'disconnected', 'reconnecting', 'resumed', 'resync', 'replaced', 'token', 'closed'] as const) sb.on(name, (data: any) => lifecycle.push({ name, data }));
+    return {
+      sb,
+      events,
+      lifecycle,
+      hold: () => (gate = new Promise<void>((r) => (release = r))),
+      release: () => release(),
+      seqs: (roomId: string) => events.filter((e) => e.room === roomId && typeof e.seq === 'number').map((e) => e.seq!),
+    };
+  }
+
+  /** Closes the SDK's connection from the server side, like a restarting replica. */
+  const serverClose = (sb: Switchboard, code = 1012) => {
+    for (const gw of [gw1, gw2]) gw.app.get(ConnectionRegistry).get(sb.connectionId)?.close(code, 'test', 'test');
+  };
+
+  const consecutive = (seqs: number[], from: number) => expect(seqs).toEqual(seqs.map((_, i) => from + 1 + i));
+
+  it('reconnects after a server-side close and resumes: events of the gap in order, none twice', async () => {
+    const alice = await stack.client(gw2, uid('alice'));
+    const { room } = await alice.request('room.create', { name: 'sdk-resume', kind: 'group', joinPolicy: 'open' });
+    const bob = await sdk(uid('bob'));
+    const joined = await bob.sb.request('room.join', { roomId: room.id });
+    expect(bob.sb.rooms.get(room.id)).toBe(joined.seq);
+    const firstConnection = bob.sb.connectionId;
+
+    bob.hold();
+    serverClose(bob.sb);
+    await until(() => bob.lifecycle.some((l) => l.name === 'reconnecting'), 'reconnect scheduled');
+    // Published while bob is away.
+    for (let i = 0; i < 5; i++) await alice.request('chat.send', { roomId: room.id, text: `gap ${i}`, clientMsgId: uid('m') });
+    bob.release();
+
+    await until(() => bob.lifecycle.some((l) => l.name === 'resumed'), 'resumed', 20_000);
+    expect(bob.sb.connectionId).not.toBe(firstConnection);
+    expect(bob.lifecycle.find((l) => l.name === 'resumed')!.data.replayed).toBeGreaterThanOrEqual(5);
+    await alice.request('chat.send', { roomId: room.id, text: 'live', clientMsgId: uid('m') });
+    await until(() => bob.events.some((e) => e.type === 'chat.message' && (e.data as any).message.text === 'live'), 'live message after resume');
+
+    const texts = bob.events.filter((e) => e.type === 'chat.message').map((e) => (e.data as any).message.text);
+    expect(texts).toEqual(['gap 0', 'gap 1', 'gap 2', 'gap 3', 'gap 4', 'live']);
+    consecutive(bob.seqs(room.id), joined.seq);
+    expect(bob.sb.rooms.get(room.id)).toBe(Math.max(...bob.seqs(room.id)));
+  });
+
+  it('rejoins and refetches history by itself when the resume is refused (resync)', async () => {
+    const alice = await stack.client(gw2, uid('alice'));
+    const { room } = await alice.request('room.create', { name: 'sdk-resync', kind: 'group', joinPolicy: 'open' });
+    const bob = await sdk(uid('bob'));
+    await bob.sb.request('room.join', { roomId: room.id });
+    await alice.request('chat.send', { roomId: room.id, text: 'before', clientMsgId: uid('m') });
+    await until(() => bob.events.some((e) => e.type === 'chat.message'), 'first message');
+
+    bob.hold();
+    serverClose(bob.sb);
+    await until(() => bob.lifecycle.some((l) => l.name === 'reconnecting'), 'reconnect scheduled');
+    // Kicked while away: the seat is gone, so resume answers conflict {rooms}.
+    await alice.request('room.kick', { roomId: room.id, userId: bob.sb.userId });
+    await alice.request('chat.send', { roomId: room.id, text: 'while away', clientMsgId: uid('m') });
+    bob.release();
+
+    const resync = await until(() => bob.lifecycle.find((l) => l.name === 'resync'), 'resync', 20_000);
+    expect(resync.data.roomId).toBe(room.id);
+    expect(resync.data.error).toBeUndefined();
+    expect(resync.data.messages.map((m: { text: string }) => m.text)).toEqual(['before', 'while away']);
+    expect(resync.data.snapshot.participants.some((p: { userId: string }) => p.userId === bob.sb.userId)).toBe(true);
+    // Back in the room: live events flow again.
+    await alice.request('chat.send', { roomId: room.id, text: 'after', clientMsgId: uid('m') });
+    await until(() => bob.events.some((e) => e.type === 'chat.message' && (e.data as any).message.text === 'after'), 'live after resync');
+  });
+
+  it('keeps chat sends in the outbox across a reconnect and stores each once', async () => {
+    const alice = await stack.client(gw2, uid('alice'));
+    const { room } = await alice.request('room.create', { name: 'sdk-outbox', kind: 'group', joinPolicy: 'open' });
+    const bob = await sdk(uid('bob'));
+    await bob.sb.request('room.join', { roomId: room.id });
+
+    // One send the socket drops under (answered or not, it must be stored exactly once) ...
+    const inFlight = bob.sb.sendChat(room.id, 'in flight');
+    bob.hold();
+    serverClose(bob.sb);
+    await until(() => !bob.sb.connected, 'disconnected');
+    // ... and three while offline.
+    const offline = ['one', 'two', 'three'].map((t) => bob.sb.sendChat(room.id, t));
+    expect(bob.sb.outbox.length).toBeGreaterThanOrEqual(3);
+    // A non-idempotent request waiting for the connection times out instead of hanging.
+    await expect(bob.sb.request('room.get', { roomId: room.id }, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'timeout' });
+    bob.release();
+
+    const sent = await Promise.all([inFlight, ...offline]);
+    expect(sent.map((m) => m.text)).toEqual(['in flight', 'one', 'two', 'three']);
+    expect(bob.sb.outbox).toEqual([]);
+    const history = await alice.request('chat.history', { roomId: room.id, limit: 50 });
+    const texts = history.messages.map((m: { text: string }) => m.text);
+    expect(texts).toEqual(['in flight', 'one', 'two', 'three']);
+  });
+
+  it('bounds what waits for a connection (outbox_full)', async () => {
+    const bob = await sdk(uid('bob'), { maxQueued: 2 });
+    const { room } = await bob.sb.request('room.create', { name: 'sdk-full', kind: 'group', joinPolicy: 'open' });
+    bob.hold();
+    serverClose(bob.sb);
+    await until(() => !bob.sb.connected, 'disconnected');
+    const queued = [bob.sb.sendChat(room.id, 'a'), bob.sb.sendChat(room.id, 'b')];
+    await expect(bob.sb.sendChat(room.id, 'c')).rejects.toMatchObject({ code: 'outbox_full' });
+    bob.release();
+    expect((await Promise.all(queued)).map((m) => m.text)).toEqual(['a', 'b']);
+  });
+
+  it('moves to another replica on session.draining before the server closes', async () => {
+    const gw3 = await startGateway(testEnv({ DRAIN_GRACE_MS: '15000' }));
+    stack.onStop(() => gw3.stop());
+    const alice = await stack.client(gw2, uid('alice'));
+    const { room } = await alice.request('room.create', { name: 'sdk-drain', kind: 'group', joinPolicy: 'open' });
+    const bob = await sdk(uid('bob'), { url: [wsUrl(gw3), wsUrl(gw1)] });
+    const joined = await bob.sb.request('room.join', { roomId: room.id });
+    expect(bob.sb.hello.server.node).toBe(gw3.platform.config.NODE_ID);
+
+    const stopping = gw3.stop();
+    await until(() => bob.events.some((e) => e.type === 'session.draining'), 'draining notice');
+    await until(() => bob.sb.connected && bob.sb.hello.server.node === gw1.platform.config.NODE_ID, 'moved to gw1', 20_000);
+    await stopping;
+    // The old socket was closed by the client (1000), not by the draining server (1012).
+    expect(bob.lifecycle.filter((l) => l.name === 'disconnected')).toEqual([]);
+    await alice.request('chat.send', { roomId: room.id, text: 'after the move', clientMsgId: uid('m') });
+    await until(() => bob.events.some((e) => e.type === 'chat.message'), 'message after the move');
+    consecutive(bob.seqs(room.id), joined.seq);
+  });
+
+  it('stops on session.replaced and does not fight for the session', async () => {
+    const userId = uid('carol');
+    const carol = await sdk(userId, { device: 'phone' });
+    const other = await SwitchboardClient.connect(wsUrl(gw2), await token(userId, { device: 'phone' }));
+    stack.onStop(() => other.close());
+    await until(() => carol.lifecycle.some((l) => l.name === 'closed'), 'closed', 20_000);
+    expect(carol.lifecycle.find((l) => l.name === 'replaced')!.data.by).toBe(other.hello.connectionId);
+    expect(carol.lifecycle.some((l) => l.name === 'reconnecting')).toBe(false);
+    await expect(carol.sb.request('ping')).rejects.toMatchObject({ code: 'closed' });
+    // The other device keeps its connection.
+    await expect(other.request('ping')).resolves.toHaveProperty('ts');
+  });
+
+  it('refreshes the token on the live connection before it expires', async () => {
+    const userId = uid('dave');
+    let minted = 0;
+    const dave = await sdk(userId, {
+      getToken: () => (minted++, token(userId, {}, 3)),
+      refreshBeforeMs: 1500,
+    });
+    const first = dave.sb.connectionId;
+    const firstExpiry = Date.now() + 3000;
+    // The connection outlives its first 3-second token: refreshed in place, never dropped.
+    await until(() => Date.now() > firstExpiry + 1000 && dave.lifecycle.filter((l) => l.name === 'token').length >= 2, 'two refreshes past the first expiry', 15_000);
+    await expect(dave.sb.request('ping')).resolves.toHaveProperty('ts');
+    expect(dave.sb.connectionId).toBe(first);
+    expect(dave.lifecycle.some((l) => l.name === 'disconnected')).toBe(false);
+    expect(minted).toBeGreaterThanOrEqual(3);
+  });
+
+  it('session.refresh refuses another user and invalid tokens', async () => {
+    const erin = await stack.client(gw1, uid('erin'));
+    await expect(erin.request('session.refresh', { token: await token(uid('mallory')) })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(erin.request('session.refresh', { token: 'not-a-jwt' })).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(erin.request('session.refresh', { token: await token(erin.hello.userId) })).resolves.toHaveProperty('expiresAt');
+  });
+
+  it('speaks MessagePack', async () => {
+    const frank = await sdk(uid('frank'), { encoding: 'msgpack' });
+    const { room } = await frank.sb.request('room.create', { name: 'sdk-msgpack', kind: 'group', joinPolicy: 'open' });
+    const message = await frank.sb.sendChat(room.id, 'packed');
+    expect(message.text).toBe('packed');
+    expect(frank.sb.hello.userId).toBe(frank.sb.userId);
+  });
+
+  it('rejects the first connect with a typed error when the token is refused', async () => {
+    await expect(connect({ url: wsUrl(gw1), token: 'bad' })).rejects.toMatchObject({ code: 'http', details: { status: 401 } });
+  });
+});
