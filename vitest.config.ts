@@ -43,11 +43,10 @@ export default defineConfig({
     reporters: ['default'],
     coverage: { provider: 'v8', include: ['{packages,services}/*/src/**'], exclude: ['**/*.spec.ts', '**/*.test.ts', '**/gen/**', '**/generated/**'], reporter: ['text-summary', 'json-summary'] },
     projects: [
-      {
-        // Logic with fakes and fake timers: no process, socket or database (npm run test:unit).
-        extends: true,
-        test: { name: 'unit', include: clustered ? [] : ['{packages,services}/*/src/**/*.unit.spec.ts', 'packages/testing/src/**/*.unit.spec.ts'], passWithNoTests: true },
-      },
+      // Logic with fakes and fake timers: no process, socket or database (npm run test:unit); not in the clustered pass.
+      ...(clustered
+        ? []
+        : [{ extends: true as const, test: { name: 'unit', include: ['{packages,services}/*/src/**/*.unit.spec.ts', 'packages/testing/src/**/*.unit.spec.ts'] } }]),
       {
         // Real NATS, Redis, Postgres, gRPC, browsers: one private set per worker.
         extends: true,

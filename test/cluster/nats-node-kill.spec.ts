@@ -1,5 +1,5 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { connectNats, createLogger, roomEventStreamOf } from '@switchboard/platform';
 import { startRooms } from '@switchboard/rooms/service';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { SwitchboardClient } from '@switchboard/client';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { connectNats, createLogger, roomEventStreamOf, roomEventStreams } from '@switchboard/platform';
 import { subjects } from '@switchboard/protocol';
