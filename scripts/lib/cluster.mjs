@@ -37,13 +37,32 @@ async function stopChildren(children, signal = 'SIGTERM') {
 }
 
 /**
+ * Starts every node, waits for their ports and for `ready()`, and returns stop() (SIGTERM, then
+ * the directory goes); when anything fails, every node is killed and the error rethrown.
+ */
+async function launch(nodes, dir, readyTimeoutMs, ready) {
+  for (const n of nodes) n.start();
+  try {
+    await Promise.all(nodes.map((n) => waitForPort(n.port, readyTimeoutMs)));
+    await ready();
+  } catch (err) {
+    await stopChildren(nodes.map((n) => n.child), 'SIGKILL');
+    throw err;
+  }
+  return async () => {
+    await stopChildren(nodes.map((n) => n.child));
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+/**
  * Starts `size` nats-server nodes forming one cluster. `config({ serverName, port, clusterPort,
  * routes, storeDir })` returns a node's nats-server configuration (the caller adds its users and
  * permissions, see natsServerConfig in packages/platform). Resolves when every node listens and
  * JetStream has a meta leader (a stream can then be created with 3 replicas).
  * Returns `{ urls, nodes: [{ name, port, clusterPort, child, start() }], dir, logFile, stop() }`.
  */
-export async function startNatsCluster({ size = 3, config, dir, name = 'sb', ports, readyTimeoutMs = 30_000, waitJetStream }) {
+export async function startNatsCluster({ size = 3, config, dir, name = 'sb', ports, readyTimeoutMs = 30_000 }) {
   dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'sb-nats-cluster-'));
   fs.mkdirSync(dir, { recursive: true });
   const clientPorts = ports?.client ?? (await Promise.all(Array.from({ length: size }, () => freePort())));
@@ -60,27 +79,17 @@ export async function startNatsCluster({ size = 3, config, dir, name = 'sb', por
     // for permission violations the way they scan a single server's.
     const node = { name: serverName, port, clusterPort: clusterPorts[i], logFile, configFile, child: undefined };
     node.start = () => (node.child = spawnNode('nats-server', ['-c', configFile, '-l', logFile], logFile));
-    node.start();
     return node;
   });
-  const stop = async () => {
-    await stopChildren(nodes.map((n) => n.child));
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await Promise.all(nodes.map((n) => waitForPort(n.port, readyTimeoutMs)));
-    // The caller checks JetStream (it has the credentials); the nodes' logs say when the meta
-    // group has a leader, which is what stream creation with 3 replicas needs.
+  // The nodes' log says when the JetStream meta group has a leader, which is what stream
+  // creation with 3 replicas needs.
+  const stop = await launch(nodes, dir, readyTimeoutMs, async () => {
     const deadline = Date.now() + readyTimeoutMs;
     while (!/JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/.test(readText(logFile))) {
       if (Date.now() > deadline) throw new Error(`NATS cluster has no JetStream meta leader after ${readyTimeoutMs} ms (logs in ${dir})`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await waitJetStream?.(nodes.map((n) => `nats://${HOST}:${n.port}`).join(','));
-  } catch (err) {
-    await stopChildren(nodes.map((n) => n.child), 'SIGKILL');
-    throw err;
-  }
+  });
   return { urls: nodes.map((n) => `nats://${HOST}:${n.port}`).join(','), nodes, dir, logFile, stop };
 }
 
@@ -121,15 +130,9 @@ export async function startRedisCluster({ masters = 3, replicasPerMaster = 1, di
           '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs)],
         logFile,
       ));
-    node.start();
     return node;
   });
-  const stop = async () => {
-    await stopChildren(nodes.map((n) => n.child));
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await Promise.all(nodes.map((n) => waitForPort(n.port, readyTimeoutMs)));
+  const stop = await launch(nodes, dir, readyTimeoutMs, async () => {
     const create = spawnSync(
       'redis-cli',
       ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'],
@@ -137,10 +140,7 @@ export async function startRedisCluster({ masters = 3, replicasPerMaster = 1, di
     );
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${(create.stdout + create.stderr).slice(-1500)}`);
     await waitRedisCluster(nodes.map((n) => n.port), readyTimeoutMs);
-  } catch (err) {
-    await stopChildren(nodes.map((n) => n.child), 'SIGKILL');
-    throw err;
-  }
+  });
   return { url: `redis+cluster://${nodes.map((n) => `${HOST}:${n.port}`).join(',')}`, nodes, dir, stop };
 }
 
