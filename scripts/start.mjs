@@ -7,7 +7,7 @@
 // two gateway replicas, and stops them all on Ctrl-C.
 // Flags: --no-build (use existing dist/), --quiet (no service logs), --no-sfu (no LiveKit), --no-turn (no coturn),
 // --clustered (a 3-node NATS cluster on base+30..32 / routes base+33..35, else 4322..4324 / 6322..6324, room
-// event streams with 3 replicas, and a Redis Cluster of 3 masters + 3 replicas on base+50..55, else 7000..7005;
+// event streams with 3 replicas, and a Redis Cluster of 3 masters + 3 replicas on base+60..65, else 7000..7005;
 // docs/operations.md "Clustered").
 // Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11.., NATS base+30 else
 // 4322, coturn base+40 else 3478, LiveKit base+41/UDP base+42 else 7880/7882, the demo app
@@ -197,7 +197,7 @@ if (clustered) {
         ports: { client: [0, 1, 2].map((i) => port(4322 + i, 30 + i)), cluster: [0, 1, 2].map((i) => port(6322 + i, 33 + i)) },
         config: (n) => natsServerConfig({ host: '127.0.0.1', port: n.port, storeDir: n.storeDir, users, cluster: { name: n.clusterName, serverName: n.serverName, port: n.clusterPort, routes: n.routes } }),
       }),
-      startRedisCluster({ ports: [0, 1, 2, 3, 4, 5].map((i) => port(7000 + i, 50 + i)) }),
+      startRedisCluster({ ports: [0, 1, 2, 3, 4, 5].map((i) => port(7000 + i, 60 + i)) }),
     ]);
     clusters.push(nats, redis);
     shared.NATS_URL = nats.urls;
