@@ -127,6 +127,12 @@ describe('SIGKILL of a NATS node under chat + broadcast + signaling load', () =>
         console.log(`[nats-node-kill] ${m.userId}: ${missing.length} of ${ids.size} acked messages came by resume`);
       }
     }
-    expect(natsViolationsSince(cluster.logFile, 0).lines).toEqual([]);
+    // The one violation a failover may log: a service answering, on its new server, a request it
+    // took from the dead one. The new server never saw that request, so it refuses the reply
+    // (allow_responses); the requester already got `unavailable`. Anything else is a bug.
+    const violations = natsViolationsSince(cluster.logFile, 0).lines;
+    const orphanReplies = violations.filter((l) => /Publish Violation - User "(rooms|presence|media|attestation)", Subject "_INBOX_gateway\./.test(l));
+    if (orphanReplies.length) console.log(`[nats-node-kill] ${orphanReplies.length} reply(ies) to requests taken before the failover were refused by the new server`);
+    expect(violations.filter((l) => !orphanReplies.includes(l))).toEqual([]);
   }, 120_000);
 });
