@@ -2,11 +2,31 @@ import { availableParallelism } from 'node:os';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * SB_TEST_CLUSTERED=1 runs these files a second time on a 3-node NATS cluster and a Redis Cluster
+ * (3 masters + 3 replicas per worker; packages/testing/src/infra.ts): the store-level files of every
+ * multi-key script and MULTI, and the service files whose flows span slots (seats + connection
+ * index, floor + due set, call claims). `npm test` runs both passes (docs/decisions/0031).
+ */
+export const CLUSTERED_SUITE = [
+  'packages/platform/src/due.store.spec.ts',
+  'packages/platform/src/window-counter.spec.ts',
+  'services/presence/src/liveness/liveness.store.spec.ts',
+  'services/presence/src/rendezvous/rendezvous.store.spec.ts',
+  'services/rooms/src/rooms/paging.spec.ts',
+  'services/rooms/src/floor/floor.spec.ts',
+  'services/rooms/src/sessions/sessions.spec.ts',
+  'services/media/src/calls/calls.spec.ts',
+  'test/e2e/gateway-resume.spec.ts',
+];
+const clustered = process.env.SB_TEST_CLUSTERED === '1';
+
 // Test files run in parallel, one per worker at a time; every worker has its own NATS, Redis
 // and databases (packages/testing/src/global-setup.ts, ADR 0018). Most integration time is waiting on
 // timers and round trips, not CPU, so a small machine still gains from a few more workers than
 // cores. TEST_WORKERS overrides.
-const workers = Number(process.env.TEST_WORKERS) || Math.min(6, Math.max(3, availableParallelism() + 1));
+// A clustered slot is 9 servers (3 NATS + 6 Redis): two of them at most.
+const workers = Number(process.env.TEST_WORKERS) || (clustered ? 2 : Math.min(6, Math.max(3, availableParallelism() + 1)));
 
 // SWC (not esbuild) compiles tests because NestJS DI needs emitDecoratorMetadata.
 export default defineConfig({
@@ -23,17 +43,16 @@ export default defineConfig({
     reporters: ['default'],
     coverage: { provider: 'v8', include: ['{packages,services}/*/src/**'], exclude: ['**/*.spec.ts', '**/*.test.ts', '**/gen/**', '**/generated/**'], reporter: ['text-summary', 'json-summary'] },
     projects: [
-      {
-        // Logic with fakes and fake timers: no process, socket or database (npm run test:unit).
-        extends: true,
-        test: { name: 'unit', include: ['{packages,services}/*/src/**/*.unit.spec.ts', 'bench/lib/*.unit.spec.mjs'] },
-      },
+      // Logic with fakes and fake timers: no process, socket or database (npm run test:unit); not in the clustered pass.
+      ...(clustered
+        ? []
+        : [{ extends: true as const, test: { name: 'unit', include: ['{packages,services}/*/src/**/*.unit.spec.ts', 'bench/lib/*.unit.spec.mjs'] } }]),
       {
         // Real NATS, Redis, Postgres, gRPC, browsers: one private set per worker.
         extends: true,
         test: {
           name: 'integration',
-          include: ['{packages,services}/*/src/**/*.spec.ts', 'apps/*/server/**/*.spec.ts', 'scripts/lib/*.spec.mjs', 'test/**/*.spec.ts'],
+          include: clustered ? CLUSTERED_SUITE : ['{packages,services}/*/src/**/*.spec.ts', 'apps/*/server/**/*.spec.ts', 'scripts/lib/*.spec.mjs', 'test/**/*.spec.ts'],
           exclude: ['**/*.unit.spec.ts', '**/node_modules/**'],
           globalSetup: ['packages/testing/src/global-setup.ts'],
           setupFiles: ['packages/testing/src/per-file.ts'],

@@ -5,7 +5,10 @@
 // coturn (STUN/TURN, Debian package installed when missing) and LiveKit (the SFU, built from its
 // Go module once into .cache/ where Go exists), then runs every service as its own process plus
 // two gateway replicas, and stops them all on Ctrl-C.
-// Flags: --no-build (use existing dist/), --quiet (no service logs), --no-sfu (no LiveKit), --no-turn (no coturn).
+// Flags: --no-build (use existing dist/), --quiet (no service logs), --no-sfu (no LiveKit), --no-turn (no coturn),
+// --clustered (a 3-node NATS cluster on base+30..32 / routes base+33..35, else 4322..4324 / 6322..6324, room
+// event streams with 3 replicas, and a Redis Cluster of 3 masters + 3 replicas on base+60..65, else 7000..7005;
+// docs/operations.md "Clustered").
 // Env: SB_PORT_BASE moves every port (gateways base+0/+1, services base+11.., NATS base+30 else
 // 4322, coturn base+40 else 3478, LiveKit base+41/UDP base+42 else 7880/7882, the demo app
 // base+50 else 8090), NATS_URL uses
@@ -20,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startNatsCluster, startRedisCluster } from './lib/cluster.mjs';
 import { startCoturn } from './lib/coturn.mjs';
 import { ensureAptPackage, ensureInfra, postgresDatabaseUrl, waitForPort } from './lib/infra.mjs';
 import { ensureLivekit, GO_HINT, LIVEKIT_DEV_KEYS, startLivekit } from './lib/livekit.mjs';
@@ -30,6 +34,7 @@ const args = new Set(process.argv.slice(2));
 const env = process.env;
 const base = env.SB_PORT_BASE ? Number(env.SB_PORT_BASE) : undefined;
 const port = (standard, offset) => (base === undefined ? standard : base + offset);
+const clustered = args.has('--clustered');
 
 const devSecret = env.JWT_SECRET ?? `dev-${randomBytes(16).toString('hex')}`;
 const adminKey = env.ADMIN_API_KEYS ?? `dev-admin-${randomBytes(8).toString('hex')}`;
@@ -42,6 +47,7 @@ const shared = {
   GRPC_AUTH_SECRET: grpcSecret,
   NATS_URL: env.NATS_URL ?? `nats://127.0.0.1:${port(4322, 30)}`,
   REDIS_URL: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  ...(clustered ? { ROOM_EVENTS_REPLICAS: '3', ROOM_EVENTS_STREAMS: env.ROOM_EVENTS_STREAMS ?? '3' } : {}),
   LOG_LEVEL: env.LOG_LEVEL ?? 'info',
   NODE_ENV: env.NODE_ENV ?? 'development',
 };
@@ -115,7 +121,8 @@ async function waitReady(p, deadlineMs = Number(env.SB_READY_TIMEOUT_MS) || 60_0
   return false;
 }
 
-await ensureInfra({ log: (l) => say(l), timeoutMs: 60_000, services: env.NATS_URL ? undefined : ['postgres', 'redis'] }).catch((err) => {
+const infraNeeded = clustered ? ['postgres'] : env.NATS_URL ? undefined : ['postgres', 'redis'];
+await ensureInfra({ log: (l) => say(l), timeoutMs: 60_000, services: infraNeeded }).catch((err) => {
   console.error(`[start] infrastructure is not available: ${err.message}`);
   process.exit(1);
 });
@@ -195,7 +202,31 @@ runStep('applying database migrations', process.execPath, ['scripts/db-migrate.m
 /** Per-user NATS passwords: fresh ones for our own server, else NATS_PASSWORD (if any) for all. */
 const natsPasswords = {};
 let natsServer;
-if (!env.NATS_URL) {
+/** --clustered: the NATS cluster and the Redis Cluster, stopped with the rest. */
+const clusters = [];
+if (clustered) {
+  const { NATS_USERS, natsServerConfig, natsServerUsers } = await import('../packages/platform/dist/nats-permissions.js');
+  for (const u of NATS_USERS) natsPasswords[u] = randomBytes(18).toString('base64url');
+  const users = natsServerUsers(natsPasswords);
+  try {
+    const [nats, redis] = await Promise.all([
+      startNatsCluster({
+        ports: { client: [0, 1, 2].map((i) => port(4322 + i, 30 + i)), cluster: [0, 1, 2].map((i) => port(6322 + i, 33 + i)) },
+        config: (n) => natsServerConfig({ host: '127.0.0.1', port: n.port, storeDir: n.storeDir, users, cluster: { name: n.clusterName, serverName: n.serverName, port: n.clusterPort, routes: n.routes } }),
+      }),
+      startRedisCluster({ ports: [0, 1, 2, 3, 4, 5].map((i) => port(7000 + i, 60 + i)) }),
+    ]);
+    clusters.push(nats, redis);
+    shared.NATS_URL = nats.urls;
+    shared.REDIS_URL = redis.url;
+    say(`NATS cluster ${nats.urls} (JetStream on 3 nodes, room event streams R3; log ${nats.logFile})`);
+    say(`Redis Cluster ${redis.url} (3 masters + 3 replicas)`);
+  } catch (err) {
+    say(`clustered infrastructure did not start: ${err.message}`);
+    await Promise.all(clusters.map((c) => c.stop()));
+    process.exit(1);
+  }
+} else if (!env.NATS_URL) {
   const { NATS_USERS, natsServerConfig, natsServerUsers } = await import('../packages/platform/dist/nats-permissions.js');
   for (const u of NATS_USERS) natsPasswords[u] = randomBytes(18).toString('base64url');
   const natsPort = port(4322, 30);
@@ -218,7 +249,7 @@ if (!env.NATS_URL) {
 let stopping = false;
 for (const p of processes) {
   const natsUser = p.service ?? p.name;
-  const natsPassword = env.NATS_URL ? env.NATS_PASSWORD : natsPasswords[natsUser];
+  const natsPassword = env.NATS_URL && !clustered ? env.NATS_PASSWORD : natsPasswords[natsUser];
   const childEnv = {
     ...env,
     ...shared,
@@ -276,7 +307,7 @@ async function stopAll(signal) {
         }),
     ),
   );
-  await Promise.all(sidecars.map((s) => s.stop().catch(() => undefined)));
+  await Promise.all([...sidecars, ...clusters].map((s) => s.stop().catch(() => undefined)));
   if (natsServer && natsServer.exitCode === null) {
     const exited = new Promise((resolve) => natsServer.once('exit', resolve));
     natsServer.kill('SIGTERM');

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm test: everything CI checks, in order — infrastructure (install/start if missing), generated
 // code freshness, type-checked build and tests, lint, Helm chart lint/render, then all unit and
-// integration tests (vitest, against real NATS/Redis/Postgres). Extra args go to vitest.
+// integration tests (vitest, against real NATS/Redis/Postgres), then the store-level files again on
+// a NATS cluster and a Redis Cluster (SB_TEST_CLUSTERED=1). Extra args go to vitest (first pass only).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,4 +41,8 @@ if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 }
-process.exit(vitest.status ?? 1);
+if (vitest.status !== 0 || vitestArgs.length) process.exit(vitest.status ?? 1);
+// The same store-level files again on clustered infrastructure (vitest.config.ts CLUSTERED_SUITE).
+const clustered = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default'], { cwd: root, stdio: 'inherit', env: { ...process.env, SB_TEST_CLUSTERED: '1' } });
+console.log(`\n[test] clustered pass (SB_TEST_CLUSTERED=1) ${clustered.status === 0 ? 'ok' : 'failed'}`);
+process.exit(clustered.status ?? 1);

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { startAttestation } from '@switchboard/attestation/service';
 import { ServerListError, verifyServerList } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
-import { Redis } from 'ioredis';
+import { createRedis, type Redis } from '@switchboard/platform';
 import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +58,7 @@ describe('attestation', () => {
     gw = await stack.add(
       startGateway(testEnv({ ATTESTATION_GRPC_URL: `127.0.0.1:${att.grpcPort}`, ATTESTATION_MODE: 'enforce', PUBLIC_URL: publicUrl, REGION: 'eu-test', SERVER_HEARTBEAT_MS: '500', ATTEST_RATE_PER_MIN: '1000' })),
     );
-    redis = new Redis(slot().redisUrl);
+    redis = createRedis(slot().redisUrl);
     stack.onStop(() => redis.quit());
     db = new pg.Client({ connectionString: slot().attestationDatabaseUrl });
     await db.connect();

@@ -1,3 +1,4 @@
+import { subjects } from '@switchboard/protocol';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
@@ -74,7 +75,7 @@ describe('session.resume across replicas', () => {
     await guest.request('room.join', { roomId: room.id });
     // Retention limits dropped this room's history (simulated with a purge of its subject).
     const jsm = await jetstreamManager((await stack.testBus()).nc);
-    await jsm.streams.purge(ROOM_EVENTS_STREAM, { filter: `sb.evt.room.${room.id}` });
+    await jsm.streams.purge(ROOM_EVENTS_STREAM, { filter: subjects.room(room.id) });
 
     const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
     stack.onStop(() => again.close());

@@ -1,6 +1,7 @@
 import { pack, unpack } from 'msgpackr';
 import WebSocket from 'ws';
 import { SwitchboardClient } from '@switchboard/client/node';
+import { subjects } from '@switchboard/protocol';
 import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { UPGRADE_AUTH_HEADER } from '@switchboard/protocol';
@@ -135,13 +136,13 @@ describe('gateway session layer', () => {
     const { room } = await clients[0].request('room.create', { name: 'leak', kind: 'group', joinPolicy: 'open' });
     await clients[1].request('room.join', { roomId: room.id });
     await clients[2].request('room.join', { roomId: room.id });
-    const subjects = [`sb.evt.room.${room.id}`, ...clients.flatMap((c) => [`sb.evt.conn.${c.hello.connectionId}`, `sb.evt.user.${c.hello.userId}`])];
-    expect(subs.subscribers(subjects[0])).toBe(3);
+    const held = [subjects.room(room.id), ...clients.flatMap((c) => [`sb.evt.conn.${c.hello.connectionId}`, `sb.evt.user.${c.hello.userId}`])];
+    expect(subs.subscribers(held[0])).toBe(3);
     await clients[1].request('room.leave', { roomId: room.id });
-    expect(subs.subscribers(subjects[0])).toBe(2);
+    expect(subs.subscribers(held[0])).toBe(2);
     await Promise.all(clients.map((c) => c.close()));
     await until(() => clients.every((c) => !registry.get(c.hello.connectionId)), 'connections to leave the table');
-    expect(subjects.map((s) => subs.subscribers(s))).toEqual(subjects.map(() => 0));
+    expect(held.map((s) => subs.subscribers(s))).toEqual(held.map(() => 0));
   });
 });
 

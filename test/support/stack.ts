@@ -1,2 +1,178 @@
+<<<<<<< HEAD
 // Moved to @switchboard/testing (packages/testing); kept so specs written against the old path still resolve.
 export * from '@switchboard/testing/stack';
+=======
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { SwitchboardClient, type RawConnectOptions as ConnectOptions } from '@switchboard/client/node';
+import { CommandBus, connectNats, createLogger, createMetricsRegistry, natsMetrics, type ServiceHandle } from '@switchboard/platform';
+import { SignJWT } from 'jose';
+import { freePort, NATS_TEST_PASSWORD, NATS_TEST_USER, ROOT } from './infra.js';
+import { slot } from './slot.js';
+
+export { NATS_TEST_PASSWORD, NATS_TEST_USER };
+
+export const JWT_SECRET = 'test-secret-test-secret-test-secret';
+export const ADMIN_KEY = 'test-admin-key';
+export const ADMIN_JWT_SECRET = 'test-admin-jwt-secret-test-admin-jwt-secret';
+/** Shared secret of the gRPC call credentials in tests (GRPC_AUTH_SECRET). */
+export const GRPC_SECRET = 'test-grpc-secret-test-grpc-secret';
+
+let counter = 0;
+/** Unique, readable id per test object (users, rooms, nodes). */
+export const uid = (prefix = 'u') => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/** Environment for a service under test: private infra, ephemeral ports, quiet logs. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    NATS_URL: slot().natsUrl,
+    // Each service connects as its own NATS user (the service name) with this password.
+    NATS_PASSWORD: NATS_TEST_PASSWORD,
+    REDIS_URL: slot().redisUrl,
+    DATABASE_URL: slot().roomsDatabaseUrl,
+    JWT_SECRET,
+    ADMIN_API_KEYS: ADMIN_KEY,
+    ADMIN_JWT_SECRET,
+    GRPC_AUTH_SECRET: GRPC_SECRET,
+    GRPC_HOST: '127.0.0.1',
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    NODE_ID: uid('node'),
+    ...overrides,
+  };
+}
+
+/** testEnv for the media service: its own database (the call log). */
+export const mediaTestEnv = (overrides: Record<string, string | undefined> = {}) => testEnv({ DATABASE_URL: slot().mediaDatabaseUrl, ...overrides });
+
+/** testEnv for the attestation service: its own database (tokens, devices, references, policy). */
+export const attestationTestEnv = (overrides: Record<string, string | undefined> = {}) => testEnv({ DATABASE_URL: slot().attestationDatabaseUrl, ...overrides });
+
+export async function token(userId: string, claims: Record<string, unknown> = {}, ttlSeconds = 3600): Promise<string> {
+  return new SignJWT({ name: userId, ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(new TextEncoder().encode(JWT_SECRET));
+}
+
+/** Tracks what a test started and stops all of it, in reverse order. */
+export class Stack {
+  private readonly stops: (() => Promise<unknown>)[] = [];
+
+  async add<H extends ServiceHandle<unknown>>(handle: Promise<H>): Promise<H> {
+    const h = await handle;
+    this.stops.push(() => h.stop());
+    return h;
+  }
+
+  async client(gateway: { httpPort: number }, userId = uid(), opts: ConnectOptions & { claims?: Record<string, unknown> } = {}): Promise<SwitchboardClient> {
+    const c = await SwitchboardClient.connect(`ws://127.0.0.1:${gateway.httpPort}/ws`, await token(userId, opts.claims), opts);
+    this.stops.push(() => c.close().catch(() => undefined));
+    return c;
+  }
+
+  async process(service: string, env: Record<string, string | undefined>): Promise<ServiceProcess> {
+    const p = await ServiceProcess.start(service, env);
+    this.stops.push(() => p.stop());
+    return p;
+  }
+
+  /**
+   * The suite's own NATS connection (NATS_TEST_USER, unrestricted) with a CommandBus, to
+   * command services as the gateway would and to watch subjects; closed on stop.
+   */
+  async testBus(timeoutMs = 15_000): Promise<CommandBus> {
+    const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'test', production: false });
+    const nc = await connectNats(slot().natsUrl, 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
+    this.stops.push(() => nc.close());
+    return new CommandBus(nc, natsMetrics(createMetricsRegistry('test', 'test')), logger, timeoutMs);
+  }
+
+  onStop(fn: () => Promise<unknown>): void {
+    this.stops.push(fn);
+  }
+
+  async stop(): Promise<void> {
+    while (this.stops.length) await this.stops.pop()!().catch(() => undefined);
+  }
+}
+
+/** A built service (dist/main.js) in its own OS process, for crash and restart tests. */
+export class ServiceProcess {
+  private exited: Promise<number | null>;
+  output = '';
+
+  private constructor(
+    readonly service: string,
+    readonly child: ChildProcess,
+    readonly httpPort: number,
+    readonly env: Record<string, string | undefined>,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    child.stdout?.on('data', (d) => (this.output = (this.output + d).slice(-20_000)));
+    child.stderr?.on('data', (d) => (this.output = (this.output + d).slice(-20_000)));
+  }
+
+  static async start(service: string, env: Record<string, string | undefined>): Promise<ServiceProcess> {
+    const httpPort = env.HTTP_PORT && env.HTTP_PORT !== '0' ? Number(env.HTTP_PORT) : await freePort();
+    const fullEnv = { ...process.env, ...env, HTTP_PORT: String(httpPort) };
+    const child = spawn(process.execPath, [join(ROOT, 'services', service, 'dist/main.js')], { env: fullEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = new ServiceProcess(service, child, httpPort, fullEnv);
+    await p.waitReady();
+    return p;
+  }
+
+  async waitReady(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`${this.service} exited with ${this.child.exitCode}:\n${this.output}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${this.service} not ready within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  stop(): Promise<number | null> {
+    return this.kill('SIGTERM');
+  }
+}
+
+/** Polls until check() is truthy; the way tests wait instead of sleeping. */
+export async function until<T>(check: () => Promise<T> | T, what: string, timeoutMs = 10_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/**
+ * Retries a request until it succeeds (bounded): for steps right after a failover, or right
+ * after start-up on a cluster, where a first attempt may meet `unavailable` by design.
+ */
+export function retrying<T>(what: string, request: () => Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  return until(() => request().catch(() => undefined), what, timeoutMs, 200);
+}
+>>>>>>> issue-16

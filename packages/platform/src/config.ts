@@ -10,7 +10,15 @@ export const baseConfigSchema = z.object({
   /** NATS user (default: the service's name, see nats-permissions.ts) and its password; no password → no auth. */
   NATS_USER: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   NATS_PASSWORD: z.string().min(1).optional(),
+  /** `redis://…` (standalone) or `redis+cluster://host:port,host:port` (Redis Cluster seed nodes; ioredis Cluster). */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /**
+   * Room event streams in JetStream (1..16): rooms creates them, gateways read a room's resume
+   * history from the one its id hashes to, so every process must agree (docs/decisions/0032).
+   */
+  ROOM_EVENTS_STREAMS: z.coerce.number().int().min(1).max(16).default(1),
+  /** Replicas of each room event stream (1 on a single server, 3 on a 3-node NATS cluster). */
+  ROOM_EVENTS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(60000).default(3000),

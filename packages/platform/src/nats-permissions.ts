@@ -48,11 +48,12 @@ const jsReadStream = (stream: string) => [
 /** JetStream direct get of single messages. */
 const jsDirectGet = (stream: string) => [`$JS.API.DIRECT.GET.${stream}`, `$JS.API.DIRECT.GET.${stream}.>`];
 
-const ROOM_EVENTS = 'SB_ROOM_EVENTS';
+/** Every name a room event stream may have (streams.ts: SB_ROOM_EVENTS, or SB_ROOM_EVENTS_<i> when sharded). */
+const ROOM_EVENT_STREAM_NAMES = ['SB_ROOM_EVENTS', ...Array.from({ length: 16 }, (_, i) => `SB_ROOM_EVENTS_${i}`)];
 const AUDIT = 'SB_AUDIT';
 
 /** Event subjects a service that owns room state publishes (RoomEventsPublisher; `live`: ephemeral room events, not replayed). */
-const ROOM_EVENT_PUBLISH = ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*'];
+const ROOM_EVENT_PUBLISH = ['sb.evt.room.*.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*'];
 
 export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
   gateway: {
@@ -66,18 +67,18 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
       ...jsEnsureStream(AUDIT),
       ...jsDirectGet(AUDIT),
       // session.resume reads retained room events.
-      ...jsReadStream(ROOM_EVENTS),
+      ...ROOM_EVENT_STREAM_NAMES.flatMap(jsReadStream),
       // Stream and durable-consumer gauges at scrape time (jetstream.metrics.ts).
-      `$JS.API.CONSUMER.LIST.${ROOM_EVENTS}`,
+      ...ROOM_EVENT_STREAM_NAMES.map((name) => `$JS.API.CONSUMER.LIST.${name}`),
       `$JS.API.CONSUMER.LIST.${AUDIT}`,
     ],
     // sb.sys.rooms.changed: the live room registry's coalesced changes (every replica reads them).
-    subscribe: ['sb.evt.room.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy', 'sb.sys.rooms.changed'],
+    subscribe: ['sb.evt.room.*.*', 'sb.evt.live.*', 'sb.evt.user.*', 'sb.evt.conn.*', 'sb.evt.presence.*', 'sb.sys.attestation.policy', 'sb.sys.rooms.changed'],
   },
   rooms: {
     // sb.sys.room.access: access changes (mute, kick, ban, leave, close) media enforces in LiveKit.
     // sb.sys.rooms.changed: coalesced public-room changes for the live registry (rooms.subscribe).
-    publish: [...ROOM_EVENT_PUBLISH, ...jsEnsureStream(ROOM_EVENTS), 'sb.sys.room.access', 'sb.sys.rooms.changed'],
+    publish: [...ROOM_EVENT_PUBLISH, ...ROOM_EVENT_STREAM_NAMES.flatMap(jsEnsureStream), 'sb.sys.room.access', 'sb.sys.rooms.changed'],
     subscribe: ['sb.cmd.rooms.>', 'sb.sys.conn.gone'],
   },
   presence: {
@@ -123,6 +124,23 @@ export function natsServerUsers(passwords: Partial<Record<NatsUser, string>>, ex
  * A complete nats-server configuration (JSON is valid nats-server config syntax): loopback
  * listener, JetStream in `storeDir`, and the users above.
  */
-export function natsServerConfig(opts: { host: string; port: number; storeDir: string; users: NatsServerUser[] }): string {
-  return JSON.stringify({ host: opts.host, port: opts.port, jetstream: { store_dir: opts.storeDir }, authorization: { users: opts.users } }, null, 2);
+export function natsServerConfig(opts: { host: string; port: number; storeDir: string; users: NatsServerUser[]; cluster?: NatsClusterConfig }): string {
+  const clustered = opts.cluster
+    ? {
+        server_name: opts.cluster.serverName,
+        cluster: { name: opts.cluster.name, host: opts.host, port: opts.cluster.port, routes: opts.cluster.routes.map((r) => `nats-route://${r}`) },
+      }
+    : {};
+  return JSON.stringify({ host: opts.host, port: opts.port, ...clustered, jetstream: { store_dir: opts.storeDir }, authorization: { users: opts.users } }, null, 2);
+}
+
+/**
+ * One node of a NATS cluster: its unique name (JetStream needs one per node), its route port
+ * and every node's route address (`host:port`; its own is ignored by the server).
+ */
+export interface NatsClusterConfig {
+  name: string;
+  serverName: string;
+  port: number;
+  routes: string[];
 }

@@ -1,4 +1,4 @@
-import { ProtocolError } from '@switchboard/protocol';
+import { ProtocolError, subjects } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from './logger.js';
@@ -145,7 +145,7 @@ describe('CommandBus over real NATS', () => {
   });
 
   it('publishes events as bus.v1 envelopes', async () => {
-    const subject = `sb.evt.room.t${Date.now()}`;
+    const subject = subjects.room(`t${Date.now()}`);
     const got = new Promise<proto.Event>((resolve) => {
       const sub = nc.subscribe(subject, { max: 1, callback: (_e, m) => resolve(proto.Event.decode(m.data)) });
       void sub;

@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { CommandBus } from './nats.js';
 
 /** The per-room sequence: one counter per room, shared by every service that publishes room events. */
-export const seqKey = (roomId: string) => `sb:room:${roomId}:seq`;
+/** In the room's hash slot `{room:<id>}`, next to its seats (docs/decisions/0031). */
+export const seqKey = (roomId: string) => `sb:{room:${roomId}}:seq`;
 
 /**
  * Publishes room events with a strictly increasing per-room `seq` taken from Redis.

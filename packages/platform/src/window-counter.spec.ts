@@ -1,11 +1,11 @@
-import { Redis } from 'ioredis';
+import { createRedis } from './redis.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WindowCounter } from './window-counter.js';
 import { slot } from '@switchboard/testing/slot';
 
 /** Real Redis (the test run's private one); keys are unique per test. */
 describe('WindowCounter', () => {
-  const redis = new Redis(slot().redisUrl);
+  const redis = createRedis(slot().redisUrl);
   const counter = new WindowCounter(redis);
   afterAll(() => redis.quit());
   const key = () => `test:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
 import { dropDatabase, ensureDatabase, freePort as freePortJs, POSTGRES_SERVER_URL, waitForPort as waitForPortJs } from '../../../scripts/lib/infra.mjs';
 // @ts-expect-error plain ESM script without types
+import { startNatsCluster, startRedisCluster } from '../../../scripts/lib/cluster.mjs';
+// @ts-expect-error plain ESM script without types
 import { ensureLivekit } from '../../../scripts/lib/livekit.mjs';
 // @ts-expect-error plain ESM script without types
 import { applyMigrations } from '../../../scripts/lib/migrate.mjs';
@@ -85,35 +87,109 @@ interface RunningSlot extends InfraSlot {
 }
 
 /**
- * Starts a private nats-server (JetStream) and redis-server on free loopback ports, so tests
- * neither see nor disturb a running dev stack, and builds fresh databases from migrations.
+ * Starts a private nats-server (JetStream) and redis-server on free loopback ports (with
+ * SB_TEST_CLUSTERED=1 a NATS cluster and a Redis Cluster), so tests neither see nor disturb a
+ * running dev stack, and builds fresh databases from migrations.
  */
 async function startSlot(run: string): Promise<RunningSlot> {
-  const natsPort = await freePort();
-  const redisPort = await freePort();
   const jsDir = mkdtempSync(join(tmpdir(), 'sb-test-js-'));
-  const { args: natsArgs, logFile: natsLogFile } = natsServerFiles(jsDir, natsPort);
-  const nats = spawnDaemon('nats-server', natsArgs);
-  const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   // Databases named per run and slot, so parallel runs (CI, developers) never drop each other's data.
   const pgBase = process.env.TEST_POSTGRES_URL ?? POSTGRES_SERVER_URL;
   const databases = { rooms: `${pgBase}/switchboard_test_rooms_${run}`, media: `${pgBase}/switchboard_test_media_${run}`, attestation: `${pgBase}/switchboard_test_attestation_${run}` };
-  await Promise.all([waitForPort(natsPort), waitForPort(redisPort), ...Object.values(databases).map((url) => ensureDatabase(url))]);
+  const servers = process.env.SB_TEST_CLUSTERED === '1' ? startClusteredServers(jsDir) : startSingleServers(jsDir);
+  const [{ natsUrl, natsLogFile, redisUrl, stop }] = await Promise.all([servers, ...Object.values(databases).map((url) => ensureDatabase(url))]);
   await Promise.all(Object.entries(databases).map(([service, databaseUrl]) => applyMigrations({ databaseUrl, migrationsDir: join(ROOT, `services/${service}/prisma/migrations`) })));
   return {
-    natsUrl: `nats://127.0.0.1:${natsPort}`,
+    natsUrl,
     natsLogFile,
-    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    redisUrl,
     roomsDatabaseUrl: databases.rooms,
     mediaDatabaseUrl: databases.media,
     attestationDatabaseUrl: databases.attestation,
     async stop() {
-      for (const p of [nats, redis]) p.kill('SIGTERM');
-      await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+      await stop();
       rmSync(jsDir, { recursive: true, force: true });
       await Promise.all(Object.values(databases).map((url) => dropDatabase(url)));
     },
   };
+}
+
+interface Servers {
+  natsUrl: string;
+  natsLogFile: string;
+  redisUrl: string;
+  stop(): Promise<void>;
+}
+
+/** One nats-server (JetStream) and one redis-server on free loopback ports. */
+async function startSingleServers(jsDir: string): Promise<Servers> {
+  const natsPort = await freePort();
+  const redisPort = await freePort();
+  const { args: natsArgs, logFile: natsLogFile } = natsServerFiles(jsDir, natsPort);
+  const nats = spawnDaemon('nats-server', natsArgs);
+  const redis = spawnDaemon('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  await Promise.all([waitForPort(natsPort), waitForPort(redisPort)]);
+  return {
+    natsUrl: `nats://127.0.0.1:${natsPort}`,
+    natsLogFile,
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    async stop() {
+      for (const p of [nats, redis]) p.kill('SIGTERM');
+      await Promise.all([nats, redis].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+    },
+  };
+}
+
+/** SB_TEST_CLUSTERED=1: a 3-node NATS cluster and a Redis Cluster (3 masters + 3 replicas) instead. */
+async function startClusteredServers(jsDir: string): Promise<Servers> {
+  const [nats, redis] = await Promise.all([startTestNatsCluster(jsDir), startTestRedisCluster()]);
+  return {
+    natsUrl: nats.urls,
+    natsLogFile: nats.logFile,
+    redisUrl: redis.url,
+    async stop() {
+      await Promise.all([nats.stop(), redis.stop()]);
+    },
+  };
+}
+
+/** The test users and permissions (natsServerFiles) for a single server or every node of a cluster. */
+function testNatsUsers() {
+  const passwords = Object.fromEntries(NATS_USERS.map((u) => [u, NATS_TEST_PASSWORD])) as Record<NatsUser, string>;
+  return natsServerUsers(passwords, [{ user: NATS_TEST_USER, password: NATS_TEST_PASSWORD, permissions: { publish: ['>'], subscribe: ['>'] } }]);
+}
+
+export interface TestNatsCluster {
+  urls: string;
+  /** All nodes log into this one file, so the permission-violation check sees every node. */
+  logFile: string;
+  nodes: { name: string; port: number; child: ChildProcess; start(): ChildProcess }[];
+  stop(): Promise<void>;
+}
+
+/** A 3-node NATS cluster (JetStream on each) with the production users, for tests that kill nodes. */
+export async function startTestNatsCluster(dir?: string): Promise<TestNatsCluster> {
+  const base = dir ?? mkdtempSync(join(tmpdir(), 'sb-test-natsc-'));
+  const users = testNatsUsers();
+  const cluster = await startNatsCluster({
+    dir: join(base, 'cluster'),
+    config: (n: { serverName: string; port: number; clusterPort: number; routes: string[]; storeDir: string; clusterName: string }) =>
+      natsServerConfig({ host: '127.0.0.1', port: n.port, storeDir: n.storeDir, users, cluster: { name: n.clusterName, serverName: n.serverName, port: n.clusterPort, routes: n.routes } }),
+  });
+  return {
+    urls: cluster.urls,
+    logFile: cluster.logFile,
+    nodes: cluster.nodes,
+    async stop() {
+      await cluster.stop();
+      if (!dir) rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Redis Cluster of 3 masters + 3 replicas; a silent master is replaced after 2 s. */
+export async function startTestRedisCluster(): Promise<{ url: string; nodes: { port: number; child: ChildProcess; start(): ChildProcess }[]; stop(): Promise<void> }> {
+  return startRedisCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 2000 });
 }
 
 /** One infrastructure slot per vitest worker (see InfraSlot), plus the LiveKit binary. */
@@ -141,8 +217,7 @@ export async function startTestInfra(workers: number): Promise<TestInfra> {
  * unrestricted NATS_TEST_USER; JetStream and the log file live in `dir`.
  */
 export function natsServerFiles(dir: string, port: number): { args: string[]; logFile: string; configFile: string } {
-  const passwords = Object.fromEntries(NATS_USERS.map((u) => [u, NATS_TEST_PASSWORD])) as Record<NatsUser, string>;
-  const users = natsServerUsers(passwords, [{ user: NATS_TEST_USER, password: NATS_TEST_PASSWORD, permissions: { publish: ['>'], subscribe: ['>'] } }]);
+  const users = testNatsUsers();
   const configFile = join(dir, 'nats.conf');
   const logFile = join(dir, 'nats.log');
   writeFileSync(configFile, natsServerConfig({ host: '127.0.0.1', port, storeDir: join(dir, 'js'), users }), { mode: 0o600 });

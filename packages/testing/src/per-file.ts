@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedis, redisMasters } from '@switchboard/platform';
 import { afterAll, beforeAll } from 'vitest';
 import { natsViolationsSince } from './infra.js';
 import { slot } from './slot.js';
@@ -7,9 +7,10 @@ import { slot } from './slot.js';
 // each stops what it started. Flushing Redis before a file means no key, relay entry or
 // presence record from an earlier file can leak into this one's assertions.
 beforeAll(async () => {
-  const redis = new Redis(slot().redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  await redis.flushall();
+  // On a Redis Cluster every master holds a part of the keys: each is flushed.
+  const redis = createRedis(slot().redisUrl);
+  await redis.ping();
+  await Promise.all(redisMasters(redis).map((node) => node.flushall()));
   await redis.quit();
 });
 

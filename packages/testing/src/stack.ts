@@ -171,3 +171,11 @@ export async function until<T>(check: () => Promise<T> | T, what: string, timeou
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/**
+ * Retries a request until it succeeds (bounded): for steps right after a failover, or right
+ * after start-up on a cluster, where a first attempt may meet `unavailable` by design.
+ */
+export function retrying<T>(what: string, request: () => Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  return until(() => request().catch(() => undefined), what, timeoutMs, 200);
+}

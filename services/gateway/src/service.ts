@@ -1,4 +1,4 @@
-import { AUDIT_STREAM, jetstreamMetrics, ROOM_EVENTS_STREAM, startService, type ServiceOptions } from '@switchboard/platform';
+import { AUDIT_STREAM, jetstreamMetrics, roomEventStreams, startService, type ServiceOptions } from '@switchboard/platform';
 import { AppModule } from './app.module.js';
 import { AttestationPolicyCache } from './attestation/policy.cache.js';
 import { ServerRegistration } from './attestation/server.registration.js';
@@ -19,8 +19,8 @@ export const gatewayService = (env?: Record<string, string | undefined>): Servic
     redis: true,
     module: (p) => AppModule.register(p),
     httpRoute: adminRouteTemplate,
-    // Stream gauges from the gateways (they read both streams; aggregate with max()).
-    prepare: (p) => jetstreamMetrics(p.registry, p.nc, [ROOM_EVENTS_STREAM, AUDIT_STREAM]),
+    // Stream gauges from the gateways (they read every room event shard and the audit stream; aggregate with max()).
+    prepare: (p) => jetstreamMetrics(p.registry, p.nc, [...roomEventStreams(p.config.ROOM_EVENTS_STREAMS).map((s) => s.name), AUDIT_STREAM]),
     configure: (app, p) => {
       // Client addresses (per-address limits of the public routes) from X-Forwarded-For only behind known proxies.
       if (p.config.TRUST_PROXY_HOPS > 0) (app.getHttpAdapter().getInstance() as { set(k: string, v: unknown): void }).set('trust proxy', p.config.TRUST_PROXY_HOPS);

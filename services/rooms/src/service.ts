@@ -21,6 +21,8 @@ export const roomsService = (env?: Record<string, string | undefined>): ServiceO
       maxMessages: c.ROOM_EVENTS_MAX_MSGS,
       maxBytes: c.ROOM_EVENTS_MAX_BYTES,
       maxMsgSize: c.ROOM_EVENTS_MAX_MSG_SIZE,
+      streams: c.ROOM_EVENTS_STREAMS,
+      replicas: c.ROOM_EVENTS_REPLICAS,
     };
     await ensureRoomEventStream(p.nc, limits);
   },

@@ -10,8 +10,9 @@ export interface ServerRow {
   lastSeen: number;
 }
 
-const ENTRIES = 'sb:att:servers';
-const SEEN = 'sb:att:servers:seen';
+// One hash tag: the entries and their last-seen index change together in MULTIs (docs/decisions/0031).
+const ENTRIES = 'sb:{att:servers}';
+const SEEN = 'sb:{att:servers}:seen';
 
 /** The gateway registry in Redis: entries by node id, last heartbeat in a sorted set for expiry. */
 @Injectable()

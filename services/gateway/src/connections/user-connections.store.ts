@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Redis } from '@switchboard/platform';
 
 /** Sorted set per user: connectionId → lease end (ms), across every gateway replica. */
-const userKey = (userId: string) => `sb:gw:user:${userId}:conns`;
+const userKey = (userId: string) => `sb:gw:{user:${userId}}:conns`;
 
 /**
  * Takes a slot unless the user already holds `max` live ones. Lapsed leases (their gateway
@@ -38,8 +38,7 @@ export class UserConnectionsStore {
   async refresh(conns: { userId: string; connectionId: string }[], leaseMs: number): Promise<void> {
     if (!conns.length) return;
     const until = Date.now() + leaseMs;
-    const m = this.redis.multi();
-    for (const c of conns) m.zadd(userKey(c.userId), 'XX', until, c.connectionId).pexpire(userKey(c.userId), leaseMs);
-    await m.exec();
+    // Users live in different slots of a Redis Cluster: one small MULTI per user, sent together.
+    await Promise.all(conns.map((c) => this.redis.multi().zadd(userKey(c.userId), 'XX', until, c.connectionId).pexpire(userKey(c.userId), leaseMs).exec()));
   }
 }

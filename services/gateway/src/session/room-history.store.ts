@@ -1,17 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { NATS, ROOM_EVENTS_STREAM, type NatsConnection } from '@switchboard/platform';
+import { CONFIG, NATS, roomEventStreamOf, type BaseConfig, type NatsConnection } from '@switchboard/platform';
 import { subjects } from '@switchboard/protocol';
 import type { DeliveredEvent } from '../connections/connection.js';
 import { decodeDelivered } from '../routing/subscriptions.js';
 
-/** Reads a room's retained events back from the JetStream stream for `session.resume`. */
+/** Reads a room's retained events back from its JetStream stream (shard) for `session.resume`. */
 @Injectable()
 export class RoomHistoryStore {
   private js?: JetStreamClient;
   private jsm?: Promise<JetStreamManager>;
 
-  constructor(@Inject(NATS) private readonly nc: NatsConnection) {}
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(CONFIG) private readonly config: Pick<BaseConfig, 'ROOM_EVENTS_STREAMS'>,
+  ) {}
 
   /**
    * Events of the room with seq > afterSeq, in seq order; null when some of them are no
@@ -20,12 +23,14 @@ export class RoomHistoryStore {
   async since(roomId: string, afterSeq: number, currentSeq: number): Promise<DeliveredEvent[] | null> {
     if (currentSeq <= afterSeq) return [];
     const subject = subjects.room(roomId);
+    // The room's shard (docs/decisions/0032): the same hash the stream subjects are cut by.
+    const stream = roomEventStreamOf(roomId, this.config.ROOM_EVENTS_STREAMS);
     this.jsm ??= jetstreamManager(this.nc);
-    const info = await (await this.jsm).streams.info(ROOM_EVENTS_STREAM, { subjects_filter: subject });
+    const info = await (await this.jsm).streams.info(stream, { subjects_filter: subject });
     const stored = info.state.subjects?.[subject] ?? 0;
     if (stored === 0) return null;
     this.js ??= jetstream(this.nc);
-    const consumer = await this.js.consumers.get(ROOM_EVENTS_STREAM, { filter_subjects: subject });
+    const consumer = await this.js.consumers.get(stream, { filter_subjects: subject });
     const events: DeliveredEvent[] = [];
     try {
       const batch = await consumer.fetch({ max_messages: stored, expires: 5000 });

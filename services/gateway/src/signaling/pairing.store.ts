@@ -68,7 +68,8 @@ export class PairingStore {
 
   async release(connectionId: string): Promise<void> {
     const code = await this.redis.get(connKey(connectionId));
-    if (code) await this.redis.del(codeKey(code), connKey(connectionId));
+    // One key per call: the two keys are in different slots of a Redis Cluster.
+    if (code) await Promise.all([this.redis.del(codeKey(code)), this.redis.del(connKey(connectionId))]);
   }
 
   async saveRequest(req: PairRequest): Promise<void> {

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DueStore, DueTimers, Redis } from '@switchboard/platform';
 import type { CallState } from './calls.view.js';
 
-const callKey = (callId: string) => `sb:media:call:${callId}`;
+const callKey = (callId: string) => `sb:{media:calls}:call:${callId}`;
 /** One live call per room, one per user (as a leg), one per connection: value = the call id. */
-export const roomClaim = (roomId: string) => `sb:media:room:${roomId}:call`;
-export const userClaim = (userId: string) => `sb:media:user:${userId}:call`;
-export const connClaim = (connectionId: string) => `sb:media:conn:${connectionId}:call`;
+export const roomClaim = (roomId: string) => `sb:{media:calls}:room:${roomId}:call`;
+export const userClaim = (userId: string) => `sb:{media:calls}:user:${userId}:call`;
+export const connClaim = (connectionId: string) => `sb:{media:calls}:conn:${connectionId}:call`;
 
 
 /**

@@ -3,20 +3,22 @@ import { DueStore, DueTimers, Redis } from '@switchboard/platform';
 
 /*
  * Keys (every replica shares them):
- *   sb:media:chunk:<id>:sources   zset connectionId → expiry (ms): who announced the chunk
- *   sb:media:chunk:<id>:waiters   set of connectionIds waiting for its data
- *   sb:media:chunk:<id>:pull      hash {source, attempt}: the one pull in flight
- *   sb:media:chunk:<id>:asked     set of sources asked by that pull (any of them may push)
- *   sb:media:conn:<c>:chunks      set of chunk ids the connection announced (limit, cleanup)
- *   sb:media:conn:<c>:waiting     zset chunkId → expiry: what the connection waits for (limit, cleanup)
- * The scripts build chunk keys from ids (validated to [A-Za-z0-9_-]), so they assume one Redis
- * (not a cluster), like the rest of the project (docs/presence.md).
+ *   sb:{media:chunks}:chunk:<id>:sources   zset connectionId → expiry (ms): who announced the chunk
+ *   sb:{media:chunks}:chunk:<id>:waiters   set of connectionIds waiting for its data
+ *   sb:{media:chunks}:chunk:<id>:pull      hash {source, attempt}: the one pull in flight
+ *   sb:{media:chunks}:chunk:<id>:asked     set of sources asked by that pull (any of them may push)
+ *   sb:{media:chunks}:conn:<c>:chunks      set of chunk ids the connection announced (limit, cleanup)
+ *   sb:{media:chunks}:conn:<c>:waiting     zset chunkId → expiry: what the connection waits for (limit, cleanup)
+ * The scripts build chunk keys from ids (validated to [A-Za-z0-9_-]); every key carries the hash
+ * tag {media:chunks}, so on a Redis Cluster they share one slot (docs/decisions/0031).
  */
-const connChunks = (connectionId: string) => `sb:media:conn:${connectionId}:chunks`;
-const connWaiting = (connectionId: string) => `sb:media:conn:${connectionId}:waiting`;
+const connChunks = (connectionId: string) => `sb:{media:chunks}:conn:${connectionId}:chunks`;
+const connWaiting = (connectionId: string) => `sb:{media:chunks}:conn:${connectionId}:waiting`;
+/** Declared (not read) by scripts that name no key of their own, so a Redis Cluster routes them to the chunks' slot. */
+const CHUNKS_SLOT = 'sb:{media:chunks}:slot';
 
 const LUA_KEYS = `
-local function k(id, part) return 'sb:media:chunk:' .. id .. ':' .. part end
+local function k(id, part) return 'sb:{media:chunks}:chunk:' .. id .. ':' .. part end
 local function pick(id, now, seed, exclude)
   local src = k(id, 'sources')
   redis.call('ZREMRANGEBYSCORE', src, '-inf', now)
@@ -32,7 +34,7 @@ local function close(id, status)
   redis.call('DEL', k(id, 'waiters'), k(id, 'pull'), k(id, 'asked'))
   local out = {status}
   for i = 1, #waiters do
-    redis.call('ZREM', 'sb:media:conn:' .. waiters[i] .. ':waiting', id)
+    redis.call('ZREM', 'sb:{media:chunks}:conn:' .. waiters[i] .. ':waiting', id)
     out[#out + 1] = waiters[i]
   end
   return out
@@ -176,12 +178,12 @@ export class ChunksStore {
 
   /** The waiters to serve, or null when this connection was not asked for the chunk. */
   async push(chunkId: string, connectionId: string): Promise<string[] | null> {
-    const [status, ...waiters] = (await this.redis.eval(PUSH_SCRIPT, 0, chunkId, connectionId)) as string[];
+    const [status, ...waiters] = (await this.redis.eval(PUSH_SCRIPT, 1, CHUNKS_SLOT, chunkId, connectionId)) as string[];
     return status === 'ok' ? waiters : null;
   }
 
   async retry(chunkId: string, limits: ChunkLimits): Promise<RetryOutcome> {
-    const [status, ...rest] = (await this.redis.eval(RETRY_SCRIPT, 0, chunkId, Date.now(), limits.maxAttempts, limits.waitMs, Math.random())) as string[];
+    const [status, ...rest] = (await this.redis.eval(RETRY_SCRIPT, 1, CHUNKS_SLOT, chunkId, Date.now(), limits.maxAttempts, limits.waitMs, Math.random())) as string[];
     if (status === 'retry') return { status, source: rest[0] };
     if (status === 'exhausted') return { status, waiters: rest };
     return { status: 'done' };

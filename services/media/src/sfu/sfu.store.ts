@@ -9,8 +9,8 @@ export interface KnownParticipant {
   participantSid: string;
 }
 
-const epochKey = (roomId: string) => `sb:media:sfu:room:${roomId}:epoch`;
-const participantsKey = (roomId: string) => `sb:media:sfu:room:${roomId}:participants`;
+const epochKey = (roomId: string) => `sb:{room:${roomId}}:sfu:epoch`;
+const participantsKey = (roomId: string) => `sb:{room:${roomId}}:sfu:participants`;
 const ROOMS = 'sb:media:sfu:rooms';
 const webhookKey = (id: string) => `sb:media:sfu:webhook:${id}`;
 /** Room-level keys outlive a silent room by this much; reconcile and room_finished clean up before. */
@@ -45,7 +45,9 @@ export class SfuStore {
 
   /** The room is gone from LiveKit: forget its participants (epochs stay, a closed room keeps refusing old tokens). */
   async roomGone(roomId: string): Promise<void> {
-    await this.redis.multi().srem(ROOMS, roomId).del(participantsKey(roomId)).exec();
+    // Two slots (docs/decisions/0031): the participants first, so a crash leaves the room listed and reconcile retries.
+    await this.redis.del(participantsKey(roomId));
+    await this.redis.srem(ROOMS, roomId);
   }
 
   /** True when the participant was not known yet. */

@@ -1,11 +1,11 @@
-import { Redis } from 'ioredis';
+import { createRedis } from '@switchboard/platform';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
 import { slot } from '@switchboard/testing/slot';
 
 /** Real Redis (the test run's private one); ids are unique per run so nothing collides. */
 describe('LivenessStore', () => {
-  const redis = new Redis(slot().redisUrl);
+  const redis = createRedis(slot().redisUrl);
   const store = new LivenessStore(redis);
   afterAll(() => redis.quit());
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

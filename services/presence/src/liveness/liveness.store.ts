@@ -13,23 +13,24 @@ export interface ConnectionRecord {
 }
 
 /**
- * Keys (standalone Redis; scripts touch keys derived from ids, so a cluster would need hash tags):
- *   sb:pr:deadlines          ZSET connectionId → deadline (ms). The liveness authority: a
+ * Keys (scripts touch keys derived from ids: every presence key carries the hash tag {pr}, so on a
+ * Redis Cluster they share one slot, docs/decisions/0031):
+ *   sb:{pr}:deadlines          ZSET connectionId → deadline (ms). The liveness authority: a
  *                            connection is alive while it has an entry; sweeps read only the
  *                            lapsed head, never the keyspace.
- *   sb:pr:conn:<id>          HASH the ConnectionRecord, TTL 3×TTL refreshed by reports (a
+ *   sb:{pr}:conn:<id>          HASH the ConnectionRecord, TTL 3×TTL refreshed by reports (a
  *                            safety net: claims delete it).
- *   sb:pr:gone:<id>          tombstone, so a retried `opened` cannot resurrect a claimed id.
- *   sb:pr:node:<node>        STRING boot id, TTL = liveness TTL: the gateway's own lease.
- *   sb:pr:node:<node>:conns  SET connection ids held by that gateway.
- *   sb:pr:user:<user>:conns  HASH connectionId → device (entries without a deadline are stale).
+ *   sb:{pr}:gone:<id>          tombstone, so a retried `opened` cannot resurrect a claimed id.
+ *   sb:{pr}:node:<node>        STRING boot id, TTL = liveness TTL: the gateway's own lease.
+ *   sb:{pr}:node:<node>:conns  SET connection ids held by that gateway.
+ *   sb:{pr}:user:<user>:conns  HASH connectionId → device (entries without a deadline are stale).
  */
-export const DEADLINES = 'sb:pr:deadlines';
-const connKey = (id: string) => `sb:pr:conn:${id}`;
-const goneKey = (id: string) => `sb:pr:gone:${id}`;
-const nodeKey = (node: string) => `sb:pr:node:${node}`;
-const nodeConnsKey = (node: string) => `sb:pr:node:${node}:conns`;
-export const userConnsKey = (user: string) => `sb:pr:user:${user}:conns`;
+export const DEADLINES = 'sb:{pr}:deadlines';
+const connKey = (id: string) => `sb:{pr}:conn:${id}`;
+const goneKey = (id: string) => `sb:{pr}:gone:${id}`;
+const nodeKey = (node: string) => `sb:{pr}:node:${node}`;
+const nodeConnsKey = (node: string) => `sb:{pr}:node:${node}:conns`;
+export const userConnsKey = (user: string) => `sb:{pr}:user:${user}:conns`;
 
 /**
  * Registers a connection and, under a single-session policy, names the ones it replaces, in
@@ -68,8 +69,8 @@ redis.call('DEL', KEYS[2])
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
 local rec = {}
 for i = 1, #data, 2 do rec[data[i]] = data[i + 1] end
-if rec.nodeId then redis.call('SREM', 'sb:pr:node:' .. rec.nodeId .. ':conns', ARGV[1]) end
-if rec.userId then redis.call('HDEL', 'sb:pr:user:' .. rec.userId .. ':conns', ARGV[1]) end
+if rec.nodeId then redis.call('SREM', 'sb:{pr}:node:' .. rec.nodeId .. ':conns', ARGV[1]) end
+if rec.userId then redis.call('HDEL', 'sb:{pr}:user:' .. rec.userId .. ':conns', ARGV[1]) end
 return data
 `;
 
@@ -86,7 +87,7 @@ local conns = redis.call('SMEMBERS', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 for i = 1, #conns do
   redis.call('ZADD', KEYS[3], 'XX', ARGV[3], conns[i])
-  redis.call('PEXPIRE', 'sb:pr:conn:' .. conns[i], ARGV[4])
+  redis.call('PEXPIRE', 'sb:{pr}:conn:' .. conns[i], ARGV[4])
 end
 return {old, #conns}
 `;

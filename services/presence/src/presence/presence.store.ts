@@ -16,13 +16,13 @@ export interface RawPresence {
 }
 
 /**
- *   sb:pr:user:<user>:status  HASH {status, text}: the user's choice, TTL PRESENCE_STATE_TTL_MS.
- *   sb:pr:user:<user>:seen    last time the user was visibly online (ms).
- *   sb:pr:user:<user>:vis     "status\ntext" last published, to publish only real changes.
+ *   sb:{pr}:user:<user>:status  HASH {status, text}: the user's choice, TTL PRESENCE_STATE_TTL_MS.
+ *   sb:{pr}:user:<user>:seen    last time the user was visibly online (ms).
+ *   sb:{pr}:user:<user>:vis     "status\ntext" last published, to publish only real changes.
  */
-const statusKey = (u: string) => `sb:pr:user:${u}:status`;
-const seenKey = (u: string) => `sb:pr:user:${u}:seen`;
-const visKey = (u: string) => `sb:pr:user:${u}:vis`;
+const statusKey = (u: string) => `sb:{pr}:user:${u}:status`;
+const seenKey = (u: string) => `sb:{pr}:user:${u}:seen`;
+const visKey = (u: string) => `sb:{pr}:user:${u}:vis`;
 
 /** Shared Lua: reads one user's live devices (dropping stale entries when `prune`), status and last seen. */
 const READ_USER = `
@@ -68,12 +68,12 @@ for i = 1, #devices do table.insert(out, devices[i]) end
 return out
 `;
 
-/** Read-only batch of READ_USER. ARGV: user ids. Returns one {status, text, seen, devices...} per user. */
+/** Read-only batch of READ_USER. KEYS[1]=deadlines (routes it to the {pr} slot on a cluster); ARGV: user ids. Returns one {status, text, seen, devices...} per user. */
 const QUERY = `${READ_USER}
 local out = {}
 for i = 1, #ARGV do
   local u = ARGV[i]
-  local devices, st, text, seen = readUser('sb:pr:user:' .. u .. ':conns', 'sb:pr:user:' .. u .. ':status', 'sb:pr:user:' .. u .. ':seen', false)
+  local devices, st, text, seen = readUser('sb:{pr}:user:' .. u .. ':conns', 'sb:{pr}:user:' .. u .. ':status', 'sb:{pr}:user:' .. u .. ':seen', false)
   local row = {st, text, seen}
   for j = 1, #devices do table.insert(row, devices[j]) end
   table.insert(out, row)
@@ -102,7 +102,7 @@ export class PresenceStore {
 
   async query(userIds: string[]): Promise<RawPresence[]> {
     if (!userIds.length) return [];
-    const rows = (await this.redis.eval(QUERY, 0, ...userIds)) as string[][];
+    const rows = (await this.redis.eval(QUERY, 1, DEADLINES, ...userIds)) as string[][];
     return rows.map((row, i) => raw(userIds[i], row));
   }
 }

@@ -11,11 +11,11 @@ export interface RelayEntry {
 }
 
 /**
- *   sb:pr:relays  HASH connectionId → RelayEntry JSON. Entries are tied to a live connection:
+ *   sb:{pr}:relays  HASH connectionId → RelayEntry JSON. Entries are tied to a live connection:
  *                 removed when it is gone, and skipped (then removed) by readers if a
  *                 cleanup was missed.
  */
-const RELAYS = 'sb:pr:relays';
+const RELAYS = 'sb:{pr}:relays';
 
 /** Updates `connected` only if the relay exists. KEYS: relays  ARGV: id, connected. */
 const UPDATE_LOAD = `

@@ -1,10 +1,10 @@
-import { Redis } from 'ioredis';
+import { createRedis } from '@switchboard/platform';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RendezvousStore, type RendezvousEntry } from './rendezvous.store.js';
 import { slot } from '@switchboard/testing/slot';
 
 describe('RendezvousStore', () => {
-  const redis = new Redis(slot().redisUrl);
+  const redis = createRedis(slot().redisUrl);
   const store = new RendezvousStore(redis);
   afterAll(() => redis.quit());
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

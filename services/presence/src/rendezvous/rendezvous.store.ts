@@ -15,15 +15,15 @@ export interface RendezvousEntry {
 /**
  * Points and tokens are hashed into keys, so Redis never holds them in the clear and key
  * length is bounded:
- *   sb:pr:rv:day:<sha256(point)>   HASH userId → entry (dead drop), key TTL = daily TTL
- *   sb:pr:rv:hour:<sha256(token)>  HASH connectionId → entry, key TTL = hourly TTL
- *   sb:pr:rv:conn:<connectionId>   SET hour-key hashes of that connection, to drop them when it is gone
+ *   sb:{pr}:rv:day:<sha256(point)>   HASH userId → entry (dead drop), key TTL = daily TTL
+ *   sb:{pr}:rv:hour:<sha256(token)>  HASH connectionId → entry, key TTL = hourly TTL
+ *   sb:{pr}:rv:conn:<connectionId>   SET hour-key hashes of that connection, to drop them when it is gone
  * Expired fields are pruned whenever their key is touched; whole keys expire by TTL. Nothing scans.
  */
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');
-const dayKey = (point: string) => `sb:pr:rv:day:${digest(point)}`;
-const hourKey = (token: string) => `sb:pr:rv:hour:${digest(token)}`;
-const connKey = (connectionId: string) => `sb:pr:rv:conn:${connectionId}`;
+const dayKey = (point: string) => `sb:{pr}:rv:day:${digest(point)}`;
+const hourKey = (token: string) => `sb:{pr}:rv:hour:${digest(token)}`;
+const connKey = (connectionId: string) => `sb:{pr}:rv:conn:${connectionId}`;
 
 const MAX_PER_POINT = 64;
 

@@ -52,6 +52,11 @@ export class FloorService implements OnModuleInit {
         // Only a lease still lapsed goes: a refresh in between moved its due time on.
         const released = await this.store.releaseIf(roomId, { expiredAt: now });
         if (released) await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: 'timeout' });
+        else {
+          // Refreshed since: check again when the current lease ends (the due write is not atomic with it).
+          const holder = await this.store.holder(roomId);
+          if (holder) await this.due.schedule(FLOOR_DUE, roomId, holder.expiresAt);
+        }
       },
       { now },
     );

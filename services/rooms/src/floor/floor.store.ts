@@ -9,14 +9,18 @@ export interface FloorHolder {
 
 export type FloorOutcome = { state: 'taken' | 'refreshed'; holder: FloorHolder; displaced?: FloorHolder } | { state: 'busy'; holder: FloorHolder };
 
-const floorKey = (roomId: string) => `sb:room:${roomId}:floor`;
-/** Sorted set of rooms whose floor lease ends at the score (ms); swept for `timeout`. */
+const floorKey = (roomId: string) => `sb:{room:${roomId}}:floor`;
+/**
+ * Sorted set of rooms whose floor lease should be checked at the score (ms), swept for `timeout`.
+ * It is one key in another slot than the leases (docs/decisions/0031), so it is written outside
+ * the lease scripts: before a grant with `LT` (the check never comes later than the lease's end),
+ * and the sweep re-schedules a lease it finds refreshed, so no lease is ever left unchecked.
+ */
 export const FLOOR_DUE = 'sb:rooms:floor_due';
 
 /**
  * Grants the floor unless another user holds an unexpired lease; the holder asking again
- * refreshes its lease. Lease and due-time are written together so a sweep never misses one.
- * KEYS[1]=floor KEYS[2]=due set; ARGV: userId, connectionId, now, ttl, roomId.
+ * refreshes its lease. KEYS[1]=floor; ARGV: userId, connectionId, now, ttl.
  */
 const REQUEST_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
@@ -34,13 +38,12 @@ end
 local exp = tonumber(ARGV[3]) + tonumber(ARGV[4])
 local v = cjson.encode({userId = ARGV[1], connectionId = ARGV[2], expiresAt = exp})
 redis.call('SET', KEYS[1], v)
-redis.call('ZADD', KEYS[2], exp, ARGV[5])
 return {state, v, displaced}
 `;
 
 /**
  * Deletes the lease when it matches: by holder user, by holder connection, or when expired.
- * KEYS[1]=floor KEYS[2]=due set; ARGV: field ('userId' | 'connectionId' | 'expired'), value, now, roomId.
+ * KEYS[1]=floor; ARGV: field ('userId' | 'connectionId' | 'expired'), value, now.
  */
 const RELEASE_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
@@ -52,7 +55,6 @@ elseif h[ARGV[1]] ~= ARGV[2] then
   return nil
 end
 redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[4])
 return cur
 `;
 
@@ -73,7 +75,9 @@ export class FloorStore {
   constructor(private readonly redis: Redis) {}
 
   async request(roomId: string, userId: string, connectionId: string, ttlMs: number, now = Date.now()): Promise<FloorOutcome> {
-    const [state, holder, displaced] = (await this.redis.eval(REQUEST_SCRIPT, 2, floorKey(roomId), FLOOR_DUE, userId, connectionId, now, ttlMs, roomId)) as [string, string, string];
+    // Due first (never later than the lease could end), so a crash after the grant leaves no unchecked lease.
+    await this.redis.zadd(FLOOR_DUE, 'LT', now + ttlMs, roomId);
+    const [state, holder, displaced] = (await this.redis.eval(REQUEST_SCRIPT, 1, floorKey(roomId), userId, connectionId, now, ttlMs)) as [string, string, string];
     if (state === 'busy') return { state, holder: JSON.parse(holder) as FloorHolder };
     return { state: state as 'taken' | 'refreshed', holder: JSON.parse(holder) as FloorHolder, displaced: displaced ? (JSON.parse(displaced) as FloorHolder) : undefined };
   }
@@ -82,7 +86,9 @@ export class FloorStore {
   async releaseIf(roomId: string, match: { userId: string } | { connectionId: string } | { expiredAt: number }): Promise<FloorHolder | undefined> {
     const [field, value] = 'userId' in match ? ['userId', match.userId] : 'connectionId' in match ? ['connectionId', match.connectionId] : ['expired', ''];
     const now = 'expiredAt' in match ? match.expiredAt : Date.now();
-    const raw = (await this.redis.eval(RELEASE_SCRIPT, 2, floorKey(roomId), FLOOR_DUE, field, value, now, roomId)) as string | null;
+    const raw = (await this.redis.eval(RELEASE_SCRIPT, 1, floorKey(roomId), field, value, now)) as string | null;
+    // A due entry left behind (crash) only makes the sweep look at a room with no lease.
+    if (raw) await this.redis.zrem(FLOOR_DUE, roomId);
     return raw ? (JSON.parse(raw) as FloorHolder) : undefined;
   }
 
@@ -97,6 +103,7 @@ export class FloorStore {
   }
 
   async clear(roomId: string): Promise<void> {
-    await this.redis.multi().del(floorKey(roomId)).zrem(FLOOR_DUE, roomId).exec();
+    await this.redis.del(floorKey(roomId));
+    await this.redis.zrem(FLOOR_DUE, roomId);
   }
 }

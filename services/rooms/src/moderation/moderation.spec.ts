@@ -1,3 +1,4 @@
+import { subjects } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomsHarness } from '../testing/harness.test.js';
 
@@ -48,7 +49,7 @@ describe('moderation and approvals: role rules, kick, ban, mute, set_role, join 
   it('kick: participant_left per connection, room.removed to the user, membership ends, may rejoin', async () => {
     const { roomId, mod, m1 } = await staffedRoom();
     const phone = await h.joined(roomId, m1.userId);
-    const log = await h.watch(`sb.evt.room.${roomId}`, `sb.evt.user.${m1.userId}`);
+    const log = await h.watch(subjects.room(roomId), `sb.evt.user.${m1.userId}`);
     await h.req('room.kick', mod, { roomId, userId: m1.userId, reason: 'calm down' });
     await h.waitUntil(() => log.of('room.participant_left').length === 2);
     expect(log.of('room.participant_left').map((e) => e.data).sort((a, b) => a.connectionId.localeCompare(b.connectionId))).toEqual(
@@ -62,7 +63,7 @@ describe('moderation and approvals: role rules, kick, ban, mute, set_role, join 
 
   it('ban: banned users cannot join or request to join until unbanned', async () => {
     const { roomId, owner, m1 } = await staffedRoom();
-    const log = await h.watch(`sb.evt.room.${roomId}`, `sb.evt.user.${m1.userId}`);
+    const log = await h.watch(subjects.room(roomId), `sb.evt.user.${m1.userId}`);
     await h.req('room.ban', owner, { roomId, userId: m1.userId });
     expect((await log.waitFor('room.participant_left')).data.reason).toBe('banned');
     expect((await log.waitFor('room.removed')).data).toEqual({ roomId, reason: 'banned' });

@@ -1,5 +1,4 @@
-import { jsonBytes } from '@switchboard/platform';
-import { Redis } from 'ioredis';
+import { createRedis, jsonBytes } from '@switchboard/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomsHarness, uid } from '../testing/harness.test.js';
 import { slot } from '@switchboard/testing/slot';
@@ -12,7 +11,7 @@ import { slot } from '@switchboard/testing/slot';
 describe('replies stay under the bus limit: size caps and byte-budget paging', () => {
   const BUDGET = 256 * 1024;
   let h: RoomsHarness;
-  const redis = new Redis(slot().redisUrl);
+  const redis = createRedis(slot().redisUrl);
   beforeAll(async () => {
     h = await RoomsHarness.start(1);
   });
@@ -78,7 +77,7 @@ describe('replies stay under the bus limit: size caps and byte-budget paging', (
     const { roomId, owner } = await h.room({ maxParticipants: 20_000 });
     // 8000 seats (1.5 MB of participants) written as the store keeps them, then one real join
     const seats = 8000;
-    const key = `sb:room:${roomId}:participants`;
+    const key = `sb:{room:${roomId}}:participants`;
     const base = Date.now();
     for (let start = 0; start < seats; start += 1000) {
       const m = redis.multi();

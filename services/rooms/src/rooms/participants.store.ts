@@ -14,15 +14,19 @@ export interface LiveParticipant extends ParticipantView {
   joinSeq?: number;
 }
 
-const roomKey = (roomId: string) => `sb:room:${roomId}:participants`;
-const connKey = (connectionId: string) => `sb:conn:${connectionId}:rooms`;
+// Hash tags (docs/decisions/0031): a room's seats and its seq share the slot {room:<id>}; the
+// index of a connection's rooms lives in {conn:<id>}, written before a seat is taken and cleaned
+// after it is given up, so it may hold a room the connection has no seat in (harmless: removing
+// a missing seat is a no-op) but never misses one.
+const roomKey = (roomId: string) => `sb:{room:${roomId}}:participants`;
+const connKey = (connectionId: string) => `sb:{conn:${connectionId}}:rooms`;
 
 /**
  * Adds a participant unless the room holds `max` distinct users already. Atomic, so two
  * replicas racing for the last seat admit exactly one. A user's extra connections
  * (other devices) do not take extra seats. The entry records the room's seq at that moment
  * (`joinSeq`): every event with a higher seq was published after the seat existed.
- * KEYS[1]=room hash KEYS[2]=conn set KEYS[3]=room seq; ARGV: connId, userId, json, max, roomId
+ * KEYS[1]=room hash KEYS[2]=room seq (one slot); ARGV: connId, userId, json, max
  * Returns [1 added | 2 already present | 0 full, the room's entries after the call], so a
  * join needs no second read to answer with the participant list.
  */
@@ -37,10 +41,9 @@ for i = 1, #vals do
 end
 if not users[ARGV[2]] and count >= tonumber(ARGV[4]) then return {0, vals} end
 local p = cjson.decode(ARGV[3])
-p.joinSeq = tonumber(redis.call('GET', KEYS[3]) or '0')
+p.joinSeq = tonumber(redis.call('GET', KEYS[2]) or '0')
 local entry = cjson.encode(p)
 redis.call('HSET', KEYS[1], ARGV[1], entry)
-redis.call('SADD', KEYS[2], ARGV[5])
 vals[#vals + 1] = entry
 return {1, vals}
 `;
@@ -67,7 +70,8 @@ return n
 /**
  * Moves the entry of (user, session) to a new connection, keeping the seat: session.resume.
  * Matching on the user too means nobody can take over another user's entry with a guessed
- * session id. KEYS[1]=room hash; ARGV: userId, sessionId, newConnId, roomId, nodeId.
+ * session id. KEYS[1]=room hash; ARGV: userId, sessionId, newConnId, nodeId (the connection
+ * indexes are moved by the caller: they live in other slots).
  * Returns {previousConnectionId, participant json} or nil.
  */
 const RESUME_SCRIPT = `
@@ -77,11 +81,9 @@ for i = 1, #all, 2 do
   if p.userId == ARGV[1] and p.sessionId == ARGV[2] then
     local old = all[i]
     p.connectionId = ARGV[3]
-    p.nodeId = ARGV[5]
+    p.nodeId = ARGV[4]
     redis.call('HDEL', KEYS[1], old)
     redis.call('HSET', KEYS[1], ARGV[3], cjson.encode(p))
-    redis.call('SREM', 'sb:conn:' .. old .. ':rooms', ARGV[4])
-    redis.call('SADD', 'sb:conn:' .. ARGV[3] .. ':rooms', ARGV[4])
     return {old, cjson.encode(p)}
   end
 end
@@ -94,16 +96,20 @@ export class ParticipantsStore {
   constructor(private readonly redis: Redis) {}
 
   async add(roomId: string, p: LiveParticipant, maxUsers: number): Promise<{ outcome: 'added' | 'present' | 'full'; participants: LiveParticipant[] }> {
-    const [code, vals] = (await this.redis.eval(JOIN_SCRIPT, 3, roomKey(roomId), connKey(p.connectionId), seqKey(roomId), p.connectionId, p.userId, JSON.stringify(p), maxUsers, roomId)) as [number, string[]];
+    // Index first: a crash after the seat is taken must not leave a seat the sweep cannot find.
+    await this.redis.sadd(connKey(p.connectionId), roomId);
+    const [code, vals] = (await this.redis.eval(JOIN_SCRIPT, 2, roomKey(roomId), seqKey(roomId), p.connectionId, p.userId, JSON.stringify(p), maxUsers)) as [number, string[]];
+    if (code === 0) await this.redis.srem(connKey(p.connectionId), roomId);
     return { outcome: code === 1 ? 'added' : code === 2 ? 'present' : 'full', participants: parseSorted(vals) };
   }
 
   /** Removes one connection; undefined when it was not there (or another call removed it first). */
   async remove(roomId: string, connectionId: string): Promise<LiveParticipant | undefined> {
-    const [[, raw], [, deleted]] = (await this.redis.multi().hget(roomKey(roomId), connectionId).hdel(roomKey(roomId), connectionId).srem(connKey(connectionId), roomId).exec()) as [
+    const [[, raw], [, deleted]] = (await this.redis.multi().hget(roomKey(roomId), connectionId).hdel(roomKey(roomId), connectionId).exec()) as [
       [unknown, string | null],
       [unknown, number],
     ];
+    await this.redis.srem(connKey(connectionId), roomId);
     return raw && deleted ? (JSON.parse(raw) as LiveParticipant) : undefined;
   }
 
@@ -116,15 +122,10 @@ export class ParticipantsStore {
     return parseSorted(await this.redis.hvals(roomKey(roomId)));
   }
 
-  /** Distinct users present in each room, in one round trip. */
+  /** Distinct users present in each room; the reads go out together (rooms are in different slots). */
   async userCounts(roomIds: string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    if (!roomIds.length) return out;
-    const m = this.redis.multi();
-    for (const id of roomIds) m.hvals(roomKey(id));
-    const res = (await m.exec()) ?? [];
-    roomIds.forEach((id, i) => out.set(id, distinctUsers(((res[i]?.[1] as string[]) ?? []).map((raw) => JSON.parse(raw) as LiveParticipant))));
-    return out;
+    const res = await Promise.all(roomIds.map((id) => this.redis.hvals(roomKey(id))));
+    return new Map(roomIds.map((id, i) => [id, distinctUsers(res[i].map((raw) => JSON.parse(raw) as LiveParticipant))]));
   }
 
   async ofUser(roomId: string, userId: string): Promise<LiveParticipant[]> {
@@ -136,10 +137,11 @@ export class ParticipantsStore {
     const mine = await this.ofUser(roomId, userId);
     if (!mine.length) return [];
     const m = this.redis.multi();
-    for (const p of mine) m.hdel(roomKey(roomId), p.connectionId).srem(connKey(p.connectionId), roomId);
+    for (const p of mine) m.hdel(roomKey(roomId), p.connectionId);
     const res = (await m.exec()) ?? [];
+    await Promise.all(mine.map((p) => this.redis.srem(connKey(p.connectionId), roomId)));
     // Only report entries this call deleted, so concurrent removals announce each once.
-    return mine.filter((_, i) => res[i * 2]?.[1] === 1);
+    return mine.filter((_, i) => res[i]?.[1] === 1);
   }
 
   async patchUser(roomId: string, userId: string, patch: Partial<Pick<LiveParticipant, 'role' | 'muted'>>): Promise<number> {
@@ -147,8 +149,15 @@ export class ParticipantsStore {
   }
 
   async resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant } | undefined> {
-    const res = (await this.redis.eval(RESUME_SCRIPT, 1, roomKey(roomId), userId, sessionId, connectionId, roomId, nodeId)) as [string, string] | null;
-    return res ? { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant } : undefined;
+    await this.redis.sadd(connKey(connectionId), roomId);
+    const res = (await this.redis.eval(RESUME_SCRIPT, 1, roomKey(roomId), userId, sessionId, connectionId, nodeId)) as [string, string] | null;
+    if (!res) {
+      // No seat moved: drop the index entry unless this connection holds a seat there anyway.
+      if (!(await this.redis.hexists(roomKey(roomId), connectionId))) await this.redis.srem(connKey(connectionId), roomId);
+      return undefined;
+    }
+    await this.redis.srem(connKey(res[0]), roomId);
+    return { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant };
   }
 
   async roomsOfConnection(connectionId: string): Promise<string[]> {
@@ -157,9 +166,8 @@ export class ParticipantsStore {
 
   async clear(roomId: string): Promise<LiveParticipant[]> {
     const list = await this.list(roomId);
-    const m = this.redis.multi().del(roomKey(roomId));
-    for (const p of list) m.srem(connKey(p.connectionId), roomId);
-    await m.exec();
+    await this.redis.del(roomKey(roomId));
+    await Promise.all(list.map((p) => this.redis.srem(connKey(p.connectionId), roomId)));
     return list;
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Redis } from '@switchboard/platform';
 
 /** Set while a room keeps its broadcasts for resume (mirrors rooms.replay_ephemeral for the hot path). */
-const replayKey = (roomId: string) => `sb:room:${roomId}:replay_ephemeral`;
+const replayKey = (roomId: string) => `sb:{room:${roomId}}:replay_ephemeral`;
 
 /** Room settings the hot ephemeral verbs read without Postgres, in Redis. */
 @Injectable()

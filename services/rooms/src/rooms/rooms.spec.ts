@@ -1,3 +1,4 @@
+import { subjects } from '@switchboard/protocol';
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { rooms as proto } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,7 +140,7 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
     const client = grpcClient(proto.RoomsServiceClient, `127.0.0.1:${h.replicas[1].grpcPort}`, GRPC_SECRET);
     const { roomId, owner } = await h.room({ name: 'grpc' });
     const bob = await h.joined(roomId);
-    const log = await h.watch(`sb.evt.room.${roomId}`, `sb.evt.user.${bob.userId}`);
+    const log = await h.watch(subjects.room(roomId), `sb.evt.user.${bob.userId}`);
     try {
       const got = await callUnary(client, client.getRoom, { roomId }, 3000);
       expect(got.room).toMatchObject({ id: roomId, name: 'grpc', participantCount: 2, closed: false, metadataJson: '{}' });

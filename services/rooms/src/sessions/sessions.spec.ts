@@ -1,3 +1,4 @@
+import { subjects } from '@switchboard/protocol';
 import type { Caller } from '@switchboard/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomsHarness } from '../testing/harness.test.js';
@@ -20,7 +21,7 @@ describe('disconnects and session resume', () => {
     await h.req('room.join', bob, { roomId: a.roomId });
     await h.req('room.join', bob, { roomId: b.roomId });
     await h.req('floor.request', bob, { roomId: a.roomId });
-    const log = await h.watch(`sb.evt.room.${a.roomId}`, `sb.evt.room.${b.roomId}`);
+    const log = await h.watch(subjects.room(a.roomId), subjects.room(b.roomId));
     gone(bob);
     await h.waitUntil(() => log.of('room.participant_left').length === 2);
     for (const roomId of [a.roomId, b.roomId]) {

@@ -15,7 +15,7 @@ export const protobufFileName = "switchboard/bus/v1/bus.proto";
  * Envelopes of every message that travels on NATS.
  *
  * Commands: request/reply on `sb.cmd.<service>.<verb>` (queue group per service).
- * Events:   `sb.evt.room.<roomId>`, `sb.evt.user.<userId>`, `sb.evt.conn.<connectionId>`.
+ * Events:   `sb.evt.room.<bucket>.<roomId>` (bucket: roomBucket() in packages/protocol), `sb.evt.user.<userId>`, `sb.evt.conn.<connectionId>`.
  *
  * The `data` fields carry the JSON document of the client protocol for that verb or
  * event (schemas in packages/protocol, rendered into docs/protocol.md). Keeping the
