@@ -706,6 +706,7 @@ async function lobbyRun(n, { createRate, joinRate, joinersPerRoom, durationMs, s
   const lag = new Histogram();
   let frames = 0;
   let badFrames = 0;
+  let orphanStates = 0;
   const watch = await pool(n, concurrency, async (i) => {
     const c = await connect(i);
     const w = { conn: c, frames: 0, minGapMs: Infinity, lastTs: 0, seen: new Map() };
@@ -717,9 +718,14 @@ async function lobbyRun(n, { createRate, joinRate, joinersPerRoom, durationMs, s
       if (w.lastTs) w.minGapMs = Math.min(w.minGapMs, f.ts - w.lastTs);
       w.lastTs = f.ts;
       for (const r of f.data?.updated ?? []) {
+        if (!r.name?.startsWith(tag)) {
+          badFrames++; // the filter let another room through
+          continue;
+        }
         const times = history.get(r.id);
-        if (!times || !r.name?.startsWith(tag)) {
-          badFrames++;
+        if (!times) {
+          // A create whose reply failed (timed out) although the room was made: no lag to measure.
+          orphanStates++;
           continue;
         }
         // Every state this watcher had not seen yet (creation = count 1, each join +1) arrived now.
@@ -800,7 +806,7 @@ async function lobbyRun(n, { createRate, joinRate, joinersPerRoom, durationMs, s
     // Every (watcher, room state) not seen by the end of the settle counts as lost.
     fixed: { offered: ((creates + joins) * 1000) / churnMs, delivered: frames, lost: missing, p99: lag.quantile(0.99) },
     loadgenCpu,
-    notes: `${watchers.length} watchers; ${created.length} rooms created and ${joins} joins in ${(churnMs / 1000).toFixed(1)} s; rooms.changed per watcher per second max ${maxRate.toFixed(2)} (must be ≤ 1); smallest gap between two frames to one watcher (server ts) ${Number.isFinite(minGap) ? minGap.toFixed(0) : '–'} ms; watchers with a gap < 900 ms ${tooFast}; lag p50 ${lag.quantile(0.5).toFixed(0)} / p99 ${lag.quantile(0.99).toFixed(0)} ms (includes the ≤ 1 s coalescing interval); states not seen after ${settleMs / 1000} s settle ${missing}${churnErrors ? `; churn errors ${fmtCodes(errCodes)}` : ''}${badFrames ? `; foreign rooms in frames ${badFrames}` : ''}`,
+    notes: `${watchers.length} watchers; ${created.length} rooms created and ${joins} joins in ${(churnMs / 1000).toFixed(1)} s; rooms.changed per watcher per second max ${maxRate.toFixed(2)} (must be ≤ 1); smallest gap between two frames to one watcher (server ts) ${Number.isFinite(minGap) ? minGap.toFixed(0) : '–'} ms; watchers with a gap < 900 ms ${tooFast}; lag p50 ${lag.quantile(0.5).toFixed(0)} / p99 ${lag.quantile(0.99).toFixed(0)} ms (includes the ≤ 1 s coalescing interval); states not seen after ${settleMs / 1000} s settle ${missing}${churnErrors ? `; churn errors ${fmtCodes(errCodes)}` : ''}${badFrames ? `; rooms outside the filter in frames ${badFrames}` : ''}${orphanStates ? `; states of rooms whose create reply failed but which exist ${orphanStates}` : ''}`,
   };
 }
 
