@@ -681,6 +681,135 @@ async function reconnectStorm() {
   ];
 }
 
+// ---------------------------------------------------------------------------------------------
+// Scenario 6: live room registry (Switchboard): watchers on rooms.subscribe while rooms are
+// created and joined at a fixed rate. Coalescing must hold every watcher to ≤ 1 rooms.changed
+// a second however fast the registry churns; lag = churn action's reply → the watcher sees it.
+// ---------------------------------------------------------------------------------------------
+
+async function lobby() {
+  const { watcherCounts, createRate, joinRate, joinersPerRoom, durationMs, settleMs, concurrency } = cfg.params;
+  const rows = [];
+  for (const n of watcherCounts) rows.push(await lobbyRun(n, { createRate, joinRate, joinersPerRoom, durationMs, settleMs, concurrency }));
+  return rows;
+}
+
+async function lobbyRun(n, { createRate, joinRate, joinersPerRoom, durationMs, settleMs, concurrency }) {
+  // A tag only this run's rooms carry: watchers see the churn and nothing left from other runs.
+  const tag = `lobby${process.pid}x${n}x${Math.random().toString(36).slice(2, 6)}`;
+  const roomsPlanned = Math.ceil((durationMs / 1000) * createRate);
+  // Owners: each creates a few rooms (ROOMS_CREATE_PER_HOUR); joiners: one seat per room each.
+  const owners = (await pool(Math.ceil(roomsPlanned / 20), 20, (i) => connect(i))).out.filter(Boolean);
+  const joiners = (await pool(joinersPerRoom, 20, (i) => connect(i))).out.filter(Boolean);
+  /** What has happened to each room: [performance.now() of the create reply, of the 1st join reply, …]. */
+  const history = new Map();
+  const lag = new Histogram();
+  let frames = 0;
+  let badFrames = 0;
+  let orphanStates = 0;
+  const watch = await pool(n, concurrency, async (i) => {
+    const c = await connect(i);
+    const w = { conn: c, frames: 0, minGapMs: Infinity, lastTs: 0, seen: new Map() };
+    c.onEvent = (type, f) => {
+      if (type !== 'rooms.changed') return;
+      const at = now();
+      frames++;
+      w.frames++;
+      if (w.lastTs) w.minGapMs = Math.min(w.minGapMs, f.ts - w.lastTs);
+      w.lastTs = f.ts;
+      for (const r of f.data?.updated ?? []) {
+        if (!r.name?.startsWith(tag)) {
+          badFrames++; // the filter let another room through
+          continue;
+        }
+        const times = history.get(r.id);
+        if (!times) {
+          // A create whose reply failed (timed out) although the room was made: no lag to measure.
+          orphanStates++;
+          continue;
+        }
+        // Every state this watcher had not seen yet (creation = count 1, each join +1) arrived now.
+        const before = w.seen.get(r.id) ?? 0;
+        for (let k = before; k < Math.min(r.participantCount, times.length); k++) lag.record(at - times[k]);
+        w.seen.set(r.id, Math.max(before, r.participantCount));
+      }
+    };
+    await c.request('rooms.subscribe', { filter: { nameContains: tag }, limit: 1 });
+    return w;
+  });
+  const watchers = watch.out.filter(Boolean);
+  if (watch.errors) log(`lobby ${n}: ${watch.errors} watchers could not subscribe (${fmtCodes(watch.codes)})`);
+
+  // The churn: creates at createRate, joins at joinRate (each room gets joinersPerRoom seats).
+  const seats = []; // [roomId, joiner index] not taken yet, oldest rooms first
+  const created = [];
+  let churnErrors = 0;
+  const errCodes = {};
+  const fail = (err) => {
+    churnErrors++;
+    errCodes[err.code ?? 'error'] = (errCodes[err.code ?? 'error'] ?? 0) + 1;
+  };
+  const label = `lobby ${n}`;
+  await windowStart(label);
+  const t0 = now();
+  const inflight = [];
+  let creates = 0;
+  let joins = 0;
+  while (now() - t0 < durationMs) {
+    const elapsed = now() - t0;
+    while (creates < Math.min(roomsPlanned, Math.floor((elapsed / 1000) * createRate) + 1)) {
+      const owner = owners[creates % owners.length];
+      creates++;
+      inflight.push(
+        owner
+          .request('room.create', { name: `${tag} ${creates}`, kind: 'group', joinPolicy: 'open', maxParticipants: joinersPerRoom + 1 })
+          .then((r) => {
+            history.set(r.room.id, [now()]);
+            created.push(r.room.id);
+            for (let j = 0; j < joiners.length; j++) seats.push([r.room.id, j]);
+          }, fail),
+      );
+    }
+    while (joins < Math.floor((elapsed / 1000) * joinRate) && seats.length) {
+      const [roomId, j] = seats.shift();
+      joins++;
+      inflight.push(
+        joiners[j].request('room.join', { roomId }).then(() => history.get(roomId).push(now()), fail),
+      );
+    }
+    await sleep(5);
+  }
+  await Promise.allSettled(inflight);
+  const churnMs = now() - t0;
+  // Settle: the last changes reach every watcher within a few coalescing intervals.
+  const expected = () => watchers.reduce((m, w) => m + [...history].filter(([id, t]) => (w.seen.get(id) ?? 0) < t.length).length, 0);
+  const settleStart = now();
+  while (expected() > 0 && now() - settleStart < settleMs) await sleep(100);
+  const wallS = (now() - t0) / 1000;
+  const loadgenCpu = await windowEnd(label);
+  const missing = expected();
+  await closeAll([...watchers.map((w) => w.conn), ...owners, ...joiners]);
+  const perWatcher = watchers.map((w) => w.frames / wallS);
+  const maxRate = Math.max(0, ...perWatcher);
+  const minGap = Math.min(...watchers.map((w) => w.minGapMs));
+  const tooFast = watchers.filter((w) => w.minGapMs < 900).length;
+  return {
+    key: `lobby-${n}`,
+    scenario: `live room registry (${n} watchers, ${createRate} creates/s + ${joinRate} joins/s)`,
+    window: label,
+    throughput: frames / wallS,
+    unit: 'rooms.changed/s delivered',
+    ...lag.summary(),
+    latencyOf: 'create/join reply → watcher sees it',
+    events: frames,
+    errors: churnErrors + watch.errors + badFrames + tooFast,
+    // Every (watcher, room state) not seen by the end of the settle counts as lost.
+    fixed: { offered: ((creates + joins) * 1000) / churnMs, delivered: frames, lost: missing, p99: lag.quantile(0.99) },
+    loadgenCpu,
+    notes: `${watchers.length} watchers; ${created.length} rooms created and ${joins} joins in ${(churnMs / 1000).toFixed(1)} s; rooms.changed per watcher per second max ${maxRate.toFixed(2)} (must be ≤ 1); smallest gap between two frames to one watcher (server ts) ${Number.isFinite(minGap) ? minGap.toFixed(0) : '–'} ms; watchers with a gap < 900 ms ${tooFast}; lag p50 ${lag.quantile(0.5).toFixed(0)} / p99 ${lag.quantile(0.99).toFixed(0)} ms (includes the ≤ 1 s coalescing interval); states not seen after ${settleMs / 1000} s settle ${missing}${churnErrors ? `; churn errors ${fmtCodes(errCodes)}` : ''}${badFrames ? `; rooms outside the filter in frames ${badFrames}` : ''}${orphanStates ? `; states of rooms whose create reply failed but which exist ${orphanStates}` : ''}`,
+  };
+}
+
 function passingCount(res, bound) {
   const last = res.steps[res.steps.length - 1];
   return last && last.p99 <= bound && last.lost === 0 && last.errors === 0 ? res.steps.length : res.steps.length - 1;
@@ -694,7 +823,7 @@ function maxFds() {
   }
 }
 
-const SCENARIOS = { idle, relay, fanout, join: joinStorm, reconnect: reconnectStorm };
+const SCENARIOS = { idle, relay, fanout, join: joinStorm, reconnect: reconnectStorm, lobby };
 
 process.once('message', async (m) => {
   cfg = m;

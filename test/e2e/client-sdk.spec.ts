@@ -49,7 +49,7 @@ describe('@switchboard/client against a live stack', () => {
     });
     stack.onStop(async () => sb.close());
     sb.on('*', (_d, e) => events.push(e));
-    for (const name of ['connected', 'disconnected', 'reconnecting', 'resumed', 'resync', 'replaced', 'token', 'closed'] as const) sb.on(name, (data: any) => lifecycle.push({ name, data }));
+    for (const name of ['connected', 'disconnected', 'reconnecting', 'resumed', 'resync', 'replaced', 'token', 'closed', 'resubscribed'] as const) sb.on(name, (data: any) => lifecycle.push({ name, data }));
     return {
       sb,
       events,
@@ -273,6 +273,40 @@ describe('@switchboard/client against a live stack', () => {
       for (let i = 1; i < changes.length; i++) expect(changes[i]!.ts - changes[i - 1]!.ts).toBeGreaterThanOrEqual(950);
       const seen = changes.flatMap((c) => c.data.updated.map((r: any) => r.name));
       expect(seen.every((n: string) => n.includes(tag) && !n.includes('hidden'))).toBe(true);
+    });
+
+    it('re-subscribes by itself after a reconnect: the snapshot covers the gap, changes flow again', async () => {
+      const tag = uid('lobby');
+      const alice = await stack.client(gw2, uid('alice'));
+      const watcher = await sdk(uid('watcher'));
+      const changed: any[] = [];
+      watcher.sb.on('rooms.changed', (data) => changed.push(data));
+      await watcher.sb.request('rooms.subscribe', { filter: { nameContains: tag } });
+
+      watcher.hold();
+      serverClose(watcher.sb);
+      await until(() => watcher.lifecycle.some((l) => l.name === 'reconnecting'), 'reconnect scheduled');
+      // Created while the watcher is away: no rooms.changed can carry it, the new snapshot must.
+      const gap = (await alice.request('room.create', { name: `${tag} gap`, kind: 'group', joinPolicy: 'open' })).room;
+      watcher.release();
+
+      await until(() => watcher.lifecycle.some((l) => l.name === 'resubscribed'), 'resubscribed', 20_000);
+      const re = watcher.lifecycle.find((l) => l.name === 'resubscribed')!.data;
+      expect(re.error).toBeUndefined();
+      expect(re.rooms.map((r: any) => r.id)).toEqual([gap.id]);
+      // The filter was kept: a matching room arrives live, an unrelated one does not.
+      const live = (await alice.request('room.create', { name: `${tag} live`, kind: 'group', joinPolicy: 'open' })).room;
+      await alice.request('room.create', { name: uid('unrelated'), kind: 'group', joinPolicy: 'open' });
+      await until(() => changed.some((c) => c.updated.some((r: any) => r.id === live.id)), 'live room after the reconnect', 20_000);
+      expect(changed.flatMap((c) => c.updated.map((r: any) => r.name)).every((n: string) => n.includes(tag))).toBe(true);
+
+      // After rooms.unsubscribe a reconnect sends no watch.
+      await watcher.sb.request('rooms.unsubscribe', {});
+      const before = watcher.lifecycle.filter((l) => l.name === 'resubscribed').length;
+      const resumedBefore = watcher.lifecycle.filter((l) => l.name === 'connected').length;
+      serverClose(watcher.sb);
+      await until(() => watcher.lifecycle.filter((l) => l.name === 'connected').length > resumedBefore && watcher.sb.connected, 'reconnected', 20_000);
+      expect(watcher.lifecycle.filter((l) => l.name === 'resubscribed').length).toBe(before);
     });
 
     it('stops on rooms.unsubscribe, and bounds watchers per replica', async () => {

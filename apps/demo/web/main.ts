@@ -1,9 +1,16 @@
 // The Switchboard demo: pick a name, browse and create rooms, chat, presence, push-to-talk,
 // P2P and SFU calls, pairing by code. Plain DOM, one module per concern (ADR 0026).
 import './style.css';
-import { ClientError, connect as connectSdk, type Switchboard } from '@switchboard/client';
-import { P2PCall, type Frame } from './call.js';
+import { ClientError, connect as connectSdk, P2PCall, type SignalEvent, type Switchboard } from '@switchboard/client';
 import { $, fill, h, notice, time } from './dom.js';
+
+/** A server event as the page sees it (`frame` of the SDK's `on` handlers). */
+interface Frame {
+  type: string;
+  room?: string;
+  seq?: number;
+  data?: any;
+}
 
 interface Room {
   id: string;
@@ -156,10 +163,9 @@ async function connect(servers: string[], getToken: () => Promise<string>) {
   state.linkState = 'open';
   const setState = (s: LinkState) => ((state.linkState = s), renderLink());
   link.on('*', (_data, frame) => onEvent(frame as Frame));
-  link.on('connected', () => {
-    setState('open');
-    void watchRooms(); // a watch belongs to one connection: a new one needs a new watch
-  });
+  link.on('connected', () => setState('open'));
+  // A watch belongs to one connection: the SDK re-sends it after a reconnect; its snapshot covers the gap.
+  link.on('resubscribed', ({ rooms, error }) => (error ? startPolling() : showSnapshot(rooms as Room[])));
   link.on('disconnected', () => setState('reconnecting'));
   link.on('closed', ({ code }) => {
     setState('stopped');
@@ -199,14 +205,21 @@ let polling: ReturnType<typeof setInterval> | undefined;
  */
 async function watchRooms() {
   try {
-    const snapshot = await state.link!.request('rooms.subscribe' as any, { limit: 100 } as any);
-    for (const r of (snapshot as { rooms: Room[] }).rooms) upsertRoom(r);
-    renderRegistry();
-    clearInterval(polling);
-    polling = undefined;
+    showSnapshot((await state.link!.request('rooms.subscribe', { limit: 100 })).rooms as Room[]);
   } catch {
-    polling ??= setInterval(() => state.link!.connected && void refreshRooms().catch(() => undefined), 5000);
+    startPolling();
   }
+}
+
+function showSnapshot(rooms: Room[]) {
+  for (const r of rooms) upsertRoom(r);
+  renderRegistry();
+  clearInterval(polling);
+  polling = undefined;
+}
+
+function startPolling() {
+  polling ??= setInterval(() => state.link!.connected && void refreshRooms().catch(() => undefined), 5000);
 }
 
 function upsertRoom(r: Room) {
@@ -496,29 +509,26 @@ function renderTyping() {
 
 // ---------- calls ----------
 
+/** A P2P call through the SDK's P2PCall (perfect negotiation, ICE restart, follows the peer's reconnects). */
 async function startCall(peer: string, ringing?: Frame) {
   if (state.call) return;
   const local = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-  const call = new P2PCall({
-    link: state.link!,
-    peer,
-    roomId: ringing?.data.roomId ?? (state.pairedPeer === peer ? undefined : state.room?.id),
-    iceServers: (state.link!.hello.iceServers ?? []) as RTCIceServer[],
-    local,
-    onRemote: (stream) => showVideo('remote', stream),
-    onState: (s) => {
-      if (s === 'closed') {
-        state.call = undefined;
-        for (const t of local.getTracks()) t.stop();
-        fill($('#videos') ?? h('div'));
-      }
-      renderCall();
-    },
+  const roomId = ringing?.data.roomId ?? (state.pairedPeer === peer ? undefined : state.room?.id);
+  const call = new P2PCall(state.link!, { peer, ...(roomId ? { roomId } : {}) });
+  call.on('track', (stream) => showVideo('remote', stream));
+  call.on('state', () => renderCall());
+  call.on('closed', () => {
+    state.call = undefined;
+    for (const t of local.getTracks()) t.stop();
+    fill($('#videos') ?? h('div'));
+    renderCall();
+    renderParticipants();
   });
   state.call = call;
   showVideo('local', local);
-  if (ringing) await call.accept(ringing);
-  else call.start();
+  // Callee: answer the offer that rang, then send its own tracks on the same transceivers.
+  if (ringing) await call.accept(ringing.data as SignalEvent);
+  call.addStream(local);
   renderCall();
   renderParticipants();
 }
@@ -601,8 +611,7 @@ function onEvent(f: Frame) {
       if (!inRoom) return;
       state.participants.delete(f.data.previousConnectionId);
       state.participants.set(f.data.participant.connectionId, f.data.participant);
-      // The peer reconnected: keep signaling to where it is now.
-      if (state.call && state.call.peer === f.data.previousConnectionId) state.call.retarget(f.data.participant.connectionId);
+      // A call with this peer follows it by itself (P2PCall listens for the same event).
       return renderParticipants();
     case 'room.participant_left':
       if (!inRoom) return;

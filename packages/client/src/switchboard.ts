@@ -107,6 +107,10 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
   private readonly roomSeq = new Map<string, number>();
   /** The session whose connection holds this client's seats: what the next `session.resume` names. */
   private seatSession?: string;
+  /** The live registry watch (`rooms.subscribe` arguments): it belongs to one connection, so every new one re-sends it. */
+  private watch?: RequestData<'rooms.subscribe'>;
+  /** False until the first hello: only later connections re-subscribe. */
+  private everConnected = false;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private refreshTimer?: ReturnType<typeof setTimeout>;
   private drainTimer?: ReturnType<typeof setTimeout>;
@@ -295,6 +299,8 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     if (this.retiring) await this.retire();
     if (this.seatSession && this.seatSession !== this.hello.sessionId && this.roomSeq.size > 0) await this.resume(this.seatSession);
     this.seatSession = this.hello.sessionId;
+    if (this.everConnected && this.watch) await this.resubscribe(this.watch);
+    this.everConnected = true;
     this.state = 'connected';
     const queued = this.queue;
     this.queue = [];
@@ -334,6 +340,19 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
       const resumed = Object.keys(rooms).filter((r) => !lost.includes(r));
       if (resumed.length) this.emit('resumed', { replayed: 0, rooms: resumed });
       for (const roomId of lost) await this.resync(roomId);
+    }
+  }
+
+  /** Re-sends the registry watch on a new connection; the snapshot covers whatever changed during the gap. */
+  private async resubscribe(watch: RequestData<'rooms.subscribe'>): Promise<void> {
+    try {
+      const snapshot = (await this.direct('rooms.subscribe', watch)) as ReplyOf<'rooms.subscribe'>;
+      this.emit('resubscribed', { rooms: snapshot.rooms, truncated: snapshot.truncated });
+    } catch (err) {
+      const e = err as ClientError;
+      if (e.code === 'closed' || e.code === 'disconnected') throw err;
+      // Kept: the next connection tries again; the app hears why this one has no watch.
+      this.emit('resubscribed', { rooms: [], truncated: false, error: e });
     }
   }
 
@@ -433,6 +452,10 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
       if (typeof id === 'string') this.roomSeq.set(id, Math.max(this.roomSeq.get(id) ?? 0, data.seq));
     } else if ((p.verb === 'room.leave' || p.verb === 'room.close') && roomId) {
       this.roomSeq.delete(roomId);
+    } else if (p.verb === 'rooms.subscribe') {
+      this.watch = (p.data ?? {}) as RequestData<'rooms.subscribe'>;
+    } else if (p.verb === 'rooms.unsubscribe') {
+      this.watch = undefined;
     }
   }
 

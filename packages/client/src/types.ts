@@ -109,6 +109,12 @@ export interface LifecycleEvents {
    * rejoined it and refetched recent history by itself; render from this, not from the gap.
    */
   resync: [info: { roomId: string; snapshot?: RoomSnapshot; messages: ChatMessage[]; error?: Error }];
+  /**
+   * A `rooms.subscribe` watch was re-sent on a new connection (a watch belongs to one
+   * connection): replace the room list with this snapshot, which covers the gap; `error` when
+   * the new connection refused it (then no `rooms.changed` arrive until the next reconnect).
+   */
+  resubscribed: [info: { rooms: RoomView[]; truncated: boolean; error?: Error }];
   /** The same device connected elsewhere under a single-session policy: the SDK stopped. */
   replaced: [info: { by: string }];
   /** A fresh token from getToken() is in use (refreshed on the live connection or for a reconnect). */

@@ -1,15 +1,32 @@
+import { Emitter } from '../emitter.js';
 import type { SignalEvent } from '../types.js';
 import type { Switchboard } from '../switchboard.js';
 
 export interface P2PCallOptions {
-  roomId: string;
-  /** The peer's connection id (from the room's participants or a `call.*` event). */
+  /** The room the call belongs to; omitted for a call between paired devices (no room). */
+  roomId?: string;
+  /** The peer's connection id (from the room's participants, a pairing or a ringing `signal`). */
   peer: string;
-  /** Perfect negotiation: exactly one side is polite (it yields on offer collisions). */
-  polite: boolean;
+  /**
+   * Perfect negotiation: exactly one side is polite (it yields on offer collisions). Default:
+   * the side with the larger connection id, which both sides compute the same way.
+   */
+  polite?: boolean;
   /** RTCPeerConnection configuration; `iceServers` default to the ones in `hello`. */
   rtcConfig?: RTCConfiguration;
 }
+
+export interface P2PCallEvents extends Record<string, unknown[]> {
+  /** A remote track arrived (with the stream it belongs to). */
+  track: [stream: MediaStream, track: MediaStreamTrack];
+  /** `RTCPeerConnection.connectionState` changed. */
+  state: [state: RTCPeerConnectionState];
+  /** The call ended: hung up here (`close()`) or by the peer (`bye`). */
+  closed: [info: { byPeer: boolean }];
+}
+
+/** Most ICE candidates buffered before the remote description arrives; later ones are dropped. */
+const MAX_QUEUED_CANDIDATES = 200;
 
 /**
  * A P2P call on RTCPeerConnection, wired to `signal` with the perfect negotiation pattern
@@ -17,47 +34,81 @@ export interface P2PCallOptions {
  * at any time; an ICE failure restarts ICE; when `room.participant_updated` says the peer's
  * connection id changed (it resumed on another connection), signals follow it.
  */
-export class P2PCall {
+export class P2PCall extends Emitter<P2PCallEvents> {
   readonly pc: RTCPeerConnection;
   /** The peer's current connection id. */
   peer: string;
   private makingOffer = false;
   private ignoreOffer = false;
+  private closed = false;
+  /** Candidates that came before the remote description (addIceCandidate would reject them). */
+  private readonly queued: RTCIceCandidateInit[] = [];
   private readonly offs: (() => void)[] = [];
 
   constructor(
     private readonly sb: Switchboard,
     private readonly opts: P2PCallOptions,
   ) {
+    super();
     this.peer = opts.peer;
-    this.pc = new RTCPeerConnection({ iceServers: sb.hello.iceServers, ...opts.rtcConfig });
+    this.pc = new RTCPeerConnection({ iceServers: sb.hello.iceServers as RTCIceServer[] | undefined, ...opts.rtcConfig });
     this.pc.onnegotiationneeded = async () => {
       try {
         this.makingOffer = true;
         await this.pc.setLocalDescription();
         this.send('offer', this.pc.localDescription?.toJSON());
+      } catch (err) {
+        if (!this.closed) console.warn('p2p negotiation failed', err);
       } finally {
         this.makingOffer = false;
       }
     };
+    this.pc.ontrack = (e) => this.emit('track', e.streams[0] ?? new MediaStream([e.track]), e.track);
     this.pc.onicecandidate = ({ candidate }) => candidate && this.send('ice', candidate.toJSON());
     this.pc.oniceconnectionstatechange = () => this.pc.iceConnectionState === 'failed' && this.pc.restartIce();
+    this.pc.onconnectionstatechange = () => this.emit('state', this.pc.connectionState);
     this.offs.push(
-      sb.on('signal', (s) => void this.onSignal(s)),
+      sb.on('signal', (s) => void this.onSignal(s).catch((err) => !this.closed && console.warn('p2p signal failed', err))),
       sb.on('room.participant_updated', (d) => {
-        if (d.previousConnectionId === this.peer) this.peer = d.participant.connectionId;
+        if (d.previousConnectionId === this.peer) this.retarget(d.participant.connectionId);
       }),
     );
   }
 
+  /** Whether this side yields on offer collisions. */
+  get polite(): boolean {
+    return this.opts.polite ?? this.sb.connectionId > this.peer;
+  }
+
+  /** Signals go to `peer` from now on (the SDK does this by itself on `room.participant_updated`). */
+  retarget(peer: string): void {
+    this.peer = peer;
+  }
+
+  /** Sends a local stream's tracks; the caller's first tracks start the offer. */
+  addStream(stream: MediaStream): void {
+    for (const t of stream.getTracks()) this.pc.addTrack(t, stream);
+  }
+
+  /** Callee: answers the offer that rang (it arrived before this call existed). */
+  async accept(offer: SignalEvent): Promise<void> {
+    await this.onSignal(offer);
+  }
+
   private send(kind: SignalEvent['kind'], payload: unknown): void {
-    this.sb.request('signal', { to: this.peer, roomId: this.opts.roomId, kind, payload } as never).catch(() => undefined);
+    if (this.closed && kind !== 'bye') return;
+    const roomId = this.opts.roomId;
+    this.sb.request('signal', { to: this.peer, ...(roomId ? { roomId } : {}), kind, payload } as never).catch(() => undefined);
   }
 
   private async onSignal(s: SignalEvent): Promise<void> {
-    if (s.from !== this.peer) return;
-    if (s.kind === 'bye') return this.close(false);
+    if (s.from !== this.peer || this.closed) return;
+    if (s.kind === 'bye') return this.end(true);
     if (s.kind === 'ice') {
+      if (!this.pc.remoteDescription) {
+        if (this.queued.length < MAX_QUEUED_CANDIDATES) this.queued.push(s.payload);
+        return;
+      }
       try {
         await this.pc.addIceCandidate(s.payload);
       } catch (err) {
@@ -67,19 +118,37 @@ export class P2PCall {
     }
     if (s.kind !== 'offer' && s.kind !== 'answer') return;
     const collision = s.kind === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
-    this.ignoreOffer = !this.opts.polite && collision;
+    this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
     await this.pc.setRemoteDescription(s.payload);
+    for (const c of this.queued.splice(0)) await this.pc.addIceCandidate(c).catch(() => undefined);
     if (s.kind === 'offer') {
       await this.pc.setLocalDescription();
       this.send('answer', this.pc.localDescription?.toJSON());
     }
   }
 
+  /** Inbound video bytes so far (getStats): how a page or a test sees that frames arrive. */
+  async inboundVideoBytes(): Promise<number> {
+    let bytes = 0;
+    (await this.pc.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') bytes += r.bytesReceived ?? 0;
+    });
+    return bytes;
+  }
+
   /** Hangs up: tells the peer (`bye`) and closes the connection. */
-  close(notify = true): void {
-    if (notify) this.send('bye', {});
+  close(): void {
+    if (this.closed) return;
+    this.send('bye', {});
+    this.end(false);
+  }
+
+  private end(byPeer: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
     for (const off of this.offs.splice(0)) off();
     this.pc.close();
+    this.emit('closed', { byPeer });
   }
 }
