@@ -68,7 +68,7 @@ describe('admin OpenAPI document', () => {
     const file = path.join(root, '.run/openapi/admin.json');
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(doc, null, 2));
-    const r = spawnSync(path.join(root, 'node_modules/.bin/redocly'), ['lint', '--config', 'redocly.yaml', '--format=json', '.run/openapi/admin.json'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(path.join(root, 'node_modules/.bin/redocly'), ['lint', '--config', 'redocly.yaml', '--format=json', '.run/openapi/admin.json'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } });
     const report = JSON.parse(r.stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string; location: { pointer: string }[] }[] };
     expect(report.problems.map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`)).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
