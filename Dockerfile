@@ -6,10 +6,15 @@
 #   docker run IMAGE node scripts/db-migrate.mjs
 # Without a command the image prints this usage.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Pinned by digest so a rebuild gets the same base (ADR 0030): the multi-arch index digest
+# of node:20-bookworm-slim as pinned by several public repositories; bump it deliberately.
+ARG NODE_IMAGE=node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
 
 # ---------------------------------------------------------------------------
-# build: install everything, generate (buf, prisma), compile, drop dev deps
+# build: install everything, generate (buf, prisma), compile, drop dev deps.
+# `--omit=optional` as well: prisma (CLI, studio, pglite) is a root devDependency AND an
+# optional peer of @prisma/client, so npm marks it devOptional and keeps it under
+# `--omit=dev` alone (ADR 0030). The migration runner needs only `pg`, which stays.
 # ---------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -33,7 +38,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci
 
 COPY . .
 RUN npm run build \
- && npm prune --omit=dev \
+ && npm prune --omit=dev --omit=optional \
  && rm -rf node_modules/.cache \
  && find . -name '*.tsbuildinfo' -not -path './node_modules/*' -delete
 
@@ -41,6 +46,18 @@ RUN npm run build \
 # runtime: production node_modules + compiled output, non-root, read-only code
 # ---------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+ARG CREATED=unknown
+# Build args, so CI stamps them: --build-arg VERSION=$(git describe) REVISION=$(git rev-parse HEAD) ...
+ARG SOURCE=
+LABEL org.opencontainers.image.title="switchboard" \
+      org.opencontainers.image.description="Switchboard signaling and real-time backend: gateway, rooms, presence, media, attestation and the migration runner" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.base.name="docker.io/library/node:20-bookworm-slim"
 WORKDIR /app
 ENV NODE_ENV=production \
     npm_config_update_notifier=false

@@ -35,6 +35,9 @@
 //                    cluster of --kubeconfig=PATH / $HELM_CHECK_KUBECONFIG.
 //                    Otherwise reported as skipped; the template:* checks
 //                    above stand in for it.
+//   image            static image checks (scripts/lib/image.mjs): base pinned by digest,
+//                    OCI labels, prune to production (no prisma CLI/studio/pglite),
+//                    /app size estimate under budget
 // Only node built-ins are used.
 
 import { spawnSync } from 'node:child_process';
@@ -44,6 +47,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { dockerfileProblems, estimateAppBytes, MUST_NOT_SHIP, MUST_SHIP, packageName, shippedPackages } from './lib/image.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHART = path.join(ROOT, 'deploy', 'helm', 'switchboard');
@@ -683,6 +687,24 @@ function promtool() {
   return `${n} alert rules valid, unit tests pass, compose prometheus.yml valid`;
 }
 
+// ---------------------------------------------------------------- image (static)
+
+// Image budget: /app of the runtime image (shipped node_modules + dist), see docs/operations.md.
+const IMAGE_APP_BUDGET_MB = 200;
+
+function imageCheck() {
+  const problems = dockerfileProblems(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+  const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+  const shipped = new Set(shippedPackages(lock).map(packageName));
+  problems.push(...MUST_NOT_SHIP.filter((n) => shipped.has(n)).map((n) => `ships ${n}`));
+  problems.push(...MUST_SHIP.filter((n) => !shipped.has(n)).map((n) => `does not ship ${n}`));
+  const { modules, dist } = estimateAppBytes(ROOT, lock);
+  const mb = (modules + dist) / 1e6;
+  if (mb > IMAGE_APP_BUDGET_MB) problems.push(`/app estimate ${mb.toFixed(0)} MB is over the ${IMAGE_APP_BUDGET_MB} MB budget`);
+  if (problems.length) throw new Error(`${problems.length} problem(s)\n${problems.join('\n')}`);
+  return `digest-pinned, OCI labels, ${shipped.size} production packages; /app ≈ ${mb.toFixed(0)} MB (node_modules ${(modules / 1e6).toFixed(0)} MB + dist ${(dist / 1e6).toFixed(0)} MB)`;
+}
+
 // ---------------------------------------------------------------- main
 
 const rendered = {};
@@ -712,6 +734,7 @@ function main(argv) {
     }
     if (VARIANTS_RENDERED()) step('chart:units', chartUnits);
   }
+  step('image', imageCheck);
   const failed = results.filter((r) => r.status === 'FAIL');
   const skipped = results.filter((r) => r.status === 'skip').length;
   console.log(`helm-check: ${results.length - failed.length - skipped} ok, ${failed.length} failed, ${skipped} skipped in ${((Date.now() - started) / 1000).toFixed(1)} s`);

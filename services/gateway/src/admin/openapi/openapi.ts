@@ -22,6 +22,20 @@ const ERRORS: Record<string, string> = {
   '503': 'unavailable: a service did not answer in time',
 };
 
+// One line per route tag (redocly `tag-description`); a new tag needs its line here.
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  rooms: 'Rooms: list, inspect, close, moderate participants.',
+  users: 'Users: sessions across rooms, disconnect, ban.',
+  calls: 'Calls: active and past calls with their participants.',
+  attachments: 'Chat attachments in object storage.',
+  sfu: 'LiveKit SFU rooms and participants (mute, remove).',
+  tokens: 'Client JWTs, admin JWTs and build tokens.',
+  attestation: 'Client attestation: policies and reference builds.',
+  servers: 'The signed server registry.',
+  audit: 'The audit log of every admin mutation.',
+  meta: 'This document.',
+};
+
 function parameters(def: AdminRouteDef): JsonSchema[] {
   const out: JsonSchema[] = [];
   for (const [where, schema] of [['path', def.params], ['query', def.query]] as const) {
@@ -60,7 +74,9 @@ export function buildOpenApi(routes: readonly AdminRouteDef[], version: string):
     openapi: '3.1.0',
     info: { title: 'Switchboard admin API', version, description: 'Manage rooms, users, tokens, attestation and the server registry; every mutation is written to the audit log.' },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
-    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    // Paths carry the /admin/v1 prefix, so the server is the gateway that served this document.
+    servers: [{ url: '/', description: 'The gateway this document was fetched from' }],
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? '' })),
     paths,
     components: {
       schemas: { Error: schemaOf(ErrorBody, 'output') },

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { adminRoutes } from '../routes.js';
 import { buildOpenApi } from './openapi.js';
@@ -57,4 +61,17 @@ describe('admin OpenAPI document', () => {
     expect(doc.paths['/admin/v1/openapi.json'].get.security).toEqual([]);
     expect(doc.paths['/admin/v1/rooms'].get.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
   });
+
+  it('passes `redocly lint` with the recommended rules (redocly.yaml), no errors and no warnings', () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
+    // Fixed path under the ignored .run/: .redocly.lint-ignore.yaml names it.
+    const file = path.join(root, '.run/openapi/admin.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(doc, null, 2));
+    const r = spawnSync(path.join(root, 'node_modules/.bin/redocly'), ['lint', '--config', 'redocly.yaml', '--format=json', '.run/openapi/admin.json'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } });
+    const report = JSON.parse(r.stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string; location: { pointer: string }[] }[] };
+    expect(report.problems.map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`)).toEqual([]);
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+    expect(r.status).toBe(0);
+  }, 60_000);
 });
