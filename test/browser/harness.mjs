@@ -104,12 +104,12 @@ export async function namespaceInfra({ start, cleanups, root, jwtSecret }) {
   return { common, databaseUrl, mediaDatabaseUrl };
 }
 
-/** Waits until each [process, port] answers /readyz (throws with the process's stderr if it exits). */
+/** Waits until each [process, port] answers /readyz (throws with the process's stderr if it exits); bounded generously: parallel test files load a 2-core CI box. */
 export async function waitReady(pairs) {
   for (const [proc, port] of pairs) {
     // waitFor swallows a failed check, so an exit is noted here and reported with its stderr
     let exited = false;
-    await waitFor(async () => (exited = proc.exitCode !== null) || (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, `process on ${port}`);
+    await waitFor(async () => (exited = proc.exitCode !== null) || (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, `process on ${port}`, 90_000);
     if (exited) throw new Error(`process on ${port} exited (${proc.exitCode}): ${proc.lastError()}`);
   }
 }

@@ -131,7 +131,7 @@ export class ServiceProcess {
     return p;
   }
 
-  async waitReady(timeoutMs = 20_000): Promise<void> {
+  async waitReady(timeoutMs = 90_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`${this.service} exited with ${this.child.exitCode}:\n${this.output}`);
