@@ -22,3 +22,4 @@ export * from './budget.js';
 export * from './window-counter.js';
 export * from './jetstream.metrics.js';
 export * from './object-storage.js';
+export * from './db-errors.js';

@@ -21,6 +21,7 @@ import {
 } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { isDatabaseUnavailable } from './db-errors.js';
 import type { NatsMetrics } from './metrics.js';
 import { natsInboxPrefix } from './nats-permissions.js';
 import { extractTraceContext, injectTraceContext, inSpan } from './telemetry.js';
@@ -81,6 +82,7 @@ export function natsFailure(err: unknown): NatsFailure {
 /** Turns an unknown failure into a protocol error, never leaking internals to clients. */
 export function toProtocolError(err: unknown): ProtocolError {
   if (err instanceof ProtocolError) return err;
+  if (isDatabaseUnavailable(err)) return new ProtocolError('unavailable', 'database unavailable, retry later');
   return new ProtocolError('internal', 'internal error');
 }
 
@@ -280,6 +282,7 @@ export class CommandBus {
     } catch (err) {
       const pe = toProtocolError(err);
       if (pe.code === 'internal') this.logger.error({ err, verb, requestId, conn: cmdConn, traceId }, 'command failed');
+      else if (pe !== err && pe.code === 'unavailable') this.logger.warn({ err, verb, requestId, conn: cmdConn, traceId }, 'command failed: dependency unavailable');
       outcome = pe.code;
       reply = { data: EMPTY, error: { code: pe.code, message: pe.message, retryAfterMs: pe.retryAfterMs ?? 0, details: encodeJson(pe.details) } };
     }

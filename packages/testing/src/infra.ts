@@ -234,3 +234,63 @@ export function natsViolationsSince(logFile: string, from: number): { lines: str
   }
   return { lines: text.slice(from).split('\n').filter((l) => PERMISSION_VIOLATION.test(l)), size: text.length };
 }
+
+const PG_BIN = process.env.SB_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+
+export interface PrivatePostgres {
+  /** Server URL (no database): `${url}/<db>` is a database on it. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the server and removes its data directory. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A private Postgres (initdb into a temp dir, own loopback port) that a test may stop and
+ * start: outage tests must never stop the shared server other runs use. initdb refuses to
+ * run as root, so as root the cluster belongs to the `postgres` OS user.
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-test-pg-'));
+  const data = join(dir, 'data');
+  const port = await freePort();
+  const asRoot = process.getuid?.() === 0;
+  const run = (bin: string, args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]] : [join(PG_BIN, bin), args];
+      const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr?.on('data', (d) => (err = (err + d).slice(-4000)));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${bin} ${args[0]} exited ${code}: ${err}`))));
+    });
+  if (asRoot) await new Promise<void>((resolve, reject) => spawn('chown', ['postgres', dir]).on('exit', (c) => (c === 0 ? resolve() : reject(new Error('chown failed')))));
+  const password = 'private-pg-password';
+  const pwFile = join(dir, 'pw');
+  writeFileSync(pwFile, password);
+  if (asRoot) await new Promise<void>((resolve) => spawn('chown', ['postgres', pwFile]).on('exit', () => resolve()));
+  await run('initdb', ['-D', data, '-U', 'switchboard', '--pwfile', pwFile, '-A', 'scram-sha-256', '--no-sync']);
+  // Loopback only, a socket dir in the temp dir (not /var/run), no fsync: a throwaway server.
+  const opts = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c max_connections=100`;
+  const pgCtl = (action: 'start' | 'stop') => (action === 'start' ? run('pg_ctl', ['start', '-D', data, '-w', '-t', '30', '-l', join(dir, 'log'), '-o', opts]) : run('pg_ctl', ['stop', '-D', data, '-w', '-t', '30', '-m', 'fast']));
+  await pgCtl('start');
+  let running = true;
+  return {
+    url: `postgresql://switchboard:${password}@127.0.0.1:${port}`,
+    port,
+    async start() {
+      await pgCtl('start');
+      running = true;
+    },
+    async stop() {
+      await pgCtl('stop');
+      running = false;
+    },
+    async destroy() {
+      if (running) await pgCtl('stop').catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
