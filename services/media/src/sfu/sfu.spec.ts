@@ -121,6 +121,9 @@ describe('SFU through LiveKit (fake)', () => {
     const [alice] = members;
     const log = await h.rooms.watchRoom(roomId);
     const { identity } = await joinSfu(alice, roomId, true);
+    // Media has seen the track: otherwise its join-time check may revoke publishing first, and the
+    // mute then finds no track to mute (a race of the test, not of the behaviour).
+    await log.waitFor('media.track_published', (e) => e.data.identity === identity);
     await h.rooms.req('room.mute', owner, { roomId, userId: alice.userId, muted: true });
     // LiveKit unpublishes tracks of a participant that loses canPublish (after we muted them)
     await until(() => lk.participant(roomId, identity)?.permission?.canPublish === false && lk.participant(roomId, identity)?.tracks.length === 0, 'tracks stopped, publishing revoked');
