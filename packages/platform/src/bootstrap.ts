@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Global, Module, type DynamicModule, type INestApplication, type LoggerService, type Provider } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { z } from 'zod';
@@ -15,6 +15,7 @@ import { CONFIG, LOGGER, NATS, type Platform } from './platform.js';
 import { Readiness } from './readiness.js';
 import { createRedis } from './redis.js';
 import { startTelemetry, stopTelemetry } from './telemetry.js';
+import { Wiring } from './wiring.js';
 import type * as grpc from '@grpc/grpc-js';
 
 /** Routes Nest's own log lines into the process's pino logger. */
@@ -53,9 +54,11 @@ export class PlatformModule {
     if (p.redis) providers.push({ provide: Redis, useValue: p.redis });
     return {
       module: PlatformModule,
+      // Wiring finds the decorated methods (@Command, @Every, the gateway's hooks) at start-up.
+      imports: [DiscoveryModule],
       controllers: [HealthController],
-      providers,
-      exports: providers.map((x) => (x as { provide: unknown }).provide as string),
+      providers: [...providers, Wiring],
+      exports: [...providers.map((x) => (x as { provide: unknown }).provide as string), Wiring],
     };
   }
 }

@@ -23,3 +23,4 @@ export * from './window-counter.js';
 export * from './jetstream.metrics.js';
 export * from './object-storage.js';
 export * from './db-errors.js';
+export * from './wiring.js';

@@ -1,19 +1,25 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CONFIG, LOGGER } from './platform.js';
+import { EVERY, uniqueBy, Wiring, type EveryMark, type Wired } from './wiring.js';
 
 type Sweep = () => Promise<unknown>;
 
 /** How often sweeps run when the service's config has no SWEEP_INTERVAL_MS. */
 const DEFAULT_SWEEP_INTERVAL_MS = 500;
 
+/** Where the sweeper finds its sweeps: the `@Every` methods of the application (Wiring). */
+export interface SweepSource {
+  find(m: typeof EVERY): Wired<EveryMark>[];
+}
+
 /**
- * Runs the registered sweeps (e.g. floor timeouts, typing expiry, disconnect removals, ring
+ * Runs the `@Every` sweeps (e.g. floor timeouts, typing expiry, disconnect removals, ring
  * timeouts) on every replica at SWEEP_INTERVAL_MS. The sweeps claim their work atomically in Redis, so running
  * them everywhere is safe and a restarted replica picks up what a dead one left.
  */
 @Injectable()
-export class Sweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class Sweeper implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly sweeps = new Map<string, Sweep>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -21,11 +27,12 @@ export class Sweeper implements OnApplicationBootstrap, BeforeApplicationShutdow
   constructor(
     @Inject(CONFIG) private readonly config: { SWEEP_INTERVAL_MS?: number },
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(Wiring) private readonly wiring: SweepSource,
   ) {}
 
-  register(name: string, sweep: Sweep): void {
-    if (this.sweeps.has(name)) throw new Error(`a sweep named ${name} is already registered`);
-    this.sweeps.set(name, sweep);
+  /** Collects every `@Every` method; two sweeps of one name fail the boot, naming both. */
+  onModuleInit() {
+    for (const [name, w] of uniqueBy(this.wiring.find(EVERY), (m) => m.name, 'sweep')) this.sweeps.set(name, w.call as Sweep);
   }
 
   onApplicationBootstrap() {

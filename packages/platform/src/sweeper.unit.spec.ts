@@ -1,6 +1,16 @@
 import type { Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Sweeper } from './sweeper.js';
+import type { EveryMark, Wired } from './wiring.js';
+
+type Sweeps = [name: string, sweep: () => Promise<unknown>][];
+/** A sweeper whose `@Every` methods are the given ones (Wiring's discovery is proven in wiring.unit.spec.ts). */
+const sweeperWith = (config: { SWEEP_INTERVAL_MS?: number }, log: Logger, sweeps: Sweeps) => {
+  const found: Wired<EveryMark>[] = sweeps.map(([name, call], i) => ({ meta: { name }, where: `Sweeps${i}.${name}`, call }));
+  const sweeper = new Sweeper(config, log, { find: () => found });
+  sweeper.onModuleInit();
+  return sweeper;
+};
 
 const logger = () => {
   const warnings: unknown[] = [];
@@ -13,10 +23,11 @@ describe('Sweeper (fake timers)', () => {
 
   it('runs every registered sweep once per interval, only after bootstrap, and stops at shutdown', async () => {
     const { logger: log } = logger();
-    const sweeper = new Sweeper({ SWEEP_INTERVAL_MS: 100 }, log);
     const runs: string[] = [];
-    sweeper.register('a', async () => void runs.push('a'));
-    sweeper.register('b', async () => void runs.push('b'));
+    const sweeper = sweeperWith({ SWEEP_INTERVAL_MS: 100 }, log, [
+      ['a', async () => void runs.push('a')],
+      ['b', async () => void runs.push('b')],
+    ]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(runs).toEqual([]);
     sweeper.onApplicationBootstrap();
@@ -33,17 +44,21 @@ describe('Sweeper (fake timers)', () => {
 
   it('never overlaps a slow round with the next tick, and shutdown waits for the round in flight', async () => {
     const { logger: log } = logger();
-    const sweeper = new Sweeper({ SWEEP_INTERVAL_MS: 100 }, log);
     let active = 0;
     let maxActive = 0;
     let rounds = 0;
-    sweeper.register('slow', async () => {
-      active++;
-      maxActive = Math.max(maxActive, active);
-      await new Promise((r) => setTimeout(r, 350));
-      active--;
-      rounds++;
-    });
+    const sweeper = sweeperWith({ SWEEP_INTERVAL_MS: 100 }, log, [
+      [
+        'slow',
+        async () => {
+          active++;
+          maxActive = Math.max(maxActive, active);
+          await new Promise((r) => setTimeout(r, 350));
+          active--;
+          rounds++;
+        },
+      ],
+    ]);
     sweeper.onApplicationBootstrap();
     await vi.advanceTimersByTimeAsync(1000);
     expect(maxActive).toBe(1);
@@ -61,12 +76,16 @@ describe('Sweeper (fake timers)', () => {
 
   it('logs a failing sweep and still runs the others, every round', async () => {
     const { logger: log, warnings } = logger();
-    const sweeper = new Sweeper({ SWEEP_INTERVAL_MS: 50 }, log);
     let after = 0;
-    sweeper.register('broken', async () => {
-      throw new Error('redis down');
-    });
-    sweeper.register('after', async () => void after++);
+    const sweeper = sweeperWith({ SWEEP_INTERVAL_MS: 50 }, log, [
+      [
+        'broken',
+        async () => {
+          throw new Error('redis down');
+        },
+      ],
+      ['after', async () => void after++],
+    ]);
     sweeper.onApplicationBootstrap();
     await vi.advanceTimersByTimeAsync(100);
     expect(after).toBe(2);
@@ -74,9 +93,11 @@ describe('Sweeper (fake timers)', () => {
     await sweeper.beforeApplicationShutdown();
   });
 
-  it('refuses a second sweep with the same name', () => {
-    const sweeper = new Sweeper({}, logger().logger);
-    sweeper.register('x', async () => undefined);
-    expect(() => sweeper.register('x', async () => undefined)).toThrow(/already registered/);
+  it('refuses a second sweep with the same name at boot, naming both methods', () => {
+    const twice: Sweeps = [
+      ['x', async () => undefined],
+      ['x', async () => undefined],
+    ];
+    expect(() => sweeperWith({}, logger().logger, twice)).toThrow('sweep x is registered twice: Sweeps0.x and Sweeps1.x');
   });
 });

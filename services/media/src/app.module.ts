@@ -12,7 +12,8 @@ import { ChunksStore } from './chunks/chunks.store.js';
 import { prismaModule } from './db/prisma.provider.js';
 import { IceHandler } from './ice/ice.handler.js';
 import { IceService } from './ice/ice.service.js';
-import { MediaHandler } from './media.handler.js';
+import { MediaCommandsHandler } from './commands.handler.js';
+import { MediaGrpcHandler } from './media.handler.js';
 import { MediaMetrics } from './metrics/media.metrics.js';
 import { RoomsClient } from './rooms/rooms.client.js';
 import { SessionsHandler } from './sessions/sessions.handler.js';
@@ -63,7 +64,8 @@ export class AppModule {
         ChunksService,
         ChunksHandler,
         SessionsHandler,
-        MediaHandler,
+        MediaCommandsHandler,
+        MediaGrpcHandler,
       ],
     };
   }

@@ -2,7 +2,7 @@ import { LOGGER, startService, type ServiceOptions } from '@switchboard/platform
 import { media } from '@switchboard/proto';
 import { AppModule } from './app.module.js';
 import { mediaConfigSchema } from './config.js';
-import { MediaHandler } from './media.handler.js';
+import { MediaGrpcHandler } from './media.handler.js';
 
 export const mediaService = (env?: Record<string, string | undefined>): ServiceOptions<typeof mediaConfigSchema> => ({
   service: 'media',
@@ -10,7 +10,7 @@ export const mediaService = (env?: Record<string, string | undefined>): ServiceO
   env,
   redis: true,
   module: (p) => AppModule.register(p),
-  grpc: (app) => [{ name: 'switchboard.media.v1.MediaService', definition: media.MediaServiceService, implementation: app.get(MediaHandler).grpc(app.get(LOGGER)) }],
+  grpc: (app) => [{ name: 'switchboard.media.v1.MediaService', definition: media.MediaServiceService, implementation: app.get(MediaGrpcHandler).implementation(app.get(LOGGER)) }],
 });
 
 export const startMedia = (env?: Record<string, string | undefined>) => startService(mediaService(env));

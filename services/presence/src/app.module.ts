@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Platform } from '@switchboard/platform';
+import { PresenceCommandsHandler } from './commands.handler.js';
 import { LivenessHandler } from './liveness/liveness.handler.js';
 import { LivenessService } from './liveness/liveness.service.js';
 import { LivenessStore } from './liveness/liveness.store.js';
@@ -35,6 +36,7 @@ export class AppModule {
         RendezvousHandler,
         PresenceHandler,
         PresenceGrpcHandler,
+        PresenceCommandsHandler,
       ],
     };
   }

@@ -10,8 +10,10 @@ import { AttachmentsStore } from './attachments/attachments.store.js';
 import { ChatHandler } from './chat/chat.handler.js';
 import { ChatService } from './chat/chat.service.js';
 import { ChatStore } from './chat/chat.store.js';
+import { RoomsCommandsHandler } from './commands.handler.js';
 import { prismaModule } from './db/prisma.provider.js';
 import { LobbyTrackingPublisher } from './lobby/lobby.publisher.js';
+import { LobbyHandler } from './lobby/lobby.handler.js';
 import { LobbyService } from './lobby/lobby.service.js';
 import { FloorHandler } from './floor/floor.handler.js';
 import { FloorService } from './floor/floor.service.js';
@@ -37,6 +39,7 @@ export class AppModule {
       providers: [
         ...prismaModule,
         LobbyService,
+        LobbyHandler,
         { provide: RoomEventsPublisher, useClass: LobbyTrackingPublisher },
         DueStore,
         WindowCounter,
@@ -67,6 +70,7 @@ export class AppModule {
         SessionsStore,
         SessionsService,
         SessionsHandler,
+        RoomsCommandsHandler,
       ],
     };
   }

@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, LOGGER, Redis, Sweeper, type Logger } from '@switchboard/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { Every, CONFIG, LOGGER, Redis, type Logger } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { badRequest, CALL_OUTCOMES, Id, notFound } from '@switchboard/protocol';
 import type { MediaConfig } from '../config.js';
@@ -14,21 +14,19 @@ const DAY_MS = 24 * 3600_000;
 
 /** Reading the call log (admin API over gRPC: filters, keyset paging, newest first) and keeping it within its retention. */
 @Injectable()
-export class CallLogService implements OnModuleInit {
+export class CallLogService {
   constructor(
     private readonly store: CallLogStore,
-    private readonly sweeper: Sweeper,
     private readonly redis: Redis,
     @Inject(CONFIG) private readonly config: MediaConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  onModuleInit() {
-    if (this.config.CALL_LOG_RETENTION_DAYS > 0) this.sweeper.register('call-log-retention', () => this.prune());
-  }
 
   /** At most once per CALL_LOG_PRUNE_INTERVAL_MS across all replicas: ended calls past the retention go. */
+  @Every('call-log-retention')
   private async prune(): Promise<void> {
+    if (this.config.CALL_LOG_RETENTION_DAYS <= 0) return; // 0 keeps the log forever
     if ((await this.redis.set(PRUNE_LOCK, this.config.NODE_ID, 'PX', this.config.CALL_LOG_PRUNE_INTERVAL_MS, 'NX')) !== 'OK') return;
     const deleted = await this.store.prune(Date.now() - this.config.CALL_LOG_RETENTION_DAYS * DAY_MS);
     if (deleted) this.logger.info({ deleted, retentionDays: this.config.CALL_LOG_RETENTION_DAYS }, 'call log pruned');

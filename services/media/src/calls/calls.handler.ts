@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { DomainHandlers } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { CallLogService } from './call-log.service.js';
 import { CallsService } from './calls.service.js';
+import type { Caller } from '@switchboard/platform';
+import type { CommandData } from '@switchboard/protocol';
+import { Command } from '../command.js';
 
 /** `call.*` verbs (served by the media root handler) and the call log's gRPC methods. */
 @Injectable()
@@ -12,13 +14,24 @@ export class CallsHandler {
     private readonly callLog: CallLogService,
   ) {}
 
-  commands(): DomainHandlers<'media', 'call'> {
-    return {
-      'call.start': (data, caller) => this.calls.start(caller, data),
-      'call.accept': (data, caller) => this.calls.accept(caller, data),
-      'call.decline': (data, caller) => this.calls.decline(caller, data),
-      'call.end': (data, caller) => this.calls.end(caller, data),
-    };
+  @Command('call.start')
+  start(data: CommandData<'call.start'>, caller: Caller) {
+    return this.calls.start(caller, data);
+  }
+
+  @Command('call.accept')
+  accept(data: CommandData<'call.accept'>, caller: Caller) {
+    return this.calls.accept(caller, data);
+  }
+
+  @Command('call.decline')
+  decline(data: CommandData<'call.decline'>, caller: Caller) {
+    return this.calls.decline(caller, data);
+  }
+
+  @Command('call.end')
+  end(data: CommandData<'call.end'>, caller: Caller) {
+    return this.calls.end(caller, data);
   }
 
   /** gRPC methods of MediaService (the admin API reads the call log through them). */

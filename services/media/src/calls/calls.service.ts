@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, LOGGER, newId, RoomEventsPublisher, Sweeper, type Caller, type Logger } from '@switchboard/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { Every, CONFIG, LOGGER, newId, RoomEventsPublisher, type Caller, type Logger } from '@switchboard/platform';
 import { conflict, forbidden, notFound, ProtocolError, tooLarge, unavailable, type CommandData, type ConnGone } from '@switchboard/protocol';
 import type { MediaConfig } from '../config.js';
 import { MediaMetrics } from '../metrics/media.metrics.js';
@@ -36,23 +36,18 @@ const busy = (message: string, details: Record<string, unknown> = {}) => conflic
  * events in the rooms' seq order; every call is kept in the Postgres call log.
  */
 @Injectable()
-export class CallsService implements OnModuleInit {
+export class CallsService {
   constructor(
     private readonly store: CallsStore,
     private readonly log: CallLogStore,
     private readonly rooms: RoomsClient,
     private readonly sfu: SfuAccess,
     private readonly events: RoomEventsPublisher,
-    private readonly sweeper: Sweeper,
     private readonly metrics: MediaMetrics,
     @Inject(CONFIG) private readonly config: MediaConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  onModuleInit() {
-    this.sweeper.register('call-deadlines', () => this.expireDue());
-    this.sweeper.register('call-legs-gone', () => this.dropVanishedLegs());
-  }
 
   private get ttlMs() {
     return this.config.CALL_MAX_DURATION_MS + this.config.CALL_RING_TIMEOUT_MS + KEY_MARGIN_MS;
@@ -237,6 +232,7 @@ export class CallsService implements OnModuleInit {
   }
 
   /** Ring timeouts and calls over their maximum duration, on whichever replica claims them. */
+  @Every('call-deadlines')
   private async expireDue(): Promise<void> {
     await this.store.deadlines.sweep(async (callId) => {
       // Checked again on the state finish() commits against: an accept that lands first wins.
@@ -247,6 +243,7 @@ export class CallsService implements OnModuleInit {
   }
 
   /** Legs whose connection vanished and did not resume within the grace end their call. */
+  @Every('call-legs-gone')
   private async dropVanishedLegs(): Promise<void> {
     await this.store.legsGone.sweep(async (connectionId) => {
       const callId = await this.store.holder(connClaim(connectionId));

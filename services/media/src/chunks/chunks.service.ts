@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { Every, CONFIG, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { forbidden, notFound, rateLimited, tooLarge, type CommandData, type ConnGone } from '@switchboard/protocol';
 import type { MediaConfig } from '../config.js';
 import { MediaMetrics } from '../metrics/media.metrics.js';
@@ -14,19 +14,15 @@ export type RequestStatus = 'cached' | 'requested' | 'pending';
  * Redis across replicas), the push is multicast to every waiter and kept in this replica's LRU.
  */
 @Injectable()
-export class ChunksService implements OnModuleInit {
+export class ChunksService {
   constructor(
     private readonly store: ChunksStore,
     private readonly cache: ChunkCacheStore,
     private readonly events: RoomEventsPublisher,
-    private readonly sweeper: Sweeper,
     private readonly metrics: MediaMetrics,
     @Inject(CONFIG) private readonly config: MediaConfig,
   ) {}
 
-  onModuleInit() {
-    this.sweeper.register('chunk-pulls', () => this.retryDuePulls());
-  }
 
   private get limits(): ChunkLimits {
     const c = this.config;
@@ -92,6 +88,7 @@ export class ChunksService implements OnModuleInit {
   }
 
   /** Pulls that timed out: the next source is asked, or the waiters learn the chunk is unavailable. */
+  @Every('chunk-pulls')
   private async retryDuePulls(): Promise<void> {
     await this.store.pullDeadlines.sweep(async (chunkId) => {
       const r = await this.store.retry(chunkId, this.limits);

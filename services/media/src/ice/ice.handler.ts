@@ -1,16 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import type { DomainHandlers } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { badRequest, Id } from '@switchboard/protocol';
+import { badRequest, Id, type CommandData } from '@switchboard/protocol';
 import { IceService } from './ice.service.js';
+import type { Caller } from '@switchboard/platform';
+import { Command } from '../command.js';
 
 /** `ice.servers` (served by the media root handler) and the ICE part of the gRPC API. */
 @Injectable()
 export class IceHandler {
   constructor(private readonly ice: IceService) {}
 
-  commands(): DomainHandlers<'media', 'ice'> {
-    return { 'ice.servers': (_data, caller) => this.ice.iceServers(caller.userId) };
+  @Command('ice.servers')
+  servers(_data: CommandData<'ice.servers'>, caller: Caller) {
+    return this.ice.iceServers(caller.userId);
   }
 
   grpc() {

@@ -1,8 +1,9 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CommandBus, LOGGER, onSystemEvent, type DomainHandlers, type Logger, type Subscription } from '@switchboard/platform';
-import { ConnGone } from '@switchboard/protocol';
+import { CommandBus, LOGGER, onSystemEvent, type Logger, type Subscription, type Caller } from '@switchboard/platform';
+import { ConnGone, type RequestData } from '@switchboard/protocol';
 import { CallsService } from '../calls/calls.service.js';
 import { ChunksService } from '../chunks/chunks.service.js';
+import { Command } from '../command.js';
 
 /**
  * Connection lifecycle for media: presence's `sb.sys.conn.gone` (one media replica each) ends
@@ -20,8 +21,9 @@ export class SessionsHandler implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  commands(): DomainHandlers<'media', 'session'> {
-    return { 'session.resume': (data, caller) => this.calls.resume(caller, data.sessionId) };
+  @Command('session.resume')
+  resume(data: RequestData<'media', 'session.resume'>, caller: Caller) {
+    return this.calls.resume(caller, data.sessionId);
   }
 
   onApplicationBootstrap() {

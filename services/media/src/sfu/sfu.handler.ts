@@ -1,10 +1,11 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, Readiness, Redis, onSystemEvent, Sweeper, type DomainHandlers, type Logger, type Subscription } from '@switchboard/platform';
+import { Every, CommandBus, CONFIG, LOGGER, Readiness, Redis, onSystemEvent, type Logger, type Subscription, type Caller } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { badRequest, Id, RoomAccessChange } from '@switchboard/protocol';
+import { badRequest, Id, RoomAccessChange, type CommandData } from '@switchboard/protocol';
 import { livekitSettings, type MediaConfig } from '../config.js';
 import { SfuAccess } from './sfu.access.js';
 import { SfuService } from './sfu.service.js';
+import { Command } from '../command.js';
 
 /** Held by the replica that reconciles, so one replica per interval does it. */
 const RECONCILE_LOCK = 'sb:media:sfu:reconcile_lock';
@@ -22,15 +23,15 @@ export class SfuHandler implements OnModuleInit, OnApplicationBootstrap, BeforeA
     private readonly bus: CommandBus,
     private readonly access: SfuAccess,
     private readonly sfu: SfuService,
-    private readonly sweeper: Sweeper,
     private readonly redis: Redis,
     private readonly readiness: Readiness,
     @Inject(CONFIG) private readonly config: MediaConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  commands(): DomainHandlers<'media', 'media'> {
-    return { 'media.token': (data, caller) => this.access.grant(caller, data.roomId) };
+  @Command('media.token')
+  token(data: CommandData<'media.token'>, caller: Caller) {
+    return this.access.grant(caller, data.roomId);
   }
 
   onModuleInit() {
@@ -38,7 +39,6 @@ export class SfuHandler implements OnModuleInit, OnApplicationBootstrap, BeforeA
     // Readiness names the SFU state; the service stays ready without it (P2P, TURN and chunks work).
     const state = settings ? `livekit ${settings.url}` : `no SFU: ${this.config.LIVEKIT_UNAVAILABLE_REASON ?? 'LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are not set'}`;
     this.readiness.note('sfu', state);
-    if (settings) this.sweeper.register('sfu-reconcile', () => this.reconcileIfMine());
   }
 
   onApplicationBootstrap() {
@@ -51,7 +51,9 @@ export class SfuHandler implements OnModuleInit, OnApplicationBootstrap, BeforeA
     await this.sub?.drain();
   }
 
+  @Every('sfu-reconcile')
   private async reconcileIfMine(): Promise<void> {
+    if (!livekitSettings(this.config)) return; // no SFU to reconcile
     if ((await this.redis.set(RECONCILE_LOCK, this.config.NODE_ID, 'PX', this.config.LIVEKIT_RECONCILE_INTERVAL_MS, 'NX')) !== 'OK') return;
     await this.sfu.reconcile();
   }

@@ -1,46 +1,35 @@
-import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CommandBus, unaryHandlers, type DomainHandlers, type Logger, type Subscription } from '@switchboard/platform';
+import { Injectable } from '@nestjs/common';
+import { CommandBus, unaryHandlers, type Caller, type Logger } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { badRequest, Id, subjects } from '@switchboard/protocol';
-import { LivenessHandler } from '../liveness/liveness.handler.js';
+import { badRequest, Id, subjects, type CommandData } from '@switchboard/protocol';
+import { Command } from '../command.js';
 import { LivenessService } from '../liveness/liveness.service.js';
-import { RelaysHandler } from '../relays/relays.handler.js';
-import { RendezvousHandler } from '../rendezvous/rendezvous.handler.js';
 import { PresenceService } from './presence.service.js';
 
-/**
- * NATS entry for `sb.cmd.presence.*`: one queue-group subscription serving every domain's
- * verbs (a service has one command subject tree), each mapped straight to its service.
- */
+/** NATS entry for `presence.*` (served by PresenceCommandsHandler). */
 @Injectable()
-export class PresenceHandler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private sub?: Subscription;
+export class PresenceHandler {
+  constructor(private readonly presence: PresenceService) {}
 
-  constructor(
-    private readonly bus: CommandBus,
-    private readonly presence: PresenceService,
-    private readonly liveness: LivenessHandler,
-    private readonly relays: RelaysHandler,
-    private readonly rendezvous: RendezvousHandler,
-  ) {}
-
-  handlers(): DomainHandlers<'presence', 'presence'> {
-    return {
-      'presence.set': (data, caller) => this.presence.set(caller, data),
-      'presence.query': async (data, caller) => ({ presence: await this.presence.query(caller.userId, data.userIds) }),
-      'presence.subscribe': async (data, caller) => ({ presence: await this.presence.query(caller.userId, data.userIds) }),
-      // Interest lives in the caller's gateway (its NATS subscriptions); nothing to store here.
-      'presence.unsubscribe': () => ({ presence: {} }),
-    };
+  @Command('presence.set')
+  set(data: CommandData<'presence.set'>, caller: Caller) {
+    return this.presence.set(caller, data);
   }
 
-  onApplicationBootstrap() {
-    const handlers = { ...this.handlers(), ...this.liveness.handlers(), ...this.relays.handlers(), ...this.rendezvous.handlers() };
-    this.sub = this.bus.serve('presence', handlers);
+  @Command('presence.query')
+  async query(data: CommandData<'presence.query'>, caller: Caller) {
+    return { presence: await this.presence.query(caller.userId, data.userIds) };
   }
 
-  async beforeApplicationShutdown() {
-    await this.sub?.drain();
+  @Command('presence.subscribe')
+  async subscribe(data: CommandData<'presence.subscribe'>, caller: Caller) {
+    return { presence: await this.presence.query(caller.userId, data.userIds) };
+  }
+
+  // Interest lives in the caller's gateway (its NATS subscriptions); nothing to store here.
+  @Command('presence.unsubscribe')
+  unsubscribe(_data: CommandData<'presence.unsubscribe'>) {
+    return { presence: {} };
   }
 }
 

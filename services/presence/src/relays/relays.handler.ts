@@ -1,18 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import type { DomainHandlers } from '@switchboard/platform';
 import { RelaysService } from './relays.service.js';
+import type { Caller } from '@switchboard/platform';
+import type { CommandData } from '@switchboard/protocol';
+import { Command } from '../command.js';
 
 /** NATS entry for `relay.*`. */
 @Injectable()
 export class RelaysHandler {
   constructor(private readonly relays: RelaysService) {}
 
-  handlers(): DomainHandlers<'presence', 'relay'> {
-    return {
-      'relay.register': (data, caller) => this.relays.register(caller, data),
-      'relay.update_load': (data, caller) => this.relays.updateLoad(caller, data),
-      'relay.unregister': (_data, caller) => this.relays.unregister(caller),
-      'relay.list': (data, caller) => this.relays.list(caller, data),
-    };
+  @Command('relay.register')
+  register(data: CommandData<'relay.register'>, caller: Caller) {
+    return this.relays.register(caller, data);
+  }
+
+  @Command('relay.update_load')
+  updateLoad(data: CommandData<'relay.update_load'>, caller: Caller) {
+    return this.relays.updateLoad(caller, data);
+  }
+
+  @Command('relay.unregister')
+  unregister(_data: CommandData<'relay.unregister'>, caller: Caller) {
+    return this.relays.unregister(caller);
+  }
+
+  @Command('relay.list')
+  list(data: CommandData<'relay.list'>, caller: Caller) {
+    return this.relays.list(caller, data);
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { DomainHandlers } from '@switchboard/platform';
 import { AttachmentsService } from './attachments.service.js';
+import type { Caller } from '@switchboard/platform';
+import type { CommandData } from '@switchboard/protocol';
+import { Command } from '../command.js';
 
 /** The chat verbs about stored files; ChatHandler serves the rest. */
 export type AttachmentVerb = 'chat.upload' | 'chat.download';
@@ -10,10 +12,13 @@ export type AttachmentVerb = 'chat.upload' | 'chat.download';
 export class AttachmentsHandler {
   constructor(private readonly attachments: AttachmentsService) {}
 
-  commands(): Pick<DomainHandlers<'rooms', 'chat'>, AttachmentVerb> {
-    return {
-      'chat.upload': (data, caller) => this.attachments.upload(caller, data),
-      'chat.download': (data, caller) => this.attachments.download(caller, data),
-    };
+  @Command('chat.upload')
+  upload(data: CommandData<'chat.upload'>, caller: Caller) {
+    return this.attachments.upload(caller, data);
+  }
+
+  @Command('chat.download')
+  download(data: CommandData<'chat.download'>, caller: Caller) {
+    return this.attachments.download(caller, data);
   }
 }

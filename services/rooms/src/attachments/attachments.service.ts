@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, LOGGER, newId, ObjectStorage, Sweeper, type Caller, type PresignedRequest } from '@switchboard/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { Every, CONFIG, LOGGER, newId, ObjectStorage, type Caller, type PresignedRequest } from '@switchboard/platform';
 import { badRequest, conflict, forbidden, notFound, rateLimited, tooLarge, unavailable, type CommandData } from '@switchboard/protocol';
 import type * as proto from '@switchboard/proto';
 import type { Logger } from 'pino';
@@ -40,7 +40,7 @@ export function typeAllowed(contentType: string, patterns: string[]): boolean {
  * message was deleted, whose room closed, or that were never sent (ADR 0035).
  */
 @Injectable()
-export class AttachmentsService implements OnModuleInit {
+export class AttachmentsService {
   private lastCollect = 0;
 
   constructor(
@@ -48,14 +48,10 @@ export class AttachmentsService implements OnModuleInit {
     private readonly store: AttachmentsStore,
     private readonly storage: ObjectStorage,
     private readonly metrics: AttachmentsMetrics,
-    private readonly sweeper: Sweeper,
     @Inject(CONFIG) private readonly config: RoomsConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  onModuleInit() {
-    if (this.storage.enabled) this.sweeper.register('attachments-gc', () => this.collect());
-  }
 
   async upload(caller: Caller, data: CommandData<'chat.upload'>): Promise<{ attachmentId: string; upload: PresignedRequest }> {
     await this.rooms.requireMember(data.roomId, caller.userId);
@@ -183,7 +179,9 @@ export class AttachmentsService implements OnModuleInit {
   }
 
   /** Garbage collection, at most every ATTACHMENT_GC_INTERVAL_MS per replica. */
+  @Every('attachments-gc')
   private async collect(): Promise<void> {
+    if (!this.storage.enabled) return; // nothing stored, nothing to collect
     if (Date.now() - this.lastCollect < this.config.ATTACHMENT_GC_INTERVAL_MS) return;
     this.lastCollect = Date.now();
     await this.store.markOrphans(2 * this.config.ATTACHMENT_UPLOAD_TTL_S * 1000);

@@ -1,23 +1,52 @@
 import { Injectable } from '@nestjs/common';
-import type { DomainHandlers } from '@switchboard/platform';
 import type { AttachmentVerb } from '../attachments/attachments.handler.js';
 import { ChatService } from './chat.service.js';
+import type { Caller } from '@switchboard/platform';
+import type { CommandData } from '@switchboard/protocol';
+import { Command } from '../command.js';
 
 /** NATS verbs `chat.*`, served by the rooms command subscription. */
 @Injectable()
 export class ChatHandler {
   constructor(private readonly chat: ChatService) {}
 
-  commands(): Omit<DomainHandlers<'rooms', 'chat'>, AttachmentVerb> {
-    return {
-      'chat.send': (data, caller) => this.chat.send(caller, data),
-      'chat.edit': (data, caller) => this.chat.edit(caller, data),
-      'chat.delete': (data, caller) => this.chat.delete(caller, data),
-      'chat.react': (data, caller) => this.chat.react(caller, data),
-      'chat.pin': (data, caller) => this.chat.pin(caller, data),
-      'chat.history': (data, caller) => this.chat.history(caller, data),
-      'chat.read': (data, caller) => this.chat.read(caller, data),
-      'chat.typing': (data, caller) => this.chat.typing(caller, data),
-    };
+  @Command('chat.send')
+  send(data: CommandData<'chat.send'>, caller: Caller) {
+    return this.chat.send(caller, data);
+  }
+
+  @Command('chat.edit')
+  edit(data: CommandData<'chat.edit'>, caller: Caller) {
+    return this.chat.edit(caller, data);
+  }
+
+  @Command('chat.delete')
+  delete(data: CommandData<'chat.delete'>, caller: Caller) {
+    return this.chat.delete(caller, data);
+  }
+
+  @Command('chat.react')
+  react(data: CommandData<'chat.react'>, caller: Caller) {
+    return this.chat.react(caller, data);
+  }
+
+  @Command('chat.pin')
+  pin(data: CommandData<'chat.pin'>, caller: Caller) {
+    return this.chat.pin(caller, data);
+  }
+
+  @Command('chat.history')
+  history(data: CommandData<'chat.history'>, caller: Caller) {
+    return this.chat.history(caller, data);
+  }
+
+  @Command('chat.read')
+  read(data: CommandData<'chat.read'>, caller: Caller) {
+    return this.chat.read(caller, data);
+  }
+
+  @Command('chat.typing')
+  typing(data: CommandData<'chat.typing'>, caller: Caller) {
+    return this.chat.typing(caller, data);
   }
 }

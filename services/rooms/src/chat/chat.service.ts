@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, DueStore, fitToBudget, newId, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { Every, CONFIG, DueStore, fitToBudget, newId, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { badRequest, conflict, forbidden, notFound, type CommandData } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
@@ -13,20 +13,16 @@ export const TYPING_DUE = 'sb:rooms:typing_due';
 type Ok = Record<string, never>;
 
 @Injectable()
-export class ChatService implements OnModuleInit {
+export class ChatService {
   constructor(
     private readonly rooms: RoomsService,
     private readonly store: ChatStore,
     private readonly attachments: AttachmentsService,
     private readonly due: DueStore,
-    private readonly sweeper: Sweeper,
     private readonly events: RoomEventsPublisher,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
-  onModuleInit() {
-    this.sweeper.register('typing', () => this.expireTyping());
-  }
 
   async send(caller: Caller, data: CommandData<'chat.send'>): Promise<{ message: MessageView }> {
     await this.rooms.requireMember(data.roomId, caller.userId);
@@ -122,6 +118,7 @@ export class ChatService implements OnModuleInit {
     return {};
   }
 
+  @Every('typing')
   private async expireTyping(): Promise<void> {
     await this.due.sweep(TYPING_DUE, async (member) => {
       const [roomId, userId] = member.split(':');

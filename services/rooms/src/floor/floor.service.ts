@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CONFIG, DueStore, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { Every, CONFIG, DueStore, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { badRequest, conflict, forbidden, ProtocolError, type CommandData } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
@@ -10,19 +10,15 @@ import { FLOOR_DUE, FloorStore } from './floor.store.js';
  * refreshes by asking again while talking; lapsed leases are released with `timeout`.
  */
 @Injectable()
-export class FloorService implements OnModuleInit {
+export class FloorService {
   constructor(
     private readonly rooms: RoomsService,
     private readonly store: FloorStore,
     private readonly due: DueStore,
-    private readonly sweeper: Sweeper,
     private readonly events: RoomEventsPublisher,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
-  onModuleInit() {
-    this.sweeper.register('floor', () => this.expire());
-  }
 
   async request(caller: Caller, data: CommandData<'floor.request'>): Promise<{ expiresAt: number }> {
     const { room, participant } = await this.rooms.requireParticipant(data.roomId, caller);
@@ -44,6 +40,7 @@ export class FloorService implements OnModuleInit {
     return {};
   }
 
+  @Every('floor')
   private async expire(): Promise<void> {
     const now = Date.now();
     await this.due.sweep(

@@ -1,61 +1,60 @@
-import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CommandBus, unaryHandlers, type Logger, type Subscription } from '@switchboard/platform';
+import { Injectable } from '@nestjs/common';
+import { unaryHandlers, type Caller, type Logger } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
-import { ApprovalsHandler } from '../approvals/approvals.handler.js';
-import { AttachmentsHandler } from '../attachments/attachments.handler.js';
+import type { CommandData } from '@switchboard/protocol';
 import { AttachmentsService } from '../attachments/attachments.service.js';
-import { ChatHandler } from '../chat/chat.handler.js';
-import { FloorHandler } from '../floor/floor.handler.js';
-import { ModerationHandler } from '../moderation/moderation.handler.js';
+import { Command } from '../command.js';
 import { ModerationService } from '../moderation/moderation.service.js';
-import { SessionsHandler } from '../sessions/sessions.handler.js';
-import { LobbyService } from '../lobby/lobby.service.js';
 import { RoomsService } from './rooms.service.js';
 
-/**
- * NATS entry for `sb.cmd.rooms.*`: maps verbs to the services, nothing more. One
- * subscription serves every domain's verbs, because replicas share one queue group per
- * service and a message must reach a subscriber that knows its verb.
- */
+/** NATS entry for the room lifecycle verbs `room.*` (served by RoomsCommandsHandler). */
 @Injectable()
-export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private sub?: Subscription;
+export class RoomsHandler {
+  constructor(private readonly rooms: RoomsService) {}
 
-  constructor(
-    private readonly bus: CommandBus,
-    private readonly rooms: RoomsService,
-    private readonly chat: ChatHandler,
-    private readonly attachments: AttachmentsHandler,
-    private readonly floor: FloorHandler,
-    private readonly moderation: ModerationHandler,
-    private readonly approvals: ApprovalsHandler,
-    private readonly sessions: SessionsHandler,
-    private readonly lobby: LobbyService,
-  ) {}
-
-  onApplicationBootstrap() {
-    this.sub = this.bus.serve('rooms', {
-        'room.create': (data, caller) => this.rooms.create(caller, data),
-        'room.join': (data, caller) => this.rooms.join(caller, data),
-        'room.leave': (data, caller) => this.rooms.leave(caller, data),
-        'room.get': (data, caller) => this.rooms.get(caller, data),
-        'room.participants': (data, caller) => this.rooms.participantsOf(caller, data),
-        'room.list': (data, caller) => this.rooms.list(caller, data),
-        'rooms.subscribe': (data) => this.lobby.snapshot(data),
-        'room.update': (data, caller) => this.rooms.update(caller, data),
-        'room.close': (data, caller) => this.rooms.close(caller, data),
-        'room.broadcast': (data, caller) => this.rooms.broadcast(caller, data),
-        ...this.moderation.commands(),
-        ...this.approvals.commands(),
-        ...this.chat.commands(),
-        ...this.attachments.commands(),
-        ...this.floor.commands(),
-        ...this.sessions.commands(),
-    });
+  @Command('room.create')
+  create(data: CommandData<'room.create'>, caller: Caller) {
+    return this.rooms.create(caller, data);
   }
 
-  async beforeApplicationShutdown() {
-    await this.sub?.drain();
+  @Command('room.join')
+  join(data: CommandData<'room.join'>, caller: Caller) {
+    return this.rooms.join(caller, data);
+  }
+
+  @Command('room.leave')
+  leave(data: CommandData<'room.leave'>, caller: Caller) {
+    return this.rooms.leave(caller, data);
+  }
+
+  @Command('room.get')
+  get(data: CommandData<'room.get'>, caller: Caller) {
+    return this.rooms.get(caller, data);
+  }
+
+  @Command('room.participants')
+  participants(data: CommandData<'room.participants'>, caller: Caller) {
+    return this.rooms.participantsOf(caller, data);
+  }
+
+  @Command('room.list')
+  list(data: CommandData<'room.list'>, caller: Caller) {
+    return this.rooms.list(caller, data);
+  }
+
+  @Command('room.update')
+  update(data: CommandData<'room.update'>, caller: Caller) {
+    return this.rooms.update(caller, data);
+  }
+
+  @Command('room.close')
+  close(data: CommandData<'room.close'>, caller: Caller) {
+    return this.rooms.close(caller, data);
+  }
+
+  @Command('room.broadcast')
+  broadcast(data: CommandData<'room.broadcast'>, caller: Caller) {
+    return this.rooms.broadcast(caller, data);
   }
 }
 

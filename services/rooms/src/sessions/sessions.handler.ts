@@ -1,7 +1,8 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CommandBus, LOGGER, onSystemEvent, type CommandHandlers, type Logger, type Subscription } from '@switchboard/platform';
-import { ConnGone } from '@switchboard/protocol';
+import { CommandBus, LOGGER, onSystemEvent, type Logger, type Subscription, type Caller } from '@switchboard/platform';
+import { ConnGone, type RequestData } from '@switchboard/protocol';
 import { SessionsService } from './sessions.service.js';
+import { Command } from '../command.js';
 
 /**
  * Presence's `sb.sys.conn.gone` notices (one replica each, via the queue group) and the
@@ -17,8 +18,9 @@ export class SessionsHandler implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  commands(): Pick<CommandHandlers<'rooms'>, 'session.resume'> {
-    return { 'session.resume': (data, caller) => this.sessions.resume(caller, data) };
+  @Command('session.resume')
+  resume(data: RequestData<'rooms', 'session.resume'>, caller: Caller) {
+    return this.sessions.resume(caller, data);
   }
 
   onApplicationBootstrap() {

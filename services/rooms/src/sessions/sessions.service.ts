@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, CONFIG, RoomEventsPublisher, Sweeper, type Caller } from '@switchboard/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { Every, CommandBus, CONFIG, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { conflict, ProtocolError, type ConnGone, type RoomsResumeReply, type RoomsResumeRequest } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { FloorStore } from '../floor/floor.store.js';
@@ -14,21 +14,17 @@ import { SessionsStore } from './sessions.store.js';
  * reason `disconnected` and lose a floor they held.
  */
 @Injectable()
-export class SessionsService implements OnModuleInit {
+export class SessionsService {
   constructor(
     private readonly store: SessionsStore,
     private readonly participants: ParticipantsStore,
     private readonly rooms: RoomsService,
     private readonly floor: FloorStore,
     private readonly events: RoomEventsPublisher,
-    private readonly sweeper: Sweeper,
     private readonly bus: CommandBus,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
-  onModuleInit() {
-    this.sweeper.register('disconnects', () => this.removeDue());
-  }
 
   async connectionGone(gone: ConnGone): Promise<void> {
     await this.store.scheduleRemoval(gone.connectionId, Date.now() + this.config.DISCONNECT_GRACE_MS);
@@ -78,6 +74,7 @@ export class SessionsService implements OnModuleInit {
     }
   }
 
+  @Every('disconnects')
   private async removeDue(): Promise<void> {
     // Idempotent: a connection handed out again (its first remover died) has nothing left to remove.
     await this.store.sweepDueRemovals(async (connectionId) => {
