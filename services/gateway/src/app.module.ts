@@ -24,6 +24,7 @@ import { PairingStore } from './signaling/pairing.store.js';
 import { UserConnectionsStore } from './connections/user-connections.store.js';
 import { SignalingHandler } from './signaling/signaling.handler.js';
 import { SignalingService } from './signaling/signaling.service.js';
+import { GatewayWiring } from './wiring/gateway.wiring.js';
 import { ClientGateway } from './ws/client.gateway.js';
 
 @Module({})
@@ -55,6 +56,7 @@ export class AppModule {
         SignalingService,
         SignalingHandler,
         ClientGateway,
+        GatewayWiring,
         ...ADMIN_PROVIDERS,
         AttestationPolicyCache,
         PublicRateStore,

@@ -37,6 +37,7 @@ describe('CommandRouter (one reply per frame)', () => {
 
   it('answers gateway verbs itself, and unavailable for one nobody registered', async () => {
     const { bus, local, socket, send } = setup();
+    local.register('ping', () => ({ ts: Date.now() }));
     local.register('session.resume', () => ({ replayed: 3 }));
     await send({ id: 'a', type: 'ping' });
     await send({ id: 'b', type: 'session.resume', data: { sessionId: 's1', rooms: {} } });
@@ -87,7 +88,7 @@ describe('CommandRouter (one reply per frame)', () => {
   it('runs the hook registered for a verb around the request, and sends nothing for a frame without id', async () => {
     const { bus, hooks, socket, send } = setup();
     const order: string[] = [];
-    hooks.register('room.join', async (_conn, _data, forward) => {
+    hooks.register('room.join', async (_data, _conn, forward) => {
       order.push('before');
       const r = await forward();
       order.push('after');

@@ -1,9 +1,10 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { JoinReply } from '@switchboard/protocol';
+import { Injectable } from '@nestjs/common';
+import type { CommandData, JoinReply, Reply } from '@switchboard/protocol';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { EventDelivery } from '../routing/event.delivery.js';
-import { CommandHooks } from './command.hooks.js';
+import { subscribeFirst } from '../routing/subscribe-first.js';
+import { BeforeForward } from '../wiring/decorators.js';
 
 /**
  * Keeps the replica's room interest in step with the commands that change it: subscribe
@@ -11,38 +12,34 @@ import { CommandHooks } from './command.hooks.js';
  * and let go on leave or failure.
  */
 @Injectable()
-export class RoomLifecycle implements OnModuleInit {
+export class RoomLifecycle {
   constructor(
-    private readonly hooks: CommandHooks,
     private readonly registry: ConnectionRegistry,
     private readonly delivery: EventDelivery,
   ) {}
 
-  onModuleInit() {
-    this.hooks.register('room.join', (conn, data, send) => this.join(conn, data.roomId, send));
-    this.hooks.register('room.create', (conn, _data, send) => this.create(conn, send));
-    this.hooks.register('room.leave', async (conn, data, send) => {
-      const reply = await send();
-      this.registry.leaveRoom(conn, data.roomId);
-      return reply;
-    });
+  @BeforeForward('room.join')
+  async join({ roomId }: CommandData<'room.join'>, conn: Connection, send: () => Promise<JoinReply>): Promise<JoinReply> {
+    const fresh = !conn.rooms.has(roomId);
+    const reply = await subscribeFirst(() => {
+      if (!fresh) return () => undefined;
+      this.registry.beginJoin(conn, roomId);
+      return () => this.registry.leaveRoom(conn, roomId);
+    }, send);
+    if (fresh) this.delivery.joined(conn, roomId, reply.seq);
+    return reply;
   }
 
-  private async join(conn: Connection, roomId: string, send: () => Promise<JoinReply>): Promise<JoinReply> {
-    const fresh = !conn.rooms.has(roomId);
-    if (fresh) this.registry.beginJoin(conn, roomId);
-    try {
-      const reply = await send();
-      if (fresh) this.delivery.joined(conn, roomId, reply.seq);
-      return reply;
-    } catch (err) {
-      if (fresh) this.registry.leaveRoom(conn, roomId);
-      throw err;
-    }
+  @BeforeForward('room.leave')
+  async leave({ roomId }: CommandData<'room.leave'>, conn: Connection, send: () => Promise<Reply<'room.leave'>>): Promise<Reply<'room.leave'>> {
+    const reply = await send();
+    this.registry.leaveRoom(conn, roomId);
+    return reply;
   }
 
   /** A new room's id is unknown to anyone else until this reply, so nothing can be missed. */
-  private async create(conn: Connection, send: () => Promise<JoinReply>): Promise<JoinReply> {
+  @BeforeForward('room.create')
+  async create(_data: CommandData<'room.create'>, conn: Connection, send: () => Promise<JoinReply>): Promise<JoinReply> {
     const reply = await send();
     this.registry.beginJoin(conn, reply.room.id);
     this.delivery.joined(conn, reply.room.id, reply.seq);

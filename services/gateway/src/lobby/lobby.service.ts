@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, CONFIG, LOGGER, onSystemEvent, type Logger, type Subscription } from '@switchboard/platform';
-import { ProtocolError, ROOMS_CHANGED_TOPIC, roomMatches, RoomsChangedNotice, type CommandData, type RoomFilter, type RoomView } from '@switchboard/protocol';
+import { ProtocolError, ROOMS_CHANGED_TOPIC, roomMatches, RoomsChangedNotice, type CommandData, type Reply, type RoomFilter, type RoomView } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
-import { CommandHooks } from '../commands/command.hooks.js';
-import { LocalCommands } from '../commands/local.commands.js';
 import type { Connection } from '../connections/connection.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import { subscribeFirst } from '../routing/subscribe-first.js';
+import { BeforeForward, Command } from '../wiring/decorators.js';
 
 /**
  * Live room registry on this replica: `rooms.subscribe` watchers (one per connection) and the
@@ -23,8 +23,6 @@ export class LobbyService implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly hooks: CommandHooks,
-    private readonly local: LocalCommands,
     private readonly bus: CommandBus,
     private readonly metrics: GatewayMetrics,
     @Inject(CONFIG) private readonly config: GatewayConfig,
@@ -32,11 +30,6 @@ export class LobbyService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit() {
-    this.hooks.register('rooms.subscribe', (conn, data, send) => this.subscribe(conn, data, send));
-    this.local.register('rooms.unsubscribe', (conn) => {
-      this.watchers.delete(conn);
-      return {};
-    });
     this.sub = onSystemEvent(this.bus, 'gateway', ROOMS_CHANGED_TOPIC, RoomsChangedNotice, async (notice) => this.merge(notice as unknown as RoomsChangedNotice), this.logger, 'every');
     this.timer = setInterval(() => this.flush(), this.config.LOBBY_INTERVAL_MS);
     this.timer.unref();
@@ -52,18 +45,21 @@ export class LobbyService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Registers the watcher before the snapshot is read, so no change falls between the two. */
-  private async subscribe<T>(conn: Connection, data: CommandData<'rooms.subscribe'>, send: () => Promise<T>): Promise<T> {
+  @BeforeForward('rooms.subscribe')
+  subscribe(data: CommandData<'rooms.subscribe'>, conn: Connection, send: () => Promise<Reply<'rooms.subscribe'>>): Promise<Reply<'rooms.subscribe'>> {
     const had = this.watchers.has(conn);
     if (!had && this.watchers.size >= this.config.LOBBY_MAX_WATCHERS) throw new ProtocolError('unavailable', 'this server has too many room registry watchers; try another');
     const previous = this.watchers.get(conn);
-    this.watchers.set(conn, data?.filter);
-    try {
-      return await send();
-    } catch (err) {
-      if (had) this.watchers.set(conn, previous);
-      else this.watchers.delete(conn);
-      throw err;
-    }
+    return subscribeFirst(() => {
+      this.watchers.set(conn, data?.filter);
+      return () => (had ? this.watchers.set(conn, previous) : this.watchers.delete(conn));
+    }, send);
+  }
+
+  @Command('rooms.unsubscribe')
+  unsubscribe(_data: CommandData<'rooms.unsubscribe'>, conn: Connection): Reply<'rooms.unsubscribe'> {
+    this.watchers.delete(conn);
+    return {};
   }
 
   private merge(notice: RoomsChangedNotice): void {

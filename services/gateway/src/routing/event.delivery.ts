@@ -1,41 +1,35 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@switchboard/platform';
 import type { GatewayConfig } from '../config.js';
 import { type Connection, type DeliveredEvent, type RoomCursor } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
-import { Subscriptions } from './subscriptions.js';
 
 /**
  * Delivers events to local connections. Room events go out strictly in `seq` order per
  * connection: duplicates are dropped, early arrivals wait up to REORDER_WINDOW_MS for the
  * gap to fill (replicas publish concurrently), and events not addressed to a connection
- * still advance its cursor.
+ * still advance its cursor. GatewayWiring hands it every event of every subscription.
  */
 @Injectable()
-export class EventDelivery implements OnModuleInit {
+export class EventDelivery {
   private readonly hooks = new Map<string, (conn: Connection, event: DeliveredEvent) => void>();
   private readonly interceptors = new Map<string, (conn: Connection, event: DeliveredEvent) => string | Promise<string>>();
 
   constructor(
-    private readonly subs: Subscriptions,
     private readonly registry: ConnectionRegistry,
     private readonly metrics: GatewayMetrics,
     @Inject(CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  onModuleInit() {
-    this.subs.onEvent((conn, event) => this.deliver(conn, event));
-  }
-
-  /** Lets other parts react to control events (e.g. session.replaced) addressed to a connection. */
+  /** `@OnEvent` methods (GatewayWiring): reactions to control events (e.g. session.replaced) addressed to a connection. */
   on(type: string, hook: (conn: Connection, event: DeliveredEvent) => void): void {
     if (this.hooks.has(type)) throw new Error(`a hook for ${type} events is already registered`);
     this.hooks.set(type, hook);
   }
 
   /**
-   * Takes over delivery of one event type (checks before the client sees it); the returned
+   * `@InterceptEvent` methods (GatewayWiring): take over delivery of one event type (checks before the client sees it); the returned
    * verdict ('ok' or an error code) answers events that were sent as requests.
    */
   intercept(type: string, interceptor: (conn: Connection, event: DeliveredEvent) => string | Promise<string>): void {

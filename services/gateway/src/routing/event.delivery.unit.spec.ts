@@ -25,7 +25,7 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
     m = metrics();
     const subs = new Subscriptions(new FakeNats().asConnection(), m, silentLogger);
     registry = new ConnectionRegistry(subs, m);
-    delivery = new EventDelivery(subs, registry, m, gatewayConfig({ REORDER_WINDOW_MS: String(WINDOW) }));
+    delivery = new EventDelivery(registry, m, gatewayConfig({ REORDER_WINDOW_MS: String(WINDOW) }));
     ({ conn, socket } = connection());
     conn.rooms.set(ROOM, { lastSeq: 10, early: [], ahead: new Map() });
   });
@@ -147,8 +147,8 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
     const nats = new FakeNats();
     const subs = new Subscriptions(nats.asConnection(), m, silentLogger);
     const reg = new ConnectionRegistry(subs, m);
-    const d = new EventDelivery(subs, reg, m, gatewayConfig({ REORDER_WINDOW_MS: String(WINDOW) }));
-    d.onModuleInit();
+    const d = new EventDelivery(reg, m, gatewayConfig({ REORDER_WINDOW_MS: String(WINDOW) }));
+    subs.onEvent((c, e) => d.deliver(c, e)); // as GatewayWiring connects them
     conn.rooms.clear();
     reg.add(conn);
     reg.beginJoin(conn, ROOM);

@@ -37,7 +37,7 @@ export function decodeDelivered(data: Uint8Array): DeliveredEvent {
 @Injectable()
 export class Subscriptions {
   private readonly subs = new Map<string, { sub: Subscription; conns: Set<Connection> }>();
-  private listener: Listener = () => undefined;
+  private listener?: Listener;
 
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
@@ -45,7 +45,9 @@ export class Subscriptions {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** The one receiver of every event (EventDelivery, connected by GatewayWiring); a second is refused. */
   onEvent(listener: Listener): void {
+    if (this.listener) throw new Error('subscriptions already deliver to a listener');
     this.listener = listener;
   }
 
@@ -97,7 +99,7 @@ export class Subscriptions {
     for (const conn of [...conns]) {
       // One connection's failure must not cost the others their event (or kill the subscription).
       try {
-        verdict = this.listener(conn, event) ?? verdict;
+        verdict = this.listener?.(conn, event) ?? verdict;
       } catch (err) {
         this.logger.error({ err, subject: msg.subject, connectionId: conn.id, type: event.type }, 'event delivery failed');
         verdict = 'internal';

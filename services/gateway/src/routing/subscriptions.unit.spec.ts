@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Connection } from '../connections/connection.js';
 import { connection, FakeNats, metrics, silentLogger } from '../testing/fakes.test.js';
 import { Subscriptions } from './subscriptions.js';
 
@@ -59,25 +60,28 @@ describe('Subscriptions (reference-counted NATS interest)', () => {
     const b = connection().conn;
     subs.acquire('sb.evt.conn.x', a);
     subs.acquire('sb.evt.conn.x', b);
-    subs.onEvent(() => undefined);
+    // One listener per Subscriptions (a second is refused): the test swaps what it does.
+    let listener: (conn: Connection) => string | Promise<string> | void = () => undefined;
+    subs.onEvent((conn) => listener(conn));
+    expect(() => subs.onEvent(() => undefined)).toThrow(/already deliver/);
     expect(nats.event('sb.evt.conn.x', { type: 'signal' }, 'inbox.1').answers).toEqual(['ok']);
-    subs.onEvent(() => 'forbidden');
+    listener = () => 'forbidden';
     expect(nats.event('sb.evt.conn.x', { type: 'signal' }, 'inbox.2').answers).toEqual(['forbidden']);
     const seen: string[] = [];
-    subs.onEvent((conn) => {
+    listener = (conn) => {
       seen.push(conn.id);
       if (conn === a) throw new Error('boom');
-    });
+    };
     expect(nats.event('sb.evt.conn.x', { type: 'signal' }, 'inbox.3').answers).toEqual(['internal']);
     expect(seen.sort()).toEqual([a.id, b.id].sort()); // one failure does not cost the other its event
     // An asynchronous verdict (a probe answered by the client) is sent when it settles.
-    subs.onEvent(() => Promise.resolve('ok-later'));
+    listener = () => Promise.resolve('ok-later');
     const msg = nats.event('sb.evt.conn.x', { type: 'probe' }, 'inbox.4');
     expect(msg.answers).toEqual([]);
     await Promise.resolve();
     expect(msg.answers).toEqual(['ok-later']);
     // No reply subject: nothing is answered.
-    subs.onEvent(() => 'ok');
+    listener = () => 'ok';
     expect(nats.event('sb.evt.conn.x', { type: 'signal' }).answers).toEqual([]);
   });
 });

@@ -1,13 +1,13 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus, CONFIG, LOGGER, type Logger } from '@switchboard/platform';
-import { conflict, CONNECTION_PROBE_EVENT, ProtocolError, RESUME_LOSS, type CommandData, type ResumeLoss, type ResumeLossReason, type RoomsResumeReply } from '@switchboard/protocol';
+import { conflict, CONNECTION_PROBE_EVENT, ProtocolError, RESUME_LOSS, type CommandData, type Reply, type ResumeLoss, type ResumeLossReason, type RoomsResumeReply } from '@switchboard/protocol';
 import WebSocket from 'ws';
 import type { GatewayConfig } from '../config.js';
-import { LocalCommands } from '../commands/local.commands.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { EventDelivery } from '../routing/event.delivery.js';
+import { Command, InterceptEvent } from '../wiring/decorators.js';
 import { redactSuperseded } from './replay.redaction.js';
 import { RoomHistoryStore } from './room-history.store.js';
 
@@ -20,10 +20,9 @@ const PROBE_GIVE_UP_MS = 10_000;
  * replayed from JetStream in order, before any live event (those wait in the cursor).
  */
 @Injectable()
-export class ResumeService implements OnModuleInit {
+export class ResumeService {
   constructor(
     private readonly bus: CommandBus,
-    private readonly local: LocalCommands,
     private readonly registry: ConnectionRegistry,
     private readonly delivery: EventDelivery,
     private readonly history: RoomHistoryStore,
@@ -32,29 +31,27 @@ export class ResumeService implements OnModuleInit {
     private readonly metrics: GatewayMetrics,
   ) {}
 
-  onModuleInit() {
-    this.local.register('session.resume', (conn, data) =>
-      this.resume(conn, data).then(
-        (r) => {
-          this.metrics.resumes.inc({ outcome: 'ok' });
-          return r;
-        },
-        (err: unknown) => {
-          this.metrics.resumes.inc({ outcome: err instanceof ProtocolError ? err.code : 'internal' });
-          throw err;
-        },
-      ),
-    );
-    // Rooms asks before moving seats whether the session's old connection is still there.
-    this.delivery.intercept(CONNECTION_PROBE_EVENT, (conn) => this.probe(conn));
+  /** `session.resume`, counted by outcome. */
+  @Command('session.resume')
+  async command(data: CommandData<'session.resume'>, conn: Connection): Promise<Reply<'session.resume'>> {
+    try {
+      const reply = await this.resume(conn, data);
+      this.metrics.resumes.inc({ outcome: 'ok' });
+      return reply;
+    } catch (err) {
+      this.metrics.resumes.inc({ outcome: err instanceof ProtocolError ? err.code : 'internal' });
+      throw err;
+    }
   }
 
+  // Rooms asks before moving seats whether the session's old connection is still there.
   /**
    * A connection is alive when its client answers a WebSocket ping now: an open socket alone
    * proves nothing after a network drop (half-open until heartbeats notice). No pong means no
    * answer at all; the prober's timeout then counts the connection as gone.
    */
-  private probe(conn: Connection): string | Promise<string> {
+  @InterceptEvent(CONNECTION_PROBE_EVENT)
+  probe(conn: Connection): string | Promise<string> {
     if (conn.closed || conn.ws.readyState !== WebSocket.OPEN) return 'not_found';
     return new Promise((resolve) => {
       const done = (verdict: string) => {

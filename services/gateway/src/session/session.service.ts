@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, CONFIG, LOGGER, newId, type Logger } from '@switchboard/platform';
-import { forbidden, ProtocolError, type CommandData, type HelloData, type IceServerView } from '@switchboard/protocol';
+import { forbidden, ProtocolError, type CommandData, type HelloData, type Reply, type IceServerView } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import { AuthError, TokenVerifier, type Identity } from '../auth/token.verifier.js';
-import { LocalCommands } from '../commands/local.commands.js';
 import type { Connection } from '../connections/connection.js';
+import { Command, OnEvent } from '../wiring/decorators.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { UserConnectionsStore } from '../connections/user-connections.store.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
@@ -24,13 +24,11 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     private readonly userConns: UserConnectionsStore,
     private readonly attestation: AttestationPolicyCache,
     private readonly verifier: TokenVerifier,
-    private readonly local: LocalCommands,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit() {
-    this.local.register('session.refresh', (conn, data) => this.refresh(conn, data));
     // WS-level pings; a socket that misses two in a row is dead and gets dropped.
     this.heartbeat = setInterval(() => {
       for (const conn of this.registry.all()) {
@@ -75,7 +73,8 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
    * refresh), so a client never has to drop and resume just because its JWT expires. The
    * token must name the same user; claims other than `exp` keep their connect-time values.
    */
-  async refresh(conn: Connection, data: CommandData<'session.refresh'>): Promise<{ expiresAt: number }> {
+  @Command('session.refresh')
+  async refresh(data: CommandData<'session.refresh'>, conn: Connection): Promise<Reply<'session.refresh'>> {
     let identity: Identity;
     try {
       identity = await this.verifier.verify(data.token);
@@ -86,6 +85,23 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     if (identity.userId !== conn.userId) throw forbidden('the token names another user');
     conn.renewExpiry(identity.exp);
     return { expiresAt: identity.exp * 1000 };
+  }
+
+  /** Application-level ping. */
+  @Command('ping')
+  ping(): Reply<'ping'> {
+    return { ts: Date.now() };
+  }
+
+  // These events have been written to the socket when reactions run: the client learns why, then the close.
+  @OnEvent('session.replaced')
+  replaced(conn: Connection): void {
+    conn.close(4002, 'replaced', 'replaced');
+  }
+
+  @OnEvent('session.closed')
+  closedByAdmin(conn: Connection): void {
+    conn.close(4003, 'disconnected', 'admin_disconnect');
   }
 
   /**

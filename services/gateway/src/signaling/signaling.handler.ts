@@ -1,27 +1,54 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { LocalCommands } from '../commands/local.commands.js';
-import { ConnectionRegistry } from '../connections/connection.registry.js';
-import { EventDelivery } from '../routing/event.delivery.js';
+import { Injectable } from '@nestjs/common';
+import type { CommandData, Reply } from '@switchboard/protocol';
+import type { Connection, DeliveredEvent } from '../connections/connection.js';
+import { Command, InterceptEvent, OnConnectionClosed } from '../wiring/decorators.js';
 import { SignalingService } from './signaling.service.js';
 
-/** Registers the gateway-local signaling and pairing verbs and their delivery checks. */
+/**
+ * Entry points of signaling and pairing: the gateway-local verbs, the checks on `signal` and
+ * `pair.accepted` events arriving over NATS for a local connection, and cleanup at close.
+ */
 @Injectable()
-export class SignalingHandler implements OnModuleInit {
-  constructor(
-    private readonly local: LocalCommands,
-    private readonly delivery: EventDelivery,
-    private readonly signaling: SignalingService,
-    private readonly registry: ConnectionRegistry,
-  ) {}
+export class SignalingHandler {
+  constructor(private readonly signaling: SignalingService) {}
 
-  onModuleInit() {
-    this.local.register('signal', (conn, data) => this.signaling.signal(conn, data));
-    this.local.register('pair.register', (conn, data) => this.signaling.register(conn, data));
-    this.local.register('pair.request', (conn, data) => this.signaling.request(conn, data));
-    this.local.register('pair.accept', (conn, data) => this.signaling.answer(conn, data.requestId, true));
-    this.local.register('pair.reject', (conn, data) => this.signaling.answer(conn, data.requestId, false));
-    this.delivery.intercept('signal', (conn, event) => this.signaling.acceptSignal(conn, event));
-    this.delivery.intercept('pair.accepted', (conn, event) => this.signaling.acceptPairing(conn, event));
-    this.registry.onRemove((conn) => void this.signaling.released(conn).catch(() => undefined));
+  @Command('signal')
+  signal(data: CommandData<'signal'>, conn: Connection): Promise<Reply<'signal'>> {
+    return this.signaling.signal(conn, data);
+  }
+
+  @Command('pair.register')
+  register(data: CommandData<'pair.register'>, conn: Connection): Promise<Reply<'pair.register'>> {
+    return this.signaling.register(conn, data);
+  }
+
+  @Command('pair.request')
+  request(data: CommandData<'pair.request'>, conn: Connection): Promise<Reply<'pair.request'>> {
+    return this.signaling.request(conn, data);
+  }
+
+  @Command('pair.accept')
+  accept(data: CommandData<'pair.accept'>, conn: Connection): Promise<Reply<'pair.accept'>> {
+    return this.signaling.answer(conn, data.requestId, true);
+  }
+
+  @Command('pair.reject')
+  reject(data: CommandData<'pair.reject'>, conn: Connection): Promise<Reply<'pair.reject'>> {
+    return this.signaling.answer(conn, data.requestId, false);
+  }
+
+  @InterceptEvent('signal')
+  acceptSignal(conn: Connection, event: DeliveredEvent): string | Promise<string> {
+    return this.signaling.acceptSignal(conn, event);
+  }
+
+  @InterceptEvent('pair.accepted')
+  acceptPairing(conn: Connection, event: DeliveredEvent): string | Promise<string> {
+    return this.signaling.acceptPairing(conn, event);
+  }
+
+  @OnConnectionClosed()
+  released(conn: Connection): Promise<void> {
+    return this.signaling.released(conn);
   }
 }
