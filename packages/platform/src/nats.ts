@@ -281,8 +281,8 @@ export class CommandBus {
       reply = { data: encodeJson(result ?? {}) };
     } catch (err) {
       const pe = toProtocolError(err);
-      if (pe.code === 'internal') this.logger.error({ err, verb, requestId, conn: cmdConn, traceId }, 'command failed');
-      else if (pe !== err && pe.code === 'unavailable') this.logger.warn({ err, verb, requestId, conn: cmdConn, traceId }, 'command failed: dependency unavailable');
+      if (pe.code === 'internal') this.logger.error({ err, verb, requestId, connectionId: cmdConn, traceId }, 'command failed');
+      else if (pe !== err && pe.code === 'unavailable') this.logger.warn({ err, verb, requestId, connectionId: cmdConn, traceId }, 'command failed: dependency unavailable');
       outcome = pe.code;
       reply = { data: EMPTY, error: { code: pe.code, message: pe.message, retryAfterMs: pe.retryAfterMs ?? 0, details: encodeJson(pe.details) } };
     }

@@ -31,7 +31,7 @@ export class CommandRouter {
    * One inbound frame. Its encoding is the connection's subprotocol, whatever the opcode:
    * MessagePack only on `switchboard.v1.msgpack` connections.
    */
-  async handle(conn: Connection, raw: Buffer): Promise<void> {
+  async route(conn: Connection, raw: Buffer): Promise<void> {
     await conn.ready;
     if (conn.closed) return; // frames queued behind hello of a socket that is already gone
     // Rate first: every later step (including reading an oversized frame's id) costs CPU.

@@ -23,7 +23,7 @@ const setup = (config: Record<string, string> = {}, rate?: { perSec: number; bur
   const m = metrics();
   const router = new CommandRouter(bus as unknown as CommandBus, local, hooks, m, gatewayConfig(config), silentLogger);
   const { conn, socket } = connection('alice', rate);
-  const send = (frame: unknown) => router.handle(conn, Buffer.from(typeof frame === 'string' ? frame : JSON.stringify(frame)));
+  const send = (frame: unknown) => router.route(conn, Buffer.from(typeof frame === 'string' ? frame : JSON.stringify(frame)));
   return { bus, local, hooks, m, router, conn, socket, send };
 };
 

@@ -106,8 +106,8 @@ describe('GatewayWiring (decorated methods connected at boot)', () => {
     const registry = ctx.get(ConnectionRegistry);
     const { conn, socket } = connection('bob');
     registry.add(conn);
-    await router.handle(conn, Buffer.from(JSON.stringify({ id: '1', type: 'ping' })));
-    await router.handle(conn, Buffer.from(JSON.stringify({ id: '2', type: 'room.join', data: { roomId: 'r1' } })));
+    await router.route(conn, Buffer.from(JSON.stringify({ id: '1', type: 'ping' })));
+    await router.route(conn, Buffer.from(JSON.stringify({ id: '2', type: 'room.join', data: { roomId: 'r1' } })));
     nats.event(subjects.conn(conn.id), { type: 'session.replaced', data: { reason: 'another device' } });
     const verdict = nats.event(subjects.conn(conn.id), { type: 'signal', data: {} }, 'inbox.1');
     registry.remove(conn);

@@ -53,7 +53,7 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
     this.registry.add(conn);
     // The connection's subprotocol decides the encoding, not the frame's opcode.
     ws.on('message', (data: Buffer) => {
-      void this.router.handle(conn, data);
+      void this.router.route(conn, data);
     });
     ws.on('pong', () => {
       conn.missedPongs = 0;

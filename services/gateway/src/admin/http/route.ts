@@ -15,7 +15,7 @@ export interface AdminRouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodT
   params?: P;
   query?: Q;
   body?: B;
-  /** A streamed, non-JSON request body the handler reads itself (e.g. a binary upload). */
+  /** A streamed, non-JSON request body the controller method reads itself (e.g. a binary upload). */
   rawBody?: { contentType: string; description: string };
   status: number;
   response: R;
@@ -54,7 +54,7 @@ const ROUTE_KEY = 'sb:admin-route';
 
 export type AdminRequest = Request & { adminActor?: string; adminActorKind?: 'key' | 'token'; adminInput?: AdminInput };
 
-export const routeOf = (handler: object): AdminRouteDef | undefined => Reflect.getMetadata(ROUTE_KEY, handler);
+export const routeOf = (method: object): AdminRouteDef | undefined => Reflect.getMetadata(ROUTE_KEY, method);
 
 /** `/rooms/{roomId}` → `/rooms/:roomId`. */
 export const nestPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
