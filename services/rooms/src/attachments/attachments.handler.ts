@@ -4,10 +4,7 @@ import type { Caller } from '@switchboard/platform';
 import type { CommandData } from '@switchboard/protocol';
 import { Command } from '../command.js';
 
-/** The chat verbs about stored files; ChatHandler serves the rest. */
-export type AttachmentVerb = 'chat.upload' | 'chat.download';
-
-/** NATS verbs `chat.upload` and `chat.download`, served by the rooms command subscription. */
+/** NATS verbs `chat.upload` and `chat.download` (stored files); ChatHandler serves the other `chat.*` verbs. */
 @Injectable()
 export class AttachmentsHandler {
   constructor(private readonly attachments: AttachmentsService) {}

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { AttachmentVerb } from '../attachments/attachments.handler.js';
 import { ChatService } from './chat.service.js';
 import type { Caller } from '@switchboard/platform';
 import type { CommandData } from '@switchboard/protocol';
