@@ -24,3 +24,4 @@ export * from './jetstream.metrics.js';
 export * from './object-storage.js';
 export * from './db-errors.js';
 export * from './wiring.js';
+export * from './commands.handler.js';

@@ -1,26 +1,6 @@
-import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CommandBus, Wiring, type Subscription } from '@switchboard/platform';
+import { Injectable } from '@nestjs/common';
+import { commandsHandlerFor } from '@switchboard/platform';
 
-/**
- * NATS entry for `sb.cmd.media.*`: one queue-group subscription serving every `@Command`
- * method of every domain (replicas share one queue group per service, so a message must reach
- * a subscriber that knows its verb). No domain is imported here: Wiring finds them, and the
- * boot fails when a verb has no method or two.
- */
+/** NATS entry for `sb.cmd.media.*`: every domain's `@Command` methods, found at boot (docs/architecture.md). */
 @Injectable()
-export class MediaCommandsHandler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private sub?: Subscription;
-
-  constructor(
-    private readonly bus: CommandBus,
-    private readonly wiring: Wiring,
-  ) {}
-
-  onApplicationBootstrap() {
-    this.sub = this.bus.serve('media', this.wiring.commands('media'));
-  }
-
-  async beforeApplicationShutdown() {
-    await this.sub?.drain();
-  }
-}
+export class MediaCommandsHandler extends commandsHandlerFor('media') {}
