@@ -94,8 +94,6 @@ export type CommandHandler = (data: any, caller: Caller, verb: string) => unknow
 export type VerbHandler<S extends ServiceName, V extends ServedVerb<S>> = (data: RequestData<S, V>, caller: Caller, verb: V) => ReplyOf<S, V> | Promise<ReplyOf<S, V>>;
 /** Every verb a service serves, each with its handler: a verb added to the registry and not handled fails to compile. */
 export type CommandHandlers<S extends ServiceName> = { [V in ServedVerb<S>]: VerbHandler<S, V> };
-/** The handlers of one domain: the service's verbs that start with `<prefix>.`. */
-export type DomainHandlers<S extends ServiceName, P extends string> = Pick<CommandHandlers<S>, Extract<ServedVerb<S>, `${P}.${string}` | P>>;
 
 export interface EventInput {
   type: string;
