@@ -140,7 +140,9 @@ export function commandDecorator<S extends ServiceName, Ctx = Caller>(service: S
 
 /** A method answering `V` for service `S`: request data and context in, reply out. */
 export type CommandMethod<S extends ServiceName, V extends ServedVerb<S>, Ctx> = (data: RequestData<S, V>, ctx: Ctx) => Promise<ReplyOf<S, V>> | ReplyOf<S, V>;
-export type CommandDecorator<S extends ServiceName, Ctx = Caller> = <V extends ServedVerb<S>>(verb: V) => (target: object, key: string | symbol, descriptor: { value?: CommandMethod<S, V, Ctx> }) => void;
+export type CommandDecorator<S extends ServiceName, Ctx = Caller> = <V extends ServedVerb<S>>(
+  verb: V,
+) => (target: object, key: string | symbol, descriptor: { value?: CommandMethod<S, V, Ctx> }) => void;
 
 /** `@Every` metadata: a sweep's name (its log field and uniqueness key). */
 export interface EveryMark {

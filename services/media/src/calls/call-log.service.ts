@@ -22,7 +22,6 @@ export class CallLogService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-
   /** At most once per CALL_LOG_PRUNE_INTERVAL_MS across all replicas: ended calls past the retention go. */
   @Every('call-log-retention')
   private async prune(): Promise<void> {

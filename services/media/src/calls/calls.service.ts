@@ -48,7 +48,6 @@ export class CallsService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-
   private get ttlMs() {
     return this.config.CALL_MAX_DURATION_MS + this.config.CALL_RING_TIMEOUT_MS + KEY_MARGIN_MS;
   }

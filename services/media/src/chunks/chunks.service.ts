@@ -23,7 +23,6 @@ export class ChunksService {
     @Inject(CONFIG) private readonly config: MediaConfig,
   ) {}
 
-
   private get limits(): ChunkLimits {
     const c = this.config;
     // A waiter waits through every attempt, plus one sweep to notice the last timeout.

@@ -52,7 +52,6 @@ export class AttachmentsService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-
   async upload(caller: Caller, data: CommandData<'chat.upload'>): Promise<{ attachmentId: string; upload: PresignedRequest }> {
     await this.rooms.requireMember(data.roomId, caller.userId);
     if (!this.storage.enabled) throw unavailable('object storage is not configured');

@@ -23,7 +23,6 @@ export class ChatService {
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
-
   async send(caller: Caller, data: CommandData<'chat.send'>): Promise<{ message: MessageView }> {
     await this.rooms.requireMember(data.roomId, caller.userId);
     if (data.replyTo && !(await this.store.get(data.roomId, data.replyTo))) throw notFound('replyTo: no such message in this room');

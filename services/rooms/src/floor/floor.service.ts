@@ -19,7 +19,6 @@ export class FloorService {
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
-
   async request(caller: Caller, data: CommandData<'floor.request'>): Promise<{ expiresAt: number }> {
     const { room, participant } = await this.rooms.requireParticipant(data.roomId, caller);
     if (room.kind !== 'group') throw badRequest('floor control is for group rooms');

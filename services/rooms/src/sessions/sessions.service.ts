@@ -25,7 +25,6 @@ export class SessionsService {
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
-
   async connectionGone(gone: ConnGone): Promise<void> {
     await this.store.scheduleRemoval(gone.connectionId, Date.now() + this.config.DISCONNECT_GRACE_MS);
   }
