@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { COMMAND, commandTable, LOGGER, uniqueBy, Wiring, type Logger } from '@switchboard/platform';
+import { COMMAND, commandTable, EVERY, LOGGER, uniqueBy, Wiring, type Logger } from '@switchboard/platform';
 import { CommandHooks } from '../commands/command.hooks.js';
 import { LocalCommands } from '../commands/local.commands.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
@@ -26,6 +26,9 @@ export class GatewayWiring implements OnModuleInit {
   ) {}
 
   onModuleInit() {
+    // The gateway keeps no shared timers: an @Every here would never run, so it is refused.
+    const sweep = this.wiring.find(EVERY)[0];
+    if (sweep) throw new Error(`${sweep.where} is an @Every sweep, but the gateway runs no Sweeper`);
     for (const [verb, call] of commandTable('gateway', this.wiring.find(COMMAND))) this.local.register(verb as never, call as never);
     for (const [verb, w] of uniqueBy(this.wiring.find(BEFORE_FORWARD), (m) => m.verb, 'before-forward hook of')) this.hooks.register(verb as never, w.call as ForwardWrapper<never>);
     for (const [type, w] of uniqueBy(this.wiring.find(ON_EVENT), (m) => m.type, 'event reaction to')) this.delivery.on(type, w.call as EventReaction);

@@ -1,6 +1,6 @@
 import { Injectable, Module, type INestApplicationContext, type Type } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
-import { COMMAND, CommandBus, CONFIG, LOGGER, mark, NATS, servedVerbs, Wiring } from '@switchboard/platform';
+import { COMMAND, CommandBus, CONFIG, Every, LOGGER, mark, NATS, servedVerbs, Wiring } from '@switchboard/platform';
 import { subjects, type CommandData, type JoinReply, type Reply } from '@switchboard/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommandHooks } from '../commands/command.hooks.js';
@@ -114,6 +114,15 @@ describe('GatewayWiring (decorated methods connected at boot)', () => {
     expect(seen).toEqual(['ping', 'before r1', 'after seq 4', 'reacted session.replaced', 'intercepted', 'closed bob']);
     expect(verdict.answers).toEqual(['forbidden']);
     expect(socket.sent.slice(0, 2).map((f: { type: string }) => f.type)).toEqual(['ping.ok', 'room.join.ok']);
+  });
+
+  it('fails the boot on an @Every sweep, which the gateway would never run', async () => {
+    @Injectable()
+    class Timers {
+      @Every('lobby')
+      async flush() {}
+    }
+    await expect(boot([gatewayVerbs(), Timers])).rejects.toThrow('Timers.flush is an @Every sweep, but the gateway runs no Sweeper');
   });
 
   it('fails the boot when a gateway verb has no @Command, naming it', async () => {
