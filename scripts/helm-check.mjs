@@ -17,15 +17,24 @@
 //   rules            deploy/prometheus/rules/switchboard.rules.yaml equals the rendered
 //                    PrometheusRule (--write-rules refreshes it); every alert links
 //                    docs/runbooks/<alert>.md, which exists with its three sections
+//   walkthrough      docs/operations.md's incident walkthrough covers the five situations and
+//                    every panel, alert and runbook it names exists
 //   promtool         the rule file is valid and passes deploy/prometheus/alerts.test.yaml,
 //                    and deploy/prometheus/prometheus.yml is valid
-//   lint:*           helm lint --strict with defaults / every toggle / existingSecret,
-//                    and values.schema.json must reject a set of invalid values
+//   lint:*           helm lint --strict with defaults / every toggle / existingSecret /
+//                    examples/values-nginx.yaml, and values.schema.json must reject a set of
+//                    invalid values
+//   schemas          the pinned Kubernetes strict JSON schemas (PyPI kubernetes-validate) and
+//                    prometheus-operator / Gateway API CRDs (Go modules), fetched into
+//                    .cache/k8s-schemas when missing (scripts/lib/k8s-schemas.mjs, ADR 0045)
 //   template:*       helm template, then every document is checked to have
 //                    apiVersion, kind and metadata.name (no duplicates), the
 //                    expected objects are counted, kubectl parses the stream
 //                    offline (kubectl annotate --local), and NOTES.txt renders
 //                    (helm install --dry-run=client).
+//   schema:*         every rendered document of every value set, and examples/*.yaml, valid
+//                    against those schemas with unknown fields rejected (Kubernetes v1.25 and
+//                    v1.33); schema:rejects proves typos, wrong types and unknown kinds fail
 //   chart:units      render errors for missing secrets/database URLs and min > max
 //                    replicas, identical re-renders, URLs only in the Secret, startup
 //                    probes, topology spread, PDBs, connections HPA, admin ingress
@@ -38,7 +47,7 @@
 //   image            static image checks (scripts/lib/image.mjs): base pinned by digest,
 //                    OCI labels, prune to production (no prisma CLI/studio/pglite),
 //                    /app size estimate under budget
-// Only node built-ins are used.
+// Node built-ins, plus the root devDependencies yaml and ajv (for the schema steps).
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -611,6 +620,8 @@ function dashboard() {
     'switchboard_gateway_outbound_buffered_bytes',
     'switchboard_http_requests_total',
     'switchboard_grpc_server_handled_total',
+    'switchboard_grpc_client_handled_total',
+    'switchboard_grpc_client_handling_seconds_bucket',
     'switchboard_jetstream_stream_messages',
     'switchboard_jetstream_consumer_pending_messages',
     'switchboard_redis_operation_duration_seconds_bucket',
@@ -667,6 +678,38 @@ function rulesFile() {
   return `${alerts.length} alerts current in ${path.relative(ROOT, RULES_FILE)}, each with its runbook`;
 }
 
+// docs/operations.md "Incident walkthrough" (issue 15, "Done when"): the five situations are
+// there, and every panel, alert and runbook it names exists (a renamed panel or alert fails).
+const WALKTHROUGH_SITUATIONS = ['Clients cannot connect', 'Messages are slow', 'A service is down', 'Postgres is down', 'NATS lost a node'];
+
+function walkthrough() {
+  const md = fs.readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
+  const start = md.indexOf('### Incident walkthrough');
+  if (start < 0) throw new Error('docs/operations.md has no "### Incident walkthrough"');
+  const section = md.slice(start, md.indexOf('\n## ', start));
+  const rows = section.split('\n').filter((l) => /^\|\s*\*\*/.test(l)).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  const fails = [];
+  const situations = rows.map((r) => r[0].replace(/\*/g, ''));
+  fails.push(...WALKTHROUGH_SITUATIONS.filter((x) => !situations.includes(x)).map((x) => `no row for "${x}"`));
+  const titles = fs.readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.json')).flatMap((f) => {
+    const json = JSON.parse(fs.readFileSync(path.join(DASHBOARD_DIR, f), 'utf8'));
+    return (json.panels || []).flatMap((p) => [p, ...(p.panels || [])]).map((p) => p.title);
+  });
+  const alerts = new Set([...fs.readFileSync(RULES_FILE, 'utf8').matchAll(/^\s+- alert: (\w+)$/gm)].map((m) => m[1]));
+  let named = 0;
+  for (const [cell, panels, alertCell, runbooks] of rows) {
+    const situation = cell.replace(/\*/g, '');
+    for (const [, panel] of panels.matchAll(/(?<!\*)\*([^*]+)\*(?!\*)/g)) {
+      named++;
+      if (!titles.some((t) => t.startsWith(panel))) fails.push(`${situation}: no dashboard panel "${panel}"`);
+    }
+    for (const [, alert] of `${alertCell} ${runbooks}`.matchAll(/`(Switchboard\w+)`/g)) if (!alerts.has(alert)) fails.push(`${situation}: no alert ${alert}`);
+    for (const [, link] of runbooks.matchAll(/\]\((runbooks\/[\w.]+)\)/g)) if (!fs.existsSync(path.join(ROOT, 'docs', link))) fails.push(`${situation}: docs/${link} missing`);
+  }
+  if (fails.length) throw new Error(`${fails.length} problem(s)\n${fails.join('\n')}`);
+  return `${rows.length} situations, ${named} panels, their alerts and runbooks exist`;
+}
+
 // promtool (Debian package "prometheus", installed by npm run setup): the rule file is valid and
 // passes deploy/prometheus/alerts.test.yaml, and the compose prometheus.yml is valid.
 function promtool() {
@@ -718,6 +761,7 @@ function main(argv) {
       (/Client Version: (\S+)/.exec(runOk(KUBECTL, ['version', '--client'], { env: toolEnv }).stdout) || [])[1]);
     step('dashboard', dashboard);
     step('rules', rulesFile);
+    step('walkthrough', walkthrough);
     step('promtool', promtool);
     for (const v of Object.keys(VARIANTS)) step(`lint:${v}`, () => lint(v));
     step('lint:schema-rejects', schemaRejects);
