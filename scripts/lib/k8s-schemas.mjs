@@ -126,7 +126,12 @@ export function ensureSchemas(root, { log = () => {} } = {}) {
       if (missing.length) throw new Error(`${src.name} ${src.version} has no ${missing.join(', ')}`);
       fs.writeFileSync(path.join(out, '.complete'), `${src.sha256}\n`);
       fs.rmSync(dir, { recursive: true, force: true });
-      fs.renameSync(out, dir);
+      try {
+        fs.renameSync(out, dir);
+      } catch (err) {
+        // A concurrent run unpacked the same pin first: its copy is as good as ours.
+        if (!(fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === src.sha256)) throw err;
+      }
       fetched.push(`${src.name}@${src.version} (${n} files)`);
     } finally {
       // Go marks its module cache read-only; make it writable so it can be removed.
