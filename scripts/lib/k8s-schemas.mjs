@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseAllDocuments } from 'yaml';
 import { findGo } from './go-binary.mjs';
 import { readCentralDirectory, readEntry } from './zip.mjs';
@@ -100,6 +100,7 @@ function download(key, tmp) {
  * Makes sure every pinned source is unpacked under .cache/k8s-schemas (downloading what is
  * missing). Returns a one-line summary; throws with a clear message when a download fails.
  */
+/** @param {string} root @param {{ log?: (line: string) => void }} [opts] */
 export function ensureSchemas(root, { log = () => {} } = {}) {
   const fetched = [];
   for (const [key, src] of Object.entries(SOURCES)) {
@@ -162,6 +163,7 @@ const OBJECT_META = 'https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.a
  */
 export function crdToJsonSchema(schema, { root = true, branch = false } = {}) {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new Error(`CRD schema node is not an object: ${JSON.stringify(schema)}`);
+  /** @type {Record<string, any>} */
   const out = {};
   for (const [k, v] of Object.entries(schema)) {
     if (DROP.has(k)) continue;
@@ -183,6 +185,7 @@ export function crdToJsonSchema(schema, { root = true, branch = false } = {}) {
 // ---------------------------------------------------------------- validation
 
 const INT32 = [-(2 ** 31), 2 ** 31 - 1];
+/** @type {Record<string, import('ajv').Format>} */
 const FORMATS = {
   int32: { type: 'number', validate: (n) => Number.isInteger(n) && n >= INT32[0] && n <= INT32[1] },
   int64: { type: 'number', validate: (n) => Number.isInteger(n) },
