@@ -473,11 +473,21 @@ function chartUnits() {
   if (!admin || paths(admin).join() !== '/admin/v1' || admin.spec.ingressClassName !== 'nginx-internal') fails.push('no separate admin ingress');
   const single = (docsOf(rendered['existing-secret'], 'PodDisruptionBudget')).find((p) => p.metadata.name.endsWith('-gateway'));
   if (single?.spec.maxUnavailable !== 1) fails.push('no PDB for the single-replica gateway with pdb.maxUnavailable');
+  // The ingress examples keep WebSockets open: nginx timeouts well past the 25 s heartbeat, no
+  // buffering; the HTTPRoute disables its request timeouts and does not route the admin API.
+  for (const i of docsOf(rendered['example-nginx'], 'Ingress').filter((x) => !x.metadata.name.endsWith('-admin'))) {
+    const a = i.metadata.annotations || {};
+    for (const k of ['proxy-read-timeout', 'proxy-send-timeout']) if (!(Number(a[`nginx.ingress.kubernetes.io/${k}`]) >= 3600)) fails.push(`examples/values-nginx.yaml: ${k} is not >= 3600`);
+    if (a['nginx.ingress.kubernetes.io/proxy-buffering'] !== 'off') fails.push('examples/values-nginx.yaml: proxy buffering is not off');
+  }
+  const [route] = docsOf(fs.readFileSync(path.join(CHART, 'examples', 'httproute.yaml'), 'utf8'), 'HTTPRoute');
+  if (!route?.spec.rules.every((r) => r.timeouts?.request === '0s' && r.timeouts?.backendRequest === '0s')) fails.push('examples/httproute.yaml: a rule keeps a request timeout');
+  if (route?.spec.rules.some((r) => r.matches.some((m) => m.path?.value?.startsWith('/admin')))) fails.push('examples/httproute.yaml routes /admin');
   const dev1 = rendered.dev;
   const dev2 = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', ...variantArgs('dev')], { env: toolEnv }).stdout;
   if (dev1 === dev2) fails.push('devMode did not generate secrets');
   if (fails.length) throw new Error(`${fails.length} failed\n${fails.join('\n')}`);
-  return 'required values, deterministic render, Secret-only URLs, probes, spread, PDB, HPA, admin ingress';
+  return 'required values, deterministic render, Secret-only URLs, probes, spread, PDB, HPA, admin ingress, WebSocket timeouts of the examples';
 }
 
 // values.schema.json must reject bad values, not just accept good ones.
