@@ -13,7 +13,7 @@ import { prismaModule } from './db/prisma.provider.js';
 import { IceHandler } from './ice/ice.handler.js';
 import { IceService } from './ice/ice.service.js';
 import { MediaCommandsHandler } from './commands.handler.js';
-import { MediaGrpcHandler } from './media.handler.js';
+import { MediaGrpcHandler } from './grpc.handler.js';
 import { MediaMetrics } from './metrics/media.metrics.js';
 import { RoomsClient } from './rooms/rooms.client.js';
 import { SessionsHandler } from './sessions/sessions.handler.js';

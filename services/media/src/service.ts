@@ -2,7 +2,7 @@ import { LOGGER, startService, type ServiceOptions } from '@switchboard/platform
 import { media } from '@switchboard/proto';
 import { AppModule } from './app.module.js';
 import { mediaConfigSchema } from './config.js';
-import { MediaGrpcHandler } from './media.handler.js';
+import { MediaGrpcHandler } from './grpc.handler.js';
 
 export const mediaService = (env?: Record<string, string | undefined>): ServiceOptions<typeof mediaConfigSchema> => ({
   service: 'media',

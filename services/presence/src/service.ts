@@ -2,7 +2,7 @@ import { LOGGER, startService, type ServiceOptions } from '@switchboard/platform
 import { presence } from '@switchboard/proto';
 import { AppModule } from './app.module.js';
 import { presenceConfigSchema } from './config.js';
-import { PresenceGrpcHandler } from './presence/presence.handler.js';
+import { PresenceGrpcHandler } from './grpc.handler.js';
 
 /** Presence service definition, shared by main.ts and in-process integration tests. */
 export const presenceService = (env?: Record<string, string | undefined>): ServiceOptions<typeof presenceConfigSchema> => ({

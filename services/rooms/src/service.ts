@@ -1,6 +1,6 @@
 import { ensureRoomEventStream, LOGGER, startService, type ServiceOptions } from '@switchboard/platform';
 import { rooms } from '@switchboard/proto';
-import { RoomsGrpcHandler } from './rooms/rooms.handler.js';
+import { RoomsGrpcHandler } from './grpc.handler.js';
 import { AppModule } from './app.module.js';
 import { roomsConfigSchema, type RoomsConfig } from './config.js';
 
