@@ -46,7 +46,7 @@ export class LobbyService implements OnModuleInit, OnModuleDestroy {
 
   /** Registers the watcher before the snapshot is read, so no change falls between the two. */
   @BeforeForward('rooms.subscribe')
-  subscribe(data: CommandData<'rooms.subscribe'>, conn: Connection, send: () => Promise<Reply<'rooms.subscribe'>>): Promise<Reply<'rooms.subscribe'>> {
+  async subscribe(data: CommandData<'rooms.subscribe'>, conn: Connection, send: () => Promise<Reply<'rooms.subscribe'>>): Promise<Reply<'rooms.subscribe'>> {
     const had = this.watchers.has(conn);
     if (!had && this.watchers.size >= this.config.LOBBY_MAX_WATCHERS) throw new ProtocolError('unavailable', 'this server has too many room registry watchers; try another');
     const previous = this.watchers.get(conn);

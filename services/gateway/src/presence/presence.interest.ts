@@ -20,7 +20,7 @@ export class PresenceInterest {
 
   /** Interest goes first, so no change published between the snapshot and the subscription is lost. */
   @BeforeForward('presence.subscribe')
-  subscribe({ userIds }: CommandData<'presence.subscribe'>, conn: Connection, send: () => Promise<Reply<'presence.subscribe'>>): Promise<Reply<'presence.subscribe'>> {
+  async subscribe({ userIds }: CommandData<'presence.subscribe'>, conn: Connection, send: () => Promise<Reply<'presence.subscribe'>>): Promise<Reply<'presence.subscribe'>> {
     const mine = this.watched.get(conn) ?? new Set<string>();
     const added = [...new Set(userIds)].filter((u) => !mine.has(u));
     if (mine.size + added.length > MAX_WATCHED_PER_CONNECTION) throw new ProtocolError('bad_request', `a connection may watch at most ${MAX_WATCHED_PER_CONNECTION} users`);
@@ -35,7 +35,7 @@ export class PresenceInterest {
   }
 
   @BeforeForward('presence.unsubscribe')
-  unsubscribe({ userIds }: CommandData<'presence.unsubscribe'>, conn: Connection, send: () => Promise<Reply<'presence.unsubscribe'>>): Promise<Reply<'presence.unsubscribe'>> {
+  async unsubscribe({ userIds }: CommandData<'presence.unsubscribe'>, conn: Connection, send: () => Promise<Reply<'presence.unsubscribe'>>): Promise<Reply<'presence.unsubscribe'>> {
     this.release(conn, userIds);
     return send();
   }
