@@ -1,5 +1,6 @@
 import { Controller, Injectable, Module, type INestApplicationContext, type Type } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
+import type { CommandData } from '@switchboard/protocol';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Caller } from './nats.js';
@@ -150,6 +151,36 @@ describe('@Command (a service serves each of its verbs exactly once)', () => {
     }
     const wiring = (await boot([allPresenceVerbs(['liveness.report']), Reports, MoreReports])).get(Wiring);
     expect(() => wiring.commands('presence')).toThrow('command presence liveness.report is registered twice: Reports.report and MoreReports.again');
+  });
+
+  it('types the method against the verb: another service\'s verb, other request data, a wrong reply or a wrong context does not compile', () => {
+    class Typed {
+      @Command('presence.set')
+      fine(_data: CommandData<'presence.set'>, _caller: Caller) {
+        return {};
+      }
+      // @ts-expect-error room.join is served by rooms, not presence
+      @Command('room.join')
+      notMine() {
+        return {} as never;
+      }
+      // @ts-expect-error the data of relay.register is not presence.query's
+      @Command('presence.query')
+      otherData(_data: CommandData<'relay.register'>, _caller: Caller) {
+        return { presence: {} };
+      }
+      // @ts-expect-error presence.query answers {presence}, not {users}
+      @Command('presence.query')
+      wrongReply(_data: CommandData<'presence.query'>, _caller: Caller) {
+        return { users: [] };
+      }
+      // @ts-expect-error a service method gets the caller, not a string
+      @Command('presence.subscribe')
+      wrongContext(_data: CommandData<'presence.subscribe'>, _caller: string) {
+        return { presence: {} };
+      }
+    }
+    expect(Object.getOwnPropertyNames(Typed.prototype)).toHaveLength(6);
   });
 
   it("ignores other services' commands", () => {
