@@ -2,7 +2,7 @@ import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, token, uid } from '../support/stack.js';
+import { ADMIN_KEY, Stack, testEnv, token, uid, until } from '../support/stack.js';
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
@@ -20,8 +20,8 @@ describe('channels and custom emoji over the gateway', () => {
 
   beforeAll(async () => {
     // Generous deadlines: correctness is under test on a shared, loaded machine, not latency.
-    await stack.add(startRooms(testEnv({ REQUEST_TIMEOUT_MS: '15000', DISCONNECT_GRACE_MS: '20000' })));
-    gw1 = await stack.add(startGateway(testEnv({ REQUEST_TIMEOUT_MS: '15000' })));
+    const rooms = await stack.add(startRooms(testEnv({ REQUEST_TIMEOUT_MS: '15000', DISCONNECT_GRACE_MS: '20000' })));
+    gw1 = await stack.add(startGateway(testEnv({ ROOMS_GRPC_URL: `127.0.0.1:${rooms.grpcPort}`, REQUEST_TIMEOUT_MS: '15000' })));
     gw2 = await stack.add(startGateway(testEnv({ REQUEST_TIMEOUT_MS: '15000' })));
   });
   afterAll(() => stack.stop());
@@ -96,7 +96,7 @@ describe('channels and custom emoji over the gateway', () => {
     const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
     stack.onStop(() => again.close());
     await again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: lastSeq } });
-    const replayed = again.events.filter((e) => e.room === room.id && e.seq && e.seq > lastSeq);
+    const replayed = again.events.filter((e) => e.room === room.id && e.seq && e.seq > lastSeq) as { type: string; seq?: number; data: any }[];
     expect(replayed.filter((e) => e.type === 'channel.created').map((e) => e.data.channel.id)).toEqual([dev.id]);
     expect(replayed.filter((e) => e.type === 'chat.message').map((e) => [e.data.message.id, e.data.message.channelId])).toEqual([
       [a.id, ops.id],
@@ -105,5 +105,35 @@ describe('channels and custom emoji over the gateway', () => {
     ]);
     const seqs = replayed.map((e) => e.seq!);
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+  });
+
+  async function api(method: string, path: string): Promise<{ status: number; body: any }> {
+    const res = await fetch(`http://127.0.0.1:${gw1.httpPort}/admin/v1${path}`, { method, headers: { 'x-api-key': ADMIN_KEY } });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  it('admin REST lists and deletes a room\'s emoji (audited); members get emoji.deleted', async () => {
+    const alice = await stack.client(gw1, uid('alice'));
+    const bob = await stack.client(gw2, uid('bob'));
+    const { room } = await alice.request('room.create', { name: 'emoji-admin', kind: 'group', joinPolicy: 'open' });
+    await bob.request('room.join', { roomId: room.id });
+    const up = await alice.request('emoji.upload', { roomId: room.id, name: 'blob', size: PNG.length, contentType: 'image/gif' });
+    expect((await fetch(up.upload.url, { method: 'PUT', headers: up.upload.headers, body: new Uint8Array(PNG) })).status).toBe(200);
+    const { emoji } = await alice.request('emoji.create', { roomId: room.id, name: 'blob', attachmentId: up.attachmentId });
+
+    expect(await api('GET', `/rooms/${room.id}/emoji`)).toEqual({ status: 200, body: { emoji: [emoji] } });
+    expect((await api('GET', `/rooms/${room.id}/storage`)).body).toEqual({ bytes: PNG.length, objects: 1 });
+    expect((await api('DELETE', `/rooms/${room.id}/emoji/Not%20A%20Name`)).status).toBe(400);
+    expect(await api('DELETE', `/rooms/${room.id}/emoji/blob`)).toEqual({ status: 200, body: { deleted: true } });
+    expect((await bob.waitFor('emoji.deleted')).data).toEqual({ name: 'blob' });
+    expect((await api('DELETE', `/rooms/${room.id}/emoji/blob`)).status).toBe(404);
+    expect(await api('GET', `/rooms/${room.id}/emoji`)).toEqual({ status: 200, body: { emoji: [] } });
+    expect((await api('GET', `/rooms/${room.id}/storage`)).body).toEqual({ bytes: 0, objects: 0 });
+    expect((await api('GET', '/rooms/r_nope/emoji')).status).toBe(404);
+
+    const audit = async () => ((await api('GET', '/audit?limit=50')).body.entries as { action: string; target: string; outcome: string }[]).filter((e) => e.target === `${room.id}/blob`);
+    await until(async () => (await audit()).length >= 2, 'audit entries');
+    expect((await audit()).map((e) => `${e.action}:${e.outcome}`).sort()).toEqual(['emoji.delete:not_found', 'emoji.delete:ok']);
   });
 });

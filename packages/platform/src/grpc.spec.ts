@@ -29,6 +29,8 @@ describe('gRPC helpers', () => {
         checkMembership: async () => rooms.CheckMembershipResponse.fromPartial({}),
         listAttachments: async () => ({ attachments: [], nextCursor: '' }),
         deleteAttachment: async () => ({}),
+        listEmoji: async () => ({ emoji: [] }),
+        deleteEmoji: async () => ({}),
       },
       logger,
     );

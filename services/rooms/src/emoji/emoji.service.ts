@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, RoomEventsPublisher, type Caller, type PresignedRequest } from '@switchboard/platform';
 import { conflict, customEmojiName, EMOJI_CONTENT_TYPES, forbidden, notFound, type CommandData, type EmojiView } from '@switchboard/protocol';
+import type * as proto from '@switchboard/proto';
 import type { RoomsConfig } from '../config.js';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
@@ -67,6 +68,12 @@ export class EmojiService {
 
   async list(roomId: string): Promise<EmojiView[]> {
     return (await this.store.list(roomId)).map(toEmojiView);
+  }
+
+  /** Admin: a room's emoji (not_found for an unknown or closed room). */
+  async adminList(roomId: string): Promise<proto.rooms.ListEmojiResponse> {
+    await this.rooms.openRoom(roomId);
+    return { emoji: (await this.list(roomId)).map(({ createdAt, ...e }) => ({ ...e, createdAtMs: createdAt })) };
   }
 
   /** A reaction's emoji is fine unless it is `:name:` of no emoji of this room (`not_found`). */

@@ -7,6 +7,7 @@ import { AttachmentsService } from '../attachments/attachments.service.js';
 import { ChannelsHandler } from '../channels/channels.handler.js';
 import { ChatHandler } from '../chat/chat.handler.js';
 import { EmojiHandler } from '../emoji/emoji.handler.js';
+import { EmojiService } from '../emoji/emoji.service.js';
 import { FloorHandler } from '../floor/floor.handler.js';
 import { ModerationHandler } from '../moderation/moderation.handler.js';
 import { ModerationService } from '../moderation/moderation.service.js';
@@ -72,6 +73,7 @@ export class RoomsGrpcHandler {
     private readonly rooms: RoomsService,
     private readonly moderation: ModerationService,
     private readonly attachments: AttachmentsService,
+    private readonly emoji: EmojiService,
   ) {}
 
   implementation(logger: Logger) {
@@ -92,6 +94,12 @@ export class RoomsGrpcHandler {
         listAttachments: (req) => this.attachments.adminList(req),
         deleteAttachment: async (req) => {
           await this.attachments.adminDelete(req.roomId, req.attachmentId);
+          return {};
+        },
+        listEmoji: (req) => this.emoji.adminList(req.roomId),
+        deleteEmoji: async (req) => {
+          await this.rooms.openRoom(req.roomId);
+          await this.emoji.remove(req.roomId, req.name);
           return {};
         },
       },
