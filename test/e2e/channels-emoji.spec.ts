@@ -2,10 +2,9 @@ import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, Stack, testEnv, token, uid, until } from '../support/stack.js';
+import { ADMIN_KEY, putPresigned, Stack, testEnv, TINY_PNG, token, uid, until } from '../support/stack.js';
 
-/** A 1×1 PNG. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+const PNG = TINY_PNG;
 
 /**
  * Issue 17, channels and custom emoji end to end: WebSocket clients on two gateway replicas,
@@ -54,8 +53,7 @@ describe('channels and custom emoji over the gateway', () => {
 
     // emoji: reserve, PUT to the store, claim; everyone learns of it
     const up = await alice.request('emoji.upload', { roomId: room.id, name: 'rocket_cat', size: PNG.length, contentType: 'image/png' });
-    const put = await fetch(up.upload.url, { method: up.upload.method, headers: up.upload.headers, body: new Uint8Array(PNG) });
-    expect(put.status).toBe(200);
+    expect(await putPresigned(up.upload, PNG)).toBe(200);
     const { emoji } = await alice.request('emoji.create', { roomId: room.id, name: 'rocket_cat', attachmentId: up.attachmentId });
     expect((await bob.waitFor('emoji.created')).data.emoji).toEqual(emoji);
 
@@ -119,7 +117,7 @@ describe('channels and custom emoji over the gateway', () => {
     const { room } = await alice.request('room.create', { name: 'emoji-admin', kind: 'group', joinPolicy: 'open' });
     await bob.request('room.join', { roomId: room.id });
     const up = await alice.request('emoji.upload', { roomId: room.id, name: 'blob', size: PNG.length, contentType: 'image/gif' });
-    expect((await fetch(up.upload.url, { method: 'PUT', headers: up.upload.headers, body: new Uint8Array(PNG) })).status).toBe(200);
+    expect(await putPresigned(up.upload, PNG)).toBe(200);
     const { emoji } = await alice.request('emoji.create', { roomId: room.id, name: 'blob', attachmentId: up.attachmentId });
 
     expect(await api('GET', `/rooms/${room.id}/emoji`)).toEqual({ status: 200, body: { emoji: [emoji] } });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, ObjectStorage, objectStorageConfigSchema, type Caller } from '@switchboard/platform';
 import { customEmojiName } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3TestEnv } from '../../../../test/support/stack.js';
+import { putPresigned as put, s3TestEnv, TINY_PNG } from '../../../../test/support/stack.js';
 import { FAST_TIMERS, RoomsHarness, until } from '../testing/harness.test.js';
 
 const LIMITS = {
@@ -14,14 +14,7 @@ const LIMITS = {
   ATTACHMENT_GC_INTERVAL_MS: '200',
 };
 
-/** A 1×1 PNG. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
-
-async function put(upload: { url: string; headers: Record<string, string> }, body: Buffer): Promise<number> {
-  const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(body) });
-  await res.arrayBuffer();
-  return res.status;
-}
+const PNG = TINY_PNG;
 
 describe('custom emoji (ADR 0051; real S3-compatible server)', () => {
   let h: RoomsHarness;
