@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { unaryHandlers, type Logger } from '@switchboard/platform';
 import type * as proto from '@switchboard/proto';
 import { AttachmentsService } from './attachments/attachments.service.js';
+import { EmojiService } from './emoji/emoji.service.js';
 import { ModerationService } from './moderation/moderation.service.js';
 import { RoomsService } from './rooms/rooms.service.js';
 
@@ -12,6 +13,7 @@ export class RoomsGrpcHandler {
     private readonly rooms: RoomsService,
     private readonly moderation: ModerationService,
     private readonly attachments: AttachmentsService,
+    private readonly emoji: EmojiService,
   ) {}
 
   implementation(logger: Logger) {
@@ -32,6 +34,12 @@ export class RoomsGrpcHandler {
         listAttachments: (req) => this.attachments.adminList(req),
         deleteAttachment: async (req) => {
           await this.attachments.adminDelete(req.roomId, req.attachmentId);
+          return {};
+        },
+        listEmoji: (req) => this.emoji.adminList(req.roomId),
+        deleteEmoji: async (req) => {
+          await this.rooms.openRoom(req.roomId);
+          await this.emoji.remove(req.roomId, req.name);
           return {};
         },
       },
