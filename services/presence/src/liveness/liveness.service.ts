@@ -1,20 +1,12 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, type Logger } from '@switchboard/platform';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { CommandBus, CONFIG, LOGGER, Wiring, type Logger } from '@switchboard/platform';
 import type { presence } from '@switchboard/proto';
 import { subjects, type ConnGone } from '@switchboard/protocol';
 import type { PresenceConfig } from '../config.js';
 import { PresenceMetrics } from '../metrics/presence.metrics.js';
 import type { LivenessReport } from '@switchboard/protocol';
+import { ON_CONNECTION_GONE, ON_CONNECTION_OPENED, type GoneReaction, type GoneReason, type OpenedReaction } from './liveness.decorators.js';
 import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
-
-export type GoneReason = 'closed' | 'expired';
-
-/** Reactions of the other domains; each runs once per connection, on the replica that claimed it. */
-export interface LivenessListener {
-  opened?(rec: ConnectionRecord): Promise<void> | void;
-  gone?(rec: ConnectionRecord, reason: GoneReason): Promise<void> | void;
-}
-
 const SWEEP_BATCH = 500;
 
 /**
@@ -23,8 +15,10 @@ const SWEEP_BATCH = 500;
  * ends in exactly one `conn.gone` event, whichever replica and path gets there first.
  */
 @Injectable()
-export class LivenessService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly listeners: LivenessListener[] = [];
+export class LivenessService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  /** The other domains' `@OnConnectionOpened` / `@OnConnectionGone` methods, found at boot. */
+  private opened: OpenedReaction[] = [];
+  private goneReactions: { where: string; run: GoneReaction }[] = [];
   private sweeper?: NodeJS.Timeout;
   private sweeping = false;
 
@@ -34,12 +28,14 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
     private readonly metrics: PresenceMetrics,
     @Inject(CONFIG) private readonly config: PresenceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly wiring: Wiring,
   ) {
     metrics.sources({ online: () => store.onlineConnections() });
   }
 
-  listen(listener: LivenessListener): void {
-    this.listeners.push(listener);
+  onModuleInit() {
+    this.opened = this.wiring.find(ON_CONNECTION_OPENED).map((w) => w.call as OpenedReaction);
+    this.goneReactions = this.wiring.find(ON_CONNECTION_GONE).map((w) => ({ where: w.where, run: w.call as GoneReaction }));
   }
 
   onApplicationBootstrap() {
@@ -114,7 +110,7 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
       this.bus.publish(subjects.conn(old), { type: 'session.replaced', data: { by: rec.connectionId } });
       this.metrics.replaced.inc();
     }
-    for (const l of this.listeners) await l.opened?.(rec);
+    for (const opened of this.opened) await opened(rec);
   }
 
   private async gone(rec: ConnectionRecord, reason: GoneReason): Promise<void> {
@@ -122,11 +118,11 @@ export class LivenessService implements OnApplicationBootstrap, OnApplicationShu
     const notice: ConnGone = { connectionId, userId, sessionId, nodeId, reason };
     this.bus.publish(subjects.system('conn.gone'), { type: 'conn.gone', data: notice });
     this.metrics.gone.inc({ reason });
-    for (const l of this.listeners) {
+    for (const reaction of this.goneReactions) {
       try {
-        await l.gone?.(rec, reason);
+        await reaction.run(rec, reason);
       } catch (err) {
-        this.logger.warn({ err, connectionId }, 'cleanup after conn.gone failed');
+        this.logger.warn({ err, connectionId, reaction: reaction.where }, 'cleanup after conn.gone failed');
       }
     }
   }

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus, CONFIG, type Caller } from '@switchboard/platform';
 import { subjects, type CommandData } from '@switchboard/protocol';
 import type { PresenceConfig } from '../config.js';
-import { LivenessService } from '../liveness/liveness.service.js';
+import { OnConnectionGone, OnConnectionOpened } from '../liveness/liveness.decorators.js';
+import type { ConnectionRecord } from '../liveness/liveness.store.js';
 import { PresenceMetrics } from '../metrics/presence.metrics.js';
 import { PresenceStore } from './presence.store.js';
 import { presenceView, type PresenceView } from './presence.view.js';
@@ -17,10 +18,18 @@ export class PresenceService {
     private readonly store: PresenceStore,
     private readonly bus: CommandBus,
     private readonly metrics: PresenceMetrics,
-    liveness: LivenessService,
     @Inject(CONFIG) private readonly config: PresenceConfig,
-  ) {
-    liveness.listen({ opened: (rec) => this.settle(rec.userId), gone: (rec) => (rec.userId ? this.settle(rec.userId) : undefined) });
+  ) {}
+
+  /** A user's status follows their connections: settled when one opens or ends. */
+  @OnConnectionOpened()
+  async connectionOpened(rec: ConnectionRecord): Promise<void> {
+    await this.settle(rec.userId);
+  }
+
+  @OnConnectionGone()
+  async connectionGone(rec: ConnectionRecord): Promise<void> {
+    if (rec.userId) await this.settle(rec.userId);
   }
 
   async set(caller: Caller, data: CommandData<'presence.set'>): Promise<Record<string, never>> {

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type Caller } from '@switchboard/platform';
 import { notFound, type CommandData } from '@switchboard/protocol';
 import type { PresenceConfig } from '../config.js';
+import { OnConnectionGone } from '../liveness/liveness.decorators.js';
+import type { ConnectionRecord } from '../liveness/liveness.store.js';
 import { LivenessService } from '../liveness/liveness.service.js';
 import { PresenceMetrics, type RelayStats } from '../metrics/presence.metrics.js';
 import { RelaysStore, type RelayEntry } from './relays.store.js';
@@ -29,8 +31,13 @@ export class RelaysService {
     metrics: PresenceMetrics,
     @Inject(CONFIG) private readonly config: PresenceConfig,
   ) {
-    liveness.listen({ gone: (rec) => this.store.remove(rec.connectionId).then(() => undefined) });
     metrics.sources({ relays: () => this.stats() });
+  }
+
+  /** A relay whose connection ended is no longer offered. */
+  @OnConnectionGone()
+  async connectionGone(rec: ConnectionRecord): Promise<void> {
+    await this.store.remove(rec.connectionId);
   }
 
   async register(caller: Caller, data: CommandData<'relay.register'>): Promise<Record<string, never>> {

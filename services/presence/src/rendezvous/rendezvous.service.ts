@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus, CONFIG, type Caller } from '@switchboard/platform';
 import { subjects, type CommandData } from '@switchboard/protocol';
 import type { PresenceConfig } from '../config.js';
+import { OnConnectionGone } from '../liveness/liveness.decorators.js';
+import type { ConnectionRecord } from '../liveness/liveness.store.js';
 import { LivenessService } from '../liveness/liveness.service.js';
 import { PresenceMetrics } from '../metrics/presence.metrics.js';
 import { RendezvousStore, type RendezvousEntry } from './rendezvous.store.js';
@@ -32,8 +34,12 @@ export class RendezvousService {
     private readonly bus: CommandBus,
     private readonly metrics: PresenceMetrics,
     @Inject(CONFIG) private readonly config: PresenceConfig,
-  ) {
-    liveness.listen({ gone: (rec) => this.store.dropConnection(rec.connectionId) });
+  ) {}
+
+  /** An ended connection's rendezvous entries go with it. */
+  @OnConnectionGone()
+  async connectionGone(rec: ConnectionRecord): Promise<void> {
+    await this.store.dropConnection(rec.connectionId);
   }
 
   async register(caller: Caller, data: CommandData<'rendezvous.register'>): Promise<RegisterResult> {
