@@ -169,7 +169,7 @@ async function connect(servers: string[], getToken: () => Promise<string>) {
   link.on('disconnected', () => setState('reconnecting'));
   link.on('closed', ({ code }) => {
     setState('stopped');
-    notice(code === 4002 ? 'signed in elsewhere: this page stopped' : `disconnected by the server (${code})`, 'error');
+    notice(code === 4002 ? 'signed in elsewhere: this page stopped' : code === 4003 ? 'disconnected by an administrator: this page stopped' : `disconnected by the server (${code})`, 'error');
   });
   // The SDK replays what it can (resumed) and rejoins and refetches what it cannot (resync);
   // either way the page also pages the history forward from its newest message.

@@ -81,6 +81,7 @@ export interface KnownEvents {
   signal: SignalEvent;
   'session.draining': { reconnectInMs: number };
   'session.replaced': { by: string };
+  'session.closed': { reason: string };
   'floor.taken': { userId: string };
   'floor.released': { userId: string; reason: string };
   'presence.changed': { userId: string; status: string; lastSeen: number };
@@ -117,8 +118,13 @@ export interface LifecycleEvents {
   resubscribed: [info: { rooms: RoomView[]; truncated: boolean; error?: Error }];
   /** The same device connected elsewhere under a single-session policy: the SDK stopped. */
   replaced: [info: { by: string }];
+  /**
+   * An administrator disconnected this connection (`session.closed`, close 4003): the SDK
+   * stopped and does not reconnect. `reason` is the administrator's ('' when only the close came).
+   */
+  disconnectedByAdmin: [info: { reason: string }];
   /** A fresh token from getToken() is in use (refreshed on the live connection or for a reconnect). */
   token: [info: { expiresAt: number | null }];
-  /** The client stopped for good (close(), replaced, blocked version, unusable credentials). */
+  /** The client stopped for good (close(), replaced, disconnected by an administrator, blocked version, unusable credentials). */
   closed: [info: { code: number; reason: string }];
 }
