@@ -113,17 +113,27 @@ export class SfuCall<R extends LiveKitRoomLike = LiveKitRoomLike> extends Emitte
     }
   }
 
-  /** Leaves LiveKit; a `call.*` call is hung up for this user (`call.end`) first. Idempotent. */
+  /** Leaves LiveKit; a `call.*` call is hung up first (`call.end`: it ends for everyone in it). Idempotent. */
   async leave(): Promise<void> {
-    if (this.done) return;
+    if (!this.stopFollowing()) return;
+    // Not following events any more: the `call.ended` our own call.end causes must not end it a second way.
     if (this.callId) await this.sb.request('call.end', { callId: this.callId }).catch(() => undefined);
-    await this.end('left');
+    await this.disconnect('left');
   }
 
   private async end(reason: SfuCallEndReason, callReason?: string): Promise<void> {
-    if (this.done) return;
+    if (this.stopFollowing()) await this.disconnect(reason, callReason);
+  }
+
+  /** Marks the call done and drops its listeners; false when it was done already. */
+  private stopFollowing(): boolean {
+    if (this.done) return false;
     this.done = true;
     for (const off of this.offs.splice(0)) off();
+    return true;
+  }
+
+  private async disconnect(reason: SfuCallEndReason, callReason?: string): Promise<void> {
     try {
       await this.room.disconnect();
     } finally {
