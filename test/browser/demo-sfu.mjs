@@ -8,33 +8,24 @@
 // with frames decoding; then carol presses "Leave call" and the other two pages see her go.
 // Screenshots go to SCREENSHOT_DIR (sfu.png on success, failure-<page>.png when a step fails).
 // Prints one JSON line with the outcome; exit code 0 only when every step held.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { chromium } from 'playwright-core';
 import { freePort } from '../../scripts/lib/infra.mjs';
 import { LIVEKIT_DEV_KEYS, startLivekit } from '../../scripts/lib/livekit.mjs';
-import { CHROMIUM_ARGS, namespaceInfra, processes, waitFor, waitReady } from './harness.mjs';
+import { CHROMIUM_ARGS, demoPages, namespaceInfra, processes, startDemoServer, waitFor, waitReady } from './harness.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = 'demo-sfu-secret-demo-sfu-secret-demo';
 const shots = process.env.SCREENSHOT_DIR ?? join(root, '.run/screenshots-sfu');
 const { cleanups, start, finish } = processes();
 const steps = [];
-/** The pages' console errors and uncaught exceptions, reported when a step fails. */
-const pageLog = [];
-const pages = {};
+const ui = demoPages({ finish, shots, steps });
+const { pages } = ui;
 const began = Date.now();
 /** A step done, with the seconds since the start (where a slow run spent its time). */
 const step = (name) => steps.push(`${name} (${Math.round((Date.now() - began) / 1000)} s)`);
-
-async function login(page, name, server) {
-  await page.goto(`${pages.base}/?server=${server}`);
-  await page.fill('#name', name);
-  await page.click('[data-testid=login]');
-  await page.waitForSelector('[data-testid=link].open', { timeout: 30_000 });
-}
 
 /** Per remote LiveKit participant of the page's SFU call: its identity and the video frames decoded from it (inbound-rtp). */
 const remoteVideo = (page) =>
@@ -62,7 +53,7 @@ const tiles = (page) =>
 
 async function main() {
   if (!process.env.LIVEKIT_BINARY) throw new Error('LIVEKIT_BINARY must come from the spec');
-  const [roomsHttp, roomsGrpc, presenceHttp, presenceGrpc, mediaHttp, gw1Port, gw2Port, demoPort] = await Promise.all(Array.from({ length: 8 }, freePort));
+  const [roomsHttp, roomsGrpc, presenceHttp, presenceGrpc, mediaHttp, gw1Port, gw2Port] = await Promise.all(Array.from({ length: 7 }, freePort));
   const { common, databaseUrl, mediaDatabaseUrl } = await namespaceInfra({ start, cleanups, root, jwtSecret: SECRET });
   const lk = await startLivekit({ binary: process.env.LIVEKIT_BINARY, webhookUrl: `http://127.0.0.1:${mediaHttp}/livekit/webhook`, emptyTimeoutS: 30, departureTimeoutS: 5 });
   cleanups.push(() => lk.stop());
@@ -84,37 +75,21 @@ async function main() {
   const gw1 = gateway(gw1Port, 'gw1');
   const gw2 = gateway(gw2Port, 'gw2');
   await waitReady([[rooms, roomsHttp], [presence, presenceHttp], [media, mediaHttp], [gw1, gw1Port], [gw2, gw2Port]]);
-  const demo = start(process.execPath, [join(root, 'apps/demo/dist/server/main.js')], {
-    ...common,
-    DEMO_PORT: String(demoPort),
-    GATEWAY_URLS: `ws://127.0.0.1:${gw1Port}/ws,ws://127.0.0.1:${gw2Port}/ws`,
-    ADMIN_API_URL: `http://127.0.0.1:${gw1Port}`,
-    NODE_ENV: 'development',
-  });
-  pages.base = `http://127.0.0.1:${demoPort}`;
-  await waitFor(async () => demo.exitCode === null && (await fetch(`${pages.base}/healthz`)).ok, `demo server (${demo.lastError()})`, 60_000);
+  const base = await startDemoServer({ start, root, common, gatewayPorts: [gw1Port, gw2Port] });
   step('services ready');
 
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   cleanups.push(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const users = { alice: 0, bob: 1, carol: 0 };
-  for (const name of Object.keys(users)) {
-    const page = (pages[name] = await context.newPage());
-    page.on('console', (m) => ['error', 'warning'].includes(m.type()) && pageLog.length < 100 && pageLog.push(`${name}: ${m.text()}`));
-    page.on('pageerror', (e) => pageLog.length < 100 && pageLog.push(`${name}: ${e.message}`));
-  }
+  for (const name of Object.keys(users)) await ui.open(context, name);
   const { alice, bob, carol } = pages;
-  for (const [name, server] of Object.entries(users)) await login(pages[name], name[0].toUpperCase() + name.slice(1), server);
+  for (const [name, server] of Object.entries(users)) await ui.login(pages[name], base, name[0].toUpperCase() + name.slice(1), server, 30_000);
   const replicas = await Promise.all(Object.keys(users).map((n) => pages[n].evaluate(() => window.demo.link.hello.server.node)));
   step('logged in on two replicas');
 
   // Alice creates an SFU room from the registry form; bob and carol find it in theirs and join.
-  await alice.fill('[data-testid=room-name]', 'SFU room');
-  await alice.selectOption('#registry select[name=kind]', 'sfu');
-  await alice.click('[data-testid=create-room]');
-  await alice.waitForSelector('[data-testid=room-title]:has-text("SFU room")');
-  const roomId = await alice.evaluate(() => window.demo.room.id);
+  const roomId = await ui.createRoom(alice, 'SFU room', { kind: 'sfu' });
   for (const page of [bob, carol]) {
     await page.waitForSelector(`[data-room="${roomId}"] [data-testid=join]`, { timeout: 30_000 });
     await page.click(`[data-room="${roomId}"] [data-testid=join]`);
@@ -179,13 +154,4 @@ async function main() {
   return { ok: true, steps, replicas, roomId, ids, localIdentities, decoded, tileUsers, livekitBefore, afterLeave, carolTilesAfter, mediaEvents };
 }
 
-mkdirSync(shots, { recursive: true });
-await finish(async () => {
-  try {
-    return await main();
-  } catch (err) {
-    // Keep what the pages looked like when it failed.
-    for (const [name, page] of Object.entries(pages)) if (typeof page === 'object') await page.screenshot({ path: join(shots, `failure-${name}.png`) }).catch(() => undefined);
-    return { ok: false, steps, error: `${err?.stack ?? err}\npage log:\n${pageLog.join('\n')}` };
-  }
-});
+await ui.run(main);

@@ -431,18 +431,10 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
         this.scheduleHandoff(Number(event.data?.reconnectInMs) || 0);
         break;
       case 'session.replaced':
-        this.emit(event.type, event.data, event);
-        this.emit('*', event.data ?? {}, event);
-        this.emit('replaced', { by: String(event.data?.by ?? '') });
-        this.stop(4002, 'replaced');
-        return;
+        return this.stopOn(event, 'replaced', { by: String(event.data?.by ?? '') }, 4002);
       case 'session.closed':
         // An administrator ended this connection (close 4003 follows): stop, never reconnect around it.
-        this.emit(event.type, event.data, event);
-        this.emit('*', event.data ?? {}, event);
-        this.emit('disconnectedByAdmin', { reason: String(event.data?.reason ?? '') });
-        this.stop(4003, 'admin_disconnect');
-        return;
+        return this.stopOn(event, 'disconnectedByAdmin', { reason: String(event.data?.reason ?? '') }, 4003);
       case 'room.closed':
       case 'room.removed':
         if (event.room) this.roomSeq.delete(event.room);
@@ -450,6 +442,14 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     }
     this.emit(event.type, event.data ?? {}, event);
     this.emit('*', event.data ?? {}, event);
+  }
+
+  /** A server event that ends this client: delivered like any event, announced as `lifecycle`, then the client stops. */
+  private stopOn<K extends 'replaced' | 'disconnectedByAdmin'>(event: ServerEvent<any>, lifecycle: K, info: LifecycleEvents[K][0], code: number): void {
+    this.emit(event.type, event.data ?? {}, event);
+    this.emit('*', event.data ?? {}, event);
+    this.emit(lifecycle, info);
+    this.stop(code, FINAL_CLOSE[code] ?? lifecycle);
   }
 
   /** Joined rooms start their seq from the join reply; leaving stops tracking. */

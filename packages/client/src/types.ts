@@ -35,6 +35,15 @@ export interface RoomSnapshot {
   seq: number;
 }
 
+/** A LiveKit grant as `media.token`, `call.start` and `call.accept` (SFU mode) return it. */
+export interface SfuGrant {
+  /** The LiveKit server's WebSocket URL. */
+  url: string;
+  /** A LiveKit access token for this room only (identity `<userId>:<connectionId>`). */
+  token: string;
+  expiresAt: number;
+}
+
 /**
  * Reply data of the verbs whose reply shape the SDK knows; every other verb resolves with
  * the reply's `data` object as sent (see docs/protocol.md).
@@ -47,9 +56,9 @@ export interface KnownReplies {
   'chat.send': { message: ChatMessage };
   'chat.history': { messages: ChatMessage[]; hasMore: boolean };
   'session.resume': { replayed: number };
-  'media.token': { url: string; token: string; expiresAt: number };
-  'call.start': { callId: string; sfu?: { url: string; token: string; expiresAt: number } };
-  'call.accept': { callId: string; sfu?: { url: string; token: string; expiresAt: number } };
+  'media.token': SfuGrant;
+  'call.start': { callId: string; sfu?: SfuGrant };
+  'call.accept': { callId: string; sfu?: SfuGrant };
   'floor.request': { expiresAt: number };
   'pair.register': { code: string };
   'rooms.subscribe': { rooms: RoomView[]; truncated: boolean };

@@ -1,15 +1,7 @@
 import { Emitter } from '../emitter.js';
 import { ClientError } from '../errors.js';
 import type { Switchboard } from '../switchboard.js';
-
-/** A LiveKit grant as `media.token`, `call.start` and `call.accept` (SFU mode) return it. */
-export interface SfuGrant {
-  /** The LiveKit server's WebSocket URL. */
-  url: string;
-  /** A LiveKit access token for this room only (identity `<userId>:<connectionId>`). */
-  token: string;
-  expiresAt: number;
-}
+import type { SfuGrant } from '../types.js';
 
 /**
  * The part of livekit-client's `Room` this helper drives (livekit-client is an optional peer
