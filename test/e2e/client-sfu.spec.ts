@@ -53,6 +53,10 @@ describe('@switchboard/client SfuCall against a live stack', () => {
     lk.setWebhookUrl(`http://127.0.0.1:${media.httpPort}/livekit/webhook`);
     const gw = await stack.add(startGateway(testEnv({ ROOMS_GRPC_URL: `127.0.0.1:${rooms.grpcPort}` })));
     wsUrl = `ws://127.0.0.1:${gw.httpPort}/ws`;
+    // Cold services on a loaded machine can miss the first commands' timeout: wait until rooms and media answer.
+    const warm = await stack.client(gw);
+    await until(() => warm.request('room.list', {}).then(() => true), 'rooms answering', 60_000, 500);
+    await until(() => warm.request('ice.servers', {}).then(() => true), 'media answering', 60_000, 500);
   });
   afterAll(async () => {
     await stack.stop();
