@@ -5,7 +5,8 @@
 // the demo server (apps/demo, built). Three headless Chromium pages of the real demo — alice and
 // carol on replica gw1, bob on gw2 — meet in an SFU room and press "Join SFU call" (the SDK's
 // SfuCall: `media.token`, then livekit-client). Every page must show the other two's camera tiles
-// with frames decoding; then carol presses "Leave call" and the other two pages see her go.
+// with frames decoding; then carol presses "Leave call" and the other two pages see her go; then
+// LiveKit drops bob and his page's call ends by itself.
 // Screenshots go to SCREENSHOT_DIR (sfu.png on success, failure-<page>.png when a step fails).
 // Prints one JSON line with the outcome; exit code 0 only when every step held.
 import { join } from 'node:path';
@@ -151,7 +152,15 @@ async function main() {
   const mediaEvents = await alice.evaluate(() => window.mediaEvents);
   step('carol left, the others saw it');
 
-  return { ok: true, steps, replicas, roomId, ids, localIdentities, decoded, tileUsers, livekitBefore, afterLeave, carolTilesAfter, mediaEvents };
+  // LiveKit itself drops bob (as a server-side removal or a lost connection would): his page's
+  // SfuCall ends by itself and offers to join again; alice sees his tile go.
+  await svc.removeParticipant(roomId, ids.bob);
+  await bob.waitForSelector('[data-testid=sfu-join]', { timeout: 30_000 });
+  const bobNotice = await bob.locator('[data-testid=notice]', { hasText: 'SFU call ended' }).first().textContent({ timeout: 10_000 });
+  await alice.waitForSelector('#sfu-videos [data-sfu-user=bob]', { state: 'detached', timeout: 30_000 });
+  step('a LiveKit-side drop ends the page\'s call');
+
+  return { ok: true, steps, replicas, roomId, ids, localIdentities, decoded, tileUsers, livekitBefore, afterLeave, carolTilesAfter, mediaEvents, bobNotice };
 }
 
 await ui.run(main);

@@ -20,6 +20,7 @@ class RoomOnFake implements LiveKitRoomLike {
   roomName = '';
   disconnects = 0;
   readonly published: string[] = [];
+  private readonly listeners = new Set<(reason?: number) => void>();
   constructor(
     private readonly lk: FakeLivekit,
     private readonly refuse = false,
@@ -33,6 +34,17 @@ class RoomOnFake implements LiveKitRoomLike {
   async disconnect(): Promise<void> {
     this.disconnects++;
     if (this.identity && this.lk.participant(this.roomName, this.identity)) await this.lk.leave(this.roomName, this.identity);
+  }
+  on(_event: 'disconnected', listener: (reason?: number) => void): void {
+    this.listeners.add(listener);
+  }
+  off(_event: 'disconnected', listener: (reason?: number) => void): void {
+    this.listeners.delete(listener);
+  }
+  /** LiveKit removed the participant: livekit-client then emits RoomEvent.Disconnected (4 = PARTICIPANT_REMOVED). */
+  async removedByServer(): Promise<void> {
+    await this.lk.leave(this.roomName, this.identity);
+    for (const l of [...this.listeners]) l(4);
   }
   localParticipant = {
     setCameraEnabled: async (on: boolean) => on && this.published.push((await this.lk.publish(this.roomName, this.identity, 'video')).name),
@@ -122,6 +134,20 @@ describe('@switchboard/client SfuCall against a live stack', () => {
     await alice.sb.request('room.kick', { roomId, userId: bob.userId });
     expect(await ended).toEqual({ reason: 'removed' });
     expect(bobRoom.disconnects).toBe(1);
+  });
+
+  it('a drop on LiveKit\'s side ends the call (and stops following its events)', async () => {
+    const { bob, roomId } = await sfuRoom();
+    const bobRoom = new RoomOnFake(lk);
+    const call = await SfuCall.join(bob.sb, roomId, bobRoom);
+    const ended: unknown[] = [];
+    call.on('ended', (e) => ended.push(e));
+    await bobRoom.removedByServer();
+    await until(() => ended.length === 1, 'ended');
+    expect(ended).toEqual([{ reason: 'disconnected' }]);
+    expect(bobRoom.disconnects).toBe(1);
+    await call.leave(); // already over: nothing more
+    expect([ended.length, bobRoom.disconnects]).toEqual([1, 1]);
   });
 
   it('a LiveKit connect that fails hangs the started call up again: the room can start a new one', async () => {

@@ -11,7 +11,7 @@ import { ROOT } from '@switchboard/testing/infra';
  * in .run/screenshots-sfu on every run, failed or not.
  */
 describe.skipIf(!inject('livekitBinary'))('demo SFU call through the real LiveKit: three pages on two replicas', () => {
-  it('every page decodes the other two cameras through LiveKit; one leaves and the others see it go', async () => {
+  it('every page decodes the other two cameras through LiveKit; one leaves and the others see it go; a LiveKit-side drop ends a page\'s call', async () => {
     for (const built of ['apps/demo/dist/web/index.html', 'apps/demo/dist/server/main.js']) {
       expect(existsSync(join(ROOT, built)), `${built} missing: run npm run build`).toBe(true);
     }
@@ -35,6 +35,8 @@ describe.skipIf(!inject('livekitBinary'))('demo SFU call through the real LiveKi
     expect(result.carolTilesAfter).toBe(0);
     expect(result.afterLeave).toEqual({ alice: [bob], bob: [alice], livekit: [alice, bob].sort() });
     expect(result.mediaEvents).toContainEqual({ type: 'media.participant_left', identity: carol });
+    // LiveKit dropped bob: his page's SfuCall ended by itself.
+    expect(result.bobNotice).toMatch(/SFU call ended \(disconnected\)/);
     expect(existsSync(join(screenshots, 'sfu.png'))).toBe(true);
     expect(code).toBe(0);
     // Generous: eleven processes and three Chromium pages encoding and decoding video on a shared 2-core box.

@@ -10,6 +10,9 @@ import type { SfuGrant } from '../types.js';
 export interface LiveKitRoomLike {
   connect(url: string, token: string): Promise<void>;
   disconnect(): Promise<void>;
+  /** livekit-client's RoomEvent.Disconnected ('disconnected'): LiveKit dropped the participant or gave up reconnecting. */
+  on(event: 'disconnected', listener: (reason?: number) => void): unknown;
+  off(event: 'disconnected', listener: (reason?: number) => void): unknown;
   localParticipant: {
     setCameraEnabled(enabled: boolean): Promise<unknown>;
     setMicrophoneEnabled(enabled: boolean): Promise<unknown>;
@@ -32,10 +35,12 @@ export type SfuCallEndReason =
   /** The room was closed (`room.closed`). */
   | 'room_closed'
   /** The Switchboard client stopped for good (`closed`). */
-  | 'client_closed';
+  | 'client_closed'
+  /** LiveKit disconnected this participant (removed by the server, room deleted, reconnects given up). */
+  | 'disconnected';
 
 export interface SfuCallEvents extends Record<string, unknown[]> {
-  /** The call ended and the LiveKit room was disconnected. */
+  /** The call ended and the LiveKit room was disconnected (or LiveKit disconnected it). */
   ended: [info: { reason: SfuCallEndReason; callReason?: string }];
 }
 
@@ -95,6 +100,10 @@ export class SfuCall<R extends LiveKitRoomLike = LiveKitRoomLike> extends Emitte
     try {
       if (!grant) throw new ClientError('unavailable', 'the server answered without an SFU grant (is the call in SFU mode?)');
       await call.room.connect(grant.url, grant.token);
+      // From now on a drop on LiveKit's side ends the call too (a failed connect is handled below instead).
+      const dropped = () => void call.end('disconnected');
+      call.room.on('disconnected', dropped);
+      call.offs.push(() => call.room.off('disconnected', dropped));
       if (opts.publish?.camera) await call.room.localParticipant.setCameraEnabled(true);
       if (opts.publish?.microphone) await call.room.localParticipant.setMicrophoneEnabled(true);
       return call;
