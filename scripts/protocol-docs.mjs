@@ -25,6 +25,8 @@ const FAMILIES = {
   room: 'Rooms',
   floor: 'Push-to-talk floor',
   chat: 'Chat',
+  channel: 'Channels',
+  emoji: 'Custom emoji',
   signal: 'Signaling',
   pair: 'Signaling',
   presence: 'Presence',

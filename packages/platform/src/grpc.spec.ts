@@ -27,6 +27,8 @@ function roomsImpl() {
         checkMembership: async () => rooms.CheckMembershipResponse.fromPartial({}),
         listAttachments: async () => ({ attachments: [], nextCursor: '' }),
         deleteAttachment: async () => ({}),
+        listEmoji: async () => ({ emoji: [] }),
+        deleteEmoji: async () => ({}),
       },
       logger,
     );
