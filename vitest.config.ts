@@ -7,8 +7,12 @@ import { defineConfig } from 'vitest/config';
  * (3 masters + 3 replicas per worker; packages/testing/src/infra.ts): the store-level files of every
  * multi-key script and MULTI, and the service files whose flows span slots (seats + connection
  * index, floor + due set, call claims). `npm test` runs both passes (docs/decisions/0031).
+ * The failure tests on the clustered stack (test/cluster/, each on private clusters it may kill
+ * nodes of) run in this pass only: scripts/test.mjs leaves them out of the first, busier pass.
  */
+export const CLUSTER_FAILURE_TESTS = 'test/cluster/*.spec.ts';
 export const CLUSTERED_SUITE = [
+  CLUSTER_FAILURE_TESTS,
   'packages/platform/src/due.store.spec.ts',
   'packages/platform/src/window-counter.spec.ts',
   'services/presence/src/liveness/liveness.store.spec.ts',
