@@ -134,9 +134,21 @@ describe('SIGKILL of a NATS node under chat + broadcast + signaling load', () =>
       expect(new Set(live).size).toBe(live.length); // no duplicate live delivery
       const missedLive = ids.filter((id) => !live.includes(id)).length;
       await m.client.terminate();
-      const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gateways[1].httpPort}/ws`, await token(m.userId));
-      stack.onStop(() => again.close());
-      await again.request('session.resume', { sessionId: m.client.hello.sessionId, rooms: { [room.id]: m.joinSeq } });
+      // As the SDK does: a resume answered `unavailable` (the JetStream API still failing over)
+      // is tried again on a fresh connection, to either gateway; the seat follows the session.
+      let attempt = 0;
+      const again = await until(async () => {
+        const c = await SwitchboardClient.connect(`ws://127.0.0.1:${gateways[attempt++ % 2].httpPort}/ws`, await token(m.userId));
+        stack.onStop(() => c.close());
+        try {
+          await c.request('session.resume', { sessionId: m.client.hello.sessionId, rooms: { [room.id]: m.joinSeq } });
+          return c;
+        } catch (err) {
+          await c.terminate();
+          if ((err as { code?: string }).code !== 'unavailable') throw err;
+          return undefined;
+        }
+      }, `${m.userId} resumed`, FAILOVER_BOUND_MS, 200);
       const replayed = again.events.filter((e) => e.type === 'chat.message').map((e) => (e.data as { message: { id: string } }).message.id);
       expect(new Set(replayed).size).toBe(replayed.length);
       expect(ids.filter((id) => !replayed.includes(id))).toEqual([]);

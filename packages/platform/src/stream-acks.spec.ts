@@ -51,10 +51,11 @@ describe('StreamAcks: JetStream publishes acknowledged through one inbox (ADR 00
     acks.close();
   });
 
-  it('resends what no stream acknowledges and gives up after giveUpMs with an error', async () => {
+  it('resends what no stream acknowledges (another subscriber answering is no ack) and gives up after giveUpMs', async () => {
     const subject = `acks.nostream.${uid('s')}`;
     const seen: number[] = [];
-    const sub = nc.subscribe(subject, { callback: () => void seen.push(Date.now()) });
+    // Like a gateway answering "ok" to a request on a subject it serves: not the stream's PubAck.
+    const sub = nc.subscribe(subject, { callback: (_e, m) => void (seen.push(Date.now()), m.respond('ok')) });
     const acks = new StreamAcks(nc, undefined, { window: 8, ackTimeoutMs: 100, giveUpMs: 600 });
     await expect(acks.publish(subject, new TextEncoder().encode('lost'))).rejects.toThrow(/no stream acknowledgement/);
     // Sent, then resent while unacknowledged: more than once, and bounded by giveUpMs / ackTimeoutMs.

@@ -21,14 +21,16 @@ interface Pending {
 const decoder = new TextDecoder();
 
 /**
- * What the stream leader answered: `stored` (`{"stream":…,"seq":…}`), `refused` (an error the
- * stream will repeat, e.g. an event over its max_msg_size: stored never, delivered live anyway),
- * or `retry` (no leader yet / no responders: an empty 503 status, or an error with code 503).
+ * What the stream leader answered: `stored` (a PubAck, `{"stream":…,"seq":…}`), `refused` (an
+ * error the stream will repeat, e.g. an event over its max_msg_size: stored never, delivered
+ * live anyway), or `retry` (no leader yet / no responders: an empty 503 status, or an error with
+ * code 503). Anything else on the reply subject is not the stream's answer and counts as none.
  */
 function ackOutcome(m: Msg): 'stored' | 'refused' | 'retry' {
   if (!m.data.length) return 'retry';
   const text = decoder.decode(m.data);
-  if (!text.startsWith('{"error"')) return 'stored';
+  if (text.startsWith('{"stream"')) return 'stored';
+  if (!text.startsWith('{"error"')) return 'retry';
   try {
     return (JSON.parse(text) as { error?: { code?: number } }).error?.code === 503 ? 'retry' : 'refused';
   } catch {
