@@ -12,7 +12,7 @@ const STREAMS = 3;
  * Stated bound of the failover as clients see it: the services' NATS clients move to another
  * node (~1-2 s) and the room's stream elects a new leader; chat sends are acknowledged only once
  * their event is in the stream (ADR 0048), so they answer `unavailable` until that election is
- * done (measured 9-11 s on a loaded 2-core box).
+ * done (measured 2-11 s on a loaded 2-core box).
  */
 const FAILOVER_BOUND_MS = 20_000;
 /** Each sender stays under the gateway's 50 messages/s per connection, failures included. */
