@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { channels, emoji } from './channels.js';
 import { chat } from './chat.js';
 import { lobby } from './lobby.js';
 import { media } from './media.js';
@@ -27,6 +28,8 @@ export const COMMANDS = {
   ...floor,
   ...lobby,
   ...chat,
+  ...channels,
+  ...emoji,
   ...signaling,
   ...presence,
   ...media,

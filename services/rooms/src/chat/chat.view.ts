@@ -1,4 +1,5 @@
 import type { MessageView } from '@switchboard/protocol';
+import { channelField } from '../channels/channels.view.js';
 import type { MessageRow } from './chat.store.js';
 
 /** The protocol's chat message (`MessageViewSchema` in @switchboard/protocol). */
@@ -33,5 +34,6 @@ export function toMessageView(m: MessageRow, reader?: string): MessageView {
     reactedBy,
     ...(reader !== undefined ? { myReactions: mine } : {}),
     pinned: m.pinnedAt !== null,
+    ...channelField(m.channelId),
   };
 }
