@@ -61,6 +61,8 @@ async function launch(nodes, dir, readyTimeoutMs, ready) {
  * permissions, see natsServerConfig in packages/platform). Resolves when every node listens and
  * JetStream has a meta leader (a stream can then be created with 3 replicas).
  * Returns `{ urls, nodes: [{ name, port, clusterPort, child, start() }], dir, logFile, stop() }`.
+ * @param {{ size?: number, config: (node: { serverName: string, port: number, clusterPort: number, routes: string[], storeDir: string, clusterName: string }) => string,
+ *   dir?: string, name?: string, ports?: { client: number[], cluster: number[] }, readyTimeoutMs?: number }} options
  */
 export async function startNatsCluster({ size = 3, config, dir, name = 'sb', ports, readyTimeoutMs = 30_000 }) {
   dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'sb-nats-cluster-'));
@@ -119,8 +121,9 @@ export function redisCli(port, args, timeoutMs = 10_000) {
  * `redis-cli --cluster create`, and waits until every node reports `cluster_state:ok`.
  * `nodeTimeoutMs` is the cluster-node-timeout: how long a master may be silent before its
  * replica is promoted. Returns `{ url: 'redis+cluster://host:port,…', nodes, dir, stop() }`.
+ * @param {{ masters?: number, replicasPerMaster?: number, dir?: string, nodeTimeoutMs?: number, ports?: number[], readyTimeoutMs?: number }} [options]
  */
-export async function startRedisCluster({ masters = 3, replicasPerMaster = 1, dir, nodeTimeoutMs = 2000, ports, readyTimeoutMs = 30_000 }) {
+export async function startRedisCluster({ masters = 3, replicasPerMaster = 1, dir, nodeTimeoutMs = 2000, ports, readyTimeoutMs = 30_000 } = {}) {
   dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'sb-redis-cluster-'));
   fs.mkdirSync(dir, { recursive: true });
   const count = masters * (1 + replicasPerMaster);
