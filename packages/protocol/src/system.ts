@@ -132,3 +132,24 @@ export const LivenessReportReply = z.strictObject({
   /** Held connections presence no longer knows: the gateway closes them. */
   lost: z.array(z.string()),
 });
+
+/** Most packets one recorded talk may carry (60 s of 2.5 ms Opus frames, the smallest). */
+export const PTT_RECORD_MAX_PACKETS = 24_000;
+
+/**
+ * `sb.cmd.media.ptt.record` (internal verb, gateway → media): one finished talk spurt, its Opus
+ * packets in order (base64: once per talk, off the relay's hot path). Media muxes them into an
+ * Ogg/Opus file and has rooms store it and post the `voice` message (docs/decisions/0054).
+ */
+export const PttRecordRequest = z.object({
+  roomId: Id,
+  talkId: Id,
+  userId: Id,
+  startedAt: z.number().int().min(0),
+  endedAt: z.number().int().min(0),
+  reason: z.enum(['released', 'timeout', 'disconnected', 'limit', 'left']),
+  packets: z.array(z.string().max(8000)).min(1).max(PTT_RECORD_MAX_PACKETS),
+});
+export type PttRecordRequest = z.output<typeof PttRecordRequest>;
+/** Reply: the voice message posted, and what it holds. */
+export const PttRecordReply = z.strictObject({ messageId: z.string(), attachmentId: z.string(), durationMs: z.number().int(), size: z.number().int() });

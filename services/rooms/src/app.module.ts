@@ -7,6 +7,8 @@ import { AttachmentsHandler } from './attachments/attachments.handler.js';
 import { AttachmentsMetrics } from './attachments/attachments.metrics.js';
 import { AttachmentsService } from './attachments/attachments.service.js';
 import { AttachmentsStore } from './attachments/attachments.store.js';
+import { VoiceService } from './voice/voice.service.js';
+import { VoiceStore } from './voice/voice.store.js';
 import { ChatHandler } from './chat/chat.handler.js';
 import { ChatService } from './chat/chat.service.js';
 import { ChatStore } from './chat/chat.store.js';
@@ -61,6 +63,8 @@ export class AppModule {
         AttachmentsMetrics,
         AttachmentsService,
         AttachmentsHandler,
+        VoiceStore,
+        VoiceService,
         FloorStore,
         FloorService,
         FloorHandler,

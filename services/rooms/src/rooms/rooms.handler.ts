@@ -6,6 +6,7 @@ import { AttachmentsHandler } from '../attachments/attachments.handler.js';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { ChatHandler } from '../chat/chat.handler.js';
 import { FloorHandler } from '../floor/floor.handler.js';
+import { VoiceService } from '../voice/voice.service.js';
 import { ModerationHandler } from '../moderation/moderation.handler.js';
 import { ModerationService } from '../moderation/moderation.service.js';
 import { SessionsHandler } from '../sessions/sessions.handler.js';
@@ -66,6 +67,7 @@ export class RoomsGrpcHandler {
     private readonly rooms: RoomsService,
     private readonly moderation: ModerationService,
     private readonly attachments: AttachmentsService,
+    private readonly voice: VoiceService,
   ) {}
 
   implementation(logger: Logger) {
@@ -88,6 +90,7 @@ export class RoomsGrpcHandler {
           await this.attachments.adminDelete(req.roomId, req.attachmentId);
           return {};
         },
+        postVoiceMessage: (req) => this.voice.post(req),
       },
       logger,
     );

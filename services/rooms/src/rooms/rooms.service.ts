@@ -3,7 +3,7 @@ import { CommandBus, CONFIG, fitToBudget, jsonBytes, newId, publishSystemEvent, 
 import type * as proto from '@switchboard/proto';
 import { badRequest, forbidden, notFound, ProtocolError, rateLimited, RoomAccessChange, type CommandData, type JoinReply, type ParticipantView, type Reply, type RoomAccessChangeInput, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
-import { FloorStore } from '../floor/floor.store.js';
+import { FloorStore, talkOf } from '../floor/floor.store.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
 import { RoomFlagsStore } from './room-flags.store.js';
 import { RoomsStore, type Member, type Room } from './rooms.store.js';
@@ -229,7 +229,7 @@ export class RoomsService {
     for (const p of removed) {
       seqs.push(await this.events.toRoom(roomId, 'room.participant_left', { userId: p.userId, connectionId: p.connectionId, reason }));
       const released = await this.floor.releaseIf(roomId, { connectionId: p.connectionId });
-      if (released) await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: reason === 'disconnected' ? 'disconnected' : 'released' });
+      if (released) await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: reason === 'disconnected' ? 'disconnected' : 'released', ...talkOf(released) });
     }
     return seqs;
   }
