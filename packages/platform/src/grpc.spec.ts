@@ -28,6 +28,7 @@ describe('gRPC helpers', () => {
         removeUser: async () => ({}),
         checkMembership: async () => rooms.CheckMembershipResponse.fromPartial({}),
         listAttachments: async () => ({ attachments: [], nextCursor: '' }),
+        postVoiceMessage: async () => ({ messageId: '', attachmentId: '', size: 0 }),
         deleteAttachment: async () => ({}),
       },
       logger,

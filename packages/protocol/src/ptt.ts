@@ -15,17 +15,12 @@ export const PTT_LIMITS = {
 export const PTT_END_REASONS = ['released', 'timeout', 'disconnected', 'limit', 'left'] as const;
 export type PttEndReason = (typeof PTT_END_REASONS)[number];
 
-/** Longest base64 text of a packet (JSON clients). */
-const B64_MAX = Math.ceil(PTT_LIMITS.packetBytes / 3) * 4;
-
 /**
  * Audio bytes: MessagePack `bin` on `switchboard.v1.msgpack` connections (no base64 anywhere on
- * the hot path), standard base64 text on JSON connections (docs/decisions/0053).
+ * the hot path), standard base64 text on JSON connections (docs/decisions/0053). Its size
+ * (1 to PTT_LIMITS.packetBytes) is checked after decoding, so an oversize packet is `too_large`.
  */
-export const AudioBytes = z.union([
-  z.instanceof(Uint8Array).refine((b) => b.length >= 1 && b.length <= PTT_LIMITS.packetBytes, `must be 1 to ${PTT_LIMITS.packetBytes} bytes`),
-  z.base64().min(4).max(B64_MAX),
-]);
+export const AudioBytes = z.union([z.instanceof(Uint8Array), z.base64().min(4)]);
 
 export const ptt = {
   'ptt.audio': {
