@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,7 +159,9 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
       expect(demuxed.packets.slice(2).map((p) => Buffer.from(p).toString('hex'))).toEqual(packets.map((p) => p.toString('hex')));
       const file = join(dir, 'voice.opus');
       writeFileSync(file, ogg);
-      const info = execFileSync('opusinfo', [file]).toString();
+      const probe = spawnSync('opusinfo', [file], { encoding: 'utf8' });
+      expect(probe.status, probe.stdout + probe.stderr).toBe(0);
+      const info = probe.stdout;
       expect(info).toMatch(/Playback length: 0m:0?2\.0\d\ds/);
       execFileSync('opusdec', ['--quiet', '--rate', '48000', file, join(dir, 'voice.wav')]);
       const wav = readFileSync(join(dir, 'voice.wav'));

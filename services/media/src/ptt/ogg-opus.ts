@@ -182,7 +182,8 @@ export function demuxOgg(bytes: Uint8Array): { pages: OggPage[]; packets: Uint8A
     const bodyLen = lacing.reduce((n, x) => n + x, 0);
     const end = pos + 27 + nseg + bodyLen;
     if (end > bytes.length) throw new Error('truncated Ogg page');
-    const raw = bytes.slice(pos, end);
+    // A copy (Buffer#slice would share memory): the CRC field is zeroed in it to check the page.
+    const raw = new Uint8Array(bytes.subarray(pos, end));
     const stored = v.getUint32(pos + 22, true);
     raw.fill(0, 22, 26);
     pages.push({ flags: bytes[pos + 5]!, granule: v.getBigInt64(pos + 6, true), serial: v.getUint32(pos + 14, true), seq: v.getUint32(pos + 18, true), crcOk: oggCrc(raw) === stored });
