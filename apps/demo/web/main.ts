@@ -1,7 +1,7 @@
 // The Switchboard demo: pick a name, browse and create rooms, chat, presence, push-to-talk,
 // P2P and SFU calls, pairing by code. Plain DOM, one module per concern (ADR 0026).
 import './style.css';
-import { ClientError, connect as connectSdk, P2PCall, type SignalEvent, type Switchboard } from '@switchboard/client';
+import { ClientError, connect as connectSdk, P2PCall, PttAudioDecoder, PushToTalk, type SignalEvent, type Switchboard } from '@switchboard/client';
 import { $, fill, h, notice, time } from './dom.js';
 
 /** A server event as the page sees it (`frame` of the SDK's `on` handlers). */
@@ -377,9 +377,35 @@ function putMessage(m: Message) {
   if (state.messages.size > MAX_MESSAGES) state.messages.delete(state.messages.keys().next().value!);
 }
 
+/** Push-to-talk voice of the room shown: the SDK helper (mic → Opus → ptt.audio) and a decoder for what others say. */
+let voice: { roomId: string; ptt: PushToTalk; decoder: PttAudioDecoder; off: () => void; mic?: MediaStream } | undefined;
+
+function voiceFor(roomId: string) {
+  if (voice?.roomId === roomId) return voice;
+  stopVoice();
+  const ptt = new PushToTalk(state.link!, roomId);
+  // Decoded frames are counted on the page (and closed): the browser test checks that audio arrived and decodes.
+  const decoder = new PttAudioDecoder((data) => {
+    data.close();
+    const heard = document.getElementById('ptt-heard');
+    if (heard) heard.textContent = `🔊 ${decoder.frames} audio frames decoded`;
+  });
+  const off = ptt.onAudio((p) => decoder.decode(p));
+  return (voice = { roomId, ptt, decoder, off });
+}
+
+function stopVoice() {
+  voice?.off();
+  voice?.ptt.dispose();
+  voice?.decoder.close();
+  voice?.mic?.getTracks().forEach((t) => t.stop());
+  voice = undefined;
+}
+
 function leaveView(why: string) {
   const name = state.room?.name;
   state.room = undefined;
+  stopVoice();
   state.call?.close();
   fill($('#room'), h('p', { class: 'banner', 'data-testid': 'removed' }, `${name ?? 'Room'}: ${why}`));
   renderRegistry();
@@ -413,16 +439,25 @@ function renderRoom() {
   };
   const ptt = h('button', { class: 'ptt', 'data-testid': 'ptt' }, 'Hold to talk');
   // Released on pointer up whether or not floor.taken has arrived yet, so the floor is never left held.
+  // While held, the microphone goes out as Opus over the gateway (ptt.audio); without a microphone, the floor alone.
   let holding = false;
+  const v = voiceFor(room.id);
   ptt.addEventListener('pointerdown', () => {
     holding = true;
-    void req('floor.request', { roomId: room.id }).catch(() => undefined);
+    void (async () => {
+      try {
+        v.mic ??= await navigator.mediaDevices.getUserMedia({ audio: true });
+        if (holding) await v.ptt.talk(v.mic.getAudioTracks()[0]!);
+      } catch {
+        if (holding) await req('floor.request', { roomId: room.id }).catch(() => undefined);
+      }
+    })();
   });
   for (const ev of ['pointerup', 'pointerleave'])
     ptt.addEventListener(ev, () => {
       if (!holding) return;
       holding = false;
-      void state.link!.request('floor.release', { roomId: room.id }).catch(() => undefined);
+      void v.ptt.release().catch(() => undefined);
     });
   fill(
     $('#room'),
@@ -435,7 +470,7 @@ function renderRoom() {
       room.kind === 'sfu' || room.kind === 'group' ? h('button', { class: 'small', 'data-testid': 'sfu-join', onclick: () => void joinSfu(room.id) }, 'Join SFU call') : null,
     ),
     h('div', { class: 'room-body' }, h('ul', { id: 'participants', 'data-testid': 'participants' }), h('div', { class: 'chat' }, h('ol', { id: 'messages', 'data-testid': 'messages' }), h('div', { id: 'typing', class: 'muted' }), h('form', { onsubmit: send }, text, h('button', { 'data-testid': 'send' }, 'Send')))),
-    h('div', { class: 'media' }, ptt, h('span', { id: 'floor', 'data-testid': 'floor' }), h('div', { id: 'call' }), h('div', { id: 'videos', class: 'videos' })),
+    h('div', { class: 'media' }, ptt, h('span', { id: 'floor', 'data-testid': 'floor' }), h('span', { id: 'ptt-heard', 'data-testid': 'ptt-heard', class: 'muted' }), h('div', { id: 'call' }), h('div', { id: 'videos', class: 'videos' })),
   );
   renderParticipants();
   renderMessages();

@@ -76,12 +76,14 @@ export type RoomsResumeReply = z.output<typeof RoomsResumeReply>;
 export const CONNECTION_PROBE_EVENT = 'session.probe';
 
 /** What changed about a user's (or everyone's) access to a room, as `sb.sys.room.access` carries it. */
-export const ROOM_ACCESS_CHANGES = ['mute', 'unmute', 'kick', 'ban', 'leave', 'close'] as const;
+export const ROOM_ACCESS_CHANGES = ['mute', 'unmute', 'kick', 'ban', 'leave', 'close', 'floor'] as const;
 
 /**
  * `sb.sys.room.access`: the rooms service's notice that access to a room changed (a mute, a
  * kick or ban, a connection leaving, the room closing). Published by rooms, consumed by media
- * (one replica each) to enforce it in the SFU and end calls. `userId` is empty for `close`;
+ * (one replica each) to enforce it in the SFU and end calls. `floor`: the push-to-talk floor
+ * is now held by `userId`, or free (`userId` empty): only its holder may publish in the SFU
+ * (ADR 0055). `userId` is empty for `close`;
  * `connectionId` is set for `leave`; `membershipEnded` when the user is no longer a member.
  */
 export const RoomAccessChange = z.object({

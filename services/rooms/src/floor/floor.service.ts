@@ -33,7 +33,10 @@ export class FloorService implements OnModuleInit {
     // A lapsed lease the sweeper has not reached yet is announced before the new holder.
     if (outcome.displaced) await this.events.toRoom(room.id, 'floor.released', { userId: outcome.displaced.userId, reason: 'timeout', ...talkOf(outcome.displaced) });
     const { holder } = outcome;
-    if (outcome.state === 'taken') await this.events.toRoom(room.id, 'floor.taken', { userId: caller.userId, connectionId: caller.connectionId, talkId: holder.talkId, expiresAt: holder.expiresAt });
+    if (outcome.state === 'taken') {
+      await this.events.toRoom(room.id, 'floor.taken', { userId: caller.userId, connectionId: caller.connectionId, talkId: holder.talkId, expiresAt: holder.expiresAt });
+      this.rooms.accessChanged({ roomId: room.id, change: 'floor', userId: caller.userId });
+    }
     return { expiresAt: holder.expiresAt, talkId: holder.talkId };
   }
 
@@ -42,6 +45,7 @@ export class FloorService implements OnModuleInit {
     const released = await this.store.releaseIf(data.roomId, { userId: caller.userId });
     if (!released) throw conflict('you do not hold the floor');
     await this.events.toRoom(data.roomId, 'floor.released', { userId: caller.userId, reason: 'released', ...talkOf(released) });
+    this.rooms.accessChanged({ roomId: data.roomId, change: 'floor' });
     return {};
   }
 
@@ -52,8 +56,10 @@ export class FloorService implements OnModuleInit {
       async (roomId) => {
         // Only a lease still lapsed goes: a refresh in between moved its due time on.
         const released = await this.store.releaseIf(roomId, { expiredAt: now });
-        if (released) await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: 'timeout', ...talkOf(released) });
-        else {
+        if (released) {
+          await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: 'timeout', ...talkOf(released) });
+          this.rooms.accessChanged({ roomId, change: 'floor' });
+        } else {
           // Refreshed since: check again when the current lease ends (the due write is not atomic with it).
           const holder = await this.store.holder(roomId);
           if (holder) await this.due.schedule(FLOOR_DUE, roomId, holder.expiresAt);

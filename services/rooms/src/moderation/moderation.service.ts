@@ -71,7 +71,10 @@ export class ModerationService {
     this.rooms.accessChanged({ roomId: data.roomId, change: data.muted ? 'mute' : 'unmute', userId: data.userId });
     if (data.muted) {
       const released = await this.floor.releaseIf(data.roomId, { userId: data.userId });
-      if (released) await this.events.toRoom(data.roomId, 'floor.released', { userId: data.userId, reason: 'released', ...talkOf(released) });
+      if (released) {
+        await this.events.toRoom(data.roomId, 'floor.released', { userId: data.userId, reason: 'released', ...talkOf(released) });
+        this.rooms.accessChanged({ roomId: data.roomId, change: 'floor' });
+      }
     }
     return {};
   }

@@ -229,7 +229,10 @@ export class RoomsService {
     for (const p of removed) {
       seqs.push(await this.events.toRoom(roomId, 'room.participant_left', { userId: p.userId, connectionId: p.connectionId, reason }));
       const released = await this.floor.releaseIf(roomId, { connectionId: p.connectionId });
-      if (released) await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: reason === 'disconnected' ? 'disconnected' : 'released', ...talkOf(released) });
+      if (released) {
+        await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: reason === 'disconnected' ? 'disconnected' : 'released', ...talkOf(released) });
+        this.accessChanged({ roomId, change: 'floor' });
+      }
     }
     return seqs;
   }
