@@ -391,6 +391,8 @@ function voiceFor(roomId: string) {
     if (heard) heard.textContent = `🔊 ${decoder.frames} audio frames decoded`;
   });
   const off = ptt.onAudio((p) => decoder.decode(p));
+  // Diagnostics for the browser test: what was sent, received and decoded.
+  (window as unknown as { pttStats: () => object }).pttStats = () => ({ sent: ptt.sent, lastError: ptt.lastError, talkId: ptt.talkId, received: decoder.packets, decoded: decoder.frames, decodeErrors: decoder.errors });
   return (voice = { roomId, ptt, decoder, off });
 }
 

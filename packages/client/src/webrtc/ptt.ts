@@ -29,6 +29,9 @@ export class PushToTalk {
   holder: string | null = null;
   /** The talk this client may send audio for while it holds the floor. */
   talkId: string | null = null;
+  /** Audio packets sent, and why capture or encoding last stopped (diagnostics). */
+  sent = 0;
+  lastError?: string;
   private readonly offs: (() => void)[];
   private seq = 0;
   private capture?: { stop(): void };
@@ -75,6 +78,10 @@ export class PushToTalk {
       void reader.cancel().catch(() => undefined);
       if (encoder?.state === 'configured') void encoder.flush().catch(() => undefined).finally(() => encoder?.close());
     };
+    const fail = (err: unknown) => {
+      this.lastError = String((err as Error)?.message ?? err);
+      stop();
+    };
     this.capture = { stop };
     void (async () => {
       for (;;) {
@@ -84,14 +91,14 @@ export class PushToTalk {
           return;
         }
         if (!encoder) {
-          encoder = new AudioEncoder({ output: (chunk) => this.sendChunk(chunk), error: () => stop() });
+          encoder = new AudioEncoder({ output: (chunk) => this.sendChunk(chunk), error: fail });
           // Opus at the capture's own rate and channel count; 20 ms packets (the gateway's rate cap assumes ≤ 100/s).
           encoder.configure({ codec: 'opus', sampleRate: value.sampleRate, numberOfChannels: value.numberOfChannels, bitrate: opts.bitrate ?? 24_000, opus: { frameDuration: 20_000 } } as AudioEncoderConfig);
         }
         encoder.encode(value);
         value.close();
       }
-    })().catch(() => stop());
+    })().catch(fail);
     return grant;
   }
 
@@ -121,6 +128,7 @@ export class PushToTalk {
     const data = new Uint8Array(chunk.byteLength);
     chunk.copyTo(data);
     this.sb.notify('ptt.audio', { roomId: this.roomId, talkId: this.talkId, seq: this.seq++, data: this.sb.binary ? data : toBase64(data) });
+    this.sent++;
   }
 
   /** Asks again at half the remaining lease while talking (a refresh keeps the talk). */
@@ -152,6 +160,9 @@ export class PushToTalk {
  */
 export class PttAudioDecoder {
   frames = 0;
+  /** Packets handed in, and decoder errors (diagnostics). */
+  packets = 0;
+  errors = 0;
   private decoder?: AudioDecoder;
   private talkId?: string;
 
@@ -172,10 +183,11 @@ export class PttAudioDecoder {
           this.frames++;
           this.onData(data, current);
         },
-        error: () => undefined,
+        error: () => void this.errors++,
       });
       this.decoder.configure({ codec: 'opus', sampleRate: 48_000, numberOfChannels: this.channels });
     }
+    this.packets++;
     this.decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: packet.seq * 20_000, data: packet.data }));
   }
 
