@@ -13,16 +13,23 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
 const log = (m) => process.stderr.write(`  [loadgen] ${m}\n`);
 
+/** @typedef {import('./lib/messages.mjs').LoadgenMessage} LoadgenMessage */
+/** @typedef {import('./lib/messages.mjs').Ack} Ack */
+
+/** @type {import('./lib/messages.mjs').LoadgenConfig} */
 let cfg;
 const cpu = selfCpuMeter();
+/** @param {LoadgenMessage} m */
 const send = (m) => process.send(m);
+/** @type {((ack: Ack) => void) | null} */
 let pendingAck = null;
-process.on('message', (m) => {
+process.on('message', (/** @type {Ack} */ m) => {
   if (m.type === 'ack' && pendingAck) {
     pendingAck(m);
     pendingAck = null;
   }
 });
+/** @param {LoadgenMessage} m @returns {Promise<Ack>} */
 const askParent = (m) =>
   new Promise((resolve) => {
     pendingAck = resolve;
@@ -56,6 +63,7 @@ const CONN_CLASS = { switchboard: SbConn, socketio: SioConn, centrifugo: CentCon
 /** Opens one authenticated connection of the target's protocol. */
 const openConn = (url, token, userId) => CONN_CLASS[cfg.target].connect(url, token, { userId, localAddress: nextLocalAddress() });
 
+/** @param {number} urlIndex @param {{ userId?: string }} [options] */
 async function connect(urlIndex, { userId } = {}) {
   const url = cfg.urls[urlIndex % cfg.urls.length];
   userId ??= `u${process.pid}_${userSeq++}`;
@@ -163,7 +171,7 @@ async function rateSteps({ label, startRate, fixedRate, fixedMs, maxSteps, stepM
     const summary = state.hist.summary();
     const codes = Object.fromEntries(
       Object.entries(state.codes?.() ?? {})
-        .map(([k, v]) => [k, v - (codes0[k] ?? 0)])
+        .map(([k, v]) => /** @type {[string, number]} */ ([k, v - (codes0[k] ?? 0)]))
         .filter(([, v]) => v > 0),
     );
     return {
@@ -825,7 +833,7 @@ function maxFds() {
 
 const SCENARIOS = { idle, relay, fanout, join: joinStorm, reconnect: reconnectStorm, lobby };
 
-process.once('message', async (m) => {
+process.once('message', async (/** @type {import('./lib/messages.mjs').LoadgenConfig} */ m) => {
   cfg = m;
   try {
     const rows = await SCENARIOS[cfg.scenario]();

@@ -115,6 +115,7 @@ const header = [
 for (const l of header) say(l);
 
 const perProcess = (pids) => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [`proc:${name}`, [pid]]));
+/** @type {Record<string, any>[]} */
 const results = []; // one per (target, scenario row, run): { target, scenarioId, key, run, …row, win, fixedWin, load }
 const profDir = join(ROOT, 'bench/results/profiles', `${started.toISOString().replace(/[:.]/g, '-')}-${only.join('+')}`);
 const profEnv = (target) => {
@@ -167,7 +168,7 @@ async function runLoadgen(target, scenario, env) {
       child.kill('SIGKILL');
       resolve({ error: 'timed out' });
     }, timeoutMs);
-    child.on('message', (m) => {
+    child.on('message', (/** @type {import('./lib/messages.mjs').LoadgenMessage} */ m) => {
       if (m.type === 'mark' && m.phase === 'start') {
         if (profiled(m.label)) toggleProfilers(target, env, m.label);
         samplers.set(m.label, new ProcSampler(env.groups).start());
@@ -335,7 +336,7 @@ function cpuPer1k(r) {
   const per = (g) => (w[g] ? (w[g].cpuSeconds * 1e6) / events : NaN);
   const procs = Object.keys(w)
     .filter((g) => g.startsWith('proc:'))
-    .map((g) => [g.slice(5), per(g)])
+    .map((g) => /** @type {[string, number]} */ ([g.slice(5), per(g)]))
     .filter(([, v]) => v >= 0.05)
     .sort((a, b) => b[1] - a[1]);
   return { servers: per('servers'), gateway: per('gateway'), procs, events, seconds: w.servers?.seconds };

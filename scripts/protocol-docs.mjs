@@ -25,6 +25,8 @@ const FAMILIES = {
   room: 'Rooms',
   floor: 'Push-to-talk floor',
   chat: 'Chat',
+  channel: 'Channels',
+  emoji: 'Custom emoji',
   signal: 'Signaling',
   pair: 'Signaling',
   presence: 'Presence',
@@ -46,7 +48,10 @@ function requestSchema(schema) {
   return { optional, json: jsonSchema(inner, 'input') };
 }
 
-/** What the server sends (`reply`, event `data`) as JSON Schema, output side. */
+/**
+ * What the server sends (`reply`, event `data`) as JSON Schema, output side.
+ * @param {z.ZodType} schema @param {'input' | 'output'} [io]
+ */
 function jsonSchema(schema, io = 'output') {
   const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
   delete json.$schema;

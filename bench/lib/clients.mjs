@@ -26,19 +26,30 @@ export async function mintToken(secret, userId, ttlSeconds = 3600) {
     .sign(new TextEncoder().encode(secret));
 }
 
-/** Switchboard protocol v1 over a raw `ws` socket. */
-export class SbConn {
+/**
+ * What the two raw-WebSocket targets share: replies matched to requests by id (with a
+ * timeout), error replies nobody waits for counted by code, and close handling.
+ */
+class WsConn {
+  /** @param {WebSocket} ws @param {number} timeoutMs */
   constructor(ws, timeoutMs) {
     this.ws = ws;
     this.timeoutMs = timeoutMs;
     this.nextId = 1;
+    /** @type {Map<string | number, { resolve: (value: any) => void, reject: (err: Error) => void, timer: NodeJS.Timeout }>} */
     this.pending = new Map();
     this.errors = 0;
+    /** @type {Record<string, number>} */
     this.errorCodes = {};
+    /** @type {(type: string, frame: any) => void} */
     this.onEvent = noop;
+    /** @type {(code?: number) => void} */
     this.onClose = noop;
     this.closed = false;
-    ws.on('message', (raw) => this.#frame(raw));
+    /** @type {number | undefined} */
+    this.closeCode = undefined;
+    /** @type {string | undefined} the id the server routes by */
+    this.id = undefined;
     ws.on('close', (code) => {
       this.closed = true;
       this.closeCode = code;
@@ -52,6 +63,76 @@ export class SbConn {
     ws.on('error', noop);
   }
 
+  /** @param {string} code */
+  countError(code) {
+    this.errors++;
+    this.errorCodes[code] = (this.errorCodes[code] ?? 0) + 1;
+  }
+
+  /**
+   * Sends `frame` and resolves with the reply to `id` (settled by `settle`).
+   * @param {string | number} id @param {object} frame @param {string} label
+   * @returns {Promise<any>}
+   */
+  send(id, frame, label) {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new ReplyError('closed', 'socket closed'));
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ReplyError('timeout', `no reply to ${label}`));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.ws.send(JSON.stringify(frame));
+    });
+  }
+
+  /**
+   * Settles the request `id` with `error` or `value`; an error nobody waits for (a fired
+   * command's) is counted instead.
+   * @param {string | number} id @param {{ code?: string, message?: string } | undefined} error @param {unknown} value
+   */
+  settle(id, error, value) {
+    const p = this.pending.get(id);
+    if (p) {
+      this.pending.delete(id);
+      clearTimeout(p.timer);
+      if (error) p.reject(new ReplyError(error.code, error.message));
+      else p.resolve(value);
+    } else if (error) this.countError(error.code ?? 'unknown');
+  }
+
+  /** @returns {Promise<void>} */
+  close() {
+    if (this.closed) return Promise.resolve();
+    return new Promise((r) => {
+      this.onClose = () => r();
+      this.ws.close(1000);
+      setTimeout(r, 2000).unref();
+    });
+  }
+
+  terminate() {
+    this.ws.terminate();
+  }
+}
+
+/** Switchboard protocol v1 over a raw `ws` socket. */
+export class SbConn extends WsConn {
+  /** @param {WebSocket} ws @param {number} timeoutMs */
+  constructor(ws, timeoutMs) {
+    super(ws, timeoutMs);
+    /** @type {string | undefined} */
+    this.sessionId = undefined;
+    /** @type {string | undefined} */
+    this.userId = undefined;
+    ws.on('message', (raw) => this.#frame(raw));
+  }
+
+  /**
+   * @param {string} url @param {string} token
+   * @param {{ timeoutMs?: number, localAddress?: string }} [options]
+   * @returns {Promise<SbConn>}
+   */
   static connect(url, token, { timeoutMs = 10_000, localAddress } = {}) {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, ['switchboard.v1'], { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: timeoutMs, localAddress });
@@ -85,24 +166,17 @@ export class SbConn {
     });
   }
 
+  /** @param {WebSocket.RawData} raw */
   #frame(raw) {
     let f;
     try {
-      f = JSON.parse(raw);
+      f = JSON.parse(String(raw));
     } catch {
       return;
     }
     if (f.re !== undefined) {
-      const p = this.pending.get(f.re);
-      if (p) {
-        this.pending.delete(f.re);
-        clearTimeout(p.timer);
-        if (f.type === 'error') p.reject(new ReplyError(f.error?.code, f.error?.message));
-        else p.resolve(f.data ?? {});
-      } else if (f.type === 'error') {
-        this.errors++;
-        this.errorCodes[f.error?.code] = (this.errorCodes[f.error?.code] ?? 0) + 1;
-      }
+      if (f.type === 'error') this.settle(f.re, { code: f.error?.code, message: f.error?.message }, undefined);
+      else this.settle(f.re, undefined, f.data ?? {});
       return;
     }
     if (f.type === 'error') {
@@ -112,47 +186,34 @@ export class SbConn {
     this.onEvent(f.type, f);
   }
 
+  /** @param {string} type @param {unknown} data @returns {Promise<any>} */
   request(type, data) {
     const id = String(this.nextId++);
-    return new Promise((resolve, reject) => {
-      if (this.closed) return reject(new ReplyError('closed', 'socket closed'));
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new ReplyError('timeout', `no reply to ${type}`));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      this.ws.send(JSON.stringify({ id, type, data }));
-    });
+    return this.send(id, { id, type, data }, type);
   }
 
+  /** @param {string} type @param {unknown} data */
   fire(type, data) {
     if (!this.closed) this.ws.send(JSON.stringify({ id: `f${this.nextId++}`, type, data }));
-  }
-
-  close() {
-    if (this.closed) return Promise.resolve();
-    return new Promise((r) => {
-      this.onClose = () => r();
-      this.ws.close(1000);
-      setTimeout(r, 2000).unref();
-    });
-  }
-
-  terminate() {
-    this.ws.terminate();
   }
 }
 
 /** The reference Socket.IO server (bench/reference/socketio-server.mjs), acks as replies. */
 export class SioConn {
+  /** @param {import('socket.io-client').Socket} socket @param {number} timeoutMs */
   constructor(socket, timeoutMs) {
     this.socket = socket;
     this.timeoutMs = timeoutMs;
     this.errors = 0;
+    /** @type {Record<string, number>} */
     this.errorCodes = {};
+    /** @type {(type: string, frame: any) => void} */
     this.onEvent = noop;
+    /** @type {() => void} */
     this.onClose = noop;
     this.closed = false;
+    /** @type {string | undefined} */
+    this.id = undefined;
     this.ackErr = (r) => {
       if (!r?.ok) {
         this.errors++;
@@ -166,9 +227,17 @@ export class SioConn {
     });
   }
 
+  /**
+   * @param {string} url @param {string} token
+   * @param {{ timeoutMs?: number, localAddress?: string }} [options]
+   * @returns {Promise<SioConn>}
+   */
   static connect(url, token, { timeoutMs = 10_000, localAddress } = {}) {
     return new Promise((resolve, reject) => {
-      const socket = io(url, { transports: ['websocket'], auth: { token }, forceNew: true, reconnection: false, timeout: timeoutMs, perMessageDeflate: false, localAddress });
+      // engine.io-client hands `localAddress` and `perMessageDeflate: false` to `ws` at runtime;
+      // its types omit the first and allow only an object for the second
+      const wsOptions = /** @type {any} */ ({ perMessageDeflate: false, localAddress });
+      const socket = io(url, { transports: ['websocket'], auth: { token }, forceNew: true, reconnection: false, timeout: timeoutMs, ...wsOptions });
       socket.once('connect', () => {
         const c = new SioConn(socket, timeoutMs);
         c.id = socket.id;
@@ -210,33 +279,24 @@ export class SioConn {
  * to the user-limited channel `personal:#<user>`); `conn.id` is the user id, which is what a
  * Centrifugo publisher addresses.
  */
-export class CentConn {
+export class CentConn extends WsConn {
+  /** @param {WebSocket} ws @param {number} timeoutMs */
   constructor(ws, timeoutMs) {
-    this.ws = ws;
-    this.timeoutMs = timeoutMs;
-    this.nextId = 1;
-    this.pending = new Map();
-    this.errors = 0;
-    this.errorCodes = {};
-    this.onEvent = noop;
-    this.onClose = noop;
-    this.closed = false;
+    super(ws, timeoutMs);
+    /** @type {string | undefined} */
+    this.userId = undefined;
+    /** @type {string | undefined} */
+    this.clientId = undefined;
     ws.on('message', (raw) => {
       for (const line of String(raw).split('\n')) if (line) this.#frame(line);
     });
-    ws.on('close', (code) => {
-      this.closed = true;
-      this.closeCode = code;
-      for (const p of this.pending.values()) {
-        clearTimeout(p.timer);
-        p.reject(new ReplyError('closed', `socket closed (${code})`));
-      }
-      this.pending.clear();
-      this.onClose(code);
-    });
-    ws.on('error', noop);
   }
 
+  /**
+   * @param {string} url @param {string} token
+   * @param {{ userId?: string, timeoutMs?: number, localAddress?: string }} [options]
+   * @returns {Promise<CentConn>}
+   */
   static connect(url, token, { userId, timeoutMs = 10_000, localAddress } = {}) {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, localAddress });
@@ -257,6 +317,7 @@ export class CentConn {
     });
   }
 
+  /** @param {string} line */
   #frame(line) {
     let f;
     try {
@@ -265,16 +326,7 @@ export class CentConn {
       return;
     }
     if (f.id !== undefined) {
-      const p = this.pending.get(f.id);
-      if (p) {
-        this.pending.delete(f.id);
-        clearTimeout(p.timer);
-        if (f.error) p.reject(new ReplyError(f.error.code, f.error.message));
-        else p.resolve(f);
-      } else if (f.error) {
-        this.errors++;
-        this.errorCodes[f.error.code] = (this.errorCodes[f.error.code] ?? 0) + 1;
-      }
+      this.settle(f.id, f.error, f);
       return;
     }
     if (!f.push) {
@@ -288,17 +340,10 @@ export class CentConn {
     else if (channel.startsWith('personal:')) this.onEvent('signal', { data: pub.data });
   }
 
+  /** @param {Record<string, object>} cmd one Centrifugo command @returns {Promise<any>} */
   #command(cmd) {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      if (this.closed) return reject(new ReplyError('closed', 'socket closed'));
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new ReplyError('timeout', `no reply to ${Object.keys(cmd)[0]}`));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      this.ws.send(JSON.stringify({ id, ...cmd }));
-    });
+    return this.send(id, { id, ...cmd }, Object.keys(cmd)[0]);
   }
 
   async request(type, data) {
@@ -336,24 +381,9 @@ export class CentConn {
     }
   }
 
+  /** @param {string} type @param {any} data */
   fire(type, data) {
-    this.request(type, data).catch((err) => {
-      this.errors++;
-      this.errorCodes[err.code] = (this.errorCodes[err.code] ?? 0) + 1;
-    });
-  }
-
-  close() {
-    if (this.closed) return Promise.resolve();
-    return new Promise((r) => {
-      this.onClose = () => r();
-      this.ws.close(1000);
-      setTimeout(r, 2000).unref();
-    });
-  }
-
-  terminate() {
-    this.ws.terminate();
+    this.request(type, data).catch((err) => this.countError(err.code));
   }
 }
 
@@ -362,16 +392,20 @@ const PEERJS_KINDS = { OFFER: 'offer', ANSWER: 'answer', CANDIDATE: 'ice' };
 
 /** PeerJS server protocol: only 1:1 relay (signal) exists, no rooms, no replies. */
 export class PeerConn {
+  /** @param {WebSocket} ws @param {string} id */
   constructor(ws, id) {
     this.ws = ws;
     this.id = id;
     this.errors = 0;
+    /** @type {Record<string, number>} */
     this.errorCodes = {};
+    /** @type {(type: string, frame: any) => void} */
     this.onEvent = noop;
+    /** @type {() => void} */
     this.onClose = noop;
     this.closed = false;
     ws.on('message', (raw) => {
-      const m = JSON.parse(raw);
+      const m = JSON.parse(String(raw));
       const kind = PEERJS_KINDS[m.type];
       if (kind) this.onEvent('signal', { data: { from: m.src, kind, payload: m.payload } });
       else if (m.type === 'ERROR' || m.type === 'EXPIRE') this.errors++;
@@ -394,7 +428,7 @@ export class PeerConn {
       }, timeoutMs);
       ws.once('message', (raw) => {
         clearTimeout(timer);
-        const m = JSON.parse(raw);
+        const m = JSON.parse(String(raw));
         if (m.type === 'OPEN') resolve(new PeerConn(ws, id));
         else {
           ws.terminate();
@@ -408,7 +442,8 @@ export class PeerConn {
     });
   }
 
-  request(type) {
+  /** @param {string} type @param {unknown} [_data] @returns {Promise<any>} */
+  request(type, _data) {
     return Promise.reject(new ReplyError('bad_request', `PeerJS has no ${type}`));
   }
 

@@ -87,9 +87,12 @@ export function childrenOf(pid) {
  * groups: { name: [pid, …] }. Result per group: cpuPct (100 = one core), peakRss, endRss.
  */
 export class ProcSampler {
+  /** @param {Record<string, number[]>} groups @param {number} [everyMs] */
   constructor(groups, everyMs = 250) {
     this.groups = groups;
     this.everyMs = everyMs;
+    /** @type {Map<number, number>} last CPU seconds read per pid */
+    this.last = new Map();
   }
 
   start() {
@@ -105,7 +108,6 @@ export class ProcSampler {
 
   /** CPU seconds per group; a process that died keeps its last sampled value. */
   #cpu() {
-    this.last ??= new Map();
     const read = (p) => {
       const v = cpuSeconds(p);
       if (Number.isFinite(v)) this.last.set(p, v);

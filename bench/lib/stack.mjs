@@ -19,9 +19,18 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const registry = new Set();
 let cleaningUp = false;
 
-/** Spawns a child in its own process group and remembers it for cleanup. */
+/**
+ * A child with the tail of its output (and whether SIGINT stops it cleanly).
+ * @typedef {import('node:child_process').ChildProcess & { output: string, sigintStops?: boolean }} TrackedChild
+ */
+
+/**
+ * Spawns a child in its own process group and remembers it for cleanup.
+ * @param {string} cmd @param {string[]} args @param {import('node:child_process').SpawnOptions} [opts]
+ * @returns {TrackedChild}
+ */
 export function spawnTracked(cmd, args, opts = {}) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, detached: true });
+  const child = /** @type {TrackedChild} */ (spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, detached: true }));
   child.output = '';
   const keep = (d) => (child.output = (child.output + d).slice(-20_000));
   child.stdout?.on('data', keep);

@@ -55,6 +55,8 @@ export const LIMITS = Object.freeze({
  * The traffic mix: share of connections by room size, and per connection per minute at the
  * peak hour: chat messages sent, broadcasts, signals; sessions last `sessionMinutes` on average
  * (each session is one connect + one join + one leave).
+ * @typedef {{ rooms: { size: number, share: number, chatPerMin: number, broadcastPerMin: number, signalsPerMin: number }[], sessionMinutes: number }} Mix
+ * @type {Readonly<Mix>}
  */
 export const DEFAULT_MIX = Object.freeze({
   rooms: [
@@ -66,7 +68,10 @@ export const DEFAULT_MIX = Object.freeze({
   sessionMinutes: 30,
 });
 
-/** Rates per second for `connections` concurrent connections under `mix`. */
+/**
+ * Rates per second for `connections` concurrent connections under `mix`.
+ * @param {number} connections @param {Mix} [mix]
+ */
 export function rates(connections, mix = DEFAULT_MIX) {
   const r = { connections, connects: 0, joins: 0, chat: 0, broadcasts: 0, signals: 0, deliveries: 0, storedEvents: 0 };
   for (const room of mix.rooms) {
@@ -111,6 +116,8 @@ export function cores(r, costs = UNIT_COSTS) {
  * Replicas, servers and the utilization of each single-leader resource at these rates.
  * `streams` is ROOM_EVENTS_STREAMS (docs/decisions/0032). Returns { rates, cores, replicas,
  * utilization, bottleneck } where bottleneck is the most utilized resource.
+ * @typedef {{ mix?: Mix, costs?: typeof UNIT_COSTS, limits?: typeof LIMITS, streams?: number }} ProjectOptions
+ * @param {number} connections @param {ProjectOptions} [options]
  */
 export function project(connections, { mix = DEFAULT_MIX, costs = UNIT_COSTS, limits = LIMITS, streams = 1 } = {}) {
   const r = rates(connections, mix);
@@ -153,6 +160,7 @@ export const DAY_CURVE = Object.freeze([0.35, 0.3, 0.27, 0.25, 0.25, 0.28, 0.35,
 /**
  * Replays a synthetic day: each hour at `peakConnections × curve[h]`, through project().
  * Returns the hourly rows and the day's totals (events, persisted messages, bytes, peak replicas).
+ * @param {number} peakConnections @param {ProjectOptions & { curve?: readonly number[] }} [options]
  */
 export function simulateDay(peakConnections, { curve = DAY_CURVE, ...opts } = {}) {
   const hours = curve.map((f, hour) => ({ hour, ...project(Math.round(peakConnections * f), opts) }));

@@ -38,6 +38,8 @@ export function coturnArgs({ port, secret, realm = 'switchboard.local', minPort 
  * Starts coturn on 127.0.0.1 (`port` defaults to a free one) and resolves once it listens
  * (TURN over UDP and TCP share the port; TCP is what we can probe without speaking STUN).
  * Returns `{ port, stunUrl, turnUrl, secret, child, stop() }`.
+ * @param {{ binary?: string, port?: number, secret?: string, realm?: string, minPort?: number, maxPort?: number,
+ *   logFile?: string, readyTimeoutMs?: number }} [options]
  */
 export async function startCoturn({ binary = turnserverBinary(), port, secret, realm, minPort, maxPort, logFile, readyTimeoutMs = 15_000 } = {}) {
   if (!binary) throw new Error(`coturn is not installed (sudo apt-get install -y ${COTURN_PACKAGE})`);

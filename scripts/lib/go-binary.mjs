@@ -24,6 +24,8 @@ export function goBinaryPath({ repoRoot, name, version, module }) {
  * Builds `module@version` into .cache/<name>/<version> unless it is there already. Resolves to
  * `{ ok: true, binary, cached }` or `{ ok: false, reason }` (no Go — `hint` says how to get it —
  * or the build failed: reason carries the last lines of go's output). Progress goes to `log`.
+ * @param {{ repoRoot: string, name: string, label?: string, module: string, version: string, hint?: string,
+ *   log?: (line: string) => void, timeoutMs?: number, go?: string | undefined }} options
  */
 export async function ensureGoBinary({ repoRoot, name, label = name, module, version, hint = '', log = () => {}, timeoutMs = 15 * 60_000, go = findGo() }) {
   const binary = goBinaryPath({ repoRoot, name, version, module });

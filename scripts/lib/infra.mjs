@@ -32,7 +32,10 @@ export const POSTGRES_SERVER_URL = (process.env.SB_POSTGRES_URL || `postgresql:/
 /** The URL of one database on the local server. */
 export const postgresDatabaseUrl = (database) => `${POSTGRES_SERVER_URL}/${database}`;
 
-/** The services we manage, in the order they are handled. */
+/**
+ * The services we manage, in the order they are handled.
+ * @type {Readonly<Record<'postgres' | 'redis' | 'nats', Readonly<{ name: string, port: number, apt: string }>>>}
+ */
 export const SERVICES = Object.freeze({
   postgres: Object.freeze({ name: 'postgres', port: 5432, apt: 'postgresql' }),
   redis: Object.freeze({ name: 'redis', port: 6379, apt: 'redis-server' }),
@@ -87,7 +90,7 @@ export function freePort() {
     const srv = net.createServer();
     srv.once('error', reject);
     srv.listen(0, HOST, () => {
-      const { port } = srv.address();
+      const { port } = /** @type {net.AddressInfo} */ (srv.address());
       srv.close(() => resolve(port));
     });
   });
@@ -106,6 +109,7 @@ export async function waitForPort(port, timeoutMs = 15_000) {
 /**
  * Opens a TCP connection, optionally writes `send`, and resolves with the first
  * CRLF-terminated line the server sends. Rejects on connect errors or timeout.
+ * @param {number} port @param {{ host?: string, send?: string, timeoutMs?: number, maxBytes?: number }} [options]
  */
 export function readFirstLine(port, { host = HOST, send, timeoutMs = 2000, maxBytes = 64 * 1024 } = {}) {
   return new Promise((resolve, reject) => {
@@ -332,6 +336,8 @@ function lookupUser(name) {
 /**
  * Runs a command to completion (stdin ignored, output captured) with a timeout.
  * Returns { ok, status, stdout, stderr, error, cmdline }.
+ * @param {string} cmd @param {string[]} [args]
+ * @param {{ env?: NodeJS.ProcessEnv, cwd?: string, uid?: number, gid?: number, timeoutMs?: number }} [options]
  */
 export function run(cmd, args = [], { env, cwd, uid, gid, timeoutMs = 120_000 } = {}) {
   const res = spawnSync(cmd, args, {
@@ -373,8 +379,11 @@ function runFailure(r) {
   return `${r.cmdline} exited ${r.status}${r.stderr || r.stdout ? `: ${lastLines(r.stderr || r.stdout)}` : ''}`;
 }
 
-/** Starts a long-running process detached from us, output appended to logFile. */
-function spawnDetached(cmd, args, { logFile, cwd, uid, gid } = {}) {
+/**
+ * Starts a long-running process detached from us, output appended to logFile.
+ * @param {string} cmd @param {string[]} args @param {{ logFile: string, cwd?: string, uid?: number, gid?: number }} options
+ */
+function spawnDetached(cmd, args, { logFile, cwd, uid, gid }) {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = fs.openSync(logFile, 'a');
   try {
@@ -440,6 +449,8 @@ function aptInstall(pkg, state, log) {
 /**
  * Makes sure a Debian package's binary exists (e.g. coturn's turnserver): installs the package
  * when missing and we are root; otherwise resolves `{ ok: false, detail }` with the command to run.
+ * @param {string} binary @param {string} pkg
+ * @param {{ log?: (line: string) => void, state?: { aptUpdated?: boolean } }} [options]
  */
 export function ensureAptPackage(binary, pkg, { log = () => {}, state = {} } = {}) {
   const found = which(binary);
@@ -668,6 +679,7 @@ export async function ensureInfra({
   repoRoot = REPO_ROOT,
 } = {}) {
   const state = { aptUpdated: false };
+  /** @type {Record<string, any>} */
   const results = {};
   for (const name of services) {
     if (!SERVICES[name]) throw new Error(`unknown service ${name} (known: ${Object.keys(SERVICES).join(', ')})`);
@@ -704,6 +716,7 @@ export async function ensureInfra({
  * @returns {Promise<Record<string, {ok: boolean, detail: string, installed: boolean, port: number}>>}
  */
 export async function infraStatus({ log = console.log, services = Object.keys(SERVICES), ports = {} } = {}) {
+  /** @type {Record<string, any>} */
   const results = {};
   for (const name of services) {
     if (!SERVICES[name]) throw new Error(`unknown service ${name} (known: ${Object.keys(SERVICES).join(', ')})`);
@@ -740,7 +753,7 @@ export async function postgresSocketBridge(dir, { port = SERVICES.postgres.port 
     upstream.on('error', end);
   });
   const socketPath = path.join(dir, `.s.PGSQL.${port}`);
-  await new Promise((resolve, reject) => server.once('error', reject).listen(socketPath, resolve));
+  await new Promise((resolve, reject) => server.once('error', reject).listen(socketPath, () => resolve(undefined)));
   return {
     socketDir: dir,
     /** The server URL (no database) to use from inside the namespace. */

@@ -74,6 +74,9 @@ export async function livekitReady(httpUrl, timeoutMs = 1000) {
  * Starts a built LiveKit in dev mode on loopback and waits until it is ready. `port` (HTTP/WS)
  * and `udpPort` default to free ports. Resolves to `{ url (ws://), httpUrl, apiKey, apiSecret,
  * port, udpPort, child, logFile, stop() }`.
+ * @param {{ binary?: string, port?: number, udpPort?: number, webhookUrl?: string, stunServers?: string[],
+ *   emptyTimeoutS?: number, departureTimeoutS?: number, logFile?: string, readyTimeoutMs?: number,
+ *   stdio?: import('node:child_process').StdioOptions }} [options]
  */
 export async function startLivekit({ binary = livekitBinary(), port, udpPort, webhookUrl, stunServers, emptyTimeoutS, departureTimeoutS, logFile, readyTimeoutMs = 30_000, stdio } = {}) {
   port ??= await freePort();

@@ -32,6 +32,7 @@ export async function s3Ready(endpoint, timeoutMs = 1000) {
 /**
  * Starts s3rver on 127.0.0.1 (`port` defaults to a free one) with `bucket` created, and resolves
  * to `{ endpoint, bucket, accessKeyId, secretAccessKey, port, child, logFile, stop() }`.
+ * @param {{ port?: number, bucket?: string, logFile?: string, readyTimeoutMs?: number }} [options]
  */
 export async function startS3({ port, bucket = S3_DEV_BUCKET, logFile, readyTimeoutMs = 30_000 } = {}) {
   port ??= await freePort();

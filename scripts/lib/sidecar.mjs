@@ -11,6 +11,9 @@ import path from 'node:path';
  * Starts `binary args` (`args` may be a function of the fresh temporary directory, for config
  * and pid files) and resolves `{ child, dir, logFile, stop }` once `ready()` is true; throws with
  * the log's tail when the process exits first or `readyTimeoutMs` passes.
+ * @param {{ name: string, binary: string, args: string[] | ((dir: string) => string[]), logFile?: string,
+ *   stdio?: import('node:child_process').StdioOptions, ready: () => Promise<boolean>, readyTimeoutMs: number,
+ *   logTailChars?: number }} options
  */
 export async function startSidecar({ name, binary, args, logFile, stdio, ready, readyTimeoutMs, logTailChars = 2000 }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sb-${name.toLowerCase()}-`));

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { ROOT } from '@switchboard/testing/infra';
 
 interface ComposeFile {
-  services: Record<string, { ports?: (string | number | { host_ip?: string; published?: string | number; target: number })[] }>;
+  services: Record<string, { ports?: (string | number | { host_ip?: string; published?: string | number; target: number })[]; volumes?: (string | { source?: string; target?: string })[] }>;
 }
 
 /** Host address of one `ports:` entry: short syntax `[ip:]published:target[/proto]` or long syntax. */
@@ -37,5 +37,23 @@ describe('docker-compose.dev.yml publishes ports on loopback only', () => {
     expect(published.length).toBeGreaterThan(10);
     const exposed = published.filter((p) => hostIpOf(p.entry) !== '127.0.0.1').map((p) => `${p.name}: ${JSON.stringify(p.entry)}`);
     expect(exposed).toEqual([]);
+  });
+});
+
+/** Issue 15: the dev compose file brings the whole stack, with the chart's alert rules and dashboards. */
+describe('docker-compose.dev.yml brings the whole stack', () => {
+  const compose = parse(readFileSync(join(ROOT, 'docker-compose.dev.yml'), 'utf8')) as ComposeFile;
+  const mounts = (service: string) => (compose.services[service]?.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':').slice(0, 2).join(':') : `${v.source}:${v.target}`));
+
+  it('runs every Switchboard service, its infrastructure, LiveKit, coturn, Prometheus and Grafana', () => {
+    const names = Object.keys(compose.services);
+    for (const s of ['nats', 'redis', 'postgres', 'livekit', 'coturn', 'prometheus', 'grafana', 'migrate', 'rooms', 'presence', 'media', 'attestation']) expect(names).toContain(s);
+    expect(names.filter((n) => n.startsWith('gateway')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('loads the rendered alert rules into Prometheus and the chart dashboards into Grafana', () => {
+    expect(mounts('prometheus')).toEqual(expect.arrayContaining(['./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml', './deploy/prometheus/rules:/etc/prometheus/rules']));
+    expect(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')).toMatch(/rules\/switchboard\.rules\.yaml/);
+    expect(mounts('grafana')).toContain('./deploy/helm/switchboard/dashboards:/var/lib/grafana/dashboards/switchboard');
   });
 });

@@ -1,6 +1,6 @@
-import type { CommandData, HelloData, ParticipantView, RoomView, ServerEvent, Verb } from '@switchboard/protocol';
+import type { ChannelView, CommandData, EmojiView, HelloData, ParticipantView, RoomView, ServerEvent, Verb } from '@switchboard/protocol';
 
-export type { HelloData, ParticipantView, RoomView, ServerEvent, Verb };
+export type { ChannelView, EmojiView, HelloData, ParticipantView, RoomView, ServerEvent, Verb };
 
 /** What `request(verb, data)` takes for a verb: the input of the verb's protocol schema. */
 export type RequestData<V extends Verb> = CommandData<V>;
@@ -24,6 +24,8 @@ export interface ChatMessage {
   reactedBy?: Record<string, string[]>;
   /** The emojis the reader reacted with (`chat.history` only). */
   myReactions?: string[];
+  /** The channel of the message; absent for the room's default channel. */
+  channelId?: string;
   [k: string]: unknown;
 }
 
@@ -35,6 +37,12 @@ export interface RoomSnapshot {
   seq: number;
 }
 
+/** `room.get`: the snapshot plus the room's channels (by position) and custom emoji (by name). */
+export interface RoomDetails extends Omit<RoomSnapshot, 'seq'> {
+  channels: ChannelView[];
+  emoji: EmojiView[];
+}
+
 /**
  * Reply data of the verbs whose reply shape the SDK knows; every other verb resolves with
  * the reply's `data` object as sent (see docs/protocol.md).
@@ -42,10 +50,16 @@ export interface RoomSnapshot {
 export interface KnownReplies {
   'room.create': RoomSnapshot;
   'room.join': RoomSnapshot;
-  'room.get': Omit<RoomSnapshot, 'seq'>;
+  'room.get': RoomDetails;
   'room.list': { rooms: RoomView[]; nextCursor: string | null; hasMore: boolean };
   'chat.send': { message: ChatMessage };
-  'chat.history': { messages: ChatMessage[]; hasMore: boolean };
+  'chat.history': { messages: ChatMessage[]; hasMore: boolean; lastReadId?: string };
+  'channel.create': { channel: ChannelView };
+  'channel.rename': { channel: ChannelView };
+  'channel.archive': { channel: ChannelView };
+  'channel.reorder': { channels: ChannelView[] };
+  'emoji.upload': { attachmentId: string; upload: { method: 'PUT'; url: string; headers: Record<string, string>; expiresAt: number } };
+  'emoji.create': { emoji: EmojiView };
   'session.resume': { replayed: number };
   'media.token': { url: string; token: string; expiresAt: number };
   'call.start': { callId: string; sfu?: { url: string; token: string; expiresAt: number } };
@@ -72,6 +86,11 @@ export interface KnownEvents {
   'chat.message': { message: ChatMessage };
   'chat.edited': { message: ChatMessage } & Record<string, any>;
   'chat.deleted': Record<string, any>;
+  'channel.created': { channel: ChannelView };
+  'channel.updated': { channel: ChannelView };
+  'channel.reordered': { channelIds: string[] };
+  'emoji.created': { emoji: EmojiView };
+  'emoji.deleted': { name: string };
   'room.participant_joined': { participant: ParticipantView };
   'room.participant_left': { userId: string; connectionId: string; reason: string };
   'room.participant_updated': { participant: ParticipantView; previousConnectionId: string };

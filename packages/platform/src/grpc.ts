@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { health } from '@switchboard/proto';
 import { isErrorCode, ProtocolError, type ErrorCode } from '@switchboard/protocol';
 import type { Logger } from 'pino';
+import type { GrpcCallRecorder } from './metrics.js';
 import { toProtocolError } from './nats.js';
 import { secretEquals } from './secrets.js';
 import { extractTraceContext, injectTraceContext, inSpan, type Carrier } from './telemetry.js';
@@ -101,7 +102,7 @@ export function bearerCallInterceptor(secret: string): grpc.Interceptor {
 }
 
 /** Records every call's status and duration (method = the full path, a bounded label). */
-export function metricsInterceptor(metrics: { record(method: string, code: string, seconds: number): void }): grpc.ServerInterceptor {
+export function metricsInterceptor(metrics: GrpcCallRecorder): grpc.ServerInterceptor {
   return (method, call) => {
     const started = process.hrtime.bigint();
     return new grpc.ServerInterceptingCall(call, {
@@ -120,6 +121,22 @@ export interface GrpcServerHandle {
   stop(graceMs: number): Promise<void>;
 }
 
+/** Client side of metricsInterceptor: every call's status (as the caller saw it) and duration. */
+export function clientMetricsInterceptor(metrics: GrpcCallRecorder): grpc.Interceptor {
+  return (options, nextCall) => {
+    const started = process.hrtime.bigint();
+    return new grpc.InterceptingCall(nextCall(options), {
+      start: (metadata, _listener, next) =>
+        next(metadata, {
+          onReceiveStatus: (status, nextStatus) => {
+            metrics.record(options.method_definition.path, grpc.status[status.code] ?? String(status.code), Number(process.hrtime.bigint() - started) / 1e9);
+            nextStatus(status);
+          },
+        }),
+    });
+  };
+}
+
 /** Starts a gRPC server with the standard grpc.health.v1 service alongside the given ones. */
 export async function startGrpcServer(opts: {
   host?: string;
@@ -129,7 +146,7 @@ export async function startGrpcServer(opts: {
   services: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation; name: string }[];
   logger: Logger;
   /** Call metrics (switchboard_grpc_server_*); refused calls are counted too. */
-  metrics?: { record(method: string, code: string, seconds: number): void };
+  metrics?: GrpcCallRecorder;
 }): Promise<GrpcServerHandle> {
   const interceptors = [...(opts.metrics ? [metricsInterceptor(opts.metrics)] : []), bearerAuthInterceptor(opts.authSecret)];
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024, interceptors });
@@ -185,7 +202,16 @@ export function callUnary<Req, Res>(client: grpc.Client, method: Unary<Req, Res>
   });
 }
 
-/** A client channel whose every call carries the shared secret (GRPC_AUTH_SECRET) as a bearer. */
-export function grpcClient<C extends grpc.Client>(Ctor: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C, address: string, authSecret: string): C {
-  return new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.keepalive_time_ms': 30_000, interceptors: [bearerCallInterceptor(authSecret)] });
+/**
+ * A client channel whose every call carries the shared secret (GRPC_AUTH_SECRET) as a bearer;
+ * with `metrics` (grpcClientMetrics of the process registry) every call is counted and timed.
+ */
+export function grpcClient<C extends grpc.Client>(
+  Ctor: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C,
+  address: string,
+  authSecret: string,
+  metrics?: GrpcCallRecorder,
+): C {
+  const interceptors = [...(metrics ? [clientMetricsInterceptor(metrics)] : []), bearerCallInterceptor(authSecret)];
+  return new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.keepalive_time_ms': 30_000, interceptors });
 }

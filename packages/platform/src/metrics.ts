@@ -174,7 +174,7 @@ export function httpMetrics(registry: Registry, route: (method: string, path: st
 }
 
 /** gRPC server RED: calls by full method and status code name, and their duration. */
-export function grpcServerMetrics(registry: Registry) {
+export function grpcServerMetrics(registry: Registry): GrpcCallRecorder {
   const handled = new Counter({ name: 'switchboard_grpc_server_handled_total', help: 'gRPC calls handled by method and status code', labelNames: ['method', 'code'] as const, registers: [registry] });
   const duration = new Histogram({ name: 'switchboard_grpc_server_handling_seconds', help: 'gRPC call duration by method', labelNames: ['method'] as const, buckets: CLIENT_BUCKETS, registers: [registry] });
   return {
@@ -183,6 +183,47 @@ export function grpcServerMetrics(registry: Registry) {
       duration.observe({ method }, seconds);
     },
   };
+}
+
+/** What a gRPC call recorder takes: the full method path (`/pkg.Service/Method`), the status code name and the duration. */
+export interface GrpcCallRecorder {
+  record(method: string, code: string, seconds: number): void;
+}
+
+const grpcClientMetricsByRegistry = new WeakMap<Registry, GrpcCallRecorder>();
+
+/**
+ * gRPC client RED, the caller's side of grpcServerMetrics: calls by gRPC service, full method
+ * and status code (UNAVAILABLE / DEADLINE_EXCEEDED here while the server saw nothing is a
+ * network or discovery problem), and their duration. One set per registry, shared by every
+ * channel of the process.
+ */
+export function grpcClientMetrics(registry: Registry): GrpcCallRecorder {
+  const existing = grpcClientMetricsByRegistry.get(registry);
+  if (existing) return existing;
+  const handled = new Counter({
+    name: 'switchboard_grpc_client_handled_total',
+    help: 'gRPC calls made by this process, by gRPC service, full method and status code',
+    labelNames: ['grpc_service', 'method', 'code'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'switchboard_grpc_client_handling_seconds',
+    help: 'Duration of gRPC calls made by this process (until the status arrived), by gRPC service and full method',
+    labelNames: ['grpc_service', 'method'] as const,
+    buckets: CLIENT_BUCKETS,
+    registers: [registry],
+  });
+  const recorder: GrpcCallRecorder = {
+    record(method, code, seconds) {
+      // `/switchboard.rooms.v1.RoomsService/GetRoom` → `switchboard.rooms.v1.RoomsService`
+      const grpcService = method.split('/')[1] ?? 'unknown';
+      handled.inc({ grpc_service: grpcService, method, code });
+      duration.observe({ grpc_service: grpcService, method }, seconds);
+    },
+  };
+  grpcClientMetricsByRegistry.set(registry, recorder);
+  return recorder;
 }
 
 /**

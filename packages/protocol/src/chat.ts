@@ -15,13 +15,20 @@ const StoredAttachment = z.strictObject({ attachmentId: Id });
 
 const Attachment = z.union([StoredAttachment, LinkAttachment]);
 /** A presigned object-storage request: send it exactly as given (the headers are signed), before `expiresAt` (epoch ms). */
-const PresignedRequest = (method: 'PUT' | 'GET') => z.strictObject({ method: z.literal(method), url: z.string(), headers: z.record(z.string(), z.string()), expiresAt: z.number().int() });
+export const PresignedRequest = (method: 'PUT' | 'GET') => z.strictObject({ method: z.literal(method), url: z.string(), headers: z.record(z.string(), z.string()), expiresAt: z.number().int() });
 
 /** MIME type as `type/subtype` (parameters are not part of it). */
 const ContentType = z
   .string()
   .max(127)
   .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'must be a lowercase type/subtype');
+
+/**
+ * The channel a chat verb is about (ADR 0050). Absent: the room's default channel for verbs that
+ * write or read a stream (send, history, typing); for verbs naming a message, the message's own
+ * channel (when given, it must be the message's: `not_found` otherwise).
+ */
+const ChannelRef = Id.optional();
 
 export const chat = {
   'chat.send': {
@@ -30,6 +37,7 @@ export const chat = {
     schema: z
       .object({
         roomId: Id,
+        channelId: ChannelRef,
         text: Text(1, 8000),
         clientMsgId: Text(1, 64),
         replyTo: Id.optional(),
@@ -53,20 +61,26 @@ export const chat = {
   'chat.edit': {
     service: 'rooms', reply: z.strictObject({ message: MessageViewSchema }),
     doc: 'Edits own message.',
-    schema: z.object({ roomId: Id, messageId: Id, text: Text(1, 8000).refine(...maxJsonBytes(LIMITS.chatMessageBytes)) }),
+    schema: z.object({ roomId: Id, channelId: ChannelRef, messageId: Id, text: Text(1, 8000).refine(...maxJsonBytes(LIMITS.chatMessageBytes)) }),
   },
-  'chat.delete': { service: 'rooms', reply: Empty, doc: 'Deletes a message (author or moderator).', schema: z.object({ roomId: Id, messageId: Id }) },
+  'chat.delete': { service: 'rooms', reply: Empty, doc: 'Deletes a message (author or moderator).', schema: z.object({ roomId: Id, channelId: ChannelRef, messageId: Id }) },
   'chat.react': {
     service: 'rooms', reply: Empty,
-    doc: 'Adds or removes a reaction.',
-    schema: z.object({ roomId: Id, messageId: Id, emoji: Text(1, 32), on: z.boolean() }),
+    doc: 'Adds or removes a reaction: any emoji text, or `:name:` of one of the room\'s custom emoji (`not_found` for an unknown name). A message carries a bounded number of distinct emoji (`too_large` for one more; existing ones can always be added to).',
+    schema: z.object({ roomId: Id, channelId: ChannelRef, messageId: Id, emoji: Text(1, 34), on: z.boolean() }),
   },
-  'chat.pin': { service: 'rooms', reply: Empty, doc: 'Pins or unpins (moderators).', schema: z.object({ roomId: Id, messageId: Id, pinned: z.boolean() }) },
+  'chat.pin': { service: 'rooms', reply: Empty, doc: 'Pins or unpins (moderators).', schema: z.object({ roomId: Id, channelId: ChannelRef, messageId: Id, pinned: z.boolean() }) },
   'chat.history': {
-    service: 'rooms', reply: z.strictObject({ messages: z.array(MessageViewSchema), hasMore: z.boolean() }),
-    doc: 'Pages message history backwards (`before`) or forwards (`after`).',
-    schema: z.object({ roomId: Id, before: Id.optional(), after: Id.optional(), limit: z.number().int().min(1).max(100).optional() }),
+    service: 'rooms',
+    reply: z.strictObject({
+      messages: z.array(MessageViewSchema),
+      hasMore: z.boolean(),
+      /** The reader's own read receipt in this channel (`chat.read`), when there is one. */
+      lastReadId: z.string().optional(),
+    }),
+    doc: 'Pages one channel\'s message history (the default channel without `channelId`) backwards (`before`) or forwards (`after`).',
+    schema: z.object({ roomId: Id, channelId: ChannelRef, before: Id.optional(), after: Id.optional(), limit: z.number().int().min(1).max(100).optional() }),
   },
-  'chat.read': { service: 'rooms', reply: Empty, doc: 'Records a read receipt.', schema: z.object({ roomId: Id, messageId: Id }) },
-  'chat.typing': { service: 'rooms', reply: Empty, doc: 'Typing indicator; expires after 5 s.', schema: z.object({ roomId: Id, typing: z.boolean() }) },
+  'chat.read': { service: 'rooms', reply: Empty, doc: 'Records a read receipt in the message\'s channel (one per user and channel).', schema: z.object({ roomId: Id, channelId: ChannelRef, messageId: Id }) },
+  'chat.typing': { service: 'rooms', reply: Empty, doc: 'Typing indicator in a channel (the default without `channelId`); expires after 5 s.', schema: z.object({ roomId: Id, channelId: ChannelRef, typing: z.boolean() }) },
 } as const;

@@ -30,7 +30,28 @@ export const LIMITS = {
   chatMessageBytes: 16 * 1024,
   /** `data` of a `room.broadcast`, as JSON. */
   broadcastBytes: 16 * 1024,
+  /** Named channels a room may have (archived ones count); servers may allow fewer. Also bounds `channel.reorder`. */
+  channelsPerRoom: 100,
+  /** Custom emoji a room may have; servers may allow fewer. */
+  emojiPerRoom: 200,
 } as const;
+
+/**
+ * A channel name: 1–32 lowercase letters (any script), digits, `-` and `_`, starting with a
+ * letter or digit (no spaces or capitals, so names are unambiguous, as in Discord/Slack).
+ */
+export const CHANNEL_NAME = /^[\p{Ll}\p{Lo}\p{N}][\p{Ll}\p{Lo}\p{N}_-]{0,31}$/u;
+export const ChannelName = z.string().max(32).regex(CHANNEL_NAME, 'must be 1-32 lowercase letters, digits, - or _, starting with a letter or digit');
+
+/** A custom emoji's name (used as `:name:`): 2–32 of a-z, 0-9, `_` and `-`, starting with a letter or digit. */
+export const EMOJI_NAME = /^[a-z0-9][a-z0-9_-]{1,31}$/;
+export const EmojiName = z.string().max(32).regex(EMOJI_NAME, 'must be 2-32 of a-z, 0-9, _ or -, starting with a letter or digit');
+
+/** The custom emoji name a reaction names (`:party_parrot:` → `party_parrot`), or undefined for any other emoji. */
+export function customEmojiName(emoji: string): string | undefined {
+  const m = /^:([^:]+):$/.exec(emoji);
+  return m && EMOJI_NAME.test(m[1]) ? m[1] : undefined;
+}
 
 /** At most `max` bytes as JSON. */
 export const maxJsonBytes = (max: number) => [(v: unknown) => jsonSize(v) <= max, `must be at most ${max} bytes as JSON`] as const;

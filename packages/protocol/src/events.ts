@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Id } from './common.js';
 import { AudioBytes, PTT_END_REASONS } from './ptt.js';
 import { CALL_END_REASONS, MEDIA_EVENTS } from './media.js';
-import { IceServerSchema, MessageViewSchema, ParticipantViewSchema, PeerSchema, PRESENCE_STATUSES, ROLES, RoomViewSchema } from './views.js';
+import { ChannelViewSchema, EmojiViewSchema, IceServerSchema, MessageViewSchema, ParticipantViewSchema, PeerSchema, PRESENCE_STATUSES, ROLES, RoomViewSchema } from './views.js';
 
 /**
  * Which subject an event travels on (`subjects` in subjects.ts): `room` is a room's ordered,
@@ -38,6 +38,8 @@ const event = <S extends z.ZodType>(on: readonly EventFamily[], doc: string, sch
 const LEAVE_REASONS = ['left', 'disconnected', 'kicked', 'banned'] as const;
 const CallLeg = { callId: Id, userId: z.string() };
 const SignalKind = z.enum(['offer', 'answer', 'ice', 'bye', 'custom']);
+/** The channel a chat event is about (ADR 0050); absent for the room's default channel. */
+const InChannel = z.string().optional();
 
 /** `hello`: the first frame on every accepted connection. */
 export const HelloSchema = z.strictObject({
@@ -102,11 +104,17 @@ export const EVENTS = {
 
   'chat.message': event(['room'], 'A new message, to every member seated in the room, its sender\'s connections included (the echo confirms the seq).', z.strictObject({ message: MessageViewSchema })),
   'chat.edited': event(['room'], 'A message was edited.', z.strictObject({ message: MessageViewSchema })),
-  'chat.deleted': event(['room'], 'A message was deleted.', z.strictObject({ messageId: z.string() })),
-  'chat.reaction': event(['room'], 'A user added (`on`) or removed a reaction.', z.strictObject({ messageId: z.string(), emoji: z.string(), userId: z.string(), on: z.boolean() })),
-  'chat.pinned': event(['room'], 'A message was pinned or unpinned.', z.strictObject({ messageId: z.string(), pinned: z.boolean() })),
-  'chat.read': event(['room'], 'A read receipt.', z.strictObject({ userId: z.string(), messageId: z.string() })),
-  'chat.typing': event(['live'], 'Typing indicator, to every seated member including the typist; lapses after 5 s with `typing:false`.', z.strictObject({ userId: z.string(), typing: z.boolean() })),
+  'chat.deleted': event(['room'], 'A message was deleted.', z.strictObject({ messageId: z.string(), channelId: InChannel })),
+  'chat.reaction': event(['room'], 'A user added (`on`) or removed a reaction.', z.strictObject({ messageId: z.string(), emoji: z.string(), userId: z.string(), on: z.boolean(), channelId: InChannel })),
+  'chat.pinned': event(['room'], 'A message was pinned or unpinned.', z.strictObject({ messageId: z.string(), pinned: z.boolean(), channelId: InChannel })),
+  'chat.read': event(['room'], 'A read receipt (the reader\'s last read message in that channel).', z.strictObject({ userId: z.string(), messageId: z.string(), channelId: InChannel })),
+  'chat.typing': event(['live'], 'Typing indicator in a channel, to every seated member including the typist; lapses after 5 s with `typing:false`.', z.strictObject({ userId: z.string(), typing: z.boolean(), channelId: InChannel })),
+
+  'channel.created': event(['room'], 'A channel was created (`channel.create`).', z.strictObject({ channel: ChannelViewSchema })),
+  'channel.updated': event(['room'], 'A channel was renamed, archived or restored: its new state.', z.strictObject({ channel: ChannelViewSchema })),
+  'channel.reordered': event(['room'], 'The channels have a new order: every channel id, first to last.', z.strictObject({ channelIds: z.array(z.string()) })),
+  'emoji.created': event(['room'], 'A custom emoji was added (`emoji.create`).', z.strictObject({ emoji: EmojiViewSchema })),
+  'emoji.deleted': event(['room'], 'A custom emoji was deleted; `:name:` no longer works in new reactions.', z.strictObject({ name: z.string() })),
 
   'floor.taken': event(
     ['room'],

@@ -11,3 +11,4 @@ export { CALL_END_REASONS, CALL_OUTCOMES, CHUNK_DATA_MAX_CHARS, MEDIA_EVENTS, ty
 export * from './attestation.js';
 export * from './lobby.js';
 export * from './ptt.js';
+export { EMOJI_CONTENT_TYPES } from './channels.js';

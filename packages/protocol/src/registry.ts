@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { channels, emoji } from './channels.js';
 import { chat } from './chat.js';
 import { lobby } from './lobby.js';
 import { media } from './media.js';
@@ -29,6 +30,8 @@ export const COMMANDS = {
   ...ptt,
   ...lobby,
   ...chat,
+  ...channels,
+  ...emoji,
   ...signaling,
   ...presence,
   ...media,

@@ -59,6 +59,30 @@ export const MessageViewSchema = z.strictObject({
   kind: z.literal('voice').optional(),
   /** The recording of a `voice` message: an Ogg/Opus attachment (download with `chat.download`), its length and size. */
   voice: z.strictObject({ attachmentId: z.string(), talkId: z.string(), durationMs: z.number().int(), size: z.number().int(), contentType: z.literal('audio/ogg') }).optional(),
+  /** The channel the message belongs to; absent for the room's default channel. */
+  channelId: z.string().optional(),
+});
+
+/** A named channel of a room (the default channel has no entry and no id). */
+export const ChannelViewSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  /** Order among the room's channels, 0 first (`channel.reorder`). */
+  position: z.number().int().min(0),
+  /** Archived channels keep their history but take no new messages. */
+  archived: z.boolean(),
+  createdBy: z.string(),
+  createdAt: z.number().int(),
+});
+
+/** A custom emoji of a room: use it as `:name:`; fetch the image with `chat.download { roomId, attachmentId }`. */
+export const EmojiViewSchema = z.strictObject({
+  name: z.string(),
+  attachmentId: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  createdBy: z.string(),
+  createdAt: z.number().int(),
 });
 
 /** What a viewer sees of a user: `offline` for users without a connection, and for invisible users seen by others. */
@@ -95,13 +119,16 @@ const ParticipantsPage = { participants: z.array(ParticipantViewSchema), partici
 /** Reply of `room.join` and `room.create`: the room, the first participants, and the room's seq at the join. */
 export const JoinReplySchema = z.strictObject({ room: RoomViewSchema, ...ParticipantsPage, seq: z.number().int().min(0) });
 
-export const RoomGetReplySchema = z.strictObject({ room: RoomViewSchema, ...ParticipantsPage });
+/** `room.get`: also the room's channels (by position, archived included) and custom emoji (by name). */
+export const RoomGetReplySchema = z.strictObject({ room: RoomViewSchema, ...ParticipantsPage, channels: z.array(ChannelViewSchema), emoji: z.array(EmojiViewSchema) });
 
 export const CallReplySchema = z.strictObject({ callId: Id, sfu: SfuGrantSchema.optional() });
 
 export type RoomView = z.output<typeof RoomViewSchema>;
 export type ParticipantView = z.output<typeof ParticipantViewSchema>;
 export type MessageView = z.output<typeof MessageViewSchema>;
+export type ChannelView = z.output<typeof ChannelViewSchema>;
+export type EmojiView = z.output<typeof EmojiViewSchema>;
 export type PresenceView = z.output<typeof PresenceViewSchema>;
 export type IceServerView = z.output<typeof IceServerSchema>;
 export type SfuGrant = z.output<typeof SfuGrantSchema>;

@@ -49,6 +49,16 @@ export function s3TestEnv(): Record<string, string> {
   return { S3_ENDPOINT: s3.endpoint, S3_BUCKET: s3.bucket, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey };
 }
 
+/** PUTs bytes to a presigned upload (`chat.upload`, `emoji.upload`) exactly as a client does; the store's HTTP status. */
+export async function putPresigned(upload: { url: string; headers: Record<string, string> }, body: Buffer): Promise<number> {
+  const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(body) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** A 1×1 PNG: a real image for custom emoji and upload tests. */
+export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+
 /** testEnv for the media service: its own database (the call log). */
 export const mediaTestEnv = (overrides: Record<string, string | undefined> = {}) => testEnv({ DATABASE_URL: slot().mediaDatabaseUrl, ...overrides });
 

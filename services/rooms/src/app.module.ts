@@ -9,10 +9,16 @@ import { AttachmentsService } from './attachments/attachments.service.js';
 import { AttachmentsStore } from './attachments/attachments.store.js';
 import { VoiceService } from './voice/voice.service.js';
 import { VoiceStore } from './voice/voice.store.js';
+import { ChannelsHandler } from './channels/channels.handler.js';
+import { ChannelsService } from './channels/channels.service.js';
+import { ChannelsStore } from './channels/channels.store.js';
 import { ChatHandler } from './chat/chat.handler.js';
 import { ChatService } from './chat/chat.service.js';
 import { ChatStore } from './chat/chat.store.js';
 import { prismaModule } from './db/prisma.provider.js';
+import { EmojiHandler } from './emoji/emoji.handler.js';
+import { EmojiService } from './emoji/emoji.service.js';
+import { EmojiStore } from './emoji/emoji.store.js';
 import { LobbyTrackingPublisher } from './lobby/lobby.publisher.js';
 import { LobbyService } from './lobby/lobby.service.js';
 import { FloorHandler } from './floor/floor.handler.js';
@@ -65,6 +71,12 @@ export class AppModule {
         AttachmentsHandler,
         VoiceStore,
         VoiceService,
+        ChannelsStore,
+        ChannelsService,
+        ChannelsHandler,
+        EmojiStore,
+        EmojiService,
+        EmojiHandler,
         FloorStore,
         FloorService,
         FloorHandler,

@@ -1,4 +1,5 @@
 import { grpcServiceConfigSchema, objectStorageConfigSchema } from '@switchboard/platform';
+import { LIMITS } from '@switchboard/protocol';
 import { z } from 'zod';
 
 export const roomsConfigSchema = grpcServiceConfigSchema.extend({
@@ -24,6 +25,14 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
   VOICE_RETENTION_MS: z.coerce.number().int().min(0).default(30 * 24 * 3600 * 1000),
   /** Largest recording rooms stores (media cuts talks well below: PTT_MAX_TALK_BYTES at the gateway). */
   VOICE_MAX_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** Named channels per room, archived ones included (`forbidden` beyond; ADR 0050). */
+  CHANNELS_MAX_PER_ROOM: z.coerce.number().int().min(1).max(LIMITS.channelsPerRoom).default(50),
+  /** Custom emoji per room (`forbidden` beyond; ADR 0051). */
+  EMOJI_MAX_PER_ROOM: z.coerce.number().int().min(1).max(LIMITS.emojiPerRoom).default(50),
+  /** Largest custom emoji image emoji.upload accepts (`too_large` beyond). */
+  EMOJI_MAX_BYTES: z.coerce.number().int().min(64).max(1024 * 1024).default(256 * 1024),
+  /** Distinct emoji one message may carry as reactions (`too_large` for one more). */
+  REACTIONS_MAX_DISTINCT: z.coerce.number().int().min(1).max(200).default(20),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50051),
   /** The default is the local development role that `npm start` creates (scripts/lib/infra.mjs). */

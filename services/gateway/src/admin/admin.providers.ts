@@ -5,6 +5,8 @@ import { AdminAttestationController } from './attestation/attestation.controller
 import { AdminAttestationService } from './attestation/attestation.service.js';
 import { AdminAttachmentsController } from './attachments/attachments.controller.js';
 import { AdminAttachmentsService } from './attachments/attachments.service.js';
+import { AdminEmojiController } from './emoji/emoji.controller.js';
+import { AdminEmojiService } from './emoji/emoji.service.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuditStore } from './audit/audit.store.js';
@@ -23,5 +25,5 @@ import { AdminUsersController } from './users/users.controller.js';
 import { AdminUsersService } from './users/users.service.js';
 
 /** The admin REST API (/admin/v1), registered by AppModule. */
-export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, AdminSfuController, AdminAttachmentsController, TokensController, AdminTokensController, AdminAttestationController, AuditController, OpenApiController];
-export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminTokenService, RevocationsStore, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminSfuService, AdminAttachmentsService, AdminAttestationService];
+export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, AdminSfuController, AdminAttachmentsController, AdminEmojiController, TokensController, AdminTokensController, AdminAttestationController, AuditController, OpenApiController];
+export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminTokenService, RevocationsStore, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminSfuService, AdminAttachmentsService, AdminEmojiService, AdminAttestationService];

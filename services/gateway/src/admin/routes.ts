@@ -20,6 +20,7 @@ import {
 } from './attestation/attestation.schemas.js';
 import { AttachmentDeleted, AttachmentPage, AttachmentParams, ListAttachmentsQuery, StorageUsageSchema } from './attachments/attachments.schemas.js';
 import { AuditPage, AuditQuery } from './audit/audit.schemas.js';
+import { EmojiDeleted, EmojiList, EmojiParams } from './emoji/emoji.schemas.js';
 import { CallDetail, CallPage, CallParams, ListCallsQuery } from './calls/calls.schemas.js';
 import { route } from './http/route.js';
 import { ListRoomsQuery, ParticipantList, RemoveUserBody, RoomClosed, RoomDetail, RoomPage, RoomParams, UserRemoved } from './rooms/rooms.schemas.js';
@@ -120,6 +121,27 @@ export const adminRoutes = {
     status: 200,
     response: AttachmentDeleted,
     audit: { action: 'attachment.delete', target: ({ params }) => `${params.roomId}/${params.attachmentId}` },
+  }),
+  listEmoji: route({
+    operationId: 'listEmoji',
+    method: 'get',
+    path: '/rooms/{roomId}/emoji',
+    tag: 'emoji',
+    summary: "The room's custom emoji, by name",
+    params: RoomParams,
+    status: 200,
+    response: EmojiList,
+  }),
+  deleteEmoji: route({
+    operationId: 'deleteEmoji',
+    method: 'delete',
+    path: '/rooms/{roomId}/emoji/{name}',
+    tag: 'emoji',
+    summary: 'Delete a custom emoji and its image; members get `emoji.deleted`, reactions made with it stay',
+    params: EmojiParams,
+    status: 200,
+    response: EmojiDeleted,
+    audit: { action: 'emoji.delete', target: ({ params }) => `${params.roomId}/${params.name}` },
   }),
   listSfuParticipants: route({
     operationId: 'listSfuParticipants',

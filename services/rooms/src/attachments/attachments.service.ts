@@ -29,7 +29,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 }
 
 /** Type patterns: exact `type/subtype` or `type/*`. */
-export function typeAllowed(contentType: string, patterns: string[]): boolean {
+export function typeAllowed(contentType: string, patterns: readonly string[]): boolean {
   const [type] = contentType.split('/');
   return patterns.some((p) => p === contentType || p === `${type}/*` || p === '*/*');
 }
@@ -59,14 +59,26 @@ export class AttachmentsService implements OnModuleInit {
 
   async upload(caller: Caller, data: CommandData<'chat.upload'>): Promise<{ attachmentId: string; upload: PresignedRequest }> {
     await this.rooms.requireMember(data.roomId, caller.userId);
+    return this.reserve(caller, data, { maxBytes: this.config.ATTACHMENT_MAX_BYTES, types: this.config.ATTACHMENT_TYPES });
+  }
+
+  /**
+   * Reserves an upload of `size` bytes within `limits` (size, type patterns), the user's quota
+   * and pending cap, and presigns its PUT. The caller has checked the right to upload here.
+   */
+  async reserve(
+    caller: Caller,
+    data: { roomId: string; name: string; size: number; contentType: string },
+    limits: { maxBytes: number; types: readonly string[] },
+  ): Promise<{ attachmentId: string; upload: PresignedRequest }> {
     if (!this.storage.enabled) throw unavailable('object storage is not configured');
-    if (data.size > this.config.ATTACHMENT_MAX_BYTES) {
+    if (data.size > limits.maxBytes) {
       this.metrics.uploads.inc({ outcome: 'too_large' });
-      throw tooLarge(`files may be at most ${this.config.ATTACHMENT_MAX_BYTES} bytes`);
+      throw tooLarge(`files may be at most ${limits.maxBytes} bytes`);
     }
-    if (!typeAllowed(data.contentType, this.config.ATTACHMENT_TYPES)) {
+    if (!typeAllowed(data.contentType, limits.types)) {
       this.metrics.uploads.inc({ outcome: 'bad_type' });
-      throw badRequest(`content type ${data.contentType} is not accepted (allowed: ${this.config.ATTACHMENT_TYPES.join(', ')})`);
+      throw badRequest(`content type ${data.contentType} is not accepted (allowed: ${limits.types.join(', ')})`);
     }
     const id = newId('a');
     // The key carries no client text: names go in the row and the download's Content-Disposition.
@@ -86,6 +98,20 @@ export class AttachmentsService implements OnModuleInit {
   }
 
   /**
+   * An upload another feature takes over instead of a message (a custom emoji): the caller's,
+   * in this room, unsent, within `limits`, and stored with its declared size.
+   */
+  async claimable(caller: Caller, roomId: string, attachmentId: string, limits: { maxBytes: number; types: readonly string[] }): Promise<AttachmentRow> {
+    const [row] = await this.store.live([attachmentId]);
+    if (!row || row.roomId !== roomId || row.userId !== caller.userId) throw notFound(`attachment ${attachmentId}: no such upload of yours in this room`);
+    if (row.messageId || row.emoji) throw conflict(`attachment ${attachmentId} is in use already`);
+    if (row.size > limits.maxBytes) throw tooLarge(`this needs a file of at most ${limits.maxBytes} bytes`);
+    if (!typeAllowed(row.contentType, limits.types)) throw badRequest(`content type ${row.contentType} is not accepted here (allowed: ${limits.types.join(', ')})`);
+    await this.verifyUploaded(row);
+    return row;
+  }
+
+  /**
    * The `attachments` of a chat.send as stored: uploaded files become StoredAttachmentView after
    * checking the object exists with its declared size; links pass through. `claim` lists the
    * uploads the message takes over (ChatStore.createOnce binds them in its transaction).
@@ -99,6 +125,7 @@ export class AttachmentsService implements OnModuleInit {
       const row = rows.get(id);
       if (!row || row.roomId !== roomId || row.userId !== caller.userId) throw notFound(`attachment ${id}: no such upload of yours in this room`);
       if (row.messageId) throw conflict(`attachment ${id} belongs to another message`);
+      if (row.emoji) throw conflict(`attachment ${id} is the image of the custom emoji :${row.emoji.name}:`);
     }
     for (const row of rows.values()) await this.verifyUploaded(row);
     const attachments = refs.map((r) => {
@@ -117,8 +144,8 @@ export class AttachmentsService implements OnModuleInit {
   async download(caller: Caller, data: CommandData<'chat.download'>): Promise<{ download: PresignedRequest }> {
     await this.rooms.requireMember(data.roomId, caller.userId);
     const row = await this.store.get(data.attachmentId);
-    // A pending upload is visible to its uploader only; everything else must belong to a live message here.
-    if (!row || row.roomId !== data.roomId || row.deletedAt || (!row.messageId && row.userId !== caller.userId)) throw notFound('attachment not found');
+    // A pending upload is visible to its uploader only; everything else must belong to a live message or a custom emoji here.
+    if (!row || row.roomId !== data.roomId || row.deletedAt || (!row.messageId && !row.emoji && row.userId !== caller.userId)) throw notFound('attachment not found');
     return { download: await this.storage.presignGet(row.key, this.config.ATTACHMENT_URL_TTL_S, row.name) };
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, ObjectStorage, objectStorageConfigSchema } from '@switchboard/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3TestEnv } from '../../../../test/support/stack.js';
+import { putPresigned as put, s3TestEnv } from '../../../../test/support/stack.js';
 import { FAST_TIMERS, RoomsHarness, until } from '../testing/harness.test.js';
 import { typeAllowed } from './attachments.service.js';
 
@@ -13,12 +13,6 @@ const LIMITS = {
   ATTACHMENT_GC_INTERVAL_MS: '200',
 };
 
-/** PUTs bytes to a presigned upload exactly as a client does. */
-async function put(upload: { url: string; headers: Record<string, string> }, body: Buffer): Promise<number> {
-  const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(body) });
-  await res.arrayBuffer();
-  return res.status;
-}
 
 describe('attachments in object storage (real S3-compatible server)', () => {
   let h: RoomsHarness;

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { PrismaClient } from '../db/prisma.provider.js';
 import type { Attachment } from '../generated/prisma/client.js';
 
-export type AttachmentRow = Attachment;
+/** A row with the custom emoji it is the image of, if any (then it belongs to no message). */
+export type AttachmentRow = Attachment & { emoji: { name: string } | null };
+
+const withEmoji = { emoji: { select: { name: true } } } as const;
 
 export interface NewAttachment {
   id: string;
@@ -27,11 +30,11 @@ export class AttachmentsStore {
    * One transaction holding a per-user advisory lock, so concurrent uploads on any replica
    * cannot both pass the check.
    */
-  reserve(row: NewAttachment, limits: { quotaBytes: number; maxPending: number }): Promise<AttachmentRow | ReserveRefusal> {
+  reserve(row: NewAttachment, limits: { quotaBytes: number; maxPending: number }): Promise<Attachment | ReserveRefusal> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`attachments:${row.userId}`}))`;
       const live = { userId: row.userId, deletedAt: null };
-      const [used, pending] = await Promise.all([tx.attachment.aggregate({ where: live, _sum: { size: true } }), tx.attachment.count({ where: { ...live, messageId: null } })]);
+      const [used, pending] = await Promise.all([tx.attachment.aggregate({ where: live, _sum: { size: true } }), tx.attachment.count({ where: { ...live, messageId: null, emoji: { is: null } } })]);
       const usedBytes = used._sum.size ?? 0;
       if (usedBytes + row.size > limits.quotaBytes) return { refused: 'quota', usedBytes } as const;
       if (pending >= limits.maxPending) return { refused: 'pending', pending } as const;
@@ -40,12 +43,12 @@ export class AttachmentsStore {
   }
 
   get(id: string): Promise<AttachmentRow | null> {
-    return this.prisma.attachment.findUnique({ where: { id } });
+    return this.prisma.attachment.findUnique({ where: { id }, include: withEmoji });
   }
 
   /** The live rows among `ids` (any owner, any room: the caller checks). */
   live(ids: string[]): Promise<AttachmentRow[]> {
-    return this.prisma.attachment.findMany({ where: { id: { in: ids }, deletedAt: null } });
+    return this.prisma.attachment.findMany({ where: { id: { in: ids }, deletedAt: null }, include: withEmoji });
   }
 
   /** Marks rows for deletion (their objects go next); returns how many changed. */
@@ -59,21 +62,21 @@ export class AttachmentsStore {
 
   /**
    * Marks what nobody may download any more: attachments of deleted messages and of closed
-   * rooms, and uploads not sent within `pendingMaxAgeMs`. Returns how many rows it marked.
+   * rooms, and uploads neither sent nor made a custom emoji within `pendingMaxAgeMs`. Returns how many rows it marked.
    */
   async markOrphans(pendingMaxAgeMs: number): Promise<number> {
     const cutoff = new Date(Date.now() - pendingMaxAgeMs);
     return this.prisma.$executeRaw`
       UPDATE attachments a SET deleted_at = now()
       WHERE a.deleted_at IS NULL AND (
-        (a.message_id IS NULL AND a.created_at < ${cutoff})
+        (a.message_id IS NULL AND a.created_at < ${cutoff} AND NOT EXISTS (SELECT 1 FROM room_emoji e WHERE e.attachment_id = a.id))
         OR EXISTS (SELECT 1 FROM messages m WHERE m.id = a.message_id AND m.deleted_at IS NOT NULL)
         OR EXISTS (SELECT 1 FROM rooms r WHERE r.id = a.room_id AND r.closed_at IS NOT NULL)
       )`;
   }
 
   /** Rows marked for deletion, oldest first, at most `take`. */
-  marked(take: number, where: { messageId?: string; roomId?: string } = {}): Promise<AttachmentRow[]> {
+  marked(take: number, where: { messageId?: string; roomId?: string } = {}): Promise<Attachment[]> {
     return this.prisma.attachment.findMany({ where: { deletedAt: { not: null }, ...where }, orderBy: { deletedAt: 'asc' }, take });
   }
 
@@ -82,7 +85,7 @@ export class AttachmentsStore {
   }
 
   /** A room's live attachments, newest first, paged by (createdAt, id). */
-  listRoom(roomId: string, opts: { take: number; before?: { createdAt: Date; id: string } }): Promise<AttachmentRow[]> {
+  listRoom(roomId: string, opts: { take: number; before?: { createdAt: Date; id: string } }): Promise<Attachment[]> {
     const c = opts.before;
     const where = c ? { roomId, deletedAt: null, OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] } : { roomId, deletedAt: null };
     return this.prisma.attachment.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: opts.take });

@@ -11,10 +11,15 @@ export interface NewMessage {
   clientMsgId: string;
   text: string;
   replyTo?: string;
+  /** The channel key ("" for the room's default channel). */
+  channelId: string;
   attachments: unknown[];
   /** Uploaded attachments (ids) the message takes over: each must be the author's, in this room and not yet sent. */
   claim?: string[];
 }
+
+/** Reactions on a message already carry the most distinct emoji allowed. */
+export type ReactResult = 'changed' | 'unchanged' | 'full';
 
 /** A claimed attachment was sent already, deleted or expired meanwhile (the message is not stored). */
 export class ClaimLost extends Error {}
@@ -55,7 +60,7 @@ export class ChatStore {
     return this.prisma.$transaction(async (tx) => {
       const row = await tx.message.create({ data: { ...data, attachments: data.attachments as object[] } });
       const { count } = await tx.attachment.updateMany({
-        where: { id: { in: claim }, roomId: data.roomId, userId: data.userId, messageId: null, deletedAt: null },
+        where: { id: { in: claim }, roomId: data.roomId, userId: data.userId, messageId: null, deletedAt: null, emoji: { is: null } },
         data: { messageId: row.id },
       });
       if (count !== claim.length) throw new ClaimLost('an attachment was sent, deleted or expired meanwhile');
@@ -75,10 +80,10 @@ export class ChatStore {
    * A page of history next to `cursor` (exclusive) in (createdAt, id) order: `older` pages
    * backwards, otherwise forwards. Returns up to `take` rows, nearest to the cursor first.
    */
-  page(roomId: string, opts: { cursor?: Message; older: boolean; take: number }): Promise<MessageRow[]> {
+  page(roomId: string, channelId: string, opts: { cursor?: Message; older: boolean; take: number }): Promise<MessageRow[]> {
     const c = opts.cursor;
     const op = opts.older ? 'lt' : 'gt';
-    const where = c ? { roomId, OR: [{ createdAt: { [op]: c.createdAt } }, { createdAt: c.createdAt, id: { [op]: c.id } }] } : { roomId };
+    const where = c ? { roomId, channelId, OR: [{ createdAt: { [op]: c.createdAt } }, { createdAt: c.createdAt, id: { [op]: c.id } }] } : { roomId, channelId };
     const dir = opts.older ? 'desc' : 'asc';
     return this.prisma.message.findMany({ where, orderBy: [{ createdAt: dir }, { id: dir }], take: opts.take, include: withReactions });
   }
@@ -93,10 +98,20 @@ export class ChatStore {
     return count === 1;
   }
 
-  /** Adds or removes one reaction; false when nothing changed. */
-  async react(messageId: string, userId: string, emoji: string, on: boolean): Promise<boolean> {
-    if (on) return (await this.prisma.reaction.createMany({ data: [{ messageId, userId, emoji }], skipDuplicates: true })).count === 1;
-    return (await this.prisma.reaction.deleteMany({ where: { messageId, userId, emoji } })).count === 1;
+  /**
+   * Adds or removes one reaction. Adding a new distinct emoji to a message that has
+   * `maxDistinct` already is refused (`full`); the per-message lock makes concurrent adds on
+   * any replica count each other.
+   */
+  async react(messageId: string, userId: string, emoji: string, on: boolean, maxDistinct: number): Promise<ReactResult> {
+    const changed = (n: number): ReactResult => (n === 1 ? 'changed' : 'unchanged');
+    if (!on) return changed((await this.prisma.reaction.deleteMany({ where: { messageId, userId, emoji } })).count);
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`reactions:${messageId}`}))`;
+      const present = await tx.reaction.findMany({ where: { messageId }, distinct: ['emoji'], select: { emoji: true } });
+      if (present.length >= maxDistinct && !present.some((r) => r.emoji === emoji)) return 'full';
+      return changed((await tx.reaction.createMany({ data: [{ messageId, userId, emoji }], skipDuplicates: true })).count);
+    });
   }
 
   /** Pins or unpins; false when already in that state. */
@@ -108,7 +123,17 @@ export class ChatStore {
     return count === 1;
   }
 
-  async markRead(roomId: string, userId: string, messageId: string): Promise<void> {
-    await this.prisma.readReceipt.upsert({ where: { roomId_userId: { roomId, userId } }, create: { roomId, userId, messageId }, update: { messageId, readAt: new Date() } });
+  async markRead(roomId: string, channelId: string, userId: string, messageId: string): Promise<void> {
+    await this.prisma.readReceipt.upsert({
+      where: { roomId_channelId_userId: { roomId, channelId, userId } },
+      create: { roomId, channelId, userId, messageId },
+      update: { messageId, readAt: new Date() },
+    });
+  }
+
+  /** A user's last read message in one channel of a room ("" is the default channel). */
+  async lastRead(roomId: string, channelId: string, userId: string): Promise<string | undefined> {
+    const row = await this.prisma.readReceipt.findUnique({ where: { roomId_channelId_userId: { roomId, channelId, userId } }, select: { messageId: true } });
+    return row?.messageId;
   }
 }

@@ -1,4 +1,5 @@
 import type { MessageView } from '@switchboard/protocol';
+import { channelField } from '../channels/channels.view.js';
 import type { MessageRow } from './chat.store.js';
 
 /** The protocol's chat message (`MessageViewSchema` in @switchboard/protocol). */
@@ -35,5 +36,6 @@ export function toMessageView(m: MessageRow, reader?: string): MessageView {
     pinned: m.pinnedAt !== null,
     // A deleted voice message keeps its kind but loses its recording, like attachments.
     ...(m.kind === 'voice' ? { kind: 'voice' as const, ...(m.deletedAt || !m.voice ? {} : { voice: m.voice as unknown as NonNullable<MessageView['voice']> }) } : {}),
+    ...channelField(m.channelId),
   };
 }

@@ -4,7 +4,10 @@ import type * as proto from '@switchboard/proto';
 import { ApprovalsHandler } from '../approvals/approvals.handler.js';
 import { AttachmentsHandler } from '../attachments/attachments.handler.js';
 import { AttachmentsService } from '../attachments/attachments.service.js';
+import { ChannelsHandler } from '../channels/channels.handler.js';
 import { ChatHandler } from '../chat/chat.handler.js';
+import { EmojiHandler } from '../emoji/emoji.handler.js';
+import { EmojiService } from '../emoji/emoji.service.js';
 import { FloorHandler } from '../floor/floor.handler.js';
 import { VoiceService } from '../voice/voice.service.js';
 import { ModerationHandler } from '../moderation/moderation.handler.js';
@@ -27,6 +30,8 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly rooms: RoomsService,
     private readonly chat: ChatHandler,
     private readonly attachments: AttachmentsHandler,
+    private readonly channels: ChannelsHandler,
+    private readonly emoji: EmojiHandler,
     private readonly floor: FloorHandler,
     private readonly moderation: ModerationHandler,
     private readonly approvals: ApprovalsHandler,
@@ -50,6 +55,8 @@ export class RoomsHandler implements OnApplicationBootstrap, BeforeApplicationSh
         ...this.approvals.commands(),
         ...this.chat.commands(),
         ...this.attachments.commands(),
+        ...this.channels.commands(),
+        ...this.emoji.commands(),
         ...this.floor.commands(),
         ...this.sessions.commands(),
     });
@@ -68,6 +75,7 @@ export class RoomsGrpcHandler {
     private readonly moderation: ModerationService,
     private readonly attachments: AttachmentsService,
     private readonly voice: VoiceService,
+    private readonly emoji: EmojiService,
   ) {}
 
   implementation(logger: Logger) {
@@ -91,6 +99,12 @@ export class RoomsGrpcHandler {
           return {};
         },
         postVoiceMessage: (req) => this.voice.post(req),
+        listEmoji: (req) => this.emoji.adminList(req.roomId),
+        deleteEmoji: async (req) => {
+          await this.rooms.openRoom(req.roomId);
+          await this.emoji.remove(req.roomId, req.name);
+          return {};
+        },
       },
       logger,
     );

@@ -3,6 +3,10 @@ import { CommandBus, CONFIG, fitToBudget, jsonBytes, newId, publishSystemEvent, 
 import type * as proto from '@switchboard/proto';
 import { badRequest, forbidden, notFound, ProtocolError, rateLimited, RoomAccessChange, type CommandData, type JoinReply, type ParticipantView, type Reply, type RoomAccessChangeInput, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
+import { ChannelsStore } from '../channels/channels.store.js';
+import { toChannelView } from '../channels/channels.view.js';
+import { EmojiStore } from '../emoji/emoji.store.js';
+import { toEmojiView } from '../emoji/emoji.view.js';
 import { FloorStore, talkOf } from '../floor/floor.store.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
 import { RoomFlagsStore } from './room-flags.store.js';
@@ -37,6 +41,8 @@ export class RoomsService {
     private readonly flags: RoomFlagsStore,
     private readonly windows: WindowCounter,
     private readonly bus: CommandBus,
+    private readonly channels: ChannelsStore,
+    private readonly emoji: EmojiStore,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 
@@ -103,9 +109,12 @@ export class RoomsService {
 
   async get(caller: Caller, data: CommandData<'room.get'>): Promise<Reply<'room.get'>> {
     const room = await this.visibleRoom(data.roomId, caller);
-    const list = await this.participants.list(room.id);
+    const [list, channelRows, emojiRows] = await Promise.all([this.participants.list(room.id), this.channels.list(room.id), this.emoji.list(room.id)]);
     const view = toRoomView(room, distinctUsers(list));
-    return { room: view, ...this.participantsPage(list, this.config.REPLY_MAX_BYTES - jsonBytes(view)) };
+    // Channels and emoji are bounded per room (config caps ≤ protocol LIMITS); participants page in what is left.
+    const channels = channelRows.map(toChannelView);
+    const emoji = emojiRows.map(toEmojiView);
+    return { room: view, channels, emoji, ...this.participantsPage(list, this.config.REPLY_MAX_BYTES - jsonBytes({ view, channels, emoji })) };
   }
 
   /** The live participants of a room a page at a time (rooms with thousands of seats). */

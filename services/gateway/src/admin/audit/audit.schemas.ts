@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'sfu.mute',
   'sfu.remove',
   'attachment.delete',
+  'emoji.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

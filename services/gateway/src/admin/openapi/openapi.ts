@@ -28,6 +28,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   users: 'Users: sessions across rooms, disconnect, ban.',
   calls: 'Calls: active and past calls with their participants.',
   attachments: 'Chat attachments in object storage.',
+  emoji: 'Custom emoji of rooms (images in object storage).',
   sfu: 'LiveKit SFU rooms and participants (mute, remove).',
   tokens: 'Client JWTs, admin JWTs and build tokens.',
   attestation: 'Client attestation: policies and reference builds.',

@@ -40,6 +40,7 @@ describe('admin OpenAPI document', () => {
       'closeRoom',
       'createBuildToken',
       'deleteAttachment',
+      'deleteEmoji',
       'deletePolicy',
       'deleteReference',
       'disconnectUser',

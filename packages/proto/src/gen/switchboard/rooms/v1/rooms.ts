@@ -186,6 +186,33 @@ export interface PostVoiceMessageResponse {
   size: number;
 }
 
+/** A custom emoji of a room (ADR 0051): `:name:` and the attachment holding its image. */
+export interface Emoji {
+  name: string;
+  attachmentId: string;
+  contentType: string;
+  size: number;
+  createdBy: string;
+  createdAtMs: number;
+}
+
+export interface ListEmojiRequest {
+  roomId: string;
+}
+
+/** Every emoji of the room, by name (a room has a bounded number). */
+export interface ListEmojiResponse {
+  emoji: Emoji[];
+}
+
+export interface DeleteEmojiRequest {
+  roomId: string;
+  name: string;
+}
+
+export interface DeleteEmojiResponse {
+}
+
 function createBaseRoom(): Room {
   return {
     id: "",
@@ -1999,6 +2026,341 @@ export const PostVoiceMessageResponse: MessageFns<PostVoiceMessageResponse> = {
   },
 };
 
+function createBaseEmoji(): Emoji {
+  return { name: "", attachmentId: "", contentType: "", size: 0, createdBy: "", createdAtMs: 0 };
+}
+
+export const Emoji: MessageFns<Emoji> = {
+  encode(message: Emoji, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.attachmentId !== "") {
+      writer.uint32(18).string(message.attachmentId);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(26).string(message.contentType);
+    }
+    if (message.size !== 0) {
+      writer.uint32(32).int64(message.size);
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(42).string(message.createdBy);
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(48).int64(message.createdAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Emoji {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEmoji();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attachmentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.createdBy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.createdAtMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<Emoji>, I>>(base?: I): Emoji {
+    return Emoji.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Emoji>, I>>(object: I): Emoji {
+    const message = createBaseEmoji();
+    message.name = object.name ?? "";
+    message.attachmentId = object.attachmentId ?? "";
+    message.contentType = object.contentType ?? "";
+    message.size = object.size ?? 0;
+    message.createdBy = object.createdBy ?? "";
+    message.createdAtMs = object.createdAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseListEmojiRequest(): ListEmojiRequest {
+  return { roomId: "" };
+}
+
+export const ListEmojiRequest: MessageFns<ListEmojiRequest> = {
+  encode(message: ListEmojiRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListEmojiRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListEmojiRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListEmojiRequest>, I>>(base?: I): ListEmojiRequest {
+    return ListEmojiRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListEmojiRequest>, I>>(object: I): ListEmojiRequest {
+    const message = createBaseListEmojiRequest();
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseListEmojiResponse(): ListEmojiResponse {
+  return { emoji: [] };
+}
+
+export const ListEmojiResponse: MessageFns<ListEmojiResponse> = {
+  encode(message: ListEmojiResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.emoji) {
+      Emoji.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListEmojiResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListEmojiResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.emoji.push(Emoji.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ListEmojiResponse>, I>>(base?: I): ListEmojiResponse {
+    return ListEmojiResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListEmojiResponse>, I>>(object: I): ListEmojiResponse {
+    const message = createBaseListEmojiResponse();
+    message.emoji = object.emoji?.map((e) => Emoji.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteEmojiRequest(): DeleteEmojiRequest {
+  return { roomId: "", name: "" };
+}
+
+export const DeleteEmojiRequest: MessageFns<DeleteEmojiRequest> = {
+  encode(message: DeleteEmojiRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteEmojiRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteEmojiRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeleteEmojiRequest>, I>>(base?: I): DeleteEmojiRequest {
+    return DeleteEmojiRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteEmojiRequest>, I>>(object: I): DeleteEmojiRequest {
+    const message = createBaseDeleteEmojiRequest();
+    message.roomId = object.roomId ?? "";
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteEmojiResponse(): DeleteEmojiResponse {
+  return {};
+}
+
+export const DeleteEmojiResponse: MessageFns<DeleteEmojiResponse> = {
+  encode(_: DeleteEmojiResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteEmojiResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteEmojiResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DeleteEmojiResponse>, I>>(base?: I): DeleteEmojiResponse {
+    return DeleteEmojiResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteEmojiResponse>, I>>(_: I): DeleteEmojiResponse {
+    const message = createBaseDeleteEmojiResponse();
+    return message;
+  },
+};
+
 export type RoomsServiceService = typeof RoomsServiceService;
 export const RoomsServiceService = {
   listRooms: {
@@ -2092,6 +2454,24 @@ export const RoomsServiceService = {
       Buffer.from(PostVoiceMessageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PostVoiceMessageResponse => PostVoiceMessageResponse.decode(value),
   },
+  listEmoji: {
+    path: "/switchboard.rooms.v1.RoomsService/ListEmoji" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListEmojiRequest): Buffer => Buffer.from(ListEmojiRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListEmojiRequest => ListEmojiRequest.decode(value),
+    responseSerialize: (value: ListEmojiResponse): Buffer => Buffer.from(ListEmojiResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListEmojiResponse => ListEmojiResponse.decode(value),
+  },
+  deleteEmoji: {
+    path: "/switchboard.rooms.v1.RoomsService/DeleteEmoji" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteEmojiRequest): Buffer => Buffer.from(DeleteEmojiRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteEmojiRequest => DeleteEmojiRequest.decode(value),
+    responseSerialize: (value: DeleteEmojiResponse): Buffer => Buffer.from(DeleteEmojiResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteEmojiResponse => DeleteEmojiResponse.decode(value),
+  },
 } as const;
 
 export interface RoomsServiceServer extends UntypedServiceImplementation {
@@ -2104,6 +2484,8 @@ export interface RoomsServiceServer extends UntypedServiceImplementation {
   listAttachments: handleUnaryCall<ListAttachmentsRequest, ListAttachmentsResponse>;
   deleteAttachment: handleUnaryCall<DeleteAttachmentRequest, DeleteAttachmentResponse>;
   postVoiceMessage: handleUnaryCall<PostVoiceMessageRequest, PostVoiceMessageResponse>;
+  listEmoji: handleUnaryCall<ListEmojiRequest, ListEmojiResponse>;
+  deleteEmoji: handleUnaryCall<DeleteEmojiRequest, DeleteEmojiResponse>;
 }
 
 export interface RoomsServiceClient extends Client {
@@ -2241,6 +2623,36 @@ export interface RoomsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PostVoiceMessageResponse) => void,
+  ): ClientUnaryCall;
+  listEmoji(
+    request: ListEmojiRequest,
+    callback: (error: ServiceError | null, response: ListEmojiResponse) => void,
+  ): ClientUnaryCall;
+  listEmoji(
+    request: ListEmojiRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListEmojiResponse) => void,
+  ): ClientUnaryCall;
+  listEmoji(
+    request: ListEmojiRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListEmojiResponse) => void,
+  ): ClientUnaryCall;
+  deleteEmoji(
+    request: DeleteEmojiRequest,
+    callback: (error: ServiceError | null, response: DeleteEmojiResponse) => void,
+  ): ClientUnaryCall;
+  deleteEmoji(
+    request: DeleteEmojiRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteEmojiResponse) => void,
+  ): ClientUnaryCall;
+  deleteEmoji(
+    request: DeleteEmojiRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteEmojiResponse) => void,
   ): ClientUnaryCall;
 }
 
