@@ -135,7 +135,8 @@ async function main() {
   await alice.waitForFunction(() => document.querySelector('[data-testid=floor]')?.textContent?.includes('bob has the floor'), null, { timeout: 20_000 });
   const framesHeard = () => Number(/(\d+) audio frames decoded/.exec(document.querySelector('[data-testid=ptt-heard]')?.textContent ?? '')?.[1] ?? 0);
   // 25 frames of 20 ms: half a second of bob's voice heard and decoded on alice's page.
-  await alice.waitForFunction(`(${framesHeard})() >= 25`, null, { timeout: 30_000 }).catch(async (err) => {
+  // Generous: the fake microphone and the encoder start slowly on a loaded machine.
+  await alice.waitForFunction(`(${framesHeard})() >= 25`, null, { timeout: 60_000 }).catch(async (err) => {
     const stats = async (page) => page.evaluate(() => window.pttStats?.()).catch((e) => String(e));
     throw new Error(`${err.message}: bob ${JSON.stringify(await stats(bob))}, alice ${JSON.stringify(await stats(alice))}`);
   });

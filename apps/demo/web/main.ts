@@ -378,7 +378,7 @@ function putMessage(m: Message) {
 }
 
 /** Push-to-talk voice of the room shown: the SDK helper (mic → Opus → ptt.audio) and a decoder for what others say. */
-let voice: { roomId: string; ptt: PushToTalk; decoder: PttAudioDecoder; off: () => void; mic?: MediaStream } | undefined;
+let voice: { roomId: string; ptt: PushToTalk; decoder: PttAudioDecoder; off: () => void; mic?: Promise<MediaStream> } | undefined;
 
 function voiceFor(roomId: string) {
   if (voice?.roomId === roomId) return voice;
@@ -400,7 +400,7 @@ function stopVoice() {
   voice?.off();
   voice?.ptt.dispose();
   voice?.decoder.close();
-  voice?.mic?.getTracks().forEach((t) => t.stop());
+  void voice?.mic?.then((m) => m.getTracks().forEach((t) => t.stop())).catch(() => undefined);
   voice = undefined;
 }
 
@@ -446,14 +446,9 @@ function renderRoom() {
   const v = voiceFor(room.id);
   ptt.addEventListener('pointerdown', () => {
     holding = true;
-    void (async () => {
-      try {
-        v.mic ??= await navigator.mediaDevices.getUserMedia({ audio: true });
-        if (holding) await v.ptt.talk(v.mic.getAudioTracks()[0]!);
-      } catch {
-        if (holding) await req('floor.request', { roomId: room.id }).catch(() => undefined);
-      }
-    })();
+    // The floor at once; the microphone (opened once per room) joins when it is ready.
+    const mic = (v.mic ??= navigator.mediaDevices.getUserMedia({ audio: true }));
+    v.ptt.talk(mic.then((m) => m.getAudioTracks()[0]!)).catch(() => undefined);
   });
   for (const ev of ['pointerup', 'pointerleave'])
     ptt.addEventListener(ev, () => {

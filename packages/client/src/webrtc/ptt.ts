@@ -61,16 +61,26 @@ export class PushToTalk {
   }
 
   /**
-   * Takes the floor and sends `track` (a microphone track) as Opus packets until release(): the
-   * floor lease is refreshed while talking. Needs WebCodecs (AudioEncoder) and
+   * Takes the floor and sends `track` (a microphone track, or a promise of one: the floor is
+   * asked for first) as Opus packets until release(): the floor lease is refreshed while talking. Needs WebCodecs (AudioEncoder) and
    * MediaStreamTrackProcessor (Chromium); `bitrate` in bit/s (default 24000).
    */
-  async talk(track: MediaStreamTrack, opts: { bitrate?: number } = {}): Promise<{ expiresAt: number; talkId: string }> {
+  async talk(track: MediaStreamTrack | Promise<MediaStreamTrack>, opts: { bitrate?: number } = {}): Promise<{ expiresAt: number; talkId: string }> {
     const Processor = (globalThis as { MediaStreamTrackProcessor?: TrackProcessorCtor }).MediaStreamTrackProcessor;
     if (typeof AudioEncoder === 'undefined' || !Processor) throw new Error('push-to-talk audio needs WebCodecs AudioEncoder and MediaStreamTrackProcessor');
+    // The floor first: the track may still be waiting for the microphone (a permission prompt).
     const grant = await this.press();
     this.keepLease(grant.expiresAt);
-    const reader = new Processor({ track }).readable.getReader();
+    let mic: MediaStreamTrack;
+    try {
+      mic = await track;
+    } catch (err) {
+      this.lastError = String((err as Error)?.message ?? err);
+      throw err;
+    }
+    // Released while the microphone was opening: nothing to send.
+    if (this.talkId !== grant.talkId) return grant;
+    const reader = new Processor({ track: mic }).readable.getReader();
     let stopped = false;
     let encoder: AudioEncoder | undefined;
     const stop = () => {
