@@ -441,16 +441,18 @@ function renderRoom() {
   };
   const ptt = h('button', { class: 'ptt', 'data-testid': 'ptt' }, 'Hold to talk');
   // Released on pointer up whether or not floor.taken has arrived yet, so the floor is never left held.
-  // While held, the microphone goes out as Opus over the gateway (ptt.audio); without a microphone, the floor alone.
+  // The button captures the pointer while held: a layout shift under a still pointer does not end the talk.
+  // While held, the microphone goes out as Opus over the gateway (ptt.audio); without WebCodecs, the floor alone.
   let holding = false;
   const v = voiceFor(room.id);
-  ptt.addEventListener('pointerdown', () => {
+  ptt.addEventListener('pointerdown', (e: PointerEvent) => {
     holding = true;
+    ptt.setPointerCapture(e.pointerId);
     // The floor at once; the microphone (opened once per room) joins when it is ready.
     const mic = (v.mic ??= navigator.mediaDevices.getUserMedia({ audio: true }));
-    v.ptt.talk(mic.then((m) => m.getAudioTracks()[0]!)).catch(() => undefined);
+    v.ptt.talk(mic.then((m) => m.getAudioTracks()[0]!)).catch(() => (holding && !v.ptt.talkId ? v.ptt.press() : undefined)).catch(() => undefined);
   });
-  for (const ev of ['pointerup', 'pointerleave'])
+  for (const ev of ['pointerup', 'pointercancel', 'lostpointercapture'])
     ptt.addEventListener(ev, () => {
       if (!holding) return;
       holding = false;
