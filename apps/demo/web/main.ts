@@ -448,8 +448,8 @@ function renderRoom() {
   ptt.addEventListener('pointerdown', (e: PointerEvent) => {
     holding = true;
     ptt.setPointerCapture(e.pointerId);
-    // The floor at once; the microphone (opened once per room) joins when it is ready.
-    const mic = (v.mic ??= navigator.mediaDevices.getUserMedia({ audio: true }));
+    // The floor at once; the microphone joins when it is ready (and is closed again on release).
+    const mic = (v.mic = navigator.mediaDevices.getUserMedia({ audio: true }));
     v.ptt.talk(mic.then((m) => m.getAudioTracks()[0]!)).catch(() => (holding && !v.ptt.talkId ? v.ptt.press() : undefined)).catch(() => undefined);
   });
   for (const ev of ['pointerup', 'pointercancel', 'lostpointercapture'])
@@ -457,6 +457,8 @@ function renderRoom() {
       if (!holding) return;
       holding = false;
       void v.ptt.release().catch(() => undefined);
+      void v.mic?.then((m) => m.getTracks().forEach((t) => t.stop())).catch(() => undefined);
+      v.mic = undefined;
     });
   fill(
     $('#room'),
