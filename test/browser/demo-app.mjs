@@ -7,12 +7,11 @@
 // after the page reconnects; the admin console kicks bob and his page shows it.
 // Screenshots go to SCREENSHOT_DIR on every run (also when a step fails).
 // Prints one JSON line with the outcome; exit code 0 only when every step passed.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { freePort } from '../../scripts/lib/infra.mjs';
-import { CHROMIUM_ARGS, namespaceInfra, processes, waitFor } from './harness.mjs';
+import { CHROMIUM_ARGS, demoPages, namespaceInfra, processes, startDemoServer, waitFor } from './harness.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = 'demo-browser-secret-demo-browser-secret';
@@ -20,20 +19,12 @@ const ADMIN_KEY = 'demo-browser-admin-key';
 const shots = process.env.SCREENSHOT_DIR ?? join(root, '.run/screenshots');
 const { cleanups, start, finish } = processes();
 const steps = [];
-/** The pages' console errors and uncaught exceptions, reported when a step fails. */
-const pageLog = [];
-const pages = {};
+const ui = demoPages({ finish, shots, steps });
+let base = '';
 
 const texts = (page) => page.$$eval('[data-testid=messages] [data-testid=message-text]', (els) => els.map((e) => e.textContent));
 const hasText = async (page, text) => (await texts(page)).includes(text);
 const step = (name) => steps.push(name);
-
-async function login(page, name, server) {
-  await page.goto(`${pages.base}/?server=${server}`);
-  await page.fill('#name', name);
-  await page.click('[data-testid=login]');
-  await page.waitForSelector('[data-testid=link].open', { timeout: 20_000 });
-}
 
 async function send(page, text) {
   await page.fill('[data-testid=chat-input]', text);
@@ -41,7 +32,7 @@ async function send(page, text) {
 }
 
 async function main() {
-  const [roomsHttp, roomsGrpc, presenceHttp, presenceGrpc, gw1Port, gw2Port, demoPort] = await Promise.all(Array.from({ length: 7 }, freePort));
+  const [roomsHttp, roomsGrpc, presenceHttp, presenceGrpc, gw1Port, gw2Port] = await Promise.all(Array.from({ length: 6 }, freePort));
   const { common, databaseUrl } = await namespaceInfra({ start, cleanups, root, jwtSecret: SECRET });
   const rooms = start(process.execPath, [join(root, 'services/rooms/dist/main.js')], { ...common, HTTP_PORT: String(roomsHttp), GRPC_PORT: String(roomsGrpc), GRPC_HOST: '127.0.0.1', DATABASE_URL: databaseUrl });
   const presence = start(process.execPath, [join(root, 'services/presence/dist/main.js')], { ...common, HTTP_PORT: String(presenceHttp), GRPC_PORT: String(presenceGrpc), GRPC_HOST: '127.0.0.1' });
@@ -56,14 +47,7 @@ async function main() {
     });
   const gw1 = gateway(gw1Port, 'gw1');
   const gw2 = gateway(gw2Port, 'gw2');
-  const demo = start(process.execPath, [join(root, 'apps/demo/dist/server/main.js')], {
-    ...common,
-    DEMO_PORT: String(demoPort),
-    GATEWAY_URLS: `ws://127.0.0.1:${gw1Port}/ws,ws://127.0.0.1:${gw2Port}/ws`,
-    ADMIN_API_URL: `http://127.0.0.1:${gw1Port}`,
-    NODE_ENV: 'development',
-  });
-  // Five Node processes start at once on a possibly busy machine: a generous, bounded wait each.
+  // Four Node processes start at once on a possibly busy machine: a generous, bounded wait each.
   const services = { rooms: [rooms, roomsHttp], presence: [presence, presenceHttp], gw1: [gw1, gw1Port], gw2: [gw2, gw2Port] };
   for (const [name, [proc, port]] of Object.entries(services)) {
     await waitFor(async () => proc.exitCode !== null || (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, `${name} ready`, 90_000).catch(async (err) => {
@@ -72,28 +56,19 @@ async function main() {
     });
     if (proc.exitCode !== null) throw new Error(`${name} exited (${proc.exitCode}): ${proc.lastError().slice(-1500)}`);
   }
-  pages.base = `http://127.0.0.1:${demoPort}`;
-  await waitFor(async () => demo.exitCode === null && (await fetch(`${pages.base}/healthz`)).ok, `demo server (${demo.lastError()})`, 60_000);
+  base = await startDemoServer({ start, root, common, gatewayPorts: [gw1Port, gw2Port] });
 
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   cleanups.push(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const [alice, bob] = await Promise.all([context.newPage(), context.newPage()]);
-  Object.assign(pages, { alice, bob });
-  for (const [name, page] of Object.entries({ alice, bob })) {
-    page.on('console', (m) => ['error', 'warning'].includes(m.type()) && pageLog.length < 100 && pageLog.push(`${name}: ${m.text()}`));
-    page.on('pageerror', (e) => pageLog.length < 100 && pageLog.push(`${name}: ${e.message}`));
-  }
-  await login(alice, 'Alice', 0);
-  await login(bob, 'Bob', 1);
+  const [alice, bob] = await Promise.all([ui.open(context, 'alice'), ui.open(context, 'bob')]);
+  await ui.login(alice, base, 'Alice', 0);
+  await ui.login(bob, base, 'Bob', 1);
   const replicas = [await alice.evaluate(() => window.demo.link.hello.server.node), await bob.evaluate(() => window.demo.link.hello.server.node)];
   step('logged in on two replicas');
 
   // Alice creates a room from the registry form; Bob finds it in his list and joins.
-  await alice.fill('[data-testid=room-name]', 'Demo room');
-  await alice.click('[data-testid=create-room]');
-  await alice.waitForSelector('[data-testid=room-title]');
-  const roomId = await alice.evaluate(() => window.demo.room.id);
+  const roomId = await ui.createRoom(alice, 'Demo room');
   await waitFor(async () => {
     await bob.click('#registry h2 button');
     return (await bob.$(`[data-room="${roomId}"] [data-testid=join]`)) !== null;
@@ -196,9 +171,8 @@ async function main() {
   step('no gap after SIGKILL');
 
   // The admin console kicks bob; his page says so.
-  const admin = await context.newPage();
-  pages.admin = admin;
-  await admin.goto(`${pages.base}/admin/`);
+  const admin = await ui.open(context, 'admin');
+  await admin.goto(`${base}/admin/`);
   await admin.fill('[data-testid=admin-key]', ADMIN_KEY);
   await admin.click('[data-testid=admin-login]');
   await admin.click(`[data-testid=admin-rooms] a[data-room="${roomId}"]`);
@@ -212,11 +186,7 @@ async function main() {
   step('admin kick shown');
 
   // An approval room: bob asks to join from his registry, alice approves, bob is in.
-  await alice.fill('[data-testid=room-name]', 'Approval room');
-  await alice.selectOption('#registry select[name=joinPolicy]', 'approval');
-  await alice.click('[data-testid=create-room]');
-  await alice.waitForSelector('[data-testid=room-title]:has-text("Approval room")');
-  const approvalRoom = await alice.evaluate(() => window.demo.room.id);
+  const approvalRoom = await ui.createRoom(alice, 'Approval room', { joinPolicy: 'approval' });
   // Live registry (rooms.subscribe): the new room shows up on bob's page without a refresh.
   await bob.waitForSelector(`[data-room="${approvalRoom}"] button:has-text("Ask to join")`, { timeout: 20_000 });
   await bob.click(`[data-room="${approvalRoom}"] button:has-text("Ask to join")`);
@@ -228,13 +198,4 @@ async function main() {
   return { ok: true, steps, replicas, presenceSeen, call, pttFramesDecoded, bobAfterKill, expected, participantsInConsole, bobBanner };
 }
 
-mkdirSync(shots, { recursive: true });
-await finish(async () => {
-  try {
-    return await main();
-  } catch (err) {
-    // Keep what the pages looked like when it failed.
-    for (const [name, page] of Object.entries(pages)) if (typeof page === 'object') await page.screenshot({ path: join(shots, `failure-${name}.png`) }).catch(() => undefined);
-    return { ok: false, steps, error: `${err?.stack ?? err}\npage log:\n${pageLog.join('\n')}` };
-  }
-});
+await ui.run(main);

@@ -3,7 +3,7 @@
 // client, and the one-JSON-line result protocol the specs read (@switchboard/testing, packages/testing/src/browser.ts).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -112,4 +112,67 @@ export async function waitReady(pairs) {
     await waitFor(async () => (exited = proc.exitCode !== null) || (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, `process on ${port}`, 90_000);
     if (exited) throw new Error(`process on ${port} exited (${proc.exitCode}): ${proc.lastError()}`);
   }
+}
+
+/**
+ * The demo pages' shared moves (test/browser/demo-*.mjs): pages by name, their console errors
+ * and uncaught exceptions (bounded), sign-in, and a run that screenshots every page when a step fails.
+ */
+export function demoPages({ finish, shots, steps }) {
+  const pages = {};
+  const pageLog = [];
+  return {
+    pages,
+    /** Opens a page named `name` in `context`, logging its errors. */
+    async open(context, name) {
+      const page = (pages[name] = await context.newPage());
+      page.on('console', (m) => ['error', 'warning'].includes(m.type()) && pageLog.length < 100 && pageLog.push(`${name}: ${m.text()}`));
+      page.on('pageerror', (e) => pageLog.length < 100 && pageLog.push(`${name}: ${e.message}`));
+      return page;
+    },
+    /** Signs in with a display name on gateway `server` (its index in the demo's list) and waits for the link. */
+    async login(page, base, name, server, timeout = 20_000) {
+      await page.goto(`${base}/?server=${server}`);
+      await page.fill('#name', name);
+      await page.click('[data-testid=login]');
+      await page.waitForSelector('[data-testid=link].open', { timeout });
+    },
+    /** Creates a room from the registry form (`selects`: kind, joinPolicy, visibility) and waits until the page is in it; resolves with its id. */
+    async createRoom(page, name, selects = {}) {
+      await page.fill('[data-testid=room-name]', name);
+      for (const [field, value] of Object.entries(selects)) await page.selectOption(`#registry select[name=${field}]`, value);
+      await page.click('[data-testid=create-room]');
+      await page.waitForSelector(`[data-testid=room-title]:has-text(${JSON.stringify(name)})`);
+      return page.evaluate(() => window.demo.room.id);
+    },
+    /** finish(main), keeping what the pages looked like (failure-<name>.png) and their log when a step fails. */
+    run(main) {
+      mkdirSync(shots, { recursive: true });
+      return finish(async () => {
+        try {
+          return await main();
+        } catch (err) {
+          for (const [name, page] of Object.entries(pages)) await page.screenshot({ path: join(shots, `failure-${name}.png`) }).catch(() => undefined);
+          return { ok: false, steps, error: `${err?.stack ?? err}\npage log:\n${pageLog.join('\n')}` };
+        }
+      });
+    },
+  };
+}
+
+/** The demo server (apps/demo, built) in front of the given gateways (the first also serves its /admin/v1); resolves with its base URL once /healthz answers. */
+export async function startDemoServer({ start, root, common, gatewayPorts }) {
+  const port = await freePort();
+  const demo = start(process.execPath, [join(root, 'apps/demo/dist/server/main.js')], {
+    ...common,
+    DEMO_PORT: String(port),
+    GATEWAY_URLS: gatewayPorts.map((p) => `ws://127.0.0.1:${p}/ws`).join(','),
+    ADMIN_API_URL: `http://127.0.0.1:${gatewayPorts[0]}`,
+    NODE_ENV: 'development',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => demo.exitCode === null && (await fetch(`${base}/healthz`)).ok, 'the demo server', 60_000).catch((err) => {
+    throw new Error(`${err.message}: ${demo.lastError()}`);
+  });
+  return base;
 }

@@ -6,7 +6,7 @@ import { startRooms } from '@switchboard/rooms/service';
 import type { ServerEvent } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
-import { Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
+import { ADMIN_KEY, Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 
@@ -18,10 +18,12 @@ describe('@switchboard/client against a live stack', () => {
   const wsUrl = (gw: Gateway) => `ws://127.0.0.1:${gw.httpPort}/ws`;
 
   beforeAll(async () => {
-    await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '20000' })));
-    await stack.add(startPresence(testEnv({ SESSION_POLICY: 'device' })));
-    gw1 = await stack.add(startGateway(testEnv()));
-    gw2 = await stack.add(startGateway(testEnv({ LOBBY_MAX_WATCHERS: '2' })));
+    const rooms = await stack.add(startRooms(testEnv({ DISCONNECT_GRACE_MS: '20000' })));
+    const presence = await stack.add(startPresence(testEnv({ SESSION_POLICY: 'device' })));
+    // gRPC addresses for the admin API (sessions, disconnect); everything else goes over NATS.
+    const grpc = { ROOMS_GRPC_URL: `127.0.0.1:${rooms.grpcPort}`, PRESENCE_GRPC_URL: `127.0.0.1:${presence.grpcPort}` };
+    gw1 = await stack.add(startGateway(testEnv(grpc)));
+    gw2 = await stack.add(startGateway(testEnv({ ...grpc, LOBBY_MAX_WATCHERS: '2' })));
     // A cold rooms service on a loaded machine can miss the first commands' timeout: wait until it answers.
     const warm = await stack.client(gw1);
     await until(() => warm.request('room.list', {}).then(() => true), 'rooms answering', 60_000, 500);
@@ -49,7 +51,7 @@ describe('@switchboard/client against a live stack', () => {
     });
     stack.onStop(async () => sb.close());
     sb.on('*', (_d, e) => events.push(e));
-    for (const name of ['connected', 'disconnected', 'reconnecting', 'resumed', 'resync', 'replaced', 'token', 'closed', 'resubscribed'] as const) sb.on(name, (data: any) => lifecycle.push({ name, data }));
+    for (const name of ['connected', 'disconnected', 'reconnecting', 'resumed', 'resync', 'replaced', 'disconnectedByAdmin', 'token', 'closed', 'resubscribed'] as const) sb.on(name, (data: any) => lifecycle.push({ name, data }));
     return {
       sb,
       events,
@@ -189,6 +191,39 @@ describe('@switchboard/client against a live stack', () => {
     await expect(carol.sb.request('ping')).rejects.toMatchObject({ code: 'closed' });
     // The other device keeps its connection.
     await expect(other.request('ping')).resolves.toHaveProperty('ts');
+  });
+
+  it('stops after an admin disconnect (session.closed, close 4003) and does not come back', async () => {
+    const userId = uid('erin');
+    const erin = await sdk(userId);
+    const sessions = async () => {
+      const res = await fetch(`http://127.0.0.1:${gw1.httpPort}/admin/v1/users/${userId}/sessions`, { headers: { 'x-api-key': ADMIN_KEY } });
+      return ((await res.json()) as { sessions: { connectionId: string }[] }).sessions.map((s) => s.connectionId);
+    };
+    await until(async () => (await sessions()).includes(erin.sb.connectionId), 'erin’s session listed');
+    const res = await fetch(`http://127.0.0.1:${gw2.httpPort}/admin/v1/users/${userId}/disconnect`, {
+      method: 'POST',
+      headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'maintenance' }),
+    });
+    expect(await res.json()).toEqual({ disconnected: 1 });
+    await until(() => erin.lifecycle.some((l) => l.name === 'closed'), 'the SDK stopped', 20_000);
+    expect(erin.lifecycle.filter((l) => l.name === 'disconnectedByAdmin').map((l) => l.data)).toEqual([{ reason: 'maintenance' }]);
+    expect(erin.lifecycle.find((l) => l.name === 'closed')!.data).toMatchObject({ code: 4003 });
+    expect(erin.events.map((e) => e.type)).toContain('session.closed');
+    expect(erin.lifecycle.some((l) => l.name === 'reconnecting')).toBe(false);
+    await expect(erin.sb.request('ping')).rejects.toMatchObject({ code: 'closed' });
+    // Nothing of erin's is connected any more (a reconnect would show up as a new session).
+    await until(async () => (await sessions()).length === 0, 'no session of erin');
+  });
+
+  it('stops on close 4003 even when session.closed did not arrive', async () => {
+    const frank = await sdk(uid('frank'));
+    serverClose(frank.sb, 4003);
+    await until(() => frank.lifecycle.some((l) => l.name === 'closed'), 'the SDK stopped', 20_000);
+    expect(frank.lifecycle.find((l) => l.name === 'disconnected')!.data).toMatchObject({ code: 4003, willReconnect: false });
+    expect(frank.lifecycle.filter((l) => l.name === 'disconnectedByAdmin').map((l) => l.data)).toEqual([{ reason: '' }]);
+    expect(frank.lifecycle.some((l) => l.name === 'reconnecting')).toBe(false);
   });
 
   it('refreshes the token on the live connection before it expires', async () => {

@@ -1,7 +1,8 @@
 // The Switchboard demo: pick a name, browse and create rooms, chat, presence, push-to-talk,
 // P2P and SFU calls, pairing by code. Plain DOM, one module per concern (ADR 0026).
 import './style.css';
-import { ClientError, connect as connectSdk, P2PCall, PttAudioDecoder, PushToTalk, type SignalEvent, type Switchboard } from '@switchboard/client';
+import { ClientError, connect as connectSdk, P2PCall, PttAudioDecoder, PushToTalk, SfuCall, type SignalEvent, type Switchboard } from '@switchboard/client';
+import type { Room as LiveKitRoom, Track as LiveKitTrack } from 'livekit-client';
 import { $, fill, h, notice, time } from './dom.js';
 
 /** A server event as the page sees it (`frame` of the SDK's `on` handlers). */
@@ -62,6 +63,9 @@ const state = {
   requests: [] as { roomId: string; requestId: string; user: { userId: string; name: string } }[],
   floor: '' as string,
   call: undefined as P2PCall | undefined,
+  /** The SFU call (LiveKit) this page is in, and whether it is joining one. */
+  sfu: undefined as SfuCall<LiveKitRoom> | undefined,
+  sfuJoining: false,
   ringing: undefined as Frame | undefined,
   pairCode: '',
   pairRequests: [] as { requestId: string; from: string }[],
@@ -169,7 +173,7 @@ async function connect(servers: string[], getToken: () => Promise<string>) {
   link.on('disconnected', () => setState('reconnecting'));
   link.on('closed', ({ code }) => {
     setState('stopped');
-    notice(code === 4002 ? 'signed in elsewhere: this page stopped' : `disconnected by the server (${code})`, 'error');
+    notice(code === 4002 ? 'signed in elsewhere: this page stopped' : code === 4003 ? 'disconnected by an administrator: this page stopped' : `disconnected by the server (${code})`, 'error');
   });
   // The SDK replays what it can (resumed) and rejoins and refetches what it cannot (resync);
   // either way the page also pages the history forward from its newest message.
@@ -409,6 +413,7 @@ function leaveView(why: string) {
   state.room = undefined;
   stopVoice();
   state.call?.close();
+  void state.sfu?.leave();
   fill($('#room'), h('p', { class: 'banner', 'data-testid': 'removed' }, `${name ?? 'Room'}: ${why}`));
   renderRegistry();
 }
@@ -468,14 +473,15 @@ function renderRoom() {
       h('h2', { 'data-testid': 'room-title' }, room.name),
       h('span', { class: 'muted' }, ` ${room.kind} · ${room.joinPolicy} · ${room.visibility}`),
       h('button', { class: 'small', onclick: () => void req('room.leave', { roomId: room.id }).then(() => leaveView('you left')) }, 'Leave'),
-      room.kind === 'sfu' || room.kind === 'group' ? h('button', { class: 'small', 'data-testid': 'sfu-join', onclick: () => void joinSfu(room.id) }, 'Join SFU call') : null,
+      room.kind === 'sfu' || room.kind === 'group' ? h('span', { id: 'sfu-controls', class: 'sfu-controls' }) : null,
     ),
     h('div', { class: 'room-body' }, h('ul', { id: 'participants', 'data-testid': 'participants' }), h('div', { class: 'chat' }, h('ol', { id: 'messages', 'data-testid': 'messages' }), h('div', { id: 'typing', class: 'muted' }), h('form', { onsubmit: send }, text, h('button', { 'data-testid': 'send' }, 'Send')))),
-    h('div', { class: 'media' }, ptt, h('span', { id: 'floor', 'data-testid': 'floor' }), h('span', { id: 'ptt-heard', 'data-testid': 'ptt-heard', class: 'muted' }), h('div', { id: 'call' }), h('div', { id: 'videos', class: 'videos' })),
+    h('div', { class: 'media' }, ptt, h('span', { id: 'floor', 'data-testid': 'floor' }), h('span', { id: 'ptt-heard', 'data-testid': 'ptt-heard', class: 'muted' }), h('div', { id: 'call' }), h('div', { id: 'videos', class: 'videos' }), h('div', { id: 'sfu-videos', class: 'videos', 'data-testid': 'sfu-videos' }), h('div', { id: 'sfu-audio', hidden: true })),
   );
   renderParticipants();
   renderMessages();
   renderCall();
+  renderSfu();
 }
 
 function renderParticipants() {
@@ -592,16 +598,67 @@ function renderCall() {
   fill(el, state.call ? h('span', {}, h('span', { 'data-testid': 'call-state' }, state.call.pc.connectionState), ' ', h('button', { class: 'small', onclick: () => state.call?.close() }, 'Hang up')) : null);
 }
 
+/**
+ * An SFU call for more than two through the SDK's SfuCall (`media.token`, then livekit-client):
+ * one tile per remote participant, named by the user id in its LiveKit identity.
+ */
 async function joinSfu(roomId: string) {
-  const grant = await req<{ url: string; token: string }>('media.token', { roomId });
-  // Loaded on demand: the SFU client is most of the bundle and only SFU calls need it.
-  const { Room, RoomEvent } = await import('livekit-client');
-  const room = new Room();
-  room.on(RoomEvent.TrackSubscribed, (track) => $('#videos')?.append(track.attach()));
-  room.on(RoomEvent.TrackUnsubscribed, (track) => track.detach().forEach((e) => e.remove()));
-  await room.connect(grant.url, grant.token);
-  await room.localParticipant.enableCameraAndMicrophone();
-  notice('joined the SFU call');
+  if (state.sfu || state.sfuJoining) return;
+  state.sfuJoining = true;
+  renderSfu();
+  try {
+    // Loaded on demand: the SFU client is most of the bundle and only SFU calls need it.
+    const { Room, RoomEvent, VideoPresets } = await import('livekit-client');
+    // 360p: a demo call shows several small tiles; LiveKit's default capture is 720p.
+    const room = new Room({ videoCaptureDefaults: { resolution: VideoPresets.h360.resolution } });
+    room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => showSfuTrack(participant.identity, track));
+    room.on(RoomEvent.TrackUnsubscribed, (track) => track.detach().forEach((e) => e.remove()));
+    room.on(RoomEvent.LocalTrackPublished, (pub) => pub.track?.kind === 'video' && showSfuTrack('', pub.track));
+    room.on(RoomEvent.ParticipantConnected, () => renderSfu());
+    room.on(RoomEvent.ParticipantDisconnected, (p) => ($(`#sfu-videos [data-sfu-identity="${CSS.escape(p.identity)}"]`)?.remove(), renderSfu()));
+    const call = await SfuCall.join(state.link!, roomId, room, { publish: { camera: true, microphone: true } });
+    call.on('ended', ({ reason }) => {
+      if (state.sfu === call) state.sfu = undefined;
+      for (const box of ['#sfu-videos', '#sfu-audio']) if ($(box)) fill($(box));
+      renderSfu();
+      if (reason !== 'left') notice(`the SFU call ended (${reason})`);
+    });
+    if (state.room?.id !== roomId) return void call.leave(); // left the room meanwhile
+    state.sfu = call;
+    notice('joined the SFU call');
+  } catch (err) {
+    notice(`SFU call: ${(err as Error).message}`, 'error');
+  } finally {
+    state.sfuJoining = false;
+    renderSfu();
+  }
+}
+
+/** A track in the participant's tile (identity '' is this page's own camera); audio plays from a hidden box. */
+function showSfuTrack(identity: string, track: LiveKitTrack) {
+  const el = track.attach();
+  if (track.kind !== 'video') return void $('#sfu-audio')?.append(el);
+  const box = $('#sfu-videos');
+  if (!box) return;
+  const user = identity ? (SfuCall.identityOf(identity)?.userId ?? identity) : state.me.userId;
+  let tile = box.querySelector(`[data-sfu-identity="${CSS.escape(identity)}"]`);
+  if (!tile) box.append((tile = h('figure', { class: 'tile', 'data-sfu-identity': identity, 'data-sfu-user': user }, h('figcaption', {}, identity ? user : `${user} (you)`))));
+  if (!identity) (el as HTMLVideoElement).muted = true;
+  tile.prepend(el);
+}
+
+function renderSfu() {
+  const el = $('#sfu-controls');
+  if (!el) return;
+  const call = state.sfu;
+  if (!call) return fill(el, h('button', { class: 'small', 'data-testid': 'sfu-join', disabled: state.sfuJoining, onclick: () => void joinSfu(state.room!.id) }, state.sfuJoining ? 'Joining…' : 'Join SFU call'));
+  const others = [...call.room.remoteParticipants.values()].map((p) => SfuCall.identityOf(p.identity)?.userId ?? p.identity);
+  fill(
+    el,
+    h('span', { class: 'muted', 'data-testid': 'sfu-participants', 'data-users': others.join(',') }, `SFU call: you${others.map((u) => `, ${u}`).join('')}`),
+    ' ',
+    h('button', { class: 'small', 'data-testid': 'sfu-leave', onclick: () => void call.leave() }, 'Leave call'),
+  );
 }
 
 // ---------- events ----------

@@ -58,8 +58,8 @@ interface Pending {
 
 type State = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
-/** Close codes after which reconnecting cannot help. */
-const FINAL_CLOSE: Record<number, string> = { 4002: 'replaced', 4011: 'version_blocked', 4012: 'version_too_old' };
+/** Close codes that say "do not come back" (docs/protocol.md, Close codes): reconnecting cannot help, or must not happen. */
+const FINAL_CLOSE: Record<number, string> = { 4002: 'replaced', 4003: 'admin_disconnect', 4011: 'version_blocked', 4012: 'version_too_old' };
 
 const jwtExpiry = (token: string): number | null => {
   try {
@@ -436,10 +436,10 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
         this.scheduleHandoff(Number(event.data?.reconnectInMs) || 0);
         break;
       case 'session.replaced':
-        this.emit(event.type, event.data, event);
-        this.emit('replaced', { by: String(event.data?.by ?? '') });
-        this.stop(4002, 'replaced');
-        return;
+        return this.stopOn(event, 'replaced', { by: String(event.data?.by ?? '') }, 4002);
+      case 'session.closed':
+        // An administrator ended this connection (close 4003 follows): stop, never reconnect around it.
+        return this.stopOn(event, 'disconnectedByAdmin', { reason: String(event.data?.reason ?? '') }, 4003);
       case 'room.closed':
       case 'room.removed':
         if (event.room) this.roomSeq.delete(event.room);
@@ -447,6 +447,14 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     }
     this.emit(event.type, event.data ?? {}, event);
     this.emit('*', event.data ?? {}, event);
+  }
+
+  /** A server event that ends this client: delivered like any event, announced as `lifecycle`, then the client stops. */
+  private stopOn<K extends 'replaced' | 'disconnectedByAdmin'>(event: ServerEvent<any>, lifecycle: K, info: LifecycleEvents[K][0], code: number): void {
+    this.emit(event.type, event.data ?? {}, event);
+    this.emit('*', event.data ?? {}, event);
+    this.emit(lifecycle, info);
+    this.stop(code, FINAL_CLOSE[code] ?? lifecycle);
   }
 
   /** Joined rooms start their seq from the join reply; leaving stops tracking. */
@@ -483,6 +491,9 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     if (socket !== this.socket || this.state === 'closed') return;
     const final = FINAL_CLOSE[code] ?? (code === 4001 && !this.opts.getToken ? 'token_expired' : code === 4010 && typeof this.opts.attestation !== 'function' ? 'unattested' : undefined);
     this.emit('disconnected', { code, reason, willReconnect: !final });
+    // The close alone (its announcing event was lost) still says why the client stops.
+    if (code === 4002) this.emit('replaced', { by: '' });
+    if (code === 4003) this.emit('disconnectedByAdmin', { reason: '' });
     if (final) {
       this.stop(code, reason || final);
       return;

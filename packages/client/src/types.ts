@@ -37,6 +37,15 @@ export interface RoomSnapshot {
   seq: number;
 }
 
+/** A LiveKit grant as `media.token`, `call.start` and `call.accept` (SFU mode) return it. */
+export interface SfuGrant {
+  /** The LiveKit server's WebSocket URL. */
+  url: string;
+  /** A LiveKit access token for this room only (identity `<userId>:<connectionId>`). */
+  token: string;
+  expiresAt: number;
+}
+
 /** `room.get`: the snapshot plus the room's channels (by position) and custom emoji (by name). */
 export interface RoomDetails extends Omit<RoomSnapshot, 'seq'> {
   channels: ChannelView[];
@@ -61,9 +70,9 @@ export interface KnownReplies {
   'emoji.upload': { attachmentId: string; upload: { method: 'PUT'; url: string; headers: Record<string, string>; expiresAt: number } };
   'emoji.create': { emoji: EmojiView };
   'session.resume': { replayed: number };
-  'media.token': { url: string; token: string; expiresAt: number };
-  'call.start': { callId: string; sfu?: { url: string; token: string; expiresAt: number } };
-  'call.accept': { callId: string; sfu?: { url: string; token: string; expiresAt: number } };
+  'media.token': SfuGrant;
+  'call.start': { callId: string; sfu?: SfuGrant };
+  'call.accept': { callId: string; sfu?: SfuGrant };
   'floor.request': { expiresAt: number; talkId: string };
   'pair.register': { code: string };
   'rooms.subscribe': { rooms: RoomView[]; truncated: boolean };
@@ -100,6 +109,7 @@ export interface KnownEvents {
   signal: SignalEvent;
   'session.draining': { reconnectInMs: number };
   'session.replaced': { by: string };
+  'session.closed': { reason: string };
   'floor.taken': { userId: string; connectionId: string; talkId: string; expiresAt: number };
   'floor.released': { userId: string; reason: string; talkId?: string };
   /** `data`: Uint8Array on MessagePack connections, base64 on JSON ones (PushToTalk.onAudio gives bytes either way). */
@@ -139,8 +149,13 @@ export interface LifecycleEvents {
   resubscribed: [info: { rooms: RoomView[]; truncated: boolean; error?: Error }];
   /** The same device connected elsewhere under a single-session policy: the SDK stopped. */
   replaced: [info: { by: string }];
+  /**
+   * An administrator disconnected this connection (`session.closed`, close 4003): the SDK
+   * stopped and does not reconnect. `reason` is the administrator's ('' when only the close came).
+   */
+  disconnectedByAdmin: [info: { reason: string }];
   /** A fresh token from getToken() is in use (refreshed on the live connection or for a reconnect). */
   token: [info: { expiresAt: number | null }];
-  /** The client stopped for good (close(), replaced, blocked version, unusable credentials). */
+  /** The client stopped for good (close(), replaced, disconnected by an administrator, blocked version, unusable credentials). */
   closed: [info: { code: number; reason: string }];
 }
