@@ -10,7 +10,7 @@ import { startRooms } from '@switchboard/rooms/service';
 import { pack, unpack } from 'msgpackr';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SwitchboardClient } from '@switchboard/client/node';
+import { SwitchboardClient } from '@switchboard/client/node';
 import { mediaTestEnv, Stack, testEnv, token, uid, until } from '../support/stack.js';
 
 /** A MessagePack connection (`switchboard.v1.msgpack`): frames decoded as they come, so `bin` arrives as Buffers. */
@@ -70,7 +70,7 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sb-ptt-'));
     // A short floor lease, swept often, so the timeout case ends within the test.
-    const rooms = await stack.add(startRooms(testEnv({ FLOOR_TTL_MS: '4000', SWEEP_INTERVAL_MS: '50', DISCONNECT_GRACE_MS: '400', REQUEST_TIMEOUT_MS: '15000' })));
+    const rooms = await stack.add(startRooms(testEnv({ FLOOR_TTL_MS: '4000', SWEEP_INTERVAL_MS: '50', DISCONNECT_GRACE_MS: '3000', REQUEST_TIMEOUT_MS: '15000' })));
     await stack.add(startPresence(testEnv()));
     await stack.add(startMedia(mediaTestEnv({ ROOMS_GRPC_URL: `127.0.0.1:${rooms.grpcPort}`, REQUEST_TIMEOUT_MS: '15000' })));
     const gwEnv = { ROOMS_GRPC_URL: `127.0.0.1:${rooms.grpcPort}`, REQUEST_TIMEOUT_MS: '15000' };
@@ -198,6 +198,34 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
     expect(bob.events.filter((e) => e.type === 'ptt.audio').map((e: any) => e.data.talkId)).toEqual([first.talkId, second.talkId]);
     // Both talks were recorded.
     await until(async () => (await bob.request('chat.history', { roomId })).messages.filter((m: any) => m.kind === 'voice').length === 2, 'two voice messages', 20_000);
+  });
+
+  it('a holder that resumes on the other replica: frames of the old talk are refused there until floor.request hands it the new talk', async () => {
+    const aliceId = uid('alice');
+    const alice = await stack.client(gw1, aliceId);
+    const bob = await stack.client(gw2, uid('bob'));
+    const { room, seq } = await alice.request('room.create', { name: uid('ptt'), kind: 'group', joinPolicy: 'open' });
+    const roomId = room.id as string;
+    await bob.request('room.join', { roomId });
+    const first = await alice.request('floor.request', { roomId });
+    await alice.request('ptt.audio', { roomId, talkId: first.talkId, seq: 0, data: fakePacket(40, 4).toString('base64') });
+    await alice.terminate(); // the network drops; the floor stays for the resume grace
+    expect((await bob.waitFor('ptt.ended', (e: any) => e.data.talkId === first.talkId)).data).toMatchObject({ reason: 'disconnected' });
+
+    const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw2.httpPort}/ws`, await token(aliceId));
+    stack.onStop(() => again.close());
+    await again.request('session.resume', { sessionId: alice.hello.sessionId, rooms: { [roomId]: seq } });
+    // gw2 has not seen a grant for this connection: the old talk is refused, nothing relayed.
+    await expect(again.request('ptt.audio', { roomId, talkId: first.talkId, seq: 1, data: fakePacket(40, 5).toString('base64') })).rejects.toMatchObject({ code: 'forbidden' });
+    // The lease moved with the seat under a new talk; asking for the floor again (a refresh) teaches gw2.
+    const moved = await again.request('floor.request', { roomId });
+    expect(moved.talkId).not.toBe(first.talkId);
+    await again.request('ptt.audio', { roomId, talkId: moved.talkId, seq: 0, data: fakePacket(40, 6).toString('base64') });
+    const heard = await bob.waitFor('ptt.audio', (e: any) => e.data.talkId === moved.talkId);
+    expect(Buffer.from(heard.data.data, 'base64').equals(fakePacket(40, 6))).toBe(true);
+    expect(bob.events.filter((e) => e.type === 'ptt.audio').map((e: any) => e.data.talkId)).toEqual([first.talkId, moved.talkId]);
+    expect(bob.events.some((e) => e.type === 'floor.released' && (e.data as any).talkId === first.talkId)).toBe(false);
+    await again.request('floor.release', { roomId });
   });
 
   it('limits: packet size, per-connection rate, and the talk cap (which ends the talk and gives the floor back)', async () => {
