@@ -53,6 +53,13 @@ const shared = {
 };
 const grpcPorts = { rooms: port(50051, 21), presence: port(50052, 22), media: port(50053, 23), attestation: port(50054, 24) };
 const mediaHttp = port(9103, 13);
+/**
+ * One process of the stack: `service` names the package when it differs from `name` (the two
+ * gateways), `entry` a main file outside services/ (the demo); `child` once started.
+ * @typedef {{ name: string, service?: string, entry?: string, http: number, env: Record<string, string | undefined>,
+ *   child?: import('node:child_process').ChildProcessWithoutNullStreams }} StackProcess
+ */
+/** @type {StackProcess[]} */
 const processes = [
   { name: 'rooms', http: port(9101, 11), env: { GRPC_PORT: grpcPorts.rooms, DATABASE_URL: env.ROOMS_DATABASE_URL ?? postgresDatabaseUrl('switchboard_rooms') } },
   { name: 'presence', http: port(9102, 12), env: { GRPC_PORT: grpcPorts.presence } },

@@ -2,7 +2,8 @@
 // npm test: everything CI checks, in order — infrastructure (install/start if missing), generated
 // code freshness, type-checked build and tests, lint, Helm chart lint/render, then all unit and
 // integration tests (vitest, against real NATS/Redis/Postgres), then the store-level files again on
-// a NATS cluster and a Redis Cluster (SB_TEST_CLUSTERED=1). Extra args go to vitest (first pass only).
+// a NATS cluster and a Redis Cluster (SB_TEST_CLUSTERED=1) with the failure tests of test/cluster/.
+// Extra args go to vitest (first pass only).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,7 +37,10 @@ step('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs'])
 // The JSON report gives CI a plain closing line ("N passed, N failed") whatever happens.
 mkdirSync(join(root, '.run'), { recursive: true });
 const report = join(root, '.run/vitest-report.json');
-const vitest = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs], { cwd: root, stdio: 'inherit', env: process.env });
+// test/cluster/ (the failure tests on private clusters) runs in the clustered pass below, where
+// two workers leave the CPU to the failovers it measures; named on the command line, it runs here.
+const firstPassEnv = vitestArgs.length ? process.env : { ...process.env, SB_TEST_SKIP_CLUSTER_FILES: '1' };
+const vitest = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs], { cwd: root, stdio: 'inherit', env: firstPassEnv });
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);

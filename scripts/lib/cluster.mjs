@@ -4,7 +4,7 @@
 // Every node is a child process of the caller, killable one by one (the failure tests SIGKILL
 // them). Plain ESM, node built-ins only.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +61,8 @@ async function launch(nodes, dir, readyTimeoutMs, ready) {
  * permissions, see natsServerConfig in packages/platform). Resolves when every node listens and
  * JetStream has a meta leader (a stream can then be created with 3 replicas).
  * Returns `{ urls, nodes: [{ name, port, clusterPort, child, start() }], dir, logFile, stop() }`.
+ * @param {{ size?: number, config: (node: { serverName: string, port: number, clusterPort: number, routes: string[], storeDir: string, clusterName: string }) => string,
+ *   dir?: string, name?: string, ports?: { client: number[], cluster: number[] }, readyTimeoutMs?: number }} options
  */
 export async function startNatsCluster({ size = 3, config, dir, name = 'sb', ports, readyTimeoutMs = 30_000 }) {
   dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'sb-nats-cluster-'));
@@ -101,10 +103,17 @@ function readText(file) {
   }
 }
 
-/** `redis-cli -p <port> <args…>` (synchronous, bounded). */
+/**
+ * `redis-cli -p <port> <args…>`, bounded. Asynchronous: the failure tests run the services in
+ * the same process, and a synchronous child would freeze their event loop while it waits.
+ */
 export function redisCli(port, args, timeoutMs = 10_000) {
-  const r = spawnSync('redis-cli', ['-h', HOST, '-p', String(port), ...args], { encoding: 'utf8', timeout: timeoutMs });
-  return { ok: r.status === 0 && !/^(ERR|\[ERR\])/m.test(r.stdout ?? ''), out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
+  return new Promise((resolve) => {
+    execFile('redis-cli', ['-h', HOST, '-p', String(port), ...args], { encoding: 'utf8', timeout: timeoutMs }, (err, stdout, stderr) => {
+      const out = `${stdout ?? ''}${stderr ?? ''}`.trim();
+      resolve({ ok: !err && !/^(ERR|\[ERR\]|Could not connect)/m.test(out), out });
+    });
+  });
 }
 
 /**
@@ -112,8 +121,9 @@ export function redisCli(port, args, timeoutMs = 10_000) {
  * `redis-cli --cluster create`, and waits until every node reports `cluster_state:ok`.
  * `nodeTimeoutMs` is the cluster-node-timeout: how long a master may be silent before its
  * replica is promoted. Returns `{ url: 'redis+cluster://host:port,…', nodes, dir, stop() }`.
+ * @param {{ masters?: number, replicasPerMaster?: number, dir?: string, nodeTimeoutMs?: number, ports?: number[], readyTimeoutMs?: number }} [options]
  */
-export async function startRedisCluster({ masters = 3, replicasPerMaster = 1, dir, nodeTimeoutMs = 2000, ports, readyTimeoutMs = 30_000 }) {
+export async function startRedisCluster({ masters = 3, replicasPerMaster = 1, dir, nodeTimeoutMs = 2000, ports, readyTimeoutMs = 30_000 } = {}) {
   dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'sb-redis-cluster-'));
   fs.mkdirSync(dir, { recursive: true });
   const count = masters * (1 + replicasPerMaster);
@@ -127,7 +137,12 @@ export async function startRedisCluster({ masters = 3, replicasPerMaster = 1, di
       (node.child = spawnNode(
         'redis-server',
         ['--port', String(port), '--bind', HOST, '--dir', nodeDir, '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes',
-          '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs)],
+          '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs),
+          // Replicas take their first full copy at once: by default a diskless sync waits 5 s for
+          // more replicas to join, and a replica that never synced refuses to be promoted (its
+          // data is older than cluster-replica-validity-factor allows), so a master lost in the
+          // first seconds would leave its slots down for good (docs/decisions/0047).
+          '--repl-diskless-sync-delay', '0'],
         logFile,
       ));
     return node;
@@ -144,27 +159,57 @@ export async function startRedisCluster({ masters = 3, replicasPerMaster = 1, di
   return { url: `redis+cluster://${nodes.map((n) => `${HOST}:${n.port}`).join(',')}`, nodes, dir, stop };
 }
 
-/** Waits until every reachable node in `ports` says `cluster_state:ok` and sees all 16384 slots. */
+/**
+ * Waits until every node in `ports` says `cluster_state:ok` and sees all 16384 slots, and every
+ * replica's link to its master is up (a replica that never synced cannot take over).
+ */
 export async function waitRedisCluster(ports, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const states = ports.map((p) => redisCli(p, ['cluster', 'info'], 2000).out);
-    if (states.every((s) => /cluster_state:ok/.test(s) && /cluster_slots_ok:16384/.test(s))) return;
+    const states = await Promise.all(ports.map(async (p) => `${(await redisCli(p, ['cluster', 'info'], 2000)).out}\n${(await redisCli(p, ['info', 'replication'], 2000)).out}`));
+    const ready = (s) => /cluster_state:ok/.test(s) && /cluster_slots_ok:16384/.test(s) && (/role:master/.test(s) || /master_link_status:up/.test(s));
+    if (states.every(ready)) return;
     if (Date.now() > deadline) throw new Error(`Redis Cluster not ok after ${timeoutMs} ms: ${states.map((s) => s.split('\n')[0]).join(' | ')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-/** The node currently serving `slot` as master (`redis-cli cluster slots` on any live node). */
-export function redisMasterOf(ports, slot) {
+/** Every slot range as `{ from, to, master, replicas }` (ports) in one node's `cluster slots` view, or undefined. */
+export async function redisSlotsOf(port) {
+  const r = await redisCli(port, ['--json', 'cluster', 'slots'], 2000);
+  if (!r.ok) return undefined;
+  try {
+    return JSON.parse(r.out).map(([from, to, [, master], ...replicas]) => ({ from, to, master: Number(master), replicas: replicas.map(([, p]) => Number(p)) }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The node serving `slot` as master in the view of the first node of `ports` that answers. */
+export async function redisMasterOf(ports, slot) {
   for (const p of ports) {
-    const r = redisCli(p, ['--json', 'cluster', 'slots'], 2000);
-    if (!r.ok) continue;
-    try {
-      for (const [from, to, [, masterPort]] of JSON.parse(r.out)) if (slot >= from && slot <= to) return Number(masterPort);
-    } catch {
-      // older redis-cli without --json: fall through to the next node
-    }
+    const ranges = await redisSlotsOf(p);
+    const range = ranges?.find((r) => slot >= r.from && slot <= r.to);
+    if (range) return range.master;
   }
   return undefined;
+}
+
+/**
+ * Resolves once every node in `ports` has the replica(s) of `masterPort` caught up with it
+ * (`INFO replication`: each replica's acknowledged offset has reached the master's offset read
+ * first), i.e. every write the master acknowledged before this call is on its replicas.
+ */
+export async function redisReplicasCaughtUp(masterPort, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let target;
+  for (;;) {
+    const info = (await redisCli(masterPort, ['info', 'replication'], 2000)).out;
+    const offset = Number(/master_repl_offset:(\d+)/.exec(info)?.[1]);
+    target ??= Number.isFinite(offset) ? offset : undefined;
+    const acked = [...info.matchAll(/slave\d+:.*?state=online,offset=(\d+)/g)].map((m) => Number(m[1]));
+    if (target !== undefined && acked.length && acked.every((o) => o >= target)) return;
+    if (Date.now() > deadline) throw new Error(`replicas of :${masterPort} did not catch up in ${timeoutMs} ms: ${info.replace(/\s+/g, ' ').slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -8,8 +8,15 @@ import { natsViolationsSince, startTestNatsCluster, type TestNatsCluster } from 
 import { NATS_TEST_PASSWORD, NATS_TEST_USER, retrying, Stack, testEnv, token, uid, until } from '../support/stack.js';
 
 const STREAMS = 3;
-/** How long the load runs after the kill; the failover must fit well inside it. */
-const AFTER_KILL_MS = 6000;
+/**
+ * Stated bound of the failover as clients see it: the services' NATS clients move to another
+ * node (~1-2 s) and the room's stream elects a new leader; chat sends are acknowledged only once
+ * their event is in the stream (ADR 0048), so they answer `unavailable` until that election is
+ * done (measured 2-11 s on a loaded 2-core box).
+ */
+const FAILOVER_BOUND_MS = 20_000;
+/** Each sender stays under the gateway's 50 messages/s per connection, failures included. */
+const SEND_INTERVAL_MS = 25;
 
 interface Acked {
   id: string;
@@ -68,6 +75,7 @@ describe('SIGKILL of a NATS node under chat + broadcast + signaling load', () =>
       let n = 0;
       while (!stop) {
         const verb = n % 3;
+        const started = Date.now();
         try {
           if (verb === 0) {
             const r = await m.client.request('chat.send', { roomId: room.id, text: `m${i}-${n}`, clientMsgId: uid('c') });
@@ -85,20 +93,25 @@ describe('SIGKILL of a NATS node under chat + broadcast + signaling load', () =>
           else otherErrors.push(`${code}: ${(err as Error).message}`);
         }
         n++;
+        // Pacing, not waiting for a condition: a failure answers fast, and a real client does not
+        // retry faster than the gateway's rate limit.
+        const rest = SEND_INTERVAL_MS - (Date.now() - started);
+        if (rest > 0) await new Promise((r) => setTimeout(r, rest));
       }
     });
 
     await until(() => acked.length >= 20, 'chat traffic before the kill', 20_000);
     killedAt = Date.now();
     victim.child.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, AFTER_KILL_MS));
-    stop = true;
+    // The load runs until a chat message is acknowledged again after the kill (and on, while
+    // the last requests finish): the stream has a leader and every path works again.
+    await until(() => acked.some((a) => a.at > killedAt + 1000), 'a chat message acknowledged after the failover', FAILOVER_BOUND_MS, 100).finally(() => (stop = true));
     await Promise.all(senders);
     const window = unavailable.length ? { first: unavailable[0] - killedAt, last: unavailable[unavailable.length - 1] - killedAt, count: unavailable.length } : undefined;
     console.log(`[nats-node-kill] killed ${victim.name} (leader of ${stream}); acked ${acked.length} messages; unavailable window ${JSON.stringify(window ?? 'none')}`);
     expect(otherErrors).toEqual([]);
-    // The failover is bounded: nothing fails later than 5 s after the kill.
-    if (window) expect(window.last).toBeLessThan(5000);
+    // The failover is bounded: nothing fails later than the stated bound after the kill.
+    if (window) expect(window.last).toBeLessThan(FAILOVER_BOUND_MS);
     expect(acked.filter((a) => a.at > killedAt).length).toBeGreaterThan(0);
 
     // Keeps working: a message after the failover reaches every member live.
@@ -108,52 +121,39 @@ describe('SIGKILL of a NATS node under chat + broadcast + signaling load', () =>
     acked.push({ id: after.message.id, at: Date.now() });
     for (const m of members) await m.client.waitFor('chat.message', (e) => e.data.message.id === after.message.id, 10_000);
 
-    // Every member: what it got live, then a resume on a fresh connection from its join fills any gap.
-    const ids = new Set(acked.map((a) => a.id));
-    let refetched = 0;
+    // Every member: what it got live (no duplicate), then a resume on a fresh connection from
+    // its join. Rooms publishes room events with stream acks (ADR 0048), so the stream holds every
+    // acknowledged message, those sent during the leader election included: the resume answers
+    // without `conflict` and replays all of them, once each.
+    const ids = [...new Set(acked.map((a) => a.id))];
+    // The JetStream API answers again (its meta leader may have been on the dead node): until
+    // then a resume answers `unavailable` (room-history.store.ts).
+    await until(() => jsm.streams.info(stream).then(() => true), 'the JetStream API answering after the failover', FAILOVER_BOUND_MS);
     for (const m of members) {
       const live = m.client.events.filter((e) => e.type === 'chat.message').map((e) => (e.data as { message: { id: string } }).message.id);
       expect(new Set(live).size).toBe(live.length); // no duplicate live delivery
-      const missing = [...ids].filter((id) => !live.includes(id));
-      if (missing.length) {
-        const seqs = m.client.events.filter((e) => e.room === room.id && e.seq).map((e) => e.seq!);
-        // Resume from before the first gap: the last seq delivered with no hole before it.
-        let upTo = m.joinSeq;
-        for (const s of [...seqs].sort((a, b) => a - b)) if (s === upTo + 1) upTo = s;
-        await m.client.terminate();
-        const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gateways[1].httpPort}/ws`, await token(m.userId));
-        stack.onStop(() => again.close());
-        // `conflict` = the stream lacks events (published while its leader was being elected):
-        // the protocol's answer is to refetch, and chat.history (Postgres) has every acked message.
-        const resumed = await again.request('session.resume', { sessionId: m.client.hello.sessionId, rooms: { [room.id]: upTo } }).then(
-          () => true,
-          (err: { code?: string }) => {
-            if (err.code !== 'conflict') throw err;
-            return false;
-          },
-        );
-        let replayed = again.events.filter((e) => e.type === 'chat.message').map((e) => (e.data as { message: { id: string } }).message.id);
-        if (!resumed) {
-          refetched++;
-          await retrying('room.join after conflict', () => again.request('room.join', { roomId: room.id }));
-          // Page back through the whole history (bounded: the test sends a few hundred at most).
-          replayed = [];
-          let before: string | undefined;
-          for (let page = 0; page < 20; page++) {
-            const history = await again.request('chat.history', { roomId: room.id, limit: 100, ...(before ? { before } : {}) });
-            const pageIds = history.messages.map((msg: { id: string }) => msg.id);
-            replayed.push(...pageIds);
-            if (!history.hasMore || !pageIds.length) break;
-            before = history.messages[0].id;
-          }
+      const missedLive = ids.filter((id) => !live.includes(id)).length;
+      await m.client.terminate();
+      // As the SDK does: a resume answered `unavailable` (the JetStream API still failing over)
+      // is tried again on a fresh connection, to either gateway; the seat follows the session.
+      let attempt = 0;
+      const again = await until(async () => {
+        const c = await SwitchboardClient.connect(`ws://127.0.0.1:${gateways[attempt++ % 2].httpPort}/ws`, await token(m.userId));
+        stack.onStop(() => c.close());
+        try {
+          await c.request('session.resume', { sessionId: m.client.hello.sessionId, rooms: { [room.id]: m.joinSeq } });
+          return c;
+        } catch (err) {
+          await c.terminate();
+          if ((err as { code?: string }).code !== 'unavailable') throw err;
+          return undefined;
         }
-        expect(new Set(replayed).size).toBe(replayed.length);
-        const got = new Set([...live, ...replayed]);
-        expect(missing.filter((id) => !got.has(id))).toEqual([]);
-        console.log(`[nats-node-kill] ${m.userId}: ${missing.length} of ${ids.size} acked messages came by ${resumed ? 'resume' : 'refetch after resume answered conflict'}`);
-      }
+      }, `${m.userId} resumed`, FAILOVER_BOUND_MS, 200);
+      const replayed = again.events.filter((e) => e.type === 'chat.message').map((e) => (e.data as { message: { id: string } }).message.id);
+      expect(new Set(replayed).size).toBe(replayed.length);
+      expect(ids.filter((id) => !replayed.includes(id))).toEqual([]);
+      console.log(`[nats-node-kill] ${m.userId}: ${ids.length} acked messages all replayed from the stream (${missedLive} had not arrived live)`);
     }
-    if (refetched) console.log(`[nats-node-kill] ${refetched} member(s) had to refetch: the stream missed events published during its leader election`);
     // The one violation a failover may log: a service answering, on its new server, a request it
     // took from the dead one. The new server never saw that request, so it refuses the reply
     // (allow_responses); the requester already got `unavailable`. Anything else is a bug.

@@ -4,32 +4,38 @@ import { startMedia } from '@switchboard/media/service';
 import { startPresence } from '@switchboard/presence/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mediaTestEnv, Stack, testEnv, token, uid } from '../support/stack.js';
+import { startTestClusters, mediaTestEnv, retrying, Stack, testEnv, token, uid } from '../support/stack.js';
 
 const GATEWAYS = 4;
 const MEMBERS = 8;
 const PER_MEMBER = 3;
 
+/** Room event shards on the cluster: more than one, so stream leaders spread over the nodes. */
+const STREAMS = 2;
+
 /**
  * Issue 16: more than two replicas of everything at once — 4 gateways, 2 rooms, 2 presence,
- * 2 media. The conformance flows hold with N > 2: joins across replicas, one chat order seen
+ * 2 media — on the clustered stack (3-node NATS with R3 room event streams, Redis Cluster of
+ * 3 + 3). The conformance flows hold with N > 2: joins across replicas, one chat order seen
  * identically by members on different gateways, presence and calls across replicas, and a
  * resume on another gateway than the one the session started on.
  */
-describe('4 gateways + 2 rooms + 2 presence + 2 media replicas', () => {
+describe('4 gateways + 2 rooms + 2 presence + 2 media replicas, on a NATS cluster and a Redis Cluster', () => {
   const stack = new Stack();
   const gateways: Awaited<ReturnType<typeof startGateway>>[] = [];
 
   beforeAll(async () => {
-    const timers = { DISCONNECT_GRACE_MS: '20000' };
+    const { natsUrl, redisUrl } = await startTestClusters(stack);
+    // Every process must agree on the shard count; R3: each stream lives on all three nodes.
+    const timers = { NATS_URL: natsUrl, REDIS_URL: redisUrl, ROOM_EVENTS_STREAMS: String(STREAMS), ROOM_EVENTS_REPLICAS: '3', DISCONNECT_GRACE_MS: '20000' };
     const rooms = [await stack.add(startRooms(testEnv(timers))), await stack.add(startRooms(testEnv(timers)))];
-    await stack.add(startPresence(testEnv()));
-    await stack.add(startPresence(testEnv()));
+    await stack.add(startPresence(testEnv(timers)));
+    await stack.add(startPresence(testEnv(timers)));
     const mediaEnv = mediaTestEnv({ ...timers, ROOMS_GRPC_URL: `127.0.0.1:${rooms[1].grpcPort}` });
     const medias = [await stack.add(startMedia(mediaEnv)), await stack.add(startMedia(mediaEnv))];
     // Each gateway's gRPC peers differ, so every pairing of replicas is exercised.
     for (let i = 0; i < GATEWAYS; i++) {
-      gateways.push(await stack.add(startGateway(testEnv({ ROOMS_GRPC_URL: `127.0.0.1:${rooms[i % 2].grpcPort}`, MEDIA_GRPC_URL: `127.0.0.1:${medias[i % 2].grpcPort}` }))));
+      gateways.push(await stack.add(startGateway(testEnv({ ...timers, ROOMS_GRPC_URL: `127.0.0.1:${rooms[i % 2].grpcPort}`, MEDIA_GRPC_URL: `127.0.0.1:${medias[i % 2].grpcPort}` }))));
     }
   }, 90_000);
   afterAll(() => stack.stop(), 60_000);
@@ -40,7 +46,8 @@ describe('4 gateways + 2 rooms + 2 presence + 2 media replicas', () => {
   it('joins across replicas, one chat order on every gateway, presence and calls across replicas, resume elsewhere', async () => {
     const userIds = Array.from({ length: MEMBERS }, (_, i) => uid(`m${i}`));
     const members = await Promise.all(userIds.map((id, i) => stack.client(gateways[i % GATEWAYS], id)));
-    const { room } = await members[0].request('room.create', { name: 'n4', kind: 'group', joinPolicy: 'open' });
+    // Subscription interest crosses the cluster's routes a moment after the services start.
+    const { room } = await retrying('rooms to answer across the cluster', () => members[0].request('room.create', { name: 'n4', kind: 'group', joinPolicy: 'open' }));
     const joins = await Promise.all(members.slice(1).map((m) => m.request('room.join', { roomId: room.id })));
     // Every join is one event in the room's one sequence, whichever replica took it.
     expect(new Set(joins.map((j) => j.seq)).size).toBe(joins.length);

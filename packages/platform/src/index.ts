@@ -16,6 +16,7 @@ export * from './streams.js';
 export * from './due.store.js';
 export * from './sweeper.js';
 export * from './room-events.publisher.js';
+export * from './stream-acks.js';
 export * from './system-events.js';
 export * from './due-timers.js';
 export * from './budget.js';

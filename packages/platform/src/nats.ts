@@ -25,6 +25,7 @@ import { isDatabaseUnavailable } from './db-errors.js';
 import type { NatsMetrics } from './metrics.js';
 import { natsInboxPrefix } from './nats-permissions.js';
 import { extractTraceContext, injectTraceContext, inSpan } from './telemetry.js';
+import type { StreamAcks } from './stream-acks.js';
 
 export type { NatsConnection, Subscription, Msg } from '@nats-io/transport-node';
 export { RequestError } from '@nats-io/transport-node';
@@ -331,5 +332,20 @@ export class CommandBus {
   publish(subject: string, event: EventInput): void {
     this.nc.publish(subject, encodeEvent(event, familyOf(subject)));
     this.metrics.eventsPublished.inc({ type: event.type });
+  }
+
+  /**
+   * Publishes an event a JetStream stream captures and resolves once the stream holds it
+   * (StreamAcks: reply-subject acks, bounded window); `unavailable` when it never does.
+   */
+  async publishToStream(subject: string, event: EventInput, acks: StreamAcks): Promise<void> {
+    const stored = acks.publish(subject, encodeEvent(event, familyOf(subject)));
+    this.metrics.eventsPublished.inc({ type: event.type });
+    try {
+      await stored;
+    } catch (err) {
+      this.logger.warn({ subject, err: (err as Error).message }, 'room event not acknowledged by its stream');
+      throw new ProtocolError('unavailable', 'the room event stream did not acknowledge the event; retry later');
+    }
   }
 }

@@ -1,7 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { subjects, type ConnectionEvent, type EventData, type LiveEvent, type RoomEvent, type UserEvent } from '@switchboard/protocol';
 import { Redis } from 'ioredis';
 import { CommandBus } from './nats.js';
+import type { StreamAcks } from './stream-acks.js';
+
+/** DI token of the StreamAcks a service publishes its room events through (absent: core publish). */
+export const ROOM_EVENT_ACKS = Symbol('ROOM_EVENT_ACKS');
 
 /** The per-room sequence: one counter per room, shared by every service that publishes room events. */
 /** In the room's hash slot `{room:<id>}`, next to its seats (docs/decisions/0031). */
@@ -12,17 +16,22 @@ export const seqKey = (roomId: string) => `sb:{room:${roomId}}:seq`;
  * Within one process, INCR replies arrive in order on one connection and the publish follows
  * synchronously, so events leave in seq order; across replicas (and services: rooms, media)
  * gateways reorder by seq. The JetStream stream SB_ROOM_EVENTS captures `sb.evt.room.>` for resume.
+ * With `acks` (the rooms service, which owns the streams), `toRoom` resolves once the stream
+ * holds the event, so whatever a command acknowledges is in the replay (docs/decisions/0048).
  */
 @Injectable()
 export class RoomEventsPublisher {
   constructor(
     private readonly bus: CommandBus,
     private readonly redis: Redis,
+    @Optional() @Inject(ROOM_EVENT_ACKS) private readonly acks?: StreamAcks,
   ) {}
 
   async toRoom<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
     const seq = await this.redis.incr(seqKey(roomId));
-    this.bus.publish(subjects.room(roomId), { type, roomId, seq, data, ...opts });
+    const event = { type, roomId, seq, data, ...opts };
+    if (this.acks) await this.bus.publishToStream(subjects.room(roomId), event, this.acks);
+    else this.bus.publish(subjects.room(roomId), event);
     return seq;
   }
 

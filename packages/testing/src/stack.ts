@@ -4,7 +4,7 @@ import { SwitchboardClient, type RawConnectOptions as ConnectOptions } from '@sw
 import { CommandBus, connectNats, createLogger, createMetricsRegistry, natsMetrics, type ServiceHandle } from '@switchboard/platform';
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
-import { freePort, NATS_TEST_PASSWORD, NATS_TEST_USER, ROOT } from './infra.js';
+import { freePort, NATS_TEST_PASSWORD, NATS_TEST_USER, ROOT, startTestNatsCluster, startTestRedisCluster } from './infra.js';
 import { slot } from './slot.js';
 
 export { NATS_TEST_PASSWORD, NATS_TEST_USER };
@@ -72,6 +72,18 @@ export async function token(userId: string, claims: Record<string, unknown> = {}
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
     .sign(new TextEncoder().encode(JWT_SECRET));
+}
+
+/**
+ * A private 3-node NATS cluster and Redis Cluster (3 masters + 3 replicas), stopped with `stack`
+ * (issue 16). Private even in the clustered pass: the worker's slot is shared with the files
+ * after this one, so a test that kills nodes, or sets its own room stream shards and replicas
+ * (subjects and replica counts that must not clash with the slot's streams), starts its own.
+ */
+export async function startTestClusters(stack: Stack): Promise<{ natsUrl: string; redisUrl: string }> {
+  const [nats, redis] = await Promise.all([startTestNatsCluster(), startTestRedisCluster()]);
+  stack.onStop(() => Promise.all([nats.stop(), redis.stop()]));
+  return { natsUrl: nats.urls, redisUrl: redis.url };
 }
 
 /** Tracks what a test started and stops all of it, in reverse order. */

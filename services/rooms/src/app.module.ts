@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DueStore, ObjectStorage, PlatformModule, RoomEventsPublisher, Sweeper, WindowCounter, type Platform } from '@switchboard/platform';
+import { DueStore, natsInboxPrefix, ObjectStorage, PlatformModule, ROOM_EVENT_ACKS, RoomEventsPublisher, StreamAcks, Sweeper, WindowCounter, type Platform } from '@switchboard/platform';
 import { ApprovalsHandler } from './approvals/approvals.handler.js';
 import { ApprovalsService } from './approvals/approvals.service.js';
 import { ApprovalsStore } from './approvals/approvals.store.js';
@@ -35,6 +35,17 @@ import { RoomsStore } from './rooms/rooms.store.js';
 import { SessionsHandler } from './sessions/sessions.handler.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { SessionsStore } from './sessions/sessions.store.js';
+import type { RoomsConfig } from './config.js';
+
+/** Resent after 1 s without an ack (a stream leader election), given up after 30 s. */
+const ACK_RESEND_MS = 1000;
+const ACK_GIVE_UP_MS = 30_000;
+
+const ackWindow = (platform: Platform) => (platform.config as RoomsConfig).ROOM_EVENTS_ACK_WINDOW;
+
+function roomEventAcks(platform: Platform): StreamAcks {
+  return new StreamAcks(platform.nc, natsInboxPrefix(platform.config.NATS_USER ?? platform.service), { window: ackWindow(platform), ackTimeoutMs: ACK_RESEND_MS, giveUpMs: ACK_GIVE_UP_MS });
+}
 
 @Module({})
 export class AppModule {
@@ -45,6 +56,9 @@ export class AppModule {
       providers: [
         ...prismaModule,
         LobbyService,
+        // Rooms owns the room event streams (service.ts creates them before serving), so its
+        // events are published with stream acks (ADR 0048); ROOM_EVENTS_ACK_WINDOW=0 turns that off.
+        ...(ackWindow(platform) > 0 ? [{ provide: ROOM_EVENT_ACKS, useValue: roomEventAcks(platform) }] : []),
         { provide: RoomEventsPublisher, useClass: LobbyTrackingPublisher },
         DueStore,
         WindowCounter,

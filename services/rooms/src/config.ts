@@ -45,6 +45,12 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
   ROOM_EVENTS_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
   /** Largest event SB_ROOM_EVENTS stores (live delivery is unaffected); room events are capped far below by the schemas. */
   ROOM_EVENTS_MAX_MSG_SIZE: z.coerce.number().int().min(32 * 1024).max(1024 * 1024).default(64 * 1024),
+  /**
+   * Room events this replica may have published and not yet seen acknowledged by their stream
+   * (docs/decisions/0048): a command that publishes one answers after the ack; more wait their
+   * turn. 0 publishes without acks (core NATS; a stream leader election can then miss events).
+   */
+  ROOM_EVENTS_ACK_WINDOW: z.coerce.number().int().min(0).max(65536).default(1024),
   /** Open rooms one user may own at once (`forbidden` beyond it). */
   ROOMS_MAX_OPEN_PER_USER: z.coerce.number().int().min(1).default(100),
   /** Rooms one user may create per hour (`rate_limited` beyond it). */

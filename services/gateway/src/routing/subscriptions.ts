@@ -4,6 +4,9 @@ import { bus } from '@switchboard/proto';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import type { Connection, DeliveredEvent } from '../connections/connection.js';
 
+/** Subjects of stored room events (`subjects.room`): their reply subject is the stream's ack. */
+const ROOM_EVENT_PREFIX = 'sb.evt.room.';
+
 /**
  * Returns a verdict for events sent as requests (e.g. `signal`): 'ok' or an error code; a
  * promise when the answer takes a round trip to the client (connection probes).
@@ -105,8 +108,9 @@ export class Subscriptions {
       }
     }
     // Requests to a connection subject (signal, pairing, probes) learn whether the target took
-    // it; a subject with no connection left (being released) has nobody to take it.
-    if (!msg.reply) return;
+    // it; a subject with no connection left (being released) has nobody to take it. A room event
+    // carries a reply subject only for its stream's ack (ADR 0048): answering it would be read as one.
+    if (!msg.reply || msg.subject.startsWith(ROOM_EVENT_PREFIX)) return;
     const answer = verdict ?? (conns.size ? 'ok' : 'not_found');
     if (typeof answer === 'string') msg.respond(answer);
     else void answer.then((v) => msg.respond(v));

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { CONFIG, NATS, roomEventStreamOf, type BaseConfig, type NatsConnection } from '@switchboard/platform';
-import { subjects } from '@switchboard/protocol';
+import { ProtocolError, subjects } from '@switchboard/protocol';
 import type { DeliveredEvent } from '../connections/connection.js';
 import { decodeDelivered } from '../routing/subscriptions.js';
 
@@ -22,6 +22,17 @@ export class RoomHistoryStore {
    */
   async since(roomId: string, afterSeq: number, currentSeq: number): Promise<DeliveredEvent[] | null> {
     if (currentSeq <= afterSeq) return [];
+    try {
+      return await this.read(roomId, afterSeq);
+    } catch (err) {
+      // The JetStream API times out while a NATS node's loss is being repaired (meta or stream
+      // leader election): an outage, answered `unavailable`, not an internal error.
+      if (err instanceof ProtocolError) throw err;
+      throw new ProtocolError('unavailable', 'room history is unavailable (NATS failover), retry later');
+    }
+  }
+
+  private async read(roomId: string, afterSeq: number): Promise<DeliveredEvent[] | null> {
     const subject = subjects.room(roomId);
     // The room's shard (docs/decisions/0032): the same hash the stream subjects are cut by.
     const stream = roomEventStreamOf(roomId, this.config.ROOM_EVENTS_STREAMS);

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { CommandBus, RoomEventsPublisher } from '@switchboard/platform';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { CommandBus, ROOM_EVENT_ACKS, RoomEventsPublisher, type StreamAcks } from '@switchboard/platform';
 import type { EventData, RoomEvent } from '@switchboard/protocol';
 import { Redis } from 'ioredis';
 import { LOBBY_EVENTS, LobbyService } from './lobby.service.js';
@@ -14,9 +14,11 @@ export class LobbyTrackingPublisher extends RoomEventsPublisher {
   constructor(
     bus: CommandBus,
     redis: Redis,
+    // Same index as in RoomEventsPublisher: Nest's parameter metadata is inherited by index.
+    @Optional() @Inject(ROOM_EVENT_ACKS) acks: StreamAcks | undefined,
     private readonly lobby: LobbyService,
   ) {
-    super(bus, redis);
+    super(bus, redis, acks);
   }
 
   override async toRoom<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
