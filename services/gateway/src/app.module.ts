@@ -25,6 +25,8 @@ import { UserConnectionsStore } from './connections/user-connections.store.js';
 import { SignalingHandler } from './signaling/signaling.handler.js';
 import { SignalingService } from './signaling/signaling.service.js';
 import { ClientGateway } from './ws/client.gateway.js';
+import { PttMetrics } from './ptt/ptt.metrics.js';
+import { PttService } from './ptt/ptt.service.js';
 
 @Module({})
 export class AppModule {
@@ -55,6 +57,8 @@ export class AppModule {
         SignalingService,
         SignalingHandler,
         ClientGateway,
+        PttMetrics,
+        PttService,
         ...ADMIN_PROVIDERS,
         AttestationPolicyCache,
         PublicRateStore,

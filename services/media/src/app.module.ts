@@ -12,6 +12,9 @@ import { ChunksStore } from './chunks/chunks.store.js';
 import { prismaModule } from './db/prisma.provider.js';
 import { IceHandler } from './ice/ice.handler.js';
 import { IceService } from './ice/ice.service.js';
+import { PttMetrics } from './ptt/ptt.metrics.js';
+import { RecordingsHandler } from './ptt/recordings.handler.js';
+import { RecordingsService } from './ptt/recordings.service.js';
 import { MediaHandler } from './media.handler.js';
 import { MediaMetrics } from './metrics/media.metrics.js';
 import { RoomsClient } from './rooms/rooms.client.js';
@@ -63,6 +66,9 @@ export class AppModule {
         ChunksService,
         ChunksHandler,
         SessionsHandler,
+        PttMetrics,
+        RecordingsService,
+        RecordingsHandler,
         MediaHandler,
       ],
     };

@@ -5,6 +5,7 @@ import { CallsHandler } from './calls/calls.handler.js';
 import { ChunksHandler } from './chunks/chunks.handler.js';
 import { IceHandler } from './ice/ice.handler.js';
 import { SessionsHandler } from './sessions/sessions.handler.js';
+import { RecordingsHandler } from './ptt/recordings.handler.js';
 import { SfuHandler } from './sfu/sfu.handler.js';
 
 /**
@@ -23,6 +24,7 @@ export class MediaHandler implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly chunks: ChunksHandler,
     private readonly sessions: SessionsHandler,
     private readonly sfu: SfuHandler,
+    private readonly recordings: RecordingsHandler,
   ) {}
 
   onApplicationBootstrap() {
@@ -32,6 +34,7 @@ export class MediaHandler implements OnApplicationBootstrap, BeforeApplicationSh
         ...this.chunks.commands(),
         ...this.sessions.commands(),
         ...this.sfu.commands(),
+        ...this.recordings.commands(),
     });
   }
 

@@ -9,6 +9,7 @@ import { ChatHandler } from '../chat/chat.handler.js';
 import { EmojiHandler } from '../emoji/emoji.handler.js';
 import { EmojiService } from '../emoji/emoji.service.js';
 import { FloorHandler } from '../floor/floor.handler.js';
+import { VoiceService } from '../voice/voice.service.js';
 import { ModerationHandler } from '../moderation/moderation.handler.js';
 import { ModerationService } from '../moderation/moderation.service.js';
 import { SessionsHandler } from '../sessions/sessions.handler.js';
@@ -73,6 +74,7 @@ export class RoomsGrpcHandler {
     private readonly rooms: RoomsService,
     private readonly moderation: ModerationService,
     private readonly attachments: AttachmentsService,
+    private readonly voice: VoiceService,
     private readonly emoji: EmojiService,
   ) {}
 
@@ -96,6 +98,7 @@ export class RoomsGrpcHandler {
           await this.attachments.adminDelete(req.roomId, req.attachmentId);
           return {};
         },
+        postVoiceMessage: (req) => this.voice.post(req),
         listEmoji: (req) => this.emoji.adminList(req.roomId),
         deleteEmoji: async (req) => {
           await this.rooms.openRoom(req.roomId);
