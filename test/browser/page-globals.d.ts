@@ -29,5 +29,6 @@ interface Window {
   cameraStopped(): boolean;
   // The demo app (apps/demo/web/main.ts sets `window.demo` to its state) and what drivers add.
   demo: any;
+  pttStats?(): { sent: number; lastError: unknown; talkId: string | undefined; received: number; decoded: number; decodeErrors: number };
   mediaEvents: { type: string; identity: string }[];
 }
