@@ -4,7 +4,8 @@
 // integration tests (vitest, against real NATS/Redis/Postgres), then the store-level files again on
 // a NATS cluster and a Redis Cluster (SB_TEST_CLUSTERED=1) with the failure tests of test/cluster/.
 // Extra args go to vitest (first pass only).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,32 @@ const step = (label, cmd, args) => {
   console.log(`[test] ${label} ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 };
 
+/** Runs `[label, cmd, args]` steps, `availableParallelism()` at a time; exits on the first failure. */
+async function parallelSteps(steps) {
+  const queue = [...steps];
+  const run = ([label, cmd, args]) =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      const child = spawn(cmd, args, { cwd: root, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      child.on('close', (code, signal) => {
+        console.log(`\n[test] ${label}\n${output.trimEnd()}`);
+        if (code !== 0) {
+          console.error(`[test] ${label} failed (exit ${code ?? signal})`);
+          process.exit(code ?? 1);
+        }
+        console.log(`[test] ${label} ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        resolve(undefined);
+      });
+    });
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await run(next);
+  };
+  await Promise.all(Array.from({ length: Math.min(availableParallelism(), steps.length) }, worker));
+}
+
 await ensureInfra({ log: (l) => console.log(`[test] ${l}`), timeoutMs: 60_000 }).catch((err) => {
   console.error(`[test] infrastructure is not available: ${err.message}`);
   process.exit(1);
@@ -30,10 +57,15 @@ await ensureInfra({ log: (l) => console.log(`[test] ${l}`), timeoutMs: 60_000 })
 step('generated code is current (buf + ts-proto, prisma)', process.execPath, ['scripts/gen.mjs', '--check']);
 step('prisma clients', process.execPath, ['scripts/gen.mjs', '--prisma-only']);
 step('build (tsc -b)', join(root, 'node_modules/.bin/tsc'), ['-b']);
-step('demo app and admin console (vite build)', 'npm', ['run', '--silent', 'build', '-w', '@switchboard/demo']);
-step('type-check tests (tsconfig.spec.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.spec.json']);
-step('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']);
-step('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);
+// The checks after the build read only what it wrote and are mostly single-threaded: run them
+// side by side (one per core) and print each one's output when it ends.
+await parallelSteps([
+  ['lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']],
+  ['type-check tests (tsconfig.spec.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.spec.json']],
+  ['type-check tooling .mjs (tsconfig.tools.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.tools.json']],
+  ['demo app and admin console (vite build)', 'npm', ['run', '--silent', 'build', '-w', '@switchboard/demo']],
+  ['helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']],
+]);
 // The JSON report gives CI a plain closing line ("N passed, N failed") whatever happens.
 mkdirSync(join(root, '.run'), { recursive: true });
 const report = join(root, '.run/vitest-report.json');

@@ -45,10 +45,13 @@ export const SERVICES = Object.freeze({
 /**
  * Tools (not servers) the checks need: promtool checks alert rules and metric names, and the
  * Prometheus server scrapes a running stack in test/e2e/prometheus-stack.spec.ts (Debian
- * package `prometheus`; its service is never started, tests run their own on loopback).
+ * package `prometheus`; its service is never started, tests run their own on loopback);
+ * opus-tools makes and checks the push-to-talk tests' Opus audio (test/e2e/ptt-audio.spec.ts).
  */
 export const TOOLS = Object.freeze({
   prometheus: Object.freeze({ binaries: ['prometheus', 'promtool'], apt: 'prometheus' }),
+  // Push-to-talk tests encode their Opus test audio with opusenc and check recordings with opusinfo/opusdec.
+  opus: Object.freeze({ binaries: ['opusenc', 'opusdec', 'opusinfo'], apt: 'opus-tools' }),
 });
 
 export class InfraError extends Error {

@@ -58,9 +58,10 @@ describe('ensureInfra on this machine', () => {
     const results = await ensureInfra({ log: (l) => lines.push(l) });
     expect(Object.keys(results)).toEqual(['postgres', 'redis', 'nats']);
     for (const r of Object.values(results)) expect(r.ok).toBe(true);
-    // three servers, then the tools (promtool and prometheus from the Debian package prometheus)
-    expect(lines).toHaveLength(4);
+    // three servers, then the tools (promtool and prometheus from the Debian package prometheus; opusenc & co. from opus-tools)
+    expect(lines).toHaveLength(5);
     expect(lines[3]).toMatch(/^prometheus ok \(\/\S+\/prometheus/);
+    expect(lines[4]).toMatch(/^opus ok \(\/\S+\/opusenc/);
     expect(lines[0]).toMatch(/^postgres 127\.0\.0\.1:5432 ok \(/);
     expect(lines[1]).toMatch(/^redis 127\.0\.0\.1:6379 ok \(/);
     expect(lines[2]).toMatch(/^nats 127\.0\.0\.1:4222 ok \(/);
@@ -73,6 +74,7 @@ describe('ensureInfra on this machine', () => {
       'redis 127.0.0.1:6379 ok (already running)',
       'nats 127.0.0.1:4222 ok (already running)',
       expect.stringMatching(/^prometheus ok \(/),
+      expect.stringMatching(/^opus ok \(/),
     ]);
   }, 120_000);
 

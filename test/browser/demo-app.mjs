@@ -3,7 +3,7 @@
 // private NATS and Redis, Postgres through the socket bridge, rooms + presence, two gateway
 // replicas and the demo server (apps/demo, built), then headless Chromium drives the real demo
 // pages: alice on replica gw1, bob on gw2 — create and join a room, chat both ways, presence
-// dots, a P2P video call; bob's replica is SIGKILLed mid-chat and his history must have no gap
+// dots, push-to-talk audio (bob's fake microphone encoded to Opus, decoded on alice's page), a P2P video call; bob's replica is SIGKILLed mid-chat and his history must have no gap
 // after the page reconnects; the admin console kicks bob and his page shows it.
 // Screenshots go to SCREENSHOT_DIR on every run (also when a step fails).
 // Prints one JSON line with the outcome; exit code 0 only when every step passed.
@@ -102,12 +102,22 @@ async function main() {
   await line(alice, 'hello from alice').locator('button', { hasText: 'edit' }).click();
   await waitFor(() => hasText(bob, 'hello from alice!'), 'bob sees the edit');
   await line(alice, 'hello from alice').locator('.read', { hasText: 'bob' }).waitFor({ timeout: 20_000 });
+  // Hold to talk: bob's fake microphone goes out as Opus (WebCodecs AudioEncoder in the SDK's
+  // PushToTalk) over his gateway; alice's page, on the other replica, decodes it (AudioDecoder).
   const ptt = bob.locator('[data-testid=ptt]');
   await ptt.hover();
   await bob.mouse.down();
   await alice.waitForFunction(() => document.querySelector('[data-testid=floor]')?.textContent?.includes('bob has the floor'), null, { timeout: 20_000 });
+  const framesHeard = () => Number(/(\d+) audio frames decoded/.exec(document.querySelector('[data-testid=ptt-heard]')?.textContent ?? '')?.[1] ?? 0);
+  // 25 frames of 20 ms: half a second of bob's voice heard and decoded on alice's page.
+  // Generous: the fake microphone and the encoder start slowly on a loaded machine.
+  await alice.waitForFunction(`(${framesHeard})() >= 25`, null, { timeout: 60_000 }).catch(async (err) => {
+    const stats = async (page) => page.evaluate(() => window.pttStats?.()).catch((e) => String(e));
+    throw new Error(`${err.message}: bob ${JSON.stringify(await stats(bob))}, alice ${JSON.stringify(await stats(alice))}`);
+  });
   await bob.mouse.up();
   await alice.waitForFunction(() => document.querySelector('[data-testid=floor]')?.textContent === '', null, { timeout: 20_000 });
+  const pttFramesDecoded = await alice.evaluate(framesHeard);
   step('typing, reaction, edit, read receipt, push-to-talk');
 
   // Pairing by code: alice shows her code, bob types it, alice accepts; both pages say so.
@@ -138,7 +148,7 @@ async function main() {
   await waitFor(async () => (await decoded()) > 0, 'a video frame decoded on bob’s page', 30_000).catch(() => undefined);
   const framesDecoded = await decoded();
   const call = { connectionState: [await callState(alice), await callState(bob)], inboundBytes: [await inbound(alice), await inbound(bob)], framesDecoded };
-  await waitFor(() => alice.evaluate(() => document.querySelector('video.remote')?.videoWidth > 0), 'the remote video on alice’s page', 20_000);
+  await waitFor(() => alice.evaluate(() => /** @type {HTMLVideoElement | null} */ (document.querySelector('video.remote'))?.videoWidth > 0), 'the remote video on alice’s page', 20_000);
   await alice.screenshot({ path: join(shots, 'demo.png') });
   step('p2p call connected');
 
@@ -185,7 +195,7 @@ async function main() {
   await alice.waitForSelector('[data-testid=presence-bob]', { timeout: 20_000 });
   step('join approved');
 
-  return { ok: true, steps, replicas, presenceSeen, call, bobAfterKill, expected, participantsInConsole, bobBanner };
+  return { ok: true, steps, replicas, presenceSeen, call, pttFramesDecoded, bobAfterKill, expected, participantsInConsole, bobBanner };
 }
 
 await ui.run(main);

@@ -25,8 +25,9 @@ export async function waitFor(check, what, ms = 20_000) {
 export function processes() {
   const children = [];
   const cleanups = [];
+  /** @returns {import('node:child_process').ChildProcess & { lastError: () => string }} */
   const start = (cmd, args, env = {}) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = /** @type {import('node:child_process').ChildProcess & { lastError: () => string }} */ (spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }));
     let err = '';
     child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
     child.lastError = () => err;

@@ -79,7 +79,7 @@ async function main() {
     if (req.url === '/livekit-client.umd.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(LIVEKIT_CLIENT);
     res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
   });
-  await new Promise((r) => site.listen(pagePort, '127.0.0.1', r));
+  await new Promise((r) => site.listen(pagePort, '127.0.0.1', () => r(undefined)));
   cleanups.push(() => new Promise((r) => site.close(r)));
 
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });

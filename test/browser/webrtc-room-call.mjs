@@ -56,7 +56,7 @@ async function main() {
   await waitReady([roomsPort, gw1Port, gw2Port, ...(RELAY ? [mediaPort] : [])].map((port, i) => [procs[i], port]));
 
   const site = createServer((_req, res) => { res.setHeader('content-type', 'text/html'); res.end(PAGE); });
-  await new Promise((r) => site.listen(pagePort, '127.0.0.1', r));
+  await new Promise((r) => site.listen(pagePort, '127.0.0.1', () => r(undefined)));
   cleanups.push(() => new Promise((r) => site.close(r)));
 
   const browser = await chromium.launch({

@@ -19,6 +19,8 @@ describe('demo app and admin console in headless Chromium', () => {
     const { code, result } = await runInNamespace('test/browser/demo-app.mjs', [], { SCREENSHOT_DIR: screenshots });
     expect(result, result.error).toMatchObject({ ok: true, replicas: ['gw1', 'gw2'], presenceSeen: ['online', 'busy'] });
     expect(result.steps).toEqual(expect.arrayContaining(['typing, reaction, edit, read receipt, push-to-talk', 'paired by code', 'admin kick shown', 'join approved']));
+    // Hold to talk: bob's fake microphone, Opus-encoded by the SDK (WebCodecs), decoded on alice's page.
+    expect(result.pttFramesDecoded).toBeGreaterThanOrEqual(25);
     expect(result.call.connectionState).toEqual(['connected', 'connected']);
     expect(result.call.inboundBytes[0]).toBeGreaterThan(0);
     expect(result.call.inboundBytes[1]).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 // The Switchboard demo: pick a name, browse and create rooms, chat, presence, push-to-talk,
 // P2P and SFU calls, pairing by code. Plain DOM, one module per concern (ADR 0026).
 import './style.css';
-import { ClientError, connect as connectSdk, P2PCall, SfuCall, type SignalEvent, type Switchboard } from '@switchboard/client';
+import { ClientError, connect as connectSdk, P2PCall, PttAudioDecoder, PushToTalk, SfuCall, type SignalEvent, type Switchboard } from '@switchboard/client';
 import type { Room as LiveKitRoom, Track as LiveKitTrack } from 'livekit-client';
 import { $, fill, h, notice, time } from './dom.js';
 
@@ -381,9 +381,37 @@ function putMessage(m: Message) {
   if (state.messages.size > MAX_MESSAGES) state.messages.delete(state.messages.keys().next().value!);
 }
 
+/** Push-to-talk voice of the room shown: the SDK helper (mic → Opus → ptt.audio) and a decoder for what others say. */
+let voice: { roomId: string; ptt: PushToTalk; decoder: PttAudioDecoder; off: () => void; mic?: Promise<MediaStream> } | undefined;
+
+function voiceFor(roomId: string) {
+  if (voice?.roomId === roomId) return voice;
+  stopVoice();
+  const ptt = new PushToTalk(state.link!, roomId);
+  // Decoded frames are counted on the page (and closed): the browser test checks that audio arrived and decodes.
+  const decoder = new PttAudioDecoder((data) => {
+    data.close();
+    const heard = document.getElementById('ptt-heard');
+    if (heard) heard.textContent = `🔊 ${decoder.frames} audio frames decoded`;
+  });
+  const off = ptt.onAudio((p) => decoder.decode(p));
+  // Diagnostics for the browser test: what was sent, received and decoded.
+  (window as unknown as { pttStats: () => object }).pttStats = () => ({ sent: ptt.sent, lastError: ptt.lastError, talkId: ptt.talkId, received: decoder.packets, decoded: decoder.frames, decodeErrors: decoder.errors });
+  return (voice = { roomId, ptt, decoder, off });
+}
+
+function stopVoice() {
+  voice?.off();
+  voice?.ptt.dispose();
+  voice?.decoder.close();
+  void voice?.mic?.then((m) => m.getTracks().forEach((t) => t.stop())).catch(() => undefined);
+  voice = undefined;
+}
+
 function leaveView(why: string) {
   const name = state.room?.name;
   state.room = undefined;
+  stopVoice();
   state.call?.close();
   void state.sfu?.leave();
   fill($('#room'), h('p', { class: 'banner', 'data-testid': 'removed' }, `${name ?? 'Room'}: ${why}`));
@@ -418,16 +446,24 @@ function renderRoom() {
   };
   const ptt = h('button', { class: 'ptt', 'data-testid': 'ptt' }, 'Hold to talk');
   // Released on pointer up whether or not floor.taken has arrived yet, so the floor is never left held.
+  // The button captures the pointer while held: a layout shift under a still pointer does not end the talk.
+  // While held, the microphone goes out as Opus over the gateway (ptt.audio); without WebCodecs, the floor alone.
   let holding = false;
-  ptt.addEventListener('pointerdown', () => {
+  const v = voiceFor(room.id);
+  ptt.addEventListener('pointerdown', (e: PointerEvent) => {
     holding = true;
-    void req('floor.request', { roomId: room.id }).catch(() => undefined);
+    ptt.setPointerCapture(e.pointerId);
+    // The floor at once; the microphone joins when it is ready (and is closed again on release).
+    const mic = (v.mic = navigator.mediaDevices.getUserMedia({ audio: true }));
+    v.ptt.talk(mic.then((m) => m.getAudioTracks()[0]!)).catch(() => (holding && !v.ptt.talkId ? v.ptt.press() : undefined)).catch(() => undefined);
   });
-  for (const ev of ['pointerup', 'pointerleave'])
+  for (const ev of ['pointerup', 'pointercancel', 'lostpointercapture'])
     ptt.addEventListener(ev, () => {
       if (!holding) return;
       holding = false;
-      void state.link!.request('floor.release', { roomId: room.id }).catch(() => undefined);
+      void v.ptt.release().catch(() => undefined);
+      void v.mic?.then((m) => m.getTracks().forEach((t) => t.stop())).catch(() => undefined);
+      v.mic = undefined;
     });
   fill(
     $('#room'),
@@ -440,7 +476,7 @@ function renderRoom() {
       room.kind === 'sfu' || room.kind === 'group' ? h('span', { id: 'sfu-controls', class: 'sfu-controls' }) : null,
     ),
     h('div', { class: 'room-body' }, h('ul', { id: 'participants', 'data-testid': 'participants' }), h('div', { class: 'chat' }, h('ol', { id: 'messages', 'data-testid': 'messages' }), h('div', { id: 'typing', class: 'muted' }), h('form', { onsubmit: send }, text, h('button', { 'data-testid': 'send' }, 'Send')))),
-    h('div', { class: 'media' }, ptt, h('span', { id: 'floor', 'data-testid': 'floor' }), h('div', { id: 'call' }), h('div', { id: 'videos', class: 'videos' }), h('div', { id: 'sfu-videos', class: 'videos', 'data-testid': 'sfu-videos' }), h('div', { id: 'sfu-audio', hidden: true })),
+    h('div', { class: 'media' }, ptt, h('span', { id: 'floor', 'data-testid': 'floor' }), h('span', { id: 'ptt-heard', 'data-testid': 'ptt-heard', class: 'muted' }), h('div', { id: 'call' }), h('div', { id: 'videos', class: 'videos' }), h('div', { id: 'sfu-videos', class: 'videos', 'data-testid': 'sfu-videos' }), h('div', { id: 'sfu-audio', hidden: true })),
   );
   renderParticipants();
   renderMessages();

@@ -10,4 +10,4 @@ export * from './types.js';
 export { fetchServers, verifyServerListAsync, ServerListError, type ServerListKey, type ServerListCheckOptions } from './servers.js';
 export { P2PCall, type P2PCallEvents, type P2PCallOptions } from './webrtc/p2p.js';
 export { SfuCall, type LiveKitRoomLike, type SfuCallEndReason, type SfuCallEvents, type SfuCallOptions } from './webrtc/sfu.js';
-export { PushToTalk } from './webrtc/ptt.js';
+export { PttAudioDecoder, PushToTalk, type PttPacket } from './webrtc/ptt.js';

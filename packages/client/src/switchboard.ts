@@ -123,6 +123,11 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     this.factory = opts.WebSocket ? Promise.resolve(opts.WebSocket) : defaultSocketFactory();
   }
 
+  /** MessagePack connection: binary fields (push-to-talk audio) travel as `bin`, not base64. */
+  get binary(): boolean {
+    return this.encoding === 'msgpack';
+  }
+
   /** Connects (first attempt only: a failure rejects) and keeps the connection up from then on. */
   static async connect(opts: ConnectOptions): Promise<Switchboard> {
     if (!opts.token && !opts.getToken) throw new ClientError('bad_request', 'connect() needs token or getToken');

@@ -73,7 +73,7 @@ export interface KnownReplies {
   'media.token': SfuGrant;
   'call.start': { callId: string; sfu?: SfuGrant };
   'call.accept': { callId: string; sfu?: SfuGrant };
-  'floor.request': { expiresAt: number };
+  'floor.request': { expiresAt: number; talkId: string };
   'pair.register': { code: string };
   'rooms.subscribe': { rooms: RoomView[]; truncated: boolean };
   ping: { ts: number };
@@ -110,8 +110,11 @@ export interface KnownEvents {
   'session.draining': { reconnectInMs: number };
   'session.replaced': { by: string };
   'session.closed': { reason: string };
-  'floor.taken': { userId: string };
-  'floor.released': { userId: string; reason: string };
+  'floor.taken': { userId: string; connectionId: string; talkId: string; expiresAt: number };
+  'floor.released': { userId: string; reason: string; talkId?: string };
+  /** `data`: Uint8Array on MessagePack connections, base64 on JSON ones (PushToTalk.onAudio gives bytes either way). */
+  'ptt.audio': { talkId: string; userId: string; seq: number; data: Uint8Array | string };
+  'ptt.ended': { talkId: string; userId: string; reason: string; frames: number; bytes: number; durationMs: number };
   'presence.changed': { userId: string; status: string; lastSeen: number };
 }
 

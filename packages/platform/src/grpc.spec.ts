@@ -26,6 +26,7 @@ function roomsImpl() {
         removeUser: async () => ({}),
         checkMembership: async () => rooms.CheckMembershipResponse.fromPartial({}),
         listAttachments: async () => ({ attachments: [], nextCursor: '' }),
+        postVoiceMessage: async () => ({ messageId: '', attachmentId: '', size: 0 }),
         deleteAttachment: async () => ({}),
         listEmoji: async () => ({ emoji: [] }),
         deleteEmoji: async () => ({}),

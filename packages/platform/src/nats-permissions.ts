@@ -62,6 +62,8 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
       'sb.cmd.>',
       // Signaling to a connection held by another replica (request on its conn subject).
       'sb.evt.conn.*',
+      // Push-to-talk audio of a floor holder on this replica, on its room's live subject (ADR 0053).
+      'sb.evt.live.*',
       // Admin audit log (JetStream stream SB_AUDIT).
       'sb.audit.>',
       ...jsEnsureStream(AUDIT),

@@ -130,11 +130,11 @@ describe('CommandBus over real NATS', () => {
   });
 
   it('types handler maps by verb: a missing verb or a wrong reply does not compile', () => {
-    const ok: Pick<CommandHandlers<'rooms'>, 'floor.request'> = { 'floor.request': () => ({ expiresAt: 1 }) };
-    // @ts-expect-error floor.request answers {expiresAt}, not {until}
+    const ok: Pick<CommandHandlers<'rooms'>, 'floor.request'> = { 'floor.request': () => ({ expiresAt: 1, talkId: 't1' }) };
+    // @ts-expect-error floor.request answers {expiresAt, talkId}, not {until}
     const wrongReply: Pick<CommandHandlers<'rooms'>, 'floor.request'> = { 'floor.request': () => ({ until: 1 }) };
     // @ts-expect-error every verb the rooms service owns needs a handler
-    const missing: CommandHandlers<'rooms'> = { 'floor.request': () => ({ expiresAt: 1 }) };
+    const missing: CommandHandlers<'rooms'> = { 'floor.request': () => ({ expiresAt: 1, talkId: 't1' }) };
     expect([ok, wrongReply, missing].length).toBe(3);
   });
 

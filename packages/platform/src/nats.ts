@@ -104,6 +104,8 @@ export interface EventInput {
   excludeConnectionId?: string;
   onlyConnectionIds?: string[];
   ts?: number;
+  /** Binary body beside `data` (bus.v1.Event `payload`): clients see it as `data.data` (MessagePack bin, or base64 in JSON). */
+  payload?: Uint8Array;
 }
 
 /** Event types that are control messages between services, never shown to a client (no entry in EVENTS). */
@@ -117,7 +119,7 @@ const CONTROL_EVENTS = new Set([CONNECTION_PROBE_EVENT]);
 export function encodeEvent(e: EventInput, family?: EventFamily | 'system'): Uint8Array {
   const spec = eventSpec(e.type);
   // System notices (`sb.sys.*`) have their own schemas (system-events.ts); client events are checked here.
-  if (family !== 'system' && contractChecksEnabled() && !CONTROL_EVENTS.has(e.type)) checkEvent(e.type, e.data ?? {}, family);
+  if (family !== 'system' && contractChecksEnabled() && !CONTROL_EVENTS.has(e.type)) checkEvent(e.type, e.payload ? { ...(e.data as object), data: e.payload } : (e.data ?? {}), family);
   const control = spec?.control?.((e.data ?? {}) as never) ?? {};
   return bus.Event.encode({
     type: e.type,
@@ -130,6 +132,7 @@ export function encodeEvent(e: EventInput, family?: EventFamily | 'system'): Uin
     leaveConnectionId: control.leaveConnectionId ?? '',
     leaveUserId: control.leaveUserId ?? '',
     roomClosed: control.roomClosed ?? false,
+    payload: e.payload ? Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength) : EMPTY,
   }).finish();
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './common.js';
+import { AudioBytes, PTT_END_REASONS } from './ptt.js';
 import { CALL_END_REASONS, MEDIA_EVENTS } from './media.js';
 import { ChannelViewSchema, EmojiViewSchema, IceServerSchema, MessageViewSchema, ParticipantViewSchema, PeerSchema, PRESENCE_STATUSES, ROLES, RoomViewSchema } from './views.js';
 
@@ -115,8 +116,22 @@ export const EVENTS = {
   'emoji.created': event(['room'], 'A custom emoji was added (`emoji.create`).', z.strictObject({ emoji: EmojiViewSchema })),
   'emoji.deleted': event(['room'], 'A custom emoji was deleted; `:name:` no longer works in new reactions.', z.strictObject({ name: z.string() })),
 
-  'floor.taken': event(['room'], 'A member took the push-to-talk floor.', z.strictObject({ userId: z.string() })),
-  'floor.released': event(['room'], 'The floor is free again.', z.strictObject({ userId: z.string(), reason: z.enum(['released', 'timeout', 'disconnected']) })),
+  'floor.taken': event(
+    ['room'],
+    'A member took the push-to-talk floor: the connection holding it, the talk spurt its `ptt.audio` frames carry, and when the lease lapses unless refreshed.',
+    z.strictObject({ userId: z.string(), connectionId: z.string(), talkId: Id, expiresAt: z.number().int() }),
+  ),
+  'floor.released': event(['room'], 'The floor is free again.', z.strictObject({ userId: z.string(), reason: z.enum(['released', 'timeout', 'disconnected']), talkId: Id.optional() })),
+  'ptt.audio': event(
+    ['live'],
+    'One Opus packet of the floor holder\'s talk spurt, to the other members seated in the room, in the order sent (live stream: never replayed; the recording arrives later as a `voice` `chat.message`). `data`: MessagePack `bin`, or base64 on JSON connections.',
+    z.strictObject({ talkId: Id, userId: z.string(), seq: z.number().int(), data: AudioBytes }),
+  ),
+  'ptt.ended': event(
+    ['live'],
+    'A talk spurt ended (floor released, lease timeout, holder disconnected or left, or the talk reached its cap: `limit`), with what was relayed.',
+    z.strictObject({ talkId: Id, userId: z.string(), reason: z.enum(PTT_END_REASONS), frames: z.number().int(), bytes: z.number().int(), durationMs: z.number().int() }),
+  ),
 
   signal: event(
     ['conn'],

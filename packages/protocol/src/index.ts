@@ -10,4 +10,5 @@ export * from './system.js';
 export { CALL_END_REASONS, CALL_OUTCOMES, CHUNK_DATA_MAX_CHARS, MEDIA_EVENTS, type CallEndReason, type CallOutcome, type MediaEventData, type MediaEventType } from './media.js';
 export * from './attestation.js';
 export * from './lobby.js';
+export * from './ptt.js';
 export { EMOJI_CONTENT_TYPES } from './channels.js';

@@ -4,10 +4,11 @@ import { chat } from './chat.js';
 import { lobby } from './lobby.js';
 import { media } from './media.js';
 import { presence } from './presence.js';
+import { ptt } from './ptt.js';
 import { floor, rooms } from './rooms.js';
 import { session } from './session.js';
 import { signaling } from './signaling.js';
-import { LivenessReport, LivenessReportReply, MediaResumeReply, MediaResumeRequest, RoomsResumeReply, RoomsResumeRequest } from './system.js';
+import { LivenessReport, LivenessReportReply, MediaResumeReply, MediaResumeRequest, PttRecordReply, PttRecordRequest, RoomsResumeReply, RoomsResumeRequest } from './system.js';
 
 export type ServiceName = 'gateway' | 'rooms' | 'presence' | 'media' | 'attestation';
 
@@ -26,6 +27,7 @@ export const COMMANDS = {
   ...session,
   ...rooms,
   ...floor,
+  ...ptt,
   ...lobby,
   ...chat,
   ...channels,
@@ -49,7 +51,7 @@ export const INTERNAL_COMMANDS = {
   gateway: {},
   attestation: {},
   rooms: { 'session.resume': { schema: RoomsResumeRequest, reply: RoomsResumeReply } },
-  media: { 'session.resume': { schema: MediaResumeRequest, reply: MediaResumeReply } },
+  media: { 'session.resume': { schema: MediaResumeRequest, reply: MediaResumeReply }, 'ptt.record': { schema: PttRecordRequest, reply: PttRecordReply } },
   presence: { 'liveness.report': { schema: LivenessReport, reply: LivenessReportReply } },
 } as const satisfies Record<ServiceName, Record<string, Pick<CommandSpec, 'schema' | 'reply'>>>;
 

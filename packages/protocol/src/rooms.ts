@@ -74,6 +74,11 @@ export const rooms = {
 } as const;
 
 export const floor = {
-  'floor.request': { service: 'rooms', reply: z.strictObject({ expiresAt: z.number().int() }), doc: 'Takes the push-to-talk floor or fails with `floor_busy`.', schema: RoomRef },
+  'floor.request': {
+    service: 'rooms',
+    reply: z.strictObject({ expiresAt: z.number().int(), talkId: Id }),
+    doc: 'Takes the push-to-talk floor or fails with `floor_busy`; asking again while holding it refreshes the lease. `talkId` names the talk spurt for `ptt.audio` (it stays the same while the lease is refreshed).',
+    schema: RoomRef,
+  },
   'floor.release': { service: 'rooms', reply: Empty, doc: 'Releases the floor.', schema: RoomRef },
 } as const;

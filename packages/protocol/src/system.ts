@@ -76,12 +76,14 @@ export type RoomsResumeReply = z.output<typeof RoomsResumeReply>;
 export const CONNECTION_PROBE_EVENT = 'session.probe';
 
 /** What changed about a user's (or everyone's) access to a room, as `sb.sys.room.access` carries it. */
-export const ROOM_ACCESS_CHANGES = ['mute', 'unmute', 'kick', 'ban', 'leave', 'close'] as const;
+export const ROOM_ACCESS_CHANGES = ['mute', 'unmute', 'kick', 'ban', 'leave', 'close', 'floor'] as const;
 
 /**
  * `sb.sys.room.access`: the rooms service's notice that access to a room changed (a mute, a
  * kick or ban, a connection leaving, the room closing). Published by rooms, consumed by media
- * (one replica each) to enforce it in the SFU and end calls. `userId` is empty for `close`;
+ * (one replica each) to enforce it in the SFU and end calls. `floor`: the push-to-talk floor
+ * is now held by `userId`, or free (`userId` empty): only its holder may publish in the SFU
+ * (ADR 0055). `userId` is empty for `close`;
  * `connectionId` is set for `leave`; `membershipEnded` when the user is no longer a member.
  */
 export const RoomAccessChange = z.object({
@@ -132,3 +134,24 @@ export const LivenessReportReply = z.strictObject({
   /** Held connections presence no longer knows: the gateway closes them. */
   lost: z.array(z.string()),
 });
+
+/** Most packets one recorded talk may carry (60 s of 2.5 ms Opus frames, the smallest). */
+export const PTT_RECORD_MAX_PACKETS = 24_000;
+
+/**
+ * `sb.cmd.media.ptt.record` (internal verb, gateway → media): one finished talk spurt, its Opus
+ * packets in order (base64: once per talk, off the relay's hot path). Media muxes them into an
+ * Ogg/Opus file and has rooms store it and post the `voice` message (docs/decisions/0054).
+ */
+export const PttRecordRequest = z.object({
+  roomId: Id,
+  talkId: Id,
+  userId: Id,
+  startedAt: z.number().int().min(0),
+  endedAt: z.number().int().min(0),
+  reason: z.enum(['released', 'timeout', 'disconnected', 'limit', 'left']),
+  packets: z.array(z.string().max(8000)).min(1).max(PTT_RECORD_MAX_PACKETS),
+});
+export type PttRecordRequest = z.output<typeof PttRecordRequest>;
+/** Reply: the voice message posted, and what it holds. */
+export const PttRecordReply = z.strictObject({ messageId: z.string(), attachmentId: z.string(), durationMs: z.number().int(), size: z.number().int() });

@@ -55,6 +55,10 @@ export const MessageViewSchema = z.strictObject({
   /** The emojis the reader reacted with (`chat.history` only: events go to everyone, so they carry none). */
   myReactions: z.array(z.string()).optional(),
   pinned: z.boolean(),
+  /** `voice` for a recorded push-to-talk spurt (absent: a text message). */
+  kind: z.literal('voice').optional(),
+  /** The recording of a `voice` message: an Ogg/Opus attachment (download with `chat.download`), its length and size. */
+  voice: z.strictObject({ attachmentId: z.string(), talkId: z.string(), durationMs: z.number().int(), size: z.number().int(), contentType: z.literal('audio/ogg') }).optional(),
   /** The channel the message belongs to; absent for the room's default channel. */
   channelId: z.string().optional(),
 });

@@ -26,6 +26,8 @@ import { SignalingHandler } from './signaling/signaling.handler.js';
 import { SignalingService } from './signaling/signaling.service.js';
 import { GatewayWiring } from './wiring/gateway.wiring.js';
 import { ClientGateway } from './ws/client.gateway.js';
+import { PttMetrics } from './ptt/ptt.metrics.js';
+import { PttService } from './ptt/ptt.service.js';
 
 @Module({})
 export class AppModule {
@@ -57,6 +59,8 @@ export class AppModule {
         SignalingHandler,
         ClientGateway,
         GatewayWiring,
+        PttMetrics,
+        PttService,
         ...ADMIN_PROVIDERS,
         AttestationPolicyCache,
         PublicRateStore,

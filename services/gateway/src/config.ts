@@ -75,6 +75,17 @@ export const gatewayConfigSchema = baseConfigSchema
     SERVER_HEARTBEAT_MS: z.coerce.number().int().min(200).max(3600_000).default(60_000),
     /** How long the SB_AUDIT JetStream stream keeps admin audit entries. */
     AUDIT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    /** Push-to-talk audio frames per second one connection may send (20 ms Opus packets are 50/s), and the burst. */
+    PTT_RATE_PER_SEC: z.coerce.number().min(1).default(100),
+    PTT_BURST: z.coerce.number().int().min(1).default(100),
+    /** Longest talk spurt and most audio bytes in one: beyond either the talk ends (`limit`) and the floor is released. */
+    PTT_MAX_TALK_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+    PTT_MAX_TALK_BYTES: z.coerce.number().int().min(1024).max(512 * 1024).default(256 * 1024),
+    /** Record talk spurts as voice messages (media ptt.record). */
+    PTT_RECORD: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
   })
   .refine((c) => c.JWT_SECRET || c.JWT_JWKS_URL, { message: 'set JWT_SECRET or JWT_JWKS_URL', path: ['JWT_SECRET'] })
   .refine((c) => !c.ADMIN_JWT_SECRET || c.ADMIN_JWT_SECRET !== c.JWT_SECRET, { message: 'ADMIN_JWT_SECRET must differ from JWT_SECRET', path: ['ADMIN_JWT_SECRET'] });

@@ -14,6 +14,9 @@ import { IceHandler } from './ice/ice.handler.js';
 import { IceService } from './ice/ice.service.js';
 import { MediaCommandsHandler } from './commands.handler.js';
 import { MediaGrpcHandler } from './grpc.handler.js';
+import { PttMetrics } from './ptt/ptt.metrics.js';
+import { RecordingsHandler } from './ptt/recordings.handler.js';
+import { RecordingsService } from './ptt/recordings.service.js';
 import { MediaMetrics } from './metrics/media.metrics.js';
 import { RoomsClient } from './rooms/rooms.client.js';
 import { SessionsHandler } from './sessions/sessions.handler.js';
@@ -66,6 +69,9 @@ export class AppModule {
         SessionsHandler,
         MediaCommandsHandler,
         MediaGrpcHandler,
+        PttMetrics,
+        RecordingsService,
+        RecordingsHandler,
       ],
     };
   }

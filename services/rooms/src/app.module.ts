@@ -7,6 +7,8 @@ import { AttachmentsHandler } from './attachments/attachments.handler.js';
 import { AttachmentsMetrics } from './attachments/attachments.metrics.js';
 import { AttachmentsService } from './attachments/attachments.service.js';
 import { AttachmentsStore } from './attachments/attachments.store.js';
+import { VoiceService } from './voice/voice.service.js';
+import { VoiceStore } from './voice/voice.store.js';
 import { ChannelsHandler } from './channels/channels.handler.js';
 import { ChannelsService } from './channels/channels.service.js';
 import { ChannelsStore } from './channels/channels.store.js';
@@ -85,6 +87,8 @@ export class AppModule {
         AttachmentsMetrics,
         AttachmentsService,
         AttachmentsHandler,
+        VoiceStore,
+        VoiceService,
         ChannelsStore,
         ChannelsService,
         ChannelsHandler,

@@ -21,6 +21,10 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
   ATTACHMENT_URL_TTL_S: z.coerce.number().int().min(1).max(86_400).default(300),
   /** How often one replica removes objects of deleted messages, closed rooms and expired uploads. */
   ATTACHMENT_GC_INTERVAL_MS: z.coerce.number().int().min(50).default(30_000),
+  /** Voice messages (recorded push-to-talk spurts) are deleted this long after they were spoken; 0 keeps them. */
+  VOICE_RETENTION_MS: z.coerce.number().int().min(0).default(30 * 24 * 3600 * 1000),
+  /** Largest recording rooms stores (media cuts talks well below: PTT_MAX_TALK_BYTES at the gateway). */
+  VOICE_MAX_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(2 * 1024 * 1024),
   /** Named channels per room, archived ones included (`forbidden` beyond; ADR 0050). */
   CHANNELS_MAX_PER_ROOM: z.coerce.number().int().min(1).max(LIMITS.channelsPerRoom).default(50),
   /** Custom emoji per room (`forbidden` beyond; ADR 0051). */

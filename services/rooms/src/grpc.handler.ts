@@ -5,6 +5,7 @@ import { AttachmentsService } from './attachments/attachments.service.js';
 import { EmojiService } from './emoji/emoji.service.js';
 import { ModerationService } from './moderation/moderation.service.js';
 import { RoomsService } from './rooms/rooms.service.js';
+import { VoiceService } from './voice/voice.service.js';
 
 /** gRPC entry for RoomsService (admin API and other services): maps proto methods to the domains' services. */
 @Injectable()
@@ -14,6 +15,7 @@ export class RoomsGrpcHandler {
     private readonly moderation: ModerationService,
     private readonly attachments: AttachmentsService,
     private readonly emoji: EmojiService,
+    private readonly voice: VoiceService,
   ) {}
 
   implementation(logger: Logger) {
@@ -36,6 +38,7 @@ export class RoomsGrpcHandler {
           await this.attachments.adminDelete(req.roomId, req.attachmentId);
           return {};
         },
+        postVoiceMessage: (req) => this.voice.post(req),
         listEmoji: (req) => this.emoji.adminList(req.roomId),
         deleteEmoji: async (req) => {
           await this.rooms.openRoom(req.roomId);

@@ -15,6 +15,7 @@ import { CommandHooks } from './command.hooks.js';
 @Injectable()
 export class CommandRouter {
   private readonly limits: FrameLimits;
+  private interceptor?: (conn: Connection, raw: Buffer) => boolean;
 
   constructor(
     private readonly bus: CommandBus,
@@ -27,6 +28,12 @@ export class CommandRouter {
     this.limits = { maxDepth: config.FRAME_MAX_DEPTH, maxNodes: config.FRAME_MAX_NODES };
   }
 
+  /** Takes frames off the command path before the command rate limit (push-to-talk audio: its own budget). True: taken. */
+  intercept(interceptor: (conn: Connection, raw: Buffer) => boolean): void {
+    if (this.interceptor) throw new Error('a frame interceptor is already registered');
+    this.interceptor = interceptor;
+  }
+
   /**
    * One inbound frame. Its encoding is the connection's subprotocol, whatever the opcode:
    * MessagePack only on `switchboard.v1.msgpack` connections.
@@ -34,6 +41,7 @@ export class CommandRouter {
   async route(conn: Connection, raw: Buffer): Promise<void> {
     await conn.ready;
     if (conn.closed) return; // frames queued behind hello of a socket that is already gone
+    if (this.interceptor?.(conn, raw)) return;
     // Rate first: every later step (including reading an oversized frame's id) costs CPU.
     const retryAfterMs = conn.bucket.take();
     if (retryAfterMs > 0) {

@@ -12,6 +12,8 @@ export type DecodeResult = { ok: true; frame: ClientFrame } | { ok: false; messa
 export interface FrameLimits {
   maxDepth: number;
   maxNodes: number;
+  /** MessagePack `bin` values are accepted (only for `ptt.audio` frames). */
+  allowBinary?: boolean;
 }
 
 export const DEFAULT_FRAME_LIMITS: FrameLimits = { maxDepth: 32, maxNodes: 10_000 };
@@ -20,7 +22,7 @@ const depthMessage = (l: FrameLimits) => `data is nested deeper than ${l.maxDept
 const nodesMessage = (l: FrameLimits) => `data has more than ${l.maxNodes} values`;
 
 /** Nesting of the envelope itself: the frame object holds `data` one level down. */
-const envelope = (limits: FrameLimits): DecodeLimits => ({ maxDepth: limits.maxDepth + 1, maxNodes: limits.maxNodes + 8 });
+const envelope = (limits: FrameLimits): DecodeLimits => ({ maxDepth: limits.maxDepth + 1, maxNodes: limits.maxNodes + 8, allowBinary: limits.allowBinary });
 
 /**
  * Why a parsed JSON value breaks the limits (deeper than maxDepth below `value`, or more than
@@ -33,7 +35,8 @@ export function overLimits(value: unknown, limits: FrameLimits): string | undefi
     const [v, depth] = stack.pop()!;
     if (depth > limits.maxDepth) return depthMessage(limits);
     if (++nodes > limits.maxNodes) return nodesMessage(limits);
-    if (v === null || typeof v !== 'object') continue;
+    // Binary (MessagePack bin, ptt.audio only) is one value, however many bytes it holds.
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) continue;
     if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
     else
       for (const key in v as Record<string, unknown>) {
@@ -76,6 +79,12 @@ export function decodeFrame(raw: Buffer, msgpack: boolean, limits: FrameLimits =
   const over = overLimits(obj.data, limits);
   if (over) return { ok: false, message: over, id };
   return { ok: true, frame: { id, type: obj.type, data: obj.data } };
+}
+
+/** The top-level `type` of a frame without decoding it (routing push-to-talk audio before the command path). */
+export function peekType(raw: Buffer, msgpack: boolean): string | undefined {
+  const t = msgpack ? peekMsgpackString(raw, 'type') : peekJsonString(raw, 'type');
+  return t && t.length <= 64 ? t : undefined;
 }
 
 const validId = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= 64 ? v : undefined);

@@ -4,6 +4,8 @@ import { Unpackr } from 'msgpackr';
 export interface DecodeLimits {
   maxDepth: number;
   maxNodes: number;
+  /** Accept `bin` values (push-to-talk audio frames only; decoded as Buffers). */
+  allowBinary?: boolean;
 }
 
 /** Why a MessagePack document was refused; the message is safe to show to the sender. */
@@ -187,7 +189,8 @@ function scanValue(buf: Uint8Array, start: number, limits: DecodeLimits, mode: '
           break;
         default:
           // 0xc1 (never used), bin 0xc4-0xc6, ext 0xc7-0xc9 and fixext 0xd4-0xd8.
-          if (strict) throw new MsgpackRejected(b === 0xc1 ? 'frame is not valid MessagePack' : b >= 0xc4 && b <= 0xc6 ? 'binary values are not allowed' : 'MessagePack extension types are not allowed');
+          if (strict && !(limits.allowBinary && b >= 0xc4 && b <= 0xc6))
+            throw new MsgpackRejected(b === 0xc1 ? 'frame is not valid MessagePack' : b >= 0xc4 && b <= 0xc6 ? 'binary values are not allowed' : 'MessagePack extension types are not allowed');
           pos = skipLenient(buf, pos, b);
       }
     if (open >= 0) {

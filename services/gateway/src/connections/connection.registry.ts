@@ -13,6 +13,7 @@ export class ConnectionRegistry {
   private readonly byId = new Map<string, Connection>();
   private readonly byUser = new Map<string, Set<Connection>>();
   private readonly removeListeners: ((conn: Connection) => void)[] = [];
+  private readonly leaveListeners: ((conn: Connection, roomId: string) => unknown)[] = [];
 
   constructor(
     private readonly subs: Subscriptions,
@@ -34,6 +35,11 @@ export class ConnectionRegistry {
   /** Domains clean up what they keep per connection (pairing codes, presence interest). */
   onRemove(listener: (conn: Connection) => void): void {
     this.removeListeners.push(listener);
+  }
+
+  /** Domains clean up what they keep per connection and room (a talk spurt) when it leaves the room. */
+  onLeave(listener: (conn: Connection, roomId: string) => unknown): void {
+    this.leaveListeners.push(listener);
   }
 
   remove(conn: Connection): void {
@@ -89,5 +95,6 @@ export class ConnectionRegistry {
     conn.rooms.delete(roomId);
     this.subs.release(subjects.room(roomId), conn);
     this.subs.release(subjects.live(roomId), conn);
+    for (const listener of this.leaveListeners) listener(conn, roomId);
   }
 }

@@ -21,8 +21,12 @@ export interface DeliveredEvent {
   leaveConnectionId?: string;
   leaveUserId?: string;
   roomClosed?: boolean;
+  /** Binary body (bus.v1.Event `payload`, push-to-talk audio): clients get it as `data.data`. */
+  payload?: Uint8Array;
   /** The JSON frame, built once per event however many local connections receive it. */
   frame?: string;
+  /** The MessagePack frame of an event with a payload, built once (bin, never base64). */
+  packed?: Buffer;
   /** `data` parsed, when a control decision needs it (once per event). */
   parsed?: Record<string, unknown>;
 }
@@ -45,7 +49,19 @@ export interface RoomCursor {
 export function eventFrameJson(e: DeliveredEvent): string {
   const room = e.roomId ? `,"room":${JSON.stringify(e.roomId)}` : '';
   const seq = e.seq ? `,"seq":${e.seq}` : '';
-  return `{"type":${JSON.stringify(e.type)}${room}${seq},"ts":${e.ts},"data":${e.dataJson || '{}'}}`;
+  return `{"type":${JSON.stringify(e.type)}${room}${seq},"ts":${e.ts},"data":${e.payload ? withPayloadJson(e.dataJson, e.payload) : e.dataJson || '{}'}}`;
+}
+
+/** `data` JSON with the binary payload added as base64 `data` (JSON clients; ADR 0053). */
+function withPayloadJson(dataJson: string, payload: Uint8Array): string {
+  const b64 = `"data":"${Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64')}"`;
+  const body = (dataJson || '{}').trimEnd();
+  return body === '{}' ? `{${b64}}` : `${body.slice(0, -1)},${b64}}`;
+}
+
+/** The MessagePack frame of an event with a payload: `data.data` is `bin`. */
+function eventFramePacked(e: DeliveredEvent): Buffer {
+  return pack({ type: e.type, ...(e.roomId ? { room: e.roomId } : {}), ...(e.seq ? { seq: e.seq } : {}), ts: e.ts, data: { ...eventData(e), data: e.payload } });
 }
 
 /** How much a connection may have queued but unsent, and what happens beyond it. */
@@ -68,6 +84,8 @@ export class Connection {
   readonly binary: boolean;
   readonly openedAt = Date.now();
   violations = 0;
+  /** Push-to-talk audio has its own budget (PTT_RATE_PER_SEC), so talking does not starve commands. */
+  pttBucket?: TokenBucket;
   /** Resolves once `hello` is out; frames wait for it so hello is always the first frame. */
   ready: Promise<void> = Promise.resolve();
   missedPongs = 0;
@@ -124,6 +142,11 @@ export class Connection {
   }
 
   sendEvent(e: DeliveredEvent): boolean {
+    if (e.payload && this.binary) {
+      if (!this.writable()) return false;
+      this.ws.send((e.packed ??= eventFramePacked(e)));
+      return true;
+    }
     return this.sendJson((e.frame ??= eventFrameJson(e)));
   }
 

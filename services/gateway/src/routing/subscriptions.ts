@@ -29,6 +29,7 @@ export function decodeDelivered(data: Uint8Array): DeliveredEvent {
     leaveConnectionId: e.leaveConnectionId,
     leaveUserId: e.leaveUserId,
     roomClosed: e.roomClosed,
+    ...(e.payload.length ? { payload: e.payload } : {}),
   };
 }
 

@@ -40,6 +40,19 @@ export const INTERCEPT_EVENT = marker<{ type: GatewayEventType }>('intercept-eve
 /** `@InterceptEvent(type)`: takes over delivery of `type` (checks before the client sees it). One per type. */
 export const InterceptEvent = (type: GatewayEventType): Method<EventInterceptor> => decorate(INTERCEPT_EVENT, { type });
 
+export type FrameInterceptor = (conn: Connection, raw: Buffer) => boolean;
+export const INTERCEPT_FRAMES = marker<Record<string, never>>('intercept-frames');
+/**
+ * `@InterceptFrames()`: sees every client frame before the command path (and its rate limit)
+ * and returns true to take it (push-to-talk audio has its own budget). At most one.
+ */
+export const InterceptFrames = (): Method<FrameInterceptor> => decorate(INTERCEPT_FRAMES, {});
+
+export type LeftListener = (conn: Connection, roomId: string) => unknown;
+export const ON_ROOM_LEFT = marker<Record<string, never>>('on-room-left');
+/** `@OnRoomLeft()`: a local connection stopped following a room (leave, removal, close). Any number. */
+export const OnRoomLeft = (): Method<LeftListener> => decorate(ON_ROOM_LEFT, {});
+
 export type ClosedListener = (conn: Connection) => unknown;
 export const ON_CONNECTION_CLOSED = marker<Record<string, never>>('on-connection-closed');
 /** `@OnConnectionClosed()`: forget what a domain keeps per connection (any number of them; a returned promise's failure is logged). */

@@ -1,17 +1,31 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { COMMAND, commandTable, EVERY, LOGGER, uniqueBy, Wiring, type Logger } from '@switchboard/platform';
 import { CommandHooks } from '../commands/command.hooks.js';
+import { CommandRouter } from '../commands/command.router.js';
 import { LocalCommands } from '../commands/local.commands.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { EventDelivery } from '../routing/event.delivery.js';
 import { Subscriptions } from '../routing/subscriptions.js';
-import { BEFORE_FORWARD, INTERCEPT_EVENT, ON_CONNECTION_CLOSED, ON_EVENT, type ClosedListener, type EventInterceptor, type EventReaction, type ForwardWrapper } from './decorators.js';
+import {
+  BEFORE_FORWARD,
+  INTERCEPT_EVENT,
+  INTERCEPT_FRAMES,
+  ON_CONNECTION_CLOSED,
+  ON_EVENT,
+  ON_ROOM_LEFT,
+  type ClosedListener,
+  type EventInterceptor,
+  type EventReaction,
+  type ForwardWrapper,
+  type FrameInterceptor,
+  type LeftListener,
+} from './decorators.js';
 
 /**
  * Connects the gateway's decorated methods to the parts that call them, once at start-up:
  * every gateway verb to exactly one `@Command`, each forwarded verb to at most one
- * `@BeforeForward`, each event type to at most one `@OnEvent` and one `@InterceptEvent`,
- * and every `@OnConnectionClosed`. A double claim fails the boot, naming both methods.
+ * `@BeforeForward`, each event type to at most one `@OnEvent` and one `@InterceptEvent`, at
+ * most one `@InterceptFrames`, and every `@OnConnectionClosed` and `@OnRoomLeft`. A double claim fails the boot, naming both methods.
  */
 @Injectable()
 export class GatewayWiring implements OnModuleInit {
@@ -22,6 +36,7 @@ export class GatewayWiring implements OnModuleInit {
     private readonly subs: Subscriptions,
     private readonly delivery: EventDelivery,
     private readonly registry: ConnectionRegistry,
+    private readonly router: CommandRouter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -40,6 +55,10 @@ export class GatewayWiring implements OnModuleInit {
         if (done instanceof Promise) done.catch((err: unknown) => this.logger.warn({ err, connectionId: conn.id, listener: w.where }, 'connection cleanup failed'));
       });
     }
+    const [frames, second] = this.wiring.find(INTERCEPT_FRAMES);
+    if (second) throw new Error(`frame interceptor is registered twice: ${frames!.where} and ${second.where}`);
+    if (frames) this.router.intercept(frames.call as FrameInterceptor);
+    for (const w of this.wiring.find(ON_ROOM_LEFT)) this.registry.onLeave(w.call as LeftListener);
     // Every event from a subscription goes through delivery (ordering, addressing, the above).
     this.subs.onEvent((conn, event) => this.delivery.deliver(conn, event));
   }

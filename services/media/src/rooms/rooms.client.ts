@@ -36,6 +36,11 @@ export class RoomsClient implements OnApplicationShutdown {
     return (await this.call((c) => c.listParticipants, { roomId })).participants;
   }
 
+  /** Stores a recorded talk and posts it as the speaker's voice message (idempotent per talk). */
+  postVoiceMessage(req: rooms.PostVoiceMessageRequest): Promise<rooms.PostVoiceMessageResponse> {
+    return this.call((c) => c.postVoiceMessage, req);
+  }
+
   onApplicationShutdown(): void {
     this.client?.close();
     this.client = undefined;

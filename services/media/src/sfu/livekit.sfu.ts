@@ -31,7 +31,7 @@ export class LivekitSfu extends SfuAccess {
     const settings = livekitSettings(this.config);
     if (!settings) throw new NoSfu(this.config.LIVEKIT_UNAVAILABLE_REASON).error();
     const member = await this.rooms.requireMember(roomId, caller.userId);
-    const [, epoch] = await Promise.all([this.ensureRoom(roomId, member.maxParticipants), this.store.epoch(roomId, caller.userId)]);
+    const [, epoch, floorHolder] = await Promise.all([this.ensureRoom(roomId, member.maxParticipants), this.store.epoch(roomId, caller.userId), this.store.floorHolder(roomId)]);
     const ttlS = this.config.LIVEKIT_TOKEN_TTL_S;
     const metadata: TokenMetadata = { userId: caller.userId, connectionId: caller.connectionId, epoch };
     const token = new AccessToken(settings.apiKey, settings.apiSecret, {
@@ -45,7 +45,8 @@ export class LivekitSfu extends SfuAccess {
       roomJoin: true,
       roomAdmin: STAFF.includes(member.role),
       canSubscribe: true,
-      canPublish: !member.muted,
+      // While another member holds the push-to-talk floor, only the holder publishes (ADR 0055).
+      canPublish: !member.muted && (!floorHolder || floorHolder === caller.userId),
       canPublishData: true,
       canUpdateOwnMetadata: false,
     });

@@ -59,6 +59,30 @@ export class SfuService {
       case 'unmute':
         await this.setMuted(roomId, userId, change.change === 'mute');
         return;
+      case 'floor':
+        await this.floorChanged(roomId, userId);
+        return;
+    }
+  }
+
+  /**
+   * Push-to-talk over the SFU (ADR 0055): while a member holds the floor, only that member's
+   * participants may publish; when the floor is free again every participant gets publishing
+   * back unless its user is muted.
+   */
+  private async floorChanged(roomId: string, holder: string): Promise<void> {
+    await this.store.setFloorHolder(roomId, holder);
+    if (!this.livekit.configured) return;
+    const muted = new Map<string, boolean>();
+    for (const p of await this.participantsOf(roomId, () => true)) {
+      const user = parseIdentity(p.identity)?.userId;
+      if (!user) continue;
+      let may = holder ? user === holder : true;
+      if (may && !muted.has(user)) muted.set(user, (await this.rooms.membership(roomId, user).catch(() => null))?.muted ?? false);
+      if (may && muted.get(user)) may = false;
+      if ((p.permission?.canPublish ?? true) === may) continue;
+      const permission = { canSubscribe: p.permission?.canSubscribe ?? true, canPublishData: p.permission?.canPublishData ?? true, canPublish: may };
+      await this.enforce(may ? 'floor_grant' : 'floor_revoke', () => this.livekit.updatePermission(roomId, p.identity, permission));
     }
   }
 
@@ -76,6 +100,10 @@ export class SfuService {
       const m = await this.rooms.membership(roomId, who.userId).catch((err) => (isNotFound(err) ? null : Promise.reject(err)));
       if (!m || !m.member || m.banned) reason = 'not a member of the room';
       else if (m.muted && p.permission?.canPublish) await this.mute(roomId, p, true);
+      else if (p.permission?.canPublish && (await this.floorBlocks(roomId, who.userId))) {
+        // A token minted before someone took the floor: publishing waits for the floor (ADR 0055).
+        await this.enforce('floor_revoke', () => this.livekit.updatePermission(roomId, p.identity, { canSubscribe: p.permission?.canSubscribe ?? true, canPublishData: p.permission?.canPublishData ?? true, canPublish: false }));
+      }
     }
     if (!reason) return 'ok';
     this.logger.info({ roomId, identity: p.identity, reason }, 'removing a participant LiveKit let in');
@@ -158,6 +186,12 @@ export class SfuService {
   }
 
   // --- helpers -----------------------------------------------------------------------------
+
+  /** Someone else holds the room's floor: this user may not publish in the SFU now. */
+  private async floorBlocks(roomId: string, userId: string): Promise<boolean> {
+    const holder = await this.store.floorHolder(roomId);
+    return !!holder && holder !== userId;
+  }
 
   private async setMuted(roomId: string, userId: string, muted: boolean): Promise<void> {
     if (!this.livekit.configured) return;

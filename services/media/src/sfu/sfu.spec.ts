@@ -147,6 +147,30 @@ describe('SFU through LiveKit (fake)', () => {
     await until(() => lk.participant(roomId, p.identity)?.permission?.canPublish === false, 'publish revoked on join');
   });
 
+  it('push-to-talk over the SFU: only the floor holder may publish while holding; publishing comes back on release and timeout (ADR 0055)', async () => {
+    const { roomId, members } = await h.roomWith(2);
+    const [alice, bob] = members;
+    const a = await joinSfu(alice, roomId, true);
+    const b = await joinSfu(bob, roomId, true);
+    const canPublish = (identity: string) => lk.participant(roomId, identity)?.permission?.canPublish;
+    await until(() => canPublish(a.identity) !== undefined && canPublish(b.identity) !== undefined, 'both in LiveKit');
+    await h.rooms.req('floor.request', alice, { roomId });
+    await until(() => canPublish(b.identity) === false, 'bob may not publish while alice holds the floor');
+    expect(canPublish(a.identity)).toBe(true);
+    // (The harness' lease is 1.5 s: alice refreshes it, as a talking client does.)
+    await h.rooms.req('floor.request', alice, { roomId });
+    // A token minted while alice holds the floor does not publish; alice's does.
+    expect(claims(await tokenFor(bob, roomId)).video.canPublish).toBe(false);
+    expect(claims(await tokenFor(alice, roomId)).video.canPublish).toBe(true);
+    await h.rooms.req('floor.release', alice, { roomId });
+    await until(() => canPublish(b.identity) === true, 'publishing back for bob after the release');
+    expect(claims(await tokenFor(bob, roomId)).video.canPublish).toBe(true);
+    // Bob takes it: alice loses publishing until bob's lease times out (the rooms harness' short FLOOR_TTL_MS).
+    await h.rooms.req('floor.request', bob, { roomId });
+    await until(() => canPublish(a.identity) === false && canPublish(b.identity) === true, 'only bob publishes');
+    await until(() => canPublish(a.identity) === true, 'publishing back for alice after the lease lapsed', 20_000);
+  });
+
   it('room.kick removes the participant from LiveKit, and a token minted before the kick does not let them back in', async () => {
     const { roomId, owner, members } = await h.roomWith(1);
     const [bob] = members;

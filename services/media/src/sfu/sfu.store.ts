@@ -11,6 +11,7 @@ export interface KnownParticipant {
 
 const epochKey = (roomId: string) => `sb:{room:${roomId}}:sfu:epoch`;
 const participantsKey = (roomId: string) => `sb:{room:${roomId}}:sfu:participants`;
+const floorKey = (roomId: string) => `sb:{room:${roomId}}:sfu:floor`;
 const ROOMS = 'sb:media:sfu:rooms';
 const webhookKey = (id: string) => `sb:media:sfu:webhook:${id}`;
 /** Room-level keys outlive a silent room by this much; reconcile and room_finished clean up before. */
@@ -33,6 +34,16 @@ export class SfuStore {
   async bumpEpoch(roomId: string, userId: string): Promise<number> {
     const [[, epoch]] = (await this.redis.multi().hincrby(epochKey(roomId), userId, 1).expire(epochKey(roomId), ROOM_TTL_S).exec()) as [[null, number]];
     return epoch;
+  }
+
+  /** Who holds the room's push-to-talk floor as rooms last announced it (ADR 0055); '' when free. */
+  async floorHolder(roomId: string): Promise<string> {
+    return (await this.redis.get(floorKey(roomId))) ?? '';
+  }
+
+  async setFloorHolder(roomId: string, userId: string): Promise<void> {
+    if (userId) await this.redis.set(floorKey(roomId), userId, 'EX', ROOM_TTL_S);
+    else await this.redis.del(floorKey(roomId));
   }
 
   async roomCreated(roomId: string): Promise<void> {

@@ -34,6 +34,8 @@ export function toMessageView(m: MessageRow, reader?: string): MessageView {
     reactedBy,
     ...(reader !== undefined ? { myReactions: mine } : {}),
     pinned: m.pinnedAt !== null,
+    // A deleted voice message keeps its kind but loses its recording, like attachments.
+    ...(m.kind === 'voice' ? { kind: 'voice' as const, ...(m.deletedAt || !m.voice ? {} : { voice: m.voice as unknown as NonNullable<MessageView['voice']> }) } : {}),
     ...channelField(m.channelId),
   };
 }

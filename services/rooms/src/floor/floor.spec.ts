@@ -21,7 +21,7 @@ describe('push-to-talk floor: contention, refresh, release, timeout, refusals', 
       const losers = outcomes.filter((o) => 'code' in o) as { code: string; holder: string }[];
       expect(winners).toHaveLength(1);
       expect(losers).toEqual([{ code: 'floor_busy', holder: (winners[0] as { ok: string }).ok }]);
-      expect((await log.waitFor('floor.taken')).data).toEqual({ userId: (winners[0] as { ok: string }).ok });
+      expect((await log.waitFor('floor.taken')).data).toEqual({ userId: (winners[0] as { ok: string }).ok, connectionId: expect.any(String), talkId: expect.stringMatching(/^t/), expiresAt: expect.any(Number) });
       await h.req('floor.release', winners[0].ok === owner.userId ? owner : bob, { roomId });
     }
   });
@@ -34,10 +34,13 @@ describe('push-to-talk floor: contention, refresh, release, timeout, refusals', 
     expect(first.expiresAt).toBeGreaterThan(Date.now() - 1000);
     const again = await h.req('floor.request', owner, { roomId });
     expect(again.expiresAt).toBeGreaterThanOrEqual(first.expiresAt);
+    // A refresh keeps the talk; the grant announced it with the holding connection.
+    expect(again.talkId).toBe(first.talkId);
+    expect((await log.waitFor('floor.taken')).data).toEqual({ userId: owner.userId, connectionId: owner.connectionId, talkId: first.talkId, expiresAt: first.expiresAt });
     expect(await h.code('floor.release', bob, { roomId })).toBe('conflict');
     await h.req('floor.release', owner, { roomId });
-    expect((await log.waitFor('floor.released')).data).toEqual({ userId: owner.userId, reason: 'released' });
-    expect(await h.code('floor.request', bob, { roomId })).toBe('ok');
+    expect((await log.waitFor('floor.released')).data).toEqual({ userId: owner.userId, reason: 'released', talkId: first.talkId });
+    expect((await h.req('floor.request', bob, { roomId })).talkId).not.toBe(first.talkId);
     await log.waitFor('floor.taken', (e) => e.data.userId === bob.userId);
     expect(log.of('floor.taken', (e) => e.data.userId === owner.userId)).toHaveLength(1); // the refresh announced nothing
   });
@@ -46,8 +49,8 @@ describe('push-to-talk floor: contention, refresh, release, timeout, refusals', 
     const { roomId, owner } = await h.room();
     const bob = await h.joined(roomId);
     const log = await h.watchRoom(roomId);
-    await h.req('floor.request', owner, { roomId });
-    expect((await log.waitFor('floor.released')).data).toEqual({ userId: owner.userId, reason: 'timeout' });
+    const { talkId } = await h.req('floor.request', owner, { roomId });
+    expect((await log.waitFor('floor.released')).data).toEqual({ userId: owner.userId, reason: 'timeout', talkId });
     expect(await h.code('floor.request', bob, { roomId })).toBe('ok');
     expect(log.of('floor.released')).toHaveLength(1); // swept once across both replicas
   });
@@ -58,13 +61,13 @@ describe('push-to-talk floor: contention, refresh, release, timeout, refusals', 
     const log = await h.watchRoom(roomId);
     await h.req('floor.request', bob, { roomId });
     await h.req('room.mute', owner, { roomId, userId: bob.userId, muted: true });
-    expect((await log.waitFor('floor.released')).data).toEqual({ userId: bob.userId, reason: 'released' });
+    expect((await log.waitFor('floor.released')).data).toMatchObject({ userId: bob.userId, reason: 'released' });
     expect(await h.code('floor.request', bob, { roomId })).toBe('forbidden');
     await h.req('room.mute', owner, { roomId, userId: bob.userId, muted: false });
     await h.req('floor.request', bob, { roomId });
     await h.req('room.leave', bob, { roomId });
     await h.waitUntil(() => log.of('floor.released').length === 2);
-    expect(log.of('floor.released')[1].data).toEqual({ userId: bob.userId, reason: 'released' });
+    expect(log.of('floor.released')[1].data).toMatchObject({ userId: bob.userId, reason: 'released' });
   });
 
   it('refuses outsiders, unknown rooms, non-group rooms and bad input', async () => {

@@ -1,11 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { Redis } from '@switchboard/platform';
+import { newId, Redis } from '@switchboard/platform';
 
 export interface FloorHolder {
   userId: string;
   connectionId: string;
   expiresAt: number;
+  /** The talk spurt (`ptt.audio`): new with every grant and every change of the holding connection. */
+  talkId: string;
 }
+
+/** The talk a released lease carried (leases granted before talks existed have none). */
+export const talkOf = (h: FloorHolder): { talkId?: string } => (h.talkId ? { talkId: h.talkId } : {});
 
 export type FloorOutcome = { state: 'taken' | 'refreshed'; holder: FloorHolder; displaced?: FloorHolder } | { state: 'busy'; holder: FloorHolder };
 
@@ -20,23 +25,26 @@ export const FLOOR_DUE = 'sb:rooms:floor_due';
 
 /**
  * Grants the floor unless another user holds an unexpired lease; the holder asking again
- * refreshes its lease. KEYS[1]=floor; ARGV: userId, connectionId, now, ttl.
+ * refreshes its lease (and keeps its talk, unless it asks from another connection: a talk is
+ * one connection's). KEYS[1]=floor; ARGV: userId, connectionId, now, ttl, new talkId.
  */
 const REQUEST_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
 local state = 'taken'
 local displaced = ''
+local talk = ARGV[5]
 if cur then
   local h = cjson.decode(cur)
   if h.userId ~= ARGV[1] then
     if tonumber(h.expiresAt) > tonumber(ARGV[3]) then return {'busy', cur, ''} end
     displaced = cur
-  else
+  elseif h.connectionId == ARGV[2] and h.talkId then
     state = 'refreshed'
+    talk = h.talkId
   end
 end
 local exp = tonumber(ARGV[3]) + tonumber(ARGV[4])
-local v = cjson.encode({userId = ARGV[1], connectionId = ARGV[2], expiresAt = exp})
+local v = cjson.encode({userId = ARGV[1], connectionId = ARGV[2], expiresAt = exp, talkId = talk})
 redis.call('SET', KEYS[1], v)
 return {state, v, displaced}
 `;
@@ -58,13 +66,14 @@ redis.call('DEL', KEYS[1])
 return cur
 `;
 
-/** KEYS[1]=floor; ARGV: old connectionId, new connectionId. */
+/** KEYS[1]=floor; ARGV: old connectionId, new connectionId, new talkId (the old talk ended with its connection). */
 const MOVE_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
 if not cur then return 0 end
 local h = cjson.decode(cur)
 if h.connectionId ~= ARGV[1] then return 0 end
 h.connectionId = ARGV[2]
+h.talkId = ARGV[3]
 redis.call('SET', KEYS[1], cjson.encode(h))
 return 1
 `;
@@ -77,7 +86,7 @@ export class FloorStore {
   async request(roomId: string, userId: string, connectionId: string, ttlMs: number, now = Date.now()): Promise<FloorOutcome> {
     // Due first (never later than the lease could end), so a crash after the grant leaves no unchecked lease.
     await this.redis.zadd(FLOOR_DUE, 'LT', now + ttlMs, roomId);
-    const [state, holder, displaced] = (await this.redis.eval(REQUEST_SCRIPT, 1, floorKey(roomId), userId, connectionId, now, ttlMs)) as [string, string, string];
+    const [state, holder, displaced] = (await this.redis.eval(REQUEST_SCRIPT, 1, floorKey(roomId), userId, connectionId, now, ttlMs, newId('t'))) as [string, string, string];
     if (state === 'busy') return { state, holder: JSON.parse(holder) as FloorHolder };
     return { state: state as 'taken' | 'refreshed', holder: JSON.parse(holder) as FloorHolder, displaced: displaced ? (JSON.parse(displaced) as FloorHolder) : undefined };
   }
@@ -99,7 +108,7 @@ export class FloorStore {
 
   /** Keeps a lease with its holder when the holder's session resumes on a new connection. */
   async moveHolder(roomId: string, fromConnectionId: string, toConnectionId: string): Promise<boolean> {
-    return (await this.redis.eval(MOVE_SCRIPT, 1, floorKey(roomId), fromConnectionId, toConnectionId)) === 1;
+    return (await this.redis.eval(MOVE_SCRIPT, 1, floorKey(roomId), fromConnectionId, toConnectionId, newId('t'))) === 1;
   }
 
   async clear(roomId: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { badRequest, forbidden, notFound, type CommandData } from '@switchboard/protocol';
-import { FloorStore } from '../floor/floor.store.js';
+import { FloorStore, talkOf } from '../floor/floor.store.js';
 import { ParticipantsStore } from '../rooms/participants.store.js';
 import { RoomsService, type Role } from '../rooms/rooms.service.js';
 import { RoomsStore, type Member } from '../rooms/rooms.store.js';
@@ -71,7 +71,10 @@ export class ModerationService {
     this.rooms.accessChanged({ roomId: data.roomId, change: data.muted ? 'mute' : 'unmute', userId: data.userId });
     if (data.muted) {
       const released = await this.floor.releaseIf(data.roomId, { userId: data.userId });
-      if (released) await this.events.toRoom(data.roomId, 'floor.released', { userId: data.userId, reason: 'released' });
+      if (released) {
+        await this.events.toRoom(data.roomId, 'floor.released', { userId: data.userId, reason: 'released', ...talkOf(released) });
+        this.rooms.accessChanged({ roomId: data.roomId, change: 'floor' });
+      }
     }
     return {};
   }

@@ -7,7 +7,7 @@ import { ChannelsStore } from '../channels/channels.store.js';
 import { toChannelView } from '../channels/channels.view.js';
 import { EmojiStore } from '../emoji/emoji.store.js';
 import { toEmojiView } from '../emoji/emoji.view.js';
-import { FloorStore } from '../floor/floor.store.js';
+import { FloorStore, talkOf } from '../floor/floor.store.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
 import { RoomFlagsStore } from './room-flags.store.js';
 import { RoomsStore, type Member, type Room } from './rooms.store.js';
@@ -238,7 +238,10 @@ export class RoomsService {
     for (const p of removed) {
       seqs.push(await this.events.toRoom(roomId, 'room.participant_left', { userId: p.userId, connectionId: p.connectionId, reason }));
       const released = await this.floor.releaseIf(roomId, { connectionId: p.connectionId });
-      if (released) await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: reason === 'disconnected' ? 'disconnected' : 'released' });
+      if (released) {
+        await this.events.toRoom(roomId, 'floor.released', { userId: released.userId, reason: reason === 'disconnected' ? 'disconnected' : 'released', ...talkOf(released) });
+        this.accessChanged({ roomId, change: 'floor' });
+      }
     }
     return seqs;
   }

@@ -27,7 +27,7 @@ describe('disconnects and session resume', () => {
     for (const roomId of [a.roomId, b.roomId]) {
       expect(log.of('room.participant_left', (e) => e.roomId === roomId)[0].data).toEqual({ userId: bob.userId, connectionId: bob.connectionId, reason: 'disconnected' });
     }
-    expect((await log.waitFor('floor.released')).data).toEqual({ userId: bob.userId, reason: 'disconnected' });
+    expect((await log.waitFor('floor.released')).data).toMatchObject({ userId: bob.userId, reason: 'disconnected' });
     expect(log.of('room.participant_left')).toHaveLength(2); // one replica handled it
     expect((await h.req('room.get', a.owner, { roomId: a.roomId })).participants.map((p: { userId: string }) => p.userId)).toEqual([a.owner.userId]);
     // membership survives a disconnect (only explicit leave, kick or ban end it)
@@ -38,7 +38,7 @@ describe('disconnects and session resume', () => {
     const { roomId, owner } = await h.room();
     const bob = h.caller();
     const joined = await h.req('room.join', bob, { roomId });
-    await h.req('floor.request', bob, { roomId });
+    const held = await h.req('floor.request', bob, { roomId });
     // Carol vanishes right after Bob and does not resume: her removal proves the grace has run out for Bob too.
     const carol = h.caller();
     await h.req('room.join', carol, { roomId });
@@ -56,6 +56,9 @@ describe('disconnects and session resume', () => {
     const after = await h.req('room.join', h.caller(), { roomId });
     await h.waitUntil(async () => (await h.req('room.get', owner, { roomId })).participants.length === 3);
     expect(after.participants.find((p: { userId: string }) => p.userId === bob.userId).connectionId).toBe(fresh.connectionId);
+    // The floor moved with the seat, under a new talk (a talk is one connection's: the old one ended with it).
+    const refreshed = await h.req('floor.request', fresh, { roomId });
+    expect(refreshed.talkId).not.toBe(held.talkId);
     expect(await h.code('floor.release', fresh, { roomId })).toBe('ok');
     gone({ ...bob, connectionId: 'c_unrelated' });
     await h.waitUntil(() => log.of('floor.released').length === 1);

@@ -86,6 +86,12 @@ export interface Event {
   leaveConnectionId: string;
   leaveUserId: string;
   roomClosed: boolean;
+  /**
+   * Binary body carried beside `data` (push-to-talk audio, `ptt.audio`): the gateway hands it to
+   * MessagePack clients as `data.data` (bin) and to JSON clients as base64, so binary never
+   * travels base64 on the bus.
+   */
+  payload: Buffer;
 }
 
 function createBaseCaller(): Caller {
@@ -468,6 +474,7 @@ function createBaseEvent(): Event {
     leaveConnectionId: "",
     leaveUserId: "",
     roomClosed: false,
+    payload: Buffer.alloc(0),
   };
 }
 
@@ -502,6 +509,9 @@ export const Event: MessageFns<Event> = {
     }
     if (message.roomClosed !== false) {
       writer.uint32(80).bool(message.roomClosed);
+    }
+    if (message.payload.length !== 0) {
+      writer.uint32(90).bytes(message.payload);
     }
     return writer;
   },
@@ -599,6 +609,14 @@ export const Event: MessageFns<Event> = {
             message.roomClosed = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.payload = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -626,6 +644,7 @@ export const Event: MessageFns<Event> = {
     message.leaveConnectionId = object.leaveConnectionId ?? "";
     message.leaveUserId = object.leaveUserId ?? "";
     message.roomClosed = object.roomClosed ?? false;
+    message.payload = object.payload ?? Buffer.alloc(0);
     return message;
   },
 };

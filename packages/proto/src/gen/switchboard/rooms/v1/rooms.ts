@@ -165,6 +165,27 @@ export interface DeleteAttachmentRequest {
 export interface DeleteAttachmentResponse {
 }
 
+/**
+ * A recorded push-to-talk spurt (media → rooms, ADR 0054): rooms stores the Ogg/Opus file and
+ * posts it as a `voice` chat message of its speaker. Idempotent per talk_id.
+ */
+export interface PostVoiceMessageRequest {
+  roomId: string;
+  userId: string;
+  talkId: string;
+  /** The Ogg/Opus file. */
+  ogg: Buffer;
+  durationMs: number;
+  /** When the talk began (ms since the epoch). */
+  startedAtMs: number;
+}
+
+export interface PostVoiceMessageResponse {
+  messageId: string;
+  attachmentId: string;
+  size: number;
+}
+
 /** A custom emoji of a room (ADR 0051): `:name:` and the attachment holding its image. */
 export interface Emoji {
   name: string;
@@ -1811,6 +1832,200 @@ export const DeleteAttachmentResponse: MessageFns<DeleteAttachmentResponse> = {
   },
 };
 
+function createBasePostVoiceMessageRequest(): PostVoiceMessageRequest {
+  return { roomId: "", userId: "", talkId: "", ogg: Buffer.alloc(0), durationMs: 0, startedAtMs: 0 };
+}
+
+export const PostVoiceMessageRequest: MessageFns<PostVoiceMessageRequest> = {
+  encode(message: PostVoiceMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.talkId !== "") {
+      writer.uint32(26).string(message.talkId);
+    }
+    if (message.ogg.length !== 0) {
+      writer.uint32(34).bytes(message.ogg);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(40).int64(message.durationMs);
+    }
+    if (message.startedAtMs !== 0) {
+      writer.uint32(48).int64(message.startedAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostVoiceMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostVoiceMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.talkId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ogg = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.durationMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.startedAtMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<PostVoiceMessageRequest>, I>>(base?: I): PostVoiceMessageRequest {
+    return PostVoiceMessageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostVoiceMessageRequest>, I>>(object: I): PostVoiceMessageRequest {
+    const message = createBasePostVoiceMessageRequest();
+    message.roomId = object.roomId ?? "";
+    message.userId = object.userId ?? "";
+    message.talkId = object.talkId ?? "";
+    message.ogg = object.ogg ?? Buffer.alloc(0);
+    message.durationMs = object.durationMs ?? 0;
+    message.startedAtMs = object.startedAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBasePostVoiceMessageResponse(): PostVoiceMessageResponse {
+  return { messageId: "", attachmentId: "", size: 0 };
+}
+
+export const PostVoiceMessageResponse: MessageFns<PostVoiceMessageResponse> = {
+  encode(message: PostVoiceMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.attachmentId !== "") {
+      writer.uint32(18).string(message.attachmentId);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostVoiceMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostVoiceMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attachmentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<PostVoiceMessageResponse>, I>>(base?: I): PostVoiceMessageResponse {
+    return PostVoiceMessageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostVoiceMessageResponse>, I>>(object: I): PostVoiceMessageResponse {
+    const message = createBasePostVoiceMessageResponse();
+    message.messageId = object.messageId ?? "";
+    message.attachmentId = object.attachmentId ?? "";
+    message.size = object.size ?? 0;
+    return message;
+  },
+};
+
 function createBaseEmoji(): Emoji {
   return { name: "", attachmentId: "", contentType: "", size: 0, createdBy: "", createdAtMs: 0 };
 }
@@ -2228,6 +2443,17 @@ export const RoomsServiceService = {
       Buffer.from(DeleteAttachmentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteAttachmentResponse => DeleteAttachmentResponse.decode(value),
   },
+  postVoiceMessage: {
+    path: "/switchboard.rooms.v1.RoomsService/PostVoiceMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PostVoiceMessageRequest): Buffer =>
+      Buffer.from(PostVoiceMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PostVoiceMessageRequest => PostVoiceMessageRequest.decode(value),
+    responseSerialize: (value: PostVoiceMessageResponse): Buffer =>
+      Buffer.from(PostVoiceMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PostVoiceMessageResponse => PostVoiceMessageResponse.decode(value),
+  },
   listEmoji: {
     path: "/switchboard.rooms.v1.RoomsService/ListEmoji" as const,
     requestStream: false as const,
@@ -2257,6 +2483,7 @@ export interface RoomsServiceServer extends UntypedServiceImplementation {
   checkMembership: handleUnaryCall<CheckMembershipRequest, CheckMembershipResponse>;
   listAttachments: handleUnaryCall<ListAttachmentsRequest, ListAttachmentsResponse>;
   deleteAttachment: handleUnaryCall<DeleteAttachmentRequest, DeleteAttachmentResponse>;
+  postVoiceMessage: handleUnaryCall<PostVoiceMessageRequest, PostVoiceMessageResponse>;
   listEmoji: handleUnaryCall<ListEmojiRequest, ListEmojiResponse>;
   deleteEmoji: handleUnaryCall<DeleteEmojiRequest, DeleteEmojiResponse>;
 }
@@ -2381,6 +2608,21 @@ export interface RoomsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  postVoiceMessage(
+    request: PostVoiceMessageRequest,
+    callback: (error: ServiceError | null, response: PostVoiceMessageResponse) => void,
+  ): ClientUnaryCall;
+  postVoiceMessage(
+    request: PostVoiceMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PostVoiceMessageResponse) => void,
+  ): ClientUnaryCall;
+  postVoiceMessage(
+    request: PostVoiceMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PostVoiceMessageResponse) => void,
   ): ClientUnaryCall;
   listEmoji(
     request: ListEmojiRequest,
