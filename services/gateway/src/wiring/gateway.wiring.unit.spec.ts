@@ -12,7 +12,7 @@ import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { EventDelivery } from '../routing/event.delivery.js';
 import { Subscriptions } from '../routing/subscriptions.js';
 import { connection, FakeNats, gatewayConfig, metrics, silentLogger } from '../testing/fakes.test.js';
-import { BeforeForward, Command, InterceptEvent, OnConnectionClosed, OnEvent } from './decorators.js';
+import { BeforeForward, Command, InterceptEvent, InterceptFrames, OnConnectionClosed, OnEvent, OnRoomLeft } from './decorators.js';
 import { GatewayWiring } from './gateway.wiring.js';
 
 /** Answers every gateway verb but `except` (marked by hand: what a booting gateway needs). */
@@ -176,6 +176,44 @@ describe('GatewayWiring (decorated methods connected at boot)', () => {
       alsoClose() {}
     }
     await expect(boot([gatewayVerbs(), Sessions, Presence])).rejects.toThrow('event reaction to session.closed is registered twice: Sessions.close and Presence.alsoClose');
+  });
+
+  it('takes frames with the one @InterceptFrames before the command path, refuses a second, and tells every @OnRoomLeft', async () => {
+    const seen: string[] = [];
+    @Injectable()
+    class Audio {
+      @InterceptFrames()
+      take(_conn: Connection, raw: Buffer): boolean {
+        const taken = raw.toString().includes('"audio"');
+        if (taken) seen.push('taken');
+        return taken;
+      }
+      @OnRoomLeft()
+      left(_conn: Connection, roomId: string) {
+        seen.push(`left ${roomId}`);
+      }
+    }
+    const { ctx } = await boot([gatewayVerbs(), Audio]);
+    const router = ctx.get(CommandRouter);
+    const registry = ctx.get(ConnectionRegistry);
+    const { conn, socket } = connection();
+    registry.add(conn);
+    await router.route(conn, Buffer.from(JSON.stringify({ id: '1', type: 'audio' })));
+    await router.route(conn, Buffer.from(JSON.stringify({ id: '2', type: 'ping' })));
+    registry.beginJoin(conn, 'r9');
+    registry.leaveRoom(conn, 'r9');
+    expect(seen).toEqual(['taken', 'left r9']);
+    expect(socket.sent.map((f: { re: string }) => f.re)).toEqual(['2']);
+    await app?.close();
+    app = undefined;
+    @Injectable()
+    class MoreAudio {
+      @InterceptFrames()
+      take() {
+        return false;
+      }
+    }
+    await expect(boot([gatewayVerbs(), Audio, MoreAudio])).rejects.toThrow('frame interceptor is registered twice: Audio.take and MoreAudio.take');
   });
 
   it('allows any number of @OnConnectionClosed, and a failing one does not stop the others', async () => {
