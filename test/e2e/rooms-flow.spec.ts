@@ -92,6 +92,7 @@ describe('rooms end to end across two gateways and two rooms replicas', () => {
     expect(busy).toHaveLength(1);
     expect(busy[0].reason).toMatchObject({ code: 'floor_busy' });
     const winner = res[0].status === 'fulfilled' ? a : b;
-    expect((await b.waitFor('floor.taken', (e) => e.room === room.id)).data).toEqual({ userId: winner.hello.userId });
+    const taken = (await b.waitFor('floor.taken', (e) => e.room === room.id)).data;
+    expect(taken).toEqual({ userId: winner.hello.userId, connectionId: winner.hello.connectionId, talkId: expect.stringMatching(/^t_/), expiresAt: expect.any(Number) });
   });
 });
