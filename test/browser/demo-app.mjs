@@ -148,7 +148,7 @@ async function main() {
   await waitFor(async () => (await decoded()) > 0, 'a video frame decoded on bob’s page', 30_000).catch(() => undefined);
   const framesDecoded = await decoded();
   const call = { connectionState: [await callState(alice), await callState(bob)], inboundBytes: [await inbound(alice), await inbound(bob)], framesDecoded };
-  await waitFor(() => alice.evaluate(() => /** @type {HTMLVideoElement | null} */ (document.querySelector('video.remote'))?.videoWidth > 0), 'the remote video on alice’s page', 20_000);
+  await waitFor(() => alice.evaluate(() => /** @type {HTMLVideoElement | null} */ (document.querySelector('video.remote'))?.videoWidth > 0), 'the remote video on alice’s page', 45_000);
   await alice.screenshot({ path: join(shots, 'demo.png') });
   step('p2p call connected');
 

@@ -1,6 +1,6 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, uid } from '@switchboard/testing/stack';
+import { Stack, testEnv, uid, until } from '@switchboard/testing/stack';
 
 /** Issue 2: a dead rooms service makes commands fail fast with `unavailable`; a restart heals. */
 describe('rooms service outage', () => {
@@ -17,7 +17,9 @@ describe('rooms service outage', () => {
     const env = testEnv();
     const rooms = await stack.process('rooms', env);
     const client = await stack.client(gw, uid('alice'));
-    const created = await client.request('room.create', { name: 'before', kind: 'group', joinPolicy: 'open' });
+    // The gateway's short request timeout is for the outage below; a cold rooms process on a
+    // loaded machine may miss it for its first commands, so those wait until it answers.
+    const created = await until(() => client.request('room.create', { name: 'before', kind: 'group', joinPolicy: 'open' }), 'rooms answers room.create', 30_000);
 
     await rooms.kill('SIGKILL');
     const started = Date.now();
@@ -27,7 +29,7 @@ describe('rooms service outage', () => {
     expect((await client.request('ping')).ts).toBeGreaterThan(0);
 
     await stack.process('rooms', { ...env, NODE_ID: uid('node') });
-    const got = await client.request('room.get', { roomId: created.room.id });
+    const got = await until(() => client.request('room.get', { roomId: created.room.id }), 'the restarted rooms answers room.get', 30_000);
     expect(got.room).toMatchObject({ id: created.room.id, name: 'before' });
   });
 });

@@ -18,9 +18,12 @@ export async function isFree(port: number): Promise<boolean> {
   }
 }
 
+// Bases stay below Linux's ephemeral range (32768+): there, a port that was free when checked can
+// be taken by any outgoing connection or `listen(0)` before start.mjs binds it (a likely cause of
+// a service exiting at start-up while the suite's other files ran).
 async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 400) * 100;
+    const base = 20000 + Math.floor(Math.random() * 127) * 100;
     const ok = await Promise.all(NPM_START_OFFSETS.map((o) => isFree(base + o)));
     if (ok.every(Boolean)) return base;
   }
