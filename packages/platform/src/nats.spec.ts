@@ -69,7 +69,7 @@ describe('CommandBus over real NATS', () => {
     await nc.flush();
     await expect(b.requestAny(svc, 'crash', caller, {}, { requestId: 'q-test-1' })).rejects.toMatchObject({ code: 'internal' });
     const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'command failed');
-    expect(line).toMatchObject({ verb: 'crash', requestId: 'q-test-1', conn: 'c1', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(line).toMatchObject({ verb: 'crash', requestId: 'q-test-1', connectionId: 'c1', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(line.traceId).not.toBe('0'.repeat(32));
     sub.unsubscribe();
   });
