@@ -5,7 +5,7 @@ import { SwitchboardClient } from '@switchboard/client/node';
 import { callUnary } from '@switchboard/platform';
 import { health } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFree, startNpmStart } from '../support/npm-start.js';
+import { isFree, startNpmStart, type NpmStart } from '../support/npm-start.js';
 import { uid, until } from '../support/stack.js';
 
 /** Issue 2 "done when": the one-command local stack, driven like a user would. */
@@ -15,8 +15,10 @@ describe('npm start (scripts/start.mjs)', () => {
   let output = '';
   const adminKey = `key-${uid()}`;
 
+  let started: NpmStart | undefined;
+
   beforeAll(async () => {
-    const started = await startNpmStart({ JWT_SECRET: 'npm-start-test-secret-0123456789', ADMIN_API_KEYS: adminKey });
+    started = await startNpmStart({ JWT_SECRET: 'npm-start-test-secret-0123456789', ADMIN_API_KEYS: adminKey });
     ({ child, base } = started);
     output = started.output();
     child.stdout!.on('data', (d) => (output += d));
@@ -24,7 +26,7 @@ describe('npm start (scripts/start.mjs)', () => {
   }, 200_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await started?.stop(); // the last test stops it with Ctrl-C itself; this is for a failure before that
   });
 
   it('prints the URLs, mints a token over REST, and routes a room between replica A and B', async () => {

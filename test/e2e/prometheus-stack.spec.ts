@@ -93,11 +93,7 @@ describe('a real Prometheus against a running stack', () => {
       prometheus.kill('SIGTERM');
       await exited;
     }
-    if (stack && stack.child.exitCode === null) {
-      const exited = new Promise((r) => stack.child.once('exit', r));
-      stack.child.kill('SIGINT');
-      await exited;
-    }
+    await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

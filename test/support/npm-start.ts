@@ -34,6 +34,21 @@ export interface NpmStart {
   child: ChildProcess;
   base: number;
   output(): string;
+  /** Ctrl-C, as a user stops it: start.mjs stops every process it started. */
+  stop(): Promise<void>;
+}
+
+/**
+ * SIGINT, so start.mjs stops its services and sidecars (a SIGKILL would orphan them: seen as a
+ * whole stack left running after a failed start-up); SIGKILL only if it has not exited in 30 s.
+ */
+async function stopStart(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(force);
 }
 
 /** `npm start` (scripts/start.mjs) as a user runs it, on free ports, against the suite's Redis and databases. */
@@ -61,8 +76,8 @@ export async function startNpmStart(env: Record<string, string>): Promise<NpmSta
   child.stderr!.on('data', (d) => (output += d));
   await until(() => output.includes('all processes ready') || child.exitCode !== null, 'the stack to come up', 180_000, 200).catch(() => undefined);
   if (!output.includes('all processes ready')) {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await stopStart(child);
     throw new Error(`start.mjs did not come up:\n${output.slice(-4000)}`);
   }
-  return { child, base, output: () => output };
+  return { child, base, output: () => output, stop: () => stopStart(child) };
 }

@@ -1,4 +1,4 @@
-import { Id, Text } from '@switchboard/protocol';
+import { Id, ParticipantViewSchema, RoomViewSchema, Text } from '@switchboard/protocol';
 import { z } from 'zod';
 
 export const RoomParams = z.object({ roomId: Id });
@@ -11,32 +11,17 @@ export const ListRoomsQuery = z.object({
 
 export const RemoveUserBody = z.object({ userId: Id, reason: Text(0, 500).optional() });
 
-/** The client protocol's room object (docs/protocol.md), plus `closed` for admins. */
-export const RoomSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  description: z.string(),
-  kind: z.enum(['p2p', 'sfu', 'group']),
-  joinPolicy: z.enum(['open', 'approval']),
-  visibility: z.enum(['public', 'private']),
-  ownerId: z.string(),
-  maxParticipants: z.number().int(),
-  participantCount: z.number().int(),
+/**
+ * The client protocol's room object (packages/protocol views, docs/protocol.md) as the admin API
+ * has it over gRPC: without `replayEphemeral`, plus `closed`. Derived, so the two cannot drift.
+ */
+export const RoomSchema = z.object(RoomViewSchema.omit({ replayEphemeral: true }).shape).extend({
   createdAt: z.number().int().describe('milliseconds since the Unix epoch'),
-  metadata: z.record(z.string(), z.unknown()),
   closed: z.boolean(),
 });
 
 /** The client protocol's participant object, plus the gateway replica holding the connection. */
-export const ParticipantSchema = z.object({
-  userId: z.string(),
-  connectionId: z.string(),
-  name: z.string(),
-  role: z.enum(['owner', 'moderator', 'member']),
-  muted: z.boolean(),
-  joinedAt: z.number().int(),
-  nodeId: z.string(),
-});
+export const ParticipantSchema = z.object(ParticipantViewSchema.shape).extend({ nodeId: z.string() });
 
 export const RoomPage = z.object({ rooms: z.array(RoomSchema), nextCursor: z.string().nullable() });
 export const RoomDetail = z.object({ room: RoomSchema, participants: z.array(ParticipantSchema) });
