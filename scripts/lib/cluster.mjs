@@ -24,11 +24,17 @@ export function exited(child) {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 }
 
-async function stopChildren(children, signal = 'SIGTERM') {
+/**
+ * Sends `signal` to every child still running and waits for each to exit, SIGKILLing one that
+ * has not after `forceAfterMs`.
+ * @param {import('node:child_process').ChildProcess[]} children
+ * @param {NodeJS.Signals} [signal] @param {number} [forceAfterMs]
+ */
+export async function stopChildren(children, signal = 'SIGTERM', forceAfterMs = 5000) {
   await Promise.all(
     children.map(async (c) => {
       if (c.exitCode !== null || c.signalCode !== null) return;
-      const force = setTimeout(() => c.kill('SIGKILL'), 5000);
+      const force = setTimeout(() => c.kill('SIGKILL'), forceAfterMs);
       c.kill(signal);
       await exited(c);
       clearTimeout(force);

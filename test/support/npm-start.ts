@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+// @ts-expect-error plain ESM script without types
+import { stopChildren as stopChildrenJs } from '../../scripts/lib/cluster.mjs';
 import { freePort, ROOT } from './infra.js';
 import { slot } from './slot.js';
 import { until } from './stack.js';
@@ -42,14 +44,8 @@ export interface NpmStart {
  * SIGINT, so start.mjs stops its services and sidecars (a SIGKILL would orphan them: seen as a
  * whole stack left running after a failed start-up); SIGKILL only if it has not exited in 30 s.
  */
-async function stopStart(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGINT');
-  const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(force);
-}
+const stopChildren: (children: ChildProcess[], signal: NodeJS.Signals, forceAfterMs: number) => Promise<void> = stopChildrenJs;
+const stopStart = (child: ChildProcess): Promise<void> => stopChildren([child], 'SIGINT', 30_000);
 
 /** `npm start` (scripts/start.mjs) as a user runs it, on free ports, against the suite's Redis and databases. */
 export async function startNpmStart(env: Record<string, string>): Promise<NpmStart> {
