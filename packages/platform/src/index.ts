@@ -19,6 +19,7 @@ export * from './room-events.publisher.js';
 export * from './stream-acks.js';
 export * from './system-events.js';
 export * from './due-timers.js';
+export * from './typing-timers.js';
 export * from './budget.js';
 export * from './window-counter.js';
 export * from './jetstream.metrics.js';

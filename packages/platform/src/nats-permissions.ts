@@ -62,7 +62,8 @@ export const NATS_PERMISSIONS: Record<NatsUser, NatsUserPermissions> = {
       'sb.cmd.>',
       // Signaling to a connection held by another replica (request on its conn subject).
       'sb.evt.conn.*',
-      // Push-to-talk audio of a floor holder on this replica, on its room's live subject (ADR 0053).
+      // Push-to-talk audio of a floor holder on this replica (ADR 0053), and its connections'
+      // broadcasts and typing (ADR 0062), on the room's live subject.
       'sb.evt.live.*',
       // Admin audit log (JetStream stream SB_AUDIT).
       'sb.audit.>',

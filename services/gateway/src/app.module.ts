@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, WindowCounter, type Platform } from '@switchboard/platform';
+import { DueStore, PlatformModule, RoomEventsPublisher, WindowCounter, type Platform } from '@switchboard/platform';
 import { ADMIN_CONTROLLERS, ADMIN_PROVIDERS } from './admin/admin.providers.js';
 import { PublicAttestationController } from './attestation/public.controller.js';
 import { AttestationPolicyCache } from './attestation/policy.cache.js';
@@ -28,6 +28,7 @@ import { GatewayWiring } from './wiring/gateway.wiring.js';
 import { ClientGateway } from './ws/client.gateway.js';
 import { PttMetrics } from './ptt/ptt.metrics.js';
 import { PttService } from './ptt/ptt.service.js';
+import { EphemeralService } from './ephemeral/ephemeral.service.js';
 
 @Module({})
 export class AppModule {
@@ -61,6 +62,9 @@ export class AppModule {
         GatewayWiring,
         PttMetrics,
         PttService,
+        RoomEventsPublisher,
+        DueStore,
+        EphemeralService,
         ...ADMIN_PROVIDERS,
         AttestationPolicyCache,
         PublicRateStore,

@@ -26,6 +26,8 @@ export class RoomLifecycle {
       this.registry.beginJoin(conn, roomId);
       return () => this.registry.leaveRoom(conn, roomId);
     }, send);
+    // Before the held events: a `room.updated` among them is newer than the reply.
+    this.learnReplay(conn, roomId, reply.room.replayEphemeral, fresh);
     if (fresh) this.delivery.joined(conn, roomId, reply.seq);
     return reply;
   }
@@ -42,7 +44,17 @@ export class RoomLifecycle {
   async create(_data: CommandData<'room.create'>, conn: Connection, send: () => Promise<JoinReply>): Promise<JoinReply> {
     const reply = await send();
     this.registry.beginJoin(conn, reply.room.id);
+    this.learnReplay(conn, reply.room.id, reply.room.replayEphemeral, true);
     this.delivery.joined(conn, reply.room.id, reply.seq);
     return reply;
+  }
+
+  /**
+   * The room's replay flag from a join reply, for broadcasts answered by this replica (ADR 0062).
+   * A repeated join only fills a gap: a `room.updated` handled meanwhile may be newer than its reply.
+   */
+  private learnReplay(conn: Connection, roomId: string, replayEphemeral: boolean, fresh: boolean): void {
+    const cursor = conn.rooms.get(roomId);
+    if (cursor && (fresh || cursor.replayEphemeral === undefined)) cursor.replayEphemeral = replayEphemeral;
   }
 }

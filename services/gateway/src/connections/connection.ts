@@ -44,6 +44,10 @@ export interface RoomCursor {
   /** Out-of-order events waiting for the gap to fill. */
   ahead: Map<number, DeliveredEvent>;
   gapTimer?: NodeJS.Timeout;
+  /** The room's `replayEphemeral` as this connection last learned it (join/create/update reply, `room.updated`); unset while unknown (a resumed seat). */
+  replayEphemeral?: boolean;
+  /** This replica may have missed one of the room's events (a skipped gap, a NATS disconnect): rooms, not the gateway, authorizes this seat's broadcasts from then on (ADR 0062). */
+  missedEvents?: boolean;
 }
 
 export function eventFrameJson(e: DeliveredEvent): string {

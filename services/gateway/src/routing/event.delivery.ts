@@ -91,6 +91,8 @@ export class EventDelivery {
     const cursor = conn.rooms.get(roomId);
     if (!cursor || cursor.ahead.size === 0 || cursor.lastSeq === null) return;
     cursor.gapTimer = undefined;
+    // The missing event may have been this connection's removal: the gateway stops vouching for its seat.
+    cursor.missedEvents = true;
     this.metrics.reorderGaps.inc();
     const first = Math.min(...cursor.ahead.keys());
     const event = cursor.ahead.get(first)!;

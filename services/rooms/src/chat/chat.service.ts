@@ -1,17 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, DueStore, Every, fitToBudget, newId, RoomEventsPublisher, type Caller } from '@switchboard/platform';
+import { CONFIG, DueStore, Every, fitToBudget, newId, parseTypingMember, RoomEventsPublisher, TYPING_DUE, typingMember, type Caller } from '@switchboard/platform';
 import { badRequest, conflict, forbidden, notFound, tooLarge, type CommandData, type Reply } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { ChannelsService } from '../channels/channels.service.js';
-import { channelField, DEFAULT_CHANNEL } from '../channels/channels.view.js';
+import { channelField } from '../channels/channels.view.js';
 import { EmojiService } from '../emoji/emoji.service.js';
 import { ChatStore, ClaimLost, type MessageRow } from './chat.store.js';
 import { toMessageView, type MessageView } from './chat.view.js';
-
-/** Sorted set of `roomId:userId[:channelId]` typing indicators, score = when they lapse. */
-export const TYPING_DUE = 'sb:rooms:typing_due';
 
 type Ok = Record<string, never>;
 
@@ -126,8 +123,7 @@ export class ChatService {
     await this.rooms.requireSeat(data.roomId, caller);
     // Stopping is always allowed, so an indicator never sticks in a channel archived meanwhile.
     const channelId = await this.channels.resolve(data.roomId, data.channelId, { writable: data.typing });
-    // Ids never contain ':' (protocol Id), so the member splits back unambiguously.
-    const member = [data.roomId, caller.userId, ...(channelId === DEFAULT_CHANNEL ? [] : [channelId])].join(':');
+    const member = typingMember(data.roomId, caller.userId, channelId);
     if (data.typing) await this.due.schedule(TYPING_DUE, member, Date.now() + this.config.TYPING_TTL_MS);
     else await this.due.cancel(TYPING_DUE, member);
     this.publishTyping(data.roomId, caller.userId, data.typing, channelId);
@@ -137,7 +133,7 @@ export class ChatService {
   @Every('typing')
   private async expireTyping(): Promise<void> {
     await this.due.sweep(TYPING_DUE, async (member) => {
-      const [roomId, userId, channelId = DEFAULT_CHANNEL] = member.split(':');
+      const { roomId, userId, channelId } = parseTypingMember(member);
       this.publishTyping(roomId, userId, false, channelId);
     });
   }
