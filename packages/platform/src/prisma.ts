@@ -68,9 +68,9 @@ export function prismaProviders<T extends PrismaLike>(Client: new (opts: { adapt
   ];
 }
 
-/** One set of postgres client metrics per registry (a service may have one Prisma client). */
+/** One set of postgres client metrics per registry, shared by a service's Prisma client and any node-postgres pool beside it. */
 const postgresByRegistry = new WeakMap<Registry, ClientMetrics>();
-function postgresMetrics(registry: Registry): ClientMetrics {
+export function postgresMetrics(registry: Registry): ClientMetrics {
   let m = postgresByRegistry.get(registry);
   if (!m) postgresByRegistry.set(registry, (m = clientMetrics(registry, 'postgres')));
   return m;

@@ -17,6 +17,7 @@ import { ChatService } from './chat/chat.service.js';
 import { ChatStore } from './chat/chat.store.js';
 import { RoomsCommandsHandler } from './commands.handler.js';
 import { prismaModule } from './db/prisma.provider.js';
+import { SqlPool } from './db/sql.pool.js';
 import { EmojiHandler } from './emoji/emoji.handler.js';
 import { EmojiService } from './emoji/emoji.service.js';
 import { EmojiStore } from './emoji/emoji.store.js';
@@ -58,6 +59,7 @@ export class AppModule {
       imports: [PlatformModule.forPlatform(platform)],
       providers: [
         ...prismaModule,
+        SqlPool,
         LobbyService,
         LobbyHandler,
         // Rooms owns the room event streams (service.ts creates them before serving), so its

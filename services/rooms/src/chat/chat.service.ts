@@ -26,6 +26,13 @@ export class ChatService {
   ) {}
 
   async send(caller: Caller, data: CommandData<'chat.send'>): Promise<{ message: MessageView }> {
+    // The common message (default channel, no reply, no attachments): membership, insert and
+    // idempotency in one statement (ADR 0063). Anything it does not store takes the general path,
+    // which answers a retry with the stored message and a non-member with the precise refusal.
+    if (data.channelId === undefined && !data.replyTo && !data.attachments?.length) {
+      const row = await this.store.insertIfMember({ id: newId('m'), roomId: data.roomId, userId: caller.userId, clientMsgId: data.clientMsgId, text: data.text });
+      if (row) return this.announce(row);
+    }
     await this.rooms.requireMember(data.roomId, caller.userId);
     // A retry of a stored message must not re-check uploads it already took over (nor the channel, archived since).
     const retried = await this.store.byClientMsgId(data.roomId, caller.userId, data.clientMsgId);
@@ -41,12 +48,16 @@ export class ChatService {
       throw err;
     }
     const { message, created } = stored;
-    const view = toMessageView(message);
     // A retried send (same clientMsgId) answers with the stored message and announces nothing.
-    if (created) {
-      this.attachments.sent(claim.length);
-      await this.events.toRoom(data.roomId, 'chat.message', { message: view });
-    }
+    if (!created) return { message: toMessageView(message) };
+    this.attachments.sent(claim.length);
+    return this.announce(message);
+  }
+
+  /** A newly stored message goes to the room (acked by its stream before the sender hears back: ADR 0048). */
+  private async announce(message: MessageRow): Promise<{ message: MessageView }> {
+    const view = toMessageView(message);
+    await this.events.toRoom(message.roomId, 'chat.message', { message: view });
     return { message: view };
   }
 

@@ -27,6 +27,36 @@ describe('chat: send, idempotency, history paging, edit/delete/react/pin/read, t
     expect((await h.req('chat.send', bob, send)).message.id).not.toBe(replies[0].message.id);
   });
 
+  it('a plain message takes one statement (ADR 0063): concurrent retries store and announce one, the row reads back as Prisma reads it, refusals keep their codes', async () => {
+    const { roomId, owner } = await h.room();
+    const log = await h.watchRoom(roomId);
+    const send = { roomId, text: 'plain', clientMsgId: 'p-1' };
+    const replies = await Promise.all(Array.from({ length: 6 }, () => h.req('chat.send', owner, send)));
+    expect(new Set(replies.map((r) => r.message.id)).size).toBe(1);
+    // Same view whether it came back from the insert (node-postgres) or from history (Prisma).
+    // (History adds the reader's own reactions, `myReactions`.)
+    const [{ myReactions, ...stored }] = (await h.req('chat.history', owner, { roomId })).messages;
+    expect(myReactions).toEqual([]);
+    for (const r of replies) expect(r.message).toEqual(stored);
+    expect(stored).toMatchObject({ roomId, userId: owner.userId, text: 'plain', clientMsgId: 'p-1', attachments: [], deleted: false, pinned: false, reactions: {} });
+    expect(stored).not.toHaveProperty('channelId');
+    await h.req('chat.send', owner, { roomId, text: 'next', clientMsgId: 'p-2' });
+    await log.waitFor('chat.message', (e) => e.data.message.clientMsgId === 'p-2');
+    expect(log.of('chat.message').map((e) => e.data.message.clientMsgId)).toEqual(['p-1', 'p-2']);
+
+    // A kicked member is no member any more; a closed room is gone for everyone.
+    const bob = await h.joined(roomId);
+    expect(await h.code('chat.send', bob, { roomId, text: 'in', clientMsgId: 'b-1' })).toBe('ok');
+    await h.req('room.kick', owner, { roomId, userId: bob.userId });
+    expect(await h.code('chat.send', bob, { roomId, text: 'out', clientMsgId: 'b-2' })).toBe('forbidden');
+    // A retry of a message sent while still a member is refused too, as before: membership comes first.
+    expect(await h.code('chat.send', bob, { roomId, text: 'in', clientMsgId: 'b-1' })).toBe('forbidden');
+    expect((await h.req('chat.history', owner, { roomId })).messages.map((m: { clientMsgId: string }) => m.clientMsgId)).toEqual(['p-1', 'p-2', 'b-1']);
+    await h.req('room.close', owner, { roomId });
+    expect(await h.code('chat.send', owner, { roomId, text: 'late', clientMsgId: 'p-3' })).toBe('not_found');
+    expect(await h.code('chat.send', owner, { roomId, text: 'plain', clientMsgId: 'p-1' })).toBe('not_found');
+  });
+
   it('pages history backwards and forwards with hasMore', async () => {
     const { roomId, owner } = await h.room();
     const sent: string[] = [];

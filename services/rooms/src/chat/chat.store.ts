@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isUniqueViolation, PrismaClient } from '../db/prisma.provider.js';
+import { SqlPool } from '../db/sql.pool.js';
 import type { Message, Reaction } from '../generated/prisma/client.js';
 
 export type MessageRow = Message & { reactions: Reaction[] };
@@ -26,10 +27,38 @@ export class ClaimLost extends Error {}
 
 const withReactions = { reactions: true } as const;
 
+/**
+ * chat.send's common case in one round trip (ADR 0063): stored only if the sender is a member of
+ * the open room, and nothing happens for a clientMsgId already stored (the unique index decides
+ * races between replicas). Columns as Prisma's `Message`; the rest take their defaults (default
+ * channel, no attachments, `text`).
+ */
+const INSERT_IF_MEMBER = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text)
+SELECT $1, $2, $3, $4, $5
+WHERE EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = $2 AND m.user_id = $3 AND r.closed_at IS NULL)
+ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
+RETURNING id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments,
+  created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy",
+  kind, voice, channel_id AS "channelId"`;
+
 /** Messages, reactions, pins and read receipts in Postgres. */
 @Injectable()
 export class ChatStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlPool,
+  ) {}
+
+  /**
+   * A plain text message in the room's default channel, stored if `userId` is a member of the
+   * open room and the clientMsgId is new. Null otherwise (not a member, room closed or gone, or a
+   * retry): the caller's general path tells which. node-postgres, not Prisma: this is the hot
+   * statement (ADR 0063).
+   */
+  async insertIfMember(msg: Pick<NewMessage, 'id' | 'roomId' | 'userId' | 'clientMsgId' | 'text'>): Promise<MessageRow | null> {
+    const [row] = await this.sql.rows<Message>('message.insertIfMember', INSERT_IF_MEMBER, [msg.id, msg.roomId, msg.userId, msg.clientMsgId, msg.text]);
+    return row ? { ...row, reactions: [] } : null;
+  }
 
   /**
    * Inserts the message unless (room, user, clientMsgId) exists; either way returns the stored

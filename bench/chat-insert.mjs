@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// The database work of one chat.send (ADR 0063), three ways, on a private migrated database:
+//   prisma: today's statements (membership with room, retry lookup with reactions, create);
+//   raw-prisma / raw-pg: one INSERT … SELECT … WHERE member ON CONFLICT DO NOTHING RETURNING,
+//   through Prisma's $queryRawUnsafe and through node-postgres directly.
+// Reports this process's CPU (user+system) per send and wall time, sequential and N in flight.
+//   node bench/chat-insert.mjs [--n 3000] [--concurrency 8]
+import { cpuUsage } from 'node:process';
+import pg from 'pg';
+import { createPrismaClient } from '@switchboard/platform';
+import { PrismaClient } from '../services/rooms/dist/generated/prisma/client.js';
+import { cleanupAll, installExitHandlers, startDatabase } from './lib/stack.mjs';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const N = arg('n', 3000);
+const CONCURRENCY = arg('concurrency', 8);
+
+const INSERT = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text, attachments, channel_id)
+SELECT $1, $2, $3, $4, $5, '[]'::jsonb, ''
+WHERE EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = $2 AND m.user_id = $3 AND r.closed_at IS NULL)
+ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
+RETURNING id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments, created_at AS "createdAt",
+  edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy", kind, voice, channel_id AS "channelId"`;
+
+installExitHandlers();
+const url = await startDatabase((m) => console.error(m));
+const prisma = createPrismaClient(PrismaClient, url);
+const pool = new pg.Pool({ connectionString: url, max: 10 });
+const roomId = 'r_micro';
+const userId = 'u_micro';
+await prisma.room.create({ data: { id: roomId, name: 'micro', kind: 'group', joinPolicy: 'open', ownerId: userId, maxParticipants: 100 } });
+await prisma.member.create({ data: { roomId, userId, role: 'owner' } });
+
+let k = 0;
+const variants = {
+  async prisma() {
+    const key = `p${k++}`;
+    const member = await prisma.member.findUnique({ where: { roomId_userId: { roomId, userId } }, include: { room: true } });
+    if (!member) throw new Error('not a member');
+    const retried = await prisma.message.findUnique({ where: { roomId_userId_clientMsgId: { roomId, userId, clientMsgId: key } }, include: { reactions: true } });
+    if (retried) throw new Error('retry');
+    return prisma.message.create({ data: { id: `m${key}`, roomId, userId, clientMsgId: key, text: String(Date.now()), attachments: [] } });
+  },
+  async 'raw-prisma'() {
+    const key = `q${k++}`;
+    const rows = await prisma.$queryRawUnsafe(INSERT, `m${key}`, roomId, userId, key, String(Date.now()));
+    if (rows.length !== 1) throw new Error('not inserted');
+  },
+  async 'raw-pg'() {
+    const key = `g${k++}`;
+    const { rows } = await pool.query(INSERT, [`m${key}`, roomId, userId, key, String(Date.now())]);
+    if (rows.length !== 1) throw new Error('not inserted');
+  },
+};
+
+async function measure(fn, n, concurrency) {
+  const start = cpuUsage();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      next++;
+      await fn();
+    }
+  }));
+  const cpu = cpuUsage(start);
+  return { cpuUsPerSend: (cpu.user + cpu.system) / n, wallMs: performance.now() - t0 };
+}
+
+try {
+  // Warm every path (JIT, pools, Prisma's plan cache) before measuring.
+  for (const fn of Object.values(variants)) await measure(fn, 300, CONCURRENCY);
+  const rows = [];
+  // Interleaved rounds, so machine load hits every variant alike.
+  for (let round = 0; round < 3; round++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      for (const c of [1, CONCURRENCY]) rows.push({ round, name, concurrency: c, ...(await measure(fn, N, c)) });
+    }
+  }
+  console.log(`chat.send database work, ${N} sends per cell, 3 interleaved rounds (median [min–max]); load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('| variant | in flight | CPU µs per send | sends/s (wall) |');
+  console.log('|---|---|---|---|');
+  for (const name of Object.keys(variants)) {
+    for (const c of [1, CONCURRENCY]) {
+      const cells = rows.filter((r) => r.name === name && r.concurrency === c);
+      const cpu = cells.map((r) => r.cpuUsPerSend).sort((a, b) => a - b);
+      const rate = cells.map((r) => (N / r.wallMs) * 1000).sort((a, b) => a - b);
+      console.log(`| ${name} | ${c} | ${cpu[1].toFixed(0)} [${cpu[0].toFixed(0)}–${cpu[2].toFixed(0)}] | ${rate[1].toFixed(0)} [${rate[0].toFixed(0)}–${rate[2].toFixed(0)}] |`);
+    }
+  }
+} finally {
+  await prisma.$disconnect();
+  await pool.end();
+  await cleanupAll();
+}

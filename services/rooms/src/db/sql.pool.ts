@@ -1,0 +1,38 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { CONFIG, LOGGER, postgresMetrics, type ClientMetrics, type Logger } from '@switchboard/platform';
+import pg from 'pg';
+import { Registry } from 'prom-client';
+
+/** Connections of this pool: only the hot statements use it (Prisma keeps its own pool for the rest). */
+const SQL_POOL_MAX = 4;
+
+/**
+ * node-postgres beside Prisma, for the few hot statements where Prisma's query interpreter costs
+ * several times the query itself (chat.send, ADR 0063). Its own small pool, connected on first
+ * use; each statement is timed and counted by operation like Prisma's (`switchboard_postgres_*`).
+ */
+@Injectable()
+export class SqlPool implements OnApplicationShutdown {
+  private readonly pool: pg.Pool;
+  private readonly metrics: ClientMetrics;
+
+  constructor(@Inject(CONFIG) config: { DATABASE_URL: string }, registry: Registry, @Inject(LOGGER) logger: Logger) {
+    const url = new URL(config.DATABASE_URL);
+    // Prisma's `?schema=` is not a libpq parameter: the search path does its job here.
+    const schema = url.searchParams.get('schema');
+    url.searchParams.delete('schema');
+    this.pool = new pg.Pool({ connectionString: url.toString(), max: SQL_POOL_MAX, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    // An idle connection that breaks (Postgres restart) is dropped by the pool; unhandled, the event would end the process.
+    this.pool.on('error', (err) => logger.warn({ err: err.message }, 'idle postgres connection lost'));
+    this.metrics = postgresMetrics(registry);
+  }
+
+  /** The rows of one parameterized statement; `operation` labels its metrics (a fixed name, never data). */
+  rows<R extends pg.QueryResultRow>(operation: string, text: string, values: unknown[]): Promise<R[]> {
+    return this.metrics.observe(operation, async () => (await this.pool.query<R>(text, values)).rows);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+}
