@@ -4,6 +4,8 @@
 //   raw-prisma / raw-pg: one INSERT … SELECT … WHERE member ON CONFLICT DO NOTHING RETURNING,
 //   through Prisma's $queryRawUnsafe and through node-postgres directly.
 // Reports this process's CPU (user+system) per send and wall time, sequential and N in flight.
+// raw-pg-batch8 stores 8 messages per statement (unnest arrays), what group commit would do at
+// best; its CPU is per message.
 //   node bench/chat-insert.mjs [--n 3000] [--concurrency 8]
 import { cpuUsage } from 'node:process';
 import pg from 'pg';
@@ -21,6 +23,14 @@ const CONCURRENCY = arg('concurrency', 8);
 const INSERT = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text, attachments, channel_id)
 SELECT $1, $2, $3, $4, $5, '[]'::jsonb, ''
 WHERE EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = $2 AND m.user_id = $3 AND r.closed_at IS NULL)
+ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
+RETURNING id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments, created_at AS "createdAt",
+  edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy", kind, voice, channel_id AS "channelId"`;
+
+const BATCH = 8;
+const INSERT_BATCH = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text)
+SELECT v.id, v.room_id, v.user_id, v.cmid, v.text FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, room_id, user_id, cmid, text)
+WHERE EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = v.room_id AND m.user_id = v.user_id AND r.closed_at IS NULL)
 ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
 RETURNING id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments, created_at AS "createdAt",
   edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy", kind, voice, channel_id AS "channelId"`;
@@ -54,15 +64,22 @@ const variants = {
     const { rows } = await pool.query(INSERT, [`m${key}`, roomId, userId, key, String(Date.now())]);
     if (rows.length !== 1) throw new Error('not inserted');
   },
+  async 'raw-pg-batch8'() {
+    const keys = Array.from({ length: BATCH }, () => `b${k++}`);
+    const { rows } = await pool.query(INSERT_BATCH, [keys.map((x) => `m${x}`), keys.map(() => roomId), keys.map(() => userId), keys, keys.map(() => String(Date.now()))]);
+    if (rows.length !== BATCH) throw new Error('not inserted');
+  },
 };
+/** Messages one call of a variant stores. */
+const perCall = (name) => (name === 'raw-pg-batch8' ? BATCH : 1);
 
-async function measure(fn, n, concurrency) {
+async function measure(fn, n, concurrency, per = 1) {
   const start = cpuUsage();
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < n) {
-      next++;
+      next += per;
       await fn();
     }
   }));
@@ -72,16 +89,16 @@ async function measure(fn, n, concurrency) {
 
 try {
   // Warm every path (JIT, pools, Prisma's plan cache) before measuring.
-  for (const fn of Object.values(variants)) await measure(fn, 300, CONCURRENCY);
+  for (const [name, fn] of Object.entries(variants)) await measure(fn, 300, CONCURRENCY, perCall(name));
   const rows = [];
   // Interleaved rounds, so machine load hits every variant alike.
   for (let round = 0; round < 3; round++) {
     for (const [name, fn] of Object.entries(variants)) {
-      for (const c of [1, CONCURRENCY]) rows.push({ round, name, concurrency: c, ...(await measure(fn, N, c)) });
+      for (const c of [1, CONCURRENCY]) rows.push({ round, name, concurrency: c, ...(await measure(fn, N, c, perCall(name))) });
     }
   }
   console.log(`chat.send database work, ${N} sends per cell, 3 interleaved rounds (median [min–max]); load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('| variant | in flight | CPU µs per send | sends/s (wall) |');
+  console.log('| variant | statements in flight | CPU µs per message | messages/s (wall) |');
   console.log('|---|---|---|---|');
   for (const name of Object.keys(variants)) {
     for (const c of [1, CONCURRENCY]) {
