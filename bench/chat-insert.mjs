@@ -56,7 +56,7 @@ const variants = {
   },
   async 'raw-prisma'() {
     const key = `q${k++}`;
-    const rows = await prisma.$queryRawUnsafe(INSERT, `m${key}`, roomId, userId, key, String(Date.now()));
+    const rows = /** @type {unknown[]} */ (await prisma.$queryRawUnsafe(INSERT, `m${key}`, roomId, userId, key, String(Date.now())));
     if (rows.length !== 1) throw new Error('not inserted');
   },
   async 'raw-pg'() {
