@@ -24,8 +24,9 @@ const decorate =
 export type ForwardWrapper<V extends Verb> = (data: CommandData<V>, conn: Connection, send: () => Promise<Reply<V>>) => Promise<Reply<V>>;
 export const BEFORE_FORWARD = marker<{ verb: Verb }>('before-forward');
 /**
- * `@BeforeForward(verb)`: the method runs around the NATS request of `verb` and must call
- * `send()` (e.g. subscribe first, send, release on failure). One per verb.
+ * `@BeforeForward(verb)`: the method runs around the NATS request of `verb` and calls `send()`
+ * (e.g. subscribe first, send, release on failure), or answers itself when this replica holds
+ * all the verb needs (broadcast and typing of a vouched seat, ADR 0062). One per verb.
  */
 export const BeforeForward = <V extends Verb>(verb: V): Method<ForwardWrapper<V>> => decorate(BEFORE_FORWARD, { verb });
 
