@@ -3,7 +3,9 @@
 //   prisma: today's statements (membership with room, retry lookup with reactions, create);
 //   raw-prisma / raw-pg: one INSERT … SELECT … WHERE member ON CONFLICT DO NOTHING RETURNING,
 //   through Prisma's $queryRawUnsafe and through node-postgres directly.
-// Reports this process's CPU (user+system) per send and wall time, sequential and N in flight.
+// Reports this process's CPU (user+system) per message, the CPU of the Postgres backends serving
+// the database (the fan-out bench does not see pool connections opened after a run starts), and
+// wall time; sequential and N in flight.
 // raw-pg-batch8 stores 8 messages per statement (unnest arrays), what group commit would do at
 // best; its CPU is per message.
 //   node bench/chat-insert.mjs [--n 3000] [--concurrency 8]
@@ -11,6 +13,7 @@ import { cpuUsage } from 'node:process';
 import pg from 'pg';
 import { createPrismaClient } from '@switchboard/platform';
 import { PrismaClient } from '../services/rooms/dist/generated/prisma/client.js';
+import { cpuSeconds } from './lib/proc.mjs';
 import { cleanupAll, installExitHandlers, startDatabase } from './lib/stack.mjs';
 
 const arg = (name, dflt) => {
@@ -39,6 +42,14 @@ installExitHandlers();
 const url = await startDatabase((m) => console.error(m));
 const prisma = createPrismaClient(PrismaClient, url);
 const pool = new pg.Pool({ connectionString: url, max: 10 });
+// Its own backend is left out of what it measures.
+const admin = new pg.Client({ connectionString: url });
+await admin.connect();
+/** CPU seconds of every other backend of the database, by pid. */
+async function backendCpu() {
+  const { rows } = await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  return new Map(rows.map((r) => [r.pid, cpuSeconds(r.pid)]));
+}
 const roomId = 'r_micro';
 const userId = 'u_micro';
 await prisma.room.create({ data: { id: roomId, name: 'micro', kind: 'group', joinPolicy: 'open', ownerId: userId, maxParticipants: 100 } });
@@ -74,6 +85,7 @@ const variants = {
 const perCall = (name) => (name === 'raw-pg-batch8' ? BATCH : 1);
 
 async function measure(fn, n, concurrency, per = 1) {
+  const pgBefore = await backendCpu();
   const start = cpuUsage();
   const t0 = performance.now();
   let next = 0;
@@ -84,7 +96,10 @@ async function measure(fn, n, concurrency, per = 1) {
     }
   }));
   const cpu = cpuUsage(start);
-  return { cpuUsPerSend: (cpu.user + cpu.system) / n, wallMs: performance.now() - t0 };
+  const wallMs = performance.now() - t0;
+  let pgSeconds = 0;
+  for (const [pid, s] of await backendCpu()) if (Number.isFinite(s)) pgSeconds += s - (pgBefore.get(pid) ?? 0);
+  return { cpuUsPerSend: (cpu.user + cpu.system) / n, pgUsPerSend: (pgSeconds * 1e6) / n, wallMs };
 }
 
 try {
@@ -98,18 +113,20 @@ try {
     }
   }
   console.log(`chat.send database work, ${N} sends per cell, 3 interleaved rounds (median [min–max]); load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('| variant | statements in flight | CPU µs per message | messages/s (wall) |');
-  console.log('|---|---|---|---|');
+  console.log('| variant | statements in flight | node CPU µs per message | Postgres CPU µs per message | messages/s (wall) |');
+  console.log('|---|---|---|---|---|');
   for (const name of Object.keys(variants)) {
     for (const c of [1, CONCURRENCY]) {
       const cells = rows.filter((r) => r.name === name && r.concurrency === c);
       const cpu = cells.map((r) => r.cpuUsPerSend).sort((a, b) => a - b);
+      const pgCpu = cells.map((r) => r.pgUsPerSend).sort((a, b) => a - b);
       const rate = cells.map((r) => (N / r.wallMs) * 1000).sort((a, b) => a - b);
-      console.log(`| ${name} | ${c} | ${cpu[1].toFixed(0)} [${cpu[0].toFixed(0)}–${cpu[2].toFixed(0)}] | ${rate[1].toFixed(0)} [${rate[0].toFixed(0)}–${rate[2].toFixed(0)}] |`);
+      console.log(`| ${name} | ${c} | ${cpu[1].toFixed(0)} [${cpu[0].toFixed(0)}–${cpu[2].toFixed(0)}] | ${pgCpu[1].toFixed(0)} [${pgCpu[0].toFixed(0)}–${pgCpu[2].toFixed(0)}] | ${rate[1].toFixed(0)} [${rate[0].toFixed(0)}–${rate[2].toFixed(0)}] |`);
     }
   }
 } finally {
   await prisma.$disconnect();
   await pool.end();
+  await admin.end();
   await cleanupAll();
 }
