@@ -81,6 +81,8 @@ export const gatewayConfigSchema = baseConfigSchema
     /** Longest talk spurt and most audio bytes in one: beyond either the talk ends (`limit`) and the floor is released. */
     PTT_MAX_TALK_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
     PTT_MAX_TALK_BYTES: z.coerce.number().int().min(1024).max(512 * 1024).default(256 * 1024),
+    /** How long after rooms last confirmed a seat this replica answers its broadcasts and typing itself; then one goes to rooms again (ADR 0062). Bounds the trust in a removal event that never came (rooms died mid-kick). */
+    SEAT_RECHECK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
     /** Typing indicator lifetime for `chat.typing` this replica answers (default channel, ADR 0062); keep it equal to rooms' TYPING_TTL_MS. */
     TYPING_TTL_MS: z.coerce.number().int().min(100).default(5000),
     /** Record talk spurts as voice messages (media ptt.record). */

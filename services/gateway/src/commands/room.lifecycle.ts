@@ -50,11 +50,14 @@ export class RoomLifecycle {
   }
 
   /**
-   * The room's replay flag from a join reply, for broadcasts answered by this replica (ADR 0062).
-   * A repeated join only fills a gap: a `room.updated` handled meanwhile may be newer than its reply.
+   * What a join reply tells about the seat, for broadcasts answered by this replica (ADR 0062):
+   * rooms confirmed it just now, and the room's replay flag. A repeated join only fills a missing
+   * flag: a `room.updated` handled meanwhile may be newer than its reply.
    */
   private learnReplay(conn: Connection, roomId: string, replayEphemeral: boolean, fresh: boolean): void {
     const cursor = conn.rooms.get(roomId);
-    if (cursor && (fresh || cursor.replayEphemeral === undefined)) cursor.replayEphemeral = replayEphemeral;
+    if (!cursor) return;
+    cursor.seatConfirmedAt = Date.now();
+    if (fresh || cursor.replayEphemeral === undefined) cursor.replayEphemeral = replayEphemeral;
   }
 }

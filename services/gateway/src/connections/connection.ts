@@ -48,6 +48,8 @@ export interface RoomCursor {
   replayEphemeral?: boolean;
   /** This replica may have missed one of the room's events (a skipped gap, a NATS disconnect): rooms, not the gateway, authorizes this seat's broadcasts from then on (ADR 0062). */
   missedEvents?: boolean;
+  /** When rooms last confirmed the seat (join reply, a broadcast or typing it answered); the gateway vouches for SEAT_RECHECK_MS after it (ADR 0062). */
+  seatConfirmedAt?: number;
 }
 
 export function eventFrameJson(e: DeliveredEvent): string {

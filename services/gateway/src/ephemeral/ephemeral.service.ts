@@ -17,8 +17,10 @@ const LOSSY_STATUS = new Set(['disconnect', 'reconnect', 'slowConsumer']);
  * broadcast goes straight to the room's live subject, as `signal` and push-to-talk audio do.
  * Rooms still answers whatever the replica cannot vouch for: no settled seat (rooms tells
  * `not_found` from `forbidden`), a room that keeps broadcasts for resume or whose flag is
- * unknown (seq and storage are rooms'), typing in a named channel (archived?), and any seat
- * of a room whose events this replica may have missed.
+ * unknown (seq and storage are rooms'), typing in a named channel (archived?), any seat of a
+ * room whose events this replica may have missed, and one command per seat every
+ * SEAT_RECHECK_MS, so a removal whose event never came (rooms died mid-kick) is trusted for a
+ * bounded time only.
  */
 @Injectable()
 export class EphemeralService implements OnModuleInit {
@@ -38,14 +40,14 @@ export class EphemeralService implements OnModuleInit {
   @BeforeForward('room.broadcast')
   async broadcast(data: CommandData<'room.broadcast'>, conn: Connection, send: () => Promise<Reply<'room.broadcast'>>): Promise<Reply<'room.broadcast'>> {
     const cursor = this.vouchedSeat(conn, data.roomId);
-    if (cursor?.replayEphemeral !== false) return send();
+    if (cursor?.replayEphemeral !== false) return this.forward(conn, data.roomId, send);
     this.events.live(data.roomId, 'room.broadcast', { from: { userId: conn.userId, connectionId: conn.id }, data: data.data }, { excludeConnectionId: conn.id });
     return {};
   }
 
   @BeforeForward('chat.typing')
   async typing(data: CommandData<'chat.typing'>, conn: Connection, send: () => Promise<Reply<'chat.typing'>>): Promise<Reply<'chat.typing'>> {
-    if (data.channelId !== undefined || !this.vouchedSeat(conn, data.roomId)) return send();
+    if (data.channelId !== undefined || !this.vouchedSeat(conn, data.roomId)) return this.forward(conn, data.roomId, send);
     // The same lapse timer rooms keeps (rooms sweeps it and announces `typing:false`).
     const member = typingMember(data.roomId, conn.userId);
     if (data.typing) await this.due.schedule(TYPING_DUE, member, Date.now() + this.config.TYPING_TTL_MS);
@@ -69,10 +71,20 @@ export class EphemeralService implements OnModuleInit {
     if (cursor) cursor.replayEphemeral = (eventData(e) as EventData<'room.updated'>).room.replayEphemeral;
   }
 
-  /** The cursor of a seat this replica can vouch for: joined (reply in), and no event of the room possibly missed since. */
+  /** The cursor of a seat this replica can vouch for: joined (reply in), confirmed by rooms within SEAT_RECHECK_MS, and no event of the room possibly missed since. */
   private vouchedSeat(conn: Connection, roomId: string): RoomCursor | undefined {
     const cursor = conn.rooms.get(roomId);
-    return cursor && cursor.lastSeq !== null && !cursor.missedEvents ? cursor : undefined;
+    if (!cursor || cursor.lastSeq === null || cursor.missedEvents) return undefined;
+    return Date.now() - (cursor.seatConfirmedAt ?? -Infinity) < this.config.SEAT_RECHECK_MS ? cursor : undefined;
+  }
+
+  /** Rooms answers; its success confirms the seat (the cursor read after the reply: a removal meanwhile dropped it). */
+  private async forward<R>(conn: Connection, roomId: string, send: () => Promise<R>): Promise<R> {
+    const sentAt = Date.now();
+    const reply = await send();
+    const cursor = conn.rooms.get(roomId);
+    if (cursor) cursor.seatConfirmedAt = Math.max(cursor.seatConfirmedAt ?? 0, sentAt);
+    return reply;
   }
 
   /** Core NATS drops what arrives while disconnected or beyond a slow subscription: a removal may be among it. */

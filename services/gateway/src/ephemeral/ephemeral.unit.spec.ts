@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DueStore, NatsConnection, RoomEventsPublisher } from '@switchboard/platform';
 import type { ConnectionRegistry } from '../connections/connection.registry.js';
 import { connection, gatewayConfig, silentLogger } from '../testing/fakes.test.js';
@@ -29,15 +29,23 @@ function setup() {
   const { conn } = connection('alice');
   const registry = { all: () => [conn] } as unknown as ConnectionRegistry;
   const feed = statusFeed();
-  const service = new EphemeralService(events, due, registry, feed.nc, gatewayConfig(), silentLogger);
+  const service = new EphemeralService(events, due, registry, feed.nc, gatewayConfig({ SEAT_RECHECK_MS: String(RECHECK) }), silentLogger);
   let forwarded = 0;
-  const send = async () => (forwarded++, {});
-  return { service, conn, published, timers, feed, send, forwarded: () => forwarded };
+  let refuse = false;
+  const send = async () => {
+    forwarded++;
+    if (refuse) throw Object.assign(new Error('not in this room'), { code: 'forbidden' });
+    return {};
+  };
+  return { service, conn, published, timers, feed, send, forwarded: () => forwarded, refuse: (r: boolean) => (refuse = r) };
 }
 
-const seat = (over: object = {}) => ({ lastSeq: 3, early: [], ahead: new Map(), replayEphemeral: false, ...over });
+const RECHECK = 30_000;
+const seat = (over: object = {}) => ({ lastSeq: 3, early: [], ahead: new Map(), replayEphemeral: false, seatConfirmedAt: Date.now(), ...over });
 
 describe('EphemeralService (which side answers broadcast and typing)', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('answers a settled seat of a live-only room itself, excluding the sender', async () => {
     const { service, conn, published, send, forwarded } = setup();
     conn.rooms.set(ROOM, seat());
@@ -47,7 +55,7 @@ describe('EphemeralService (which side answers broadcast and typing)', () => {
   });
 
   it('forwards to rooms: no seat, a join in flight, an unknown or replaying room, a seat with missed events', async () => {
-    const cases = [undefined, seat({ lastSeq: null }), seat({ replayEphemeral: undefined }), seat({ replayEphemeral: true }), seat({ missedEvents: true })];
+    const cases = [undefined, seat({ lastSeq: null }), seat({ replayEphemeral: undefined }), seat({ replayEphemeral: true }), seat({ missedEvents: true }), seat({ seatConfirmedAt: undefined })];
     for (const cursor of cases) {
       const { service, conn, published, send, forwarded } = setup();
       if (cursor) conn.rooms.set(ROOM, cursor);
@@ -55,6 +63,26 @@ describe('EphemeralService (which side answers broadcast and typing)', () => {
       expect(forwarded()).toBe(1);
       expect(published).toEqual([]);
     }
+  });
+
+  it('asks rooms again once the confirmation is SEAT_RECHECK_MS old: its answer renews it, a refusal keeps every later one at rooms', async () => {
+    vi.useFakeTimers();
+    const { service, conn, published, send, forwarded, refuse } = setup();
+    conn.rooms.set(ROOM, seat());
+    await service.broadcast({ roomId: ROOM, data: 1 }, conn, send);
+    vi.advanceTimersByTime(RECHECK - 1);
+    await service.broadcast({ roomId: ROOM, data: 2 }, conn, send);
+    expect([forwarded(), published.length]).toEqual([0, 2]);
+    vi.advanceTimersByTime(1);
+    await service.broadcast({ roomId: ROOM, data: 3 }, conn, send); // rooms confirms the seat
+    await service.broadcast({ roomId: ROOM, data: 4 }, conn, send);
+    expect([forwarded(), published.length]).toEqual([1, 3]);
+    // The seat is gone without its event reaching this replica (rooms died mid-kick): bounded by the recheck.
+    vi.advanceTimersByTime(RECHECK);
+    refuse(true);
+    for (const data of [5, 6]) await expect(service.broadcast({ roomId: ROOM, data }, conn, send)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(service.typing({ roomId: ROOM, typing: true }, conn, send)).rejects.toMatchObject({ code: 'forbidden' });
+    expect([forwarded(), published.length]).toEqual([4, 3]);
   });
 
   it('typing: the default channel of a vouched seat here (timer and event), a named channel or an unvouched seat at rooms', async () => {
