@@ -1,6 +1,16 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The type-aware rules (issue 12 §4, ADR 0064), on shipped code, specs and the .mjs tooling alike.
+ * @type {import('eslint').Linter.RulesRecord}
+ */
+const TYPED_RULES = {
+  '@typescript-eslint/no-floating-promises': 'error',
+  '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+  '@typescript-eslint/no-explicit-any': 'error',
+};
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', 'packages/proto/src/gen/**', '.run/**', '.data/**', 'deploy/**', 'coverage/**'] },
   js.configs.recommended,
@@ -19,11 +29,22 @@ export default tseslint.config(
     files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.test.ts', '**/generated/**', 'packages/proto/src/gen/**', 'packages/testing/**'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
-      '@typescript-eslint/no-explicit-any': 'error',
-    },
+    rules: TYPED_RULES,
+  },
+  {
+    // Specs, test harnesses and the shared @switchboard/testing package: the program of
+    // tsconfig.spec.json (the workspaces' own tsconfigs exclude specs, so the project service
+    // would not find them). Untyped JSON in tests is `LooseJson` (packages/testing/src/json.ts).
+    files: ['**/*.spec.ts', '**/*.test.ts', 'test/**/*.ts', 'packages/testing/src/**/*.ts', 'vitest.config.ts'],
+    ignores: ['**/generated/**', 'packages/proto/src/gen/**'],
+    languageOptions: { parserOptions: { project: ['./tsconfig.spec.json'], tsconfigRootDir: import.meta.dirname } },
+    rules: TYPED_RULES,
+  },
+  {
+    // The .mjs tooling, typed from its JSDoc by tsconfig.tools.json (no `any` syntax in JS to flag).
+    files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'test/**/*.mjs', 'eslint.config.js'],
+    languageOptions: { parserOptions: { project: ['./tsconfig.tools.json'], tsconfigRootDir: import.meta.dirname } },
+    rules: TYPED_RULES,
   },
   {
     // The client SDK's event and reply payloads get their types from the protocol registry

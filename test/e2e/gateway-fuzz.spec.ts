@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
 import { Subscriptions } from '../../services/gateway/src/routing/subscriptions.js';
+import type { LooseJson } from '@switchboard/testing/json';
 import { Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
 
 /**
@@ -56,7 +57,7 @@ function seededRng(seed: number): Rng {
 
 // ---------------------------------------------------------------- generators
 
-type Json = any;
+type Json = LooseJson;
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const WEIRD = ['é', '漢', '🙂', '\u0000', '\u200b', '\ud800', '\udfff', '\n', '"', '\\', ' ', '\u202e', '%s', '${x}', '.', '*', '>'];
 const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__'];
@@ -378,7 +379,7 @@ function oracle(payload: string | Buffer, asMsgpack: boolean): { id?: string; ve
 class FuzzConnection {
   readonly expected = new Map<string, Expectation>();
   readonly violations: string[] = [];
-  readonly replies: Record<string, any>[] = [];
+  readonly replies: Record<string, Json>[] = [];
   pending = 0;
   sent = 0;
   framesWithoutId = 0;
@@ -450,9 +451,9 @@ class FuzzConnection {
   }
 
   private onFrame(raw: Buffer, isBinary: boolean): void {
-    let f: Record<string, any>;
+    let f: Record<string, Json>;
     try {
-      f = this.msgpack ? (unpack(raw) as Record<string, any>) : JSON.parse(raw.toString('utf8'));
+      f = this.msgpack ? (unpack(raw) as Record<string, Json>) : JSON.parse(raw.toString('utf8'));
     } catch {
       this.violations.push(`${this.name}: undecodable server frame (binary=${isBinary}): ${show(raw)}`);
       return;

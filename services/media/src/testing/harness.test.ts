@@ -2,6 +2,8 @@
 // spec glob picks it up). Media needs a real rooms service (membership and participants over
 // gRPC), so it runs on the rooms harness: same NATS, Redis, callers and event log.
 import { startService, type Caller, type ServiceHandle } from '@switchboard/platform';
+import type { ReplyOf, ServedVerb } from '@switchboard/protocol';
+import type { LooseJson } from '@switchboard/testing/json';
 import { mediaTestEnv } from '@switchboard/testing/stack';
 import { RoomsHarness } from '../../../rooms/src/testing/harness.test.js';
 import { mediaService } from '../service.js';
@@ -60,7 +62,9 @@ export class MediaHarness {
   }
 
   /** A media command through NATS (any replica answers, as for a client). */
-  req<T = any>(verb: string, caller: Caller, data: unknown): Promise<T> {
+  req<V extends ServedVerb<'media'>>(verb: V, caller: Caller, data: unknown): Promise<ReplyOf<'media', V>>;
+  req<T = LooseJson>(verb: string, caller: Caller, data: unknown): Promise<T>;
+  req<T = LooseJson>(verb: string, caller: Caller, data: unknown): Promise<T> {
     return this.rooms.req<T>(verb, caller, data, 'media');
   }
 
