@@ -6,8 +6,9 @@ import type { ReplyOf, ServedVerb } from '@switchboard/protocol';
 import type { LooseJson } from '@switchboard/testing/json';
 import { mediaTestEnv } from '@switchboard/testing/stack';
 import { RoomsHarness } from '../../../rooms/src/testing/harness.test.js';
+import { AppModule } from '../app.module.js';
 import { mediaService } from '../service.js';
-import { SfuAccess } from '../sfu/sfu.access.js';
+import type { SfuAccess } from '../sfu/sfu.access.js';
 
 export { EventLog, GRPC_SECRET, uid, until, type SeenEvent } from '../../../rooms/src/testing/harness.test.js';
 
@@ -44,10 +45,7 @@ export class MediaHarness {
   async addReplica(opts: { env?: Record<string, string>; sfu?: SfuAccess } = {}): Promise<Media> {
     const roomsGrpc = `127.0.0.1:${this.rooms.replicas[0].grpcPort}`;
     const service = mediaService(mediaTestEnv({ REQUEST_TIMEOUT_MS: '15000', ROOMS_GRPC_URL: roomsGrpc, ...MEDIA_TIMERS, ...opts.env }));
-    const module: typeof service.module = (p) => {
-      const m = service.module(p);
-      return opts.sfu ? { ...m, providers: [...(m.providers ?? []), { provide: SfuAccess, useValue: opts.sfu }] } : m;
-    };
+    const module: typeof service.module = (p) => AppModule.register(p, { sfu: opts.sfu });
     const replica = await this.rooms.stack.add(startService({ ...service, module }));
     this.media.push(replica);
     return replica;
