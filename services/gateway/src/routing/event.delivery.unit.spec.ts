@@ -64,11 +64,11 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
   });
 
   it('marks the seat as having missed events once a gap is skipped (ADR 0062: rooms authorizes it from then on), not while it fills in time', async () => {
-    delivery.deliver(conn, ev(12));
+    deliver(ev(12));
     await vi.advanceTimersByTimeAsync(WINDOW - 1);
-    delivery.deliver(conn, ev(11));
+    deliver(ev(11));
     expect(conn.rooms.get(ROOM)!.missedEvents).toBeUndefined();
-    delivery.deliver(conn, ev(14));
+    deliver(ev(14));
     await vi.advanceTimersByTimeAsync(WINDOW);
     expect(seqs()).toEqual([11, 12, 14]);
     expect(conn.rooms.get(ROOM)!.missedEvents).toBe(true);
