@@ -59,9 +59,6 @@ export async function connectNats(url: string, name: string, logger: Logger, aut
   return nc;
 }
 
-/** The prefix this connection reads replies under (connectNats sets it per NATS user; nats.js's default otherwise). */
-export const inboxPrefixOf = (nc: NatsConnection): string => (nc as unknown as { options?: { inboxPrefix?: string } }).options?.inboxPrefix || '_INBOX';
-
 const carrierOf = (h: MsgHdrs) => ({ set: (k: string, v: string) => h.set(k, v), get: (k: string) => (h.has(k) ? h.get(k) : undefined) });
 
 const EMPTY = Buffer.alloc(0);

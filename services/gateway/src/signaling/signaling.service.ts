@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, encodeEvent, inboxPrefixOf, LOGGER, NATS, newId, RequestError, WindowCounter, type Logger, type Msg, type NatsConnection } from '@switchboard/platform';
+import { CONFIG, encodeEvent, LOGGER, NATS, natsInboxPrefix, newId, RequestError, WindowCounter, type Logger, type Msg, type NatsConnection } from '@switchboard/platform';
 import { badRequest, forbidden, isErrorCode, notFound, ProtocolError, rateLimited, subjects, type CommandData, type ConnectionEvent, type EventData } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import { eventData, type Connection, type DeliveredEvent } from '../connections/connection.js';
@@ -44,7 +44,8 @@ export class SignalingService {
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.reportBase = `${inboxPrefixOf(nc)}.${REFUSALS_ONLY}.${newId('sr', 9)}`;
+    // Inside the NATS user's own inbox prefix: the only inbox its permissions let it read (as StreamAcks does).
+    this.reportBase = `${natsInboxPrefix(config.NATS_USER ?? 'gateway')}.${REFUSALS_ONLY}.${newId('sr', 9)}`;
   }
 
   async signal(conn: Connection, data: CommandData<'signal'>): Promise<Record<string, never>> {
