@@ -57,12 +57,18 @@ describe('signaling and pairing across replicas', () => {
   const delta = (after: Record<string, number>, before: Record<string, number>) => Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!]));
   const candidates = (c: SwitchboardClient) => c.events.filter((e) => e.type === 'signal' && e.data.kind === 'ice').map((e) => (e.data as { payload: { candidate: string } }).payload.candidate);
 
-  it('publishes candidates to a target that accepted a signal, and reports a later refusal as signal.failed (ADR 0056)', async () => {
+  /** a (gw1) and b (gw2) in a room, and b's replica has accepted an offer from a: b is a trusted target of a. */
+  async function offered() {
     const a = await stack.client(gw1, uid('a'));
     const b = await stack.client(gw2, uid('b'));
     const roomId = await roomWith(a, b);
     const to = b.hello.connectionId;
     await a.request('signal', { to, roomId, kind: 'offer', payload: { sdp: 'o' } });
+    return { a, b, roomId, to };
+  }
+
+  it('publishes candidates to a target that accepted a signal, and reports a later refusal as signal.failed (ADR 0056)', async () => {
+    const { a, b, roomId, to } = await offered();
     const before = await signalCounts(gw1);
     for (let i = 0; i < 3; i++) await a.request('signal', { to, roomId, kind: 'ice', payload: { candidate: `c${i}` } });
     await b.waitFor('signal', (e) => e.data.payload?.candidate === 'c2');
@@ -82,11 +88,7 @@ describe('signaling and pairing across replicas', () => {
   });
 
   it('reports a published candidate to a target no replica holds any more as signal.failed not_found', async () => {
-    const a = await stack.client(gw1, uid('a'));
-    const b = await stack.client(gw2, uid('b'));
-    const roomId = await roomWith(a, b);
-    const to = b.hello.connectionId;
-    await a.request('signal', { to, roomId, kind: 'offer', payload: { sdp: 'o' } });
+    const { a, b, roomId, to } = await offered();
     await b.close();
     // The target's replica has let go of its subject and NATS has seen it (flush: everything before the PONG is processed).
     await until(() => gw2.app.get(Subscriptions).subscribers(subjects.conn(to)) === 0, 'target subject released');
