@@ -71,7 +71,7 @@ describe('signaling and pairing across replicas', () => {
     const { a, b, roomId, to } = await offered();
     const before = await signalCounts(gw1);
     for (let i = 0; i < 3; i++) await a.request('signal', { to, roomId, kind: 'ice', payload: { candidate: `c${i}` } });
-    await b.waitFor('signal', (e) => e.data.payload?.candidate === 'c2');
+    await b.waitFor<{ payload: { candidate?: string } }>('signal', (e) => e.data.payload?.candidate === 'c2');
     expect(candidates(b)).toEqual(['c0', 'c1', 'c2']);
     expect(delta(await signalCounts(gw1), before)).toEqual({ request: 0, published: 3, refused: 0 });
 
