@@ -156,11 +156,34 @@ async function postgresBackends(databaseUrl) {
   }
 }
 
+/**
+ * Pools open Postgres backends on demand, also in the middle of a window: look for new ones
+ * every second and once more at the end, so their CPU is not left out of Switchboard's.
+ * @param {ProcSampler} sampler @param {() => Promise<{ groups: string[], pids: number[] }>} discover
+ */
+function watchNewProcesses(sampler, discover) {
+  const add = async () => {
+    const { groups, pids } = await discover();
+    for (const pid of pids) sampler.addPid(groups, pid);
+  };
+  let pending = Promise.resolve();
+  const timer = setInterval(() => (pending = pending.then(add)), 1000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await pending;
+      await add();
+    },
+  };
+}
+
 async function runLoadgen(target, scenario, env) {
   if (env.refresh) await env.refresh();
   return new Promise((resolve) => {
     const child = fork(join(ROOT, 'bench/loadgen.mjs'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const samplers = new Map();
+    /** @type {Map<string, { stop(): Promise<void> }>} */
+    const discoveries = new Map();
     const windows = new Map();
     const timeoutMs = quick ? 90_000 : 20 * 60_000;
     const timer = setTimeout(() => {
@@ -171,12 +194,17 @@ async function runLoadgen(target, scenario, env) {
     child.on('message', (/** @type {import('./lib/messages.mjs').LoadgenMessage} */ m) => {
       if (m.type === 'mark' && m.phase === 'start') {
         if (profiled(m.label)) toggleProfilers(target, env, m.label);
-        samplers.set(m.label, new ProcSampler(env.groups).start());
+        const sampler = new ProcSampler(env.groups).start();
+        samplers.set(m.label, sampler);
+        if (env.discover) discoveries.set(m.label, watchNewProcesses(sampler, env.discover));
         child.send({ type: 'ack' });
       } else if (m.type === 'mark' && m.phase === 'end') {
-        windows.set(m.label, samplers.get(m.label)?.stop());
-        if (profiled(m.label)) toggleProfilers(target, env, m.label);
-        child.send({ type: 'ack' });
+        void (async () => {
+          await discoveries.get(m.label)?.stop();
+          windows.set(m.label, samplers.get(m.label)?.stop());
+          if (profiled(m.label)) toggleProfilers(target, env, m.label);
+          child.send({ type: 'ack' });
+        })();
       } else if (m.type === 'kill') {
         const pid = env.pids[m.which];
         const at = Date.now();
@@ -222,11 +250,13 @@ async function startTarget(target) {
         pids: sb.pids,
         idlePidName: 'gateway-a',
         async refresh() {
-          // Postgres backends come and go with the pools: counted as they are at each run's start.
+          // Postgres backends come and go with the pools: those of each run's start, plus any that
+          // open during a window (discover).
           const pgPids = await postgresBackends(databaseUrl);
           env.groups.servers = [...Object.values(pids), ...pgPids];
           env.groups['proc:postgres'] = pgPids;
         },
+        discover: async () => ({ groups: ['servers', 'proc:postgres'], pids: await postgresBackends(databaseUrl) }),
         groups: { gateway: [sb.pids['gateway-a'], sb.pids['gateway-b']], idleProc: [sb.pids['gateway-a']], servers: Object.values(pids), ...perProcess(pids) },
       };
     } else if (target === 'socketio') {

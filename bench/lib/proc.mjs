@@ -27,6 +27,21 @@ export function cpuSeconds(pid) {
   return statCpuSeconds(pid);
 }
 
+/** When a process started, in clock ticks since boot (field 22 of /proc/<pid>/stat), or NaN when it is gone. */
+export function startTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Clock ticks since boot now (/proc/uptime), comparable with startTicks(). */
+export function uptimeTicks() {
+  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * clkTck;
+}
+
 /** utime+stime of a process (all threads, also those that ended) in seconds, or NaN when it is gone. */
 export function statCpuSeconds(pid) {
   try {
@@ -89,7 +104,8 @@ export function childrenOf(pid) {
 export class ProcSampler {
   /** @param {Record<string, number[]>} groups @param {number} [everyMs] */
   constructor(groups, everyMs = 250) {
-    this.groups = groups;
+    // Copied: pids added during a window (addPid) must not leak into the caller's groups.
+    this.groups = Object.fromEntries(Object.entries(groups).map(([g, pids]) => [g, [...pids]]));
     this.everyMs = everyMs;
     /** @type {Map<number, number>} last CPU seconds read per pid */
     this.last = new Map();
@@ -97,6 +113,7 @@ export class ProcSampler {
 
   start() {
     this.t0 = performance.now();
+    this.startedAt = uptimeTicks();
     this.cpu0 = this.#cpu();
     this.peak = Object.fromEntries(Object.keys(this.groups).map((g) => [g, 0]));
     this.startRss = this.#rss();
@@ -114,6 +131,23 @@ export class ProcSampler {
       return this.last.get(p) ?? 0;
     };
     return Object.fromEntries(Object.entries(this.groups).map(([g, pids]) => [g, pids.reduce((s, p) => s + read(p), 0)]));
+  }
+
+  /**
+   * Counts a process that appeared during the window (a Postgres backend a pool opened) in the
+   * named groups: all of its CPU if it started after the window did, else only from now on.
+   * @param {string[]} groupNames @param {number} pid
+   */
+  addPid(groupNames, pid) {
+    const started = startTicks(pid);
+    if (!Number.isFinite(started)) return;
+    const before = started >= this.startedAt ? 0 : cpuSeconds(pid);
+    if (Number.isFinite(before)) this.last.set(pid, before);
+    for (const g of groupNames) {
+      if (!this.groups[g] || this.groups[g].includes(pid)) continue;
+      this.groups[g].push(pid);
+      this.cpu0[g] += this.last.get(pid) ?? 0;
+    }
   }
 
   #rss() {
