@@ -7,7 +7,9 @@
 //   - NATS messages by subject pattern (a wildcard subscriber on `>`: requests, replies,
 //     events, JetStream acks),
 //   - Postgres transactions of the two databases (pg_stat_database.xact_commit; a Prisma query
-//     outside a transaction is one).
+//     outside a transaction is one),
+//   - each process's own count of its Redis commands and Prisma operations, from /metrics
+//     (switchboard_<redis|postgres>_operation_duration_seconds_count), so a cost has an owner.
 // Usage: node bench/join-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10]
 // Counts, not timings: run it on any machine; it needs the infrastructure of `npm run setup`.
 import { connect as natsConnect } from '@nats-io/transport-node';
@@ -56,6 +58,17 @@ async function pgCommits(databaseUrl) {
   return Object.fromEntries(rows.map((r) => [r.datname, Number(r.n)]));
 }
 
+/** Operation counts by process from each service's /metrics: {"rooms postgres Room.findFirst": n}. */
+async function serviceOps(base) {
+  const ports = { 'gateway-a': base, 'gateway-b': base + 1, rooms: base + 11, presence: base + 12, media: base + 13 };
+  const out = {};
+  for (const [name, port] of Object.entries(ports)) {
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+    for (const m of text.matchAll(/^switchboard_(redis|postgres)_operation_duration_seconds_count\{[^}]*operation="([^"]+)"[^}]*\} (\d+)/gm)) out[`${name} ${m[1]} ${m[2]}`] = Number(m[3]);
+  }
+  return out;
+}
+
 function pool(n, limit, fn) {
   let next = 0;
   return Promise.all(Array.from({ length: Math.min(n, limit) }, async () => {
@@ -84,7 +97,7 @@ try {
   await watcher.flush();
   await sleep(1000); // let set-up traffic (registry notices, presence reports) pass
   counts.clear();
-  const [r0, p0] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl)]);
+  const [r0, p0, s0] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base)]);
   const conns = [];
   await pool(clients, concurrency, async (i) => {
     const c = await SbConn.connect(sb.urls[i % 2], tokens[i]);
@@ -93,7 +106,7 @@ try {
   });
   await sleep(300); // the last presence report and registry flush of the storm
   const natsCounts = new Map(counts);
-  const [r1, p1] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl)]);
+  const [r1, p1, s1] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base)]);
   await Promise.all([...conns, ...owners].map((c) => c.close().catch(() => undefined)));
   await watcher.close();
 
@@ -101,12 +114,10 @@ try {
   const lines = [`# Round trips per connect + room.join: ${clients} clients, ${concurrency} in flight, rooms of ${roomSize}`, ''];
   lines.push('| Redis command | calls / join | Redis µs / join |', '|---|---|---|');
   let calls = 0;
-  let usec = 0;
   for (const [cmd, after] of Object.entries(r1).sort((a, b) => b[1].usec - (r0[b[0]]?.usec ?? 0) - (a[1].usec - (r0[a[0]]?.usec ?? 0)))) {
     const d = { calls: after.calls - (r0[cmd]?.calls ?? 0), usec: after.usec - (r0[cmd]?.usec ?? 0) };
     if (!d.calls || cmd === 'info') continue;
     lines.push(`| ${cmd} | ${per(d.calls)} | ${per(d.usec)} |`);
-    if (!['eval', 'evalsha'].includes(cmd)) usec += d.usec;
     calls += ['eval', 'evalsha'].includes(cmd) ? d.calls : 0;
   }
   const topLevel = Object.entries(r1).reduce((s, [cmd, a]) => s + a.calls - (r0[cmd]?.calls ?? 0), 0);
@@ -118,6 +129,9 @@ try {
     msgs += n;
   }
   lines.push('', `NATS: ${per(msgs)} messages / join in all (a wildcard subscriber sees each published message once).`, '');
+  lines.push('| process, client, operation | calls / join |', '|---|---|');
+  for (const [k, n] of Object.entries(s1).sort((a, b) => a[0].localeCompare(b[0]))) if (n - (s0[k] ?? 0) > 0) lines.push(`| ${k} | ${per(n - (s0[k] ?? 0))} |`);
+  lines.push('');
   for (const [db, n] of Object.entries(p1)) lines.push(`Postgres ${db.replace(tag, '<pid>')}: ${per(n - (p0[db] ?? 0))} transactions / join`);
   console.log(lines.join('\n'));
 } catch (err) {

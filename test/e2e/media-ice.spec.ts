@@ -35,6 +35,10 @@ describe('ICE servers from the media service', () => {
     verify(c.hello.iceServers[1], userId);
     const again = await c.request('ice.servers');
     verify(again.iceServers[1], userId);
+    expect(again.expiresAt).toBe(Number(again.iceServers[1].username.split(':')[0]) * 1000);
+    // Another connect of the user within half the credentials' lifetime: hello reuses them (ADR 0058).
+    const second = await stack.client(gw, userId);
+    expect(second.hello.iceServers[1]).toEqual(c.hello.iceServers[1]);
   });
 
   it('serves the same over gRPC, with typed errors for bad input and for parts not built', async () => {
