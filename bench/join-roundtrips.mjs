@@ -10,13 +10,19 @@
 //     outside a transaction is one),
 //   - each process's own count of its Redis commands and Prisma operations, from /metrics
 //     (switchboard_<redis|postgres>_operation_duration_seconds_count), so a cost has an owner.
-// Usage: node bench/join-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10]
-// Counts, not timings: run it on any machine; it needs the infrastructure of `npm run setup`.
+// It also prints each server process's CPU ms per join (schedstat, as `npm run bench` reads it;
+// a quick indication, the bench's interleaved runs are the measure), and with --cpu-prof <dir>
+// writes V8 profiles of the Node processes over the storm (`node bench/profile-summary.mjs <dir>`).
+// Usage: node bench/join-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--cpu-prof dir]
+// Counts do not depend on the machine's load; it needs the infrastructure of `npm run setup`.
 import { connect as natsConnect } from '@nats-io/transport-node';
-import pg from 'pg';
 import { createClient } from 'redis';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { mintToken, SbConn } from './lib/clients.mjs';
-import { cleanupAll, ensureBuilt, installExitHandlers, startDatabase, startNats, startRedis, startSwitchboard } from './lib/stack.mjs';
+import { cpuSeconds } from './lib/proc.mjs';
+import { cleanupAll, ensureBuilt, installExitHandlers, ROOT, startDatabase, startNats, startRedis, startSwitchboard } from './lib/stack.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,6 +31,8 @@ const arg = (name, dflt) => {
 const clients = arg('clients', 400);
 const concurrency = arg('concurrency', 50);
 const roomSize = arg('room-size', 10);
+const profIndex = process.argv.indexOf('--cpu-prof');
+const profDir = profIndex > 0 ? resolve(process.argv[profIndex + 1]) : undefined;
 const say = (m) => console.error(`[roundtrips] ${m}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,6 +42,21 @@ const patternOf = (subject) =>
     .replace(/^(_INBOX[^.]*|\$JS\.ACK)\..*$/, '$1.* (replies)')
     .replace(/^(sb\.evt\.(?:room|live|user|conn|presence))\..*$/, '$1.*')
     .replace(/^(\$JS\.API\.[A-Z_.]+?)\.[A-Za-z0-9_-]+(\..*)?$/, '$1.*');
+
+/** CPU seconds of each server process, and of the Postgres backends serving the databases together. */
+function cpuOf(procs, pgPids) {
+  const out = Object.fromEntries(Object.entries(procs).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  out.postgres = pgPids.reduce((s, pid) => s + (cpuSeconds(pid) || 0), 0);
+  return out;
+}
+
+async function postgresPids(databaseUrl) {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  const { rows } = await c.query('select pid from pg_stat_activity where datname like $1 and pid <> pg_backend_pid()', [`${new URL(databaseUrl).pathname.slice(1)}%`]);
+  await c.end();
+  return rows.map((r) => r.pid);
+}
 
 async function redisStats(url) {
   const r = createClient({ url });
@@ -81,7 +104,16 @@ try {
   await ensureBuilt(say);
   const secret = `rt-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
   const [nats, redis, databaseUrl] = await Promise.all([startNats(), startRedis(), startDatabase(say)]);
-  const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: secret, adminKey: `k-${secret}`, log: say });
+  // The layout profile-summary.mjs reads: <dir>/switchboard/<label>.<pid>.cpuprofile and <dir>/pids.json.
+  const profTarget = profDir && join(profDir, 'switchboard');
+  const profEnv = profTarget ? { NODE_OPTIONS: `--import ${join(ROOT, 'bench/lib/cpu-prof.mjs')}`, BENCH_CPU_PROF_DIR: profTarget } : {};
+  if (profTarget) {
+    mkdirSync(profTarget, { recursive: true });
+    writeFileSync(join(profTarget, 'label'), 'join');
+  }
+  const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: secret, adminKey: `k-${secret}`, extraEnv: profEnv, log: say });
+  const procs = { ...sb.pids, nats: nats.child.pid, redis: redis.child.pid };
+  if (profDir) writeFileSync(join(profDir, 'pids.json'), JSON.stringify({ switchboard: sb.pids }));
   say(`stack up (gateways ${sb.urls.join(', ')})`);
   const tag = `${process.pid}`;
   const roomCount = Math.ceil(clients / (roomSize - 1));
@@ -98,6 +130,9 @@ try {
   await sleep(1000); // let set-up traffic (registry notices, presence reports) pass
   counts.clear();
   const [r0, p0, s0] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base)]);
+  const pgPids = await postgresPids(databaseUrl);
+  const cpu0 = cpuOf(procs, pgPids);
+  if (profDir) for (const pid of Object.values(sb.pids)) process.kill(pid, 'SIGUSR2');
   const conns = [];
   await pool(clients, concurrency, async (i) => {
     const c = await SbConn.connect(sb.urls[i % 2], tokens[i]);
@@ -105,6 +140,8 @@ try {
     conns.push(c);
   });
   await sleep(300); // the last presence report and registry flush of the storm
+  const cpu1 = cpuOf(procs, pgPids);
+  if (profDir) for (const pid of Object.values(sb.pids)) process.kill(pid, 'SIGUSR2');
   const natsCounts = new Map(counts);
   const [r1, p1, s1] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base)]);
   await Promise.all([...conns, ...owners].map((c) => c.close().catch(() => undefined)));
@@ -112,6 +149,8 @@ try {
 
   const per = (n) => (n / clients).toFixed(2);
   const lines = [`# Round trips per connect + room.join: ${clients} clients, ${concurrency} in flight, rooms of ${roomSize}`, ''];
+  const cpuRows = Object.keys(cpu1).map((k) => [k, ((cpu1[k] - cpu0[k]) * 1e6) / clients]).sort((a, b) => b[1] - a[1]);
+  lines.push(`Server CPU ms per 1,000 joins: ${cpuRows.reduce((s, [, v]) => s + v, 0).toFixed(0)} (${cpuRows.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`, '');
   lines.push('| Redis command | calls / join | Redis µs / join |', '|---|---|---|');
   let calls = 0;
   for (const [cmd, after] of Object.entries(r1).sort((a, b) => b[1].usec - (r0[b[0]]?.usec ?? 0) - (a[1].usec - (r0[a[0]]?.usec ?? 0)))) {
