@@ -134,11 +134,17 @@ try {
   const cpu0 = cpuOf(procs, pgPids);
   if (profDir) for (const pid of Object.values(sb.pids)) process.kill(pid, 'SIGUSR2');
   const conns = [];
+  const errors = {};
   await pool(clients, concurrency, async (i) => {
-    const c = await SbConn.connect(sb.urls[i % 2], tokens[i]);
-    await c.request('room.join', { roomId: roomIds[i % roomIds.length] });
-    conns.push(c);
+    try {
+      const c = await SbConn.connect(sb.urls[i % 2], tokens[i]);
+      conns.push(c);
+      await c.request('room.join', { roomId: roomIds[i % roomIds.length] });
+    } catch (err) {
+      errors[err.code ?? 'error'] = (errors[err.code ?? 'error'] ?? 0) + 1;
+    }
   });
+  if (Object.keys(errors).length) say(`errors (the counts include failed attempts): ${JSON.stringify(errors)}`);
   await sleep(300); // the last presence report and registry flush of the storm
   const cpu1 = cpuOf(procs, pgPids);
   if (profDir) for (const pid of Object.values(sb.pids)) process.kill(pid, 'SIGUSR2');
@@ -148,7 +154,7 @@ try {
   await watcher.close();
 
   const per = (n) => (n / clients).toFixed(2);
-  const lines = [`# Round trips per connect + room.join: ${clients} clients, ${concurrency} in flight, rooms of ${roomSize}`, ''];
+  const lines = [`# Round trips per connect + room.join: ${clients} clients, ${concurrency} in flight, rooms of ${roomSize}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`, ''];
   const cpuRows = Object.keys(cpu1).map((k) => [k, ((cpu1[k] - cpu0[k]) * 1e6) / clients]).sort((a, b) => b[1] - a[1]);
   lines.push(`Server CPU ms per 1,000 joins: ${cpuRows.reduce((s, [, v]) => s + v, 0).toFixed(0)} (${cpuRows.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`, '');
   lines.push('| Redis command | calls / join | Redis µs / join |', '|---|---|---|');
