@@ -51,7 +51,9 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
     const { previousBoot } = await this.store.refresh(r.nodeId, r.bootId, ttl, this.renewEveryMs);
     // Same node id, new process: the old process's sockets are gone now, not in a TTL.
     if (previousBoot && previousBoot !== r.bootId) await this.expireOldBoot(r.nodeId, r.bootId);
-    for (const o of r.opened) await this.open({ ...o, nodeId: r.nodeId, boot: r.bootId });
+    // Together, so each step of every open shares one Redis write (a storm's report carries many).
+    // Redis runs the scripts in the order sent, so two opens of one user replace as one after the other would.
+    await Promise.all(r.opened.map((o) => this.open({ ...o, nodeId: r.nodeId, boot: r.bootId })));
     for (const id of r.closed) await this.end(id, 'closed');
     let lost: string[] = [];
     if (r.shutdown) {
