@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Caller, CommandBus } from '@switchboard/platform';
+import { ICE_BATCH_MAX_USERS } from '@switchboard/protocol';
 import { gatewayConfig, silentLogger } from '../testing/fakes.test.js';
 import { IceServersCache } from './ice-servers.cache.js';
 
@@ -8,26 +9,32 @@ const TTL_MS = 3600_000;
 /** Answers like the media service with TURN configured: credentials per user, valid for TTL_MS. */
 function fakeMedia() {
   const asked: string[] = [];
+  const requests: string[][] = [];
   let mode: 'turn' | 'stun' | 'down' = 'turn';
   let n = 0;
   const bus = {
-    request: async (service: string, verb: string, caller: Caller) => {
-      expect([service, verb]).toEqual(['media', 'ice.servers']);
-      asked.push(caller.userId);
+    request: async (service: string, verb: string, _caller: Caller, data: { userIds: string[] }) => {
+      expect([service, verb]).toEqual(['media', 'ice.for_users']);
+      requests.push(data.userIds);
+      asked.push(...data.userIds);
       if (mode === 'down') throw new Error('unavailable');
       const stun = { urls: ['stun:stun.example:3478'] };
-      if (mode === 'stun') return { iceServers: [stun] };
-      return { iceServers: [stun, { urls: ['turn:turn.example:3478'], username: `${caller.userId}#${++n}`, credential: 'x' }], expiresAt: Date.now() + TTL_MS };
+      return {
+        users: data.userIds.map((userId) =>
+          mode === 'stun' ? { userId, iceServers: [stun] } : { userId, iceServers: [stun, { urls: ['turn:turn.example:3478'], username: `${userId}#${++n}`, credential: 'x' }], expiresAt: Date.now() + TTL_MS },
+        ),
+      };
     },
   };
-  return { bus: bus as unknown as CommandBus, asked, set: (m: typeof mode) => (mode = m) };
+  return { bus: bus as unknown as CommandBus, asked, requests, set: (m: typeof mode) => (mode = m) };
 }
 
 const caller = (userId: string) => ({ userId, connectionId: `c_${userId}`, sessionId: 's', nodeId: 'gw', name: userId, device: '', roles: [] }) as Caller;
 const turnUser = (servers: { username?: string }[]) => servers.find((s) => s.username)?.username;
 
 describe('IceServersCache', () => {
-  beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 11, 2, 12) }));
+  // Only the clock: the batch goes out on setImmediate.
+  beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 11, 2, 12), toFake: ['Date'] }));
   afterEach(() => vi.useRealTimers());
 
   const cache = (bus: CommandBus, over: Parameters<typeof gatewayConfig>[0] = {}) => new IceServersCache(bus, gatewayConfig({ STUN_URLS: 'stun:fallback:3478', ...over }), silentLogger);
@@ -46,13 +53,22 @@ describe('IceServersCache', () => {
     expect(media.asked).toEqual(['alice', 'alice']);
   });
 
-  it('keeps users apart and shares one request between concurrent connects of one user', async () => {
+  it('asks for the users of one tick in one request, each once, and keeps them apart', async () => {
     const media = fakeMedia();
     const ice = cache(media.bus);
     const [a1, a2, b] = await Promise.all([ice.forUser(caller('alice')), ice.forUser(caller('alice')), ice.forUser(caller('bob'))]);
-    expect(media.asked).toEqual(['alice', 'bob']);
+    expect(media.requests).toEqual([['alice', 'bob']]);
     expect(turnUser(a1)).toBe(turnUser(a2));
     expect(turnUser(b)).toMatch(/^bob#/);
+  });
+
+  it('splits a storm larger than the batch limit into several requests', async () => {
+    const media = fakeMedia();
+    const ice = cache(media.bus);
+    const users = Array.from({ length: ICE_BATCH_MAX_USERS + 3 }, (_, i) => `u${i}`);
+    const servers = await Promise.all(users.map((u) => ice.forUser(caller(u))));
+    expect(media.requests.map((r) => r.length)).toEqual([ICE_BATCH_MAX_USERS, 3]);
+    expect(servers.map(turnUser)).toEqual(users.map((u) => expect.stringMatching(new RegExp(`^${u}#`))));
   });
 
   it('keeps at most ICE_CACHE_MAX_USERS users, the least recently used going first', async () => {
