@@ -3,6 +3,7 @@ import { startGateway } from '@switchboard/gateway/service';
 import { startMedia } from '@switchboard/media/service';
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
+import { ICE_BATCH_MAX_USERS } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRPC_SECRET, mediaTestEnv, Stack, testEnv, uid } from '@switchboard/testing/stack';
 
@@ -51,6 +52,21 @@ describe('ICE servers from the media service', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('answers a gateway\'s batch (ice.for_users) per distinct user, within its limit', async () => {
+    const bus = await stack.testBus();
+    const caller = { userId: '', connectionId: '', sessionId: '', nodeId: 'gw-test', name: 'gateway', device: '', roles: [] };
+    const [a, b] = [uid('ice'), uid('ice')];
+    const reply = await bus.request('media', 'ice.for_users', caller, { userIds: [a, b, a] });
+    expect(reply.users.map((u) => u.userId)).toEqual([a, b]);
+    for (const u of reply.users) {
+      verify(u.iceServers[1], u.userId);
+      expect(u.expiresAt).toBe(Number(u.iceServers[1].username!.split(':')[0]) * 1000);
+    }
+    const tooMany = Array.from({ length: ICE_BATCH_MAX_USERS + 1 }, (_, i) => `u${i}`);
+    await expect(bus.request('media', 'ice.for_users', caller, { userIds: tooMany })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(bus.request('media', 'ice.for_users', caller, { userIds: [] })).rejects.toMatchObject({ code: 'bad_request' });
   });
 
   it('answers media verbs that are not built yet with unavailable', async () => {
