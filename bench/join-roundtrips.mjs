@@ -123,9 +123,14 @@ try {
   await pool(roomCount, 20, async (i) => (roomIds[i] = (await owners[i].request('room.create', { name: `rt-${i}`, kind: 'group', joinPolicy: 'open', maxParticipants: roomSize + 1 })).room.id));
   const tokens = await Promise.all(Array.from({ length: clients }, (_, i) => mintToken(secret, `j${i}_${tag}`)));
 
+  /** @type {Map<string, number>} */
   const counts = new Map();
   const watcher = await natsConnect({ servers: nats.url, name: 'roundtrips' });
-  watcher.subscribe('>', { callback: (_e, m) => counts.set(patternOf(m.subject), (counts.get(patternOf(m.subject)) ?? 0) + 1) });
+  watcher.subscribe('>', {
+    callback: (_e, m) => {
+      counts.set(patternOf(m.subject), (counts.get(patternOf(m.subject)) ?? 0) + 1);
+    },
+  });
   await watcher.flush();
   await sleep(1000); // let set-up traffic (registry notices, presence reports) pass
   counts.clear();
@@ -155,7 +160,8 @@ try {
 
   const per = (n) => (n / clients).toFixed(2);
   const lines = [`# Round trips per connect + room.join: ${clients} clients, ${concurrency} in flight, rooms of ${roomSize}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`, ''];
-  const cpuRows = Object.keys(cpu1).map((k) => [k, ((cpu1[k] - cpu0[k]) * 1e6) / clients]).sort((a, b) => b[1] - a[1]);
+  /** @type {[string, number][]} */
+  const cpuRows = Object.keys(cpu1).map((k) => /** @type {[string, number]} */ ([k, ((cpu1[k] - cpu0[k]) * 1e6) / clients])).sort((a, b) => b[1] - a[1]);
   lines.push(`Server CPU ms per 1,000 joins: ${cpuRows.reduce((s, [, v]) => s + v, 0).toFixed(0)} (${cpuRows.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`, '');
   lines.push('| Redis command | calls / join | Redis µs / join |', '|---|---|---|');
   let calls = 0;
