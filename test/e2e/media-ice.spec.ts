@@ -3,6 +3,7 @@ import { startGateway } from '@switchboard/gateway/service';
 import { startMedia } from '@switchboard/media/service';
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
+import { ICE_BATCH_MAX_USERS } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRPC_SECRET, mediaTestEnv, Stack, testEnv, uid } from '@switchboard/testing/stack';
 
@@ -35,6 +36,10 @@ describe('ICE servers from the media service', () => {
     verify(c.hello.iceServers[1], userId);
     const again = await c.request('ice.servers');
     verify(again.iceServers[1], userId);
+    expect(again.expiresAt).toBe(Number(again.iceServers[1].username.split(':')[0]) * 1000);
+    // Another connect of the user within half the credentials' lifetime: hello reuses them (ADR 0058).
+    const second = await stack.client(gw, userId);
+    expect(second.hello.iceServers[1]).toEqual(c.hello.iceServers[1]);
   });
 
   it('serves the same over gRPC, with typed errors for bad input and for parts not built', async () => {
@@ -47,6 +52,21 @@ describe('ICE servers from the media service', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('answers a gateway\'s batch (ice.for_users) per distinct user, within its limit', async () => {
+    const bus = await stack.testBus();
+    const caller = { userId: '', connectionId: '', sessionId: '', nodeId: 'gw-test', name: 'gateway', device: '', roles: [] };
+    const [a, b] = [uid('ice'), uid('ice')];
+    const reply = await bus.request('media', 'ice.for_users', caller, { userIds: [a, b, a] });
+    expect(reply.users.map((u) => u.userId)).toEqual([a, b]);
+    for (const u of reply.users) {
+      verify(u.iceServers[1], u.userId);
+      expect(u.expiresAt).toBe(Number(u.iceServers[1].username!.split(':')[0]) * 1000);
+    }
+    const tooMany = Array.from({ length: ICE_BATCH_MAX_USERS + 1 }, (_, i) => `u${i}`);
+    await expect(bus.request('media', 'ice.for_users', caller, { userIds: tooMany })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(bus.request('media', 'ice.for_users', caller, { userIds: [] })).rejects.toMatchObject({ code: 'bad_request' });
   });
 
   it('answers media verbs that are not built yet with unavailable', async () => {

@@ -5,6 +5,8 @@ import { clientMetrics, type ClientMetrics } from './metrics.js';
 import { CONFIG } from './platform.js';
 import { Readiness } from './readiness.js';
 
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
 /**
  * Builds a service's engine-free Prisma client on node-postgres. The client class comes from
  * the service's own generated code, so each service keeps its own schema.
@@ -13,7 +15,10 @@ export function createPrismaClient<T>(Client: new (opts: { adapter: PrismaPg }) 
   const url = new URL(databaseUrl);
   const schema = url.searchParams.get('schema') ?? undefined;
   url.searchParams.delete('schema');
-  return new Client({ adapter: new PrismaPg({ connectionString: url.toString(), max: 10 }, schema ? { schema } : undefined) });
+  // The adapter qualifies the model queries' tables with the schema; raw SQL (hot paths) finds
+  // them through search_path, as the migrations' DDL does (scripts/lib/migrate.mjs).
+  const options = schema ? { options: `-c search_path=${quoteIdent(schema).replace(/[\\ ]/g, '\\$&')}` } : {};
+  return new Client({ adapter: new PrismaPg({ connectionString: url.toString(), max: 10, ...options }, schema ? { schema } : undefined) });
 }
 
 interface PrismaLike {

@@ -28,4 +28,27 @@ describe('createRedis', () => {
       stream.write = write;
     }
   });
+
+  it('runs eval by SHA and sends the script body only when Redis does not have it (NOSCRIPT)', async () => {
+    const calls = async () => {
+      const info = await redis.info('commandstats');
+      const n = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      return { eval: n('eval'), evalsha: n('evalsha') };
+    };
+    // A body no other test uses, so this client has never sent it.
+    const script = `return {KEYS[1], ARGV[1], '${key}'}`;
+    const before = await calls();
+    expect(await redis.eval(script, 1, `${key}:k`, 'v')).toEqual([`${key}:k`, 'v', key]);
+    expect(await redis.eval(script, 1, `${key}:k`, 'w')).toEqual([`${key}:k`, 'w', key]);
+    let after = await calls();
+    expect(after.evalsha - before.evalsha).toBe(2);
+    expect(after.eval - before.eval).toBe(1); // the first call's NOSCRIPT loaded it
+    // A restarted or failed-over Redis has lost its scripts: the next call loads it again.
+    await redis.script('FLUSH');
+    expect(await redis.eval(script, 1, `${key}:k`, 'x')).toEqual([`${key}:k`, 'x', key]);
+    after = await calls();
+    expect(after.eval - before.eval).toBe(2);
+    // Script errors are still the caller's, not retried.
+    await expect(redis.eval('return redis.call("NOPE")', 0)).rejects.toThrow(/Unknown Redis command|unknown command/i);
+  });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ClientMetrics } from './metrics.js';
@@ -61,6 +62,7 @@ export function createRedis(url: string, logger?: Logger, name?: string, metrics
       }) as unknown as Redis)
     : new Redis(url, { connectionName: name, enableAutoPipelining: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, retryStrategy, lazyConnect: false });
   if (metrics) instrumentRedis(client, metrics);
+  evalBySha(client);
   let warned = false;
   client.on('error', (err: Error) => {
     if (!warned) logger?.warn({ err: err.message }, 'redis error');
@@ -75,6 +77,30 @@ export function createRedis(url: string, logger?: Logger, name?: string, metrics
 /** The master nodes behind a client: the client itself when standalone (for FLUSHALL, SCAN…). */
 export function redisMasters(client: Redis): Redis[] {
   return (client as unknown) instanceof Cluster ? (client as unknown as Cluster).nodes('master') : [client];
+}
+
+/**
+ * Makes `eval(script, …)` run the script by its SHA1 (EVALSHA), sending the body (EVAL, which
+ * also loads it) only when Redis answers NOSCRIPT: after a restart, a failover, or on a cluster
+ * node that has not seen it. EVAL sends and hashes the whole body on every call; in the join
+ * storm's profile the presence service spent a third of its CPU writing script text to its
+ * socket (ADR 0058). Every store keeps calling `eval` with its script constant. A body's SHA is
+ * computed once (scripts are module constants, a bounded set).
+ */
+export function evalBySha(client: Redis): void {
+  const shas = new Map<string, string>();
+  const evalBody = client.eval.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const evalSha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  client.eval = (async (script: string, ...rest: unknown[]) => {
+    let sha = shas.get(script);
+    if (!sha) shas.set(script, (sha = createHash('sha1').update(script).digest('hex')));
+    try {
+      return await evalSha(sha, ...rest);
+    } catch (err) {
+      if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err;
+      return evalBody(script, ...rest);
+    }
+  }) as typeof client.eval;
 }
 
 /** Times every command ioredis sends (pipelines and MULTI included: each queued command). */

@@ -39,7 +39,11 @@ export const media = {
     doc: 'A LiveKit grant for the room\'s SFU session (members only; banned → `forbidden`). Reply {url, token, expiresAt}: identity `<userId>:<connectionId>`, `roomJoin` for this room only, `roomAdmin` for the owner and moderators, no `canPublish` while muted. Short-lived (default 10 min): send again to refresh. `unavailable` when no SFU is configured or LiveKit does not answer.',
     schema: z.object({ roomId: Id }),
   },
-  'ice.servers': { service: 'media', reply: z.strictObject({ iceServers: z.array(IceServerSchema) }), doc: 'STUN plus fresh TURN credentials.', schema: z.object({}).optional() },
+  'ice.servers': {
+    service: 'media', reply: z.strictObject({ iceServers: z.array(IceServerSchema), expiresAt: z.number().int().optional() }),
+    doc: 'STUN plus fresh TURN credentials. Reply {iceServers, expiresAt?}: `expiresAt` (ms since the epoch) is when the TURN credentials stop working; absent when there are none.',
+    schema: z.object({}).optional(),
+  },
   'chunk.announce': {
     service: 'media', reply: z.strictObject({ announced: z.number().int() }),
     doc: 'Announces chunks this connection can serve (for 1 h, or until it disconnects). Reply {announced}.',

@@ -8,7 +8,7 @@ import { ptt } from './ptt.js';
 import { floor, rooms } from './rooms.js';
 import { session } from './session.js';
 import { signaling } from './signaling.js';
-import { LivenessReport, LivenessReportReply, MediaResumeReply, MediaResumeRequest, PttRecordReply, PttRecordRequest, RoomsResumeReply, RoomsResumeRequest } from './system.js';
+import { IceServersForUsers, IceServersForUsersReply, LivenessReport, LivenessReportReply, MediaResumeReply, MediaResumeRequest, PttRecordReply, PttRecordRequest, RoomsResumeReply, RoomsResumeRequest } from './system.js';
 
 export type ServiceName = 'gateway' | 'rooms' | 'presence' | 'media' | 'attestation';
 
@@ -51,7 +51,11 @@ export const INTERNAL_COMMANDS = {
   gateway: {},
   attestation: {},
   rooms: { 'session.resume': { schema: RoomsResumeRequest, reply: RoomsResumeReply } },
-  media: { 'session.resume': { schema: MediaResumeRequest, reply: MediaResumeReply }, 'ptt.record': { schema: PttRecordRequest, reply: PttRecordReply } },
+  media: {
+    'session.resume': { schema: MediaResumeRequest, reply: MediaResumeReply },
+    'ptt.record': { schema: PttRecordRequest, reply: PttRecordReply },
+    'ice.for_users': { schema: IceServersForUsers, reply: IceServersForUsersReply },
+  },
   presence: { 'liveness.report': { schema: LivenessReport, reply: LivenessReportReply } },
 } as const satisfies Record<ServiceName, Record<string, Pick<CommandSpec, 'schema' | 'reply'>>>;
 

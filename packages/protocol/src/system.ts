@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './common.js';
+import { IceServerSchema } from './views.js';
 
 /**
  * `sb.sys.conn.gone`: presence's notice that a connection is gone (closed, or its gateway died).
@@ -100,6 +101,19 @@ export type RoomAccessChangeInput = z.input<typeof RoomAccessChange>;
 export const MediaResumeRequest = z.object({ sessionId: z.string().min(1).max(64) });
 /** Reply: the calls whose leg moved. */
 export const MediaResumeReply = z.strictObject({ calls: z.array(Id) });
+
+/** Users one `ice.for_users` asks for at most. */
+export const ICE_BATCH_MAX_USERS = 500;
+
+/**
+ * `sb.cmd.media.ice.for_users` (internal verb, gateway → media): the ICE servers of many users
+ * at once, for the `hello`s a gateway sends in one event-loop turn (a connect storm's; ADR 0058).
+ */
+export const IceServersForUsers = z.object({ userIds: z.array(Id).min(1).max(ICE_BATCH_MAX_USERS) });
+/** Reply: one entry per distinct user asked for; `expiresAt` (ms) when TURN credentials are in it. */
+export const IceServersForUsersReply = z.strictObject({
+  users: z.array(z.strictObject({ userId: Id, iceServers: z.array(IceServerSchema), expiresAt: z.number().int().optional() })),
+});
 
 const MAX_LIVENESS_BATCH = 10_000;
 

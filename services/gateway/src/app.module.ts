@@ -19,6 +19,7 @@ import { EventDelivery } from './routing/event.delivery.js';
 import { Subscriptions } from './routing/subscriptions.js';
 import { ResumeService } from './session/resume.service.js';
 import { RoomHistoryStore } from './session/room-history.store.js';
+import { IceServersCache } from './session/ice-servers.cache.js';
 import { SessionService } from './session/session.service.js';
 import { PairingStore } from './signaling/pairing.store.js';
 import { UserConnectionsStore } from './connections/user-connections.store.js';
@@ -50,6 +51,7 @@ export class AppModule {
         LobbyService,
         PresenceReporter,
         CommandRouter,
+        IceServersCache,
         SessionService,
         RoomHistoryStore,
         ResumeService,

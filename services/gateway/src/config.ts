@@ -41,6 +41,8 @@ export const gatewayConfigSchema = baseConfigSchema
     LOBBY_MAX_WATCHERS: z.coerce.number().int().min(1).default(10_000),
     /** Default ICE servers when the media service does not answer (comma separated URLs). */
     STUN_URLS: csv,
+    /** Users whose TURN credentials `hello` reuses (for half their lifetime; least recently used out first); 0 asks media on every connect. */
+    ICE_CACHE_MAX_USERS: z.coerce.number().int().min(0).max(10_000_000).default(100_000),
     /** Reordering window for room events that arrive out of seq order from different replicas. */
     REORDER_WINDOW_MS: z.coerce.number().int().min(1).default(250),
     VERSION: z.string().default('0.1.0'),

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@switchboard/platform';
 import { Id, type UpgradeAuthFailure } from '@switchboard/protocol';
+import { webcrypto } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { GatewayConfig } from '../config.js';
 
@@ -32,10 +33,15 @@ const MAX_TOKEN_CHARS = 8192;
 @Injectable()
 export class TokenVerifier {
   private readonly secret?: Uint8Array;
+  /** The secret imported once: given the raw bytes, jose imports a key on every verify (a join storm's connects). */
+  private readonly verifyKey?: Promise<webcrypto.CryptoKey>;
   private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
 
   constructor(@Inject(CONFIG) private readonly config: GatewayConfig) {
-    if (config.JWT_SECRET) this.secret = new TextEncoder().encode(config.JWT_SECRET);
+    if (config.JWT_SECRET) {
+      this.secret = new TextEncoder().encode(config.JWT_SECRET);
+      this.verifyKey = webcrypto.subtle.importKey('raw', this.secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    }
     if (config.JWT_JWKS_URL) this.jwks = createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
   }
 
@@ -45,9 +51,9 @@ export class TokenVerifier {
     const opts = { issuer: this.config.JWT_ISSUER, audience: this.config.JWT_AUDIENCE, requiredClaims: ['sub', 'exp'] };
     let payload: JWTPayload | undefined;
     let lastError: unknown;
-    if (this.secret) {
+    if (this.verifyKey) {
       try {
-        payload = (await jwtVerify(token, this.secret, { ...opts, algorithms: ['HS256'] })).payload;
+        payload = (await jwtVerify(token, await this.verifyKey, { ...opts, algorithms: ['HS256'] })).payload;
       } catch (err) {
         lastError = err;
       }

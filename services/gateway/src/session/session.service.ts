@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, newId, type Logger } from '@switchboard/platform';
-import { forbidden, ProtocolError, type CommandData, type HelloData, type Reply, type IceServerView } from '@switchboard/protocol';
+import { CONFIG, LOGGER, newId, type Logger } from '@switchboard/platform';
+import { forbidden, ProtocolError, type CommandData, type HelloData, type Reply } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import { AuthError, TokenVerifier, type Identity } from '../auth/token.verifier.js';
 import type { Connection } from '../connections/connection.js';
@@ -10,6 +10,7 @@ import { UserConnectionsStore } from '../connections/user-connections.store.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { AttestationPolicyCache } from '../attestation/policy.cache.js';
 import { PresenceReporter } from '../presence/presence.reporter.js';
+import { IceServersCache } from './ice-servers.cache.js';
 
 /** Connection lifecycle: hello, heartbeats, token expiry, and the closing notice. */
 @Injectable()
@@ -18,12 +19,12 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly registry: ConnectionRegistry,
-    private readonly bus: CommandBus,
     private readonly metrics: GatewayMetrics,
     private readonly presence: PresenceReporter,
     private readonly userConns: UserConnectionsStore,
     private readonly attestation: AttestationPolicyCache,
     private readonly verifier: TokenVerifier,
+    private readonly ice: IceServersCache,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -138,23 +139,12 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
       userId: conn.userId,
       sessionId: conn.sessionId,
       heartbeatMs: this.config.HEARTBEAT_MS,
-      iceServers: await this.iceServers(conn),
+      iceServers: await this.ice.forUser(conn.caller()),
       limits: { maxFrameBytes: this.config.MAX_FRAME_BYTES, ratePerSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST },
       server: { version: this.config.VERSION, node: this.config.NODE_ID },
     };
     if (conn.attested) hello.attestation = { platform: conn.attested.platform, version: conn.attested.version, ...this.attestation.recommendation(conn.attested) };
     conn.sendOwnEvent('hello', hello);
     this.metrics.messagesOut.inc({ type: 'hello' });
-  }
-
-  /** Fresh TURN credentials from the media service when it answers quickly; STUN defaults otherwise. */
-  private async iceServers(conn: Connection): Promise<IceServerView[]> {
-    try {
-      const reply = await this.bus.request('media', 'ice.servers', conn.caller(), {}, { timeoutMs: 500 });
-      if (Array.isArray(reply?.iceServers)) return reply.iceServers;
-    } catch (err) {
-      this.logger.debug({ err: (err as Error).message }, 'media ice.servers unavailable, using STUN defaults');
-    }
-    return this.config.STUN_URLS.length ? [{ urls: this.config.STUN_URLS }] : [];
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type * as proto from '@switchboard/proto';
-import { badRequest, Id, type CommandData } from '@switchboard/protocol';
+import { badRequest, Id, type CommandData, type RequestData } from '@switchboard/protocol';
 import { IceService } from './ice.service.js';
 import type { Caller } from '@switchboard/platform';
 import { Command } from '../command.js';
@@ -13,6 +13,12 @@ export class IceHandler {
   @Command('ice.servers')
   servers(_data: CommandData<'ice.servers'>, caller: Caller) {
     return this.ice.iceServers(caller.userId);
+  }
+
+  /** Internal (gateway → media): the ICE servers of the `hello`s of one gateway tick, one entry per distinct user. */
+  @Command('ice.for_users')
+  forUsers(data: RequestData<'media', 'ice.for_users'>) {
+    return { users: [...new Set(data.userIds)].map((userId) => ({ userId, ...this.ice.iceServers(userId) })) };
   }
 
   grpc() {

@@ -48,10 +48,12 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
 
   async report(r: LivenessReport): Promise<presence.ReportLivenessResponse> {
     const ttl = this.config.PRESENCE_TTL_MS;
-    const { previousBoot } = await this.store.refresh(r.nodeId, r.bootId, ttl);
+    const { previousBoot } = await this.store.refresh(r.nodeId, r.bootId, ttl, this.renewEveryMs);
     // Same node id, new process: the old process's sockets are gone now, not in a TTL.
     if (previousBoot && previousBoot !== r.bootId) await this.expireOldBoot(r.nodeId, r.bootId);
-    for (const o of r.opened) await this.open({ ...o, nodeId: r.nodeId, boot: r.bootId });
+    // Together, so each step of every open shares one Redis write (a storm's report carries many).
+    // Redis runs the scripts in the order sent, so two opens of one user replace as one after the other would.
+    await Promise.all(r.opened.map((o) => this.open({ ...o, nodeId: r.nodeId, boot: r.bootId })));
     for (const id of r.closed) await this.end(id, 'closed');
     let lost: string[] = [];
     if (r.shutdown) {
@@ -61,6 +63,15 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
     }
     const held = await this.store.heldCount(r.nodeId);
     return { intervalMs: this.config.PRESENCE_LIVENESS_INTERVAL_MS, ttlMs: ttl, resync: !r.shutdown && !r.full && held !== r.count, lost };
+  }
+
+  /**
+   * How often a node's deadlines are renewed, however often it reports: a renewal is at most
+   * renewEvery + interval old when the next one lands, which stays under the TTL.
+   */
+  private get renewEveryMs(): number {
+    const { PRESENCE_TTL_MS: ttl, PRESENCE_LIVENESS_INTERVAL_MS: interval } = this.config;
+    return Math.max(1, Math.floor(Math.min(interval, ttl - interval) / 2));
   }
 
   /** Ends a connection now (admin disconnect, or a report): true when this call claimed it. */

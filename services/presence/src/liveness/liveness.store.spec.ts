@@ -1,6 +1,6 @@
 import { createRedis } from '@switchboard/platform';
-import { afterAll, describe, expect, it } from 'vitest';
-import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { DEADLINES, LivenessStore, type ConnectionRecord } from './liveness.store.js';
 import { slot } from '@switchboard/testing/slot';
 
 /** Real Redis (the test run's private one); ids are unique per run so nothing collides. */
@@ -63,10 +63,32 @@ describe('LivenessStore', () => {
     await store.open(c, 60_000, 'none');
     const later = Date.now() + 90_000; // as seen by a sweep 90 s from now
     expect(await store.lapsed(later, 100_000)).toContain(c.connectionId);
-    const { held, previousBoot } = await store.refresh(node, 'b1', 120_000);
-    expect(held).toBe(1);
-    expect(previousBoot).toBe('');
+    const { held, previousBoot, renewed } = await store.refresh(node, 'b1', 120_000, 60_000);
+    expect({ held, previousBoot, renewed }).toEqual({ held: 1, previousBoot: '', renewed: true });
     expect(await store.lapsed(later, 100_000)).not.toContain(c.connectionId);
-    expect((await store.refresh(node, 'b2', 60_000)).previousBoot).toBe('b1');
+    expect((await store.refresh(node, 'b2', 60_000, 60_000)).previousBoot).toBe('b1');
+  });
+
+  it('renews a node\'s deadlines at most once per renewal period, however often it reports', async () => {
+    const node = `renew_${tag}`;
+    const c = rec({ nodeId: node });
+    await store.open(c, 60_000, 'none');
+    const deadline = async () => Number(await redis.zscore(DEADLINES, c.connectionId));
+    expect((await store.refresh(node, 'b1', 60_000, 60_000)).renewed).toBe(true);
+    const first = await deadline();
+    // A storm's reports within the period: lease and count still answered, deadlines left alone.
+    const again = await store.refresh(node, 'b1', 600_000, 60_000);
+    expect(again).toEqual({ previousBoot: 'b1', held: 1, renewed: false });
+    expect(await deadline()).toBe(first);
+    // Opens in between are counted at once (they carry their own deadline).
+    await store.open(rec({ nodeId: node }), 60_000, 'none');
+    expect((await store.refresh(node, 'b1', 60_000, 60_000)).held).toBe(2);
+    // Once the period is over, the next report renews again.
+    const short = `short_${tag}`;
+    const d = rec({ nodeId: short });
+    await store.open(d, 60_000, 'none');
+    expect((await store.refresh(short, 'b1', 60_000, 20)).renewed).toBe(true);
+    await vi.waitFor(async () => expect((await store.refresh(short, 'b1', 600_000, 20)).renewed).toBe(true), { timeout: 5000, interval: 10 });
+    expect(Number(await redis.zscore(DEADLINES, d.connectionId))).toBeGreaterThan(Date.now() + 300_000);
   });
 });

@@ -23,6 +23,7 @@ export interface ConnectionRecord {
  *   sb:{pr}:gone:<id>          tombstone, so a retried `opened` cannot resurrect a claimed id.
  *   sb:{pr}:node:<node>        STRING boot id, TTL = liveness TTL: the gateway's own lease.
  *   sb:{pr}:node:<node>:conns  SET connection ids held by that gateway.
+ *   sb:{pr}:node:<node>:renewed  marker, TTL = the renewal period: that node's deadlines were renewed.
  *   sb:{pr}:user:<user>:conns  HASH connectionId → device (entries without a deadline are stale).
  */
 export const DEADLINES = 'sb:{pr}:deadlines';
@@ -30,6 +31,7 @@ const connKey = (id: string) => `sb:{pr}:conn:${id}`;
 const goneKey = (id: string) => `sb:{pr}:gone:${id}`;
 const nodeKey = (node: string) => `sb:{pr}:node:${node}`;
 const nodeConnsKey = (node: string) => `sb:{pr}:node:${node}:conns`;
+const nodeRenewedKey = (node: string) => `sb:{pr}:node:${node}:renewed`;
 export const userConnsKey = (user: string) => `sb:{pr}:user:${user}:conns`;
 
 /**
@@ -75,21 +77,28 @@ return data
 `;
 
 /**
- * A gateway's periodic report: renews its lease and every deadline it holds in Redis, so the
- * gateway sends one small message per interval however many sockets it has.
- * KEYS: node, node conns, deadlines  ARGV: boot, ttl, deadline, keyTtl
- * Returns {previous boot or '', held count}.
+ * A gateway's report: renews its lease and, at most once per `renewEvery`, every deadline it
+ * holds. Reports also carry opens and closes, and during a connect storm a gateway sends one
+ * per event-loop turn; renewing every held deadline on each of them made a storm of N
+ * connections cost O(N²) Redis commands (ADR 0058). Deadlines set at open or at the last
+ * renewal stay at least TTL - renewEvery ahead, and the gateway reports at least once an interval.
+ * KEYS: node, node conns, deadlines, node renewed-marker  ARGV: boot, ttl, deadline, keyTtl, renewEvery
+ * Returns {previous boot or '', held count, 1 when deadlines were renewed}.
  */
 const REFRESH = `
 local old = redis.call('GET', KEYS[1]) or ''
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-local conns = redis.call('SMEMBERS', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
-for i = 1, #conns do
-  redis.call('ZADD', KEYS[3], 'XX', ARGV[3], conns[i])
-  redis.call('PEXPIRE', 'sb:{pr}:conn:' .. conns[i], ARGV[4])
+local renewed = 0
+if redis.call('SET', KEYS[4], '1', 'PX', ARGV[5], 'NX') then
+  renewed = 1
+  local conns = redis.call('SMEMBERS', KEYS[2])
+  for i = 1, #conns do
+    redis.call('ZADD', KEYS[3], 'XX', ARGV[3], conns[i])
+    redis.call('PEXPIRE', 'sb:{pr}:conn:' .. conns[i], ARGV[4])
+  end
 end
-return {old, #conns}
+return {old, redis.call('SCARD', KEYS[2]), renewed}
 `;
 
 function toRecord(flat: string[] | null, connectionId: string): ConnectionRecord | undefined {
@@ -134,9 +143,22 @@ export class LivenessStore {
     return toRecord(flat, connectionId);
   }
 
-  async refresh(nodeId: string, boot: string, ttlMs: number): Promise<{ previousBoot: string; held: number }> {
-    const [previousBoot, held] = (await this.redis.eval(REFRESH, 3, nodeKey(nodeId), nodeConnsKey(nodeId), DEADLINES, boot, ttlMs, Date.now() + ttlMs, ttlMs * 3)) as [string, number];
-    return { previousBoot, held: Number(held) };
+  /** Renews the node's lease, and its connections' deadlines unless that was done less than `renewEveryMs` ago. */
+  async refresh(nodeId: string, boot: string, ttlMs: number, renewEveryMs: number): Promise<{ previousBoot: string; held: number; renewed: boolean }> {
+    const [previousBoot, held, renewed] = (await this.redis.eval(
+      REFRESH,
+      4,
+      nodeKey(nodeId),
+      nodeConnsKey(nodeId),
+      DEADLINES,
+      nodeRenewedKey(nodeId),
+      boot,
+      ttlMs,
+      Date.now() + ttlMs,
+      ttlMs * 3,
+      renewEveryMs,
+    )) as [string, number, number];
+    return { previousBoot, held: Number(held), renewed: renewed === 1 };
   }
 
   /** Connection ids whose deadline has passed, oldest first (a bounded head, not a scan). */

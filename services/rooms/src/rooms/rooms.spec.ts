@@ -4,6 +4,7 @@ import { rooms as proto } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRPC_SECRET, RoomsHarness, uid } from '../testing/harness.test.js';
 import { decodeRoomCursor, encodeRoomCursor } from './rooms.view.js';
+import { RoomsStore } from './rooms.store.js';
 
 describe('rooms: lifecycle, refusals and concurrency across two replicas', () => {
   let h: RoomsHarness;
@@ -11,6 +12,30 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
     h = await RoomsHarness.start(2);
   });
   afterAll(() => h.stop());
+
+  it('reads what a join decides in one statement: the room as Prisma types it, membership with role and mute, ban, closed rooms', async () => {
+    const store = h.replicas[0].app.get(RoomsStore);
+    const { roomId, owner } = await h.room({ name: 'one-read', metadata: { a: [1, 'x'] } });
+    const model = await store.find(roomId);
+    const stranger = await store.forJoin(roomId, uid('u'));
+    expect(stranger).toEqual({ room: model, member: null, banned: false });
+    expect(stranger!.room.createdAt).toBeInstanceOf(Date);
+    expect((await store.forJoin(roomId, owner.userId))?.member).toEqual(await store.member(roomId, owner.userId));
+
+    const bob = await h.joined(roomId);
+    await h.req('room.mute', owner, { roomId, userId: bob.userId, muted: true });
+    expect((await store.forJoin(roomId, bob.userId))?.member).toMatchObject({ role: 'member', muted: true, mutedBy: owner.userId });
+    expect((await store.forJoin(roomId, bob.userId))?.member).toEqual(await store.member(roomId, bob.userId));
+    await store.ensureMember(roomId, bob.userId); // already a member: nothing changes
+    expect((await store.forJoin(roomId, bob.userId))?.member).toEqual(await store.member(roomId, bob.userId));
+
+    const carol = await h.joined(roomId);
+    await h.req('room.ban', owner, { roomId, userId: carol.userId });
+    expect(await store.forJoin(roomId, carol.userId)).toMatchObject({ member: null, banned: true });
+    await h.req('room.close', owner, { roomId });
+    expect(await store.forJoin(roomId, bob.userId)).toBeNull();
+    expect(await store.forJoin(uid('r'), bob.userId)).toBeNull();
+  });
 
   it('create, join, get, update (kind fixed), broadcast excludes the sender, leave, close', async () => {
     const { roomId, owner, reply } = await h.room({ name: 'team', metadata: { a: 1 } });

@@ -6,6 +6,9 @@ export type { Member, Room };
 
 export type RoomPatch = Partial<Pick<Room, 'name' | 'description' | 'joinPolicy' | 'maxParticipants' | 'replayEphemeral'>> & { metadata?: Record<string, unknown> };
 
+/** A row of `forJoin`: the room's columns under the model's names, the membership's (null when none), the ban. */
+type JoinRow = Room & { memberRole: string | null; memberMuted: boolean | null; memberMutedBy: string | null; memberJoinedAt: Date | null; banned: boolean };
+
 /** Keyset cursor over (createdAt desc, id desc): stable while rooms are created. */
 export interface RoomCursor {
   createdAt: Date;
@@ -56,15 +59,25 @@ export class RoomsStore {
     return this.prisma.member.findUnique({ where: { roomId_userId: { roomId, userId } } });
   }
 
-  /** What a join needs to decide, in one query: the open room, the user's membership and ban. */
+  /**
+   * What a join needs to decide, in one statement: the open room, the user's membership and ban.
+   * Raw SQL because this is the join storm's hot path: Prisma's `include` runs three queries
+   * (room, members, bans) and its query interpreter was the rooms service's largest CPU item
+   * per join (ADR 0058). Columns are aliased to the model's field names.
+   */
   async forJoin(roomId: string, userId: string): Promise<{ room: Room; member: Member | null; banned: boolean } | null> {
-    const found = await this.prisma.room.findFirst({
-      where: { id: roomId, closedAt: null },
-      include: { members: { where: { userId }, take: 1 }, bans: { where: { userId }, take: 1, select: { userId: true } } },
-    });
-    if (!found) return null;
-    const { members, bans, ...room } = found;
-    return { room, member: members[0] ?? null, banned: bans.length > 0 };
+    const [row] = await this.prisma.$queryRaw<JoinRow[]>`
+      SELECT r.id, r.name, r.description, r.kind, r.join_policy AS "joinPolicy", r.visibility, r.owner_id AS "ownerId",
+             r.max_participants AS "maxParticipants", r.metadata, r.replay_ephemeral AS "replayEphemeral",
+             r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.closed_at AS "closedAt",
+             m.role AS "memberRole", m.muted AS "memberMuted", m.muted_by AS "memberMutedBy", m.joined_at AS "memberJoinedAt",
+             EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ${userId}) AS banned
+      FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ${userId}
+      WHERE r.id = ${roomId} AND r.closed_at IS NULL`;
+    if (!row) return null;
+    const { memberRole, memberMuted, memberMutedBy, memberJoinedAt, banned, ...room } = row;
+    const member = memberRole === null ? null : { roomId, userId, role: memberRole, muted: memberMuted!, mutedBy: memberMutedBy, joinedAt: memberJoinedAt! };
+    return { room, member, banned };
   }
 
   /** The membership with its room in one query (the check on every chat and moderation verb). */
@@ -72,9 +85,9 @@ export class RoomsStore {
     return this.prisma.member.findUnique({ where: { roomId_userId: { roomId, userId } }, include: { room: true } });
   }
 
-  /** Adds the user as a member if not one already; returns the membership. */
-  ensureMember(roomId: string, userId: string): Promise<Member> {
-    return this.prisma.member.upsert({ where: { roomId_userId: { roomId, userId } }, create: { roomId, userId }, update: {} });
+  /** Adds the user as a member if not one already, in one statement (the join path; the column defaults make the rest). */
+  async ensureMember(roomId: string, userId: string): Promise<void> {
+    await this.prisma.$executeRaw`INSERT INTO room_members (room_id, user_id) VALUES (${roomId}, ${userId}) ON CONFLICT DO NOTHING`;
   }
 
   async removeMember(roomId: string, userId: string): Promise<void> {

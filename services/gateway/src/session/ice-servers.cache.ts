@@ -1,0 +1,99 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus, CONFIG, LOGGER, type Caller, type Logger } from '@switchboard/platform';
+import { ICE_BATCH_MAX_USERS, type IceServerView } from '@switchboard/protocol';
+import type { GatewayConfig } from '../config.js';
+
+interface Entry {
+  iceServers: IceServerView[];
+  /** Handed out until then: half the credentials' lifetime, so every client gets at least that half. */
+  reuseUntil: number;
+}
+
+type Waiter = (servers: IceServerView[]) => void;
+
+/**
+ * The ICE servers of `hello`, per user (ADR 0058). TURN credentials from the media service are
+ * reused for the first half of their lifetime, so a user's reconnects and extra devices cost no
+ * round trip to media; bounded (ICE_CACHE_MAX_USERS, least recently used out first); replies
+ * without TURN credentials and failures are not kept. The users missing in one event-loop turn
+ * (a connect storm's) are asked for in one `ice.for_users` request, and concurrent connects of
+ * one user share it.
+ */
+@Injectable()
+export class IceServersCache {
+  private readonly entries = new Map<string, Entry>();
+  /** Users asked for in the next batch, or in one under way, with who waits for them. */
+  private readonly waiting = new Map<string, Waiter[]>();
+  private queued: string[] = [];
+  private flushing?: NodeJS.Immediate;
+  /** The gateway as the caller of its own batch requests. */
+  private readonly self: Caller;
+
+  constructor(
+    private readonly bus: CommandBus,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.self = { userId: '', connectionId: '', sessionId: '', nodeId: config.NODE_ID, name: 'gateway', device: '', roles: [] };
+  }
+
+  /** Cached while half their lifetime is left, else fresh from media; STUN defaults when media does not answer quickly. */
+  forUser(caller: Caller): Promise<IceServerView[]> {
+    const userId = caller.userId;
+    const hit = this.entries.get(userId);
+    if (hit && hit.reuseUntil > Date.now()) {
+      // Least recently used goes first: a hit moves to the end.
+      this.entries.delete(userId);
+      this.entries.set(userId, hit);
+      return Promise.resolve(hit.iceServers);
+    }
+    if (hit) this.entries.delete(userId);
+    return new Promise((resolve) => {
+      const waiters = this.waiting.get(userId);
+      if (waiters) return waiters.push(resolve);
+      this.waiting.set(userId, [resolve]);
+      this.queued.push(userId);
+      this.flushing ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Users with credentials held (for tests and leak checks). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private flush(): void {
+    this.flushing = undefined;
+    const users = this.queued;
+    this.queued = [];
+    for (let i = 0; i < users.length; i += ICE_BATCH_MAX_USERS) void this.fetch(users.slice(i, i + ICE_BATCH_MAX_USERS));
+  }
+
+  private async fetch(userIds: string[]): Promise<void> {
+    const requested = Date.now();
+    const found = new Map<string, IceServerView[]>();
+    try {
+      const reply = await this.bus.request('media', 'ice.for_users', this.self, { userIds }, { timeoutMs: 500 });
+      for (const u of reply.users) {
+        found.set(u.userId, u.iceServers);
+        if (u.expiresAt) this.keep(u.userId, u.iceServers, requested + (u.expiresAt - requested) / 2);
+      }
+    } catch (err) {
+      this.logger.debug({ err: (err as Error).message, users: userIds.length }, 'media ice.for_users unavailable, using STUN defaults');
+    }
+    const fallback: IceServerView[] = this.config.STUN_URLS.length ? [{ urls: this.config.STUN_URLS }] : [];
+    for (const userId of userIds) {
+      const waiters = this.waiting.get(userId) ?? [];
+      this.waiting.delete(userId);
+      for (const resolve of waiters) resolve(found.get(userId) ?? fallback);
+    }
+  }
+
+  private keep(userId: string, iceServers: IceServerView[], reuseUntil: number): void {
+    const max = this.config.ICE_CACHE_MAX_USERS;
+    if (max === 0 || reuseUntil <= Date.now()) return;
+    this.entries.delete(userId);
+    while (this.entries.size >= max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(userId, { iceServers, reuseUntil });
+  }
+}
