@@ -8,17 +8,26 @@ import { Readiness } from './readiness.js';
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
+ * node-postgres settings for a service's DATABASE_URL. Prisma's `?schema=` is not a libpq
+ * parameter: it is taken off the URL and becomes the connection's search_path, so raw SQL on
+ * hot paths finds the tables as the migrations' DDL does (scripts/lib/migrate.mjs).
+ */
+export function pgConnection(databaseUrl: string): { connectionString: string; schema?: string; options?: string } {
+  const url = new URL(databaseUrl);
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  if (!schema) return { connectionString: url.toString() };
+  return { connectionString: url.toString(), schema, options: `-c search_path=${quoteIdent(schema).replace(/[\\ ]/g, '\\$&')}` };
+}
+
+/**
  * Builds a service's engine-free Prisma client on node-postgres. The client class comes from
  * the service's own generated code, so each service keeps its own schema.
  */
 export function createPrismaClient<T>(Client: new (opts: { adapter: PrismaPg }) => T, databaseUrl: string): T {
-  const url = new URL(databaseUrl);
-  const schema = url.searchParams.get('schema') ?? undefined;
-  url.searchParams.delete('schema');
-  // The adapter qualifies the model queries' tables with the schema; raw SQL (hot paths) finds
-  // them through search_path, as the migrations' DDL does (scripts/lib/migrate.mjs).
-  const options = schema ? { options: `-c search_path=${quoteIdent(schema).replace(/[\\ ]/g, '\\$&')}` } : {};
-  return new Client({ adapter: new PrismaPg({ connectionString: url.toString(), max: 10, ...options }, schema ? { schema } : undefined) });
+  const { schema, ...connection } = pgConnection(databaseUrl);
+  // The adapter qualifies the model queries' tables with the schema itself.
+  return new Client({ adapter: new PrismaPg({ ...connection, max: 10 }, schema ? { schema } : undefined) });
 }
 
 interface PrismaLike {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { CONFIG, LOGGER, postgresMetrics, type ClientMetrics, type Logger } from '@switchboard/platform';
+import { CONFIG, LOGGER, pgConnection, postgresMetrics, type ClientMetrics, type Logger } from '@switchboard/platform';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 
@@ -8,7 +8,7 @@ const SQL_POOL_MAX = 4;
 
 /**
  * node-postgres beside Prisma, for the few hot statements where Prisma's query interpreter costs
- * several times the query itself (chat.send, ADR 0063). Its own small pool, connected on first
+ * several times the query itself (chat.send, ADR 0063; the join's read, ADR 0058). Its own small pool, connected on first
  * use; each statement is timed and counted by operation like Prisma's (`switchboard_postgres_*`).
  */
 @Injectable()
@@ -17,11 +17,8 @@ export class SqlPool implements OnApplicationShutdown {
   private readonly metrics: ClientMetrics;
 
   constructor(@Inject(CONFIG) config: { DATABASE_URL: string }, registry: Registry, @Inject(LOGGER) logger: Logger) {
-    const url = new URL(config.DATABASE_URL);
-    // Prisma's `?schema=` is not a libpq parameter: the search path does its job here.
-    const schema = url.searchParams.get('schema');
-    url.searchParams.delete('schema');
-    this.pool = new pg.Pool({ connectionString: url.toString(), max: SQL_POOL_MAX, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    const { connectionString, options } = pgConnection(config.DATABASE_URL);
+    this.pool = new pg.Pool({ connectionString, options, max: SQL_POOL_MAX });
     // An idle connection that breaks (Postgres restart) is dropped by the pool; unhandled, the event would end the process.
     this.pool.on('error', (err) => logger.warn({ err: err.message }, 'idle postgres connection lost'));
     this.metrics = postgresMetrics(registry);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaClient } from '../db/prisma.provider.js';
+import { SqlPool } from '../db/sql.pool.js';
 import type { Member, Room } from '../generated/prisma/client.js';
 
 export type { Member, Room };
@@ -31,7 +32,10 @@ export interface NewRoom {
 /** Durable rooms and memberships in Postgres. */
 @Injectable()
 export class RoomsStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlPool,
+  ) {}
 
   /** Creates the room and its owner membership in one transaction. */
   async create(room: NewRoom): Promise<Room> {
@@ -61,19 +65,22 @@ export class RoomsStore {
 
   /**
    * What a join needs to decide, in one statement: the open room, the user's membership and ban.
-   * Raw SQL because this is the join storm's hot path: Prisma's `include` runs three queries
-   * (room, members, bans) and its query interpreter was the rooms service's largest CPU item
-   * per join (ADR 0058). Columns are aliased to the model's field names.
+   * Raw SQL on node-postgres because this is the join storm's hot path: Prisma's `include` runs
+   * three queries (room, members, bans) and its query interpreter was the rooms service's
+   * largest CPU item per join (ADR 0058). Columns are aliased to the model's field names.
    */
   async forJoin(roomId: string, userId: string): Promise<{ room: Room; member: Member | null; banned: boolean } | null> {
-    const [row] = await this.prisma.$queryRaw<JoinRow[]>`
-      SELECT r.id, r.name, r.description, r.kind, r.join_policy AS "joinPolicy", r.visibility, r.owner_id AS "ownerId",
-             r.max_participants AS "maxParticipants", r.metadata, r.replay_ephemeral AS "replayEphemeral",
-             r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.closed_at AS "closedAt",
-             m.role AS "memberRole", m.muted AS "memberMuted", m.muted_by AS "memberMutedBy", m.joined_at AS "memberJoinedAt",
-             EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ${userId}) AS banned
-      FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ${userId}
-      WHERE r.id = ${roomId} AND r.closed_at IS NULL`;
+    const [row] = await this.sql.rows<JoinRow>(
+      'room_join_read',
+      `SELECT r.id, r.name, r.description, r.kind, r.join_policy AS "joinPolicy", r.visibility, r.owner_id AS "ownerId",
+              r.max_participants AS "maxParticipants", r.metadata, r.replay_ephemeral AS "replayEphemeral",
+              r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.closed_at AS "closedAt",
+              m.role AS "memberRole", m.muted AS "memberMuted", m.muted_by AS "memberMutedBy", m.joined_at AS "memberJoinedAt",
+              EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = $2) AS banned
+       FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2
+       WHERE r.id = $1 AND r.closed_at IS NULL`,
+      [roomId, userId],
+    );
     if (!row) return null;
     const { memberRole, memberMuted, memberMutedBy, memberJoinedAt, banned, ...room } = row;
     const member = memberRole === null ? null : { roomId, userId, role: memberRole, muted: memberMuted!, mutedBy: memberMutedBy, joinedAt: memberJoinedAt! };
@@ -87,7 +94,7 @@ export class RoomsStore {
 
   /** Adds the user as a member if not one already, in one statement (the join path; the column defaults make the rest). */
   async ensureMember(roomId: string, userId: string): Promise<void> {
-    await this.prisma.$executeRaw`INSERT INTO room_members (room_id, user_id) VALUES (${roomId}, ${userId}) ON CONFLICT DO NOTHING`;
+    await this.sql.rows('room_member_ensure', 'INSERT INTO room_members (room_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [roomId, userId]);
   }
 
   async removeMember(roomId: string, userId: string): Promise<void> {
