@@ -138,7 +138,7 @@ function toggleProfilers(target, env, label) {
   }
 }
 
-/** Postgres backends serving our database, so their CPU counts as Switchboard's. */
+/** Postgres backends serving our databases (rooms' and media's, `${rooms}_media`), so their CPU counts as Switchboard's. */
 async function postgresBackends(databaseUrl) {
   const { default: pg } = await import('pg');
   const u = new URL(databaseUrl);
@@ -147,7 +147,7 @@ async function postgresBackends(databaseUrl) {
   const client = new pg.Client({ connectionString: u.toString() });
   try {
     await client.connect();
-    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)', [[name, `${name}_media`]]);
     return rows.map((r) => r.pid);
   } catch {
     return [];
@@ -155,6 +155,12 @@ async function postgresBackends(databaseUrl) {
     await client.end().catch(() => undefined);
   }
 }
+
+/** The groups with `pids` added to each of `found.groups` (copies; no pid twice). */
+const withPids = (groups, /** @type {{ groups: string[], pids: number[] }} */ found) => ({
+  ...groups,
+  ...Object.fromEntries(found.groups.map((g) => [g, [...new Set([...(groups[g] ?? []), ...found.pids])]])),
+});
 
 /**
  * Pools open Postgres backends on demand, also in the middle of a window: look for new ones
@@ -193,11 +199,15 @@ async function runLoadgen(target, scenario, env) {
     }, timeoutMs);
     child.on('message', (/** @type {import('./lib/messages.mjs').LoadgenMessage} */ m) => {
       if (m.type === 'mark' && m.phase === 'start') {
-        if (profiled(m.label)) toggleProfilers(target, env, m.label);
-        const sampler = new ProcSampler(env.groups).start();
-        samplers.set(m.label, sampler);
-        if (env.discover) discoveries.set(m.label, watchNewProcesses(sampler, env.discover));
-        child.send({ type: 'ack' });
+        void (async () => {
+          if (profiled(m.label)) toggleProfilers(target, env, m.label);
+          // Backends a pool opened since the run started (during set-up, say) count from the window's start.
+          const groups = env.discover ? withPids(env.groups, await env.discover()) : env.groups;
+          const sampler = new ProcSampler(groups).start();
+          samplers.set(m.label, sampler);
+          if (env.discover) discoveries.set(m.label, watchNewProcesses(sampler, env.discover));
+          child.send({ type: 'ack' });
+        })();
       } else if (m.type === 'mark' && m.phase === 'end') {
         void (async () => {
           await discoveries.get(m.label)?.stop();
