@@ -19,6 +19,7 @@ import { EventDelivery } from './routing/event.delivery.js';
 import { Subscriptions } from './routing/subscriptions.js';
 import { ResumeService } from './session/resume.service.js';
 import { RoomHistoryStore } from './session/room-history.store.js';
+import { RoomTailCache } from './session/room-tail.cache.js';
 import { SessionService } from './session/session.service.js';
 import { PairingStore } from './signaling/pairing.store.js';
 import { UserConnectionsStore } from './connections/user-connections.store.js';
@@ -51,6 +52,7 @@ export class AppModule {
         CommandRouter,
         SessionService,
         RoomHistoryStore,
+        RoomTailCache,
         ResumeService,
         PairingStore,
         WindowCounter,
