@@ -24,9 +24,11 @@ export interface RoomTail {
   loaded: boolean;
   loading?: Promise<void>;
   usedAt: number;
+  /** Resumes waiting for a live event still on its way (woken by every insert). */
+  waiters: Set<() => void>;
 }
 
-export type TailConfig = Pick<GatewayConfig, 'RESUME_TAIL_MAX_ROOMS' | 'RESUME_TAIL_MAX_BYTES' | 'RESUME_TAIL_ROOM_MAX_EVENTS' | 'RESUME_TAIL_IDLE_MS'>;
+export type TailConfig = Pick<GatewayConfig, 'RESUME_TAIL_MAX_ROOMS' | 'RESUME_TAIL_MAX_BYTES' | 'RESUME_TAIL_ROOM_MAX_EVENTS' | 'RESUME_TAIL_IDLE_MS' | 'REORDER_WINDOW_MS'>;
 
 /**
  * Shared replay reads (ADR 0060). After a gateway dies, its clients resume on the others, many
@@ -79,6 +81,7 @@ export class RoomTailCache implements OnModuleDestroy {
       trimmed: 0,
       loaded: false,
       usedAt: Date.now(),
+      waiters: new Set(),
     };
     this.tails.set(roomId, created);
     this.sweeper ??= setInterval(() => this.sweepIdle(), Math.max(100, Math.floor(this.config.RESUME_TAIL_IDLE_MS / 2)));
@@ -88,21 +91,31 @@ export class RoomTailCache implements OnModuleDestroy {
   }
 
   /**
-   * Events of the room with seq > afterSeq, in seq order, as this replay's own copies (it
-   * rewrites addressing and redacts); null when some of them are no longer retained. `tail` is
-   * what `follow` returned before the seat moved: a tail dropped since (or none) cannot prove
-   * it saw everything, and the stream is read instead.
+   * Events of the room in (afterSeq, currentSeq], in seq order, as this replay's own copies (it
+   * rewrites addressing and redacts); null when some of them are no longer retained. Later ones
+   * reach the connection live (it subscribed before the seat moved). `tail` is what `follow`
+   * returned before the seat moved: a tail dropped since (or none) cannot prove it saw
+   * everything, and the stream is read instead — as it is when the tail lacks a seq of the
+   * range for longer than the reorder window (a publisher that died between INCR and publish,
+   * events missed while this replica's NATS connection was down).
    */
   async since(tail: RoomTail | undefined, roomId: string, afterSeq: number, currentSeq: number): Promise<DeliveredEvent[] | null> {
     if (currentSeq <= afterSeq) return [];
     if (!tail || this.tails.get(roomId) !== tail) return this.fromStream(roomId, afterSeq, currentSeq);
     this.touch(tail);
     if (!tail.loaded) await (tail.loading ??= this.load(tail));
-    // Dropped while loading, or older than the tail holds (trimmed, or the stream kept nothing): the stream decides.
-    if (this.tails.get(roomId) !== tail || afterSeq + 1 < this.completeFrom(tail)) return this.fromStream(roomId, afterSeq, currentSeq);
+    const deadline = Date.now() + this.config.REORDER_WINDOW_MS;
+    let at: number;
+    // Dropped meanwhile, older than the tail holds (trimmed, or the stream kept nothing), or a seq missing: the stream decides.
+    while ((at = this.covering(tail, afterSeq, currentSeq)) < 0) {
+      const left = deadline - Date.now();
+      if (at === -2 || left <= 0 || this.tails.get(roomId) !== tail) return this.fromStream(roomId, afterSeq, currentSeq);
+      await this.nextArrival(tail, left);
+    }
+    if (this.tails.get(roomId) !== tail) return this.fromStream(roomId, afterSeq, currentSeq);
     this.metrics.resumeHistoryReads.inc({ source: 'tail' });
     const out: DeliveredEvent[] = [];
-    for (let i = this.firstAfter(tail.events, afterSeq); i < tail.events.length; i++) {
+    for (let i = at; i <= at + currentSeq - afterSeq - 1; i++) {
       const e = tail.events[i];
       // Serialized once for every connection it is replayed to (a redacted copy builds its own).
       if (!e.payload && e.frame === undefined) {
@@ -123,7 +136,31 @@ export class RoomTailCache implements OnModuleDestroy {
     return { rooms: this.tails.size, events, bytes: this.bytes };
   }
 
-  /** Every event of the room with seq ≥ this is in the tail (or on its way live, held by the resuming connection too). */
+  /**
+   * Index of afterSeq + 1 when the tail holds every seq of (afterSeq, currentSeq]; -1 when one
+   * may still arrive live, -2 when the range starts before what the tail can prove it holds.
+   */
+  private covering(tail: RoomTail, afterSeq: number, currentSeq: number): number {
+    if (afterSeq + 1 < this.completeFrom(tail)) return -2;
+    const at = this.firstAfter(tail.events, afterSeq);
+    // Sorted and unique: the range is whole when it starts at afterSeq + 1 and currentSeq sits where it should.
+    return tail.events[at]?.seq === afterSeq + 1 && tail.events[at + currentSeq - afterSeq - 1]?.seq === currentSeq ? at : -1;
+  }
+
+  /** Resolves on the tail's next insert, or after `ms`. */
+  private nextArrival(tail: RoomTail, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        tail.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      tail.waiters.add(done);
+    });
+  }
+
+  /** Every event of the room with seq ≥ this that has reached this replica is in the tail (read from the stream, or live). */
   private completeFrom(tail: RoomTail): number {
     return tail.loaded ? Math.max(tail.firstRetained, tail.trimmed + 1) : Infinity;
   }
@@ -170,6 +207,7 @@ export class RoomTailCache implements OnModuleDestroy {
     else events.splice(at, 0, e);
     tail.bytes += held(e);
     this.bytes += held(e);
+    for (const wake of [...tail.waiters]) wake();
     const excess = events.length - this.config.RESUME_TAIL_ROOM_MAX_EVENTS;
     if (excess > 0) this.trim(tail, excess);
   }
@@ -227,5 +265,6 @@ export class RoomTailCache implements OnModuleDestroy {
     this.tails.delete(tail.roomId);
     this.bytes -= tail.bytes;
     tail.sub.unsubscribe();
+    for (const wake of [...tail.waiters]) wake();
   }
 }

@@ -98,6 +98,27 @@ describe('RoomTailCache (shared replay reads, ADR 0060)', () => {
     expect(history.reads).toBe(1);
   });
 
+  it('serves only whole ranges: a seq still on its way is waited for (up to the reorder window), one that never comes sends the resume to the stream', async () => {
+    const { history, cache, room, live } = setup({ REORDER_WINDOW_MS: '200' });
+    const r = room();
+    history.retainedByRoom.set(r, [1, 2].map((s) => ev(r, s)));
+    const tail = cache.follow(r);
+    expect(seqs(await cache.since(tail, r, 0, 2))).toEqual([1, 2]);
+    live(r, 4);
+    // 3 is in flight (its publisher took the seq first): the tail waits for it.
+    const waiting = cache.since(tail, r, 1, 4);
+    setTimeout(() => live(r, 3), 20);
+    expect(seqs(await waiting)).toEqual([2, 3, 4]);
+    expect(history.sinceReads).toBe(0);
+    // 5 and 6 never come (their publisher died, or this replica's NATS connection dropped them): the stream answers.
+    live(r, 7);
+    history.retainedByRoom.set(r, [1, 2, 3, 4, 7].map((s) => ev(r, s)));
+    expect(await cache.since(tail, r, 4, 7)).toBeNull(); // the stream has no 5 either: history_lost
+    expect(history.sinceReads).toBe(1);
+    // Later events than currentSeq are not replayed: they reach the connection live.
+    expect(seqs(await cache.since(tail, r, 1, 3))).toEqual([2, 3]);
+  });
+
   it('leaves to the stream what the tail cannot prove: older than it holds, a room the stream kept nothing of, a tail dropped since follow', async () => {
     const { history, cache, room } = setup({ RESUME_TAIL_ROOM_MAX_EVENTS: '3', RESUME_TAIL_MAX_ROOMS: '1' });
     const r = room();
