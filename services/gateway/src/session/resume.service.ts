@@ -136,14 +136,17 @@ export class ResumeService {
       bytesLeft -= bytes;
       const previous = state.previousConnectionId;
       redactSuperseded(events);
-      for (const e of events) {
-        if (previous && e.excludeConnectionId === previous) continue;
-        if (e.onlyConnectionIds.length && previous && e.onlyConnectionIds.includes(previous)) e.onlyConnectionIds = [conn.id];
-        this.delivery.emit(conn, e);
-        replayed++;
-      }
-      const last = events.length ? events[events.length - 1].seq : lastSeq;
-      if (fresh.includes(roomId)) this.delivery.joined(conn, roomId, last);
+      // The replay and the live events held meanwhile leave in one socket write.
+      conn.corked(() => {
+        for (const e of events) {
+          if (previous && e.excludeConnectionId === previous) continue;
+          if (e.onlyConnectionIds.length && previous && e.onlyConnectionIds.includes(previous)) e.onlyConnectionIds = [conn.id];
+          this.delivery.emit(conn, e);
+          replayed++;
+        }
+        const last = events.length ? events[events.length - 1].seq : lastSeq;
+        if (fresh.includes(roomId)) this.delivery.joined(conn, roomId, last);
+      });
     }
     const lostIds = Object.keys(lost);
     // Each room says why and what to do: rejoin (seat expired), refetch (history gone), or none.
