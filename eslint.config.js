@@ -1,6 +1,16 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The type-aware rules (issue 12 §4, ADR 0064), on shipped code, specs and the .mjs tooling alike.
+ * @type {import('eslint').Linter.RulesRecord}
+ */
+const TYPED_RULES = {
+  '@typescript-eslint/no-floating-promises': 'error',
+  '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+  '@typescript-eslint/no-explicit-any': 'error',
+};
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', 'packages/proto/src/gen/**', '.run/**', '.data/**', 'deploy/**', 'coverage/**'] },
   js.configs.recommended,
@@ -14,21 +24,36 @@ export default tseslint.config(
     },
   },
   {
-    // Type-aware rules on the code that ships (each workspace's own tsconfig via the project
-    // service); specs and harnesses keep the syntactic rules only, so linting stays fast.
-    files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts'],
+    // Type-aware rules on the code that ships (each workspace's own tsconfig via the project service).
+    files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts', 'apps/*/server/**/*.ts', 'apps/*/web/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.test.ts', '**/generated/**', 'packages/proto/src/gen/**', 'packages/testing/**'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
-      '@typescript-eslint/no-explicit-any': 'error',
-    },
+    rules: TYPED_RULES,
+  },
+  {
+    // Specs, test harnesses and the shared @switchboard/testing package: the program of
+    // tsconfig.spec.json (the workspaces' own tsconfigs exclude specs, so the project service
+    // would not find them). Untyped JSON in tests is `LooseJson` (packages/testing/src/json.ts).
+    files: ['**/*.spec.ts', '**/*.test.ts', 'test/**/*.ts', 'packages/testing/src/**/*.ts', 'vitest.config.ts'],
+    ignores: ['**/generated/**', 'packages/proto/src/gen/**'],
+    languageOptions: { parserOptions: { project: ['./tsconfig.spec.json'], tsconfigRootDir: import.meta.dirname } },
+    rules: TYPED_RULES,
+  },
+  {
+    // The .mjs tooling, typed from its JSDoc by tsconfig.tools.json (no `any` syntax in JS to flag).
+    files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'test/**/*.mjs', 'eslint.config.js'],
+    languageOptions: { parserOptions: { project: ['./tsconfig.tools.json'], tsconfigRootDir: import.meta.dirname } },
+    rules: TYPED_RULES,
   },
   {
     // The client SDK's event and reply payloads get their types from the protocol registry
     // (issue 12 §1); until then its `any`s are the untyped wire data.
     files: ['packages/client/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The demo's pages read the admin HTTP API's JSON, which no protocol schema types yet (58 `any`s, ADR 0064).
+    files: ['apps/demo/web/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -79,7 +79,8 @@ export async function cleanupAll() {
 export function installExitHandlers() {
   const bail = (why) => {
     console.error(`\n[bench] ${why}: stopping every process it started`);
-    cleanupAll().finally(() => process.exit(130));
+    // Exits whatever cleanup does; a cleanup failure has nothing left to report to.
+    void cleanupAll().finally(() => process.exit(130));
   };
   process.on('SIGINT', () => bail('SIGINT'));
   process.on('SIGTERM', () => bail('SIGTERM'));

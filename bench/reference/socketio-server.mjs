@@ -40,16 +40,17 @@ const fail = (ack, code) => typeof ack === 'function' && ack({ ok: false, error:
 io.on('connection', (socket) => {
   socket.on('ping', (_d, ack) => ok(ack, { ts: Date.now() }));
 
-  socket.on('room.create', (d, ack) => {
+  // join/leave may return a promise (adapter-dependent): awaited, so the ack follows the membership change.
+  socket.on('room.create', async (d, ack) => {
     const id = randomUUID();
-    socket.join(id);
+    await socket.join(id);
     ok(ack, { room: { id, name: d?.name }, participants: [participant(socket)] });
   });
 
   socket.on('room.join', async (d, ack) => {
     const roomId = d?.roomId;
     if (typeof roomId !== 'string') return fail(ack, 'bad_request');
-    socket.join(roomId);
+    await socket.join(roomId);
     socket.to(roomId).emit('room.participant_joined', { room: roomId, data: { participant: participant(socket) } });
     try {
       const sockets = await io.in(roomId).fetchSockets(); // asks every instance through Redis
@@ -59,8 +60,8 @@ io.on('connection', (socket) => {
     }
   });
 
-  socket.on('room.leave', (d, ack) => {
-    socket.leave(d?.roomId);
+  socket.on('room.leave', async (d, ack) => {
+    await socket.leave(d?.roomId);
     socket.to(d?.roomId).emit('room.participant_left', { room: d?.roomId, data: { userId: socket.data.userId, connectionId: socket.id, reason: 'left' } });
     ok(ack);
   });
@@ -87,8 +88,8 @@ io.on('connection', (socket) => {
 
 httpServer.listen(port, '127.0.0.1', () => console.log(`ready ${port}`));
 const stop = () => {
-  io.close();
-  Promise.allSettled([pubClient.quit(), subClient.quit()]).finally(() => process.exit(0));
+  // allSettled never rejects: nothing to handle before exiting.
+  void Promise.allSettled([io.close(), pubClient.quit(), subClient.quit()]).finally(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();
 };
 process.on('SIGTERM', stop);

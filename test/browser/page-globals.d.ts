@@ -5,16 +5,16 @@
 /** A frame the in-page client received that was not a reply (SB_CLIENT_JS in harness.mjs). */
 interface PageFrame {
   type: string;
-  data: any;
+  data: import('@switchboard/testing/json').LooseJson;
   seq?: number;
   room?: string;
 }
 
 interface Window {
   // SB_CLIENT_JS (harness.mjs): a minimal protocol client.
-  sb(url: string, jwt: string): Promise<any>;
-  hello: any;
-  request(type: string, data?: unknown): Promise<any>;
+  sb(url: string, jwt: string): Promise<import('@switchboard/protocol').HelloData>;
+  hello: import('@switchboard/protocol').HelloData;
+  request(type: string, data?: unknown): Promise<import('@switchboard/testing/json').LooseJson>;
   events: PageFrame[];
   setOnEvent(fn: (frame: PageFrame) => void): void;
   // webrtc-room-call.mjs: one P2P call over `signal`.
@@ -22,13 +22,13 @@ interface Window {
   pc: RTCPeerConnection;
   inboundBytes(): Promise<number>;
   // livekit-sfu.mjs: livekit-client driven by hand.
-  lk: { state: string; disconnectReason: unknown; remoteVideo: any };
-  lkRoom: any;
+  lk: { state: string; disconnectReason: unknown; remoteVideo: import('@switchboard/testing/json').LooseJson };
+  lkRoom: import('@switchboard/testing/json').LooseJson;
   joinSfu(roomId: string, publish: boolean): Promise<{ url: string; identity: string }>;
   videoBytesReceived(): Promise<number>;
   cameraStopped(): boolean;
   // The demo app (apps/demo/web/main.ts sets `window.demo` to its state) and what drivers add.
-  demo: any;
+  demo: import('@switchboard/testing/json').LooseJson;
   pttStats?(): { sent: number; lastError: unknown; talkId: string | undefined; received: number; decoded: number; decodeErrors: number };
   mediaEvents: { type: string; identity: string }[];
 }

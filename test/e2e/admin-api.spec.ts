@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwitchboardClient } from '@switchboard/client/node';
 import { SignJWT } from 'jose';
 import { ADMIN_JWT_SECRET, ADMIN_KEY, JWT_SECRET, Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
+import type { LooseJson } from '@switchboard/testing/json';
 
 /** A JWT shaped like an admin token, with one thing wrong. */
 async function adminLike(sub: string, over: { aud?: string; jti?: string; secret?: string; iat?: number; exp?: number }): Promise<string> {
@@ -35,7 +36,7 @@ describe('admin REST API', () => {
   afterAll(() => stack.stop());
 
   type Auth = { key?: string; jwt?: string; none?: boolean };
-  async function api(method: string, path: string, opts: { body?: unknown; auth?: Auth } = {}): Promise<{ status: number; body: any }> {
+  async function api(method: string, path: string, opts: { body?: unknown; auth?: Auth } = {}): Promise<{ status: number; body: LooseJson }> {
     const auth = opts.auth ?? { key: ADMIN_KEY };
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (auth.key) headers['x-api-key'] = auth.key;

@@ -5,6 +5,7 @@ import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeLivekit } from '@switchboard/testing/livekit-fake';
 import { ADMIN_KEY, mediaTestEnv, Stack, testEnv, uid, until } from '@switchboard/testing/stack';
+import type { LooseJson } from '@switchboard/testing/json';
 
 /**
  * SFU admin end to end: WebSocket clients get `media.token` through the gateway, join the
@@ -31,7 +32,7 @@ describe('admin REST: SFU participants', () => {
     await lk.stop();
   });
 
-  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: LooseJson }> {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}/admin/v1${path}`, { method, headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };

@@ -4,6 +4,7 @@ import { loadConfig, ObjectStorage, objectStorageConfigSchema } from '@switchboa
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, s3TestEnv, Stack, testEnv, uid, until } from '../support/stack.js';
+import type { LooseJson } from '@switchboard/testing/json';
 
 /**
  * Attachments end to end: WebSocket clients upload through the presigned URL from chat.upload
@@ -25,7 +26,7 @@ describe('attachments: clients over the gateway, admin REST, real S3-compatible 
     s3.onModuleDestroy();
   });
 
-  async function api(method: string, path: string): Promise<{ status: number; body: any }> {
+  async function api(method: string, path: string): Promise<{ status: number; body: LooseJson }> {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}/admin/v1${path}`, { method, headers: { 'x-api-key': ADMIN_KEY } });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };

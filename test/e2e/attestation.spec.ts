@@ -17,6 +17,7 @@ import WebSocket from 'ws';
 import { createDatabase, freePort, removeDatabase } from '@switchboard/testing/infra';
 import { ADMIN_KEY, attestationTestEnv, Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
 import { slot } from '@switchboard/testing/slot';
+import type { LooseJson } from '@switchboard/testing/json';
 
 /** Ed25519 key pair as the operator would make it (`openssl genpkey -algorithm ed25519`), PEM. */
 const pemPair = () => {
@@ -67,7 +68,7 @@ describe('attestation', () => {
   afterAll(() => stack.stop());
 
   // ---- HTTP helpers ----
-  async function http(port: number, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers; text: string }> {
+  async function http(port: number, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: LooseJson; headers: Headers; text: string }> {
     const res = await fetch(`http://127.0.0.1:${port}${path}`, {
       method,
       headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -85,7 +86,7 @@ describe('attestation', () => {
       headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/octet-stream' },
       body: new Uint8Array(bytes),
     });
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: (await res.json()) as LooseJson };
   }
 
   // ---- the independent device implementation (node:crypto only) ----
@@ -99,7 +100,7 @@ describe('attestation', () => {
     expect((await upload(platform, version, file)).status).toBe(201);
     return { buildToken: created.body.token as string, tokenId: created.body.buildToken.id as string, file };
   }
-  async function register(buildToken: string, version: string): Promise<{ status: number; body: any; device?: Device }> {
+  async function register(buildToken: string, version: string): Promise<{ status: number; body: LooseJson; device?: Device }> {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const raw = publicKey.export({ format: 'jwk' }).x!;
     const res = await pub('POST', '/v1/attest/register', { buildToken, platform, version, devicePublicKey: raw });
@@ -125,7 +126,7 @@ describe('attestation', () => {
   }
 
   // ---- WebSocket helper: the close code, or hello ----
-  async function upgrade(port: number, attestation?: { token: string; via: 'header' | 'subprotocol' }): Promise<{ code?: number; reason?: string; hello?: any }> {
+  async function upgrade(port: number, attestation?: { token: string; via: 'header' | 'subprotocol' }): Promise<{ code?: number; reason?: string; hello?: LooseJson }> {
     const jwt = await token(uid('user'));
     const protocols = ['switchboard.v1', ...(attestation?.via === 'subprotocol' ? [`attest.${attestation.token}`] : [])];
     const headers: Record<string, string> = { authorization: `Bearer ${jwt}`, ...(attestation?.via === 'header' ? { 'switchboard-attestation': attestation.token } : {}) };
@@ -156,7 +157,7 @@ describe('attestation', () => {
 
     // Listed without its secret; stored only as a hash.
     const listed = await admin('GET', `/attestation/build-tokens?platform=${platform}`);
-    expect(listed.body.buildTokens.find((t: any) => t.id === build.tokenId)).toMatchObject({ platform, version: '1.0.0', revokedAt: null });
+    expect(listed.body.buildTokens.find((t: LooseJson) => t.id === build.tokenId)).toMatchObject({ platform, version: '1.0.0', revokedAt: null });
     expect(JSON.stringify(listed.body)).not.toContain(build.buildToken);
     const stored = await db.query('SELECT token_hash FROM build_tokens WHERE id = $1', [build.tokenId]);
     expect(stored.rows[0].token_hash).toBe(createHash('sha256').update(build.buildToken).digest('hex'));
@@ -177,7 +178,7 @@ describe('attestation', () => {
     const file = randomBytes(333_333);
     const build = await newBuild('1.1.0', file);
     const refs = await admin('GET', `/attestation/references?platform=${platform}`);
-    expect(refs.body.references.find((r: any) => r.version === '1.1.0')).toMatchObject({ size: file.length, sha256: createHash('sha256').update(file).digest('hex') });
+    expect(refs.body.references.find((r: LooseJson) => r.version === '1.1.0')).toMatchObject({ size: file.length, sha256: createHash('sha256').update(file).digest('hex') });
     const { device } = await register(build.buildToken, '1.1.0');
     const c = await challenge(device!.id);
     expect(c.ranges.length).toBeGreaterThan(0);
@@ -197,12 +198,12 @@ describe('attestation', () => {
     const build = await newBuild('1.2.0');
     const { device } = await register(build.buildToken, '1.2.0');
     const { device: other } = await register(build.buildToken, '1.2.0');
-    const answer = (d: Device, c: { nonce: string; ranges: any[] }, opts: { key?: KeyObject; file?: Buffer; as?: string } = {}) => {
+    const answer = (d: Device, c: { nonce: string; ranges: LooseJson[] }, opts: { key?: KeyObject; file?: Buffer; as?: string } = {}) => {
       const mac = macOf(c.nonce, opts.file ?? build.file, c.ranges);
       const id = opts.as ?? d.id;
       return pub('POST', '/v1/attest/verify', { deviceId: id, nonce: c.nonce, mac, signature: signAs(opts.key ?? d.privateKey, id, c.nonce, mac) });
     };
-    const expectRefused = (res: { status: number; body: any }) => {
+    const expectRefused = (res: { status: number; body: LooseJson }) => {
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('forbidden');
     };
@@ -233,7 +234,7 @@ describe('attestation', () => {
     const set = await admin('POST', `/attestation/policies/${platform}`, { minimum: '2.0.0', blocked: ['2.1.0'], recommended: '2.3.0' });
     expect(set.status).toBe(200);
     expect(set.body.policy).toMatchObject({ platform, minimum: '2.0.0', blocked: ['2.1.0'], recommended: '2.3.0' });
-    expect((await pub('GET', '/v1/attest/versions')).body.policies.find((p: any) => p.platform === platform)).toMatchObject({ minimum: '2.0.0', blocked: ['2.1.0'], recommended: '2.3.0' });
+    expect((await pub('GET', '/v1/attest/versions')).body.policies.find((p: LooseJson) => p.platform === platform)).toMatchObject({ minimum: '2.0.0', blocked: ['2.1.0'], recommended: '2.3.0' });
 
     expect(await upgrade(gw.httpPort)).toEqual({ code: 4010, reason: 'attestation token required' });
     expect((await upgrade(gw.httpPort, { token: 'not.a.jwt', via: 'header' })).code).toBe(4010);
@@ -264,7 +265,7 @@ describe('attestation', () => {
     };
     const listed = await until(async () => {
       const l = await fetchList(gw.httpPort);
-      return JSON.parse(l.body.toString()).servers.some((s: any) => s.endpoint === publicUrl) ? l : undefined;
+      return JSON.parse(l.body.toString()).servers.some((s: LooseJson) => s.endpoint === publicUrl) ? l : undefined;
     }, 'the gateway to register');
     expect(verify(null, listed.body, createPublicKey(listKeys.publicPem), Buffer.from(listed.signature, 'base64url'))).toBe(true);
     const keys = { 'servers-a': { publicKey: listKeys.publicPem } };
@@ -342,7 +343,7 @@ describe('attestation', () => {
     // Counters live in Redis per route, address and minute, shared by the gateways; this one allows 3.
     const strict = await stack.add(startGateway(testEnv({ ATTESTATION_GRPC_URL: `127.0.0.1:${att.grpcPort}`, ATTEST_RATE_PER_MIN: '3' })));
     const statuses: number[] = [];
-    let limited: any;
+    let limited: LooseJson;
     for (let i = 0; i < 8 && !limited; i++) {
       const res = await http(strict.httpPort, 'GET', '/v1/attest/versions');
       statuses.push(res.status);
@@ -368,7 +369,7 @@ describe('attestation', () => {
 
     const build = await newBuild('5.0.0');
     const { device } = await register(build.buildToken, '5.0.0');
-    let refused: { status: number; body: any } | undefined;
+    let refused: { status: number; body: LooseJson } | undefined;
     for (let i = 0; i < 30 && !refused; i++) {
       const res = await pub('POST', '/v1/attest/challenge', { deviceId: device!.id });
       if (res.status !== 200) refused = res;
@@ -393,7 +394,7 @@ describe('attestation', () => {
         this.push(mib);
       },
     });
-    const res = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+    const res = await new Promise<{ status: number; body: LooseJson }>((resolve, reject) => {
       const req = httpRequest(
         { host: '127.0.0.1', port: gw.httpPort, method: 'POST', path: `/admin/v1/attestation/references/${platform}/${version}`, headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/octet-stream' } },
         (r) => {
@@ -409,7 +410,7 @@ describe('attestation', () => {
     expect(res.body.error.code).toBe('too_large');
     expect(await objects()).toBe(before);
     expect((await db.query('SELECT count(*) AS n FROM reference_binaries WHERE platform = $1 AND version = $2', [platform, version])).rows[0].n).toBe('0');
-    expect((await admin('GET', `/attestation/references?platform=${platform}`)).body.references.map((r: any) => r.version)).not.toContain(version);
+    expect((await admin('GET', `/attestation/references?platform=${platform}`)).body.references.map((r: LooseJson) => r.version)).not.toContain(version);
   });
 
   it('restore (ADR 0014): a pg_dump of the attestation database restored elsewhere holds the reference bytes with the recorded SHA-256', async () => {

@@ -3,6 +3,7 @@ import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, putPresigned, Stack, testEnv, TINY_PNG, token, uid, until } from '../support/stack.js';
+import type { LooseJson } from '@switchboard/testing/json';
 
 const PNG = TINY_PNG;
 
@@ -94,7 +95,7 @@ describe('channels and custom emoji over the gateway', () => {
     const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
     stack.onStop(() => again.close());
     await again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: lastSeq } });
-    const replayed = again.events.filter((e) => e.room === room.id && e.seq && e.seq > lastSeq) as { type: string; seq?: number; data: any }[];
+    const replayed = again.events.filter((e) => e.room === room.id && e.seq && e.seq > lastSeq) as { type: string; seq?: number; data: LooseJson }[];
     expect(replayed.filter((e) => e.type === 'channel.created').map((e) => e.data.channel.id)).toEqual([dev.id]);
     expect(replayed.filter((e) => e.type === 'chat.message').map((e) => [e.data.message.id, e.data.message.channelId])).toEqual([
       [a.id, ops.id],
@@ -105,7 +106,7 @@ describe('channels and custom emoji over the gateway', () => {
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
   });
 
-  async function api(method: string, path: string): Promise<{ status: number; body: any }> {
+  async function api(method: string, path: string): Promise<{ status: number; body: LooseJson }> {
     const res = await fetch(`http://127.0.0.1:${gw1.httpPort}/admin/v1${path}`, { method, headers: { 'x-api-key': ADMIN_KEY } });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };

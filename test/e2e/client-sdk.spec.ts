@@ -3,7 +3,8 @@ import { SwitchboardClient } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { startPresence } from '@switchboard/presence/service';
 import { startRooms } from '@switchboard/rooms/service';
-import type { ServerEvent } from '@switchboard/protocol';
+import type { EventData, ServerEvent } from '@switchboard/protocol';
+import type { LooseJson } from '@switchboard/testing/json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
 import { ADMIN_KEY, Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
@@ -34,7 +35,7 @@ describe('@switchboard/client against a live stack', () => {
   async function sdk(userId: string, opts: Partial<ConnectOptions> & { device?: string } = {}) {
     const device = opts.device ?? uid('dev');
     const events: ServerEvent[] = [];
-    const lifecycle: { name: string; data: any }[] = [];
+    const lifecycle: { name: string; data: LooseJson }[] = [];
     let release: () => void = () => undefined;
     let gate: Promise<void> = Promise.resolve();
     let connects = 0;
@@ -51,12 +52,14 @@ describe('@switchboard/client against a live stack', () => {
     });
     stack.onStop(async () => sb.close());
     sb.on('*', (_d, e) => events.push(e));
-    for (const name of ['connected', 'disconnected', 'reconnecting', 'resumed', 'resync', 'replaced', 'disconnectedByAdmin', 'token', 'closed', 'resubscribed'] as const) sb.on(name, (data: any) => lifecycle.push({ name, data }));
+    for (const name of ['connected', 'disconnected', 'reconnecting', 'resumed', 'resync', 'replaced', 'disconnectedByAdmin', 'token', 'closed', 'resubscribed'] as const) sb.on(name, (data: LooseJson) => lifecycle.push({ name, data }));
     return {
       sb,
       events,
       lifecycle,
-      hold: () => (gate = new Promise<void>((r) => (release = r))),
+      hold: () => {
+        gate = new Promise<void>((r) => (release = r));
+      },
       release: () => release(),
       seqs: (roomId: string) => events.filter((e) => e.room === roomId && typeof e.seq === 'number').map((e) => e.seq!),
     };
@@ -88,9 +91,9 @@ describe('@switchboard/client against a live stack', () => {
     expect(bob.sb.connectionId).not.toBe(firstConnection);
     expect(bob.lifecycle.find((l) => l.name === 'resumed')!.data.replayed).toBeGreaterThanOrEqual(5);
     await alice.request('chat.send', { roomId: room.id, text: 'live', clientMsgId: uid('m') });
-    await until(() => bob.events.some((e) => e.type === 'chat.message' && (e.data as any).message.text === 'live'), 'live message after resume');
+    await until(() => bob.events.some((e) => e.type === 'chat.message' && (e.data as EventData<'chat.message'>).message.text === 'live'), 'live message after resume');
 
-    const texts = bob.events.filter((e) => e.type === 'chat.message').map((e) => (e.data as any).message.text);
+    const texts = bob.events.filter((e) => e.type === 'chat.message').map((e) => (e.data as EventData<'chat.message'>).message.text);
     expect(texts).toEqual(['gap 0', 'gap 1', 'gap 2', 'gap 3', 'gap 4', 'live']);
     consecutive(bob.seqs(room.id), joined.seq);
     expect(bob.sb.rooms.get(room.id)).toBe(Math.max(...bob.seqs(room.id)));
@@ -119,7 +122,7 @@ describe('@switchboard/client against a live stack', () => {
     expect(resync.data.snapshot.participants.some((p: { userId: string }) => p.userId === bob.sb.userId)).toBe(true);
     // Back in the room: live events flow again.
     await alice.request('chat.send', { roomId: room.id, text: 'after', clientMsgId: uid('m') });
-    await until(() => bob.events.some((e) => e.type === 'chat.message' && (e.data as any).message.text === 'after'), 'live after resync');
+    await until(() => bob.events.some((e) => e.type === 'chat.message' && (e.data as EventData<'chat.message'>).message.text === 'after'), 'live after resync');
   });
 
   it('keeps chat sends in the outbox across a reconnect and stores each once', async () => {
@@ -289,7 +292,7 @@ describe('@switchboard/client against a live stack', () => {
       await alice.request('room.create', { name: 'unrelated', kind: 'group', joinPolicy: 'open' });
 
       const watcher = await sdk(uid('watcher'));
-      const changes: { at: number; ts: number; data: any }[] = [];
+      const changes: { at: number; ts: number; data: EventData<'rooms.changed'> }[] = [];
       watcher.sb.on('rooms.changed', (data, frame) => changes.push({ at: Date.now(), ts: frame.ts, data }));
       const snap = await watcher.sb.request('rooms.subscribe', { filter: { nameContains: tag } });
       expect(snap.rooms.map((r) => r.id)).toEqual([first.id]);
@@ -301,20 +304,20 @@ describe('@switchboard/client against a live stack', () => {
       for (const g of guests) await g.request('room.join', { roomId: second.id });
       await alice.request('room.close', { roomId: first.id });
 
-      await until(() => changes.some((c) => c.data.updated.some((r: any) => r.id === second.id && r.participantCount === 11)), 'second room with 11 participants', 20_000);
+      await until(() => changes.some((c) => c.data.updated.some((r) => r.id === second.id && r.participantCount === 11)), 'second room with 11 participants', 20_000);
       await until(() => changes.some((c) => c.data.closed.includes(first.id)), 'first room closed', 20_000);
       // Coalesced: far fewer events than the 12 changes, never two within one interval (server ts).
       expect(changes.length).toBeLessThan(12);
       for (let i = 1; i < changes.length; i++) expect(changes[i]!.ts - changes[i - 1]!.ts).toBeGreaterThanOrEqual(950);
-      const seen = changes.flatMap((c) => c.data.updated.map((r: any) => r.name));
-      expect(seen.every((n: string) => n.includes(tag) && !n.includes('hidden'))).toBe(true);
+      const seen = changes.flatMap((c) => c.data.updated.map((r) => r.name));
+      expect(seen.every((n) => n.includes(tag) && !n.includes('hidden'))).toBe(true);
     });
 
     it('re-subscribes by itself after a reconnect: the snapshot covers the gap, changes flow again', async () => {
       const tag = uid('lobby');
       const alice = await stack.client(gw2, uid('alice'));
       const watcher = await sdk(uid('watcher'));
-      const changed: any[] = [];
+      const changed: EventData<'rooms.changed'>[] = [];
       watcher.sb.on('rooms.changed', (data) => changed.push(data));
       await watcher.sb.request('rooms.subscribe', { filter: { nameContains: tag } });
 
@@ -328,12 +331,12 @@ describe('@switchboard/client against a live stack', () => {
       await until(() => watcher.lifecycle.some((l) => l.name === 'resubscribed'), 'resubscribed', 20_000);
       const re = watcher.lifecycle.find((l) => l.name === 'resubscribed')!.data;
       expect(re.error).toBeUndefined();
-      expect(re.rooms.map((r: any) => r.id)).toEqual([gap.id]);
+      expect(re.rooms.map((r: LooseJson) => r.id)).toEqual([gap.id]);
       // The filter was kept: a matching room arrives live, an unrelated one does not.
       const live = (await alice.request('room.create', { name: `${tag} live`, kind: 'group', joinPolicy: 'open' })).room;
       await alice.request('room.create', { name: uid('unrelated'), kind: 'group', joinPolicy: 'open' });
-      await until(() => changed.some((c) => c.updated.some((r: any) => r.id === live.id)), 'live room after the reconnect', 20_000);
-      expect(changed.flatMap((c) => c.updated.map((r: any) => r.name)).every((n: string) => n.includes(tag))).toBe(true);
+      await until(() => changed.some((c) => c.updated.some((r) => r.id === live.id)), 'live room after the reconnect', 20_000);
+      expect(changed.flatMap((c) => c.updated.map((r) => r.name)).every((n) => n.includes(tag))).toBe(true);
 
       // After rooms.unsubscribe a reconnect sends no watch.
       await watcher.sb.request('rooms.unsubscribe', {});
@@ -359,7 +362,7 @@ describe('@switchboard/client against a live stack', () => {
       await a.request('rooms.unsubscribe', {});
       const { room } = await alice.request('room.create', { name: `${tag} late`, kind: 'group', joinPolicy: 'open' });
       // b still watches and hears of the room in the same flush that would have reached a.
-      await b.waitFor('rooms.changed', (e) => e.data.updated.some((r: any) => r.id === room.id), 20_000);
+      await b.waitFor('rooms.changed', (e) => e.data.updated.some((r) => r.id === room.id), 20_000);
       expect(a.events.some((e) => e.type === 'rooms.changed' && JSON.stringify(e.data).includes(room.id))).toBe(false);
       // The freed slot can be taken again.
       await expect(c.request('rooms.subscribe', {})).resolves.toHaveProperty('rooms');

@@ -6,6 +6,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeLivekit } from '@switchboard/testing/livekit-fake';
 import { mediaTestEnv, Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
+import type { LooseJson } from '@switchboard/testing/json';
 
 const API_KEY = 'client-sfu-key';
 const API_SECRET = 'client-sfu-secret-client-sfu-secret';
@@ -75,11 +76,11 @@ describe('@switchboard/client SfuCall against a live stack', () => {
     await lk.stop();
   });
 
-  async function user(name: string): Promise<{ sb: Switchboard; userId: string; events: { type: string; data: any }[] }> {
+  async function user(name: string): Promise<{ sb: Switchboard; userId: string; events: { type: string; data: LooseJson }[] }> {
     const userId = uid(name);
     const sb = await connect({ url: wsUrl, getToken: () => token(userId) });
     stack.onStop(async () => sb.close());
-    const events: { type: string; data: any }[] = [];
+    const events: { type: string; data: LooseJson }[] = [];
     sb.on('*', (data, e) => events.push({ type: e.type, data }));
     return { sb, userId, events };
   }

@@ -1,19 +1,22 @@
 import { startGateway } from '@switchboard/gateway/service';
-import { COMMANDS, ERROR_CODES } from '@switchboard/protocol';
+import { checkServerFrame, COMMANDS, ContractError } from '@switchboard/protocol';
 import { startRooms } from '@switchboard/rooms/service';
 import fc from 'fast-check';
 import { pack, Packr, unpack } from 'msgpackr';
+import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
 import { Subscriptions } from '../../services/gateway/src/routing/subscriptions.js';
+import type { LooseJson } from '@switchboard/testing/json';
 import { Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
 
 /**
  * Issue 3: thousands of random and mutated frames against a live gateway. The gateway must
  * stay up, answer every readable `id` exactly once with a well-formed reply, and give back
- * every connection and subscription once the sockets are gone.
+ * every connection and subscription once the sockets are gone. Every frame it writes (hello,
+ * replies, errors, events) must match its schema in the protocol registry as received.
  *
  * Deterministic: every frame comes from fast-check's seeded generator (FUZZ_SEED overrides the default) and
  * frames go out in chunks, each waiting for its replies; nothing depends on timing except the
@@ -28,7 +31,6 @@ const CHUNKS = 8;
 const CHUNK_FRAMES = 80;
 /** Verbs not sent with valid data: slow or session-changing (see the brief). */
 const SKIP_VERBS = new Set(['session.resume', 'room.close']);
-const ERROR_CODE_SET = new Set<string>(ERROR_CODES);
 
 // ---------------------------------------------------------------- random source
 
@@ -55,7 +57,7 @@ function seededRng(seed: number): Rng {
 
 // ---------------------------------------------------------------- generators
 
-type Json = any;
+type Json = LooseJson;
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const WEIRD = ['é', '漢', '🙂', '\u0000', '\u200b', '\ud800', '\udfff', '\n', '"', '\\', ' ', '\u202e', '%s', '${x}', '.', '*', '>'];
 const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__'];
@@ -377,13 +379,15 @@ function oracle(payload: string | Buffer, asMsgpack: boolean): { id?: string; ve
 class FuzzConnection {
   readonly expected = new Map<string, Expectation>();
   readonly violations: string[] = [];
-  readonly replies: Record<string, any>[] = [];
+  readonly replies: Record<string, Json>[] = [];
   pending = 0;
   sent = 0;
   framesWithoutId = 0;
   framesOverLimit = 0;
   errorsWithoutRe = 0;
   events = 0;
+  /** Frames that passed the registry check, by `reply <verb>` / `event <type>` (what the run covered). */
+  readonly checked = new Map<string, number>();
   closeCode?: number;
   private frames = 0;
   private helloSeen = false;
@@ -400,13 +404,18 @@ class FuzzConnection {
 
   static async open(port: number, name: string, msgpack: boolean): Promise<FuzzConnection> {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, [msgpack ? 'switchboard.v1.msgpack' : 'switchboard.v1'], { headers: { Authorization: `Bearer ${await token(`${name}-${uid()}`)}` } });
-    const conn = new FuzzConnection(name, ws, msgpack);
+    const conn = FuzzConnection.over(ws, name, msgpack);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
     await until(() => conn.helloSeen, `${name}: hello`);
     return conn;
+  }
+
+  /** A connection over any socket; the oracle's own tests pass a fake one. */
+  static over(ws: WebSocket, name: string, msgpack: boolean): FuzzConnection {
+    return new FuzzConnection(name, ws, msgpack);
   }
 
   send(frame: Frame): void {
@@ -442,24 +451,29 @@ class FuzzConnection {
   }
 
   private onFrame(raw: Buffer, isBinary: boolean): void {
-    let f: Record<string, any>;
+    let f: Record<string, Json>;
     try {
-      f = this.msgpack ? (unpack(raw) as Record<string, any>) : JSON.parse(raw.toString('utf8'));
+      f = this.msgpack ? (unpack(raw) as Record<string, Json>) : JSON.parse(raw.toString('utf8'));
     } catch {
       this.violations.push(`${this.name}: undecodable server frame (binary=${isBinary}): ${show(raw)}`);
       return;
     }
     if (this.msgpack !== isBinary) this.violations.push(`${this.name}: server frame in the wrong encoding (binary=${isBinary})`);
+    // The frame as received against the protocol registry: envelope, reply data by verb, event data by type.
+    try {
+      const kind = checkServerFrame(f);
+      const key = kind.kind === 'reply' ? `reply ${kind.verb}` : kind.kind === 'event' ? `event ${kind.type}` : 'error';
+      this.checked.set(key, (this.checked.get(key) ?? 0) + 1);
+    } catch (err) {
+      if (!(err instanceof ContractError)) throw err;
+      this.violations.push(`${this.name}: ${err.message}: ${String(JSON.stringify(f)).slice(0, 200)}`);
+    }
     if (this.frames++ === 0) {
       if (f.type !== 'hello') this.violations.push(`${this.name}: first frame is ${f.type}, not hello`);
       this.helloSeen = true;
       return;
     }
-    if (f.type === 'error') {
-      const err = f.error;
-      if (!err || !ERROR_CODE_SET.has(err.code) || typeof err.message !== 'string') this.violations.push(`${this.name}: malformed error ${JSON.stringify(f).slice(0, 300)}`);
-      else if (err.code === 'rate_limited' && !(err.retryAfterMs > 0)) this.violations.push(`${this.name}: rate_limited without retryAfterMs`);
-    }
+    if (f.type === 'error' && f.error?.code === 'rate_limited' && !(f.error.retryAfterMs > 0)) this.violations.push(`${this.name}: rate_limited without retryAfterMs`);
     if (f.re === undefined) {
       if (f.type === 'error') this.errorsWithoutRe++;
       else this.events++;
@@ -511,6 +525,47 @@ function leakState(gw: Gw) {
 }
 
 // ---------------------------------------------------------------- tests
+
+describe('gateway fuzz oracle', () => {
+  const HELLO = { connectionId: 'c1', userId: 'u1', sessionId: 's1', heartbeatMs: 1000, iceServers: [], limits: { maxFrameBytes: 1, ratePerSec: 1, burst: 1 }, server: { version: 'v', node: 'n' } };
+
+  /** A FuzzConnection over a fake socket that has seen `hello`: frames are "received" by emitting them. */
+  function fake(msgpack = false, hello: object = HELLO) {
+    const ws = Object.assign(new EventEmitter(), { send: () => undefined });
+    const conn = FuzzConnection.over(ws as unknown as WebSocket, 'oracle', msgpack);
+    const receive = (frame: object) => ws.emit('message', msgpack ? pack(frame) : Buffer.from(JSON.stringify(frame)), msgpack);
+    receive({ type: 'hello', ts: 1, data: hello });
+    return { conn, receive };
+  }
+
+  it('takes schema-valid replies and events without a violation', () => {
+    for (const msgpack of [false, true]) {
+      const { conn, receive } = fake(msgpack);
+      conn.send({ payload: msgpack ? pack({ id: 'a', type: 'ping' }) : JSON.stringify({ id: 'a', type: 'ping' }), note: 'ping' });
+      receive({ re: 'a', type: 'ping.ok', data: { ts: 1 } });
+      receive({ type: 'room.participant_muted', room: 'r1', seq: 2, ts: 1, data: { userId: 'u1', muted: true } });
+      expect(conn.violations).toEqual([]);
+      expect(conn.missing()).toEqual([]);
+    }
+  });
+
+  it('fails a deliberately wrong reply, error, hello and event (drift from the registry)', () => {
+    const { conn, receive } = fake();
+    for (const id of ['a', 'b']) conn.send({ payload: JSON.stringify({ id, type: 'ping' }), note: 'ping' });
+    receive({ re: 'a', type: 'ping.ok', data: { ts: 'soon' } });
+    receive({ re: 'b', type: 'error', error: { code: 'teapot', message: 'no' } });
+    receive({ type: 'room.participant_muted', room: 'r1', seq: 2, ts: 1, data: { userId: 'u1' } });
+    receive({ type: 'room.unheard_of', ts: 1, data: {} });
+    expect(conn.violations).toEqual([
+      expect.stringMatching(/^oracle: reply ping.ok breaks its contract: ts: /),
+      expect.stringMatching(/^oracle: error frame breaks its contract: error.code: /),
+      expect.stringMatching(/^oracle: event room.participant_muted breaks its contract: muted: /),
+      expect.stringMatching(/^oracle: event room.unheard_of breaks its contract: not in EVENTS/),
+    ]);
+    const { conn: other } = fake(false, { connectionId: 'c1' });
+    expect(other.violations).toEqual([expect.stringMatching(/^oracle: event hello breaks its contract: userId: /)]);
+  });
+});
 
 describe.sequential('gateway fuzz', () => {
   const stack = new Stack();
@@ -570,6 +625,10 @@ describe.sequential('gateway fuzz', () => {
     const byCode: Record<string, number> = {};
     for (const c of conns) for (const r of c.replies) byCode[r.type === 'error' ? r.error.code : 'ok'] = (byCode[r.type === 'error' ? r.error.code : 'ok'] ?? 0) + 1;
     console.log(`[gateway-fuzz] ${sent} frames on ${conns.length} connections, ${answered} replies with re`, byCode);
+    const checked = new Map<string, number>();
+    for (const c of conns) for (const [k, n] of c.checked) checked.set(k, (checked.get(k) ?? 0) + n);
+    const seen = (prefix: string) => [...checked.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+    console.log(`[gateway-fuzz] matched their registry schemas: .ok replies of ${seen('reply ').length} verbs (${seen('reply ').join(', ')}); events of ${seen('event ').length} types (${seen('event ').join(', ')}); ${checked.get('error') ?? 0} errors`);
 
     // `internal` is a legal code but means a server fault: list what provoked it.
     for (const c of conns) {

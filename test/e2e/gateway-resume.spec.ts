@@ -164,7 +164,7 @@ describe('session.resume across replicas', () => {
     const joined = await bob.request('room.join', { roomId: room.id });
     // Bob's own broadcast excludes his connection: he never learns its seq, so his lastSeq is before it.
     await bob.request('room.broadcast', { roomId: room.id, data: { mine: true } });
-    await alice.waitFor('room.broadcast', (e) => e.room === room.id && e.data.data.mine === true);
+    await alice.waitFor('room.broadcast', (e) => e.room === room.id && (e.data.data as { mine?: boolean }).mine === true);
     const lastSeq = Math.max(joined.seq, ...seqsOf(bob, room.id));
     await bob.terminate();
     // An event for bob's old connection alone (as a service targets one connection on the room subject).
@@ -174,7 +174,7 @@ describe('session.resume across replicas', () => {
     const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(bobId));
     stack.onStop(() => again.close());
     await again.request('session.resume', { sessionId: bob.hello.sessionId, rooms: { [room.id]: lastSeq } });
-    await again.waitFor('room.broadcast', (e) => e.data.data.everyone === true);
+    await again.waitFor('room.broadcast', (e) => (e.data.data as { everyone?: boolean }).everyone === true);
     const broadcasts = again.events.filter((e) => e.type === 'room.broadcast').map((e) => ({ seq: e.seq, data: (e.data as { data: unknown }).data }));
     expect(broadcasts).toEqual([{ seq: targeted, data: { forBob: true } }, { seq: expect.any(Number), data: { everyone: true } }]);
   });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
 import { Subscriptions } from '../../services/gateway/src/routing/subscriptions.js';
 import { Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
+import type { LooseJson } from '@switchboard/testing/json';
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 
@@ -104,7 +105,7 @@ describe('gateway session layer', () => {
     const c = await stack.client(gw);
     const big = JSON.stringify({ id: 'big', type: 'room.broadcast', data: { roomId: 'r1', data: 'x'.repeat(70_000) } });
     c.send(big);
-    const err = await c.waitFor('error', (e: any) => e.error?.code === 'too_large');
+    const err = await c.waitFor('error', (e: LooseJson) => e.error?.code === 'too_large');
     expect(err).toBeTruthy();
     expect((await c.request('ping')).ts).toBeGreaterThan(0);
     c.send('x'.repeat(65536 * 4 + 10));

@@ -5,6 +5,7 @@ import { startPresence } from '@switchboard/presence/service';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, mediaTestEnv, Stack, testEnv, token, uid } from '@switchboard/testing/stack';
+import type { LooseJson } from '@switchboard/testing/json';
 
 /**
  * Calls end to end: clients on two gateway replicas, two media replicas, rooms and presence
@@ -29,7 +30,7 @@ describe('calls across gateways and media replicas', () => {
   });
   afterAll(() => stack.stop());
 
-  async function admin(path: string): Promise<{ status: number; body: any }> {
+  async function admin(path: string): Promise<{ status: number; body: LooseJson }> {
     const res = await fetch(`http://127.0.0.1:${gw2.httpPort}/admin/v1${path}`, { headers: { 'x-api-key': ADMIN_KEY } });
     return { status: res.status, body: await res.json() };
   }

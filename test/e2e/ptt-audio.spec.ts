@@ -12,11 +12,13 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwitchboardClient } from '@switchboard/client/node';
 import { mediaTestEnv, Stack, testEnv, token, uid, until } from '../support/stack.js';
+import type { EventData, ServerEvent } from '@switchboard/protocol';
+import type { LooseJson } from '@switchboard/testing/json';
 
 /** A MessagePack connection (`switchboard.v1.msgpack`): frames decoded as they come, so `bin` arrives as Buffers. */
 async function msgpackClient(gw: { httpPort: number }, userId: string) {
   const ws = new WebSocket(`ws://127.0.0.1:${gw.httpPort}/ws`, ['switchboard.v1.msgpack'], { headers: { Authorization: `Bearer ${await token(userId)}` } });
-  const frames: any[] = [];
+  const frames: LooseJson[] = [];
   ws.on('message', (raw: Buffer) => frames.push(unpack(raw)));
   await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
   await until(() => frames.find((f) => f.type === 'hello'), 'hello');
@@ -110,7 +112,7 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
       expect(await alice.request('ptt.audio', { roomId, talkId, seq: 0, data: packets[0]!.toString('base64') })).toEqual({});
       // Not the holder (a member on the other replica, with the holder's talk id): forbidden, never relayed.
       carol.send({ type: 'ptt.audio', data: { roomId, talkId, seq: 1, data: fakePacket(50, 7).toString('base64') } });
-      await carol.waitFor('error', (e: any) => e.error.code === 'forbidden');
+      await carol.waitFor('error', (e: LooseJson) => e.error.code === 'forbidden');
       await expect(bob.request('ptt.audio', { roomId, talkId, seq: 1, data: fakePacket(50, 7) })).rejects.toMatchObject({ code: 'forbidden' });
       for (let i = 1; i < packets.length; i++) {
         alice.send({ type: 'ptt.audio', data: { roomId, talkId, seq: i, data: packets[i]!.toString('base64') } });
@@ -121,16 +123,16 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
       await expect(alice.request('ptt.audio', { roomId, talkId, seq: 3, data: packets[3]!.toString('base64') })).rejects.toMatchObject({ code: 'bad_request' });
 
       // MessagePack member on gw2: every packet, in order, as bin.
-      const audioOf = (frames: any[]) => frames.filter((f) => f.type === 'ptt.audio');
+      const audioOf = (frames: LooseJson[]) => frames.filter((f) => f.type === 'ptt.audio');
       await until(() => audioOf(bob.frames).length >= packets.length, 'bob hears every packet', 20_000);
       const heard = audioOf(bob.frames);
       expect(heard.map((f) => f.data.seq)).toEqual(packets.map((_, i) => i));
       expect(heard.every((f, i) => Buffer.isBuffer(f.data.data) && f.data.data.equals(packets[i]) && f.data.talkId === talkId && f.data.userId === alice.hello.userId && f.room === roomId && f.seq === undefined)).toBe(true);
       // JSON member on gw2: the same packets, base64.
       await until(() => carol.events.filter((e) => e.type === 'ptt.audio').length >= packets.length, 'carol hears every packet', 20_000);
-      const carolHeard = carol.events.filter((e) => e.type === 'ptt.audio') as any[];
+      const carolHeard = carol.events.filter((e) => e.type === 'ptt.audio') as ServerEvent<EventData<'ptt.audio'>>[];
       expect(carolHeard.map((e) => e.data.seq)).toEqual(packets.map((_, i) => i));
-      expect(carolHeard.every((e, i) => Buffer.from(e.data.data, 'base64').equals(packets[i]!))).toBe(true);
+      expect(carolHeard.every((e, i) => Buffer.from(e.data.data as string, 'base64').equals(packets[i]!))).toBe(true);
       // The sender does not hear itself.
       expect(alice.events.some((e) => e.type === 'ptt.audio')).toBe(false);
 
@@ -144,16 +146,18 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
       expect(await metric(gw1, 'switchboard_ptt_talk_spurts_total', 'reason="released"')).toBeGreaterThanOrEqual(1);
 
       // The recording: a voice message of Alice, live and in history, that decodes as Ogg/Opus of the talk's length.
-      const voice = (await carol.waitFor('chat.message', (e: any) => e.data.message.kind === 'voice', 20_000)).data.message;
+      const voice = (await carol.waitFor('chat.message', (e) => e.data.message.kind === 'voice', 20_000)).data.message;
+      // A voice message always carries its recording (MessageView.voice is optional for the other kinds).
+      const recording = voice.voice!;
       expect(voice).toMatchObject({ userId: alice.hello.userId, kind: 'voice', voice: { talkId, contentType: 'audio/ogg' } });
-      expect(Math.abs(voice.voice.durationMs - 2000)).toBeLessThanOrEqual(40); // within one 20 ms packet (and rounding)
+      expect(Math.abs(recording.durationMs - 2000)).toBeLessThanOrEqual(40); // within one 20 ms packet (and rounding)
       const late = await stack.client(gw1, uid('dave'));
       await late.request('room.join', { roomId });
       const { messages } = await late.request('chat.history', { roomId });
-      expect(messages.find((m: any) => m.id === voice.id)).toMatchObject({ kind: 'voice', voice: voice.voice });
-      const { download } = await late.request('chat.download', { roomId, attachmentId: voice.voice.attachmentId });
+      expect(messages.find((m: LooseJson) => m.id === voice.id)).toMatchObject({ kind: 'voice', voice: voice.voice });
+      const { download } = await late.request('chat.download', { roomId, attachmentId: recording.attachmentId });
       const ogg = Buffer.from(await (await fetch(download.url)).arrayBuffer());
-      expect(ogg.length).toBe(voice.voice.size);
+      expect(ogg.length).toBe(recording.size);
       const demuxed = demuxOgg(ogg);
       expect(demuxed.pages.every((p) => p.crcOk)).toBe(true);
       expect(demuxed.packets.slice(2).map((p) => Buffer.from(p).toString('hex'))).toEqual(packets.map((p) => p.toString('hex')));
@@ -169,7 +173,7 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
       expect(Math.abs(pcmBytes / 2 / 48_000 - 2)).toBeLessThanOrEqual(0.04);
       // Not a member: no download.
       const outsider = await stack.client(gw1, uid('eve'));
-      await expect(outsider.request('chat.download', { roomId, attachmentId: voice.voice.attachmentId })).rejects.toMatchObject({ code: 'forbidden' });
+      await expect(outsider.request('chat.download', { roomId, attachmentId: recording.attachmentId })).rejects.toMatchObject({ code: 'forbidden' });
     } finally {
       bob.close();
     }
@@ -184,8 +188,8 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
     // Timeout: one frame, then silence and no refresh.
     const first = await alice.request('floor.request', { roomId });
     await alice.request('ptt.audio', { roomId, talkId: first.talkId, seq: 0, data: fakePacket(60, 1).toString('base64') });
-    expect((await bob.waitFor('floor.released', (e: any) => e.data.userId === alice.hello.userId, 20_000)).data).toMatchObject({ reason: 'timeout', talkId: first.talkId });
-    expect((await bob.waitFor('ptt.ended', (e: any) => e.data.talkId === first.talkId)).data).toMatchObject({ reason: 'timeout', frames: 1 });
+    expect((await bob.waitFor('floor.released', (e) => e.data.userId === alice.hello.userId, 20_000)).data).toMatchObject({ reason: 'timeout', talkId: first.talkId });
+    expect((await bob.waitFor('ptt.ended', (e) => e.data.talkId === first.talkId)).data).toMatchObject({ reason: 'timeout', frames: 1 });
     await expect(alice.request('ptt.audio', { roomId, talkId: first.talkId, seq: 1, data: fakePacket(60, 1).toString('base64') })).rejects.toMatchObject({ code: 'forbidden' });
 
     // Disconnect: the talk ends when the socket closes (the floor itself waits out the resume grace).
@@ -193,11 +197,11 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
     expect(second.talkId).not.toBe(first.talkId);
     await alice.request('ptt.audio', { roomId, talkId: second.talkId, seq: 0, data: fakePacket(60, 2).toString('base64') });
     await alice.close();
-    expect((await bob.waitFor('ptt.ended', (e: any) => e.data.talkId === second.talkId)).data).toMatchObject({ reason: 'disconnected', frames: 1 });
-    expect((await bob.waitFor('floor.released', (e: any) => e.data.talkId === second.talkId, 20_000)).data).toMatchObject({ reason: 'disconnected' });
-    expect(bob.events.filter((e) => e.type === 'ptt.audio').map((e: any) => e.data.talkId)).toEqual([first.talkId, second.talkId]);
+    expect((await bob.waitFor('ptt.ended', (e) => e.data.talkId === second.talkId)).data).toMatchObject({ reason: 'disconnected', frames: 1 });
+    expect((await bob.waitFor('floor.released', (e) => e.data.talkId === second.talkId, 20_000)).data).toMatchObject({ reason: 'disconnected' });
+    expect(bob.events.filter((e) => e.type === 'ptt.audio').map((e) => e.data.talkId)).toEqual([first.talkId, second.talkId]);
     // Both talks were recorded.
-    await until(async () => (await bob.request('chat.history', { roomId })).messages.filter((m: any) => m.kind === 'voice').length === 2, 'two voice messages', 20_000);
+    await until(async () => (await bob.request('chat.history', { roomId })).messages.filter((m: LooseJson) => m.kind === 'voice').length === 2, 'two voice messages', 20_000);
   });
 
   it('a holder that resumes on the other replica: frames of the old talk are refused there until floor.request hands it the new talk', async () => {
@@ -210,7 +214,7 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
     const first = await alice.request('floor.request', { roomId });
     await alice.request('ptt.audio', { roomId, talkId: first.talkId, seq: 0, data: fakePacket(40, 4).toString('base64') });
     await alice.terminate(); // the network drops; the floor stays for the resume grace
-    expect((await bob.waitFor('ptt.ended', (e: any) => e.data.talkId === first.talkId)).data).toMatchObject({ reason: 'disconnected' });
+    expect((await bob.waitFor('ptt.ended', (e) => e.data.talkId === first.talkId)).data).toMatchObject({ reason: 'disconnected' });
 
     const again = await SwitchboardClient.connect(`ws://127.0.0.1:${gw2.httpPort}/ws`, await token(aliceId));
     stack.onStop(() => again.close());
@@ -221,10 +225,10 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
     const moved = await again.request('floor.request', { roomId });
     expect(moved.talkId).not.toBe(first.talkId);
     await again.request('ptt.audio', { roomId, talkId: moved.talkId, seq: 0, data: fakePacket(40, 6).toString('base64') });
-    const heard = await bob.waitFor('ptt.audio', (e: any) => e.data.talkId === moved.talkId);
-    expect(Buffer.from(heard.data.data, 'base64').equals(fakePacket(40, 6))).toBe(true);
-    expect(bob.events.filter((e) => e.type === 'ptt.audio').map((e: any) => e.data.talkId)).toEqual([first.talkId, moved.talkId]);
-    expect(bob.events.some((e) => e.type === 'floor.released' && (e.data as any).talkId === first.talkId)).toBe(false);
+    const heard = await bob.waitFor('ptt.audio', (e) => e.data.talkId === moved.talkId);
+    expect(Buffer.from(heard.data.data as string, 'base64').equals(fakePacket(40, 6))).toBe(true);
+    expect(bob.events.filter((e) => e.type === 'ptt.audio').map((e) => e.data.talkId)).toEqual([first.talkId, moved.talkId]);
+    expect(bob.events.some((e) => e.type === 'floor.released' && (e.data as EventData<'floor.released'>).talkId === first.talkId)).toBe(false);
     await again.request('floor.release', { roomId });
   });
 
@@ -262,8 +266,8 @@ describe('push-to-talk audio over the gateway, recorded as Ogg/Opus voice messag
       seq++;
       expect(seq).toBeLessThan(110);
     }
-    expect((await bob.waitFor('ptt.ended', (e: any) => e.data.talkId === talkId)).data).toMatchObject({ reason: 'limit' });
-    expect((await bob.waitFor('floor.released', (e: any) => e.data.talkId === talkId)).data).toMatchObject({ reason: 'released', userId: alice.hello.userId });
+    expect((await bob.waitFor('ptt.ended', (e) => e.data.talkId === talkId)).data).toMatchObject({ reason: 'limit' });
+    expect((await bob.waitFor('floor.released', (e) => e.data.talkId === talkId)).data).toMatchObject({ reason: 'released', userId: alice.hello.userId });
     // The floor is free again: Bob can take it.
     expect((await bob.request('floor.request', { roomId })).talkId).not.toBe(talkId);
   });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LIVEKIT_DEV_KEYS, startLivekit } from '../../scripts/lib/livekit.mjs';
 import { FakeLivekit } from '@switchboard/testing/livekit-fake';
 import { until } from '@switchboard/testing/stack';
+import type { LooseJson } from '@switchboard/testing/json';
 
 const { apiKey, apiSecret } = LIVEKIT_DEV_KEYS as { apiKey: string; apiSecret: string };
 const uid = (p: string) => `${p}-${Math.random().toString(36).slice(2, 10)}`;
@@ -66,7 +67,7 @@ describe.each(targets)('LiveKit RoomService contract: %s', (_name, start, skipRe
       body: JSON.stringify(body),
     });
     const text = await res.text();
-    let json: any;
+    let json: LooseJson;
     try {
       json = JSON.parse(text);
     } catch {

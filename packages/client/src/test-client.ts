@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import type { HelloData, ReplyFrame, ServerEvent } from '@switchboard/protocol';
+import type { EventData, EventType, HelloData, ReplyFrame, ServerEvent } from '@switchboard/protocol';
 
 import { ClientError } from './errors.js';
 
@@ -110,7 +110,9 @@ export class SwitchboardClient extends EventEmitter {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
-  /** Resolves with the first event (already received or future) of `type` that matches. */
+  /** Resolves with the first event (already received or future) of `type` that matches; a type listed in EVENTS types its `data`. */
+  waitFor<E extends EventType>(type: E, match?: (e: ServerEvent<EventData<E>>) => boolean, timeoutMs?: number): Promise<ServerEvent<EventData<E>>>;
+  waitFor<D = any>(type: string, match?: (e: ServerEvent<D>) => boolean, timeoutMs?: number): Promise<ServerEvent<D>>;
   waitFor<D = any>(type: string, match: (e: ServerEvent<D>) => boolean = () => true, timeoutMs = 10_000): Promise<ServerEvent<D>> {
     const seen = this.events.find((e) => e.type === type && match(e as ServerEvent<D>));
     if (seen) return Promise.resolve(seen as ServerEvent<D>);

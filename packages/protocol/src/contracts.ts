@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { eventSpec, type EventFamily } from './events.js';
-import { servedSpec } from './registry.js';
+import { ErrorFrameSchema, EventFrameSchema, ReplyFrameSchema } from './frames.js';
+import { commandSpec, servedSpec } from './registry.js';
 
 /**
  * Contract checks at the sender: in development and tests every reply and event is parsed
@@ -37,4 +38,38 @@ export function checkEvent(type: string, data: unknown, family?: EventFamily): v
   if (family && !spec.on.includes(family)) throw new ContractError(`event ${type}`, [`travels on ${spec.on.join('/')}, not ${family}`]);
   const parsed = spec.schema.safeParse(data);
   if (!parsed.success) throw new ContractError(`event ${type}`, issuesOf(parsed.error));
+}
+
+/** What `checkServerFrame` found a frame to be. */
+export type ServerFrameKind = { kind: 'reply'; re: string; verb: string } | { kind: 'error'; re?: string; code: string } | { kind: 'event'; type: string };
+
+/**
+ * Checks one decoded frame as a client receives it (after the gateway, its hooks and the wire
+ * encoding): the envelope, then a reply's `data` against its verb's reply schema or an event's
+ * against EVENTS. Throws ContractError on any drift. The fuzzer and client-side tests use it;
+ * the senders check their own part with checkReply / checkEvent.
+ */
+export function checkServerFrame(frame: unknown): ServerFrameKind {
+  const type = frame && typeof frame === 'object' ? (frame as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string') throw new ContractError('server frame', ['type: not a string']);
+  if (type === 'error') {
+    const parsed = ErrorFrameSchema.safeParse(frame);
+    if (!parsed.success) throw new ContractError('error frame', issuesOf(parsed.error));
+    return { kind: 'error', re: parsed.data.re, code: parsed.data.error.code };
+  }
+  if ((frame as { re?: unknown }).re !== undefined) {
+    const parsed = ReplyFrameSchema.safeParse(frame);
+    if (!parsed.success) throw new ContractError(`reply ${type}`, issuesOf(parsed.error));
+    const verb = type.slice(0, -'.ok'.length);
+    const spec = commandSpec(verb);
+    if (!spec) throw new ContractError(`reply ${type}`, [`${verb} is not a verb in COMMANDS`]);
+    const data = spec.reply.safeParse(parsed.data.data);
+    if (!data.success) throw new ContractError(`reply ${type}`, issuesOf(data.error));
+    return { kind: 'reply', re: parsed.data.re, verb };
+  }
+  const parsed = EventFrameSchema.safeParse(frame);
+  if (!parsed.success) throw new ContractError(`event ${type}`, issuesOf(parsed.error));
+  // Only a room's ordered stream numbers its events.
+  checkEvent(type, parsed.data.data, parsed.data.seq !== undefined ? 'room' : undefined);
+  return { kind: 'event', type };
 }

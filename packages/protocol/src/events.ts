@@ -151,6 +151,11 @@ export const EVENTS = {
     'To watchers (`presence.subscribe`) of a user whose presence changed.',
     z.strictObject({ userId: z.string(), status: z.enum(PRESENCE_STATUSES), lastSeen: z.number().int(), text: z.string().optional(), devices: z.array(z.string()) }),
   ),
+  'rooms.changed': event(
+    ['gateway'],
+    'To a `rooms.subscribe` watcher, at most once per second: the public rooms matching its filter that changed (latest state) and the ids of rooms closed since the last batch.',
+    z.strictObject({ updated: z.array(RoomViewSchema), closed: z.array(z.string()) }),
+  ),
   'rendezvous.match': event(['conn'], 'To a peer registered earlier on the same hourly token.', z.strictObject({ token: z.string(), peer: PeerSchema })),
 
   'call.incoming': event(

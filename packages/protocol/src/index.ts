@@ -6,6 +6,7 @@ export * from './types.js';
 export * from './views.js';
 export * from './events.js';
 export * from './contracts.js';
+export * from './frames.js';
 export * from './system.js';
 export { CALL_END_REASONS, CALL_OUTCOMES, CHUNK_DATA_MAX_CHARS, MEDIA_EVENTS, type CallEndReason, type CallOutcome, type MediaEventData, type MediaEventType } from './media.js';
 export * from './attestation.js';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
 import { postgresSocketBridge } from '../../../scripts/lib/infra.mjs';
 import { ROOT } from './infra.js';
+import type { LooseJson } from './json.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -24,7 +25,7 @@ export function ensurePackage(binary: string, pkg: string): void {
  * reaches it through a socket file that forwards to it. Resolves with the script's exit code and
  * the JSON object it printed last.
  */
-export async function runInNamespace(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ code: number | null; result: Record<string, any> }> {
+export async function runInNamespace(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ code: number | null; result: Record<string, LooseJson> }> {
   ensurePackage(CHROMIUM, 'chromium');
   ensurePackage('/usr/sbin/ip', 'iproute2');
   const socketDir = mkdtempSync(join(tmpdir(), 'sb-pg-bridge-'));
@@ -40,7 +41,7 @@ export async function runInNamespace(script: string, args: string[] = [], env: R
   rmSync(socketDir, { recursive: true, force: true });
   const last = out.trim().split('\n').pop() ?? '';
   try {
-    return { code, result: JSON.parse(last) as Record<string, any> };
+    return { code, result: JSON.parse(last) as Record<string, LooseJson> };
   } catch {
     throw new Error(`browser test printed no result (exit ${code}):\n${out}\n${err}`);
   }

@@ -19,6 +19,8 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
   let conn: Connection;
   let socket: FakeSocket;
   const seqs = () => socket.sent.map((f) => f.seq);
+  /** No interceptor here: delivery is synchronous and returns no verdict (nothing to await). */
+  const deliver = (e: DeliveredEvent) => expect(delivery.deliver(conn, e)).toBeUndefined();
 
   beforeEach(() => {
     vi.useFakeTimers();
@@ -32,16 +34,16 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
   afterEach(() => vi.useRealTimers());
 
   it('delivers in seq order and drops duplicates and old events', () => {
-    for (const s of [11, 12, 12, 9, 13]) delivery.deliver(conn, ev(s));
+    for (const s of [11, 12, 12, 9, 13]) deliver(ev(s));
     expect(seqs()).toEqual([11, 12, 13]);
   });
 
   it('holds an early arrival until the gap fills, within the window, without counting a gap', async () => {
-    delivery.deliver(conn, ev(13));
-    delivery.deliver(conn, ev(12));
+    deliver(ev(13));
+    deliver(ev(12));
     expect(seqs()).toEqual([]);
     await vi.advanceTimersByTimeAsync(WINDOW - 1);
-    delivery.deliver(conn, ev(11));
+    deliver(ev(11));
     expect(seqs()).toEqual([11, 12, 13]);
     expect(conn.rooms.get(ROOM)!.gapTimer).toBeUndefined();
     await vi.advanceTimersByTimeAsync(WINDOW * 4);
@@ -50,20 +52,20 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
   });
 
   it('skips a gap that outlives the window, exactly once per missing run, and drops the late event', async () => {
-    delivery.deliver(conn, ev(12));
-    delivery.deliver(conn, ev(13));
+    deliver(ev(12));
+    deliver(ev(13));
     await vi.advanceTimersByTimeAsync(WINDOW - 1);
     expect(seqs()).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(seqs()).toEqual([12, 13]);
-    delivery.deliver(conn, ev(11)); // the lost one arrives after all: too late, dropped
+    deliver(ev(11)); // the lost one arrives after all: too late, dropped
     expect(seqs()).toEqual([12, 13]);
     expect((await m.reorderGaps.get()).values[0]?.value).toBe(1);
   });
 
   it('skips several gaps one window after another', async () => {
-    delivery.deliver(conn, ev(12));
-    delivery.deliver(conn, ev(15));
+    deliver(ev(12));
+    deliver(ev(15));
     await vi.advanceTimersByTimeAsync(WINDOW);
     expect(seqs()).toEqual([12]);
     await vi.advanceTimersByTimeAsync(WINDOW);
@@ -73,7 +75,7 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
 
   it('holds events that arrive during the join and replays those after the join seq, in order', () => {
     conn.rooms.set(ROOM, { lastSeq: null, early: [], ahead: new Map() });
-    for (const s of [7, 5, 6]) delivery.deliver(conn, ev(s));
+    for (const s of [7, 5, 6]) deliver(ev(s));
     expect(seqs()).toEqual([]);
     delivery.joined(conn, ROOM, 5);
     expect(seqs()).toEqual([6, 7]);
@@ -82,9 +84,9 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
   });
 
   it('advances the cursor past events addressed to others without sending them', () => {
-    delivery.deliver(conn, ev(11, { onlyConnectionIds: ['c_other'] }));
-    delivery.deliver(conn, ev(12, { excludeConnectionId: conn.id }));
-    delivery.deliver(conn, ev(13));
+    deliver(ev(11, { onlyConnectionIds: ['c_other'] }));
+    deliver(ev(12, { excludeConnectionId: conn.id }));
+    deliver(ev(13));
     expect(seqs()).toEqual([13]);
     expect(conn.rooms.get(ROOM)!.lastSeq).toBe(13);
   });
@@ -92,18 +94,18 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
   it('leaves the room on its own participant_left (by connection id) but not on another connection of the same user', () => {
     registry.add(conn);
     const other = connection('alice').conn;
-    delivery.deliver(conn, ev(11, { type: 'room.participant_left', leaveConnectionId: other.id, dataJson: JSON.stringify({ userId: 'alice', connectionId: other.id }) }));
+    deliver(ev(11, { type: 'room.participant_left', leaveConnectionId: other.id, dataJson: JSON.stringify({ userId: 'alice', connectionId: other.id }) }));
     expect(conn.rooms.has(ROOM)).toBe(true);
-    delivery.deliver(conn, ev(12, { type: 'room.participant_left', leaveConnectionId: conn.id, dataJson: JSON.stringify({ userId: 'alice', connectionId: conn.id }) }));
+    deliver(ev(12, { type: 'room.participant_left', leaveConnectionId: conn.id, dataJson: JSON.stringify({ userId: 'alice', connectionId: conn.id }) }));
     expect(conn.rooms.has(ROOM)).toBe(false);
     // no longer a member: later room events are not delivered
-    delivery.deliver(conn, ev(13));
+    deliver(ev(13));
     expect(seqs()).toEqual([11, 12]);
   });
 
   it('clears a pending gap timer when the connection leaves the room', async () => {
     registry.add(conn);
-    delivery.deliver(conn, ev(13));
+    deliver(ev(13));
     registry.leaveRoom(conn, ROOM);
     await vi.advanceTimersByTimeAsync(WINDOW * 2);
     expect(seqs()).toEqual([]);
@@ -111,7 +113,7 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
   });
 
   it('answers not_found for a closed connection and passes events outside a room straight through', () => {
-    delivery.deliver(conn, ev(0, { type: 'presence.changed', roomId: '' }));
+    deliver(ev(0, { type: 'presence.changed', roomId: '' }));
     expect(socket.sent.map((f) => f.type)).toEqual(['presence.changed']);
     conn.dispose();
     expect(delivery.deliver(conn, ev(11))).toBe('not_found');
@@ -124,7 +126,7 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
         ([order, dupes]) => {
           socket.sent.length = 0;
           conn.rooms.set(ROOM, { lastSeq: 10, early: [], ahead: new Map() });
-          for (const s of [...order, ...dupes]) delivery.deliver(conn, ev(s));
+          for (const s of [...order, ...dupes]) deliver(ev(s));
           expect(seqs()).toEqual([...order].sort((a, b) => a - b));
         },
       ),
@@ -136,7 +138,7 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
       fc.asyncProperty(fc.integer({ min: 2, max: 20 }).chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(Array.from({ length: n }, (_, i) => 11 + i), { minLength: 1 }))), async ([, kept]) => {
         socket.sent.length = 0;
         conn.rooms.set(ROOM, { lastSeq: 10, early: [], ahead: new Map() });
-        for (const s of kept) delivery.deliver(conn, ev(s));
+        for (const s of kept) deliver(ev(s));
         await vi.advanceTimersByTimeAsync(WINDOW * (kept.length + 1));
         expect(seqs()).toEqual([...kept].sort((a, b) => a - b));
       }),

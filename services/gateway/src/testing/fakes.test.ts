@@ -4,6 +4,7 @@
 // `ws` fields a Connection reads.
 import { createMetricsRegistry, type Logger, type Msg, type NatsConnection, type Subscription } from '@switchboard/platform';
 import { bus } from '@switchboard/proto';
+import type { LooseJson } from '@switchboard/testing/json';
 import WebSocket from 'ws';
 import { gatewayConfigSchema, type GatewayConfig } from '../config.js';
 import { Connection } from '../connections/connection.js';
@@ -21,7 +22,7 @@ export class FakeSocket {
   readyState: number = WebSocket.OPEN;
   bufferedAmount = 0;
   protocol = '';
-  readonly sent: any[] = [];
+  readonly sent: LooseJson[] = [];
   closedWith?: { code: number; reason: string };
   send(data: string) {
     this.sent.push(JSON.parse(data));

@@ -2,10 +2,13 @@
 // spec glob picks it up). Media needs a real rooms service (membership and participants over
 // gRPC), so it runs on the rooms harness: same NATS, Redis, callers and event log.
 import { startService, type Caller, type ServiceHandle } from '@switchboard/platform';
+import type { ReplyOf, ServedVerb } from '@switchboard/protocol';
+import type { LooseJson } from '@switchboard/testing/json';
 import { mediaTestEnv } from '@switchboard/testing/stack';
 import { RoomsHarness } from '../../../rooms/src/testing/harness.test.js';
+import { AppModule } from '../app.module.js';
 import { mediaService } from '../service.js';
-import { SfuAccess } from '../sfu/sfu.access.js';
+import type { SfuAccess } from '../sfu/sfu.access.js';
 
 export { EventLog, GRPC_SECRET, uid, until, type SeenEvent } from '../../../rooms/src/testing/harness.test.js';
 
@@ -42,10 +45,7 @@ export class MediaHarness {
   async addReplica(opts: { env?: Record<string, string>; sfu?: SfuAccess } = {}): Promise<Media> {
     const roomsGrpc = `127.0.0.1:${this.rooms.replicas[0].grpcPort}`;
     const service = mediaService(mediaTestEnv({ REQUEST_TIMEOUT_MS: '15000', ROOMS_GRPC_URL: roomsGrpc, ...MEDIA_TIMERS, ...opts.env }));
-    const module: typeof service.module = (p) => {
-      const m = service.module(p);
-      return opts.sfu ? { ...m, providers: [...(m.providers ?? []), { provide: SfuAccess, useValue: opts.sfu }] } : m;
-    };
+    const module: typeof service.module = (p) => AppModule.register(p, { sfu: opts.sfu });
     const replica = await this.rooms.stack.add(startService({ ...service, module }));
     this.media.push(replica);
     return replica;
@@ -60,7 +60,9 @@ export class MediaHarness {
   }
 
   /** A media command through NATS (any replica answers, as for a client). */
-  req<T = any>(verb: string, caller: Caller, data: unknown): Promise<T> {
+  req<V extends ServedVerb<'media'>>(verb: V, caller: Caller, data: unknown): Promise<ReplyOf<'media', V>>;
+  req<T = LooseJson>(verb: string, caller: Caller, data: unknown): Promise<T>;
+  req<T = LooseJson>(verb: string, caller: Caller, data: unknown): Promise<T> {
     return this.rooms.req<T>(verb, caller, data, 'media');
   }
 

@@ -2,14 +2,15 @@
 // vitest's spec glob picks it up as a module or a test file).
 import { decodeJson, type Caller, type CommandBus, type ServiceHandle } from '@switchboard/platform';
 import { bus } from '@switchboard/proto';
-import { subjects } from '@switchboard/protocol';
+import { subjects, type ReplyOf } from '@switchboard/protocol';
+import type { LooseJson } from '@switchboard/testing/json';
 import { Stack, testEnv, uid, until } from '@switchboard/testing/stack';
 import { startRooms } from '../service.js';
 
 export { uid, until };
 export { GRPC_SECRET } from '@switchboard/testing/stack';
 
-export interface SeenEvent<D = any> {
+export interface SeenEvent<D = LooseJson> {
   subject: string;
   type: string;
   roomId: string;
@@ -62,7 +63,7 @@ export class RoomsHarness {
     return { userId, connectionId: uid('c'), sessionId: uid('s'), nodeId: 'gw-test', name: userId, device: '', roles: [], ...over };
   }
 
-  req<T = any>(verb: string, caller: Caller, data: unknown, service = 'rooms'): Promise<T> {
+  req<T = LooseJson>(verb: string, caller: Caller, data: unknown, service = 'rooms'): Promise<T> {
     return this.bus.requestAny(service, verb, caller, data) as Promise<T>;
   }
 
@@ -102,8 +103,8 @@ export class RoomsHarness {
   }
 
   /** Creates a room owned by a new user; returns the room id and the owner's connection. */
-  async room(data: Record<string, unknown> = {}, owner = this.caller()): Promise<{ roomId: string; owner: Caller; reply: any }> {
-    const reply = await this.req<any>('room.create', owner, { name: 'r', kind: 'group', joinPolicy: 'open', ...data });
+  async room(data: Record<string, unknown> = {}, owner = this.caller()): Promise<{ roomId: string; owner: Caller; reply: ReplyOf<'rooms', 'room.create'> }> {
+    const reply = await this.req<ReplyOf<'rooms', 'room.create'>>('room.create', owner, { name: 'r', kind: 'group', joinPolicy: 'open', ...data });
     return { roomId: reply.room.id, owner, reply };
   }
 

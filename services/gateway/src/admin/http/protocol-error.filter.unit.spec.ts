@@ -5,6 +5,7 @@ import { createLogger } from '@switchboard/platform';
 import { ProtocolError } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowedMethods, ProtocolErrorFilter } from './protocol-error.filter.js';
+import type { LooseJson } from '@switchboard/testing/json';
 
 @Controller('admin/v1/test')
 class FailingController {
@@ -26,7 +27,7 @@ class FailingModule {}
 describe('ProtocolErrorFilter', () => {
   let app: INestApplication;
   let base: string;
-  const lines: Record<string, any>[] = [];
+  const lines: Record<string, LooseJson>[] = [];
 
   beforeAll(async () => {
     const sink = new Writable({

@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { adminRoutes } from '../routes.js';
 import { buildOpenApi } from './openapi.js';
+import type { LooseJson } from '@switchboard/testing/json';
 
 describe('admin OpenAPI document', () => {
-  const doc = buildOpenApi(Object.values(adminRoutes), '1.2.3') as any;
+  const doc = buildOpenApi(Object.values(adminRoutes), '1.2.3') as LooseJson;
 
   it('has one operation per route table entry, with unique operation ids', () => {
     const ops = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((p) => Object.values(p));
@@ -17,11 +18,11 @@ describe('admin OpenAPI document', () => {
   });
 
   it('describes every path parameter, query, body, response and error reference', () => {
-    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, LooseJson>>)) {
       for (const op of Object.values(methods)) {
         const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
         expect(op.parameters.filter((p: { in: string }) => p.in === 'path').map((p: { name: string }) => p.name)).toEqual(templated);
-        for (const [status, res] of Object.entries(op.responses as Record<string, any>)) {
+        for (const [status, res] of Object.entries(op.responses as Record<string, LooseJson>)) {
           if (res.$ref) expect(doc.components.responses[res.$ref.split('/').pop()], `${path} ${status}`).toBeDefined();
           else expect(res.content['application/json'].schema).toBeTypeOf('object');
         }

@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { MediaMetrics } from './media.metrics.js';
+
+/** The media service's shared Prometheus metrics (calls, chunks). */
+@Module({ providers: [MediaMetrics], exports: [MediaMetrics] })
+export class MetricsModule {}
