@@ -634,7 +634,7 @@ async function reconnectStorm() {
       } catch (err) {
         // A client gives up on a connection whose resume failed: left open, it would still hold
         // the seats (a late success) and the next attempt would meet `session_live`.
-        c?.close();
+        if (c) await c.close();
         codes[err.code ?? err.message] = (codes[err.code ?? err.message] ?? 0) + 1;
         await sleep(200 * (attempt + 1));
       }

@@ -72,7 +72,7 @@ describe('session.resume across replicas', () => {
     const reads = async (source: string) => (await gw1.app.get(GatewayMetrics).resumeHistoryReads.get()).values.find((v) => v.labels.source === source)?.value ?? 0;
     const before = { tail: await reads('tail'), stream: await reads('stream') };
     // Four victims in both rooms, dropped one after another: each missed a different stretch.
-    const victims = [];
+    const victims: { id: string; c: SwitchboardClient; last: Record<string, number> }[] = [];
     for (let i = 0; i < 4; i++) {
       const id = uid('victim');
       const c = await stack.client(gw2, id);
@@ -105,7 +105,7 @@ describe('session.resume across replicas', () => {
         await c.waitFor('chat.message', (e) => e.room === roomId && e.data.message.text === 'live again');
         const seen = seqsOf(c, roomId);
         expect(seen).toEqual(seen.map((_, k) => victims[i].last[roomId] + 1 + k));
-        expect(c.events.filter((e) => e.room === roomId && e.type === 'chat.message').map((e) => e.data.message.text).slice(-2)).toEqual(['after all dropped', 'live again']);
+        expect(c.events.filter((e) => e.room === roomId && e.type === 'chat.message').map((e) => (e.data as { message: { text: string } }).message.text).slice(-2)).toEqual(['after all dropped', 'live again']);
       }
     }
     // 8 room histories replayed, 2 read from the stream (one per room), the rest from the shared tails.
