@@ -1,19 +1,27 @@
 import { startGateway } from '@switchboard/gateway/service';
 import { startRooms } from '@switchboard/rooms/service';
 import type { SwitchboardClient } from '@switchboard/client/node';
+import { subjects } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, testEnv, uid } from '@switchboard/testing/stack';
+import { Stack, testEnv, uid, until } from '@switchboard/testing/stack';
+import { ConnectionRegistry } from '../../services/gateway/src/connections/connection.registry.js';
+import { GatewayMetrics } from '../../services/gateway/src/metrics/gateway.metrics.js';
+import { Subscriptions } from '../../services/gateway/src/routing/subscriptions.js';
+import { SignalingService } from '../../services/gateway/src/signaling/signaling.service.js';
 
 /** Issue 3: P2P signaling and pairing between connections on different gateway replicas. */
 describe('signaling and pairing across replicas', () => {
   const stack = new Stack();
   let gw1: Awaited<ReturnType<typeof startGateway>>;
   let gw2: Awaited<ReturnType<typeof startGateway>>;
+  /** Trusts at most two (target, room) pairs per connection. */
+  let gw3: Awaited<ReturnType<typeof startGateway>>;
 
   beforeAll(async () => {
     await stack.add(startRooms(testEnv()));
     gw1 = await stack.add(startGateway(testEnv()));
     gw2 = await stack.add(startGateway(testEnv()));
+    gw3 = await stack.add(startGateway(testEnv({ SIGNAL_TRUSTED_TARGETS: '2' })));
   });
   afterAll(() => stack.stop());
 
@@ -39,6 +47,75 @@ describe('signaling and pairing across replicas', () => {
     expect(ice.data.from).toBe(b.hello.connectionId);
     const order = a.events.filter((e) => e.type === 'signal' && e.data.kind === 'ice').map((e) => (e.data as { payload: { candidate: string } }).payload.candidate);
     expect(order).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+  });
+
+  /** The replica's signals_total by mode (request, published, refused). */
+  async function signalCounts(gw: typeof gw1): Promise<Record<string, number>> {
+    const { values } = await gw.app.get(GatewayMetrics).signals.get();
+    return Object.fromEntries(['request', 'published', 'refused'].map((mode) => [mode, values.find((v) => v.labels.mode === mode)?.value ?? 0]));
+  }
+  const delta = (after: Record<string, number>, before: Record<string, number>) => Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!]));
+  const candidates = (c: SwitchboardClient) => c.events.filter((e) => e.type === 'signal' && e.data.kind === 'ice').map((e) => (e.data as { payload: { candidate: string } }).payload.candidate);
+
+  /** a (gw1) and b (gw2) in a room, and b's replica has accepted an offer from a: b is a trusted target of a. */
+  async function offered() {
+    const a = await stack.client(gw1, uid('a'));
+    const b = await stack.client(gw2, uid('b'));
+    const roomId = await roomWith(a, b);
+    const to = b.hello.connectionId;
+    await a.request('signal', { to, roomId, kind: 'offer', payload: { sdp: 'o' } });
+    return { a, b, roomId, to };
+  }
+
+  it('publishes candidates to a target that accepted a signal, and reports a later refusal as signal.failed (ADR 0056)', async () => {
+    const { a, b, roomId, to } = await offered();
+    const before = await signalCounts(gw1);
+    for (let i = 0; i < 3; i++) await a.request('signal', { to, roomId, kind: 'ice', payload: { candidate: `c${i}` } });
+    await b.waitFor<{ payload: { candidate?: string } }>('signal', (e) => e.data.payload?.candidate === 'c2');
+    expect(candidates(b)).toEqual(['c0', 'c1', 'c2']);
+    expect(delta(await signalCounts(gw1), before)).toEqual({ request: 0, published: 3, refused: 0 });
+
+    // The target leaves: `signal.ok` (published), then its replica's refusal arrives as an event.
+    await b.request('room.leave', { roomId });
+    await a.request('signal', { to, roomId, kind: 'ice', payload: { candidate: 'late' } });
+    const failed = await a.waitFor('signal.failed');
+    expect(failed.data).toEqual({ to, roomId, kind: 'ice', code: 'forbidden', message: 'the target is not in that room or not paired with you' });
+    // The pair is no longer trusted: the next candidate waits for the verdict and gets it as its reply.
+    await expect(a.request('signal', { to, roomId, kind: 'ice', payload: { candidate: 'later' } })).rejects.toMatchObject({ code: 'forbidden' });
+    expect(delta(await signalCounts(gw1), before)).toEqual({ request: 1, published: 4, refused: 1 });
+    expect(candidates(b)).toEqual(['c0', 'c1', 'c2']);
+    expect(a.events.filter((e) => e.type === 'signal.failed')).toHaveLength(1);
+  });
+
+  it('reports a published candidate to a target no replica holds any more as signal.failed not_found', async () => {
+    const { a, b, roomId, to } = await offered();
+    await b.close();
+    // The target's replica has let go of its subject and NATS has seen it (flush: everything before the PONG is processed).
+    await until(() => gw2.app.get(Subscriptions).subscribers(subjects.conn(to)) === 0, 'target subject released');
+    await gw2.platform.nc.flush();
+    await a.request('signal', { to, roomId, kind: 'ice', payload: { candidate: 'c0' } });
+    expect((await a.waitFor('signal.failed')).data).toEqual({ to, roomId, kind: 'ice', code: 'not_found', message: 'that connection is not connected' });
+    await expect(a.request('signal', { to, roomId, kind: 'ice', payload: { candidate: 'c1' } })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('keeps offers and answers synchronous, and trusts at most SIGNAL_TRUSTED_TARGETS pairs per connection', async () => {
+    const a = await stack.client(gw3, uid('a'));
+    const targets = await Promise.all([1, 2, 3].map((i) => stack.client(gw2, uid(`t${i}`))));
+    const roomId = await roomWith(a, ...targets);
+    const sender = gw3.app.get(ConnectionRegistry).get(a.hello.connectionId)!;
+    const signaling = gw3.app.get(SignalingService);
+    for (const t of targets) await a.request('signal', { to: t.hello.connectionId, roomId, kind: 'offer', payload: { sdp: 'o' } });
+    // Three targets accepted, two are remembered: the first one fell out.
+    expect(signaling.trustedCount(sender)).toBe(2);
+    const before = await signalCounts(gw3);
+    // The two remembered ones are published; the forgotten one waits for its verdict (and is trusted again after it).
+    for (const t of [targets[1]!, targets[2]!, targets[0]!]) await a.request('signal', { to: t.hello.connectionId, roomId, kind: 'ice', payload: { candidate: `to-${t.hello.userId}` } });
+    expect(delta(await signalCounts(gw3), before)).toEqual({ request: 1, published: 2, refused: 0 });
+    expect(signaling.trustedCount(sender)).toBe(2);
+    for (const t of targets) expect((await t.waitFor('signal', (e) => e.data.kind === 'ice')).data.payload).toEqual({ candidate: `to-${t.hello.userId}` });
+    // An offer always waits for the target's verdict, trusted or not.
+    await a.request('signal', { to: targets[2]!.hello.connectionId, roomId, kind: 'offer', payload: { sdp: 'again' } });
+    expect(delta(await signalCounts(gw3), before)).toEqual({ request: 2, published: 2, refused: 0 });
   });
 
   it('refuses signals between strangers with forbidden, and to absent connections with not_found', async () => {

@@ -107,6 +107,8 @@ export interface KnownEvents {
   'room.removed': { reason: string } & Record<string, any>;
   'rooms.changed': RoomsChanged;
   signal: SignalEvent;
+  /** A `signal` answered `signal.ok` before it reached the target (an ICE candidate to a peer that accepted one moments before) was refused or found no target (ADR 0056). */
+  'signal.failed': { to: string; roomId?: string; kind: SignalEvent['kind']; code: 'forbidden' | 'not_found' | 'internal'; message: string };
   'session.draining': { reconnectInMs: number };
   'session.replaced': { by: string };
   'session.closed': { reason: string };

@@ -138,6 +138,11 @@ export const EVENTS = {
     'A WebRTC signal from another connection (`signal`).',
     z.strictObject({ from: z.string(), fromUser: z.string(), roomId: z.string().optional(), kind: SignalKind, payload: z.unknown() }),
   ),
+  'signal.failed': event(
+    ['gateway'],
+    'Delivery report of a `signal` answered `signal.ok` before the target was reached: an `ice` candidate to a target that had accepted a signal from this connection moments before is relayed without waiting for the target\'s replica (ADR 0056). When that replica refuses it (`forbidden`: the target left the room or the pairing ended; `internal`: its replica failed to write it) or no replica holds the target any more (`not_found`), this event names it; nothing is sent for candidates that were delivered. Offers, answers and every other kind keep their synchronous error reply.',
+    z.strictObject({ to: z.string(), roomId: z.string().optional(), kind: SignalKind, code: z.enum(['forbidden', 'not_found', 'internal']), message: z.string() }),
+  ),
   'pair.requested': event(
     ['conn'],
     'To a pairing code\'s owner: a connection asks to pair.',

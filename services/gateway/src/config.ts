@@ -58,6 +58,13 @@ export const gatewayConfigSchema = baseConfigSchema
     MEDIA_GRPC_URL: z.string().min(1).default('127.0.0.1:50053'),
     /** Live WebSocket connections one user may hold across all gateways (upgrade answered 429 beyond it). */
     MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
+    /**
+     * ICE candidates skip the request/reply to a target that accepted a signal from the same
+     * connection within SIGNAL_TRUST_MS (refusals then come as `signal.failed`, ADR 0056); each
+     * connection remembers at most SIGNAL_TRUSTED_TARGETS such (target, room) pairs.
+     */
+    SIGNAL_TRUST_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
+    SIGNAL_TRUSTED_TARGETS: z.coerce.number().int().min(0).max(256).default(16),
     /** Window of the pairing limits below. */
     PAIR_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(600_000),
     /** `pair.request`s with an unknown code one user may make per window (then `rate_limited`). */

@@ -9,6 +9,13 @@ import { LocalCommands } from './local.commands.js';
 import { CommandHooks } from './command.hooks.js';
 
 /**
+ * Gateway verbs sent at per-frame rates whose work never leaves this process and never logs:
+ * they run without a span (a trace with nothing to join; ADR 0057). Their failures are still
+ * logged with a verb, request id and connection.
+ */
+const UNTRACED: ReadonlySet<string> = new Set(['signal', 'ping']);
+
+/**
  * Turns one client frame into exactly one reply (when it has an id): size, rate, envelope
  * and schema checks, then the gateway's own verbs or a NATS request to the owning service.
  */
@@ -72,19 +79,22 @@ export class CommandRouter {
       return this.fail(conn, frame.id, new ProtocolError('bad_request', why.join('; ')));
     }
     // Every error line of this command carries its verb, request id, connection and trace id.
-    const requestId = newId('q', 8);
+    // The request id goes to services with forwarded commands; a local one needs it only for that line.
+    let requestId = spec.service === 'gateway' ? '' : newId('q', 8);
     let traceId = '';
     try {
-      // The trace of a client command starts here and follows it over NATS and gRPC.
-      const result = await inSpan(`ws ${frame.type}`, async (span) => {
-        traceId = span.spanContext().traceId;
-        span.setAttribute('switchboard.connection', conn.id);
-        return spec.service === 'gateway' ? this.local.run(conn, frame.type, parsed.data) : this.forward(conn, frame, spec.service, parsed.data, requestId);
-      });
+      const result = UNTRACED.has(frame.type) && spec.service === 'gateway'
+        ? await this.local.run(conn, frame.type, parsed.data)
+        : // The trace of a client command starts here and follows it over NATS and gRPC.
+          await inSpan(`ws ${frame.type}`, async (span) => {
+            traceId = span.spanContext().traceId;
+            span.setAttribute('switchboard.connection', conn.id);
+            return spec.service === 'gateway' ? this.local.run(conn, frame.type, parsed.data) : this.forward(conn, frame, spec.service, parsed.data, requestId);
+          });
       if (frame.id !== undefined) this.reply(conn, frame.id, `${frame.type}.ok`, result ?? {});
     } catch (err) {
       // Typed refusals are answers, not failures; `internal` (here or relayed from a service) is.
-      if (!(err instanceof ProtocolError) || err.code === 'internal') this.logger.error({ err, verb: frame.type, requestId, connectionId: conn.id, traceId }, 'command failed');
+      if (!(err instanceof ProtocolError) || err.code === 'internal') this.logger.error({ err, verb: frame.type, requestId: (requestId ||= newId('q', 8)), connectionId: conn.id, traceId }, 'command failed');
       this.fail(conn, frame.id, err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error'));
     }
   }

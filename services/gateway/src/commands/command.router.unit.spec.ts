@@ -1,4 +1,4 @@
-import type { Caller, CommandBus } from '@switchboard/platform';
+import { currentTraceId, startTelemetry, type Caller, type CommandBus } from '@switchboard/platform';
 import { ProtocolError } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import { connection, gatewayConfig, metrics, silentLogger } from '../testing/fakes.test.js';
@@ -112,6 +112,24 @@ describe('CommandRouter (one reply per frame)', () => {
     await send({ id: 'x', type: 'room.get', data: { roomId: 'r1' } });
     expect(socket.closedWith).toEqual({ code: 1008, reason: 'rate limit exceeded' });
     expect(bus.requests).toHaveLength(2);
+  });
+
+  it('runs signal and ping without a span, every other command inside one (ADR 0057)', async () => {
+    await startTelemetry('gateway', undefined, silentLogger);
+    const { bus, local, send } = setup();
+    const traceIds: Record<string, string> = {};
+    local.register('signal', () => ((traceIds.signal = currentTraceId()), {}));
+    local.register('ping', () => ((traceIds.ping = currentTraceId()), { ts: 1 }));
+    local.register('pair.register', () => ((traceIds['pair.register'] = currentTraceId()), { code: 'ABCDEF' }));
+    bus.answer = async () => ((traceIds['room.get'] = currentTraceId()), {});
+    await send({ id: '1', type: 'signal', data: { to: 'c_b', roomId: 'r1', kind: 'ice', payload: {} } });
+    await send({ id: '2', type: 'ping' });
+    await send({ id: '3', type: 'pair.register' });
+    await send({ id: '4', type: 'room.get', data: { roomId: 'r1' } });
+    expect(traceIds.signal).toBe('');
+    expect(traceIds.ping).toBe('');
+    expect(traceIds['pair.register']).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceIds['room.get']).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('drops frames queued behind hello of a connection that closed meanwhile', async () => {

@@ -6,6 +6,12 @@ import type { Connection, DeliveredEvent } from '../connections/connection.js';
 
 /** Subjects of stored room events (`subjects.room`): their reply subject is the stream's ack. */
 const ROOM_EVENT_PREFIX = 'sb.evt.room.';
+/**
+ * A reply subject token (`<inbox>.refusals.…`) asking for refusals only: 'ok' goes unanswered,
+ * so a published ICE candidate costs one message, not a request and its reply (ADR 0056).
+ */
+export const REFUSALS_ONLY = 'refusals';
+const REFUSALS_ONLY_TOKEN = `.${REFUSALS_ONLY}.`;
 
 /**
  * Returns a verdict for events sent as requests (e.g. `signal`): 'ok' or an error code; a
@@ -114,7 +120,9 @@ export class Subscriptions {
     // carries a reply subject only for its stream's ack (ADR 0048): answering it would be read as one.
     if (!msg.reply || msg.subject.startsWith(ROOM_EVENT_PREFIX)) return;
     const answer = verdict ?? (conns.size ? 'ok' : 'not_found');
-    if (typeof answer === 'string') msg.respond(answer);
-    else void answer.then((v) => msg.respond(v));
+    const refusalsOnly = msg.reply.includes(REFUSALS_ONLY_TOKEN);
+    if (typeof answer === 'string') {
+      if (answer !== 'ok' || !refusalsOnly) msg.respond(answer);
+    } else void answer.then((v) => (v !== 'ok' || !refusalsOnly) && msg.respond(v));
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../connections/connection.js';
 import { connection, FakeNats, metrics, silentLogger } from '../testing/fakes.test.js';
-import { Subscriptions } from './subscriptions.js';
+import { REFUSALS_ONLY, Subscriptions } from './subscriptions.js';
 
 const setup = () => {
   const nats = new FakeNats();
@@ -83,5 +83,24 @@ describe('Subscriptions (reference-counted NATS interest)', () => {
     // No reply subject: nothing is answered.
     listener = () => 'ok';
     expect(nats.event('sb.evt.conn.x', { type: 'signal' }).answers).toEqual([]);
+  });
+
+  it('answers a refusals-only reply subject (a published ICE candidate, ADR 0056) only when the verdict is not ok', async () => {
+    const { nats, subs } = setup();
+    subs.acquire('sb.evt.conn.x', connection().conn);
+    let verdict: string | Promise<string> = 'ok';
+    subs.onEvent(() => verdict);
+    const reply = `_INBOX_gateway.${REFUSALS_ONLY}.sr_1.ice.c_a.x.r1`;
+    expect(nats.event('sb.evt.conn.x', { type: 'signal' }, reply).answers).toEqual([]);
+    verdict = 'forbidden';
+    expect(nats.event('sb.evt.conn.x', { type: 'signal' }, reply).answers).toEqual(['forbidden']);
+    verdict = Promise.resolve('ok');
+    const later = nats.event('sb.evt.conn.x', { type: 'signal' }, reply);
+    await Promise.resolve();
+    expect(later.answers).toEqual([]);
+    verdict = Promise.resolve('not_found');
+    const refused = nats.event('sb.evt.conn.x', { type: 'signal' }, reply);
+    await Promise.resolve();
+    expect(refused.answers).toEqual(['not_found']);
   });
 });

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { LOGGER, NATS, type Logger, type NatsConnection, type Subscription } from '@switchboard/platform';
 import type { CommandData, Reply } from '@switchboard/protocol';
 import type { Connection, DeliveredEvent } from '../connections/connection.js';
 import { Command, InterceptEvent, OnConnectionClosed } from '../wiring/decorators.js';
@@ -6,11 +7,27 @@ import { SignalingService } from './signaling.service.js';
 
 /**
  * Entry points of signaling and pairing: the gateway-local verbs, the checks on `signal` and
- * `pair.accepted` events arriving over NATS for a local connection, and cleanup at close.
+ * `pair.accepted` events arriving over NATS for a local connection, this replica's inbox of
+ * delivery reports on published candidates, and cleanup at close.
  */
 @Injectable()
-export class SignalingHandler {
-  constructor(private readonly signaling: SignalingService) {}
+export class SignalingHandler implements OnModuleInit, OnModuleDestroy {
+  private reports?: Subscription;
+
+  constructor(
+    private readonly signaling: SignalingService,
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit() {
+    const subject = `${this.signaling.reportBase}.>`;
+    this.reports = this.nc.subscribe(subject, { callback: (err, msg) => (err ? this.logger.warn({ err, subject }, 'subscription error') : this.signaling.report(msg)) });
+  }
+
+  onModuleDestroy() {
+    this.reports?.unsubscribe();
+  }
 
   @Command('signal')
   signal(data: CommandData<'signal'>, conn: Connection): Promise<Reply<'signal'>> {

@@ -1,25 +1,52 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, encodeEvent, LOGGER, NATS, newId, RequestError, WindowCounter, type Logger, type NatsConnection } from '@switchboard/platform';
+import { CONFIG, encodeEvent, LOGGER, NATS, natsInboxPrefix, newId, RequestError, WindowCounter, type Logger, type Msg, type NatsConnection } from '@switchboard/platform';
 import { badRequest, forbidden, isErrorCode, notFound, ProtocolError, rateLimited, subjects, type CommandData, type ConnectionEvent, type EventData } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import { eventData, type Connection, type DeliveredEvent } from '../connections/connection.js';
+import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import { REFUSALS_ONLY } from '../routing/subscriptions.js';
 import { PairingStore } from './pairing.store.js';
+import { TrustedTargets } from './trusted-targets.js';
+
+type SignalKind = CommandData<'signal'>['kind'];
+const SIGNAL_KINDS: ReadonlySet<string> = new Set<SignalKind>(['offer', 'answer', 'ice', 'bye', 'custom']);
+
+/** The typed error of a target replica's verdict (or of no replica holding the target). */
+function refusal(verdict: string): ProtocolError {
+  if (verdict === 'not_found') return notFound('that connection is not connected');
+  return new ProtocolError(isErrorCode(verdict) ? verdict : 'internal', verdict === 'forbidden' ? 'the target is not in that room or not paired with you' : 'signal not delivered');
+}
 
 /**
  * P2P signaling and pairing. Authorization needs no database: the sender's replica checks
  * the sender (in the room, or paired), the target's replica checks the target, and the
  * signal travels as a NATS request to the target connection's subject so the sender learns
  * the verdict (or `not_found` when no replica holds that connection).
+ *
+ * ICE candidates, the bulk of a negotiation, to a target that accepted a signal from the same
+ * connection moments before are published instead (ADR 0056): their reply subject is this
+ * replica's report inbox, which the target's replica answers only with a refusal and NATS
+ * answers with "no responders" when nobody holds the target; either becomes `signal.failed`.
  */
 @Injectable()
 export class SignalingService {
+  /** This replica's delivery report inbox: `<base>.<kind>.<from>.<to>[.<roomId>]` (ids are [A-Za-z0-9_-]). */
+  readonly reportBase: string;
+  private readonly trusted = new WeakMap<Connection, TrustedTargets>();
+
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
     private readonly pairing: PairingStore,
     private readonly limits: WindowCounter,
+    private readonly registry: ConnectionRegistry,
+    private readonly metrics: GatewayMetrics,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    // Inside the NATS user's own inbox prefix: the only inbox its permissions let it read (as StreamAcks does).
+    this.reportBase = `${natsInboxPrefix(config.NATS_USER ?? 'gateway')}.${REFUSALS_ONLY}.${newId('sr', 9)}`;
+  }
 
   async signal(conn: Connection, data: CommandData<'signal'>): Promise<Record<string, never>> {
     if (data.to === conn.id) throw badRequest('cannot signal yourself');
@@ -28,14 +55,65 @@ export class SignalingService {
     } else if (!conn.paired.has(data.to)) {
       throw forbidden('signal needs roomId (a room you both are in) unless the two connections are paired');
     }
-    await this.sendTo(data.to, 'signal', data.roomId, { from: conn.id, fromUser: conn.userId, roomId: data.roomId, kind: data.kind, payload: data.payload });
+    const body: EventData<'signal'> = { from: conn.id, fromUser: conn.userId, roomId: data.roomId, kind: data.kind, payload: data.payload };
+    const event = encodeEvent({ type: 'signal', roomId: data.roomId, data: body }, 'conn');
+    const key = TrustedTargets.key(data.to, data.roomId);
+    const trusted = this.trustedOf(conn);
+    if (data.kind === 'ice' && trusted.has(key)) {
+      this.nc.publish(subjects.conn(data.to), event, { reply: `${this.reportBase}.${data.kind}.${conn.id}.${data.to}${data.roomId ? `.${data.roomId}` : ''}` });
+      this.metrics.signals.inc({ mode: 'published' });
+      return {};
+    }
+    this.metrics.signals.inc({ mode: 'request' });
+    try {
+      await this.ask(data.to, event);
+    } catch (err) {
+      trusted.drop(key);
+      throw err;
+    }
+    trusted.trust(key);
     return {};
+  }
+
+  /**
+   * A message on this replica's report inbox: a target replica's refusal of a published
+   * candidate, or NATS's "no responders" (status 503) when no replica held the target. The
+   * sender learns it as `signal.failed`, and its next candidate to that target asks again.
+   */
+  report(msg: Msg): void {
+    if (!msg.subject.startsWith(`${this.reportBase}.`)) return;
+    const [kind, from, to, roomId, extra] = msg.subject.slice(this.reportBase.length + 1).split('.');
+    if (!kind || !SIGNAL_KINDS.has(kind) || !from || !to || extra !== undefined) return;
+    const noResponders = msg.data.length === 0 && msg.headers?.code === 503;
+    const verdict = noResponders ? 'not_found' : msg.string();
+    // 'ok' only from a replica that predates refusal-only replies: nothing to report.
+    if (verdict === 'ok') return;
+    const sender = this.registry.get(from);
+    if (!sender) return;
+    const trusted = this.trustedOf(sender);
+    if (noResponders) trusted.dropTarget(to);
+    else trusted.drop(TrustedTargets.key(to, roomId));
+    const err = refusal(verdict);
+    const code = err.code === 'forbidden' || err.code === 'not_found' ? err.code : 'internal';
+    this.metrics.signals.inc({ mode: 'refused' });
+    sender.sendOwnEvent('signal.failed', { to, ...(roomId ? { roomId } : {}), kind: kind as SignalKind, code, message: err.message });
+  }
+
+  /** How many (target, room) pairs a connection's candidates currently skip the round trip to. */
+  trustedCount(conn: Connection): number {
+    return this.trusted.get(conn)?.size ?? 0;
+  }
+
+  private trustedOf(conn: Connection): TrustedTargets {
+    let t = this.trusted.get(conn);
+    if (!t) this.trusted.set(conn, (t = new TrustedTargets(this.config.SIGNAL_TRUSTED_TARGETS, this.config.SIGNAL_TRUST_MS)));
+    return t;
   }
 
   /** Runs on the target's replica before the client sees the signal. */
   acceptSignal(target: Connection, event: DeliveredEvent): string {
-    const data = eventData(event) as { from: string; roomId?: string };
-    const allowed = data.roomId ? target.rooms.get(data.roomId)?.lastSeq != null : target.paired.has(data.from);
+    // The envelope carries the signal's room (set by the sender's replica): no parse of the payload for room signals.
+    const allowed = event.roomId ? target.rooms.get(event.roomId)?.lastSeq != null : target.paired.has((eventData(event) as { from: string }).from);
     if (!allowed) return 'forbidden';
     return target.sendEvent(event) ? 'ok' : 'not_found';
   }
@@ -105,16 +183,20 @@ export class SignalingService {
     await this.pairing.release(conn.id);
   }
 
-  private async sendTo<E extends ConnectionEvent>(connectionId: string, type: E, roomId: string | undefined, data: EventData<E>): Promise<void> {
+  private sendTo<E extends ConnectionEvent>(connectionId: string, type: E, roomId: string | undefined, data: EventData<E>): Promise<void> {
+    return this.ask(connectionId, encodeEvent({ type, roomId, data }, 'conn'));
+  }
+
+  /** An encoded event as a request to one connection's subject: resolves when its replica took it, else the typed refusal. */
+  private async ask(connectionId: string, event: Uint8Array): Promise<void> {
     let verdict: string;
     try {
-      const reply = await this.nc.request(subjects.conn(connectionId), encodeEvent({ type, roomId, data }, 'conn'), { timeout: this.config.REQUEST_TIMEOUT_MS });
+      const reply = await this.nc.request(subjects.conn(connectionId), event, { timeout: this.config.REQUEST_TIMEOUT_MS });
       verdict = reply.string();
     } catch (err) {
-      if (err instanceof RequestError && err.isNoResponders()) throw notFound('that connection is not connected');
+      if (err instanceof RequestError && err.isNoResponders()) throw refusal('not_found');
       throw new ProtocolError('unavailable', 'the target did not answer in time');
     }
-    if (verdict === 'ok') return;
-    throw new ProtocolError(isErrorCode(verdict) ? verdict : 'internal', verdict === 'forbidden' ? 'the target is not in that room or not paired with you' : 'signal not delivered');
+    if (verdict !== 'ok') throw refusal(verdict);
   }
 }
