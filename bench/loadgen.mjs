@@ -621,8 +621,9 @@ async function reconnectStorm() {
   const resumeOne = async (v) => {
     await sleep(Math.random() * jitterMs);
     for (let attempt = 0; attempt < 5; attempt++) {
+      let c;
       try {
-        const c = await SbConn.connect(cfg.urls[1], v.token);
+        c = await SbConn.connect(cfg.urls[1], v.token);
         listen(v, c);
         await c.request('session.resume', { sessionId: v.sessionId, rooms: { [v.roomId]: v.lastSeq } });
         v.c = c;
@@ -631,6 +632,9 @@ async function reconnectStorm() {
         hist.record(now() - tKill);
         return;
       } catch (err) {
+        // A client gives up on a connection whose resume failed: left open, it would still hold
+        // the seats (a late success) and the next attempt would meet `session_live`.
+        if (c) await c.close();
         codes[err.code ?? err.message] = (codes[err.code ?? err.message] ?? 0) + 1;
         await sleep(200 * (attempt + 1));
       }

@@ -125,8 +125,8 @@ const profEnv = (target) => {
   return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(ROOT, 'bench/lib/cpu-prof.mjs')}`.trim(), BENCH_CPU_PROF_DIR: dir };
 };
 const profPids = {};
-/** With --cpu-prof, the fixed-load windows and the join storm are profiled (the windows CPU per event is read over). */
-const profiled = (label) => cpuProf && (/ fixed @/.test(label) || label === 'join');
+/** With --cpu-prof, the fixed-load windows, the join storm and the reconnect storm are profiled (the windows CPU per event is read over). */
+const profiled = (label) => cpuProf && (/ fixed @/.test(label) || label === 'join' || label === 'reconnect');
 /** Starts or stops (SIGUSR2, bench/lib/cpu-prof.mjs) the profiler of every Node server process of a target. */
 function toggleProfilers(target, env, label) {
   if (target === 'centrifugo') return; // Go: SIGUSR2 would end the process

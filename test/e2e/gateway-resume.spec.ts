@@ -6,6 +6,8 @@ import { ROOM_EVENTS_STREAM, RoomEventsPublisher } from '@switchboard/platform';
 import { startRooms } from '@switchboard/rooms/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stack, testEnv, token, uid, until } from '@switchboard/testing/stack';
+import { GatewayMetrics } from '../../services/gateway/src/metrics/gateway.metrics.js';
+import { RoomTailCache } from '../../services/gateway/src/session/room-tail.cache.js';
 
 /** Issue 3: a client that lost its socket resumes on the other replica with nothing lost or doubled. */
 describe('session.resume across replicas', () => {
@@ -62,6 +64,54 @@ describe('session.resume across replicas', () => {
     const state = await alice.request('room.get', { roomId: room.id });
     const bobs = state.participants.filter((p: { userId: string }) => p.userId === bobId);
     expect(bobs.map((p: { connectionId: string }) => p.connectionId)).toEqual([again.hello.connectionId]);
+  });
+
+  it('a storm of resumes into the same rooms on one replica: one stream read per room, each client gets exactly what it missed (ADR 0060)', async () => {
+    const alice = await stack.client(gw2, uid('alice'));
+    const rooms = await Promise.all(['storm-a', 'storm-b'].map(async (name) => (await alice.request('room.create', { name, kind: 'group', joinPolicy: 'open' })).room.id as string));
+    const reads = async (source: string) => (await gw1.app.get(GatewayMetrics).resumeHistoryReads.get()).values.find((v) => v.labels.source === source)?.value ?? 0;
+    const before = { tail: await reads('tail'), stream: await reads('stream') };
+    // Four victims in both rooms, dropped one after another: each missed a different stretch.
+    const victims: { id: string; c: SwitchboardClient; last: Record<string, number> }[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = uid('victim');
+      const c = await stack.client(gw2, id);
+      const last: Record<string, number> = {};
+      for (const roomId of rooms) last[roomId] = (await c.request('room.join', { roomId })).seq;
+      victims.push({ id, c, last });
+    }
+    for (const v of victims) {
+      for (const roomId of rooms) {
+        await alice.request('chat.send', { roomId, text: `before ${v.id} drops`, clientMsgId: uid('m') });
+        await until(() => seqsOf(v.c, roomId).length > 0 && Math.max(...seqsOf(v.c, roomId)) >= Math.max(...seqsOf(alice, roomId)), 'the victim to see it');
+        v.last[roomId] = Math.max(v.last[roomId], ...seqsOf(v.c, roomId));
+      }
+      await v.c.terminate();
+    }
+    await Promise.all(rooms.map((roomId) => alice.request('chat.send', { roomId, text: 'after all dropped', clientMsgId: uid('m') })));
+    // All at once, on the other replica, each naming both rooms in one request.
+    const again = await Promise.all(
+      victims.map(async (v) => {
+        const c = await SwitchboardClient.connect(`ws://127.0.0.1:${gw1.httpPort}/ws`, await token(v.id));
+        stack.onStop(() => c.close());
+        await c.request('session.resume', { sessionId: v.c.hello.sessionId, rooms: v.last });
+        return c;
+      }),
+    );
+    // One more live event per room, then every victim must hold one contiguous run of seqs per room.
+    await Promise.all(rooms.map((roomId) => alice.request('chat.send', { roomId, text: 'live again', clientMsgId: uid('m') })));
+    for (const [i, c] of again.entries()) {
+      for (const roomId of rooms) {
+        await c.waitFor('chat.message', (e) => e.room === roomId && e.data.message.text === 'live again');
+        const seen = seqsOf(c, roomId);
+        expect(seen).toEqual(seen.map((_, k) => victims[i].last[roomId] + 1 + k));
+        expect(c.events.filter((e) => e.room === roomId && e.type === 'chat.message').map((e) => (e.data as { message: { text: string } }).message.text).slice(-2)).toEqual(['after all dropped', 'live again']);
+      }
+    }
+    // 8 room histories replayed, 2 read from the stream (one per room), the rest from the shared tails.
+    expect((await reads('stream')) - before.stream).toBe(rooms.length);
+    expect((await reads('tail')) - before.tail).toBe(victims.length * rooms.length);
+    expect(gw1.app.get(RoomTailCache).stats().rooms).toBeGreaterThanOrEqual(rooms.length);
   });
 
   it('answers conflict when the missed events are no longer retained', async () => {

@@ -20,6 +20,7 @@ import { Subscriptions } from './routing/subscriptions.js';
 import { ResumeService } from './session/resume.service.js';
 import { RoomHistoryStore } from './session/room-history.store.js';
 import { IceServersCache } from './session/ice-servers.cache.js';
+import { RoomTailCache } from './session/room-tail.cache.js';
 import { SessionService } from './session/session.service.js';
 import { PairingStore } from './signaling/pairing.store.js';
 import { UserConnectionsStore } from './connections/user-connections.store.js';
@@ -54,6 +55,7 @@ export class AppModule {
         IceServersCache,
         SessionService,
         RoomHistoryStore,
+        RoomTailCache,
         ResumeService,
         PairingStore,
         WindowCounter,

@@ -25,6 +25,14 @@ export const gatewayConfigSchema = baseConfigSchema
     /** One session.resume replays at most this many room events and bytes (all rooms together); rooms beyond answer `conflict` (refetch). */
     RESUME_MAX_EVENTS: z.coerce.number().int().min(1).default(2000),
     RESUME_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+    /**
+     * Shared replay reads (ADR 0060): rooms whose recent events this replica keeps for resumes (0 turns
+     * the cache off), their total bytes, events per room, and how long a room nobody resumes stays.
+     */
+    RESUME_TAIL_MAX_ROOMS: z.coerce.number().int().min(0).default(2000),
+    RESUME_TAIL_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(32 * 1024 * 1024),
+    RESUME_TAIL_ROOM_MAX_EVENTS: z.coerce.number().int().min(1).default(1000),
+    RESUME_TAIL_IDLE_MS: z.coerce.number().int().min(100).default(15_000),
     /** A connection whose unsent outbound bytes exceed this is a slow consumer: closed with 1013. */
     OUTBOUND_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
     /** How long a slow consumer's close frame may take to get out before the socket is dropped. */

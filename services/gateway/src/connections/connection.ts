@@ -134,6 +134,21 @@ export class Connection {
     };
   }
 
+  /**
+   * Runs `fn` with the socket corked, so the frames it sends leave in one write (a resume's
+   * replay is many frames at once; each `ws.send` alone is one syscall). `fn` must not await.
+   */
+  corked<T>(fn: () => T): T {
+    // ws keeps its net.Socket private; cork/uncork nest, so ws's own per-frame cork is harmless.
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    socket?.cork();
+    try {
+      return fn();
+    } finally {
+      socket?.uncork();
+    }
+  }
+
   /** Sends a reply or server frame; false when the socket is gone (or was just closed as a slow consumer). */
   send(frame: object): boolean {
     if (!this.writable()) return false;

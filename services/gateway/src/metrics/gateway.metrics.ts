@@ -15,6 +15,7 @@ export class GatewayMetrics {
   readonly reorderGaps: Counter;
   readonly attestationChecks: Counter<'mode' | 'result'>;
   readonly resumes: Counter<'outcome'>;
+  readonly resumeHistoryReads: Counter<'source'>;
   readonly signals: Counter<'mode'>;
   private connectionsSource: () => Iterable<{ ws: { bufferedAmount: number } }> = () => [];
 
@@ -44,6 +45,7 @@ export class GatewayMetrics {
     });
     this.reorderGaps = new Counter({ name: 'switchboard_gateway_reorder_gaps_total', help: 'Room event gaps that outlived the reorder window', registers });
     this.resumes = new Counter({ name: 'switchboard_gateway_resumes_total', help: 'session.resume outcomes: ok or the error code (conflict: state lost, refetch)', labelNames: ['outcome'], registers });
+    this.resumeHistoryReads = new Counter({ name: 'switchboard_gateway_resume_history_reads_total', help: 'Room histories a session.resume replayed, by source: tail (the shared in-memory tail) or stream (a JetStream read)', labelNames: ['source'], registers });
     this.signals = new Counter({
       name: 'switchboard_gateway_signals_total',
       help: 'Signals relayed to another connection by mode: request (verdict awaited), published (ICE candidate to a trusted target, ADR 0056), refused (a published one reported back as signal.failed)',

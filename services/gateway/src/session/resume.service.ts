@@ -9,7 +9,7 @@ import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { EventDelivery } from '../routing/event.delivery.js';
 import { Command, InterceptEvent } from '../wiring/decorators.js';
 import { redactSuperseded } from './replay.redaction.js';
-import { RoomHistoryStore } from './room-history.store.js';
+import { RoomTailCache, type RoomTail } from './room-tail.cache.js';
 
 /** A probe's pong wait is cut off here whatever the prober's own timeout (it has given up by then). */
 const PROBE_GIVE_UP_MS = 10_000;
@@ -25,7 +25,7 @@ export class ResumeService {
     private readonly bus: CommandBus,
     private readonly registry: ConnectionRegistry,
     private readonly delivery: EventDelivery,
-    private readonly history: RoomHistoryStore,
+    private readonly tails: RoomTailCache,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
@@ -79,6 +79,8 @@ export class ResumeService {
     // Subscribe first so that nothing published from here on is missed; events are held.
     const fresh = roomIds.filter((id) => !conn.rooms.has(id));
     for (const id of fresh) this.registry.beginJoin(conn, id);
+    // The shared tails follow these rooms from before the seats move (ADR 0060).
+    const followed = new Map<string, RoomTail | undefined>(roomIds.map((id) => [id, this.tails.follow(id)]));
     let reply: RoomsResumeReply;
     try {
       // Typed by INTERNAL_COMMANDS and checked by rooms against the same schema before it answers.
@@ -91,10 +93,20 @@ export class ResumeService {
     }
     // The media service moves the session's call leg to this connection (ADR 0007), once rooms
     // has agreed the session's connection is gone; if it cannot, the call ends after its grace,
-    // but the rooms still resume.
-    await this.bus.request('media', 'session.resume', conn.caller(), { sessionId: data.sessionId }).catch((err: Error) => {
+    // but the rooms still resume. It runs beside the replay (its call.reconnected event is held
+    // like any live one) and is awaited before the reply, so the leg has moved by resume.ok.
+    const media = this.bus.request('media', 'session.resume', conn.caller(), { sessionId: data.sessionId }).catch((err: Error) => {
       this.logger.warn({ err: err.message, connectionId: conn.id }, 'media session.resume failed');
     });
+    try {
+      return await this.replay(conn, data, reply, fresh, followed);
+    } finally {
+      await media;
+    }
+  }
+
+  private async replay(conn: Connection, data: CommandData<'session.resume'>, reply: RoomsResumeReply, fresh: string[], followed: Map<string, RoomTail | undefined>): Promise<{ replayed: number }> {
+    const roomIds = Object.keys(data.rooms);
     let replayed = 0;
     // One budget for the whole resume, all rooms together: a room that does not fit is refetched.
     let eventsLeft = this.config.RESUME_MAX_EVENTS;
@@ -112,7 +124,7 @@ export class ResumeService {
       const lastSeq = Math.max(data.rooms[roomId], state.joinSeq ?? 0);
       // More missed than the budget allows: refetch, without reading the history at all.
       const overBudget = state.seq - lastSeq > eventsLeft;
-      const events = overBudget ? null : await this.history.since(roomId, lastSeq, state.seq);
+      const events = overBudget ? null : await this.tails.since(followed.get(roomId), roomId, lastSeq, state.seq);
       const bytes = events?.reduce((n, e) => n + e.dataJson.length + e.type.length + 64, 0) ?? 0;
       if (events === null || events.length > eventsLeft || bytes > bytesLeft) {
         // Still seated, but the gap is gone from history (or over budget): start from now and say so.
@@ -124,14 +136,17 @@ export class ResumeService {
       bytesLeft -= bytes;
       const previous = state.previousConnectionId;
       redactSuperseded(events);
-      for (const e of events) {
-        if (previous && e.excludeConnectionId === previous) continue;
-        if (e.onlyConnectionIds.length && previous && e.onlyConnectionIds.includes(previous)) e.onlyConnectionIds = [conn.id];
-        this.delivery.emit(conn, e);
-        replayed++;
-      }
-      const last = events.length ? events[events.length - 1].seq : lastSeq;
-      if (fresh.includes(roomId)) this.delivery.joined(conn, roomId, last);
+      // The replay and the live events held meanwhile leave in one socket write.
+      conn.corked(() => {
+        for (const e of events) {
+          if (previous && e.excludeConnectionId === previous) continue;
+          if (e.onlyConnectionIds.length && previous && e.onlyConnectionIds.includes(previous)) e.onlyConnectionIds = [conn.id];
+          this.delivery.emit(conn, e);
+          replayed++;
+        }
+        const last = events.length ? events[events.length - 1].seq : lastSeq;
+        if (fresh.includes(roomId)) this.delivery.joined(conn, roomId, last);
+      });
     }
     const lostIds = Object.keys(lost);
     // Each room says why and what to do: rejoin (seat expired), refetch (history gone), or none.

@@ -22,8 +22,14 @@ export class RoomHistoryStore {
    */
   async since(roomId: string, afterSeq: number, currentSeq: number): Promise<DeliveredEvent[] | null> {
     if (currentSeq <= afterSeq) return [];
+    const events = (await this.retained(roomId)).filter((e) => e.seq > afterSeq);
+    return events.length === 0 || events[0].seq !== afterSeq + 1 ? null : events;
+  }
+
+  /** Every event the room's stream still holds, in seq order without duplicates (empty when none). */
+  async retained(roomId: string): Promise<DeliveredEvent[]> {
     try {
-      return await this.read(roomId, afterSeq);
+      return await this.read(roomId);
     } catch (err) {
       // The JetStream API times out while a NATS node's loss is being repaired (meta or stream
       // leader election): an outage, answered `unavailable`, not an internal error.
@@ -32,22 +38,21 @@ export class RoomHistoryStore {
     }
   }
 
-  private async read(roomId: string, afterSeq: number): Promise<DeliveredEvent[] | null> {
+  private async read(roomId: string): Promise<DeliveredEvent[]> {
     const subject = subjects.room(roomId);
     // The room's shard (docs/decisions/0032): the same hash the stream subjects are cut by.
     const stream = roomEventStreamOf(roomId, this.config.ROOM_EVENTS_STREAMS);
     this.jsm ??= jetstreamManager(this.nc);
     const info = await (await this.jsm).streams.info(stream, { subjects_filter: subject });
     const stored = info.state.subjects?.[subject] ?? 0;
-    if (stored === 0) return null;
+    if (stored === 0) return [];
     this.js ??= jetstream(this.nc);
     const consumer = await this.js.consumers.get(stream, { filter_subjects: subject });
     const events: DeliveredEvent[] = [];
     try {
       const batch = await consumer.fetch({ max_messages: stored, expires: 5000 });
       for await (const m of batch) {
-        const e = decodeDelivered(m.data);
-        if (e.seq > afterSeq) events.push(e);
+        events.push(decodeDelivered(m.data));
         if (m.info.pending === 0) break;
       }
     } finally {
@@ -55,8 +60,6 @@ export class RoomHistoryStore {
     }
     events.sort((a, b) => a.seq - b.seq);
     // Publishers may race (seq order ≠ stream order); what matters is no gap after afterSeq.
-    const ordered = events.filter((e, i) => i === 0 || e.seq !== events[i - 1].seq);
-    if (ordered.length === 0 || ordered[0].seq !== afterSeq + 1) return null;
-    return ordered;
+    return events.filter((e, i) => i === 0 || e.seq !== events[i - 1].seq);
   }
 }

@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Every, CommandBus, CONFIG, RoomEventsPublisher, type Caller } from '@switchboard/platform';
-import { conflict, ProtocolError, type ConnGone, type RoomsResumeReply, type RoomsResumeRequest } from '@switchboard/protocol';
+import { conflict, ProtocolError, type ConnGone, type RoomResumeState, type RoomsResumeReply, type RoomsResumeRequest } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
 import { FloorStore } from '../floor/floor.store.js';
 import { ParticipantsStore } from '../rooms/participants.store.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { toParticipantView } from '../rooms/rooms.view.js';
 import { SessionsStore } from './sessions.store.js';
+
+const sessionLive = () => conflict('this session is still connected: only a session whose connection is gone can be resumed', { reason: 'session_live' });
 
 /**
  * Connections that vanish keep their seats for DISCONNECT_GRACE_MS, so a client resuming its
@@ -35,33 +37,35 @@ export class SessionsService {
    * so resume cannot be used to replay a live connection's rooms over and over.
    */
   async resume(caller: Caller, data: RoomsResumeRequest): Promise<RoomsResumeReply> {
-    const holders = new Set<string>();
-    for (const roomId of Object.keys(data.rooms)) {
-      for (const p of await this.participants.ofUser(roomId, caller.userId)) if (p.sessionId === data.sessionId) holders.add(p.connectionId);
-    }
-    for (const connectionId of holders) {
-      if (connectionId === caller.connectionId || (await this.bus.connectionAlive(connectionId, this.config.RESUME_PROBE_TIMEOUT_MS))) {
-        throw conflict('this session is still connected: only a session whose connection is gone can be resumed', { reason: 'session_live' });
-      }
-    }
-    const out: RoomsResumeReply['rooms'] = {};
+    const roomIds = Object.keys(data.rooms);
+    // Every room at once, here and below: one client's rooms cost one round of Redis commands
+    // (concurrent commands share a write, ADR 0022), not one round per room (ADR 0060).
+    const seats = await Promise.all(roomIds.map(async (roomId) => (await this.participants.ofUser(roomId, caller.userId)).filter((p) => p.sessionId === data.sessionId)));
+    const holders = new Set(seats.flat().map((p) => p.connectionId));
+    if (holders.has(caller.connectionId)) throw sessionLive();
+    const alive = await Promise.all([...holders].map((connectionId) => this.bus.connectionAlive(connectionId, this.config.RESUME_PROBE_TIMEOUT_MS)));
+    if (alive.includes(true)) throw sessionLive();
     const previous = new Set<string>();
-    for (const roomId of Object.keys(data.rooms)) {
-      const moved = await this.participants.resume(roomId, caller.userId, data.sessionId, caller.connectionId, caller.nodeId);
-      if (moved) {
+    const states = await Promise.all(
+      roomIds.map(async (roomId, i): Promise<RoomResumeState> => {
+        // No seat of this session here (and none can appear: its connection is gone): no move to try.
+        const moved = seats[i].length ? await this.participants.resume(roomId, caller.userId, data.sessionId, caller.connectionId, caller.nodeId) : undefined;
+        if (!moved) return { status: 'gone', seq: await this.events.currentSeq(roomId), reason: await this.whyGone(roomId, caller.userId) };
         previous.add(moved.previousConnectionId);
         await this.floor.moveHolder(roomId, moved.previousConnectionId, caller.connectionId);
         await this.events.toRoom(roomId, 'room.participant_updated', { participant: toParticipantView(moved.participant), previousConnectionId: moved.previousConnectionId });
-      }
-      const seq = await this.events.currentSeq(roomId);
-      // A seat from before joinSeq was recorded replays nothing older than now.
-      out[roomId] = moved ? { status: 'resumed', seq, previousConnectionId: moved.previousConnectionId, joinSeq: moved.participant.joinSeq ?? seq } : { status: 'gone', seq, reason: await this.whyGone(roomId, caller.userId) };
-    }
+        const seq = await this.events.currentSeq(roomId);
+        // A seat from before joinSeq was recorded replays nothing older than now.
+        return { status: 'resumed', seq, previousConnectionId: moved.previousConnectionId, joinSeq: moved.participant.joinSeq ?? seq };
+      }),
+    );
     // An old connection with no rooms left has nothing to remove any more.
-    for (const connectionId of previous) {
-      if (!(await this.participants.roomsOfConnection(connectionId)).length) await this.store.cancelRemoval(connectionId);
-    }
-    return { rooms: out };
+    await Promise.all(
+      [...previous].map(async (connectionId) => {
+        if (!(await this.participants.roomsOfConnection(connectionId)).length) await this.store.cancelRemoval(connectionId);
+      }),
+    );
+    return { rooms: Object.fromEntries(roomIds.map((roomId, i) => [roomId, states[i]])) };
   }
 
   /** Why a seat of the session is not there: the user can rejoin a room they still belong to. */
