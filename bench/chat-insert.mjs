@@ -13,6 +13,8 @@ import { cpuUsage } from 'node:process';
 import pg from 'pg';
 import { createPrismaClient } from '@switchboard/platform';
 import { PrismaClient } from '../services/rooms/dist/generated/prisma/client.js';
+// The statement ChatStore.insertIfMember runs, not a copy of it.
+import { INSERT_IF_MEMBER as INSERT } from '../services/rooms/dist/chat/chat.store.js';
 import { cpuSeconds } from './lib/proc.mjs';
 import { cleanupAll, installExitHandlers, startDatabase } from './lib/stack.mjs';
 
@@ -22,13 +24,6 @@ const arg = (name, dflt) => {
 };
 const N = arg('n', 3000);
 const CONCURRENCY = arg('concurrency', 8);
-
-const INSERT = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text, attachments, channel_id)
-SELECT $1, $2, $3, $4, $5, '[]'::jsonb, ''
-WHERE EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = $2 AND m.user_id = $3 AND r.closed_at IS NULL)
-ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
-RETURNING id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments, created_at AS "createdAt",
-  edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy", kind, voice, channel_id AS "channelId"`;
 
 const BATCH = 8;
 const INSERT_BATCH = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text)

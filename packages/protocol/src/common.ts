@@ -11,6 +11,9 @@ const hasNul = (value: unknown): boolean => {
 };
 
 /** Stored text: Postgres cannot hold U+0000, so it is refused up front (bad_request, not internal). */
+/** What a `signal` carries: the command's `kind`, echoed in the `signal` and `signal.failed` events. */
+export const SignalKind = z.enum(['offer', 'answer', 'ice', 'bye', 'custom']);
+
 export const Text = (min: number, max: number) => z.string().min(min).max(max).refine((s) => !s.includes('\u0000'), 'must not contain U+0000');
 /** UTF-8 bytes of a value as JSON (undefined counts as nothing). */
 export const jsonSize = (value: unknown): number => {

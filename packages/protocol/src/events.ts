@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './common.js';
+import { Id, SignalKind } from './common.js';
 import { AudioBytes, PTT_END_REASONS } from './ptt.js';
 import { CALL_END_REASONS, MEDIA_EVENTS } from './media.js';
 import { ChannelViewSchema, EmojiViewSchema, IceServerSchema, MessageViewSchema, ParticipantViewSchema, PeerSchema, PRESENCE_STATUSES, ROLES, RoomViewSchema } from './views.js';
@@ -37,7 +37,6 @@ const event = <S extends z.ZodType>(on: readonly EventFamily[], doc: string, sch
 
 const LEAVE_REASONS = ['left', 'disconnected', 'kicked', 'banned'] as const;
 const CallLeg = { callId: Id, userId: z.string() };
-const SignalKind = z.enum(['offer', 'answer', 'ice', 'bye', 'custom']);
 /** The channel a chat event is about (ADR 0050); absent for the room's default channel. */
 const InChannel = z.string().optional();
 

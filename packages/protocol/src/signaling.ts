@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './common.js';
+import { Id, SignalKind } from './common.js';
 import { Empty } from './views.js';
 
 const PairCode = z.string().min(4).max(16).regex(/^[A-Za-z0-9]+$/);
@@ -11,7 +11,7 @@ export const signaling = {
     schema: z.object({
       to: Id.describe('The target connection id (a participant\'s `connectionId`; it changes on resume, see `room.participant_updated`).'),
       roomId: Id.optional().describe('The room both connections are seated in; required unless they are paired.'),
-      kind: z.enum(['offer', 'answer', 'ice', 'bye', 'custom']),
+      kind: SignalKind,
       payload: z.unknown(),
     }),
   },

@@ -9,6 +9,7 @@ import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { EventDelivery } from '../routing/event.delivery.js';
 import { Command, InterceptEvent } from '../wiring/decorators.js';
 import { redactSuperseded } from './replay.redaction.js';
+import { replayBytes } from './room-history.store.js';
 import { RoomTailCache, type RoomTail } from './room-tail.cache.js';
 
 /** A probe's pong wait is cut off here whatever the prober's own timeout (it has given up by then). */
@@ -125,7 +126,7 @@ export class ResumeService {
       // More missed than the budget allows: refetch, without reading the history at all.
       const overBudget = state.seq - lastSeq > eventsLeft;
       const events = overBudget ? null : await this.tails.since(followed.get(roomId), roomId, lastSeq, state.seq);
-      const bytes = events?.reduce((n, e) => n + e.dataJson.length + e.type.length + 64, 0) ?? 0;
+      const bytes = events?.reduce((n, e) => n + replayBytes(e), 0) ?? 0;
       if (events === null || events.length > eventsLeft || bytes > bytesLeft) {
         // Still seated, but the gap is gone from history (or over budget): start from now and say so.
         lose(roomId, events === null && !overBudget ? 'history_lost' : 'over_budget');

@@ -5,6 +5,9 @@ import { ProtocolError, subjects } from '@switchboard/protocol';
 import type { DeliveredEvent } from '../connections/connection.js';
 import { decodeDelivered } from '../routing/subscriptions.js';
 
+/** What replaying an event costs against a resume's byte budget (RESUME_MAX_BYTES): its JSON, type and envelope. */
+export const replayBytes = (e: DeliveredEvent): number => e.dataJson.length + e.type.length + 64;
+
 /** Reads a room's retained events back from its JetStream stream (shard) for `session.resume`. */
 @Injectable()
 export class RoomHistoryStore {

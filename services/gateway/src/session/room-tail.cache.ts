@@ -5,10 +5,10 @@ import type { GatewayConfig } from '../config.js';
 import { eventFrameJson, type DeliveredEvent } from '../connections/connection.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { decodeDelivered } from '../routing/subscriptions.js';
-import { RoomHistoryStore } from './room-history.store.js';
+import { replayBytes, RoomHistoryStore } from './room-history.store.js';
 
 /** What a cached event costs against the byte caps (the resume budget's estimate, plus its frame once built). */
-const held = (e: DeliveredEvent) => e.dataJson.length + e.type.length + 64 + (e.payload?.length ?? 0) + (e.frame?.length ?? 0);
+const held = (e: DeliveredEvent) => replayBytes(e) + (e.payload?.length ?? 0) + (e.frame?.length ?? 0);
 
 /** One room's recent events on this replica: the stream's retained events once, then every live one. */
 export interface RoomTail {

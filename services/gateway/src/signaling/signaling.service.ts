@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, encodeEvent, LOGGER, NATS, natsInboxPrefix, newId, RequestError, WindowCounter, type Logger, type Msg, type NatsConnection } from '@switchboard/platform';
-import { badRequest, forbidden, isErrorCode, notFound, ProtocolError, rateLimited, subjects, type CommandData, type ConnectionEvent, type EventData } from '@switchboard/protocol';
+import { badRequest, forbidden, isErrorCode, notFound, ProtocolError, rateLimited, SignalKind, subjects, type CommandData, type ConnectionEvent, type EventData } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import { eventData, type Connection, type DeliveredEvent } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
@@ -9,8 +9,7 @@ import { REFUSALS_ONLY } from '../routing/subscriptions.js';
 import { PairingStore } from './pairing.store.js';
 import { TrustedTargets } from './trusted-targets.js';
 
-type SignalKind = CommandData<'signal'>['kind'];
-const SIGNAL_KINDS: ReadonlySet<string> = new Set<SignalKind>(['offer', 'answer', 'ice', 'bye', 'custom']);
+const SIGNAL_KINDS: ReadonlySet<string> = new Set(SignalKind.options);
 
 /** The typed error of a target replica's verdict (or of no replica holding the target). */
 function refusal(verdict: string): ProtocolError {
@@ -96,7 +95,7 @@ export class SignalingService {
     const err = refusal(verdict);
     const code = err.code === 'forbidden' || err.code === 'not_found' ? err.code : 'internal';
     this.metrics.signals.inc({ mode: 'refused' });
-    sender.sendOwnEvent('signal.failed', { to, ...(roomId ? { roomId } : {}), kind: kind as SignalKind, code, message: err.message });
+    sender.sendOwnEvent('signal.failed', { to, ...(roomId ? { roomId } : {}), kind: kind as CommandData<'signal'>['kind'], code, message: err.message });
   }
 
   /** How many (target, room) pairs a connection's candidates currently skip the round trip to. */

@@ -31,9 +31,9 @@ const withReactions = { reactions: true } as const;
  * chat.send's common case in one round trip (ADR 0063): stored only if the sender is a member of
  * the open room, and nothing happens for a clientMsgId already stored (the unique index decides
  * races between replicas). Columns as Prisma's `Message`; the rest take their defaults (default
- * channel, no attachments, `text`).
+ * channel, no attachments, `text`). Exported for bench/chat-insert.mjs, which measures this very statement.
  */
-const INSERT_IF_MEMBER = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text)
+export const INSERT_IF_MEMBER = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text)
 SELECT $1, $2, $3, $4, $5
 WHERE EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = $2 AND m.user_id = $3 AND r.closed_at IS NULL)
 ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
