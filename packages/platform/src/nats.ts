@@ -31,6 +31,9 @@ export type { NatsConnection, Subscription, Msg } from '@nats-io/transport-node'
 export { RequestError } from '@nats-io/transport-node';
 export type Caller = bus.Caller;
 
+/** A service itself as the caller of an internal request (no user, connection or session behind it). */
+export const serviceCaller = (name: string, nodeId: string): Caller => ({ userId: '', connectionId: '', sessionId: '', nodeId, name, device: '', roles: [] });
+
 /**
  * Connects as `auth.user` (its subject permissions: nats-permissions.ts); replies to this
  * connection's requests arrive on the user's own inbox prefix, the only inbox it may read.

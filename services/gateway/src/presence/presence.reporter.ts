@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, newId, type Caller, type Logger } from '@switchboard/platform';
+import { CommandBus, CONFIG, LOGGER, newId, serviceCaller, type Logger } from '@switchboard/platform';
 import type { presence } from '@switchboard/proto';
 import type { GatewayConfig } from '../config.js';
 import type { Connection } from '../connections/connection.js';
@@ -111,8 +111,7 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private send(body: Partial<presence.ReportLivenessRequest>): Promise<presence.ReportLivenessResponse> {
-    const caller: Caller = { userId: '', connectionId: '', sessionId: '', nodeId: this.config.NODE_ID, name: 'gateway', device: '', roles: [] };
     const count = this.live.size - this.pendingOpened.length + this.pendingClosed.length;
-    return this.bus.request('presence', 'liveness.report', caller, { nodeId: this.config.NODE_ID, bootId: this.bootId, count, ...body });
+    return this.bus.request('presence', 'liveness.report', serviceCaller('gateway', this.config.NODE_ID), { nodeId: this.config.NODE_ID, bootId: this.bootId, count, ...body });
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, type Caller, type Logger } from '@switchboard/platform';
+import { CommandBus, CONFIG, LOGGER, serviceCaller, type Caller, type Logger } from '@switchboard/platform';
 import { ICE_BATCH_MAX_USERS, type IceServerView } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 
@@ -34,7 +34,7 @@ export class IceServersCache {
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.self = { userId: '', connectionId: '', sessionId: '', nodeId: config.NODE_ID, name: 'gateway', device: '', roles: [] };
+    this.self = serviceCaller('gateway', config.NODE_ID);
   }
 
   /** Cached while half their lifetime is left, else fresh from media; STUN defaults when media does not answer quickly. */
