@@ -37,9 +37,13 @@ export function startTicks(pid) {
   }
 }
 
-/** Clock ticks since boot now (/proc/uptime), comparable with startTicks(). */
+/**
+ * Clock ticks since boot now, comparable with startTicks(): this process's own start tick plus
+ * its age. /proc/uptime is not used: on CI's VM it ran on a different clock than the start
+ * ticks in /proc/<pid>/stat, so a process spawned after a window's start read as older than it.
+ */
 export function uptimeTicks() {
-  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * clkTck;
+  return startTicks(process.pid) + process.uptime() * clkTck;
 }
 
 /** utime+stime of a process (all threads, also those that ended) in seconds, or NaN when it is gone. */
