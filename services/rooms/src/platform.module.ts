@@ -21,7 +21,9 @@ const ACK_GIVE_UP_MS = 30_000;
       provide: ROOM_EVENT_ACKS,
       inject: [CONFIG, NATS],
       useFactory: (c: RoomsConfig, nc: NatsConnection) =>
-        c.ROOM_EVENTS_ACK_WINDOW > 0 ? new StreamAcks(nc, natsInboxPrefix(c.NATS_USER ?? 'rooms'), { window: c.ROOM_EVENTS_ACK_WINDOW, ackTimeoutMs: ACK_RESEND_MS, giveUpMs: ACK_GIVE_UP_MS }) : undefined,
+        c.ROOM_EVENTS_ACK_WINDOW > 0
+          ? new StreamAcks(nc, natsInboxPrefix(c.NATS_USER ?? 'rooms'), { window: c.ROOM_EVENTS_ACK_WINDOW, ackTimeoutMs: ACK_RESEND_MS, giveUpMs: ACK_GIVE_UP_MS })
+          : undefined,
     },
     LobbyMarks,
     { provide: RoomEventsPublisher, useClass: LobbyTrackingPublisher },

@@ -4,9 +4,8 @@ import { ChannelList } from './channel-list.service.js';
 import { ChannelsStore } from './channels.store.js';
 
 /**
- * The channels' lower half: the store and ChannelList (`room.get` lists a room's channels).
- * It exports the store only for ChannelsModule (same domain; the layout test checks
- * that no other domain imports it).
+ * The channels' lower half, ChannelList (`room.get` lists a room's channels). It needs no room
+ * checks, so RoomsModule can import it while ChannelsModule imports RoomsModule (ADR 0074).
  */
-@Module({ imports: [DbModule], providers: [ChannelsStore, ChannelList], exports: [ChannelList, ChannelsStore] })
+@Module({ imports: [DbModule], providers: [ChannelsStore, ChannelList], exports: [ChannelList] })
 export class ChannelListModule {}

@@ -4,9 +4,8 @@ import { EmojiList } from './emoji-list.service.js';
 import { EmojiStore } from './emoji.store.js';
 
 /**
- * The emoji's lower half: the store and EmojiList (`room.get` lists a room's emoji). It
- * exports the store only for EmojiModule (same domain; the layout test checks that no
- * other domain imports it).
+ * The emoji's lower half, EmojiList (`room.get` lists a room's emoji). It needs no room checks,
+ * so RoomsModule can import it while EmojiModule imports RoomsModule (ADR 0074).
  */
-@Module({ imports: [DbModule], providers: [EmojiStore, EmojiList], exports: [EmojiList, EmojiStore] })
+@Module({ imports: [DbModule], providers: [EmojiStore, EmojiList], exports: [EmojiList] })
 export class EmojiListModule {}

@@ -3,10 +3,9 @@ import { FloorLeases } from './floor-leases.service.js';
 import { FloorStore } from './floor.store.js';
 
 /**
- * The floor's lower half: the lease store and FloorLeases, which the room lifecycle (leave,
- * close), moderation (mute) and sessions (resume) use. It exports the store only for
- * FloorModule (same domain; Nest cannot scope an export to one importer, so the layout
- * test checks that no other domain imports it).
+ * The floor's lower half, FloorLeases, which the room lifecycle (leave, close), moderation
+ * (mute) and sessions (resume) use. It needs no room checks, so RoomsModule can import it
+ * while FloorModule imports RoomsModule (ADR 0074).
  */
-@Module({ providers: [FloorStore, FloorLeases], exports: [FloorLeases, FloorStore] })
+@Module({ providers: [FloorStore, FloorLeases], exports: [FloorLeases] })
 export class FloorLeasesModule {}
