@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
+import { expect, it } from 'vitest';
 
 /**
  * A service's per-domain Nest module layout, read from its sources (issue 12 §2; ADRs 0065,
@@ -107,4 +108,32 @@ export function moduleLayout(src: string) {
         .filter((imp) => imp.at === 'app.module.ts' && !imp.typeOnly && !imp.target.startsWith('@') && !/\.module\.js$/.test(imp.target) && !allowed.includes(imp.target))
         .map((imp) => imp.target),
   };
+}
+
+/**
+ * The rules every split service states (inside a vitest `describe`): a module per folder, no
+ * cross-folder store import or export, an acyclic module graph without `forwardRef`, a root of
+ * modules (plus `rootAllowed` entries).
+ */
+export function layoutRules(layout: ReturnType<typeof moduleLayout>, opts: { folders: string[]; infra?: string[]; rootAllowed?: string[] }): void {
+  it('every folder has its module', () => {
+    expect(layout.missingModules([...opts.folders, ...(opts.infra ?? [])])).toEqual([]);
+  });
+
+  it("no folder imports another's store (only its services; row types may be shared)", () => {
+    expect(layout.crossDomainStores(opts.folders)).toEqual([]);
+  });
+
+  it('no module exports a store (Nest then refuses a cross-folder store at boot)', () => {
+    expect(layout.exportedStores()).toEqual([]);
+  });
+
+  it('the module graph has no cycle, and nothing uses forwardRef', () => {
+    expect(layout.moduleCycles()).toEqual([]);
+    expect(layout.forwardRefs()).toEqual([]);
+  });
+
+  it('the root module imports modules, not their providers', () => {
+    expect(layout.rootNonModules(opts.rootAllowed ?? [])).toEqual([]);
+  });
 }
