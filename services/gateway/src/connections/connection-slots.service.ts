@@ -10,15 +10,15 @@ import { UserConnectionsStore } from './user-connections.store.js';
 export class ConnectionSlots {
   constructor(private readonly store: UserConnectionsStore) {}
 
-  take(userId: string, connectionId: string, max: number, leaseMs: number): Promise<boolean> {
-    return this.store.take(userId, connectionId, max, leaseMs);
+  take(...args: Parameters<UserConnectionsStore['take']>) {
+    return this.store.take(...args);
   }
 
-  release(userId: string, connectionId: string): Promise<void> {
-    return this.store.release(userId, connectionId);
+  release(...args: Parameters<UserConnectionsStore['release']>) {
+    return this.store.release(...args);
   }
 
-  refresh(conns: { userId: string; connectionId: string }[], leaseMs: number): Promise<void> {
-    return this.store.refresh(conns, leaseMs);
+  refresh(...args: Parameters<UserConnectionsStore['refresh']>) {
+    return this.store.refresh(...args);
   }
 }

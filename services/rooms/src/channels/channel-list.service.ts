@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ChannelsStore, type ChannelRow } from './channels.store.js';
+import { ChannelsStore } from './channels.store.js';
 
 /**
  * A room's channels for `room.get`: a plain read without room checks, so it sits in
@@ -10,7 +10,7 @@ import { ChannelsStore, type ChannelRow } from './channels.store.js';
 export class ChannelList {
   constructor(private readonly store: ChannelsStore) {}
 
-  list(roomId: string): Promise<ChannelRow[]> {
-    return this.store.list(roomId);
+  list(...args: Parameters<ChannelsStore['list']>) {
+    return this.store.list(...args);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EmojiStore, type EmojiRow } from './emoji.store.js';
+import { EmojiStore } from './emoji.store.js';
 
 /**
  * A room's custom emoji for `room.get`: a plain read without room checks, so it sits in
@@ -10,7 +10,7 @@ import { EmojiStore, type EmojiRow } from './emoji.store.js';
 export class EmojiList {
   constructor(private readonly store: EmojiStore) {}
 
-  list(roomId: string): Promise<EmojiRow[]> {
-    return this.store.list(roomId);
+  list(...args: Parameters<EmojiStore['list']>) {
+    return this.store.list(...args);
   }
 }

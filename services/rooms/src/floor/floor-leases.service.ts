@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FloorStore, type FloorHolder } from './floor.store.js';
+import { FloorStore } from './floor.store.js';
 
 export { talkOf, type FloorHolder } from './floor.store.js';
 
@@ -13,15 +13,15 @@ export { talkOf, type FloorHolder } from './floor.store.js';
 export class FloorLeases {
   constructor(private readonly store: FloorStore) {}
 
-  releaseIf(roomId: string, match: { userId: string } | { connectionId: string } | { expiredAt: number }): Promise<FloorHolder | undefined> {
-    return this.store.releaseIf(roomId, match);
+  releaseIf(...args: Parameters<FloorStore['releaseIf']>) {
+    return this.store.releaseIf(...args);
   }
 
-  moveHolder(roomId: string, fromConnectionId: string, toConnectionId: string): Promise<boolean> {
-    return this.store.moveHolder(roomId, fromConnectionId, toConnectionId);
+  moveHolder(...args: Parameters<FloorStore['moveHolder']>) {
+    return this.store.moveHolder(...args);
   }
 
-  clear(roomId: string): Promise<void> {
-    return this.store.clear(roomId);
+  clear(...args: Parameters<FloorStore['clear']>) {
+    return this.store.clear(...args);
   }
 }

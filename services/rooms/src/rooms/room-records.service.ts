@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RoomsStore, type Member, type Room } from './rooms.store.js';
+import { RoomsStore } from './rooms.store.js';
 
 /**
  * Durable rooms and memberships (Postgres) as other domains read them: approvals (membership,
@@ -10,23 +10,23 @@ import { RoomsStore, type Member, type Room } from './rooms.store.js';
 export class RoomRecords {
   constructor(private readonly store: RoomsStore) {}
 
-  member(roomId: string, userId: string): Promise<Member | null> {
-    return this.store.member(roomId, userId);
+  member(...args: Parameters<RoomsStore['member']>) {
+    return this.store.member(...args);
   }
 
-  removeMember(roomId: string, userId: string): Promise<void> {
-    return this.store.removeMember(roomId, userId);
+  removeMember(...args: Parameters<RoomsStore['removeMember']>) {
+    return this.store.removeMember(...args);
   }
 
-  staff(roomId: string): Promise<Member[]> {
-    return this.store.staff(roomId);
+  staff(...args: Parameters<RoomsStore['staff']>) {
+    return this.store.staff(...args);
   }
 
-  byIds(ids: string[]): Promise<Room[]> {
-    return this.store.byIds(ids);
+  byIds(...args: Parameters<RoomsStore['byIds']>) {
+    return this.store.byIds(...args);
   }
 
-  publicRooms(filter: { kind?: string; joinPolicy?: string; nameContains?: string }, limit: number): Promise<Room[]> {
-    return this.store.publicRooms(filter, limit);
+  publicRooms(...args: Parameters<RoomsStore['publicRooms']>) {
+    return this.store.publicRooms(...args);
   }
 }

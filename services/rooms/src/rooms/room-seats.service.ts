@@ -1,41 +1,42 @@
 import { Injectable } from '@nestjs/common';
-import { ParticipantsStore, type LiveParticipant } from './participants.store.js';
+import { ParticipantsStore } from './participants.store.js';
 
 /**
  * Live seats (Redis) as other domains may change them: moderation (roles, mutes, removal),
  * sessions (resume, disconnect sweep) and the lobby (counts). The rooms domain keeps its
  * store to itself (issue 12 §2, ADR 0074); these are the store's own atomic operations, no
- * access checks (callers check through RoomsService first).
+ * access checks (callers check through RoomsService first). Each method takes and returns
+ * what the store's does (`Parameters<…>`), so the two cannot drift (nor the other thin services).
  */
 @Injectable()
 export class RoomSeats {
   constructor(private readonly store: ParticipantsStore) {}
 
-  ofUser(roomId: string, userId: string): Promise<LiveParticipant[]> {
-    return this.store.ofUser(roomId, userId);
+  ofUser(...args: Parameters<ParticipantsStore['ofUser']>) {
+    return this.store.ofUser(...args);
   }
 
-  remove(roomId: string, connectionId: string): Promise<LiveParticipant | undefined> {
-    return this.store.remove(roomId, connectionId);
+  remove(...args: Parameters<ParticipantsStore['remove']>) {
+    return this.store.remove(...args);
   }
 
-  removeUser(roomId: string, userId: string): Promise<LiveParticipant[]> {
-    return this.store.removeUser(roomId, userId);
+  removeUser(...args: Parameters<ParticipantsStore['removeUser']>) {
+    return this.store.removeUser(...args);
   }
 
-  patchUser(roomId: string, userId: string, patch: Partial<Pick<LiveParticipant, 'role' | 'muted'>>): Promise<number> {
-    return this.store.patchUser(roomId, userId, patch);
+  patchUser(...args: Parameters<ParticipantsStore['patchUser']>) {
+    return this.store.patchUser(...args);
   }
 
-  resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant } | undefined> {
-    return this.store.resume(roomId, userId, sessionId, connectionId, nodeId);
+  resume(...args: Parameters<ParticipantsStore['resume']>) {
+    return this.store.resume(...args);
   }
 
-  roomsOfConnection(connectionId: string): Promise<string[]> {
-    return this.store.roomsOfConnection(connectionId);
+  roomsOfConnection(...args: Parameters<ParticipantsStore['roomsOfConnection']>) {
+    return this.store.roomsOfConnection(...args);
   }
 
-  userCounts(roomIds: string[]): Promise<Map<string, number>> {
-    return this.store.userCounts(roomIds);
+  userCounts(...args: Parameters<ParticipantsStore['userCounts']>) {
+    return this.store.userCounts(...args);
   }
 }
