@@ -40,6 +40,11 @@ try {
   const toggle = () => Object.values(sb.pids).forEach((p) => process.kill(p, 'SIGUSR2'));
   if (cpuProf) toggle();
   groups.postgres = await postgresBackends(databaseUrl);
+  const { Redis } = await import('ioredis');
+  const redisCli = new Redis(redis.url);
+  // Redis commands per second by command over the window: which timers still poll.
+  const commandStats = async () => Object.fromEntries([...(await redisCli.info('commandstats')).matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+  const stats0 = await commandStats();
   const sampler = new ProcSampler(groups, 1000).start();
   // Pools open (and close) backends on demand: count any that appears during the window.
   for (let t = 0; t < seconds; t++) {
@@ -47,6 +52,8 @@ try {
     for (const pid of await postgresBackends(databaseUrl)) sampler.addPid(['postgres'], pid);
   }
   const res = sampler.stop();
+  const stats1 = await commandStats();
+  await redisCli.quit();
   if (cpuProf) {
     toggle();
     writeFileSync(join(profDir, 'pids.json'), JSON.stringify({ switchboard: sb.pids }, null, 2));
@@ -60,6 +67,8 @@ try {
     console.log(`| ${name} | ${ms.toFixed(2)} |`);
   }
   console.log(`| **total** | **${total.toFixed(1)}** |`);
+  const perSecond = Object.entries(stats1).map(([cmd, n]) => [cmd, (n - (stats0[cmd] ?? 0)) / seconds]).filter(([cmd, r]) => r > 0 && cmd !== 'info');
+  console.log(`\nRedis commands per second: ${perSecond.map(([c, r]) => `${c} ${r.toFixed(2)}`).join(', ')}`);
   if (profDir) console.log(`\nprofiles: ${profDir}`);
 } finally {
   await cleanupAll();
