@@ -7,8 +7,8 @@
 // the database (the fan-out bench does not see pool connections opened after a run starts), and
 // wall time; sequential and N in flight.
 // raw-pg-batch8 stores 8 messages per statement (unnest arrays), what group commit would do at
-// best; its CPU is per message.
-//   node bench/chat-insert.mjs [--n 3000] [--concurrency 8]
+// best; its CPU is per message. raw-pg-prepared is raw-pg as a named (prepared) statement.
+//   node bench/chat-insert.mjs [--n 3000] [--concurrency 8] [--only raw-pg,raw-pg-prepared]
 import { cpuUsage } from 'node:process';
 import pg from 'pg';
 import { createPrismaClient } from '@switchboard/platform';
@@ -70,12 +70,21 @@ const variants = {
     const { rows } = await pool.query(INSERT, [`m${key}`, roomId, userId, key, String(Date.now())]);
     if (rows.length !== 1) throw new Error('not inserted');
   },
+  // A named statement: parsed and planned once per connection, then only Bind/Execute (ADR 0073).
+  async 'raw-pg-prepared'() {
+    const key = `n${k++}`;
+    const { rows } = await pool.query({ name: 'insert-if-member', text: INSERT, values: [`m${key}`, roomId, userId, key, String(Date.now())] });
+    if (rows.length !== 1) throw new Error('not inserted');
+  },
   async 'raw-pg-batch8'() {
     const keys = Array.from({ length: BATCH }, () => `b${k++}`);
     const { rows } = await pool.query(INSERT_BATCH, [keys.map((x) => `m${x}`), keys.map(() => roomId), keys.map(() => userId), keys, keys.map(() => String(Date.now()))]);
     if (rows.length !== BATCH) throw new Error('not inserted');
   },
 };
+// --only raw-pg,raw-pg-prepared: just those variants.
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : undefined;
+if (only) for (const name of Object.keys(variants)) if (!only.includes(name)) delete variants[name];
 /** Messages one call of a variant stores. */
 const perCall = (name) => (name === 'raw-pg-batch8' ? BATCH : 1);
 
