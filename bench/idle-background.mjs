@@ -67,8 +67,10 @@ try {
     console.log(`| ${name} | ${ms.toFixed(2)} |`);
   }
   console.log(`| **total** | **${total.toFixed(1)}** |`);
-  const perSecond = Object.entries(stats1).map(([cmd, n]) => [cmd, (n - (stats0[cmd] ?? 0)) / seconds]).filter(([cmd, r]) => r > 0 && cmd !== 'info');
-  console.log(`\nRedis commands per second: ${perSecond.map(([c, r]) => `${c} ${r.toFixed(2)}`).join(', ')}`);
+  const perSecond = Object.entries(stats1)
+    .map(([cmd, n]) => ({ cmd, rate: (n - (stats0[cmd] ?? 0)) / seconds }))
+    .filter(({ cmd, rate }) => rate > 0 && cmd !== 'info');
+  console.log(`\nRedis commands per second: ${perSecond.map(({ cmd, rate }) => `${cmd} ${rate.toFixed(2)}`).join(', ')}`);
   if (profDir) console.log(`\nprofiles: ${profDir}`);
 } finally {
   await cleanupAll();
