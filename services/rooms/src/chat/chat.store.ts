@@ -33,8 +33,7 @@ const MESSAGE_COLUMNS = `id, room_id AS "roomId", user_id AS "userId", client_ms
   kind, voice, channel_id AS "channelId"`;
 
 /** Membership of the open room, checked in the statement that writes (ADR 0063). */
-const IS_MEMBER = (room: string, user: string) =>
-  `EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ${room} AND m.user_id = ${user} AND r.closed_at IS NULL)`;
+const IS_MEMBER = (room: string, user: string) => `EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ${room} AND m.user_id = ${user} AND r.closed_at IS NULL)`;
 
 /**
  * chat.send's common case in one round trip (ADR 0063): stored only if the sender is a member of
@@ -110,7 +109,13 @@ export class ChatStore {
     let rows: Message[];
     try {
       const cols = (f: (m: PlainMessage) => string) => batch.map((q) => f(q.msg));
-      rows = await this.sql.rows<Message>('message.insertIfMemberBatch', INSERT_IF_MEMBER_BATCH, [cols((m) => m.id), cols((m) => m.roomId), cols((m) => m.userId), cols((m) => m.clientMsgId), cols((m) => m.text)]);
+      rows = await this.sql.rows<Message>('message.insertIfMemberBatch', INSERT_IF_MEMBER_BATCH, [
+        cols((m) => m.id),
+        cols((m) => m.roomId),
+        cols((m) => m.userId),
+        cols((m) => m.clientMsgId),
+        cols((m) => m.text),
+      ]);
     } catch {
       // One bad row fails the whole statement: each is tried alone, so only it fails (with its own error).
       for (const q of batch) void this.insertOne(q);
