@@ -25,6 +25,7 @@ import {
   ensureBuilt,
   installExitHandlers,
   onCleanup,
+  postgresBackends,
   startDatabase,
   startNats,
   startPeerJs,
@@ -135,24 +136,6 @@ function toggleProfilers(target, env, label) {
     try {
       process.kill(pid, 'SIGUSR2');
     } catch {} // Go and C servers are not in env.pids; a killed replica is gone
-  }
-}
-
-/** Postgres backends serving our databases (rooms' and media's, `${rooms}_media`), so their CPU counts as Switchboard's. */
-async function postgresBackends(databaseUrl) {
-  const { default: pg } = await import('pg');
-  const u = new URL(databaseUrl);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: u.toString() });
-  try {
-    await client.connect();
-    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)', [[name, `${name}_media`]]);
-    return rows.map((r) => r.pid);
-  } catch {
-    return [];
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 

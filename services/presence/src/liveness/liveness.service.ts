@@ -10,6 +10,18 @@ import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
 const SWEEP_BATCH = 500;
 
 /**
+ * When the next expiry sweep is needed (ms from now). Every deadline is written as its writer's
+ * now + PRESENCE_TTL_MS (an open or a renewal), so nothing that is not in the set yet can lapse
+ * before now + ttl: the sweep waits for the earliest deadline present, or that, but never less
+ * than `minGapMs` (PRESENCE_SWEEP_MS, the old fixed period). A lapse is still seen within
+ * `minGapMs` of its deadline, and an idle replica wakes once per TTL instead of every second (ADR 0072).
+ */
+export function nextSweepDelay(earliestDeadline: number | undefined, now: number, ttlMs: number, minGapMs: number): number {
+  const due = Math.min(earliestDeadline ?? Infinity, now + ttlMs);
+  return Math.max(minGapMs, due - now);
+}
+
+/**
  * Connection liveness from gateway reports: registration (with the duplicate-login policy),
  * clean closes, and expiry of connections whose gateway stopped reporting. Every connection
  * ends in exactly one `conn.gone` event, whichever replica and path gets there first.
@@ -21,6 +33,7 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
   private goneReactions: { where: string; run: GoneReaction }[] = [];
   private sweeper?: NodeJS.Timeout;
   private sweeping = false;
+  private stopped = false;
 
   constructor(
     private readonly store: LivenessStore,
@@ -39,11 +52,29 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
   }
 
   onApplicationBootstrap() {
-    this.sweeper = setInterval(() => void this.sweep(), this.config.PRESENCE_SWEEP_MS);
+    this.scheduleSweep(this.config.PRESENCE_SWEEP_MS);
   }
 
   onApplicationShutdown() {
-    clearInterval(this.sweeper);
+    this.stopped = true;
+    clearTimeout(this.sweeper);
+  }
+
+  /** Sweeps, then sleeps until the next deadline can lapse (nextSweepDelay); after a failure, PRESENCE_SWEEP_MS. */
+  private scheduleSweep(delayMs: number): void {
+    if (this.stopped) return;
+    this.sweeper = setTimeout(() => {
+      void (async () => {
+        await this.sweep();
+        let delay = this.config.PRESENCE_SWEEP_MS;
+        try {
+          delay = nextSweepDelay(await this.store.earliestDeadline(), Date.now(), this.config.PRESENCE_TTL_MS, this.config.PRESENCE_SWEEP_MS);
+        } catch (err) {
+          this.logger.warn({ err }, 'presence sweep: next deadline unknown');
+        }
+        this.scheduleSweep(delay);
+      })();
+    }, delayMs);
   }
 
   async report(r: LivenessReport): Promise<presence.ReportLivenessResponse> {

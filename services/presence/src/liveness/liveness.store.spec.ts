@@ -69,6 +69,20 @@ describe('LivenessStore', () => {
     expect((await store.refresh(node, 'b2', 60_000, 60_000)).previousBoot).toBe('b1');
   });
 
+  it('writes every deadline a full TTL ahead, so the sweep may sleep until the earliest one (ADR 0072)', async () => {
+    const node = `ahead_${tag}`;
+    const c = rec({ nodeId: node });
+    const opened = Date.now();
+    await store.open(c, 60_000, 'none');
+    const score = async () => Number(await redis.zscore(DEADLINES, c.connectionId));
+    expect(await score()).toBeGreaterThanOrEqual(opened + 60_000);
+    // The set is shared with the other tests: the earliest is at most this one's.
+    expect(await store.earliestDeadline()).toBeLessThanOrEqual(await score());
+    const renewed = Date.now();
+    expect((await store.refresh(node, 'b1', 120_000, 60_000)).renewed).toBe(true);
+    expect(await score()).toBeGreaterThanOrEqual(renewed + 120_000);
+  });
+
   it('renews a node\'s deadlines at most once per renewal period, however often it reports', async () => {
     const node = `renew_${tag}`;
     const c = rec({ nodeId: node });

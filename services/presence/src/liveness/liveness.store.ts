@@ -166,6 +166,12 @@ export class LivenessStore {
     return this.redis.zrangebyscore(DEADLINES, '-inf', now, 'LIMIT', 0, limit);
   }
 
+  /** The earliest deadline in the set (ms), or undefined when no connection is held. */
+  async earliestDeadline(): Promise<number | undefined> {
+    const [, score] = await this.redis.zrange(DEADLINES, 0, 0, 'WITHSCORES');
+    return score === undefined ? undefined : Number(score);
+  }
+
   nodeConnections(nodeId: string): Promise<string[]> {
     return this.redis.smembers(nodeConnsKey(nodeId));
   }
