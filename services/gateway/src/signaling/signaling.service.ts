@@ -23,10 +23,11 @@ function refusal(verdict: string): ProtocolError {
  * signal travels as a NATS request to the target connection's subject so the sender learns
  * the verdict (or `not_found` when no replica holds that connection).
  *
- * ICE candidates, the bulk of a negotiation, to a target that accepted a signal from the same
- * connection moments before are published instead (ADR 0056): their reply subject is this
- * replica's report inbox, which the target's replica answers only with a refusal and NATS
- * answers with "no responders" when nobody holds the target; either becomes `signal.failed`.
+ * Signals to a target that accepted a signal from the same connection moments before are
+ * published instead (ADR 0056 for ICE candidates, ADR 0066 for every kind): their reply
+ * subject is this replica's report inbox, which the target's replica answers only with a
+ * refusal and NATS answers with "no responders" when nobody holds the target; either becomes
+ * `signal.failed`.
  */
 @Injectable()
 export class SignalingService {
@@ -58,7 +59,8 @@ export class SignalingService {
     const event = encodeEvent({ type: 'signal', roomId: data.roomId, data: body }, 'conn');
     const key = TrustedTargets.key(data.to, data.roomId);
     const trusted = this.trustedOf(conn);
-    if (data.kind === 'ice' && trusted.has(key)) {
+    // Any kind, not only candidates (ADR 0066): the first signal to a (target, room) asks, the rest of the negotiation is published.
+    if (trusted.has(key)) {
       this.nc.publish(subjects.conn(data.to), event, { reply: `${this.reportBase}.${data.kind}.${conn.id}.${data.to}${data.roomId ? `.${data.roomId}` : ''}` });
       this.metrics.signals.inc({ mode: 'published' });
       return {};
