@@ -143,6 +143,24 @@ describe('signaling and pairing across replicas', () => {
     expect(b.events.filter((e) => e.type === 'signal').map((e) => e.data.payload)).toEqual([{ sdp: 'o' }, { sdp: 'o2' }, { n: 1 }]);
   });
 
+  it('keeps one sender\'s order through a burst sent without waiting, across published batches and requests (ADR 0067)', async () => {
+    // gw3 trusts two pairs per connection: asking the two others makes b fall out now and then, so b's signals mix both paths.
+    const a = await stack.client(gw3, uid('a'));
+    const b = await stack.client(gw2, uid('b'));
+    const others = await Promise.all([1, 2].map((i) => stack.client(gw1, uid(`o${i}`))));
+    const roomId = await roomWith(a, b, ...others);
+    const to = b.hello.connectionId;
+    const sends: Promise<unknown>[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 10; i++) sends.push(a.request('signal', { to, roomId, kind: i ? 'ice' : 'offer', payload: { n: round * 10 + i } }));
+      for (const o of others) sends.push(a.request('signal', { to: o.hello.connectionId, roomId, kind: 'offer', payload: { round } }));
+    }
+    await Promise.all(sends);
+    await b.waitFor<{ payload: { n?: number } }>('signal', (e) => e.data.payload?.n === 49);
+    expect(b.events.filter((e) => e.type === 'signal').map((e) => (e.data as { payload: { n: number } }).payload.n)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(a.events.filter((e) => e.type === 'signal.failed')).toEqual([]);
+  });
+
   it('refuses signals between strangers with forbidden, and to absent connections with not_found', async () => {
     const a = await stack.client(gw1, uid('a'));
     const b = await stack.client(gw2, uid('b'));
