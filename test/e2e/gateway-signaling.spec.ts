@@ -116,7 +116,7 @@ describe('signaling and pairing across replicas', () => {
     // A renegotiation's offer to a trusted target is published like a candidate (ADR 0066); to an untrusted one it asks.
     await a.request('signal', { to: targets[2]!.hello.connectionId, roomId, kind: 'offer', payload: { sdp: 'again' } });
     expect(delta(await signalCounts(gw3), before)).toEqual({ request: 1, published: 3, refused: 0 });
-    expect((await targets[2]!.waitFor('signal', (e) => e.data.kind === 'offer' && e.data.payload?.sdp === 'again')).data.from).toBe(a.hello.connectionId);
+    expect((await targets[2]!.waitFor<{ kind: string; from: string; payload: { sdp?: string } }>('signal', (e) => e.data.kind === 'offer' && e.data.payload?.sdp === 'again')).data.from).toBe(a.hello.connectionId);
     await a.request('signal', { to: targets[1]!.hello.connectionId, roomId, kind: 'bye', payload: {} });
     expect(delta(await signalCounts(gw3), before)).toEqual({ request: 2, published: 3, refused: 0 });
   });
