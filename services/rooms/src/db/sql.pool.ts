@@ -18,15 +18,21 @@ export class SqlPool implements OnApplicationShutdown {
 
   constructor(@Inject(CONFIG) config: { DATABASE_URL: string }, registry: Registry, @Inject(LOGGER) logger: Logger) {
     const { connectionString, options } = pgConnection(config.DATABASE_URL);
-    this.pool = new pg.Pool({ connectionString, options, max: SQL_POOL_MAX });
+    // Idle connections stay (idleTimeoutMillis 0): a reconnect costs a new backend and loses its prepared statements.
+    this.pool = new pg.Pool({ connectionString, options, max: SQL_POOL_MAX, idleTimeoutMillis: 0 });
     // An idle connection that breaks (Postgres restart) is dropped by the pool; unhandled, the event would end the process.
     this.pool.on('error', (err) => logger.warn({ err: err.message }, 'idle postgres connection lost'));
     this.metrics = postgresMetrics(registry);
   }
 
-  /** The rows of one parameterized statement; `operation` labels its metrics (a fixed name, never data). */
+  /**
+   * The rows of one parameterized statement. `operation` labels its metrics (a fixed name, never
+   * data) and names the prepared statement: each connection parses and plans it once, not on
+   * every call (the join storm's Postgres CPU was mostly parse and plan of two tiny statements).
+   * So one operation name must always go with the same text.
+   */
   rows<R extends pg.QueryResultRow>(operation: string, text: string, values: unknown[]): Promise<R[]> {
-    return this.metrics.observe(operation, async () => (await this.pool.query<R>(text, values)).rows);
+    return this.metrics.observe(operation, async () => (await this.pool.query<R>({ name: operation, text, values })).rows);
   }
 
   async onApplicationShutdown(): Promise<void> {
