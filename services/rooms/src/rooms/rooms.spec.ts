@@ -1,7 +1,8 @@
 import { subjects } from '@switchboard/protocol';
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { rooms as proto } from '@switchboard/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LobbyService } from '../lobby/lobby.service.js';
 import { GRPC_SECRET, RoomsHarness, uid, until } from '../testing/harness.test.js';
 import { decodeRoomCursor, encodeRoomCursor } from './rooms.view.js';
 import { ParticipantsStore } from './participants.store.js';
@@ -165,6 +166,7 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
   it('takes a seat and its participant_joined seq in one step: concurrent joins on two replicas, in seq order, nothing for a refused one', async () => {
     const { roomId, reply } = await h.room({ maxParticipants: 6 });
     const log = await h.watchRoom(roomId);
+    const touched = h.replicas.map((r) => vi.spyOn(r.app.get(LobbyService), 'touch'));
     const joiners = Array.from({ length: 7 }, () => h.caller());
     const codes = await Promise.all(joiners.map((c) => h.code('room.join', c, { roomId })));
     expect(codes.filter((c) => c === 'ok')).toHaveLength(5);
@@ -180,6 +182,9 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
     }
     const store = h.replicas[0].app.get(RoomsStore);
     for (const [i, c] of joiners.entries()) expect(!!(await store.member(roomId, c.userId)), `joiner ${i}`).toBe(codes[i] === 'ok');
+    // The live room registry hears of every seat (its coalesced notice, ADR 0024).
+    expect(touched.flatMap((t) => t.mock.calls).filter(([id]) => id === roomId)).toHaveLength(5);
+    touched.forEach((t) => t.mockRestore());
     // A repeated join reports the room's current seq and announces nothing.
     const again = await h.req('room.join', joiners[codes.indexOf('ok')], { roomId });
     expect(again.seq).toBe(reply.seq + 5);
