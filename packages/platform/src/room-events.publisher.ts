@@ -29,10 +29,20 @@ export class RoomEventsPublisher {
 
   async toRoom<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
     const seq = await this.redis.incr(seqKey(roomId));
+    await this.atSeq(roomId, seq, type, data, opts);
+    return seq;
+  }
+
+  /**
+   * Publishes a room event whose seq the caller took from the room's counter itself, atomically
+   * with the change it announces (the join script takes a seat and its seq in one call, ADR
+   * 0068). The publish leaves before this returns (call it as soon as the seq is known, so the
+   * room's next event does not overtake it); the promise resolves when the stream holds it.
+   */
+  async atSeq<E extends RoomEvent>(roomId: string, seq: number, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<void> {
     const event = { type, roomId, seq, data, ...opts };
     if (this.acks) await this.bus.publishToStream(subjects.room(roomId), event, this.acks);
     else this.bus.publish(subjects.room(roomId), event);
-    return seq;
   }
 
   /**

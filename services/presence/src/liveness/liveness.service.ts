@@ -82,9 +82,7 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
     const { previousBoot } = await this.store.refresh(r.nodeId, r.bootId, ttl, this.renewEveryMs);
     // Same node id, new process: the old process's sockets are gone now, not in a TTL.
     if (previousBoot && previousBoot !== r.bootId) await this.expireOldBoot(r.nodeId, r.bootId);
-    // Together, so each step of every open shares one Redis write (a storm's report carries many).
-    // Redis runs the scripts in the order sent, so two opens of one user replace as one after the other would.
-    await Promise.all(r.opened.map((o) => this.open({ ...o, nodeId: r.nodeId, boot: r.bootId })));
+    if (r.opened.length) await this.open(r.opened.map((o) => ({ ...o, nodeId: r.nodeId, boot: r.bootId })));
     for (const id of r.closed) await this.end(id, 'closed');
     let lost: string[] = [];
     if (r.shutdown) {
@@ -144,15 +142,24 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
     return n;
   }
 
-  private async open(rec: ConnectionRecord): Promise<void> {
-    const replaced = await this.store.open(rec, this.config.PRESENCE_TTL_MS, this.config.SESSION_POLICY);
-    if (!replaced) return;
-    for (const old of replaced) {
-      // The old socket's gateway closes it on this event and then reports the close.
-      this.bus.publish(subjects.conn(old), { type: 'session.replaced', data: { by: rec.connectionId } });
-      this.metrics.replaced.inc();
-    }
-    for (const opened of this.opened) await opened(rec);
+  /**
+   * A report's opens as one batch (a storm's report carries hundreds): registered in order by one
+   * script call, then each reaction runs once for the new ones together (ADR 0068).
+   */
+  private async open(recs: ConnectionRecord[]): Promise<void> {
+    const results = await this.store.openMany(recs, this.config.PRESENCE_TTL_MS, this.config.SESSION_POLICY);
+    const fresh: ConnectionRecord[] = [];
+    results.forEach((replaced, i) => {
+      if (!replaced) return;
+      for (const old of replaced) {
+        // The old socket's gateway closes it on this event and then reports the close.
+        this.bus.publish(subjects.conn(old), { type: 'session.replaced', data: { by: recs[i].connectionId } });
+        this.metrics.replaced.inc();
+      }
+      fresh.push(recs[i]);
+    });
+    if (!fresh.length) return;
+    for (const opened of this.opened) await opened(fresh);
   }
 
   private async gone(rec: ConnectionRecord, reason: GoneReason): Promise<void> {

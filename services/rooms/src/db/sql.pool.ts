@@ -26,7 +26,8 @@ export class SqlPool implements OnApplicationShutdown {
 
   constructor(@Inject(CONFIG) config: { DATABASE_URL: string }, registry: Registry, @Inject(LOGGER) logger: Logger) {
     const { connectionString, options } = pgConnection(config.DATABASE_URL);
-    this.pool = new pg.Pool({ connectionString, options, max: SQL_POOL_MAX });
+    // Idle connections stay (idleTimeoutMillis 0): a reconnect costs a new backend and loses its prepared statements.
+    this.pool = new pg.Pool({ connectionString, options, max: SQL_POOL_MAX, idleTimeoutMillis: 0 });
     // An idle connection that breaks (Postgres restart) is dropped by the pool; unhandled, the event would end the process.
     this.pool.on('error', (err) => logger.warn({ err: err.message }, 'idle postgres connection lost'));
     this.metrics = postgresMetrics(registry);

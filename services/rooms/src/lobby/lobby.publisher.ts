@@ -21,9 +21,9 @@ export class LobbyTrackingPublisher extends RoomEventsPublisher {
     super(bus, redis, acks);
   }
 
-  override async toRoom<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
-    const seq = await super.toRoom(roomId, type, data, opts);
+  /** Every seq event goes out here (`toRoom` too), so a join whose seq the seat script took is seen as well. */
+  override async atSeq<E extends RoomEvent>(roomId: string, seq: number, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<void> {
+    await super.atSeq(roomId, seq, type, data, opts);
     if (LOBBY_EVENTS.has(type)) this.lobby.touch(roomId);
-    return seq;
   }
 }

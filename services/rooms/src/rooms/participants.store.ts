@@ -24,28 +24,32 @@ const connKey = (connectionId: string) => `sb:{conn:${connectionId}}:rooms`;
 /**
  * Adds a participant unless the room holds `max` distinct users already. Atomic, so two
  * replicas racing for the last seat admit exactly one. A user's extra connections
- * (other devices) do not take extra seats. The entry records the room's seq at that moment
- * (`joinSeq`): every event with a higher seq was published after the seat existed.
+ * (other devices) do not take extra seats. A new seat also takes the room's next seq, for its
+ * `room.participant_joined` (one Redis call per join instead of a script and an INCR, ADR 0068);
+ * the entry records the seq before it (`joinSeq`): every event with a higher seq, its own
+ * participant_joined first, was published after the seat existed.
  * KEYS[1]=room hash KEYS[2]=room seq (one slot); ARGV: connId, userId, json, max
- * Returns [1 added | 2 already present | 0 full, the room's entries after the call], so a
- * join needs no second read to answer with the participant list.
+ * Returns [1 added | 2 already present | 0 full, the room's entries after the call, the seq:
+ * the participant_joined's when added, the room's current one otherwise], so a join needs no
+ * second read to answer with the participant list.
  */
 const JOIN_SCRIPT = `
 local vals = redis.call('HVALS', KEYS[1])
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {2, vals} end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {2, vals, tonumber(redis.call('GET', KEYS[2]) or '0')} end
 local users = {}
 local count = 0
 for i = 1, #vals do
   local u = cjson.decode(vals[i]).userId
   if not users[u] then users[u] = true; count = count + 1 end
 end
-if not users[ARGV[2]] and count >= tonumber(ARGV[4]) then return {0, vals} end
+if not users[ARGV[2]] and count >= tonumber(ARGV[4]) then return {0, vals, 0} end
+local seq = redis.call('INCR', KEYS[2])
 local p = cjson.decode(ARGV[3])
-p.joinSeq = tonumber(redis.call('GET', KEYS[2]) or '0')
+p.joinSeq = seq - 1
 local entry = cjson.encode(p)
 redis.call('HSET', KEYS[1], ARGV[1], entry)
 vals[#vals + 1] = entry
-return {1, vals}
+return {1, vals, seq}
 `;
 
 /**
@@ -95,12 +99,26 @@ return nil
 export class ParticipantsStore {
   constructor(private readonly redis: Redis) {}
 
-  async add(roomId: string, p: LiveParticipant, maxUsers: number): Promise<{ outcome: 'added' | 'present' | 'full'; participants: LiveParticipant[] }> {
+  /**
+   * Takes a seat (JOIN_SCRIPT). `seq`: the seq the seat took for its participant_joined when
+   * added (publish it with exactly that seq), the room's current seq when already present.
+   */
+  async add(roomId: string, p: LiveParticipant, maxUsers: number): Promise<{ outcome: 'added' | 'present' | 'full'; participants: LiveParticipant[]; seq: number }> {
     // Index first: a crash after the seat is taken must not leave a seat the sweep cannot find.
-    await this.redis.sadd(connKey(p.connectionId), roomId);
-    const [code, vals] = (await this.redis.eval(JOIN_SCRIPT, 2, roomKey(roomId), seqKey(roomId), p.connectionId, p.userId, JSON.stringify(p), maxUsers)) as [number, string[]];
+    // Sent together, not one after the other (one write, ADR 0068): a process that sent the seat
+    // has sent the index, and one Redis runs them in the order sent. Should the index fail
+    // while the seat was taken (a Cluster's other node), the seat is given back.
+    const indexed = this.redis.sadd(connKey(p.connectionId), roomId);
+    const seated = this.redis.eval(JOIN_SCRIPT, 2, roomKey(roomId), seqKey(roomId), p.connectionId, p.userId, JSON.stringify(p), maxUsers) as Promise<[number, string[], number]>;
+    const [index, seat] = await Promise.allSettled([indexed, seated]);
+    if (seat.status === 'rejected') throw seat.reason;
+    const [code, vals, seq] = seat.value;
+    if (index.status === 'rejected') {
+      if (code === 1) await this.redis.hdel(roomKey(roomId), p.connectionId);
+      throw index.reason;
+    }
     if (code === 0) await this.redis.srem(connKey(p.connectionId), roomId);
-    return { outcome: code === 1 ? 'added' : code === 2 ? 'present' : 'full', participants: parseSorted(vals) };
+    return { outcome: code === 1 ? 'added' : code === 2 ? 'present' : 'full', participants: parseSorted(vals), seq: Number(seq) };
   }
 
   /** Removes one connection; undefined when it was not there (or another call removed it first). */
