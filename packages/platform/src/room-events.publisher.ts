@@ -28,7 +28,15 @@ export class RoomEventsPublisher {
   ) {}
 
   async toRoom<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
-    const seq = await this.redis.incr(seqKey(roomId));
+    return this.publishAt(roomId, await this.redis.incr(seqKey(roomId)), type, data, opts);
+  }
+
+  /**
+   * Publishes a room event under a seq the caller took itself (INCR of `seqKey(roomId)` inside
+   * a script that also writes the room's other keys, so one round trip instead of two). Call it
+   * as soon as the seq is known, like `toRoom` does, so events leave close to seq order.
+   */
+  async publishAt<E extends RoomEvent>(roomId: string, seq: number, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
     const event = { type, roomId, seq, data, ...opts };
     if (this.acks) await this.bus.publishToStream(subjects.room(roomId), event, this.acks);
     else this.bus.publish(subjects.room(roomId), event);
