@@ -57,7 +57,7 @@ describe('MediaResumeBatcher', () => {
 
   it('resolves each resume only once media has answered its batch', async () => {
     const media = fakeMedia();
-    media.hold();
+    void media.hold();
     const b = batcher(media.bus);
     let settled = false;
     const p = b.resume(conn(1), 's1').then(() => (settled = true));
