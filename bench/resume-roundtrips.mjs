@@ -41,6 +41,8 @@ try {
   if (profDir) writeFileSync(join(profDir, 'pids.json'), JSON.stringify({ switchboard: survivors }));
   say(`stack up (gateways ${sb.urls.join(', ')})`);
   const tag = `${process.pid}`;
+  // gateway-a's /metrics dies with it.
+  const opsPorts = { 'gateway-b': sb.base + 1, rooms: sb.base + 11, presence: sb.base + 12, media: sb.base + 13 };
   const roomCount = Math.ceil(clients / (roomSize - 1));
   const owners = [];
   await pool(roomCount, 20, async (i) => (owners[i] = await SbConn.connect(sb.urls[1], await mintToken(secret, `o${i}_${tag}`))));
@@ -86,7 +88,7 @@ try {
   await watcher.flush();
   await sleep(500); // the chat sends' own deliveries and acks pass
   counts.clear();
-  const [r0, p0, s0] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base, { 'gateway-b': sb.base + 1, rooms: sb.base + 11, presence: sb.base + 12, media: sb.base + 13 })]);
+  const [r0, p0, s0] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base, opsPorts)]);
   const pgPids = await postgresPids(databaseUrl);
   const cpu0 = cpuOf(procs, pgPids);
   if (profDir) for (const pid of Object.values(survivors)) process.kill(pid, 'SIGUSR2');
@@ -114,7 +116,7 @@ try {
   const cpu1 = cpuOf(procs, pgPids);
   if (profDir) for (const pid of Object.values(survivors)) process.kill(pid, 'SIGUSR2');
   const natsCounts = new Map(counts);
-  const [r1, p1, s1] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base, { 'gateway-b': sb.base + 1, rooms: sb.base + 11, presence: sb.base + 12, media: sb.base + 13 })]);
+  const [r1, p1, s1] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base, opsPorts)]);
   let lost = 0;
   let dups = 0;
   for (const v of vs.filter((x) => x.resumed)) {

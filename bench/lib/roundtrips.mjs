@@ -58,7 +58,10 @@ export async function pgCommits(databaseUrl) {
   return Object.fromEntries(rows.map((r) => [r.datname, Number(r.n)]));
 }
 
-/** Operation counts by process from each service's /metrics: {"rooms postgres Room.findFirst": n}. */
+/**
+ * Operation counts by process from each service's /metrics: {"rooms postgres Room.findFirst": n}.
+ * @param {number} base the stack's port base @param {Record<string, number>} [names] process → metrics port
+ */
 export async function serviceOps(base, names = { 'gateway-a': base, 'gateway-b': base + 1, rooms: base + 11, presence: base + 12, media: base + 13 }) {
   const out = {};
   for (const [name, port] of Object.entries(names)) {
