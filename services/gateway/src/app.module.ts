@@ -20,6 +20,7 @@ import { Subscriptions } from './routing/subscriptions.js';
 import { ResumeService } from './session/resume.service.js';
 import { RoomHistoryStore } from './session/room-history.store.js';
 import { IceServersCache } from './session/ice-servers.cache.js';
+import { MediaResumeBatcher } from './session/media-resume.batcher.js';
 import { RoomTailCache } from './session/room-tail.cache.js';
 import { SessionService } from './session/session.service.js';
 import { PairingStore } from './signaling/pairing.store.js';
@@ -56,6 +57,7 @@ export class AppModule {
         SessionService,
         RoomHistoryStore,
         RoomTailCache,
+        MediaResumeBatcher,
         ResumeService,
         PairingStore,
         WindowCounter,

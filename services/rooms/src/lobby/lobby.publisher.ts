@@ -21,9 +21,10 @@ export class LobbyTrackingPublisher extends RoomEventsPublisher {
     super(bus, redis, acks);
   }
 
-  /** Every seq event goes out here (`toRoom` too), so a join whose seq the seat script took is seen as well. */
-  override async atSeq<E extends RoomEvent>(roomId: string, seq: number, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<void> {
-    await super.atSeq(roomId, seq, type, data, opts);
+  // Every room event passes here (toRoom takes its seq and calls publishAt).
+  override async publishAt<E extends RoomEvent>(roomId: string, seq: number, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
+    await super.publishAt(roomId, seq, type, data, opts);
     if (LOBBY_EVENTS.has(type)) this.lobby.touch(roomId);
+    return seq;
   }
 }

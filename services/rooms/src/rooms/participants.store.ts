@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Redis, seqKey } from '@switchboard/platform';
+import { newId, Redis, seqKey } from '@switchboard/platform';
 import type { ParticipantView } from '@switchboard/protocol';
+import { floorMoveLua, floorKey } from '../floor/floor.store.js';
 
 export interface LiveParticipant extends ParticipantView {
   nodeId: string;
@@ -74,9 +75,12 @@ return n
 /**
  * Moves the entry of (user, session) to a new connection, keeping the seat: session.resume.
  * Matching on the user too means nobody can take over another user's entry with a guessed
- * session id. KEYS[1]=room hash; ARGV: userId, sessionId, newConnId, nodeId (the connection
- * indexes are moved by the caller: they live in other slots).
- * Returns {previousConnectionId, participant json} or nil.
+ * session id. In the same round (the keys share the room's slot, docs/decisions/0031): the floor
+ * lease moves with the seat under a new talk, and the room's seq is taken for the
+ * `room.participant_updated` the caller publishes (ADR 0070). The connection indexes are moved
+ * by the caller: they live in other slots.
+ * KEYS[1]=room hash KEYS[2]=floor lease KEYS[3]=room seq; ARGV: userId, sessionId, newConnId, nodeId, new talkId.
+ * Returns {previousConnectionId, participant json, seq} or nil (and takes no seq).
  */
 const RESUME_SCRIPT = `
 local all = redis.call('HGETALL', KEYS[1])
@@ -88,7 +92,8 @@ for i = 1, #all, 2 do
     p.nodeId = ARGV[4]
     redis.call('HDEL', KEYS[1], old)
     redis.call('HSET', KEYS[1], ARGV[3], cjson.encode(p))
-    return {old, cjson.encode(p)}
+    ${floorMoveLua('KEYS[2]', 'old', 'ARGV[3]', 'ARGV[5]')}
+    return {old, cjson.encode(p), redis.call('INCR', KEYS[3])}
   end
 end
 return nil
@@ -166,16 +171,17 @@ export class ParticipantsStore {
     return (await this.redis.eval(PATCH_USER_SCRIPT, 1, roomKey(roomId), userId, JSON.stringify(patch))) as number;
   }
 
-  async resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant } | undefined> {
+  /** session.resume's seat move (RESUME_SCRIPT): the seat, the floor lease it holds, and a seq for the caller's `room.participant_updated`. */
+  async resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant; seq: number } | undefined> {
     await this.redis.sadd(connKey(connectionId), roomId);
-    const res = (await this.redis.eval(RESUME_SCRIPT, 1, roomKey(roomId), userId, sessionId, connectionId, nodeId)) as [string, string] | null;
+    const res = (await this.redis.eval(RESUME_SCRIPT, 3, roomKey(roomId), floorKey(roomId), seqKey(roomId), userId, sessionId, connectionId, nodeId, newId('t'))) as [string, string, number] | null;
     if (!res) {
       // No seat moved: drop the index entry unless this connection holds a seat there anyway.
       if (!(await this.redis.hexists(roomKey(roomId), connectionId))) await this.redis.srem(connKey(connectionId), roomId);
       return undefined;
     }
     await this.redis.srem(connKey(res[0]), roomId);
-    return { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant };
+    return { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant, seq: res[2] };
   }
 
   async roomsOfConnection(connectionId: string): Promise<string[]> {

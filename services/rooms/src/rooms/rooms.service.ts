@@ -276,7 +276,7 @@ export class RoomsService {
     if (outcome === 'added') {
       // Published at once (the room's next event must not overtake it), the membership row
       // written meanwhile: after the seat, so a `room_full` never leaves a member (ADR 0068).
-      const announced = this.events.atSeq(room.id, seq, 'room.participant_joined', { participant: toParticipantView(participant) });
+      const announced = this.events.publishAt(room.id, seq, 'room.participant_joined', { participant: toParticipantView(participant) });
       await Promise.all([announced, isMember ? undefined : this.rooms.ensureMember(room.id, caller.userId)]);
     }
     const view = toRoomView(room, distinctUsers(list));
