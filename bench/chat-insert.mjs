@@ -6,15 +6,15 @@
 // Reports this process's CPU (user+system) per message, the CPU of the Postgres backends serving
 // the database (the fan-out bench does not see pool connections opened after a run starts), and
 // wall time; sequential and N in flight.
-// raw-pg-batch8 stores 8 messages per statement (unnest arrays), what group commit would do at
-// best; its CPU is per message.
-//   node bench/chat-insert.mjs [--n 3000] [--concurrency 8]
+// raw-pg-batch8 stores 8 messages per statement (ChatStore's group-commit statement), what group
+// commit does at best; its CPU is per message. raw-pg-prepared is raw-pg as a named (prepared) statement.
+//   node bench/chat-insert.mjs [--n 3000] [--concurrency 8] [--only raw-pg,raw-pg-prepared]
 import { cpuUsage } from 'node:process';
 import pg from 'pg';
 import { createPrismaClient } from '@switchboard/platform';
 import { PrismaClient } from '../services/rooms/dist/generated/prisma/client.js';
 // The statement ChatStore.insertIfMember runs, not a copy of it.
-import { INSERT_IF_MEMBER as INSERT } from '../services/rooms/dist/chat/chat.store.js';
+import { INSERT_IF_MEMBER as INSERT, INSERT_IF_MEMBER_BATCH as INSERT_BATCH } from '../services/rooms/dist/chat/chat.store.js';
 import { cpuSeconds } from './lib/proc.mjs';
 import { cleanupAll, installExitHandlers, startDatabase } from './lib/stack.mjs';
 
@@ -26,13 +26,6 @@ const N = arg('n', 3000);
 const CONCURRENCY = arg('concurrency', 8);
 
 const BATCH = 8;
-const INSERT_BATCH = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text)
-SELECT v.id, v.room_id, v.user_id, v.cmid, v.text FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, room_id, user_id, cmid, text)
-WHERE EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = v.room_id AND m.user_id = v.user_id AND r.closed_at IS NULL)
-ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
-RETURNING id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments, created_at AS "createdAt",
-  edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy", kind, voice, channel_id AS "channelId"`;
-
 installExitHandlers();
 const url = await startDatabase((m) => console.error(m));
 const prisma = createPrismaClient(PrismaClient, url);
@@ -70,12 +63,21 @@ const variants = {
     const { rows } = await pool.query(INSERT, [`m${key}`, roomId, userId, key, String(Date.now())]);
     if (rows.length !== 1) throw new Error('not inserted');
   },
+  // A named statement: parsed and planned once per connection, then only Bind/Execute (ADR 0073).
+  async 'raw-pg-prepared'() {
+    const key = `n${k++}`;
+    const { rows } = await pool.query({ name: 'insert-if-member', text: INSERT, values: [`m${key}`, roomId, userId, key, String(Date.now())] });
+    if (rows.length !== 1) throw new Error('not inserted');
+  },
   async 'raw-pg-batch8'() {
     const keys = Array.from({ length: BATCH }, () => `b${k++}`);
     const { rows } = await pool.query(INSERT_BATCH, [keys.map((x) => `m${x}`), keys.map(() => roomId), keys.map(() => userId), keys, keys.map(() => String(Date.now()))]);
     if (rows.length !== BATCH) throw new Error('not inserted');
   },
 };
+// --only raw-pg,raw-pg-prepared: just those variants.
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : undefined;
+if (only) for (const name of Object.keys(variants)) if (!only.includes(name)) delete variants[name];
 /** Messages one call of a variant stores. */
 const perCall = (name) => (name === 'raw-pg-batch8' ? BATCH : 1);
 

@@ -25,6 +25,7 @@ import {
   ensureBuilt,
   installExitHandlers,
   onCleanup,
+  postgresBackends,
   startDatabase,
   startNats,
   startPeerJs,
@@ -138,24 +139,6 @@ function toggleProfilers(target, env, label) {
   }
 }
 
-/** Postgres backends serving our databases (rooms' and media's, `${rooms}_media`), so their CPU counts as Switchboard's. */
-async function postgresBackends(databaseUrl) {
-  const { default: pg } = await import('pg');
-  const u = new URL(databaseUrl);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: u.toString() });
-  try {
-    await client.connect();
-    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)', [[name, `${name}_media`]]);
-    return rows.map((r) => r.pid);
-  } catch {
-    return [];
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /** The groups with `pids` added to each of `found.groups` (copies; no pid twice). */
 const withPids = (groups, /** @type {{ groups: string[], pids: number[] }} */ found) => ({
   ...groups,
@@ -191,6 +174,8 @@ async function runLoadgen(target, scenario, env) {
     /** @type {Map<string, { stop(): Promise<void> }>} */
     const discoveries = new Map();
     const windows = new Map();
+    /** Every window of a label in order (a retried step reuses its label; `windows` keeps the last). */
+    const windowRuns = new Map();
     const timeoutMs = quick ? 90_000 : 20 * 60_000;
     const timer = setTimeout(() => {
       say(`${target}/${scenario}: load generator timed out after ${timeoutMs / 1000} s`);
@@ -211,7 +196,9 @@ async function runLoadgen(target, scenario, env) {
       } else if (m.type === 'mark' && m.phase === 'end') {
         void (async () => {
           await discoveries.get(m.label)?.stop();
-          windows.set(m.label, samplers.get(m.label)?.stop());
+          const w = samplers.get(m.label)?.stop();
+          windows.set(m.label, w);
+          windowRuns.set(m.label, [...(windowRuns.get(m.label) ?? []), w]);
           if (profiled(m.label)) toggleProfilers(target, env, m.label);
           child.send({ type: 'ack' });
         })();
@@ -228,7 +215,7 @@ async function runLoadgen(target, scenario, env) {
         child.send({ type: 'ack', at });
       } else if (m.type === 'result') {
         clearTimeout(timer);
-        resolve({ ...m, windows });
+        resolve({ ...m, windows, windowRuns });
       }
     });
     child.on('exit', (code) => {
@@ -315,7 +302,14 @@ async function runOnce(target, env, scenario, run) {
     return;
   }
   for (const row of r.rows) {
-    results.push({ target, scenarioId: scenario, key: row.key ?? scenario, run, load, ...row, win: r.windows.get(row.window), fixedWin: row.fixed && r.windows.get(row.fixed.window) });
+    // Every step's server CPU per 1,000 delivered events too: per-event cost falls as the rate rises (more events per wake-up), so the fixed-load number alone does not say what a step needed.
+    const seen = new Map();
+    const stepCpu = row.steps?.map((st) => {
+      const i = seen.get(st.window) ?? 0;
+      seen.set(st.window, i + 1);
+      return { rate: st.throughput, cpu: ((r.windowRuns.get(st.window)?.[i]?.servers?.cpuSeconds ?? NaN) * 1e6) / st.delivered };
+    });
+    results.push({ target, scenarioId: scenario, key: row.key ?? scenario, run, load, ...row, stepCpu, win: r.windows.get(row.window), fixedWin: row.fixed && r.windows.get(row.fixed.window) });
   }
   say(`${target}: ${scenario} done in ${((Date.now() - s0) / 1000).toFixed(1)} s (load ${load})`);
 }
@@ -459,7 +453,10 @@ for (const s of ALL_SCENARIOS) {
     const proc = x.cpuProcs.map(([n, v]) => `${n} ${fmtCpu(v)}`).join(', ');
     if (x.fixedOffered) notes.push(`- ${x.target} · ${x.scenario}: fixed load ${fmtRate(x.fixedOffered)} events/s offered, p99 ${fmtMs(x.fixedP99)} ms (median)${proc ? `; CPU ms / 1,000 events by process (median run): ${proc}` : ''}`);
     else if (proc) notes.push(`- ${x.target} · ${x.scenario}: CPU ms / 1,000 events by process (median run): ${proc}`);
-    for (const r of x.runs) if (r.notes) notes.push(`  - run ${r.run} (load ${r.load}): ${r.notes}`);
+    for (const r of x.runs) {
+      if (r.notes) notes.push(`  - run ${r.run} (load ${r.load}): ${r.notes}`);
+      if (r.stepCpu?.length) notes.push(`    server CPU ms / 1,000 events by step: ${r.stepCpu.map((st) => `${fmtRate(st.rate)}/s ${fmtCpu(st.cpu)}`).join(', ')}`);
+    }
   }
   if (notes.length) out.push('', ...notes);
 }

@@ -240,3 +240,20 @@ export async function startPeerJs({ extraEnv = {} } = {}) {
   return { urls: [`ws://127.0.0.1:${port}/bench/peerjs`], pids: { peerjs: child.pid }, stop: () => stopChild(child) };
 }
 
+/** Postgres backends serving our databases (rooms' and media's, `${rooms}_media`), so their CPU counts as Switchboard's. */
+export async function postgresBackends(databaseUrl) {
+  const { default: pg } = await import('pg');
+  const u = new URL(databaseUrl);
+  const name = u.pathname.slice(1);
+  u.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: u.toString() });
+  try {
+    await client.connect();
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)', [[name, `${name}_media`]]);
+    return rows.map((r) => r.pid);
+  } catch {
+    return [];
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -98,7 +98,7 @@ describe('signaling and pairing across replicas', () => {
     await expect(a.request('signal', { to, roomId, kind: 'ice', payload: { candidate: 'c1' } })).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('keeps offers and answers synchronous, and trusts at most SIGNAL_TRUSTED_TARGETS pairs per connection', async () => {
+  it('asks only with the first signal to a target, and trusts at most SIGNAL_TRUSTED_TARGETS pairs per connection', async () => {
     const a = await stack.client(gw3, uid('a'));
     const targets = await Promise.all([1, 2, 3].map((i) => stack.client(gw2, uid(`t${i}`))));
     const roomId = await roomWith(a, ...targets);
@@ -113,9 +113,52 @@ describe('signaling and pairing across replicas', () => {
     expect(delta(await signalCounts(gw3), before)).toEqual({ request: 1, published: 2, refused: 0 });
     expect(signaling.trustedCount(sender)).toBe(2);
     for (const t of targets) expect((await t.waitFor('signal', (e) => e.data.kind === 'ice')).data.payload).toEqual({ candidate: `to-${t.hello.userId}` });
-    // An offer always waits for the target's verdict, trusted or not.
+    // A renegotiation's offer to a trusted target is published like a candidate (ADR 0066); to an untrusted one it asks.
     await a.request('signal', { to: targets[2]!.hello.connectionId, roomId, kind: 'offer', payload: { sdp: 'again' } });
-    expect(delta(await signalCounts(gw3), before)).toEqual({ request: 2, published: 2, refused: 0 });
+    expect(delta(await signalCounts(gw3), before)).toEqual({ request: 1, published: 3, refused: 0 });
+    expect((await targets[2]!.waitFor<{ kind: string; from: string; payload: { sdp?: string } }>('signal', (e) => e.data.kind === 'offer' && e.data.payload?.sdp === 'again')).data.from).toBe(a.hello.connectionId);
+    await a.request('signal', { to: targets[1]!.hello.connectionId, roomId, kind: 'bye', payload: {} });
+    expect(delta(await signalCounts(gw3), before)).toEqual({ request: 2, published: 3, refused: 0 });
+  });
+
+  it('publishes offers, answers and byes to a trusted target too, and reports their refusal with their kind (ADR 0066)', async () => {
+    const { a, b, roomId, to } = await offered();
+    const before = await signalCounts(gw1);
+    // b's first signal to a asks (a is not yet trusted by b); a's renegotiation offer and bye to b are published.
+    await b.request('signal', { to: a.hello.connectionId, roomId, kind: 'answer', payload: { sdp: 'a1' } });
+    await a.request('signal', { to, roomId, kind: 'offer', payload: { sdp: 'o2' } });
+    await a.request('signal', { to, roomId, kind: 'custom', payload: { n: 1 } });
+    await b.waitFor('signal', (e) => e.data.kind === 'custom');
+    expect(b.events.filter((e) => e.type === 'signal').map((e) => e.data.kind)).toEqual(['offer', 'offer', 'custom']);
+    expect((await a.waitFor('signal', (e) => e.data.kind === 'answer')).data.payload).toEqual({ sdp: 'a1' });
+    expect(delta(await signalCounts(gw1), before)).toEqual({ request: 0, published: 2, refused: 0 });
+
+    // The target leaves the room: the published offer is answered `signal.ok`, its refusal comes as signal.failed naming the offer.
+    await b.request('room.leave', { roomId });
+    await a.request('signal', { to, roomId, kind: 'offer', payload: { sdp: 'o3' } });
+    expect((await a.waitFor('signal.failed')).data).toEqual({ to, roomId, kind: 'offer', code: 'forbidden', message: 'the target is not in that room or not paired with you' });
+    // Trust is gone with the refusal: the next offer gets the verdict as its reply, and nothing reached b.
+    await expect(a.request('signal', { to, roomId, kind: 'offer', payload: { sdp: 'o4' } })).rejects.toMatchObject({ code: 'forbidden' });
+    expect(delta(await signalCounts(gw1), before)).toEqual({ request: 1, published: 3, refused: 1 });
+    expect(b.events.filter((e) => e.type === 'signal').map((e) => e.data.payload)).toEqual([{ sdp: 'o' }, { sdp: 'o2' }, { n: 1 }]);
+  });
+
+  it('keeps one sender\'s order through a burst sent without waiting, across published batches and requests (ADR 0067)', async () => {
+    // gw3 trusts two pairs per connection: asking the two others makes b fall out now and then, so b's signals mix both paths.
+    const a = await stack.client(gw3, uid('a'));
+    const b = await stack.client(gw2, uid('b'));
+    const others = await Promise.all([1, 2].map((i) => stack.client(gw1, uid(`o${i}`))));
+    const roomId = await roomWith(a, b, ...others);
+    const to = b.hello.connectionId;
+    const sends: Promise<unknown>[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 10; i++) sends.push(a.request('signal', { to, roomId, kind: i ? 'ice' : 'offer', payload: { n: round * 10 + i } }));
+      for (const o of others) sends.push(a.request('signal', { to: o.hello.connectionId, roomId, kind: 'offer', payload: { round } }));
+    }
+    await Promise.all(sends);
+    await b.waitFor<{ payload: { n?: number } }>('signal', (e) => e.data.payload?.n === 49);
+    expect(b.events.filter((e) => e.type === 'signal').map((e) => (e.data as { payload: { n: number } }).payload.n)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(a.events.filter((e) => e.type === 'signal.failed')).toEqual([]);
   });
 
   it('refuses signals between strangers with forbidden, and to absent connections with not_found', async () => {

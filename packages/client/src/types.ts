@@ -107,7 +107,7 @@ export interface KnownEvents {
   'room.removed': { reason: string } & Record<string, any>;
   'rooms.changed': RoomsChanged;
   signal: SignalEvent;
-  /** A `signal` answered `signal.ok` before it reached the target (an ICE candidate to a peer that accepted one moments before) was refused or found no target (ADR 0056). */
+  /** A `signal` answered `signal.ok` before it reached the target (any kind, to a peer that accepted a signal moments before) was refused or found no target (ADRs 0056, 0066). */
   'signal.failed': { to: string; roomId?: string; kind: SignalEvent['kind']; code: 'forbidden' | 'not_found' | 'internal'; message: string };
   'session.draining': { reconnectInMs: number };
   'session.replaced': { by: string };

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { clientMetrics, createMetricsRegistry, DROPPED_DEFAULT_METRICS, natsMetrics } from './metrics.js';
+import { clientMetrics, createMetricsRegistry, DROPPED_DEFAULT_METRICS, EVENT_LOOP_MONITOR_RESOLUTION_MS, natsMetrics } from './metrics.js';
 
 /** `promtool check metrics` (Debian package prometheus, installed by `npm run setup`). */
 function promtoolCheck(text: string): { status: number | null; out: string } {
@@ -25,6 +25,37 @@ describe('process metrics (issue 15)', () => {
     const r = promtoolCheck('# HELP x_total a gauge\n# TYPE x_total gauge\nx_total 1\n');
     expect(r.status).not.toBe(0);
     expect(r.out).toMatch(/non-counter metrics should not have "_total" suffix/);
+  });
+
+  it('still see an event-loop stall longer than the monitor resolution, as lateness (ADR 0072)', async () => {
+    const registry = createMetricsRegistry('svc', 'n1');
+    const gauge = async (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} ([\\d.e+-]+)`, 'm').exec(await registry.metrics())?.[1]);
+    const turn = () => new Promise((r) => setTimeout(r, 10));
+    // The monitor's first wake-up only starts its clock: turn the loop until a scrape has a sample.
+    let idleMax = NaN;
+    for (let turns = 0; turns < 100 && Number.isNaN(idleMax); turns++) {
+      await turn();
+      idleMax = await gauge('nodejs_eventloop_lag_max_seconds');
+    }
+    // Lateness, not the wake-up interval: an idle loop is not a resolution late.
+    expect(idleMax * 1000).toBeLessThan(EVENT_LOOP_MONITOR_RESOLUTION_MS);
+    // A synchronous stall (what the monitor exists for) in a timer callback; a scrape resets the
+    // monitor's clock, so it comes a few wake-ups after the last scrape. Then turns of the loop
+    // until a scrape sees it: late by the stall, less at most one resolution.
+    const stallMs = 5 * EVENT_LOOP_MONITOR_RESOLUTION_MS;
+    await new Promise<void>((r) =>
+      setTimeout(() => {
+        const until = performance.now() + stallMs;
+        while (performance.now() < until);
+        r();
+      }, 3 * EVENT_LOOP_MONITOR_RESOLUTION_MS),
+    );
+    let max = 0;
+    for (let turns = 0; turns < 100 && max * 1000 < stallMs - EVENT_LOOP_MONITOR_RESOLUTION_MS; turns++) {
+      await turn();
+      max = Math.max(max, (await gauge('nodejs_eventloop_lag_max_seconds')) || 0);
+    }
+    expect(max * 1000).toBeGreaterThanOrEqual(stallMs - EVENT_LOOP_MONITOR_RESOLUTION_MS);
   });
 
   it('report the heap limit and the container memory limit', async () => {

@@ -28,7 +28,17 @@ export class RoomEventsPublisher {
   ) {}
 
   async toRoom<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
-    const seq = await this.redis.incr(seqKey(roomId));
+    return this.publishAt(roomId, await this.redis.incr(seqKey(roomId)), type, data, opts);
+  }
+
+  /**
+   * Publishes a room event under a seq the caller took itself (INCR of `seqKey(roomId)` inside
+   * a script that also writes the room's other keys, so one round trip instead of two: the join's
+   * seat, ADR 0068; the resume's seat move, ADR 0070). The publish leaves before this awaits the
+   * stream's ack, so call it as soon as the seq is known and the room's next event does not
+   * overtake it; the promise resolves when the stream holds the event.
+   */
+  async publishAt<E extends RoomEvent>(roomId: string, seq: number, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
     const event = { type, roomId, seq, data, ...opts };
     if (this.acks) await this.bus.publishToStream(subjects.room(roomId), event, this.acks);
     else this.bus.publish(subjects.room(roomId), event);

@@ -93,6 +93,34 @@ describe('Sweeper (fake timers)', () => {
     await sweeper.beforeApplicationShutdown();
   });
 
+  it('starts every sweep of a round in the same turn (their first commands share a write), and waits for all before the next round', async () => {
+    const { logger: log } = logger();
+    const started: string[] = [];
+    const release: (() => void)[] = [];
+    const held = (name: string) => () => {
+      started.push(name);
+      return new Promise<void>((r) => release.push(r));
+    };
+    const sweeper = sweeperWith({ SWEEP_INTERVAL_MS: 100 }, log, [
+      ['a', held('a')],
+      ['b', held('b')],
+      ['c', held('c')],
+    ]);
+    sweeper.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(started).toEqual(['a', 'b', 'c']);
+    // Two of three done: the next tick does not start a new round.
+    release[0]!();
+    release[1]!();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(started).toHaveLength(3);
+    release[2]!();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(started).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+    for (const r of release.slice(3)) r();
+    await sweeper.beforeApplicationShutdown();
+  });
+
   it('refuses a second sweep with the same name at boot, naming both methods', () => {
     const twice: Sweeps = [
       ['x', async () => undefined],

@@ -139,7 +139,7 @@ export const EVENTS = {
   ),
   'signal.failed': event(
     ['gateway'],
-    'Delivery report of a `signal` answered `signal.ok` before the target was reached: an `ice` candidate to a target that had accepted a signal from this connection moments before is relayed without waiting for the target\'s replica (ADR 0056). When that replica refuses it (`forbidden`: the target left the room or the pairing ended; `internal`: its replica failed to write it) or no replica holds the target any more (`not_found`), this event names it; nothing is sent for candidates that were delivered. Offers, answers and every other kind keep their synchronous error reply.',
+    'Delivery report of a `signal` answered `signal.ok` before the target was reached: a signal of any kind (offer, answer, candidate, bye, custom) to a target that had accepted a signal from this connection moments before is relayed without waiting for the target\'s replica (ADRs 0056, 0066). When that replica refuses it (`forbidden`: the target left the room or the pairing ended; `internal`: its replica failed to write it) or no replica holds the target any more (`not_found`: re-target on `room.participant_updated`), this event names it, with the signal\'s `kind`; nothing is sent for signals that were delivered. The first signal to a target, and the next one after a refusal or after the trust lapsed, keeps its synchronous error reply.',
     z.strictObject({ to: z.string(), roomId: z.string().optional(), kind: SignalKind, code: z.enum(['forbidden', 'not_found', 'internal']), message: z.string() }),
   ),
   'pair.requested': event(

@@ -8,7 +8,7 @@ import { ptt } from './ptt.js';
 import { floor, rooms } from './rooms.js';
 import { session } from './session.js';
 import { signaling } from './signaling.js';
-import { IceServersForUsers, IceServersForUsersReply, LivenessReport, LivenessReportReply, MediaResumeReply, MediaResumeRequest, PttRecordReply, PttRecordRequest, RoomsResumeReply, RoomsResumeRequest } from './system.js';
+import { IceServersForUsers, IceServersForUsersReply, LivenessReport, LivenessReportReply, MediaResumeBatch, MediaResumeBatchReply, MediaResumeReply, MediaResumeRequest, PttRecordReply, PttRecordRequest, RoomsResumeReply, RoomsResumeRequest } from './system.js';
 
 export type ServiceName = 'gateway' | 'rooms' | 'presence' | 'media' | 'attestation';
 
@@ -53,6 +53,7 @@ export const INTERNAL_COMMANDS = {
   rooms: { 'session.resume': { schema: RoomsResumeRequest, reply: RoomsResumeReply } },
   media: {
     'session.resume': { schema: MediaResumeRequest, reply: MediaResumeReply },
+    'session.resume_batch': { schema: MediaResumeBatch, reply: MediaResumeBatchReply },
     'ptt.record': { schema: PttRecordRequest, reply: PttRecordReply },
     'ice.for_users': { schema: IceServersForUsers, reply: IceServersForUsersReply },
   },

@@ -102,6 +102,23 @@ export const MediaResumeRequest = z.object({ sessionId: z.string().min(1).max(64
 /** Reply: the calls whose leg moved. */
 export const MediaResumeReply = z.strictObject({ calls: z.array(Id) });
 
+/** Resumes one `session.resume_batch` carries at most. */
+export const MEDIA_RESUME_BATCH_MAX = 500;
+
+/**
+ * `sb.cmd.media.session.resume_batch` (internal verb, gateway → media): `session.resume` for the
+ * resumes rooms accepted in one gateway event-loop turn (a reconnect storm's; ADR 0070). Each
+ * entry names the connection the session resumed on and its user (the gateway's own callers).
+ */
+export const MediaResumeBatch = z.object({
+  resumes: z
+    .array(z.object({ sessionId: z.string().min(1).max(64), userId: Id, connectionId: Id }))
+    .min(1)
+    .max(MEDIA_RESUME_BATCH_MAX),
+});
+/** Reply: per entry, in order, the calls whose leg moved (none when that entry's move failed). */
+export const MediaResumeBatchReply = z.strictObject({ calls: z.array(z.array(Id)) });
+
 /** Users one `ice.for_users` asks for at most. */
 export const ICE_BATCH_MAX_USERS = 500;
 

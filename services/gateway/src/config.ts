@@ -61,8 +61,8 @@ export const gatewayConfigSchema = baseConfigSchema
     /** Live WebSocket connections one user may hold across all gateways (upgrade answered 429 beyond it). */
     MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
     /**
-     * ICE candidates skip the request/reply to a target that accepted a signal from the same
-     * connection within SIGNAL_TRUST_MS (refusals then come as `signal.failed`, ADR 0056); each
+     * Signals skip the request/reply to a target that accepted a signal from the same connection
+     * within SIGNAL_TRUST_MS (refusals then come as `signal.failed`, ADRs 0056 and 0066); each
      * connection remembers at most SIGNAL_TRUSTED_TARGETS such (target, room) pairs.
      */
     SIGNAL_TRUST_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),

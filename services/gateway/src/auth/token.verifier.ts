@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@switchboard/platform';
 import { Id, type UpgradeAuthFailure } from '@switchboard/protocol';
-import { webcrypto } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { GatewayConfig } from '../config.js';
+import { Hs256Refused, verifyHs256 } from './hs256.js';
 
 export interface Identity {
   userId: string;
@@ -33,14 +34,14 @@ const MAX_TOKEN_CHARS = 8192;
 @Injectable()
 export class TokenVerifier {
   private readonly secret?: Uint8Array;
-  /** The secret imported once: given the raw bytes, jose imports a key on every verify (a join storm's connects). */
-  private readonly verifyKey?: Promise<webcrypto.CryptoKey>;
+  /** The secret as a node:crypto key, made once: HS256 is verified with a synchronous HMAC (hs256.ts, ADR 0069). */
+  private readonly verifyKey?: KeyObject;
   private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
 
   constructor(@Inject(CONFIG) private readonly config: GatewayConfig) {
     if (config.JWT_SECRET) {
       this.secret = new TextEncoder().encode(config.JWT_SECRET);
-      this.verifyKey = webcrypto.subtle.importKey('raw', this.secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+      this.verifyKey = createSecretKey(this.secret);
     }
     if (config.JWT_JWKS_URL) this.jwks = createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
   }
@@ -53,7 +54,7 @@ export class TokenVerifier {
     let lastError: unknown;
     if (this.verifyKey) {
       try {
-        payload = (await jwtVerify(token, await this.verifyKey, { ...opts, algorithms: ['HS256'] })).payload;
+        payload = verifyHs256(token, this.verifyKey, { issuer: opts.issuer, audience: opts.audience });
       } catch (err) {
         lastError = err;
       }
@@ -66,7 +67,8 @@ export class TokenVerifier {
       }
     }
     // Expired under every key that verified its signature: the client needs a fresh token, not a fix.
-    if (!payload) throw new AuthError((lastError as Error)?.message ?? 'invalid token', lastError instanceof errors.JWTExpired ? 'expired' : 'invalid');
+    const expired = lastError instanceof errors.JWTExpired || (lastError instanceof Hs256Refused && lastError.expired);
+    if (!payload) throw new AuthError((lastError as Error)?.message ?? 'invalid token', expired ? 'expired' : 'invalid');
     return identityFrom(payload);
   }
 

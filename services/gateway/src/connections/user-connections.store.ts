@@ -38,7 +38,9 @@ export class UserConnectionsStore {
   async refresh(conns: { userId: string; connectionId: string }[], leaseMs: number): Promise<void> {
     if (!conns.length) return;
     const until = Date.now() + leaseMs;
-    // Users live in different slots of a Redis Cluster: one small MULTI per user, sent together.
-    await Promise.all(conns.map((c) => this.redis.multi().zadd(userKey(c.userId), 'XX', until, c.connectionId).pexpire(userKey(c.userId), leaseMs).exec()));
+    // Users live in different slots of a Redis Cluster: two commands per connection, all sent
+    // together (auto-pipelined). No MULTI around them (it doubled the commands): each is
+    // idempotent and the next heartbeat repeats both, well inside the lease (3 heartbeats).
+    await Promise.all(conns.flatMap((c) => [this.redis.zadd(userKey(c.userId), 'XX', until, c.connectionId), this.redis.pexpire(userKey(c.userId), leaseMs)]));
   }
 }

@@ -48,7 +48,7 @@ export class GatewayMetrics {
     this.resumeHistoryReads = new Counter({ name: 'switchboard_gateway_resume_history_reads_total', help: 'Room histories a session.resume replayed, by source: tail (the shared in-memory tail) or stream (a JetStream read)', labelNames: ['source'], registers });
     this.signals = new Counter({
       name: 'switchboard_gateway_signals_total',
-      help: 'Signals relayed to another connection by mode: request (verdict awaited), published (ICE candidate to a trusted target, ADR 0056), refused (a published one reported back as signal.failed)',
+      help: 'Signals relayed to another connection by mode: request (verdict awaited), published (any kind to a trusted target, ADRs 0056 and 0066), refused (a published one reported back as signal.failed)',
       labelNames: ['mode'],
       registers,
     });

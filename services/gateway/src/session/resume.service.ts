@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, type Logger } from '@switchboard/platform';
+import { CommandBus, CONFIG } from '@switchboard/platform';
 import { conflict, CONNECTION_PROBE_EVENT, ProtocolError, RESUME_LOSS, type CommandData, type Reply, type ResumeLoss, type ResumeLossReason, type RoomsResumeReply } from '@switchboard/protocol';
 import WebSocket from 'ws';
 import type { GatewayConfig } from '../config.js';
@@ -10,6 +10,7 @@ import { EventDelivery } from '../routing/event.delivery.js';
 import { Command, InterceptEvent } from '../wiring/decorators.js';
 import { redactSuperseded } from './replay.redaction.js';
 import { replayBytes } from './room-history.store.js';
+import { MediaResumeBatcher } from './media-resume.batcher.js';
 import { RoomTailCache, type RoomTail } from './room-tail.cache.js';
 
 /** A probe's pong wait is cut off here whatever the prober's own timeout (it has given up by then). */
@@ -27,8 +28,8 @@ export class ResumeService {
     private readonly registry: ConnectionRegistry,
     private readonly delivery: EventDelivery,
     private readonly tails: RoomTailCache,
+    private readonly mediaResume: MediaResumeBatcher,
     @Inject(CONFIG) private readonly config: GatewayConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -96,9 +97,8 @@ export class ResumeService {
     // has agreed the session's connection is gone; if it cannot, the call ends after its grace,
     // but the rooms still resume. It runs beside the replay (its call.reconnected event is held
     // like any live one) and is awaited before the reply, so the leg has moved by resume.ok.
-    const media = this.bus.request('media', 'session.resume', conn.caller(), { sessionId: data.sessionId }).catch((err: Error) => {
-      this.logger.warn({ err: err.message, connectionId: conn.id }, 'media session.resume failed');
-    });
+    // The resumes of one event-loop turn share one request to media (ADR 0070).
+    const media = this.mediaResume.resume(conn.caller(), data.sessionId);
     try {
       return await this.replay(conn, data, reply, fresh, followed);
     } finally {

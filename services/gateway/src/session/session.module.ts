@@ -6,6 +6,7 @@ import { MetricsModule } from '../metrics/metrics.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { RoutingModule } from '../routing/routing.module.js';
 import { IceServersCache } from './ice-servers.cache.js';
+import { MediaResumeBatcher } from './media-resume.batcher.js';
 import { ResumeService } from './resume.service.js';
 import { RoomHistoryStore } from './room-history.store.js';
 import { RoomTailCache } from './room-tail.cache.js';
@@ -14,7 +15,7 @@ import { SessionService } from './session.service.js';
 /** Sessions: admission, hello, refresh, heartbeat and drain (SessionService), and `session.resume` with its replay reads. */
 @Module({
   imports: [MetricsModule, AuthModule, AttestationModule, ConnectionsModule, RoutingModule, PresenceModule],
-  providers: [IceServersCache, SessionService, RoomHistoryStore, RoomTailCache, ResumeService],
+  providers: [IceServersCache, SessionService, RoomHistoryStore, RoomTailCache, MediaResumeBatcher, ResumeService],
   exports: [SessionService],
 })
 export class SessionModule {}

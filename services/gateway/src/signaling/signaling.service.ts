@@ -23,16 +23,30 @@ function refusal(verdict: string): ProtocolError {
  * signal travels as a NATS request to the target connection's subject so the sender learns
  * the verdict (or `not_found` when no replica holds that connection).
  *
- * ICE candidates, the bulk of a negotiation, to a target that accepted a signal from the same
- * connection moments before are published instead (ADR 0056): their reply subject is this
- * replica's report inbox, which the target's replica answers only with a refusal and NATS
- * answers with "no responders" when nobody holds the target; either becomes `signal.failed`.
+ * Signals to a target that accepted a signal from the same connection moments before are
+ * published instead (ADR 0056 for ICE candidates, ADR 0066 for every kind): their reply
+ * subject is this replica's report inbox, which the target's replica answers only with a
+ * refusal and NATS answers with "no responders" when nobody holds the target; either becomes
+ * `signal.failed`.
  */
 @Injectable()
 export class SignalingService {
   /** This replica's delivery report inbox: `<base>.<kind>.<from>.<to>[.<roomId>]` (ids are [A-Za-z0-9_-]). */
   readonly reportBase: string;
   private readonly trusted = new WeakMap<Connection, TrustedTargets>();
+  /**
+   * Signals published during this event-loop turn. Node drains microtasks after every socket
+   * callback, so nats.js would write (and NATS wake up) once per frame even when one poll phase
+   * read frames from many sockets; handing them to nats.js together in the check phase makes that
+   * one write (ADR 0067). Requests flush it first, so one sender's signals keep their order.
+   */
+  private pending: { subject: string; event: Uint8Array; reply: string }[] = [];
+  private readonly flushPending = (): void => {
+    const batch = this.pending;
+    if (!batch.length) return;
+    this.pending = [];
+    for (const p of batch) this.nc.publish(p.subject, p.event, { reply: p.reply });
+  };
 
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
@@ -58,8 +72,10 @@ export class SignalingService {
     const event = encodeEvent({ type: 'signal', roomId: data.roomId, data: body }, 'conn');
     const key = TrustedTargets.key(data.to, data.roomId);
     const trusted = this.trustedOf(conn);
-    if (data.kind === 'ice' && trusted.has(key)) {
-      this.nc.publish(subjects.conn(data.to), event, { reply: `${this.reportBase}.${data.kind}.${conn.id}.${data.to}${data.roomId ? `.${data.roomId}` : ''}` });
+    // Any kind, not only candidates (ADR 0066): the first signal to a (target, room) asks, the rest of the negotiation is published.
+    if (trusted.has(key)) {
+      const reply = `${this.reportBase}.${data.kind}.${conn.id}.${data.to}${data.roomId ? `.${data.roomId}` : ''}`;
+      if (this.pending.push({ subject: subjects.conn(data.to), event, reply }) === 1) setImmediate(this.flushPending);
       this.metrics.signals.inc({ mode: 'published' });
       return {};
     }
@@ -188,6 +204,7 @@ export class SignalingService {
 
   /** An encoded event as a request to one connection's subject: resolves when its replica took it, else the typed refusal. */
   private async ask(connectionId: string, event: Uint8Array): Promise<void> {
+    this.flushPending();
     let verdict: string;
     try {
       const reply = await this.nc.request(subjects.conn(connectionId), event, { timeout: this.config.REQUEST_TIMEOUT_MS });

@@ -178,7 +178,7 @@ export class CallsService {
    * call survives), like the rooms' seats. Matching the user too means a guessed session id
    * cannot take over someone else's leg. Returns the calls kept.
    */
-  async resume(caller: Caller, sessionId: string): Promise<{ calls: string[] }> {
+  async resume(caller: Pick<Caller, 'userId' | 'connectionId'>, sessionId: string): Promise<{ calls: string[] }> {
     const callId = await this.store.holder(userClaim(caller.userId));
     if (!callId) return { calls: [] };
     let moved: CallLeg | undefined;

@@ -1,4 +1,4 @@
-import { callUnary, grpcClient, type Caller } from '@switchboard/platform';
+import { callUnary, grpcClient, serviceCaller, type Caller } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,6 +199,23 @@ describe('calls', () => {
     // it ends when the new connection goes
     h.gone(fresh);
     expect((await logB.waitFor('call.ended')).data).toEqual({ callId: callB.callId, reason: 'disconnected', by: b.owner.userId });
+  });
+
+  it("session.resume_batch (one gateway tick's resumes) moves each entry's leg like session.resume; the others answer none", async () => {
+    const a = await h.roomWith(1);
+    const logA = await h.rooms.watchRoom(a.roomId);
+    const call = await start(a.owner, a.roomId);
+    h.gone(a.owner);
+    const fresh = h.caller(a.owner.userId, { sessionId: 'another-session' });
+    const idle = h.caller();
+    const entry = (c: Caller, sessionId: string) => ({ sessionId, userId: c.userId, connectionId: c.connectionId });
+    const reply = await h.req('session.resume_batch', serviceCaller('gateway', 'gw-test'), {
+      // no call at all; another user naming the caller's session (matched on the user too); the resumed leg
+      resumes: [entry(idle, idle.sessionId), entry(h.caller(), a.owner.sessionId), entry(fresh, a.owner.sessionId)],
+    });
+    expect(reply).toEqual({ calls: [[], [], [call.callId]] });
+    expect((await logA.waitFor('call.reconnected')).data).toEqual({ callId: call.callId, userId: a.owner.userId, connectionId: fresh.connectionId, previousConnectionId: a.owner.connectionId });
+    expect(await h.code('session.resume_batch', serviceCaller('gateway', 'gw-test'), { resumes: [] })).toBe('bad_request');
   });
 
   it('two devices answering at once on two replicas: exactly one wins', async () => {

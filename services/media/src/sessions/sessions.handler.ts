@@ -26,6 +26,26 @@ export class SessionsHandler implements OnApplicationBootstrap, BeforeApplicatio
     return this.calls.resume(caller, data.sessionId);
   }
 
+  /**
+   * The resumes of one gateway tick (ADR 0070): each entry's leg moves like `session.resume`'s;
+   * one that fails answers no calls (its call ends after the grace) without failing the others.
+   */
+  @Command('session.resume_batch')
+  async resumeBatch(data: RequestData<'media', 'session.resume_batch'>) {
+    const calls = await Promise.all(
+      data.resumes.map(({ sessionId, ...leg }) =>
+        this.calls.resume(leg, sessionId).then(
+          (r) => r.calls,
+          (err: Error) => {
+            this.logger.warn({ err: err.message, connectionId: leg.connectionId }, 'session.resume of a batch failed');
+            return [];
+          },
+        ),
+      ),
+    );
+    return { calls };
+  }
+
   onApplicationBootstrap() {
     this.sub = onSystemEvent(this.bus, 'media', 'conn.gone', ConnGone, (gone) => Promise.all([this.calls.connectionGone(gone), this.chunks.connectionGone(gone)]), this.logger);
   }

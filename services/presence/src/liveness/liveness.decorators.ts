@@ -5,9 +5,10 @@ export type GoneReason = 'closed' | 'expired';
 
 type Method<F> = (target: object, key: string | symbol, descriptor: { value?: F }) => void;
 
-export type OpenedReaction = (rec: ConnectionRecord) => Promise<void> | void;
+/** Gets the new connections of one report together (a storm's report carries hundreds; ADR 0068). */
+export type OpenedReaction = (recs: ConnectionRecord[]) => Promise<void> | void;
 export const ON_CONNECTION_OPENED = marker<Record<string, never>>('on-connection-opened');
-/** `@OnConnectionOpened()`: runs once per new connection, on the replica that registered it (any number). */
+/** `@OnConnectionOpened()`: runs once per report's new connections, on the replica that registered them (any number). */
 export const OnConnectionOpened = (): Method<OpenedReaction> => (target, key, descriptor) => mark(ON_CONNECTION_OPENED, {})(target, key, descriptor as PropertyDescriptor);
 
 export type GoneReaction = (rec: ConnectionRecord, reason: GoneReason) => Promise<void> | void;

@@ -10,6 +10,18 @@ import { LivenessStore, type ConnectionRecord } from './liveness.store.js';
 const SWEEP_BATCH = 500;
 
 /**
+ * When the next expiry sweep is needed (ms from now). Every deadline is written as its writer's
+ * now + PRESENCE_TTL_MS (an open or a renewal), so nothing that is not in the set yet can lapse
+ * before now + ttl: the sweep waits for the earliest deadline present, or that, but never less
+ * than `minGapMs` (PRESENCE_SWEEP_MS, the old fixed period). A lapse is still seen within
+ * `minGapMs` of its deadline, and an idle replica wakes once per TTL instead of every second (ADR 0072).
+ */
+export function nextSweepDelay(earliestDeadline: number | undefined, now: number, ttlMs: number, minGapMs: number): number {
+  const due = Math.min(earliestDeadline ?? Infinity, now + ttlMs);
+  return Math.max(minGapMs, due - now);
+}
+
+/**
  * Connection liveness from gateway reports: registration (with the duplicate-login policy),
  * clean closes, and expiry of connections whose gateway stopped reporting. Every connection
  * ends in exactly one `conn.gone` event, whichever replica and path gets there first.
@@ -21,6 +33,7 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
   private goneReactions: { where: string; run: GoneReaction }[] = [];
   private sweeper?: NodeJS.Timeout;
   private sweeping = false;
+  private stopped = false;
 
   constructor(
     private readonly store: LivenessStore,
@@ -39,11 +52,29 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
   }
 
   onApplicationBootstrap() {
-    this.sweeper = setInterval(() => void this.sweep(), this.config.PRESENCE_SWEEP_MS);
+    this.scheduleSweep(this.config.PRESENCE_SWEEP_MS);
   }
 
   onApplicationShutdown() {
-    clearInterval(this.sweeper);
+    this.stopped = true;
+    clearTimeout(this.sweeper);
+  }
+
+  /** Sweeps, then sleeps until the next deadline can lapse (nextSweepDelay); after a failure, PRESENCE_SWEEP_MS. */
+  private scheduleSweep(delayMs: number): void {
+    if (this.stopped) return;
+    this.sweeper = setTimeout(() => {
+      void (async () => {
+        await this.sweep();
+        let delay = this.config.PRESENCE_SWEEP_MS;
+        try {
+          delay = nextSweepDelay(await this.store.earliestDeadline(), Date.now(), this.config.PRESENCE_TTL_MS, this.config.PRESENCE_SWEEP_MS);
+        } catch (err) {
+          this.logger.warn({ err }, 'presence sweep: next deadline unknown');
+        }
+        this.scheduleSweep(delay);
+      })();
+    }, delayMs);
   }
 
   async report(r: LivenessReport): Promise<presence.ReportLivenessResponse> {
@@ -51,9 +82,7 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
     const { previousBoot } = await this.store.refresh(r.nodeId, r.bootId, ttl, this.renewEveryMs);
     // Same node id, new process: the old process's sockets are gone now, not in a TTL.
     if (previousBoot && previousBoot !== r.bootId) await this.expireOldBoot(r.nodeId, r.bootId);
-    // Together, so each step of every open shares one Redis write (a storm's report carries many).
-    // Redis runs the scripts in the order sent, so two opens of one user replace as one after the other would.
-    await Promise.all(r.opened.map((o) => this.open({ ...o, nodeId: r.nodeId, boot: r.bootId })));
+    if (r.opened.length) await this.open(r.opened.map((o) => ({ ...o, nodeId: r.nodeId, boot: r.bootId })));
     for (const id of r.closed) await this.end(id, 'closed');
     let lost: string[] = [];
     if (r.shutdown) {
@@ -113,15 +142,24 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
     return n;
   }
 
-  private async open(rec: ConnectionRecord): Promise<void> {
-    const replaced = await this.store.open(rec, this.config.PRESENCE_TTL_MS, this.config.SESSION_POLICY);
-    if (!replaced) return;
-    for (const old of replaced) {
-      // The old socket's gateway closes it on this event and then reports the close.
-      this.bus.publish(subjects.conn(old), { type: 'session.replaced', data: { by: rec.connectionId } });
-      this.metrics.replaced.inc();
-    }
-    for (const opened of this.opened) await opened(rec);
+  /**
+   * A report's opens as one batch (a storm's report carries hundreds): registered in order by one
+   * script call, then each reaction runs once for the new ones together (ADR 0068).
+   */
+  private async open(recs: ConnectionRecord[]): Promise<void> {
+    const results = await this.store.openMany(recs, this.config.PRESENCE_TTL_MS, this.config.SESSION_POLICY);
+    const fresh: ConnectionRecord[] = [];
+    results.forEach((replaced, i) => {
+      if (!replaced) return;
+      for (const old of replaced) {
+        // The old socket's gateway closes it on this event and then reports the close.
+        this.bus.publish(subjects.conn(old), { type: 'session.replaced', data: { by: recs[i].connectionId } });
+        this.metrics.replaced.inc();
+      }
+      fresh.push(recs[i]);
+    });
+    if (!fresh.length) return;
+    for (const opened of this.opened) await opened(fresh);
   }
 
   private async gone(rec: ConnectionRecord, reason: GoneReason): Promise<void> {

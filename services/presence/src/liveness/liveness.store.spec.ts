@@ -1,6 +1,6 @@
 import { createRedis } from '@switchboard/platform';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DEADLINES, LivenessStore, type ConnectionRecord } from './liveness.store.js';
+import { DEADLINES, LivenessStore, OPEN_CHUNK, type ConnectionRecord } from './liveness.store.js';
 import { slot } from '@switchboard/testing/slot';
 
 /** Real Redis (the test run's private one); ids are unique per run so nothing collides. */
@@ -69,6 +69,20 @@ describe('LivenessStore', () => {
     expect((await store.refresh(node, 'b2', 60_000, 60_000)).previousBoot).toBe('b1');
   });
 
+  it('writes every deadline a full TTL ahead, so the sweep may sleep until the earliest one (ADR 0072)', async () => {
+    const node = `ahead_${tag}`;
+    const c = rec({ nodeId: node });
+    const opened = Date.now();
+    await store.open(c, 60_000, 'none');
+    const score = async () => Number(await redis.zscore(DEADLINES, c.connectionId));
+    expect(await score()).toBeGreaterThanOrEqual(opened + 60_000);
+    // The set is shared with the other tests: the earliest is at most this one's.
+    expect(await store.earliestDeadline()).toBeLessThanOrEqual(await score());
+    const renewed = Date.now();
+    expect((await store.refresh(node, 'b1', 120_000, 60_000)).renewed).toBe(true);
+    expect(await score()).toBeGreaterThanOrEqual(renewed + 120_000);
+  });
+
   it('renews a node\'s deadlines at most once per renewal period, however often it reports', async () => {
     const node = `renew_${tag}`;
     const c = rec({ nodeId: node });
@@ -90,5 +104,32 @@ describe('LivenessStore', () => {
     expect((await store.refresh(short, 'b1', 60_000, 20)).renewed).toBe(true);
     await vi.waitFor(async () => expect((await store.refresh(short, 'b1', 600_000, 20)).renewed).toBe(true), { timeout: 5000, interval: 10 });
     expect(Number(await redis.zscore(DEADLINES, d.connectionId))).toBeGreaterThan(Date.now() + 300_000);
+  });
+
+  it('opens a report\'s connections in one batch, in order, as if sent one after the other', async () => {
+    const user = `batch_${tag}`;
+    const phone = rec({ userId: user, device: 'phone' });
+    const laptop = rec({ userId: user, device: 'laptop' });
+    const phone2 = rec({ userId: user, device: 'phone' });
+    // The second phone replaces the first of the same batch; the repeated id is a no-op.
+    expect(await store.openMany([phone, laptop, phone, phone2], 60_000, 'device')).toEqual([[], [], undefined, [phone.connectionId]]);
+    const claimed = rec();
+    await store.open(claimed, 60_000, 'none');
+    await store.claim(claimed.connectionId, 60_000);
+    expect(await store.openMany([claimed, rec()], 60_000, 'none')).toEqual([undefined, []]);
+  });
+
+  it(`splits a batch above ${OPEN_CHUNK} connections and keeps one result per connection`, async () => {
+    const node = `chunk_${tag}`;
+    const recs = Array.from({ length: OPEN_CHUNK * 2 + 1 }, (_, i) => rec({ nodeId: node, userId: `chunk_${tag}_${i % 7}` }));
+    const calls = vi.spyOn(redis, 'eval');
+    const results = await store.openMany(recs, 60_000, 'none');
+    expect(calls).toHaveBeenCalledTimes(3);
+    calls.mockRestore();
+    expect(results).toHaveLength(recs.length);
+    expect(results.every((r) => Array.isArray(r) && r.length === 0)).toBe(true);
+    expect(await store.heldCount(node)).toBe(recs.length);
+    expect((await store.alive(recs.map((r) => r.connectionId))).size).toBe(recs.length);
+    expect(await store.ofUser(`chunk_${tag}_3`)).toHaveLength(recs.filter((r) => r.userId === `chunk_${tag}_3`).length);
   });
 });

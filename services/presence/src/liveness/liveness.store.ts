@@ -35,29 +35,47 @@ const nodeRenewedKey = (node: string) => `sb:{pr}:node:${node}:renewed`;
 export const userConnsKey = (user: string) => `sb:{pr}:user:${user}:conns`;
 
 /**
- * Registers a connection and, under a single-session policy, names the ones it replaces, in
- * one step so two replicas racing for the same device leave exactly one survivor.
- * KEYS: deadlines, conn, gone, node conns, user conns
- * ARGV: id, user, session, node, device, connectedAt, boot, deadline, keyTtl, policy
- * Returns {0} when already known or claimed, else {1, replacedIds...}.
+ * Registers a report's new connections in order and, under a single-session policy, names the
+ * ones each replaces, in one script call for the whole batch (a storm's report carries hundreds:
+ * one call each cost presence a command write per open, ADR 0068). Atomic per batch, so two
+ * replicas racing for the same device leave exactly one survivor; a later open of the batch
+ * sees the earlier ones, as if sent one after the other. Keys are built from the {pr} prefix
+ * (one slot, docs/decisions/0031); KEYS[1] routes the call there.
+ * KEYS: deadlines  ARGV: deadline, keyTtl, policy, then per connection: id, user, session, node, device, connectedAt, boot
+ * Returns one entry per connection: {0} when already known or claimed, else {1, replacedIds...}.
  */
-const OPEN = `
-if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return {0} end
-local out = {1}
-if ARGV[10] ~= 'none' then
-  local all = redis.call('HGETALL', KEYS[5])
-  for i = 1, #all, 2 do
-    if ARGV[10] == 'user' or all[i + 1] == ARGV[5] then table.insert(out, all[i]) end
+const OPEN_MANY = `
+local deadline, keyTtl, policy = ARGV[1], ARGV[2], ARGV[3]
+local out = {}
+for i = 4, #ARGV, 7 do
+  local id, user, session, node, device, connectedAt, boot = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
+  local connKey = 'sb:{pr}:conn:' .. id
+  local userKey = 'sb:{pr}:user:' .. user .. ':conns'
+  local nodeKey = 'sb:{pr}:node:' .. node .. ':conns'
+  if redis.call('EXISTS', connKey) == 1 or redis.call('EXISTS', 'sb:{pr}:gone:' .. id) == 1 then
+    out[#out + 1] = {0}
+  else
+    local res = {1}
+    if policy ~= 'none' then
+      local all = redis.call('HGETALL', userKey)
+      for j = 1, #all, 2 do
+        if policy == 'user' or all[j + 1] == device then table.insert(res, all[j]) end
+      end
+    end
+    redis.call('HSET', connKey, 'connectionId', id, 'userId', user, 'sessionId', session, 'nodeId', node, 'device', device, 'connectedAt', connectedAt, 'boot', boot)
+    redis.call('PEXPIRE', connKey, keyTtl)
+    redis.call('ZADD', KEYS[1], deadline, id)
+    redis.call('SADD', nodeKey, id)
+    redis.call('PEXPIRE', nodeKey, keyTtl)
+    redis.call('HSET', userKey, id, device)
+    out[#out + 1] = res
   end
 end
-redis.call('HSET', KEYS[2], 'connectionId', ARGV[1], 'userId', ARGV[2], 'sessionId', ARGV[3], 'nodeId', ARGV[4], 'device', ARGV[5], 'connectedAt', ARGV[6], 'boot', ARGV[7])
-redis.call('PEXPIRE', KEYS[2], ARGV[9])
-redis.call('ZADD', KEYS[1], ARGV[8], ARGV[1])
-redis.call('SADD', KEYS[4], ARGV[1])
-redis.call('PEXPIRE', KEYS[4], ARGV[9])
-redis.call('HSET', KEYS[5], ARGV[1], ARGV[5])
 return out
 `;
+
+/** Connections per OPEN_MANY call: bounds how long one call holds Redis (a report carries up to 5,000). */
+export const OPEN_CHUNK = 500;
 
 /**
  * Claims a connection for its gone-processing: whoever removes it from the deadline set owns
@@ -114,27 +132,19 @@ export class LivenessStore {
 
   /** Returns undefined when the id is already known (a retried report), else the ids it replaces. */
   async open(c: ConnectionRecord, ttlMs: number, policy: string): Promise<string[] | undefined> {
-    const keyTtl = ttlMs * 3;
-    const res = (await this.redis.eval(
-      OPEN,
-      5,
-      DEADLINES,
-      connKey(c.connectionId),
-      goneKey(c.connectionId),
-      nodeConnsKey(c.nodeId),
-      userConnsKey(c.userId),
-      c.connectionId,
-      c.userId,
-      c.sessionId,
-      c.nodeId,
-      c.device,
-      c.connectedAt,
-      c.boot,
-      Date.now() + ttlMs,
-      keyTtl,
-      policy,
-    )) as [number, ...string[]];
-    return res[0] === 1 ? res.slice(1).map(String) : undefined;
+    return (await this.openMany([c], ttlMs, policy))[0];
+  }
+
+  /** `open` for a report's connections, in order, in one script call per OPEN_CHUNK: one result per connection. */
+  async openMany(recs: ConnectionRecord[], ttlMs: number, policy: string): Promise<(string[] | undefined)[]> {
+    const out: (string[] | undefined)[] = [];
+    for (let i = 0; i < recs.length; i += OPEN_CHUNK) {
+      const args: (string | number)[] = [Date.now() + ttlMs, ttlMs * 3, policy];
+      for (const c of recs.slice(i, i + OPEN_CHUNK)) args.push(c.connectionId, c.userId, c.sessionId, c.nodeId, c.device, c.connectedAt, c.boot);
+      const res = (await this.redis.eval(OPEN_MANY, 1, DEADLINES, ...args)) as [number, ...string[]][];
+      for (const r of res) out.push(r[0] === 1 ? r.slice(1).map(String) : undefined);
+    }
+    return out;
   }
 
   /** Claims the connection; the record when this caller won it (exactly one caller does). */
@@ -164,6 +174,12 @@ export class LivenessStore {
   /** Connection ids whose deadline has passed, oldest first (a bounded head, not a scan). */
   lapsed(now: number, limit: number): Promise<string[]> {
     return this.redis.zrangebyscore(DEADLINES, '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  /** The earliest deadline in the set (ms), or undefined when no connection is held. */
+  async earliestDeadline(): Promise<number | undefined> {
+    const [, score] = await this.redis.zrange(DEADLINES, 0, 0, 'WITHSCORES');
+    return score === undefined ? undefined : Number(score);
   }
 
   nodeConnections(nodeId: string): Promise<string[]> {

@@ -21,10 +21,10 @@ export class PresenceService {
     @Inject(CONFIG) private readonly config: PresenceConfig,
   ) {}
 
-  /** A user's status follows their connections: settled when one opens or ends. */
+  /** A user's status follows their connections: settled when one opens or ends (a report's opens together). */
   @OnConnectionOpened()
-  async connectionOpened(rec: ConnectionRecord): Promise<void> {
-    await this.settle(rec.userId);
+  async connectionsOpened(recs: ConnectionRecord[]): Promise<void> {
+    await this.settleMany(recs.map((r) => r.userId));
   }
 
   @OnConnectionGone()
@@ -48,10 +48,18 @@ export class PresenceService {
 
   /** Publishes `presence.changed` when what others see of the user changed. */
   async settle(userId: string): Promise<void> {
-    const { changed, presence } = await this.store.settle(userId, this.config.PRESENCE_STATE_TTL_MS);
-    if (!changed) return;
-    const view = presenceView(presence, '');
-    this.metrics.changes.inc({ status: view.status });
-    this.bus.publish(subjects.presence(userId), { type: 'presence.changed', data: { userId, ...view } });
+    await this.settleMany([userId]);
+  }
+
+  /** `settle` for several users in one Redis call per chunk (each user once). */
+  async settleMany(userIds: string[]): Promise<void> {
+    const unique = [...new Set(userIds)];
+    const results = await this.store.settleMany(unique, this.config.PRESENCE_STATE_TTL_MS);
+    results.forEach(({ changed, presence }, i) => {
+      if (!changed) return;
+      const view = presenceView(presence, '');
+      this.metrics.changes.inc({ status: view.status });
+      this.bus.publish(subjects.presence(unique[i]), { type: 'presence.changed', data: { userId: unique[i], ...view } });
+    });
   }
 }

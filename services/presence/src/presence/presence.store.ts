@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Redis } from '@switchboard/platform';
-import { DEADLINES, userConnsKey } from '../liveness/liveness.store.js';
+import { DEADLINES } from '../liveness/liveness.store.js';
 
 export type Status = 'online' | 'away' | 'busy' | 'invisible';
 
@@ -21,8 +21,6 @@ export interface RawPresence {
  *   sb:{pr}:user:<user>:vis     "status\ntext" last published, to publish only real changes.
  */
 const statusKey = (u: string) => `sb:{pr}:user:${u}:status`;
-const seenKey = (u: string) => `sb:{pr}:user:${u}:seen`;
-const visKey = (u: string) => `sb:{pr}:user:${u}:vis`;
 
 /** Shared Lua: reads one user's live devices (dropping stale entries when `prune`), status and last seen. */
 const READ_USER = `
@@ -41,32 +39,41 @@ end
 `;
 
 /**
- * Recomputes what others see and swaps it with what was last published, atomically, so
- * concurrent changes on several replicas publish each visible transition once.
- * KEYS: user conns, status, seen, vis  ARGV: now, stateTtl
- * Returns {changed 0|1, status, text, lastSeen, devices...} where status is the chosen one.
+ * Recomputes what others see of each user and swaps it with what was last published, atomically,
+ * so concurrent changes on several replicas publish each visible transition once. One call for a
+ * report's users together (ADR 0068). KEYS[1]=deadlines (routes it to the {pr} slot on a cluster);
+ * ARGV: now, stateTtl, user ids. Returns one {changed 0|1, status, text, lastSeen, devices...}
+ * per user, where status is the chosen one.
  */
-const SETTLE = `${READ_USER}
-local devices, st, text, seen = readUser(KEYS[1], KEYS[2], KEYS[3], true)
-local vis = 'offline'
-if #devices > 0 and st ~= 'invisible' then vis = st end
-local vtext = text
-if vis == 'offline' then vtext = '' end
-local new = vis .. '\\n' .. vtext
-local old = redis.call('GET', KEYS[4]) or 'offline\\n'
-if vis ~= 'offline' or old ~= 'offline\\n' then
-  seen = ARGV[1]
-  redis.call('SET', KEYS[3], seen, 'PX', ARGV[2])
+const SETTLE_MANY = `${READ_USER}
+local out = {}
+for i = 3, #ARGV do
+  local prefix = 'sb:{pr}:user:' .. ARGV[i]
+  local devices, st, text, seen = readUser(prefix .. ':conns', prefix .. ':status', prefix .. ':seen', true)
+  local vis = 'offline'
+  if #devices > 0 and st ~= 'invisible' then vis = st end
+  local vtext = text
+  if vis == 'offline' then vtext = '' end
+  local new = vis .. '\\n' .. vtext
+  local old = redis.call('GET', prefix .. ':vis') or 'offline\\n'
+  if vis ~= 'offline' or old ~= 'offline\\n' then
+    seen = ARGV[1]
+    redis.call('SET', prefix .. ':seen', seen, 'PX', ARGV[2])
+  end
+  local changed = 0
+  if new ~= old then
+    changed = 1
+    redis.call('SET', prefix .. ':vis', new, 'PX', ARGV[2])
+  end
+  local row = {changed, st, text, seen}
+  for j = 1, #devices do table.insert(row, devices[j]) end
+  table.insert(out, row)
 end
-local changed = 0
-if new ~= old then
-  changed = 1
-  redis.call('SET', KEYS[4], new, 'PX', ARGV[2])
-end
-local out = {changed, st, text, seen}
-for i = 1, #devices do table.insert(out, devices[i]) end
 return out
 `;
+
+/** Users per SETTLE_MANY call: bounds how long one call holds Redis. */
+export const SETTLE_CHUNK = 500;
 
 /** Read-only batch of READ_USER. KEYS[1]=deadlines (routes it to the {pr} slot on a cluster); ARGV: user ids. Returns one {status, text, seen, devices...} per user. */
 const QUERY = `${READ_USER}
@@ -96,8 +103,18 @@ export class PresenceStore {
 
   /** Settles the user's visible state; `changed` when others must be told. */
   async settle(userId: string, ttlMs: number): Promise<{ changed: boolean; presence: RawPresence }> {
-    const [changed, ...row] = (await this.redis.eval(SETTLE, 4, userConnsKey(userId), statusKey(userId), seenKey(userId), visKey(userId), Date.now(), ttlMs)) as [number, ...string[]];
-    return { changed: changed === 1, presence: raw(userId, row) };
+    return (await this.settleMany([userId], ttlMs))[0];
+  }
+
+  /** `settle` for several users, one script call per SETTLE_CHUNK; one result per id, in order. */
+  async settleMany(userIds: string[], ttlMs: number): Promise<{ changed: boolean; presence: RawPresence }[]> {
+    const out: { changed: boolean; presence: RawPresence }[] = [];
+    for (let i = 0; i < userIds.length; i += SETTLE_CHUNK) {
+      const ids = userIds.slice(i, i + SETTLE_CHUNK);
+      const rows = (await this.redis.eval(SETTLE_MANY, 1, DEADLINES, Date.now(), ttlMs, ...ids)) as [number, ...string[]][];
+      rows.forEach(([changed, ...row], j) => out.push({ changed: changed === 1, presence: raw(ids[j], row) }));
+    }
+    return out;
   }
 
   async query(userIds: string[]): Promise<RawPresence[]> {

@@ -27,6 +27,14 @@ export class ClaimLost extends Error {}
 
 const withReactions = { reactions: true } as const;
 
+/** The columns of a stored message as Prisma's `Message` names them (RETURNING of the hot inserts). */
+const MESSAGE_COLUMNS = `id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments,
+  created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy",
+  kind, voice, channel_id AS "channelId"`;
+
+/** Membership of the open room, checked in the statement that writes (ADR 0063). */
+const IS_MEMBER = (room: string, user: string) => `EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ${room} AND m.user_id = ${user} AND r.closed_at IS NULL)`;
+
 /**
  * chat.send's common case in one round trip (ADR 0063): stored only if the sender is a member of
  * the open room, and nothing happens for a clientMsgId already stored (the unique index decides
@@ -35,11 +43,34 @@ const withReactions = { reactions: true } as const;
  */
 export const INSERT_IF_MEMBER = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text)
 SELECT $1, $2, $3, $4, $5
-WHERE EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = $2 AND m.user_id = $3 AND r.closed_at IS NULL)
+WHERE ${IS_MEMBER('$2', '$3')}
 ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
-RETURNING id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments,
-  created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy",
-  kind, voice, channel_id AS "channelId"`;
+RETURNING ${MESSAGE_COLUMNS}`;
+
+/**
+ * The same for several messages at once (group commit, ADR 0073): one array per column, one row
+ * per message, each checked and deduplicated on its own; the rows stored come back (a non-member's
+ * or a retry's does not). One statement text for any batch size, so it stays one prepared statement.
+ */
+export const INSERT_IF_MEMBER_BATCH = `INSERT INTO messages (id, room_id, user_id, client_msg_id, text)
+SELECT v.id, v.room_id, v.user_id, v.cmid, v.text FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, room_id, user_id, cmid, text)
+WHERE ${IS_MEMBER('v.room_id', 'v.user_id')}
+ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
+RETURNING ${MESSAGE_COLUMNS}`;
+
+/** Most messages one group-commit statement stores; more sends in one turn take several statements. */
+export const INSERT_BATCH_MAX = 64;
+
+type PlainMessage = Pick<NewMessage, 'id' | 'roomId' | 'userId' | 'clientMsgId' | 'text'>;
+
+interface QueuedInsert {
+  msg: PlainMessage;
+  resolve(row: MessageRow | null): void;
+  reject(err: unknown): void;
+}
+
+/** History's order: (createdAt, id). Rows of one statement share createdAt, so their ids decide. */
+const historyOrder = (a: Message, b: Message) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Messages, reactions, pins and read receipts in Postgres. */
 @Injectable()
@@ -54,10 +85,57 @@ export class ChatStore {
    * open room and the clientMsgId is new. Null otherwise (not a member, room closed or gone, or a
    * retry): the caller's general path tells which. node-postgres, not Prisma: this is the hot
    * statement (ADR 0063).
+   *
+   * Group commit (ADR 0073): the sends of one event-loop turn (a NATS read often carries several
+   * commands) share one statement and one commit, flushed at the end of the turn (no timer, no
+   * wait for more). Their promises settle in history order, so the seqs they take next follow it.
    */
-  async insertIfMember(msg: Pick<NewMessage, 'id' | 'roomId' | 'userId' | 'clientMsgId' | 'text'>): Promise<MessageRow | null> {
-    const [row] = await this.sql.rows<Message>('message.insertIfMember', INSERT_IF_MEMBER, [msg.id, msg.roomId, msg.userId, msg.clientMsgId, msg.text]);
-    return row ? { ...row, reactions: [] } : null;
+  insertIfMember(msg: PlainMessage): Promise<MessageRow | null> {
+    return new Promise((resolve, reject) => {
+      if (this.queued.push({ msg, resolve, reject }) === 1) setImmediate(() => this.flushInserts());
+    });
+  }
+
+  private queued: QueuedInsert[] = [];
+
+  private flushInserts(): void {
+    const queued = this.queued;
+    this.queued = [];
+    for (let i = 0; i < queued.length; i += INSERT_BATCH_MAX) void this.insertBatch(queued.slice(i, i + INSERT_BATCH_MAX));
+  }
+
+  private async insertBatch(batch: QueuedInsert[]): Promise<void> {
+    if (batch.length === 1) return this.insertOne(batch[0]!);
+    let rows: Message[];
+    try {
+      const cols = (f: (m: PlainMessage) => string) => batch.map((q) => f(q.msg));
+      rows = await this.sql.rows<Message>('message.insertIfMemberBatch', INSERT_IF_MEMBER_BATCH, [
+        cols((m) => m.id),
+        cols((m) => m.roomId),
+        cols((m) => m.userId),
+        cols((m) => m.clientMsgId),
+        cols((m) => m.text),
+      ]);
+    } catch {
+      // One bad row fails the whole statement: each is tried alone, so only it fails (with its own error).
+      for (const q of batch) void this.insertOne(q);
+      return;
+    }
+    const byId = new Map(batch.map((q) => [q.msg.id, q]));
+    for (const row of rows.sort(historyOrder)) {
+      byId.get(row.id)?.resolve({ ...row, reactions: [] });
+      byId.delete(row.id);
+    }
+    for (const q of byId.values()) q.resolve(null);
+  }
+
+  private async insertOne({ msg, resolve, reject }: QueuedInsert): Promise<void> {
+    try {
+      const [row] = await this.sql.rows<Message>('message.insertIfMember', INSERT_IF_MEMBER, [msg.id, msg.roomId, msg.userId, msg.clientMsgId, msg.text]);
+      resolve(row ? { ...row, reactions: [] } : null);
+    } catch (err) {
+      reject(err);
+    }
   }
 
   /**

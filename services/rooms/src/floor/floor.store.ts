@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { newId, Redis } from '@switchboard/platform';
+import { floorKey } from './floor.keys.js';
 
 export interface FloorHolder {
   userId: string;
@@ -14,7 +15,6 @@ export const talkOf = (h: FloorHolder): { talkId?: string } => (h.talkId ? { tal
 
 export type FloorOutcome = { state: 'taken' | 'refreshed'; holder: FloorHolder; displaced?: FloorHolder } | { state: 'busy'; holder: FloorHolder };
 
-const floorKey = (roomId: string) => `sb:{room:${roomId}}:floor`;
 /**
  * Sorted set of rooms whose floor lease should be checked at the score (ms), swept for `timeout`.
  * It is one key in another slot than the leases (docs/decisions/0031), so it is written outside
@@ -66,18 +66,6 @@ redis.call('DEL', KEYS[1])
 return cur
 `;
 
-/** KEYS[1]=floor; ARGV: old connectionId, new connectionId, new talkId (the old talk ended with its connection). */
-const MOVE_SCRIPT = `
-local cur = redis.call('GET', KEYS[1])
-if not cur then return 0 end
-local h = cjson.decode(cur)
-if h.connectionId ~= ARGV[1] then return 0 end
-h.connectionId = ARGV[2]
-h.talkId = ARGV[3]
-redis.call('SET', KEYS[1], cjson.encode(h))
-return 1
-`;
-
 /** The push-to-talk floor of each room: one Redis lease per room, shared by every replica. */
 @Injectable()
 export class FloorStore {
@@ -104,11 +92,6 @@ export class FloorStore {
   async holder(roomId: string): Promise<FloorHolder | undefined> {
     const raw = await this.redis.get(floorKey(roomId));
     return raw ? (JSON.parse(raw) as FloorHolder) : undefined;
-  }
-
-  /** Keeps a lease with its holder when the holder's session resumes on a new connection. */
-  async moveHolder(roomId: string, fromConnectionId: string, toConnectionId: string): Promise<boolean> {
-    return (await this.redis.eval(MOVE_SCRIPT, 1, floorKey(roomId), fromConnectionId, toConnectionId, newId('t'))) === 1;
   }
 
   async clear(roomId: string): Promise<void> {

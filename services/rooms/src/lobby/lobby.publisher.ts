@@ -22,8 +22,9 @@ export class LobbyTrackingPublisher extends RoomEventsPublisher {
     super(bus, redis, acks);
   }
 
-  override async toRoom<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
-    const seq = await super.toRoom(roomId, type, data, opts);
+  // Every room event passes here (toRoom takes its seq and calls publishAt).
+  override async publishAt<E extends RoomEvent>(roomId: string, seq: number, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
+    await super.publishAt(roomId, seq, type, data, opts);
     if (LOBBY_EVENTS.has(type)) this.lobby.touch(roomId);
     return seq;
   }

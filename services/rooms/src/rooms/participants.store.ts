@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Redis, seqKey } from '@switchboard/platform';
+import { newId, Redis, seqKey } from '@switchboard/platform';
 import type { ParticipantView } from '@switchboard/protocol';
+import { floorMoveLua, floorKey } from '../floor/floor.keys.js';
 
 export interface LiveParticipant extends ParticipantView {
   nodeId: string;
@@ -24,28 +25,32 @@ const connKey = (connectionId: string) => `sb:{conn:${connectionId}}:rooms`;
 /**
  * Adds a participant unless the room holds `max` distinct users already. Atomic, so two
  * replicas racing for the last seat admit exactly one. A user's extra connections
- * (other devices) do not take extra seats. The entry records the room's seq at that moment
- * (`joinSeq`): every event with a higher seq was published after the seat existed.
+ * (other devices) do not take extra seats. A new seat also takes the room's next seq, for its
+ * `room.participant_joined` (one Redis call per join instead of a script and an INCR, ADR 0068);
+ * the entry records the seq before it (`joinSeq`): every event with a higher seq, its own
+ * participant_joined first, was published after the seat existed.
  * KEYS[1]=room hash KEYS[2]=room seq (one slot); ARGV: connId, userId, json, max
- * Returns [1 added | 2 already present | 0 full, the room's entries after the call], so a
- * join needs no second read to answer with the participant list.
+ * Returns [1 added | 2 already present | 0 full, the room's entries after the call, the seq:
+ * the participant_joined's when added, the room's current one otherwise], so a join needs no
+ * second read to answer with the participant list.
  */
 const JOIN_SCRIPT = `
 local vals = redis.call('HVALS', KEYS[1])
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {2, vals} end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {2, vals, tonumber(redis.call('GET', KEYS[2]) or '0')} end
 local users = {}
 local count = 0
 for i = 1, #vals do
   local u = cjson.decode(vals[i]).userId
   if not users[u] then users[u] = true; count = count + 1 end
 end
-if not users[ARGV[2]] and count >= tonumber(ARGV[4]) then return {0, vals} end
+if not users[ARGV[2]] and count >= tonumber(ARGV[4]) then return {0, vals, 0} end
+local seq = redis.call('INCR', KEYS[2])
 local p = cjson.decode(ARGV[3])
-p.joinSeq = tonumber(redis.call('GET', KEYS[2]) or '0')
+p.joinSeq = seq - 1
 local entry = cjson.encode(p)
 redis.call('HSET', KEYS[1], ARGV[1], entry)
 vals[#vals + 1] = entry
-return {1, vals}
+return {1, vals, seq}
 `;
 
 /**
@@ -70,9 +75,12 @@ return n
 /**
  * Moves the entry of (user, session) to a new connection, keeping the seat: session.resume.
  * Matching on the user too means nobody can take over another user's entry with a guessed
- * session id. KEYS[1]=room hash; ARGV: userId, sessionId, newConnId, nodeId (the connection
- * indexes are moved by the caller: they live in other slots).
- * Returns {previousConnectionId, participant json} or nil.
+ * session id. In the same round (the keys share the room's slot, docs/decisions/0031): the floor
+ * lease moves with the seat under a new talk, and the room's seq is taken for the
+ * `room.participant_updated` the caller publishes (ADR 0070). The connection indexes are moved
+ * by the caller: they live in other slots.
+ * KEYS[1]=room hash KEYS[2]=floor lease KEYS[3]=room seq; ARGV: userId, sessionId, newConnId, nodeId, new talkId.
+ * Returns {previousConnectionId, participant json, seq} or nil (and takes no seq).
  */
 const RESUME_SCRIPT = `
 local all = redis.call('HGETALL', KEYS[1])
@@ -84,7 +92,8 @@ for i = 1, #all, 2 do
     p.nodeId = ARGV[4]
     redis.call('HDEL', KEYS[1], old)
     redis.call('HSET', KEYS[1], ARGV[3], cjson.encode(p))
-    return {old, cjson.encode(p)}
+    ${floorMoveLua('KEYS[2]', 'old', 'ARGV[3]', 'ARGV[5]')}
+    return {old, cjson.encode(p), redis.call('INCR', KEYS[3])}
   end
 end
 return nil
@@ -95,12 +104,26 @@ return nil
 export class ParticipantsStore {
   constructor(private readonly redis: Redis) {}
 
-  async add(roomId: string, p: LiveParticipant, maxUsers: number): Promise<{ outcome: 'added' | 'present' | 'full'; participants: LiveParticipant[] }> {
+  /**
+   * Takes a seat (JOIN_SCRIPT). `seq`: the seq the seat took for its participant_joined when
+   * added (publish it with exactly that seq), the room's current seq when already present.
+   */
+  async add(roomId: string, p: LiveParticipant, maxUsers: number): Promise<{ outcome: 'added' | 'present' | 'full'; participants: LiveParticipant[]; seq: number }> {
     // Index first: a crash after the seat is taken must not leave a seat the sweep cannot find.
-    await this.redis.sadd(connKey(p.connectionId), roomId);
-    const [code, vals] = (await this.redis.eval(JOIN_SCRIPT, 2, roomKey(roomId), seqKey(roomId), p.connectionId, p.userId, JSON.stringify(p), maxUsers)) as [number, string[]];
+    // Sent together, not one after the other (one write, ADR 0068): a process that sent the seat
+    // has sent the index, and one Redis runs them in the order sent. Should the index fail
+    // while the seat was taken (a Cluster's other node), the seat is given back.
+    const indexed = this.redis.sadd(connKey(p.connectionId), roomId);
+    const seated = this.redis.eval(JOIN_SCRIPT, 2, roomKey(roomId), seqKey(roomId), p.connectionId, p.userId, JSON.stringify(p), maxUsers) as Promise<[number, string[], number]>;
+    const [index, seat] = await Promise.allSettled([indexed, seated]);
+    if (seat.status === 'rejected') throw seat.reason;
+    const [code, vals, seq] = seat.value;
+    if (index.status === 'rejected') {
+      if (code === 1) await this.redis.hdel(roomKey(roomId), p.connectionId);
+      throw index.reason;
+    }
     if (code === 0) await this.redis.srem(connKey(p.connectionId), roomId);
-    return { outcome: code === 1 ? 'added' : code === 2 ? 'present' : 'full', participants: parseSorted(vals) };
+    return { outcome: code === 1 ? 'added' : code === 2 ? 'present' : 'full', participants: parseSorted(vals), seq: Number(seq) };
   }
 
   /** Removes one connection; undefined when it was not there (or another call removed it first). */
@@ -148,16 +171,17 @@ export class ParticipantsStore {
     return (await this.redis.eval(PATCH_USER_SCRIPT, 1, roomKey(roomId), userId, JSON.stringify(patch))) as number;
   }
 
-  async resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant } | undefined> {
+  /** session.resume's seat move (RESUME_SCRIPT): the seat, the floor lease it holds, and a seq for the caller's `room.participant_updated`. */
+  async resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant; seq: number } | undefined> {
     await this.redis.sadd(connKey(connectionId), roomId);
-    const res = (await this.redis.eval(RESUME_SCRIPT, 1, roomKey(roomId), userId, sessionId, connectionId, nodeId)) as [string, string] | null;
+    const res = (await this.redis.eval(RESUME_SCRIPT, 3, roomKey(roomId), floorKey(roomId), seqKey(roomId), userId, sessionId, connectionId, nodeId, newId('t'))) as [string, string, number] | null;
     if (!res) {
       // No seat moved: drop the index entry unless this connection holds a seat there anyway.
       if (!(await this.redis.hexists(roomKey(roomId), connectionId))) await this.redis.srem(connKey(connectionId), roomId);
       return undefined;
     }
     await this.redis.srem(connKey(res[0]), roomId);
-    return { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant };
+    return { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant, seq: res[2] };
   }
 
   async roomsOfConnection(connectionId: string): Promise<string[]> {

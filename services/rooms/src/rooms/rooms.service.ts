@@ -270,14 +270,14 @@ export class RoomsService {
       nodeId: caller.nodeId,
       sessionId: caller.sessionId,
     };
-    const { outcome, participants: list } = await this.participants.add(room.id, participant, room.maxParticipants);
+    // A new seat comes with its participant_joined's seq (the room's current seq when already seated).
+    const { outcome, participants: list, seq } = await this.participants.add(room.id, participant, room.maxParticipants);
     if (outcome === 'full') throw new ProtocolError('room_full', 'room is full');
-    let seq: number;
     if (outcome === 'added') {
-      if (!isMember) await this.rooms.ensureMember(room.id, caller.userId);
-      seq = await this.events.toRoom(room.id, 'room.participant_joined', { participant: toParticipantView(participant) });
-    } else {
-      seq = await this.events.currentSeq(room.id);
+      // Published at once (the room's next event must not overtake it), the membership row
+      // written meanwhile: after the seat, so a `room_full` never leaves a member (ADR 0068).
+      const announced = this.events.publishAt(room.id, seq, 'room.participant_joined', { participant: toParticipantView(participant) });
+      await Promise.all([announced, isMember ? undefined : this.rooms.ensureMember(room.id, caller.userId)]);
     }
     const view = toRoomView(room, distinctUsers(list));
     return { room: view, ...this.participantsPage(list, this.config.REPLY_MAX_BYTES - jsonBytes(view)), seq };

@@ -1,9 +1,11 @@
 import { subjects } from '@switchboard/protocol';
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { rooms as proto } from '@switchboard/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRPC_SECRET, RoomsHarness, uid } from '../testing/harness.test.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LobbyService } from '../lobby/lobby.service.js';
+import { GRPC_SECRET, RoomsHarness, uid, until } from '../testing/harness.test.js';
 import { decodeRoomCursor, encodeRoomCursor } from './rooms.view.js';
+import { ParticipantsStore } from './participants.store.js';
 import { RoomsStore } from './rooms.store.js';
 
 describe('rooms: lifecycle, refusals and concurrency across two replicas', () => {
@@ -159,6 +161,33 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
       expect(results.sort()).toEqual(['ok', 'room_full']);
       expect((await h.req('room.get', h.caller(), { roomId })).participants).toHaveLength(2);
     }
+  });
+
+  it('takes a seat and its participant_joined seq in one step: concurrent joins on two replicas, in seq order, nothing for a refused one', async () => {
+    const { roomId, reply } = await h.room({ maxParticipants: 6 });
+    const log = await h.watchRoom(roomId);
+    const touched = h.replicas.map((r) => vi.spyOn(r.app.get(LobbyService), 'touch'));
+    const joiners = Array.from({ length: 7 }, () => h.caller());
+    const codes = await Promise.all(joiners.map((c) => h.code('room.join', c, { roomId })));
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'room_full')).toHaveLength(2);
+    await until(() => log.of('room.participant_joined').length === 5 || undefined, 'five participant_joined events');
+    const joined = log.of('room.participant_joined');
+    // Gap-free from the create's seq: no seq was taken for the refused joins.
+    expect(joined.map((e) => e.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5].map((i) => reply.seq + i));
+    const seats = await h.replicas[0].app.get(ParticipantsStore).list(roomId);
+    for (const e of joined) {
+      const seat = seats.find((p) => p.connectionId === (e.data as { participant: { connectionId: string } }).participant.connectionId);
+      expect(seat?.joinSeq).toBe(e.seq - 1);
+    }
+    const store = h.replicas[0].app.get(RoomsStore);
+    for (const [i, c] of joiners.entries()) expect(!!(await store.member(roomId, c.userId)), `joiner ${i}`).toBe(codes[i] === 'ok');
+    // The live room registry hears of every seat (its coalesced notice, ADR 0024).
+    expect(touched.flatMap((t) => t.mock.calls).filter(([id]) => id === roomId)).toHaveLength(5);
+    touched.forEach((t) => t.mockRestore());
+    // A repeated join reports the room's current seq and announces nothing.
+    const again = await h.req('room.join', joiners[codes.indexOf('ok')], { roomId });
+    expect(again.seq).toBe(reply.seq + 5);
   });
 
   it('serves the gRPC RoomsService: list, get, participants, membership, remove, close', async () => {

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Every, CommandBus, CONFIG, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { conflict, ProtocolError, type ConnGone, type RoomResumeState, type RoomsResumeReply, type RoomsResumeRequest } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
-import { FloorLeases } from '../floor/floor-leases.service.js';
 import { RoomSeats } from '../rooms/room-seats.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { toParticipantView } from '../rooms/rooms.view.js';
@@ -21,7 +20,6 @@ export class SessionsService {
     private readonly store: SessionsStore,
     private readonly participants: RoomSeats,
     private readonly rooms: RoomsService,
-    private readonly floor: FloorLeases,
     private readonly events: RoomEventsPublisher,
     private readonly bus: CommandBus,
     @Inject(CONFIG) private readonly config: RoomsConfig,
@@ -45,26 +43,22 @@ export class SessionsService {
     if (holders.has(caller.connectionId)) throw sessionLive();
     const alive = await Promise.all([...holders].map((connectionId) => this.bus.connectionAlive(connectionId, this.config.RESUME_PROBE_TIMEOUT_MS)));
     if (alive.includes(true)) throw sessionLive();
-    const previous = new Set<string>();
     const states = await Promise.all(
       roomIds.map(async (roomId, i): Promise<RoomResumeState> => {
         // No seat of this session here (and none can appear: its connection is gone): no move to try.
         const moved = seats[i].length ? await this.participants.resume(roomId, caller.userId, data.sessionId, caller.connectionId, caller.nodeId) : undefined;
         if (!moved) return { status: 'gone', seq: await this.events.currentSeq(roomId), reason: await this.whyGone(roomId, caller.userId) };
-        previous.add(moved.previousConnectionId);
-        await this.floor.moveHolder(roomId, moved.previousConnectionId, caller.connectionId);
-        await this.events.toRoom(roomId, 'room.participant_updated', { participant: toParticipantView(moved.participant), previousConnectionId: moved.previousConnectionId });
-        const seq = await this.events.currentSeq(roomId);
+        // The seat, its floor lease and this event's seq moved in one script (ADR 0070). The reply's
+        // seq is this event's: the replay covers up to it, and every later event was published after
+        // the gateway subscribed the new connection (before it asked), so it arrives live.
+        await this.events.publishAt(roomId, moved.seq, 'room.participant_updated', { participant: toParticipantView(moved.participant), previousConnectionId: moved.previousConnectionId });
         // A seat from before joinSeq was recorded replays nothing older than now.
-        return { status: 'resumed', seq, previousConnectionId: moved.previousConnectionId, joinSeq: moved.participant.joinSeq ?? seq };
+        return { status: 'resumed', seq: moved.seq, previousConnectionId: moved.previousConnectionId, joinSeq: moved.participant.joinSeq ?? moved.seq };
       }),
     );
-    // An old connection with no rooms left has nothing to remove any more.
-    await Promise.all(
-      [...previous].map(async (connectionId) => {
-        if (!(await this.participants.roomsOfConnection(connectionId)).length) await this.store.cancelRemoval(connectionId);
-      }),
-    );
+    // The old connection's pending removal (if conn.gone came first) is left to its sweep, which
+    // finds no seats left in the rooms moved here (ADR 0070): after a gateway dies, conn.gone
+    // only comes after the presence TTL, so cancelling here was two round trips for nothing.
     return { rooms: Object.fromEntries(roomIds.map((roomId, i) => [roomId, states[i]])) };
   }
 

@@ -13,10 +13,6 @@ export class SessionsStore {
     return this.due.schedule(CONN_DUE, connectionId, dueAt);
   }
 
-  cancelRemoval(connectionId: string): Promise<void> {
-    return this.due.cancel(CONN_DUE, connectionId);
-  }
-
   /** Hands each connection whose grace is over to `remove`; one whose remover dies is handed out again after the lease. */
   sweepDueRemovals(remove: (connectionId: string) => Promise<void>): Promise<number> {
     return this.due.sweep(CONN_DUE, remove);

@@ -1,0 +1,133 @@
+// What join-roundtrips.mjs and resume-roundtrips.mjs both count: Redis INFO commandstats,
+// NATS subjects (grouped by kind), Postgres transactions, each service's own Redis/Prisma
+// operation counts from /metrics, and each server process's CPU (schedstat, as the bench reads it).
+import { createClient } from 'redis';
+import pg from 'pg';
+import { cpuSeconds } from './proc.mjs';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** `--name value` as a number, or the default. */
+export const numArg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+
+/** Ids in subjects (rooms, users, connections, inboxes) collapsed, so subjects group by kind. */
+export const patternOf = (subject) =>
+  subject
+    .replace(/^(_INBOX[^.]*|\$JS\.ACK)\..*$/, '$1.* (replies)')
+    .replace(/^(sb\.evt\.(?:room|live|user|conn|presence))\..*$/, '$1.*')
+    .replace(/^(\$JS\.API\.[A-Z_.]+?)\.[A-Za-z0-9_-]+(\..*)?$/, '$1.*');
+
+/** CPU seconds of each server process, and of the Postgres backends serving the databases together. */
+export function cpuOf(procs, pgPids) {
+  const out = Object.fromEntries(Object.entries(procs).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  out.postgres = pgPids.reduce((s, pid) => s + (cpuSeconds(pid) || 0), 0);
+  return out;
+}
+
+export async function postgresPids(databaseUrl) {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  const { rows } = await c.query('select pid from pg_stat_activity where datname like $1 and pid <> pg_backend_pid()', [`${new URL(databaseUrl).pathname.slice(1)}%`]);
+  await c.end();
+  return rows.map((r) => r.pid);
+}
+
+export async function redisStats(url) {
+  const r = createClient({ url });
+  await r.connect();
+  const info = await r.info('commandstats');
+  await r.quit();
+  const out = {};
+  for (const line of info.split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
+    if (m) out[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
+  }
+  return out;
+}
+
+export async function pgCommits(databaseUrl) {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  // Backends flush their counters at most once a second when idle.
+  await sleep(1500);
+  const { rows } = await c.query("select datname, xact_commit::bigint as n from pg_stat_database where datname like $1", [`${new URL(databaseUrl).pathname.slice(1)}%`]);
+  await c.end();
+  return Object.fromEntries(rows.map((r) => [r.datname, Number(r.n)]));
+}
+
+/**
+ * Operation counts by process from each service's /metrics: {"rooms postgres Room.findFirst": n}.
+ * @param {number} base the stack's port base @param {Record<string, number>} [names] process → metrics port
+ */
+export async function serviceOps(base, names = { 'gateway-a': base, 'gateway-b': base + 1, rooms: base + 11, presence: base + 12, media: base + 13 }) {
+  const out = {};
+  for (const [name, port] of Object.entries(names)) {
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+    for (const m of text.matchAll(/^switchboard_(redis|postgres)_operation_duration_seconds_count\{[^}]*operation="([^"]+)"[^}]*\} (\d+)/gm)) out[`${name} ${m[1]} ${m[2]}`] = Number(m[3]);
+  }
+  return out;
+}
+
+/** Runs fn(0..n-1) with at most `limit` in flight. */
+export function pool(n, limit, fn) {
+  let next = 0;
+  return Promise.all(Array.from({ length: Math.min(n, limit) }, async () => {
+    while (next < n) await fn(next++);
+  }));
+}
+
+/**
+ * The report: CPU per event by process, Redis commands, NATS messages by subject kind, each
+ * process's own operations and Postgres transactions, all per `n` events (`what`: "join", "resume").
+ * @param {{ n: number, what: string, title: string, cpu0: object, cpu1: object, r0: object, r1: object, s0: object, s1: object, p0: object, p1: object, nats: Map<string, number>, tag: string }} m
+ */
+export function report({ n, what, title, cpu0, cpu1, r0, r1, s0, s1, p0, p1, nats, tag }) {
+  const per = (x) => (x / n).toFixed(2);
+  const lines = [title, ''];
+  const cpuRows = Object.keys(cpu1).map((k) => /** @type {[string, number]} */ ([k, ((cpu1[k] - cpu0[k]) * 1e6) / n])).sort((a, b) => b[1] - a[1]);
+  lines.push(`Server CPU ms per 1,000 ${what}s: ${cpuRows.reduce((s, [, v]) => s + v, 0).toFixed(0)} (${cpuRows.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`, '');
+  lines.push(`| Redis command | calls / ${what} | Redis µs / ${what} |`, '|---|---|---|');
+  let calls = 0;
+  for (const [cmd, after] of Object.entries(r1).sort((a, b) => b[1].usec - (r0[b[0]]?.usec ?? 0) - (a[1].usec - (r0[a[0]]?.usec ?? 0)))) {
+    const d = { calls: after.calls - (r0[cmd]?.calls ?? 0), usec: after.usec - (r0[cmd]?.usec ?? 0) };
+    if (!d.calls || cmd === 'info') continue;
+    lines.push(`| ${cmd} | ${per(d.calls)} | ${per(d.usec)} |`);
+    calls += ['eval', 'evalsha'].includes(cmd) ? d.calls : 0;
+  }
+  const topLevel = Object.entries(r1).reduce((s, [cmd, a]) => s + a.calls - (r0[cmd]?.calls ?? 0), 0);
+  lines.push('', `Redis: ${per(calls)} script calls / ${what}; all commands (incl. inside scripts) ${per(topLevel)} / ${what}.`, '');
+  lines.push(`| NATS subject | messages / ${what} |`, '|---|---|');
+  let msgs = 0;
+  for (const [s, k] of [...nats].sort((a, b) => b[1] - a[1])) {
+    lines.push(`| ${s} | ${per(k)} |`);
+    msgs += k;
+  }
+  lines.push('', `NATS: ${per(msgs)} messages / ${what} in all (a wildcard subscriber sees each published message once).`, '');
+  lines.push(`| process, client, operation | calls / ${what} |`, '|---|---|');
+  for (const [k, v] of Object.entries(s1).sort((a, b) => a[0].localeCompare(b[0]))) if (v - (s0[k] ?? 0) > 0) lines.push(`| ${k} | ${per(v - (s0[k] ?? 0))} |`);
+  lines.push('');
+  for (const [db, v] of Object.entries(p1)) lines.push(`Postgres ${db.replace(tag, '<pid>')}: ${per(v - (p0[db] ?? 0))} transactions / ${what}`);
+  return lines.join('\n');
+}
+
+/**
+ * Every subject kind but the connections' own (`sb.evt.conn.*`): a subscriber there is interest
+ * in every connection's subject, so a probe of a dead connection (rooms' `session.resume`) would
+ * wait for its timeout instead of getting NATS's immediate "no responders".
+ */
+export const ALL_BUT_CONNECTIONS = ['sb.cmd.>', 'sb.sys.>', 'sb.evt.room.>', 'sb.evt.live.>', 'sb.evt.user.>', 'sb.evt.presence.>', '$JS.>', '_INBOX.>', ...['gateway', 'rooms', 'presence', 'media', 'attestation'].map((u) => `_INBOX_${u}.>`)];
+
+/** An event's type (field 1 of its bus.v1.Event envelope) on event subjects, so the counts say which events. */
+const eventType = (subject, data) => (/^sb\.evt\./.test(subject) && data[0] === 0x0a && data[1] < 0x80 ? ` ${Buffer.from(data.subarray(2, 2 + data[1])).toString()}` : '');
+
+/** Counts the messages on `subjects` by kind (patternOf, and the event type on event subjects) into `counts`. */
+export function countMessages(nc, subjects, counts) {
+  const count = (m) => {
+    const k = patternOf(m.subject) + eventType(m.subject, m.data);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  };
+  for (const s of subjects) nc.subscribe(s, { callback: (_e, m) => count(m) });
+}
