@@ -15,7 +15,6 @@ import { AdminCallsService } from './calls/calls.service.js';
 import { AdminSfuController } from './sfu/sfu.controller.js';
 import { AdminSfuService } from './sfu/sfu.service.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
-import { GrpcClients } from './grpc-clients.js';
 import { AdminInterceptor } from './http/admin.interceptor.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
 import { AdminRoomsController } from './rooms/rooms.controller.js';
@@ -24,6 +23,6 @@ import { TokensController } from './tokens/tokens.controller.js';
 import { AdminUsersController } from './users/users.controller.js';
 import { AdminUsersService } from './users/users.service.js';
 
-/** The admin REST API (/admin/v1), registered by AppModule. */
+/** The admin REST API (/admin/v1), registered by AdminModule (the gRPC clients come from GrpcClientsModule). */
 export const ADMIN_CONTROLLERS = [AdminRoomsController, AdminUsersController, AdminCallsController, AdminSfuController, AdminAttachmentsController, AdminEmojiController, TokensController, AdminTokensController, AdminAttestationController, AuditController, OpenApiController];
-export const ADMIN_PROVIDERS = [GrpcClients, AuditStore, AuditService, AdminAuthGuard, AdminTokenService, RevocationsStore, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminSfuService, AdminAttachmentsService, AdminEmojiService, AdminAttestationService];
+export const ADMIN_PROVIDERS = [AuditStore, AuditService, AdminAuthGuard, AdminTokenService, RevocationsStore, AdminInterceptor, AdminRoomsService, AdminUsersService, AdminCallsService, AdminSfuService, AdminAttachmentsService, AdminEmojiService, AdminAttestationService];

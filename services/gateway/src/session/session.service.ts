@@ -6,7 +6,7 @@ import { AuthError, TokenVerifier, type Identity } from '../auth/token.verifier.
 import type { Connection } from '../connections/connection.js';
 import { Command, OnEvent } from '../wiring/decorators.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
-import { UserConnectionsStore } from '../connections/user-connections.store.js';
+import { ConnectionSlots } from '../connections/connection-slots.service.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import { AttestationPolicyCache } from '../attestation/policy.cache.js';
 import { PresenceReporter } from '../presence/presence.reporter.js';
@@ -21,7 +21,7 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     private readonly registry: ConnectionRegistry,
     private readonly metrics: GatewayMetrics,
     private readonly presence: PresenceReporter,
-    private readonly userConns: UserConnectionsStore,
+    private readonly userConns: ConnectionSlots,
     private readonly attestation: AttestationPolicyCache,
     private readonly verifier: TokenVerifier,
     private readonly ice: IceServersCache,

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { newId, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { badRequest, conflict, forbidden, notFound, type CommandData } from '@switchboard/protocol';
-import { ModerationStore } from '../moderation/moderation.store.js';
+import { ModerationService } from '../moderation/moderation.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import { RoomsStore } from '../rooms/rooms.store.js';
+import { RoomRecords } from '../rooms/room-records.service.js';
 import { ApprovalsStore } from './approvals.store.js';
 
 /** Join requests for approval rooms: request, then an owner or moderator decides. */
@@ -11,8 +11,8 @@ import { ApprovalsStore } from './approvals.store.js';
 export class ApprovalsService {
   constructor(
     private readonly rooms: RoomsService,
-    private readonly roomsStore: RoomsStore,
-    private readonly moderation: ModerationStore,
+    private readonly roomsStore: RoomRecords,
+    private readonly moderation: ModerationService,
     private readonly store: ApprovalsStore,
     private readonly events: RoomEventsPublisher,
   ) {}

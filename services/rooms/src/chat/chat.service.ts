@@ -82,6 +82,11 @@ export class ChatService {
     return {};
   }
 
+  /** Marks a message deleted without checks (voice retention); false when it already was. */
+  softDelete(messageId: string): Promise<boolean> {
+    return this.store.softDelete(messageId);
+  }
+
   async react(caller: Caller, data: CommandData<'chat.react'>): Promise<Ok> {
     await this.rooms.requireMember(data.roomId, caller.userId);
     const msg = await this.liveMessage(data.roomId, data.messageId, data.channelId);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { newId, Redis } from '@switchboard/platform';
+import { floorKey } from './floor.keys.js';
 
 export interface FloorHolder {
   userId: string;
@@ -14,7 +15,6 @@ export const talkOf = (h: FloorHolder): { talkId?: string } => (h.talkId ? { tal
 
 export type FloorOutcome = { state: 'taken' | 'refreshed'; holder: FloorHolder; displaced?: FloorHolder } | { state: 'busy'; holder: FloorHolder };
 
-export const floorKey = (roomId: string) => `sb:{room:${roomId}}:floor`;
 /**
  * Sorted set of rooms whose floor lease should be checked at the score (ms), swept for `timeout`.
  * It is one key in another slot than the leases (docs/decisions/0031), so it is written outside
@@ -64,23 +64,6 @@ elseif h[ARGV[1]] ~= ARGV[2] then
 end
 redis.call('DEL', KEYS[1])
 return cur
-`;
-
-/**
- * Lua that moves the lease in `key` from connection `from` to `to` under a new talk `talk` (the
- * old talk ended with its connection); the arguments are Lua expressions. The session resume's
- * seat move runs it in the same script (ParticipantsStore.resume): the lease shares the room's slot.
- */
-export const floorMoveLua = (key: string, from: string, to: string, talk: string) => `
-local floor = redis.call('GET', ${key})
-if floor then
-  local h = cjson.decode(floor)
-  if h.connectionId == ${from} then
-    h.connectionId = ${to}
-    h.talkId = ${talk}
-    redis.call('SET', ${key}, cjson.encode(h))
-  end
-end
 `;
 
 /** The push-to-talk floor of each room: one Redis lease per room, shared by every replica. */

@@ -2,7 +2,8 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CommandBus, ROOM_EVENT_ACKS, RoomEventsPublisher, type StreamAcks } from '@switchboard/platform';
 import type { EventData, RoomEvent } from '@switchboard/protocol';
 import { Redis } from 'ioredis';
-import { LOBBY_EVENTS, LobbyService } from './lobby.service.js';
+import { LobbyMarks } from './lobby.marks.js';
+import { LOBBY_EVENTS } from './lobby.service.js';
 
 /**
  * The rooms service's RoomEventsPublisher: every room event still goes out as before, and
@@ -16,7 +17,7 @@ export class LobbyTrackingPublisher extends RoomEventsPublisher {
     redis: Redis,
     // Same index as in RoomEventsPublisher: Nest's parameter metadata is inherited by index.
     @Optional() @Inject(ROOM_EVENT_ACKS) acks: StreamAcks | undefined,
-    private readonly lobby: LobbyService,
+    private readonly lobby: LobbyMarks,
   ) {
     super(bus, redis, acks);
   }

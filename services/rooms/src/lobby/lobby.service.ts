@@ -2,9 +2,10 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { CommandBus, CONFIG, fitToBudget, LOGGER, publishSystemEvent, type Logger } from '@switchboard/platform';
 import { LOBBY_LIMITS, ROOMS_CHANGED_TOPIC, RoomsChangedNotice, type CommandData, type RoomsChangedNoticeInput, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
-import { ParticipantsStore } from '../rooms/participants.store.js';
-import { RoomsStore } from '../rooms/rooms.store.js';
+import { RoomRecords } from '../rooms/room-records.service.js';
+import { RoomSeats } from '../rooms/room-seats.service.js';
 import { toRoomView } from '../rooms/rooms.view.js';
+import { LobbyMarks } from './lobby.marks.js';
 
 /** Room events that change what the registry shows: creation (the owner's join), counts, settings, closing. */
 export const LOBBY_EVENTS: ReadonlySet<string> = new Set(['room.participant_joined', 'room.participant_left', 'room.updated', 'room.closed']);
@@ -16,18 +17,22 @@ export const LOBBY_EVENTS: ReadonlySet<string> = new Set(['room.participant_join
  */
 @Injectable()
 export class LobbyService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  /** Rooms touched since the last flush (bounded by the rooms that exist). */
-  private dirty = new Set<string>();
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
 
   constructor(
     private readonly bus: CommandBus,
-    private readonly rooms: RoomsStore,
-    private readonly participants: ParticipantsStore,
+    private readonly rooms: RoomRecords,
+    private readonly participants: RoomSeats,
     @Inject(CONFIG) private readonly config: RoomsConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly marks: LobbyMarks,
   ) {}
+
+  /** Rooms touched since the last flush, marked by the publisher (LobbyTrackingPublisher). */
+  private get dirty(): Set<string> {
+    return this.marks.dirty;
+  }
 
   onApplicationBootstrap() {
     this.timer = setInterval(() => void this.flush(), this.config.LOBBY_INTERVAL_MS);
@@ -37,10 +42,6 @@ export class LobbyService implements OnApplicationBootstrap, BeforeApplicationSh
   async beforeApplicationShutdown() {
     clearInterval(this.timer);
     await this.flush();
-  }
-
-  touch(roomId: string): void {
-    this.dirty.add(roomId);
   }
 
   /** Publishes the touched rooms' current state; one flush at a time. */

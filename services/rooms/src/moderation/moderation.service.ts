@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { badRequest, forbidden, notFound, type CommandData } from '@switchboard/protocol';
-import { FloorStore, talkOf } from '../floor/floor.store.js';
-import { ParticipantsStore } from '../rooms/participants.store.js';
+import { FloorLeases, talkOf } from '../floor/floor-leases.service.js';
+import { RoomRecords } from '../rooms/room-records.service.js';
+import { RoomSeats } from '../rooms/room-seats.service.js';
 import { RoomsService, type Role } from '../rooms/rooms.service.js';
-import { RoomsStore, type Member } from '../rooms/rooms.store.js';
+import type { Member } from '../rooms/rooms.store.js';
 import { ModerationStore } from './moderation.store.js';
 
 type Ok = Record<string, never>;
@@ -14,10 +15,10 @@ type Ok = Record<string, never>;
 export class ModerationService {
   constructor(
     private readonly rooms: RoomsService,
-    private readonly roomsStore: RoomsStore,
+    private readonly roomsStore: RoomRecords,
     private readonly store: ModerationStore,
-    private readonly participants: ParticipantsStore,
-    private readonly floor: FloorStore,
+    private readonly participants: RoomSeats,
+    private readonly floor: FloorLeases,
     private readonly events: RoomEventsPublisher,
   ) {}
 
@@ -37,6 +38,10 @@ export class ModerationService {
     await this.rooms.requireRole(data.roomId, caller.userId, ['owner', 'moderator']);
     if (!(await this.store.unban(data.roomId, data.userId))) throw notFound('user is not banned');
     return {};
+  }
+
+  isBanned(roomId: string, userId: string): Promise<boolean> {
+    return this.store.isBanned(roomId, userId);
   }
 
   async setRole(caller: Caller, data: CommandData<'room.set_role'>): Promise<Ok> {

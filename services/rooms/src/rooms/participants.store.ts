@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { newId, Redis, seqKey } from '@switchboard/platform';
 import type { ParticipantView } from '@switchboard/protocol';
-import { floorMoveLua, floorKey } from '../floor/floor.store.js';
+import { floorMoveLua, floorKey } from '../floor/floor.keys.js';
 
 export interface LiveParticipant extends ParticipantView {
   nodeId: string;

@@ -3,11 +3,11 @@ import { CommandBus, CONFIG, fitToBudget, jsonBytes, newId, publishSystemEvent, 
 import type * as proto from '@switchboard/proto';
 import { badRequest, forbidden, notFound, ProtocolError, rateLimited, RoomAccessChange, type CommandData, type JoinReply, type ParticipantView, type Reply, type RoomAccessChangeInput, type RoomView } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
-import { ChannelsStore } from '../channels/channels.store.js';
+import { ChannelList } from '../channels/channel-list.service.js';
 import { toChannelView } from '../channels/channels.view.js';
-import { EmojiStore } from '../emoji/emoji.store.js';
+import { EmojiList } from '../emoji/emoji-list.service.js';
 import { toEmojiView } from '../emoji/emoji.view.js';
-import { FloorStore, talkOf } from '../floor/floor.store.js';
+import { FloorLeases, talkOf } from '../floor/floor-leases.service.js';
 import { distinctUsers, ParticipantsStore, type LiveParticipant } from './participants.store.js';
 import { RoomFlagsStore } from './room-flags.store.js';
 import { RoomsStore, type Member, type Room } from './rooms.store.js';
@@ -36,13 +36,13 @@ export class RoomsService {
   constructor(
     private readonly rooms: RoomsStore,
     private readonly participants: ParticipantsStore,
-    private readonly floor: FloorStore,
+    private readonly floor: FloorLeases,
     private readonly events: RoomEventsPublisher,
     private readonly flags: RoomFlagsStore,
     private readonly windows: WindowCounter,
     private readonly bus: CommandBus,
-    private readonly channels: ChannelsStore,
-    private readonly emoji: EmojiStore,
+    private readonly channels: ChannelList,
+    private readonly emoji: EmojiList,
     @Inject(CONFIG) private readonly config: RoomsConfig,
   ) {}
 

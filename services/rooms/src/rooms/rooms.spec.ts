@@ -2,7 +2,7 @@ import { subjects } from '@switchboard/protocol';
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { rooms as proto } from '@switchboard/proto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LobbyService } from '../lobby/lobby.service.js';
+import { LobbyMarks } from '../lobby/lobby.marks.js';
 import { GRPC_SECRET, RoomsHarness, uid, until } from '../testing/harness.test.js';
 import { decodeRoomCursor, encodeRoomCursor } from './rooms.view.js';
 import { ParticipantsStore } from './participants.store.js';
@@ -166,7 +166,7 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
   it('takes a seat and its participant_joined seq in one step: concurrent joins on two replicas, in seq order, nothing for a refused one', async () => {
     const { roomId, reply } = await h.room({ maxParticipants: 6 });
     const log = await h.watchRoom(roomId);
-    const touched = h.replicas.map((r) => vi.spyOn(r.app.get(LobbyService), 'touch'));
+    const touched = h.replicas.map((r) => vi.spyOn(r.app.get(LobbyMarks), 'touch'));
     const joiners = Array.from({ length: 7 }, () => h.caller());
     const codes = await Promise.all(joiners.map((c) => h.code('room.join', c, { roomId })));
     expect(codes.filter((c) => c === 'ok')).toHaveLength(5);

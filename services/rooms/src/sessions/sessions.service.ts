@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Every, CommandBus, CONFIG, RoomEventsPublisher, type Caller } from '@switchboard/platform';
 import { conflict, ProtocolError, type ConnGone, type RoomResumeState, type RoomsResumeReply, type RoomsResumeRequest } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
-import { ParticipantsStore } from '../rooms/participants.store.js';
+import { RoomSeats } from '../rooms/room-seats.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { toParticipantView } from '../rooms/rooms.view.js';
 import { SessionsStore } from './sessions.store.js';
@@ -18,7 +18,7 @@ const sessionLive = () => conflict('this session is still connected: only a sess
 export class SessionsService {
   constructor(
     private readonly store: SessionsStore,
-    private readonly participants: ParticipantsStore,
+    private readonly participants: RoomSeats,
     private readonly rooms: RoomsService,
     private readonly events: RoomEventsPublisher,
     private readonly bus: CommandBus,

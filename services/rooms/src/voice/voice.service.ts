@@ -5,7 +5,7 @@ import type * as proto from '@switchboard/proto';
 import type { Logger } from 'pino';
 import type { RoomsConfig } from '../config.js';
 import { AttachmentsService } from '../attachments/attachments.service.js';
-import { ChatStore } from '../chat/chat.store.js';
+import { ChatService } from '../chat/chat.service.js';
 import { toMessageView } from '../chat/chat.view.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { VoiceStore } from './voice.store.js';
@@ -26,7 +26,7 @@ export class VoiceService {
   constructor(
     private readonly rooms: RoomsService,
     private readonly store: VoiceStore,
-    private readonly chat: ChatStore,
+    private readonly chat: ChatService,
     private readonly attachments: AttachmentsService,
     private readonly storage: ObjectStorage,
     private readonly events: RoomEventsPublisher,
