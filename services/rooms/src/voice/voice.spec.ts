@@ -12,8 +12,10 @@ describe('voice messages (recorded push-to-talk spurts) in rooms', () => {
   let client: proto.RoomsServiceClient;
   const s3 = new ObjectStorage(loadConfig(objectStorageConfigSchema, s3TestEnv()));
   beforeAll(async () => {
-    // Voice messages expire 1.5 s after they were spoken; retention runs every 100 ms.
-    h = await RoomsHarness.start(2, { ...FAST_TIMERS, VOICE_RETENTION_MS: '1500', ATTACHMENT_GC_INTERVAL_MS: '100', VOICE_MAX_BYTES: '4096' });
+    // Voice messages expire 6 s after they were spoken; retention runs every 100 ms. Long enough
+    // for the post, history and download steps on a loaded box (at 1.5 s the download sometimes
+    // came after the retention and got attachment not found).
+    h = await RoomsHarness.start(2, { ...FAST_TIMERS, VOICE_RETENTION_MS: '6000', ATTACHMENT_GC_INTERVAL_MS: '100', VOICE_MAX_BYTES: '4096' });
     client = grpcClient(proto.RoomsServiceClient, `127.0.0.1:${h.replicas[0]!.grpcPort}`, GRPC_SECRET);
   });
   afterAll(async () => {
