@@ -19,7 +19,7 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mintToken, SbConn } from './lib/clients.mjs';
-import { cpuOf, numArg, patternOf, pgCommits, pool, postgresPids, redisStats, report, serviceOps, sleep } from './lib/roundtrips.mjs';
+import { counters, cpuOf, numArg, patternOf, pool, postgresPids, report, sleep } from './lib/roundtrips.mjs';
 import { cleanupAll, ensureBuilt, installExitHandlers, ROOT, startDatabase, startNats, startRedis, startSwitchboard } from './lib/stack.mjs';
 
 const clients = numArg('clients', 400);
@@ -64,7 +64,7 @@ try {
   await watcher.flush();
   await sleep(1000); // let set-up traffic (registry notices, presence reports) pass
   counts.clear();
-  const [r0, p0, s0] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base)]);
+  const counts0 = await counters({ redisUrl: redis.url, databaseUrl, base: sb.base });
   const pgPids = await postgresPids(databaseUrl);
   const cpu0 = cpuOf(procs, pgPids);
   if (profDir) for (const pid of Object.values(sb.pids)) process.kill(pid, 'SIGUSR2');
@@ -84,7 +84,7 @@ try {
   const cpu1 = cpuOf(procs, pgPids);
   if (profDir) for (const pid of Object.values(sb.pids)) process.kill(pid, 'SIGUSR2');
   const natsCounts = new Map(counts);
-  const [r1, p1, s1] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base)]);
+  const counts1 = await counters({ redisUrl: redis.url, databaseUrl, base: sb.base });
   await Promise.all([...conns, ...owners].map((c) => c.close().catch(() => undefined)));
   await watcher.close();
 
@@ -93,14 +93,8 @@ try {
       n: clients,
       what: 'join',
       title: `# Round trips per connect + room.join: ${clients} clients, ${concurrency} in flight, rooms of ${roomSize}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`,
-      cpu0,
-      cpu1,
-      r0,
-      r1,
-      s0,
-      s1,
-      p0,
-      p1,
+      cpu: [cpu0, cpu1],
+      counts: [counts0, counts1],
       nats: natsCounts,
       tag,
     }),

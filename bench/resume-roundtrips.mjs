@@ -13,7 +13,7 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mintToken, SbConn } from './lib/clients.mjs';
-import { ALL_BUT_CONNECTIONS, countMessages, cpuOf, numArg, pgCommits, pool, postgresPids, redisStats, report, serviceOps, sleep } from './lib/roundtrips.mjs';
+import { ALL_BUT_CONNECTIONS, countMessages, counters, cpuOf, numArg, pool, postgresPids, report, sleep } from './lib/roundtrips.mjs';
 import { cleanupAll, ensureBuilt, installExitHandlers, ROOT, startDatabase, startNats, startRedis, startSwitchboard } from './lib/stack.mjs';
 
 const clients = numArg('clients', 400);
@@ -88,7 +88,7 @@ try {
   await watcher.flush();
   await sleep(500); // the chat sends' own deliveries and acks pass
   counts.clear();
-  const [r0, p0, s0] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base, opsPorts)]);
+  const counts0 = await counters({ redisUrl: redis.url, databaseUrl, base: sb.base, ports: opsPorts });
   const pgPids = await postgresPids(databaseUrl);
   const cpu0 = cpuOf(procs, pgPids);
   if (profDir) for (const pid of Object.values(survivors)) process.kill(pid, 'SIGUSR2');
@@ -116,7 +116,7 @@ try {
   const cpu1 = cpuOf(procs, pgPids);
   if (profDir) for (const pid of Object.values(survivors)) process.kill(pid, 'SIGUSR2');
   const natsCounts = new Map(counts);
-  const [r1, p1, s1] = await Promise.all([redisStats(redis.url), pgCommits(databaseUrl), serviceOps(sb.base, opsPorts)]);
+  const counts1 = await counters({ redisUrl: redis.url, databaseUrl, base: sb.base, ports: opsPorts });
   let lost = 0;
   let dups = 0;
   for (const v of vs.filter((x) => x.resumed)) {
@@ -133,14 +133,8 @@ try {
       n: vs.length,
       what: 'resume',
       title: `# Round trips per reconnect + session.resume: ${resumed} of ${vs.length} resumed in ${(tookMs / 1000).toFixed(2)} s, ${concurrency} in flight, rooms of ${roomSize}, ${missed} missed message(s) per room; lost ${lost}, duplicates ${dups}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`,
-      cpu0,
-      cpu1,
-      r0,
-      r1,
-      s0,
-      s1,
-      p0,
-      p1,
+      cpu: [cpu0, cpu1],
+      counts: [counts0, counts1],
       nats: natsCounts,
       tag,
     }),

@@ -79,12 +79,25 @@ export function pool(n, limit, fn) {
   }));
 }
 
+/** @typedef {{ redis: Awaited<ReturnType<typeof redisStats>>, pg: Awaited<ReturnType<typeof pgCommits>>, ops: Awaited<ReturnType<typeof serviceOps>> }} Counters */
+
+/**
+ * Redis's command stats, Postgres's commits per database and each process's own operation
+ * counters, read together: one before the measured phase, one after (`report` takes both).
+ * @param {{ redisUrl: string, databaseUrl: string, base: number, ports?: Parameters<typeof serviceOps>[1] }} at
+ * @returns {Promise<Counters>}
+ */
+export async function counters({ redisUrl, databaseUrl, base, ports }) {
+  const [redis, pg, ops] = await Promise.all([redisStats(redisUrl), pgCommits(databaseUrl), serviceOps(base, ports)]);
+  return { redis, pg, ops };
+}
+
 /**
  * The report: CPU per event by process, Redis commands, NATS messages by subject kind, each
  * process's own operations and Postgres transactions, all per `n` events (`what`: "join", "resume").
- * @param {{ n: number, what: string, title: string, cpu0: object, cpu1: object, r0: object, r1: object, s0: object, s1: object, p0: object, p1: object, nats: Map<string, number>, tag: string }} m
+ * @param {{ n: number, what: string, title: string, cpu: [Record<string, number>, Record<string, number>], counts: [Counters, Counters], nats: Map<string, number>, tag: string }} m
  */
-export function report({ n, what, title, cpu0, cpu1, r0, r1, s0, s1, p0, p1, nats, tag }) {
+export function report({ n, what, title, cpu: [cpu0, cpu1], counts: [{ redis: r0, ops: s0, pg: p0 }, { redis: r1, ops: s1, pg: p1 }], nats, tag }) {
   const per = (x) => (x / n).toFixed(2);
   const lines = [title, ''];
   const cpuRows = Object.keys(cpu1).map((k) => /** @type {[string, number]} */ ([k, ((cpu1[k] - cpu0[k]) * 1e6) / n])).sort((a, b) => b[1] - a[1]);
