@@ -53,7 +53,7 @@ export async function pgCommits(databaseUrl) {
   await c.connect();
   // Backends flush their counters at most once a second when idle.
   await sleep(1500);
-  const { rows } = await c.query("select datname, xact_commit::bigint as n from pg_stat_database where datname like $1", [`${new URL(databaseUrl).pathname.slice(1)}%`]);
+  const { rows } = await c.query('select datname, xact_commit::bigint as n from pg_stat_database where datname like $1', [`${new URL(databaseUrl).pathname.slice(1)}%`]);
   await c.end();
   return Object.fromEntries(rows.map((r) => [r.datname, Number(r.n)]));
 }
@@ -65,7 +65,10 @@ export async function pgCommits(databaseUrl) {
 export async function serviceOps(base, names = { 'gateway-a': base, 'gateway-b': base + 1, rooms: base + 11, presence: base + 12, media: base + 13 }) {
   const out = {};
   for (const [name, port] of Object.entries(names)) {
-    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
     for (const m of text.matchAll(/^switchboard_(redis|postgres)_operation_duration_seconds_count\{[^}]*operation="([^"]+)"[^}]*\} (\d+)/gm)) out[`${name} ${m[1]} ${m[2]}`] = Number(m[3]);
   }
   return out;
@@ -74,9 +77,11 @@ export async function serviceOps(base, names = { 'gateway-a': base, 'gateway-b':
 /** Runs fn(0..n-1) with at most `limit` in flight. */
 export function pool(n, limit, fn) {
   let next = 0;
-  return Promise.all(Array.from({ length: Math.min(n, limit) }, async () => {
-    while (next < n) await fn(next++);
-  }));
+  return Promise.all(
+    Array.from({ length: Math.min(n, limit) }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
 }
 
 /** @typedef {{ redis: Awaited<ReturnType<typeof redisStats>>, pg: Awaited<ReturnType<typeof pgCommits>>, ops: Awaited<ReturnType<typeof serviceOps>> }} Counters */
@@ -100,7 +105,9 @@ export async function counters({ redisUrl, databaseUrl, base, ports }) {
 export function report({ n, what, title, cpu: [cpu0, cpu1], counts: [{ redis: r0, ops: s0, pg: p0 }, { redis: r1, ops: s1, pg: p1 }], nats, tag }) {
   const per = (x) => (x / n).toFixed(2);
   const lines = [title, ''];
-  const cpuRows = Object.keys(cpu1).map((k) => /** @type {[string, number]} */ ([k, ((cpu1[k] - cpu0[k]) * 1e6) / n])).sort((a, b) => b[1] - a[1]);
+  const cpuRows = Object.keys(cpu1)
+    .map((k) => /** @type {[string, number]} */ ([k, ((cpu1[k] - cpu0[k]) * 1e6) / n]))
+    .sort((a, b) => b[1] - a[1]);
   lines.push(`Server CPU ms per 1,000 ${what}s: ${cpuRows.reduce((s, [, v]) => s + v, 0).toFixed(0)} (${cpuRows.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`, '');
   lines.push(`| Redis command | calls / ${what} | Redis µs / ${what} |`, '|---|---|---|');
   let calls = 0;
@@ -131,7 +138,17 @@ export function report({ n, what, title, cpu: [cpu0, cpu1], counts: [{ redis: r0
  * in every connection's subject, so a probe of a dead connection (rooms' `session.resume`) would
  * wait for its timeout instead of getting NATS's immediate "no responders".
  */
-export const ALL_BUT_CONNECTIONS = ['sb.cmd.>', 'sb.sys.>', 'sb.evt.room.>', 'sb.evt.live.>', 'sb.evt.user.>', 'sb.evt.presence.>', '$JS.>', '_INBOX.>', ...['gateway', 'rooms', 'presence', 'media', 'attestation'].map((u) => `_INBOX_${u}.>`)];
+export const ALL_BUT_CONNECTIONS = [
+  'sb.cmd.>',
+  'sb.sys.>',
+  'sb.evt.room.>',
+  'sb.evt.live.>',
+  'sb.evt.user.>',
+  'sb.evt.presence.>',
+  '$JS.>',
+  '_INBOX.>',
+  ...['gateway', 'rooms', 'presence', 'media', 'attestation'].map((u) => `_INBOX_${u}.>`),
+];
 
 /** An event's type (field 1 of its bus.v1.Event envelope) on event subjects, so the counts say which events. */
 const eventType = (subject, data) => (/^sb\.evt\./.test(subject) && data[0] === 0x0a && data[1] < 0x80 ? ` ${Buffer.from(data.subarray(2, 2 + data[1])).toString()}` : '');
