@@ -2,9 +2,10 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
  * A loopback TCP relay in front of the real Redis for one process under test. Once armed with
- * a marker, the first Redis reply that contains the marker is swallowed and the relay freezes
- * every connection from then on: Redis has executed the command, its caller never learns it.
- * That holds a process exactly between "claimed in Redis" and "acted on it", for kill tests.
+ * a value, the first Redis reply that carries it as a whole bulk string (a claim script's
+ * member, not a JSON document that mentions it) is swallowed and the relay freezes every
+ * connection from then on: Redis has executed the command, its caller never learns it. That
+ * holds a process exactly between "claimed in Redis" and "acted on it", for kill tests.
  */
 export class RedisTrap {
   private marker?: Buffer;
@@ -46,9 +47,14 @@ export class RedisTrap {
     return trap;
   }
 
-  /** Freezes at the first reply containing `marker`. */
-  arm(marker: string): void {
-    this.marker = Buffer.from(marker);
+  /**
+   * Freezes at the first reply holding `value` as a RESP bulk string. Matching any reply that
+   * merely contains it froze rooms-sweep-kill too early: the room registry's periodic read of
+   * the room's seats (HVALS, JSON naming the connection) could come first, so the process froze
+   * before it had even scheduled the removal it was supposed to claim.
+   */
+  arm(value: string): void {
+    this.marker = Buffer.from(`$${Buffer.byteLength(value)}\r\n${value}\r\n`);
   }
 
   async close(): Promise<void> {
