@@ -359,9 +359,12 @@ describe('PttAudioDecoder (scripted WebCodecs)', () => {
   it('closes decoded data by default', () => {
     const dec = new PttAudioDecoder();
     dec.decode(packet('t', 0));
-    const data = { closed: false, close() {
-      this.closed = true;
-    } };
+    const data = {
+      closed: false,
+      close() {
+        this.closed = true;
+      },
+    };
     FakeDecoder.all[0].init.output(data);
     expect(data.closed).toBe(true);
     dec.close();
