@@ -96,10 +96,10 @@ describe('Switchboard (scripted sockets)', () => {
     expect(s.protocols).toEqual(['switchboard.v1.msgpack', 'bearer.not-a-jwt', 'attest.att1']);
     expect(sb.binary).toBe(true);
     expect(sb.sessionId).toBe('s1');
-    sb.notify('typing', { roomId: 'r1' } as never);
-    expect(s.sent).toEqual([{ type: 'typing', data: { roomId: 'r1' } }]);
+    sb.notify('chat.typing', { roomId: 'r1' } as never);
+    expect(s.sent).toEqual([{ type: 'chat.typing', data: { roomId: 'r1' } }]);
     sb.close();
-    sb.notify('typing', { roomId: 'r1' } as never);
+    sb.notify('chat.typing', { roomId: 'r1' } as never);
     expect(s.sent).toHaveLength(1);
     expect(s.closedWith).toEqual([1000, 'closed by client']);
   });
