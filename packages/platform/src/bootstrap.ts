@@ -148,6 +148,8 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
   return { app, platform, httpPort: address.port, grpcPort: grpcServer?.port, stop };
 }
 
+/* v8 ignore start -- runs only as a service process's entry (main.ts) and ends in process.exit: the
+   spawned-process tests (test/e2e/rooms-restart.spec.ts, ServiceProcess) exercise it, where in-process coverage cannot see. */
 /** Entry point helper for main.ts: start, then stop cleanly on SIGTERM/SIGINT. */
 export async function runService<S extends z.ZodType>(opts: ServiceOptions<S>): Promise<void> {
   let handle: ServiceHandle<z.output<S>>;
@@ -173,3 +175,4 @@ export async function runService<S extends z.ZodType>(opts: ServiceOptions<S>): 
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.on('unhandledRejection', (err) => handle.platform.logger.error({ err }, 'unhandled rejection'));
 }
+/* v8 ignore stop */
