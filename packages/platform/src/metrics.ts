@@ -200,7 +200,12 @@ const PLATFORM_ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
  * label: never the raw path, which carries ids).
  */
 export function httpMetrics(registry: Registry, route: (method: string, path: string) => string | undefined = () => undefined) {
-  const requests = new Counter({ name: 'switchboard_http_requests_total', help: 'HTTP requests by method, route template and status code', labelNames: ['method', 'route', 'code'] as const, registers: [registry] });
+  const requests = new Counter({
+    name: 'switchboard_http_requests_total',
+    help: 'HTTP requests by method, route template and status code',
+    labelNames: ['method', 'route', 'code'] as const,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'switchboard_http_request_duration_seconds',
     help: 'HTTP request duration by method and route template',
@@ -228,7 +233,13 @@ export function httpMetrics(registry: Registry, route: (method: string, path: st
 /** gRPC server RED: calls by full method and status code name, and their duration. */
 export function grpcServerMetrics(registry: Registry): GrpcCallRecorder {
   const handled = new Counter({ name: 'switchboard_grpc_server_handled_total', help: 'gRPC calls handled by method and status code', labelNames: ['method', 'code'] as const, registers: [registry] });
-  const duration = new Histogram({ name: 'switchboard_grpc_server_handling_seconds', help: 'gRPC call duration by method', labelNames: ['method'] as const, buckets: CLIENT_BUCKETS, registers: [registry] });
+  const duration = new Histogram({
+    name: 'switchboard_grpc_server_handling_seconds',
+    help: 'gRPC call duration by method',
+    labelNames: ['method'] as const,
+    buckets: CLIENT_BUCKETS,
+    registers: [registry],
+  });
   return {
     record(method: string, code: string, seconds: number) {
       handled.inc({ method, code });
@@ -279,20 +290,42 @@ export function grpcClientMetrics(registry: Registry): GrpcCallRecorder {
 }
 
 /**
+ * One read shared by the gauges of a scrape. prom-client reads every metric of a scrape at once
+ * (`get()` on each, then Promise.all) and a gauge without a collect() of its own hands over its
+ * values right away: gauges set by another gauge's collect() would show the previous scrape's
+ * values (none at the first). So each gauge fed by the read awaits it in its own collect(); the
+ * first call of a scrape starts it, the others of that scrape share it.
+ */
+export function perScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let inflight: Promise<T> | undefined;
+  return () =>
+    (inflight ??= read().finally(() => {
+      inflight = undefined;
+    }));
+}
+
+/**
  * /readyz as metrics, evaluated at scrape time: `switchboard_process_ready` (0 while a check
  * fails or the process drains) and `switchboard_dependency_up{dependency}` per check (nats,
  * redis, postgres...), so "Postgres is down" shows on every service that needs it.
  */
 export function readinessMetrics(registry: Registry, report: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>): void {
-  const deps = new Gauge({ name: 'switchboard_dependency_up', help: 'Readiness check of one dependency: 1 up, 0 down', labelNames: ['dependency'] as const, registers: [registry] });
+  const read = perScrape(() => report().catch(() => ({ ready: false, checks: {} as Record<string, boolean> })));
+  new Gauge({
+    name: 'switchboard_dependency_up',
+    help: 'Readiness check of one dependency: 1 up, 0 down',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    async collect() {
+      for (const [dependency, ok] of Object.entries((await read()).checks)) if (dependency !== 'draining') this.set({ dependency }, ok ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'switchboard_process_ready',
     help: '1 when /readyz answers ready, 0 when a dependency check fails or the process drains',
     registers: [registry],
     async collect() {
-      const r = await report().catch(() => ({ ready: false, checks: {} as Record<string, boolean> }));
-      this.set(r.ready ? 1 : 0);
-      for (const [dependency, ok] of Object.entries(r.checks)) if (dependency !== 'draining') deps.set({ dependency }, ok ? 1 : 0);
+      this.set((await read()).ready ? 1 : 0);
     },
   });
 }
