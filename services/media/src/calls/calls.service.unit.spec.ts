@@ -265,4 +265,15 @@ describe('CallsService refusals and failures (scripted store)', () => {
     expect([ended, written, errors]).toEqual([2, ['ended'], []]);
     expect(await counter('switchboard_call_log_failures_total', { op: 'end' })).toBe(0);
   });
+
+  it('a ring timer that fires after the answer does not end the call: it is put back at the maximum duration', async () => {
+    const { svc, store, events } = setup();
+    const call = store.seed(ringing({ startedAt: Date.now() - 40_000 })); // past the 30 s ring timeout...
+    store.calls.set(call.id, { ...call, state: 'active', answeredAt: Date.now() - 1000, version: 2 }); // ...but answered meanwhile
+    store.due.deadlines.set(call.id, Date.now() - 10_000);
+    await (svc as unknown as { expireDue(): Promise<void> }).expireDue();
+    expect(store.calls.get(call.id)).toMatchObject({ state: 'active' });
+    expect(store.due.deadlines.get(call.id)).toBe(call.startedAt + config.CALL_MAX_DURATION_MS);
+    expect(events).toEqual([]);
+  });
 });
