@@ -200,12 +200,7 @@ const PLATFORM_ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
  * label: never the raw path, which carries ids).
  */
 export function httpMetrics(registry: Registry, route: (method: string, path: string) => string | undefined = () => undefined) {
-  const requests = new Counter({
-    name: 'switchboard_http_requests_total',
-    help: 'HTTP requests by method, route template and status code',
-    labelNames: ['method', 'route', 'code'] as const,
-    registers: [registry],
-  });
+  const requests = new Counter({ name: 'switchboard_http_requests_total', help: 'HTTP requests by method, route template and status code', labelNames: ['method', 'route', 'code'] as const, registers: [registry] });
   const duration = new Histogram({
     name: 'switchboard_http_request_duration_seconds',
     help: 'HTTP request duration by method and route template',
@@ -233,13 +228,7 @@ export function httpMetrics(registry: Registry, route: (method: string, path: st
 /** gRPC server RED: calls by full method and status code name, and their duration. */
 export function grpcServerMetrics(registry: Registry): GrpcCallRecorder {
   const handled = new Counter({ name: 'switchboard_grpc_server_handled_total', help: 'gRPC calls handled by method and status code', labelNames: ['method', 'code'] as const, registers: [registry] });
-  const duration = new Histogram({
-    name: 'switchboard_grpc_server_handling_seconds',
-    help: 'gRPC call duration by method',
-    labelNames: ['method'] as const,
-    buckets: CLIENT_BUCKETS,
-    registers: [registry],
-  });
+  const duration = new Histogram({ name: 'switchboard_grpc_server_handling_seconds', help: 'gRPC call duration by method', labelNames: ['method'] as const, buckets: CLIENT_BUCKETS, registers: [registry] });
   return {
     record(method: string, code: string, seconds: number) {
       handled.inc({ method, code });
