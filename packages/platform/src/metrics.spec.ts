@@ -78,7 +78,7 @@ describe('process metrics (issue 15)', () => {
 
   it('show every readiness check at the first scrape, with one report per scrape shared by both gauges', async () => {
     const registry = createMetricsRegistry('svc', 'n1');
-    const checks = [
+    const checks: { ready: boolean; checks: Record<string, boolean> }[] = [
       { ready: true, checks: { nats: true, redis: true } },
       { ready: false, checks: { nats: true, redis: false, draining: false } },
     ];
