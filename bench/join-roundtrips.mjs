@@ -13,7 +13,10 @@
 // It also prints each server process's CPU ms per join (schedstat, as `npm run bench` reads it;
 // a quick indication, the bench's interleaved runs are the measure), and with --cpu-prof <dir>
 // writes V8 profiles of the Node processes over the storm (`node bench/profile-summary.mjs <dir>`).
-// Usage: node bench/join-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--cpu-prof dir]
+// --connect-only measures the connect alone (upgrade, hello, and what follows it: presence report,
+// `session.ice`), no rooms; --env K=V (repeatable) sets a service variable for every process, so
+// two settings compare on the same build (e.g. --env HELLO_ICE=wait --env ICE_BATCH_WINDOW_MS=0).
+// Usage: node bench/join-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--connect-only] [--env K=V]… [--cpu-prof dir]
 // Counts do not depend on the machine's load; it needs the infrastructure of `npm run setup`.
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,17 @@ import { cleanupAll, ensureBuilt, installExitHandlers, ROOT, startDatabase, star
 const clients = numArg('clients', 400);
 const concurrency = numArg('concurrency', 50);
 const roomSize = numArg('room-size', 10);
+const connectOnly = process.argv.includes('--connect-only');
+/** `--env K=V`, repeatable. */
+const settings = Object.fromEntries(
+  process.argv.flatMap((a, i) => {
+    if (a !== '--env') return [];
+    const kv = process.argv[i + 1] ?? '';
+    const eq = kv.indexOf('=');
+    if (eq < 1) throw new Error(`--env needs K=V, got ${JSON.stringify(kv)}`);
+    return [[kv.slice(0, eq), kv.slice(eq + 1)]];
+  }),
+);
 const profIndex = process.argv.indexOf('--cpu-prof');
 const profDir = profIndex > 0 ? resolve(process.argv[profIndex + 1]) : undefined;
 const say = (m) => console.error(`[roundtrips] ${m}`);
@@ -41,12 +55,12 @@ try {
     mkdirSync(profTarget, { recursive: true });
     writeFileSync(join(profTarget, 'label'), 'join');
   }
-  const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: secret, adminKey: `k-${secret}`, extraEnv: profEnv, log: say });
+  const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: secret, adminKey: `k-${secret}`, extraEnv: { ...settings, ...profEnv }, log: say });
   const procs = { ...sb.pids, nats: nats.child.pid, redis: redis.child.pid };
   if (profDir) writeFileSync(join(profDir, 'pids.json'), JSON.stringify({ switchboard: sb.pids }));
   say(`stack up (gateways ${sb.urls.join(', ')})`);
   const tag = `${process.pid}`;
-  const roomCount = Math.ceil(clients / (roomSize - 1));
+  const roomCount = connectOnly ? 0 : Math.ceil(clients / (roomSize - 1));
   const owners = [];
   await pool(roomCount, 20, async (i) => (owners[i] = await SbConn.connect(sb.urls[i % 2], await mintToken(secret, `o${i}_${tag}`))));
   const roomIds = [];
@@ -74,13 +88,13 @@ try {
     try {
       const c = await SbConn.connect(sb.urls[i % 2], tokens[i]);
       conns.push(c);
-      await c.request('room.join', { roomId: roomIds[i % roomIds.length] });
+      if (!connectOnly) await c.request('room.join', { roomId: roomIds[i % roomIds.length] });
     } catch (err) {
       errors[err.code ?? 'error'] = (errors[err.code ?? 'error'] ?? 0) + 1;
     }
   });
   if (Object.keys(errors).length) say(`errors (the counts include failed attempts): ${JSON.stringify(errors)}`);
-  await sleep(300); // the last presence report and registry flush of the storm
+  await sleep(connectOnly ? 700 : 300); // the last presence report and registry flush of the storm (and the last `session.ice`: media's batch timeout is 500 ms)
   const cpu1 = cpuOf(procs, pgPids);
   if (profDir) for (const pid of Object.values(sb.pids)) process.kill(pid, 'SIGUSR2');
   const natsCounts = new Map(counts);
@@ -91,8 +105,8 @@ try {
   console.log(
     report({
       n: clients,
-      what: 'join',
-      title: `# Round trips per connect + room.join: ${clients} clients, ${concurrency} in flight, rooms of ${roomSize}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`,
+      what: connectOnly ? 'connect' : 'join',
+      title: `# Round trips per connect${connectOnly ? '' : ' + room.join'}: ${clients} clients, ${concurrency} in flight${connectOnly ? '' : `, rooms of ${roomSize}`}${Object.keys(settings).length ? `; ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`,
       cpu: [cpu0, cpu1],
       counts: [counts0, counts1],
       nats: natsCounts,
