@@ -47,7 +47,7 @@ describe('TurnBatcher', () => {
     expect(byWeight.batches).toEqual([[4, 5], [2], [12], [3]]);
   });
 
-  it("rejects only the items whose outcome is an error; the others resolve", async () => {
+  it('rejects only the items whose outcome is an error; the others resolve', async () => {
     const boom = new Error('item 2');
     const { b } = recording({ answer: async (items) => items.map((n) => (n === 2 ? { error: boom } : { ok: `r${n}` })) });
     const results = await Promise.allSettled([b.add(1), b.add(2), b.add(3)]);

@@ -17,7 +17,11 @@ type MediaResume = { sessionId: string; userId: string; connectionId: string };
 export class MediaResumeBatcher {
   private readonly batcher: TurnBatcher<MediaResume, string[]>;
 
-  constructor(bus: CommandBus, @Inject(CONFIG) config: GatewayConfig, @Inject(LOGGER) private readonly logger: Logger) {
+  constructor(
+    bus: CommandBus,
+    @Inject(CONFIG) config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
     // The gateway as the caller of its own batch requests (each entry names its connection).
     const self = serviceCaller('gateway', config.NODE_ID);
     this.batcher = new TurnBatcher({
