@@ -4,6 +4,8 @@ import { ProtocolError, ROOMS_RESUME_BATCH_MAX, ROOMS_RESUME_BATCH_MAX_ROOMS, ty
 import type { GatewayConfig } from '../config.js';
 
 type RoomsResume = RoomsResumeBatch['resumes'][number];
+/** What a rooms replica without the batch verb answers (CommandBus: an unknown verb is `bad_request`). */
+const UNKNOWN_VERB = 'unknown command session.resume_batch';
 
 /**
  * The rooms half of `session.resume` (the seats move to the new connection), for every resume
@@ -13,7 +15,7 @@ type RoomsResume = RoomsResumeBatch['resumes'][number];
  * resumes and ROOMS_RESUME_BATCH_MAX_ROOMS rooms per request (a larger turn is split). Each
  * resume settles with its own reply or typed error (`session_live`, …), exactly as its own
  * `session.resume` request did; a batch that fails as a whole (`unavailable`) fails each of its
- * resumes with that error.
+ * resumes with that error. A rooms replica without the batch verb gets one request per resume.
  */
 @Injectable()
 export class RoomsResumeBatcher {
@@ -26,8 +28,23 @@ export class RoomsResumeBatcher {
       max: ROOMS_RESUME_BATCH_MAX,
       weight: (r) => Object.keys(r.rooms).length,
       maxWeight: ROOMS_RESUME_BATCH_MAX_ROOMS,
-      send: async (resumes) =>
-        (await bus.request('rooms', 'session.resume_batch', self, { resumes })).results.map((r) => ('ok' in r ? r : { error: new ProtocolError(r.error.code, r.error.message, r.error.details) })),
+      send: async (resumes) => {
+        try {
+          const { results } = await bus.request('rooms', 'session.resume_batch', self, { resumes });
+          return results.map((r) => ('ok' in r ? r : { error: new ProtocolError(r.error.code, r.error.message, r.error.details) }));
+        } catch (err) {
+          if (!(err instanceof ProtocolError && err.code === 'bad_request' && err.message === UNKNOWN_VERB)) throw err;
+          // A rooms replica older than the batch verb (rolling upgrade): one request per resume, as before.
+          return Promise.all(
+            resumes.map(({ userId, connectionId, ...data }) =>
+              bus.request('rooms', 'session.resume', { ...self, userId, connectionId }, data).then(
+                (ok) => ({ ok }),
+                (error: Error) => ({ error }),
+              ),
+            ),
+          );
+        }
+      },
     });
   }
 

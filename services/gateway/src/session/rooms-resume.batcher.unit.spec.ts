@@ -7,12 +7,21 @@ import { RoomsResumeBatcher } from './rooms-resume.batcher.js';
 type Entry = Batch['resumes'][number];
 
 /** Answers like rooms: each request checked against the verb's schemas; entries of user `u-live` answer session_live. */
-function fakeRooms(opts: { down?: boolean } = {}) {
+function fakeRooms(opts: { down?: boolean; old?: boolean } = {}) {
   const requests: Entry[][] = [];
   const callers: Caller[] = [];
+  const singles: { caller: Caller; data: unknown }[] = [];
   const bus = {
     request: async (service: string, verb: string, caller: Caller, data: Batch) => {
-      expect([service, verb]).toEqual(['rooms', 'session.resume_batch']);
+      expect(service).toBe('rooms');
+      if (opts.old) {
+        // A replica from before the batch verb: the CommandBus's answer to an unknown verb.
+        if (verb !== 'session.resume') throw new ProtocolError('bad_request', `unknown command ${verb}`);
+        singles.push({ caller, data });
+        if (caller.userId === 'u-live') throw new ProtocolError('conflict', 'this session is still connected', { reason: 'session_live' });
+        return { rooms: {} };
+      }
+      expect(verb).toBe('session.resume_batch');
       RoomsResumeBatch.parse(data);
       requests.push(data.resumes);
       callers.push(caller);
@@ -26,7 +35,7 @@ function fakeRooms(opts: { down?: boolean } = {}) {
       });
     },
   };
-  return { bus: bus as unknown as CommandBus, requests, callers };
+  return { bus: bus as unknown as CommandBus, requests, callers, singles };
 }
 
 const conn = (i: number | string) => ({ userId: `u${i}`, connectionId: `c${i}` });
@@ -61,6 +70,18 @@ describe('RoomsResumeBatcher', () => {
     const b = batcher(fakeRooms({ down: true }).bus);
     const results = await Promise.allSettled([b.resume(conn(1), { sessionId: 's1', rooms: {} }), b.resume(conn(2), { sessionId: 's2', rooms: {} })]);
     expect(results.map((r) => r.status === 'rejected' && (r.reason as ProtocolError).code)).toEqual(['unavailable', 'unavailable']);
+  });
+
+  it('falls back to one session.resume per resume when rooms does not know the batch verb (rolling upgrade), each with its own caller and outcome', async () => {
+    const rooms = fakeRooms({ old: true });
+    const b = batcher(rooms.bus);
+    const [ok, live] = await Promise.allSettled([b.resume(conn(1), { sessionId: 's1', rooms: { r1: 2 } }), b.resume(conn('-live'), { sessionId: 's2', rooms: { r1: 0 } })]);
+    expect(ok).toEqual({ status: 'fulfilled', value: { rooms: {} } });
+    expect(((live as PromiseRejectedResult).reason as ProtocolError).details).toEqual({ reason: 'session_live' });
+    expect(rooms.singles.map((s) => [s.caller.userId, s.caller.connectionId, s.caller.nodeId, s.data])).toEqual([
+      ['u1', 'c1', 'gw-b', { sessionId: 's1', rooms: { r1: 2 } }],
+      ['u-live', 'c-live', 'gw-b', { sessionId: 's2', rooms: { r1: 0 } }],
+    ]);
   });
 
   it(`splits a turn over ROOMS_RESUME_BATCH_MAX (${ROOMS_RESUME_BATCH_MAX}) resumes or ROOMS_RESUME_BATCH_MAX_ROOMS (${ROOMS_RESUME_BATCH_MAX_ROOMS}) rooms into requests within both`, async () => {
