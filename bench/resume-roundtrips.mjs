@@ -8,7 +8,9 @@
 // process's CPU, Redis commands, NATS messages by subject kind (all but sb.evt.conn.*, where a
 // watcher would turn the probes' "no responders" into timeouts), operations and Postgres transactions.
 // Every resumed client must have received every missed message exactly once (else it says so).
-// Usage: node bench/resume-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--missed 2] [--cpu-prof dir]
+// `--connect-only`: the clients reconnect (to `hello`) and do not resume: the connect half alone, so
+// a full run minus this one is what the resume half costs (ADR 0081).
+// Usage: node bench/resume-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--missed 2] [--connect-only] [--cpu-prof dir]
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,6 +22,7 @@ const clients = numArg('clients', 400);
 const concurrency = numArg('concurrency', 50);
 const roomSize = numArg('room-size', 10);
 const missed = numArg('missed', 2);
+const connectOnly = process.argv.includes('--connect-only');
 const profIndex = process.argv.indexOf('--cpu-prof');
 const profDir = profIndex > 0 ? resolve(process.argv[profIndex + 1]) : undefined;
 const say = (m) => console.error(`[resume-roundtrips] ${m}`);
@@ -103,7 +106,7 @@ try {
       const connected = performance.now();
       listen(v, conn);
       v.conn = conn;
-      await conn.request('session.resume', { sessionId: v.sessionId, rooms: { [v.roomId]: v.lastSeq } });
+      if (!connectOnly) await conn.request('session.resume', { sessionId: v.sessionId, rooms: { [v.roomId]: v.lastSeq } });
       phases.connect.push(connected - t);
       phases.resume.push(performance.now() - connected);
       v.resumed = true;
@@ -119,7 +122,7 @@ try {
   const counts1 = await counters({ redisUrl: redis.url, databaseUrl, base: sb.base, ports: opsPorts });
   let lost = 0;
   let dups = 0;
-  for (const v of vs.filter((x) => x.resumed)) {
+  for (const v of vs.filter((x) => x.resumed && !connectOnly)) {
     lost += sent.get(v.roomId).filter((id) => !v.got.has(id)).length;
     dups += v.dups;
   }
@@ -131,8 +134,8 @@ try {
   console.log(
     report({
       n: vs.length,
-      what: 'resume',
-      title: `# Round trips per reconnect + session.resume: ${resumed} of ${vs.length} resumed in ${(tookMs / 1000).toFixed(2)} s, ${concurrency} in flight, rooms of ${roomSize}, ${missed} missed message(s) per room; lost ${lost}, duplicates ${dups}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`,
+      what: connectOnly ? 'reconnect' : 'resume',
+      title: `# Round trips per reconnect${connectOnly ? ' (connect only, no session.resume)' : ' + session.resume'}: ${resumed} of ${vs.length} ${connectOnly ? 'reconnected' : 'resumed'} in ${(tookMs / 1000).toFixed(2)} s, ${concurrency} in flight, rooms of ${roomSize}, ${missed} missed message(s) per room; lost ${lost}, duplicates ${dups}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`,
       cpu: [cpu0, cpu1],
       counts: [counts0, counts1],
       nats: natsCounts,

@@ -1,7 +1,7 @@
 /**
  * Runs `flush` once per window however often `request()` is called in it: at the end of the
  * current event-loop turn when `windowMs` is 0, else `windowMs` after the first request. The
- * gateway's batched requests (ICE credentials, presence reports, media resumes) share it, so a
+ * gateway's batched requests (ICE credentials, presence reports; rooms and media resumes through TurnBatcher) share it, so a
  * connect storm costs one request per window instead of one per connect or per turn (ADR 0080).
  */
 export class FlushWindow {

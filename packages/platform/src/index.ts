@@ -28,3 +28,4 @@ export * from './db-errors.js';
 export * from './wiring.js';
 export * from './commands.handler.js';
 export * from './batch-window.js';
+export * from './turn-batcher.js';

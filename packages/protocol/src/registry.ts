@@ -8,7 +8,7 @@ import { ptt } from './ptt.js';
 import { floor, rooms } from './rooms.js';
 import { session } from './session.js';
 import { signaling } from './signaling.js';
-import { IceServersForUsers, IceServersForUsersReply, LivenessReport, LivenessReportReply, MediaResumeBatch, MediaResumeBatchReply, MediaResumeReply, MediaResumeRequest, PttRecordReply, PttRecordRequest, RoomsResumeReply, RoomsResumeRequest } from './system.js';
+import { IceServersForUsers, IceServersForUsersReply, LivenessReport, LivenessReportReply, MediaResumeBatch, MediaResumeBatchReply, MediaResumeReply, MediaResumeRequest, PttRecordReply, PttRecordRequest, RoomsResumeBatch, RoomsResumeBatchReply, RoomsResumeReply, RoomsResumeRequest } from './system.js';
 
 export type ServiceName = 'gateway' | 'rooms' | 'presence' | 'media' | 'attestation';
 
@@ -50,7 +50,10 @@ export type Reply<V extends Verb> = z.input<(typeof COMMANDS)[V]['reply']>;
 export const INTERNAL_COMMANDS = {
   gateway: {},
   attestation: {},
-  rooms: { 'session.resume': { schema: RoomsResumeRequest, reply: RoomsResumeReply } },
+  rooms: {
+    'session.resume': { schema: RoomsResumeRequest, reply: RoomsResumeReply },
+    'session.resume_batch': { schema: RoomsResumeBatch, reply: RoomsResumeBatchReply },
+  },
   media: {
     'session.resume': { schema: MediaResumeRequest, reply: MediaResumeReply },
     'session.resume_batch': { schema: MediaResumeBatch, reply: MediaResumeBatchReply },

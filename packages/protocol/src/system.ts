@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './common.js';
+import { ERROR_CODES } from './errors.js';
 import { IceServerSchema } from './views.js';
 
 /**
@@ -67,6 +68,40 @@ export type RoomResumeState = z.output<typeof RoomResumeState>;
 /** Reply of `sb.cmd.rooms.session.resume`; the gateway validates it with this schema. */
 export const RoomsResumeReply = z.strictObject({ rooms: z.record(Id, RoomResumeState) });
 export type RoomsResumeReply = z.output<typeof RoomsResumeReply>;
+
+/** Resumes one rooms `session.resume_batch` carries at most. */
+export const ROOMS_RESUME_BATCH_MAX = 200;
+/** Rooms (over all its resumes) one rooms `session.resume_batch` names at most: keeps its reply far below NATS's max_payload. */
+export const ROOMS_RESUME_BATCH_MAX_ROOMS = 1_000;
+
+/**
+ * `sb.cmd.rooms.session.resume_batch` (internal verb, gateway → rooms): `session.resume` for
+ * every client resume a gateway received in one event-loop turn (a reconnect storm's; ADR 0081).
+ * Each entry is one client's request plus the user and connection it resumes on (the gateway's
+ * own callers; the batch's caller is the gateway, whose node holds every entry's connection).
+ */
+export const RoomsResumeBatch = z.object({
+  resumes: z
+    .array(RoomsResumeRequest.extend({ userId: Id, connectionId: Id }))
+    .min(1)
+    .max(ROOMS_RESUME_BATCH_MAX)
+    .refine((r) => r.reduce((n, e) => n + Object.keys(e.rooms).length, 0) <= ROOMS_RESUME_BATCH_MAX_ROOMS, `at most ${ROOMS_RESUME_BATCH_MAX_ROOMS} rooms in all`),
+});
+export type RoomsResumeBatch = z.output<typeof RoomsResumeBatch>;
+
+/** A failed entry of a batch: the typed error its own `session.resume` would have answered. */
+export const BatchItemError = z.strictObject({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type BatchItemError = z.output<typeof BatchItemError>;
+
+/** Reply: per entry, in order, its reply or its error (one failing entry fails no other). */
+export const RoomsResumeBatchReply = z.strictObject({
+  results: z.array(z.union([z.strictObject({ ok: RoomsResumeReply }), z.strictObject({ error: BatchItemError })])),
+});
+export type RoomsResumeBatchReply = z.output<typeof RoomsResumeBatchReply>;
 
 /**
  * Liveness probe of one connection: a bus Event of this type sent as a NATS request to

@@ -1,12 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Batcher, CommandBus, CONFIG, LOGGER, serviceCaller, type Caller, type Logger } from '@switchboard/platform';
+import { CommandBus, CONFIG, LOGGER, serviceCaller, TurnBatcher, type Caller, type Logger } from '@switchboard/platform';
 import { MEDIA_RESUME_BATCH_MAX } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 
-interface Pending {
-  resume: { sessionId: string; userId: string; connectionId: string };
-  done: () => void;
-}
+type MediaResume = { sessionId: string; userId: string; connectionId: string };
 
 /**
  * The media half of `session.resume` (ADR 0007: the session's call leg moves to the new
@@ -18,31 +15,31 @@ interface Pending {
  */
 @Injectable()
 export class MediaResumeBatcher {
-  private readonly batcher = new Batcher<Pending>({ windowMs: 0, max: MEDIA_RESUME_BATCH_MAX, send: (batch) => void this.send(batch) });
-  /** The gateway as the caller of its own batch requests (each entry names its connection). */
-  private readonly self: Caller;
+  private readonly batcher: TurnBatcher<MediaResume, string[]>;
 
   constructor(
-    private readonly bus: CommandBus,
+    bus: CommandBus,
     @Inject(CONFIG) config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.self = serviceCaller('gateway', config.NODE_ID);
-  }
-
-  /** Moves the session's call leg (if any) to `conn`; resolves once media answered (or failed). */
-  resume(conn: Pick<Caller, 'userId' | 'connectionId'>, sessionId: string): Promise<void> {
-    return new Promise((done) => {
-      this.batcher.add({ resume: { sessionId, userId: conn.userId, connectionId: conn.connectionId }, done });
+    // The gateway as the caller of its own batch requests (each entry names its connection).
+    const self = serviceCaller('gateway', config.NODE_ID);
+    this.batcher = new TurnBatcher({
+      max: MEDIA_RESUME_BATCH_MAX,
+      send: async (resumes) => {
+        try {
+          return (await bus.request('media', 'session.resume_batch', self, { resumes })).calls.map((ok) => ({ ok }));
+        } catch (err) {
+          // Once per batch, not per resume: the rooms resume regardless.
+          this.logger.warn({ err: (err as Error).message, resumes: resumes.length }, 'media session.resume_batch failed');
+          return resumes.map(() => ({ ok: [] }));
+        }
+      },
     });
   }
 
-  private async send(batch: Pending[]): Promise<void> {
-    try {
-      await this.bus.request('media', 'session.resume_batch', this.self, { resumes: batch.map((p) => p.resume) });
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message, resumes: batch.length }, 'media session.resume_batch failed');
-    }
-    for (const p of batch) p.done();
+  /** Moves the session's call leg (if any) to `conn`; resolves once media answered (or failed). */
+  async resume(conn: Pick<Caller, 'userId' | 'connectionId'>, sessionId: string): Promise<void> {
+    await this.batcher.add({ sessionId, userId: conn.userId, connectionId: conn.connectionId });
   }
 }

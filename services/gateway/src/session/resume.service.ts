@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandBus, CONFIG } from '@switchboard/platform';
+import { CONFIG } from '@switchboard/platform';
 import { conflict, CONNECTION_PROBE_EVENT, ProtocolError, RESUME_LOSS, type CommandData, type Reply, type ResumeLoss, type ResumeLossReason, type RoomsResumeReply } from '@switchboard/protocol';
 import WebSocket from 'ws';
 import type { GatewayConfig } from '../config.js';
@@ -11,6 +11,7 @@ import { Command, InterceptEvent } from '../wiring/decorators.js';
 import { redactSuperseded } from './replay.redaction.js';
 import { replayBytes } from './room-history.store.js';
 import { MediaResumeBatcher } from './media-resume.batcher.js';
+import { RoomsResumeBatcher } from './rooms-resume.batcher.js';
 import { RoomTailCache, type RoomTail } from './room-tail.cache.js';
 
 /** A probe's pong wait is cut off here whatever the prober's own timeout (it has given up by then). */
@@ -24,10 +25,10 @@ const PROBE_GIVE_UP_MS = 10_000;
 @Injectable()
 export class ResumeService {
   constructor(
-    private readonly bus: CommandBus,
     private readonly registry: ConnectionRegistry,
     private readonly delivery: EventDelivery,
     private readonly tails: RoomTailCache,
+    private readonly roomsResume: RoomsResumeBatcher,
     private readonly mediaResume: MediaResumeBatcher,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     private readonly metrics: GatewayMetrics,
@@ -85,8 +86,9 @@ export class ResumeService {
     const followed = new Map<string, RoomTail | undefined>(roomIds.map((id) => [id, this.tails.follow(id)]));
     let reply: RoomsResumeReply;
     try {
-      // Typed by INTERNAL_COMMANDS and checked by rooms against the same schema before it answers.
-      reply = await this.bus.request('rooms', 'session.resume', conn.caller(), data);
+      // The resumes of one event-loop turn share one request to rooms (ADR 0081); this one's
+      // reply or typed error is its own, checked against the registry's schemas on both sides.
+      reply = await this.roomsResume.resume(conn.caller(), data);
     } catch (err) {
       for (const id of fresh) this.registry.leaveRoom(conn, id);
       // Nothing moved: the client may try again on this connection.

@@ -7,6 +7,7 @@ import { PresenceModule } from '../presence/presence.module.js';
 import { RoutingModule } from '../routing/routing.module.js';
 import { IceServersCache } from './ice-servers.cache.js';
 import { MediaResumeBatcher } from './media-resume.batcher.js';
+import { RoomsResumeBatcher } from './rooms-resume.batcher.js';
 import { ResumeService } from './resume.service.js';
 import { RoomHistoryStore } from './room-history.store.js';
 import { RoomTailCache } from './room-tail.cache.js';
@@ -15,7 +16,7 @@ import { SessionService } from './session.service.js';
 /** Sessions: admission, hello, refresh, heartbeat and drain (SessionService), and `session.resume` with its replay reads. */
 @Module({
   imports: [MetricsModule, AuthModule, AttestationModule, ConnectionsModule, RoutingModule, PresenceModule],
-  providers: [IceServersCache, SessionService, RoomHistoryStore, RoomTailCache, MediaResumeBatcher, ResumeService],
+  providers: [IceServersCache, SessionService, RoomHistoryStore, RoomTailCache, MediaResumeBatcher, RoomsResumeBatcher, ResumeService],
   exports: [SessionService],
 })
 export class SessionModule {}

@@ -16,6 +16,10 @@ export class RoomSeats {
     return this.store.ofUser(...args);
   }
 
+  list(...args: Parameters<ParticipantsStore['list']>) {
+    return this.store.list(...args);
+  }
+
   remove(...args: Parameters<ParticipantsStore['remove']>) {
     return this.store.remove(...args);
   }

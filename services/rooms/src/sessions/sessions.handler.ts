@@ -6,7 +6,7 @@ import { Command } from '../command.js';
 
 /**
  * Presence's `sb.sys.conn.gone` notices (one replica each, via the queue group) and the
- * gateway's `session.resume` command.
+ * gateway's `session.resume` command (and its batch of one gateway turn).
  */
 @Injectable()
 export class SessionsHandler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -21,6 +21,12 @@ export class SessionsHandler implements OnApplicationBootstrap, BeforeApplicatio
   @Command('session.resume')
   resume(data: RequestData<'rooms', 'session.resume'>, caller: Caller) {
     return this.sessions.resume(caller, data);
+  }
+
+  /** The resumes of one gateway turn (ADR 0081); the caller is that gateway, each entry names its user and connection. */
+  @Command('session.resume_batch')
+  async resumeBatch(data: RequestData<'rooms', 'session.resume_batch'>, caller: Caller) {
+    return { results: await this.sessions.resumeBatch(caller.nodeId, data.resumes) };
   }
 
   onApplicationBootstrap() {

@@ -1,11 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Every, CommandBus, CONFIG, RoomEventsPublisher, type Caller } from '@switchboard/platform';
-import { conflict, ProtocolError, type ConnGone, type RoomResumeState, type RoomsResumeReply, type RoomsResumeRequest } from '@switchboard/protocol';
+import { Every, CommandBus, CONFIG, LOGGER, RoomEventsPublisher, toProtocolError, type Caller, type Logger } from '@switchboard/platform';
+import { conflict, ProtocolError, type ConnGone, type RoomResumeState, type RoomsResumeBatch, type RoomsResumeBatchReply, type RoomsResumeReply, type RoomsResumeRequest } from '@switchboard/protocol';
 import type { RoomsConfig } from '../config.js';
+import type { LiveParticipant } from '../rooms/participants.store.js';
 import { RoomSeats } from '../rooms/room-seats.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { toParticipantView } from '../rooms/rooms.view.js';
 import { SessionsStore } from './sessions.store.js';
+
+/** Who resumes: the user and new connection, and the gateway node holding it. */
+type ResumeCaller = Pick<Caller, 'userId' | 'connectionId' | 'nodeId'>;
 
 const sessionLive = () => conflict('this session is still connected: only a session whose connection is gone can be resumed', { reason: 'session_live' });
 
@@ -23,6 +27,7 @@ export class SessionsService {
     private readonly events: RoomEventsPublisher,
     private readonly bus: CommandBus,
     @Inject(CONFIG) private readonly config: RoomsConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async connectionGone(gone: ConnGone): Promise<void> {
@@ -34,11 +39,43 @@ export class SessionsService {
    * holding them is gone: a live session (including the caller's own) is never taken over,
    * so resume cannot be used to replay a live connection's rooms over and over.
    */
-  async resume(caller: Caller, data: RoomsResumeRequest): Promise<RoomsResumeReply> {
+  resume(caller: ResumeCaller, data: RoomsResumeRequest): Promise<RoomsResumeReply> {
+    return this.resumeWith(caller, data, (roomId) => this.participants.list(roomId));
+  }
+
+  /**
+   * `session.resume` for every resume one gateway received in one event-loop turn (ADR 0081),
+   * all at once: each entry exactly as its own `session.resume`, answered with its reply or its
+   * typed error (one failing entry fails no other). Entries naming the same room share one read
+   * of its seats: reads of one instant, as concurrent requests could have made them.
+   */
+  async resumeBatch(nodeId: string, resumes: RoomsResumeBatch['resumes']): Promise<RoomsResumeBatchReply['results']> {
+    const seats = new Map<string, Promise<LiveParticipant[]>>();
+    const list = (roomId: string) => {
+      let read = seats.get(roomId);
+      if (!read) seats.set(roomId, (read = this.participants.list(roomId)));
+      return read;
+    };
+    return Promise.all(
+      resumes.map(({ userId, connectionId, ...data }) =>
+        this.resumeWith({ userId, connectionId, nodeId }, data, list).then(
+          (ok) => ({ ok }),
+          (err: unknown) => {
+            // As the bus would answer the entry's own request: typed errors as they are, the rest `internal` (logged).
+            const pe = toProtocolError(err);
+            if (pe.code === 'internal') this.logger.error({ err, connectionId }, 'session.resume of a batch failed');
+            return { error: { code: pe.code, message: pe.message, ...(pe.details && { details: pe.details }) } };
+          },
+        ),
+      ),
+    );
+  }
+
+  private async resumeWith(caller: ResumeCaller, data: RoomsResumeRequest, list: (roomId: string) => Promise<LiveParticipant[]>): Promise<RoomsResumeReply> {
     const roomIds = Object.keys(data.rooms);
     // Every room at once, here and below: one client's rooms cost one round of Redis commands
     // (concurrent commands share a write, ADR 0022), not one round per room (ADR 0060).
-    const seats = await Promise.all(roomIds.map(async (roomId) => (await this.participants.ofUser(roomId, caller.userId)).filter((p) => p.sessionId === data.sessionId)));
+    const seats = await Promise.all(roomIds.map(async (roomId) => (await list(roomId)).filter((p) => p.userId === caller.userId && p.sessionId === data.sessionId)));
     const holders = new Set(seats.flat().map((p) => p.connectionId));
     if (holders.has(caller.connectionId)) throw sessionLive();
     const alive = await Promise.all([...holders].map((connectionId) => this.bus.connectionAlive(connectionId, this.config.RESUME_PROBE_TIMEOUT_MS)));

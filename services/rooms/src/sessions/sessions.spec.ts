@@ -1,5 +1,5 @@
-import { subjects } from '@switchboard/protocol';
-import type { Caller } from '@switchboard/platform';
+import { ROOMS_RESUME_BATCH_MAX, ROOMS_RESUME_BATCH_MAX_ROOMS, subjects } from '@switchboard/protocol';
+import { serviceCaller, type Caller } from '@switchboard/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomsHarness } from '../testing/harness.test.js';
 
@@ -80,6 +80,51 @@ describe('disconnects and session resume', () => {
     const late = await h.req('session.resume', h.caller(bob.userId), { sessionId: bob.sessionId, rooms: { [roomId]: 0 } });
     // Still a member, only the seat is gone: the client is told to rejoin.
     expect(late.rooms[roomId]).toEqual({ status: 'gone', seq: log.of('room.participant_left')[0].seq, reason: 'seat_expired' });
+  });
+
+  it("session.resume_batch (one gateway turn's resumes) answers each entry as its own session.resume; a failing entry fails no other", async () => {
+    const { roomId } = await h.room();
+    const other = await h.room();
+    const bob = h.caller();
+    const joined = await h.req('room.join', bob, { roomId });
+    const carol = await h.joined(roomId);
+    const dave = h.caller();
+    await h.req('room.join', dave, { roomId: other.roomId });
+    const log = await h.watch(subjects.room(roomId), subjects.room(other.roomId));
+    gone(bob);
+    gone(dave);
+    const gw = serviceCaller('gateway', 'gw-test');
+    const fresh = (c: Caller) => ({ userId: c.userId, connectionId: h.caller().connectionId });
+    const bobNew = fresh(bob);
+    const daveNew = fresh(dave);
+    const reply = await h.req('session.resume_batch', gw, {
+      resumes: [
+        { ...bobNew, sessionId: bob.sessionId, rooms: { [roomId]: 0 } },
+        // Carol's own connection resuming her live session: session_live, for this entry only.
+        { userId: carol.userId, connectionId: carol.connectionId, sessionId: carol.sessionId, rooms: { [roomId]: 0 } },
+        // Someone else's session: nothing of theirs moves.
+        { ...fresh(h.caller()), sessionId: bob.sessionId, rooms: { [roomId]: 0 } },
+        { ...daveNew, sessionId: dave.sessionId, rooms: { [other.roomId]: 0, r_unknown: 0 } },
+      ],
+    });
+    await h.waitUntil(() => log.of('room.participant_updated').length === 2);
+    const updated = (userId: string) => log.of('room.participant_updated', (e) => (e.data as { participant: { userId: string } }).participant.userId === userId)[0];
+    expect(updated(bob.userId).data).toMatchObject({ previousConnectionId: bob.connectionId, participant: { connectionId: bobNew.connectionId } });
+    expect(updated(dave.userId).data).toMatchObject({ previousConnectionId: dave.connectionId, participant: { connectionId: daveNew.connectionId } });
+    expect(reply.results).toEqual([
+      { ok: { rooms: { [roomId]: { status: 'resumed', seq: updated(bob.userId).seq, previousConnectionId: bob.connectionId, joinSeq: joined.seq - 1 } } } },
+      { error: { code: 'conflict', message: expect.any(String), details: { reason: 'session_live' } } },
+      // (its seq is the room's when it looked: before or after Bob's move in the same batch)
+      { ok: { rooms: { [roomId]: { status: 'gone', seq: expect.any(Number), reason: 'not_member' } } } },
+      { ok: { rooms: { [other.roomId]: expect.objectContaining({ status: 'resumed', seq: updated(dave.userId).seq }), r_unknown: { status: 'gone', seq: 0, reason: 'room_closed' } } } },
+    ]);
+    // Limits: entries and rooms in all; an empty batch.
+    const entry = (rooms: Record<string, number>) => ({ ...fresh(h.caller()), sessionId: 's', rooms });
+    expect(await h.code('session.resume_batch', gw, { resumes: [] })).toBe('bad_request');
+    expect(await h.code('session.resume_batch', gw, { resumes: Array.from({ length: ROOMS_RESUME_BATCH_MAX + 1 }, () => entry({})) })).toBe('bad_request');
+    const hundred = (k: number) => Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`r_${k}_${i}`, 0]));
+    const overRooms = Array.from({ length: ROOMS_RESUME_BATCH_MAX_ROOMS / 100 + 1 }, (_, k) => entry(hundred(k)));
+    expect(await h.code('session.resume_batch', gw, { resumes: overRooms })).toBe('bad_request');
   });
 
   it('ignores malformed conn.gone notices and keeps serving', async () => {
