@@ -11,7 +11,7 @@
 // any of them fails. Every phase's wall and CPU seconds go to .run/test-phases.json.
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureInfra } from './lib/infra.mjs';
 import { phaseLine, runPhase } from './lib/phases.mjs';
@@ -90,35 +90,6 @@ async function awaitBeside() {
   }
 }
 
-/**
- * tsconfig.json's projects split for a parallel build: `packages/*` first, then the rest
- * round-robin over the cores. Undefined (one plain `tsc -b`) when a project outside packages/
- * references another one outside packages/, which two builds could then both write.
- */
-function buildGroups() {
-  const refs = (/** @type {string} */ file) => {
-    try {
-      return /** @type {{ path: string }[]} */ (JSON.parse(readFileSync(file, 'utf8')).references ?? []).map((r) => r.path);
-    } catch {
-      return undefined;
-    }
-  };
-  const all = refs(join(root, 'tsconfig.json'));
-  if (!all) return undefined;
-  const packages = all.filter((p) => p.startsWith('packages/'));
-  const rest = all.filter((p) => !p.startsWith('packages/'));
-  for (const project of rest) {
-    const file = project.endsWith('.json') ? join(root, project) : join(root, project, 'tsconfig.json');
-    const own = refs(file);
-    if (!own || own.some((r) => !relative(root, join(dirname(file), r)).startsWith('packages/'))) return undefined;
-  }
-  const cores = Math.max(1, Math.min(availableParallelism(), rest.length));
-  /** @type {string[][]} */
-  const groups = Array.from({ length: cores }, () => []);
-  rest.forEach((p, i) => groups[i % cores].push(p));
-  return { packages, rest: groups };
-}
-
 // Infrastructure (vitest's only) comes up while the checks run.
 const infra = checksOnly
   ? Promise.resolve()
@@ -132,16 +103,7 @@ const infra = checksOnly
 // Proto check and Prisma clients (made only when stale) in one step: tsc -b needs the clients.
 await step('generated code (proto current, prisma clients)', process.execPath, ['scripts/gen.mjs', '--check']);
 beside('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);
-// tsc -b is single-threaded: the shared packages first, then the services and apps (which
-// reference only packages) in one tsc -b per core. The same projects as `tsc -b`.
-const tsc = join(root, 'node_modules/.bin/tsc');
-const build = buildGroups();
-if (build) {
-  await step('build: packages (tsc -b)', tsc, ['-b', ...build.packages]);
-  await Promise.all(build.rest.map((group) => step(`build: ${group.map((g) => g.replace(/^(services|apps)\//, '')).join(', ')} (tsc -b)`, tsc, ['-b', ...group])));
-} else {
-  await step('build (tsc -b)', tsc, ['-b']);
-}
+await step('build (tsc -b)', join(root, 'node_modules/.bin/tsc'), ['-b']);
 // After the build: these read its .d.ts (project references) or, for eslint, the types of the
 // dist/ files some tooling imports. eslint first: the longest.
 beside('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']);
