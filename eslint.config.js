@@ -24,25 +24,14 @@ export default tseslint.config(
     },
   },
   {
-    // Type-aware rules on the code that ships (each workspace's own tsconfig via the project service).
-    files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts', 'apps/*/server/**/*.ts', 'apps/*/web/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.test.ts', '**/generated/**', 'packages/proto/src/gen/**', 'packages/testing/**'],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    rules: TYPED_RULES,
-  },
-  {
-    // Specs, test harnesses and the shared @switchboard/testing package: the program of
-    // tsconfig.spec.json (the workspaces' own tsconfigs exclude specs, so the project service
-    // would not find them). Untyped JSON in tests is `LooseJson` (packages/testing/src/json.ts).
-    files: ['**/*.spec.ts', '**/*.test.ts', 'test/**/*.ts', 'packages/testing/src/**/*.ts', 'vitest.config.ts'],
+    // Type-aware rules on everything: shipped code, specs, harnesses, @switchboard/testing, the
+    // .mjs tooling (typed from its JSDoc) and the config files, all from ONE program
+    // (tsconfig.lint.json, ADR 0076) rather than one per workspace plus the spec and tooling
+    // programs, which parsed the shared sources three times over. Untyped JSON in tests is
+    // `LooseJson` (packages/testing/src/json.ts).
+    files: ['**/*.ts', '**/*.mjs', 'eslint.config.js'],
     ignores: ['**/generated/**', 'packages/proto/src/gen/**'],
-    languageOptions: { parserOptions: { project: ['./tsconfig.spec.json'], tsconfigRootDir: import.meta.dirname } },
-    rules: TYPED_RULES,
-  },
-  {
-    // The .mjs tooling, typed from its JSDoc by tsconfig.tools.json (no `any` syntax in JS to flag).
-    files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'test/**/*.mjs', 'eslint.config.js'],
-    languageOptions: { parserOptions: { project: ['./tsconfig.tools.json'], tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: { project: ['./tsconfig.lint.json'], tsconfigRootDir: import.meta.dirname } },
     rules: TYPED_RULES,
   },
   {

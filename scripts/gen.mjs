@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // Generates TypeScript from proto/ (buf + ts-proto) into packages/proto/src/gen and the
 // Prisma clients of the services that persist with Prisma.
-// `--check` regenerates protos into a temp dir and fails when the committed code is stale;
-// `--prisma-only` makes just the (git-ignored) Prisma clients.
-import { execFileSync } from 'node:child_process';
+// `--check` (npm test's one generation step) regenerates protos into a temp dir and fails when the
+// committed code is stale, and beside that makes the (git-ignored) Prisma clients that are
+// missing or stale; `--prisma-only` makes just those. A client is current when the hash of its
+// inputs (schema, prisma.config.ts, prisma version) equals the one stamped beside it when it was
+// generated (ADR 0076): `prisma generate` costs seconds of CPU per schema, so it runs only when
+// something changed. Plain `npm run gen` regenerates everything.
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
@@ -35,9 +41,10 @@ function generateProto(outDir) {
   rmSync(tmpDir, { recursive: true, force: true });
 }
 
-if (prismaOnly) {
-  // proto code is committed; only the git-ignored Prisma clients are made below
-} else if (check) {
+const execFileAsync = promisify(execFile);
+
+/** Regenerates the protos into a temp dir and compares; then buf lint. Resolves to the problems found. */
+async function checkProto() {
   const tmp = mkdtempSync(join(tmpdir(), 'sb-gen-'));
   generateProto(tmp);
   const want = listFiles(tmp).sort();
@@ -48,31 +55,77 @@ if (prismaOnly) {
     if (existsSync(join(genDir, f)) && readFileSync(join(tmp, f), 'utf8') !== readFileSync(join(genDir, f), 'utf8')) stale.push(f);
   }
   rmSync(tmp, { recursive: true, force: true });
-  if (stale.length) {
-    console.error(`generated proto code is stale (${stale.join(', ')}): run npm run gen and commit`);
-    process.exit(1);
-  }
-  execFileSync(buf, ['lint'], { cwd: join(root, 'proto'), stdio: 'inherit' });
+  if (stale.length) return [`generated proto code is stale (${stale.join(', ')}): run npm run gen and commit`];
+  await execFileAsync(buf, ['lint'], { cwd: join(root, 'proto') }).catch((err) => {
+    throw new Error(`buf lint failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  });
   console.log('proto: generated code is up to date, buf lint ok');
+  return [];
+}
+
+const PRISMA_STAMP = '.inputs.sha256';
+/**
+ * Where a service's Prisma client goes and the hash of what it is generated from.
+ * @param {string} svc
+ */
+function prismaInputs(svc) {
+  const dir = join(root, 'services', svc);
+  const schema = join(dir, 'prisma/schema.prisma');
+  if (!existsSync(schema)) return undefined;
+  const text = readFileSync(schema, 'utf8');
+  const output = resolve(dirname(schema), /^\s*output\s*=\s*"([^"]+)"/m.exec(text)?.[1] ?? '../src/generated/prisma');
+  const hash = createHash('sha256').update(text);
+  const config = join(dir, 'prisma.config.ts');
+  if (existsSync(config)) hash.update(readFileSync(config));
+  hash.update(readFileSync(join(root, 'node_modules/prisma/package.json')));
+  return { dir, schema, output, hash: hash.digest('hex') };
+}
+
+/**
+ * Prisma clients (engine-free `prisma-client` generator), side by side. `prisma generate` needs no
+ * engine download when PRISMA_SCHEMA_ENGINE_BINARY points at any existing file.
+ * @param {{ force: boolean }} options
+ */
+async function generatePrisma({ force }) {
+  const jobs = ['rooms', 'media', 'attestation'].map(async (svc) => {
+    const inputs = prismaInputs(svc);
+    if (!inputs) return;
+    const stamp = join(inputs.output, PRISMA_STAMP);
+    if (!force && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === inputs.hash) {
+      console.log(`prisma: client for ${svc} is current`);
+      return;
+    }
+    await execFileAsync(join(root, 'node_modules/.bin/prisma'), ['generate', '--schema', inputs.schema], {
+      cwd: inputs.dir,
+      env: {
+        ...process.env,
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        CHECKPOINT_DISABLE: '1',
+        PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
+      },
+    }).catch((err) => {
+      throw new Error(`prisma generate failed for ${svc}:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+    });
+    writeFileSync(stamp, `${inputs.hash}\n`);
+    console.log(`prisma: generated client for ${svc}`);
+  });
+  const failed = (await Promise.allSettled(jobs)).flatMap((r) => (r.status === 'rejected' ? [String(r.reason?.message ?? r.reason)] : []));
+  return failed;
+}
+
+let problems;
+if (prismaOnly) {
+  problems = await generatePrisma({ force: false });
+} else if (check) {
+  // Independent work: the proto check runs while the Prisma clients are made (started first:
+  // the proto generation below is synchronous).
+  const prismaDone = generatePrisma({ force: false });
+  const [proto, prisma] = await Promise.all([checkProto().catch((err) => [err.message]), prismaDone]);
+  problems = [...proto, ...prisma];
 } else {
   generateProto(genDir);
   console.log('proto: generated packages/proto/src/gen');
+  problems = await generatePrisma({ force: true });
 }
-
-// Prisma clients (engine-free `prisma-client` generator). `prisma generate` needs no engine
-// download when PRISMA_SCHEMA_ENGINE_BINARY points at any existing file.
-for (const svc of check ? [] : ['rooms', 'media', 'attestation']) {
-  const schema = join(root, 'services', svc, 'prisma/schema.prisma');
-  if (!existsSync(schema)) continue;
-  execFileSync(join(root, 'node_modules/.bin/prisma'), ['generate', '--schema', schema], {
-    cwd: join(root, 'services', svc),
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      CHECKPOINT_DISABLE: '1',
-      PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
-    },
-  });
-  console.log(`prisma: generated client for ${svc}`);
-}
+for (const p of problems) console.error(p);
+process.exit(problems.length ? 1 : 0);

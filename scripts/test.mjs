@@ -1,84 +1,137 @@
 #!/usr/bin/env node
-// npm test: everything CI checks, in order — infrastructure (install/start if missing), generated
-// code freshness, type-checked build and tests, lint, Helm chart lint/render, then all unit and
-// integration tests (vitest, against real NATS/Redis/Postgres), then the store-level files again on
-// a NATS cluster and a Redis Cluster (SB_TEST_CLUSTERED=1) with the failure tests of test/cluster/.
-// Extra args go to vitest (first pass only).
-import { spawn, spawnSync } from 'node:child_process';
+// npm test: everything CI checks — infrastructure (install/start if missing), generated code
+// freshness, the type-checked build, lint, the spec and tooling type-checks, the demo build, the
+// Helm chart, then all unit and integration tests (vitest, against real NATS/Redis/Postgres), then
+// the store-level files again on a NATS cluster and a Redis Cluster (SB_TEST_CLUSTERED=1) with the
+// failure tests of test/cluster/. Extra args go to vitest (first pass only).
+//
+// Schedule (ADR 0076): the critical path is generation -> tsc -b -> demo build -> vitest. The
+// checks nothing else reads (Helm chart, eslint, spec and tooling type-checks) run beside it at a
+// lower priority (nice 10), each one's output printed in one piece when it ends; the run fails if
+// any of them fails. Every phase's wall and CPU seconds go to .run/test-phases.json.
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureInfra } from './lib/infra.mjs';
+import { phaseLine, runPhase } from './lib/phases.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vitestArgs = process.argv.slice(2);
-const step = (label, cmd, args) => {
-  const started = Date.now();
+// SB_TEST_CHECKS_ONLY=1: the static checks alone (no infrastructure, no vitest), to measure them.
+const checksOnly = process.env.SB_TEST_CHECKS_ONLY === '1';
+const t0 = Date.now();
+/** @type {import('./lib/phases.mjs').PhaseResult[]} */
+const phases = [];
+/** Every phase's wall and CPU seconds, in .run/test-phases.json and one line each at the end. */
+function writePhases() {
+  mkdirSync(join(root, '.run'), { recursive: true });
+  const totalS = (Date.now() - t0) / 1000;
+  writeFileSync(join(root, '.run/test-phases.json'), `${JSON.stringify({ totalS, phases }, null, 2)}\n`);
+  console.log('');
+  for (const p of [...phases].sort((a, b) => a.startS - b.startS)) console.log(phaseLine(p));
+  console.log(`[test] total wall ${totalS.toFixed(1)} s, cpu ${phases.reduce((sum, p) => sum + (p.cpuS ?? 0), 0).toFixed(1)} s (.run/test-phases.json)`);
+}
+/** @param {number} code */
+function finish(code) {
+  writePhases();
+  process.exit(code);
+}
+/** @param {import('./lib/phases.mjs').PhaseResult & { output: string }} r */
+const record = ({ output: _output, ...p }) => phases.push(p);
+
+/** One step, output straight to the terminal; exits on failure. */
+const step = async (label, cmd, args) => {
   console.log(`\n[test] ${label}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
-  if (r.status !== 0) {
-    console.error(`[test] ${label} failed (exit ${r.status ?? r.signal})`);
-    process.exit(r.status ?? 1);
+  const r = await runPhase(label, cmd, args, { cwd: root, inherit: true, t0 });
+  record(r);
+  if (!r.ok) {
+    console.error(`[test] ${label} failed (exit ${r.exit})`);
+    finish(typeof r.exit === 'number' ? r.exit : 1);
   }
-  console.log(`[test] ${label} ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`[test] ${label} ok (${r.wallS.toFixed(1)} s)`);
 };
 
-/** Runs `[label, cmd, args]` steps, `availableParallelism()` at a time; exits on the first failure. */
-async function parallelSteps(steps) {
-  const queue = [...steps];
-  const run = ([label, cmd, args]) =>
-    new Promise((resolve) => {
-      const started = Date.now();
-      const child = spawn(cmd, args, { cwd: root, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      child.on('close', (code, signal) => {
-        console.log(`\n[test] ${label}\n${output.trimEnd()}`);
-        if (code !== 0) {
-          console.error(`[test] ${label} failed (exit ${code ?? signal})`);
-          process.exit(code ?? 1);
-        }
-        console.log(`[test] ${label} ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-        resolve(undefined);
-      });
-    });
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) await run(next);
-  };
-  await Promise.all(Array.from({ length: Math.min(availableParallelism(), steps.length) }, worker));
+/** @type {Set<Promise<boolean>>} */
+const background = new Set();
+let backgroundSlots = availableParallelism();
+/** @type {(() => void)[]} */
+const waitingForSlot = [];
+/**
+ * A check nothing later in the run reads: runs beside the critical path at nice 10, at most one
+ * per core at a time; its output is printed when it ends. Resolves to whether it passed.
+ * @param {string} label
+ * @param {string} cmd
+ * @param {string[]} args
+ */
+function beside(label, cmd, args) {
+  const done = (async () => {
+    if (backgroundSlots === 0) await new Promise((resolve) => waitingForSlot.push(() => resolve(undefined)));
+    else backgroundSlots -= 1;
+    // Alone (SB_TEST_CHECKS_ONLY) there is nothing to give way to.
+    const r = await runPhase(label, cmd, args, { cwd: root, nice: checksOnly ? 0 : 10, t0 });
+    const next = waitingForSlot.shift();
+    if (next) next();
+    else backgroundSlots += 1;
+    record(r);
+    console.log(`\n[test] ${label}\n${r.output}`);
+    if (r.ok) console.log(`[test] ${label} ok (${r.wallS.toFixed(1)} s)`);
+    else console.error(`[test] ${label} FAILED (exit ${r.exit}): npm test will fail`);
+    return r.ok;
+  })();
+  background.add(done);
+}
+/** Waits for the checks running beside; exits 1 if any failed. */
+async function awaitBeside() {
+  const results = await Promise.all(background);
+  if (results.includes(false)) {
+    console.error('\n[test] a check failed (see above)');
+    finish(1);
+  }
 }
 
-await ensureInfra({ log: (l) => console.log(`[test] ${l}`), timeoutMs: 60_000 }).catch((err) => {
-  console.error(`[test] infrastructure is not available: ${err.message}`);
-  process.exit(1);
-});
-step('generated code is current (buf + ts-proto, prisma)', process.execPath, ['scripts/gen.mjs', '--check']);
-step('prisma clients', process.execPath, ['scripts/gen.mjs', '--prisma-only']);
-step('build (tsc -b)', join(root, 'node_modules/.bin/tsc'), ['-b']);
-// The checks after the build read only what it wrote and are mostly single-threaded: run them
-// side by side (one per core) and print each one's output when it ends.
-await parallelSteps([
-  ['lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']],
-  ['type-check tests (tsconfig.spec.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.spec.json']],
-  ['type-check tooling .mjs (tsconfig.tools.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.tools.json']],
-  ['demo app and admin console (vite build)', 'npm', ['run', '--silent', 'build', '-w', '@switchboard/demo']],
-  ['helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']],
-]);
+// Infrastructure (vitest's only) comes up while the checks run.
+const infra = checksOnly
+  ? Promise.resolve()
+  : ensureInfra({ log: (l) => console.log(`[test] ${l}`), timeoutMs: 60_000 }).then(
+      () => phases.push({ label: 'infrastructure', ok: true, exit: 0, wallS: (Date.now() - t0) / 1000, cpuS: null, startS: 0 }),
+      (err) => {
+        console.error(`[test] infrastructure is not available: ${err.message}`);
+        finish(1);
+      },
+    );
+// Proto check and Prisma clients (made only when stale) in one step: tsc -b needs the clients.
+await step('generated code (proto current, prisma clients)', process.execPath, ['scripts/gen.mjs', '--check']);
+beside('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);
+await step('build (tsc -b)', join(root, 'node_modules/.bin/tsc'), ['-b']);
+// After the build: these read its .d.ts (project references) or, for eslint, the types of the
+// dist/ files some tooling imports. eslint first: the longest.
+beside('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']);
+beside('type-check tests (tsconfig.spec.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.spec.json']);
+beside('type-check tooling .mjs (tsconfig.tools.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.tools.json']);
+// The browser specs serve apps/demo/dist/web: built before vitest starts.
+await step('demo app and admin console (vite build)', 'npm', ['run', '--silent', 'build', '-w', '@switchboard/demo']);
+if (checksOnly) {
+  await awaitBeside();
+  finish(0);
+}
+await infra;
 // The JSON report gives CI a plain closing line ("N passed, N failed") whatever happens.
 mkdirSync(join(root, '.run'), { recursive: true });
 const report = join(root, '.run/vitest-report.json');
 // test/cluster/ (the failure tests on private clusters) runs in the clustered pass below, where
 // two workers leave the CPU to the failovers it measures; named on the command line, it runs here.
 const firstPassEnv = vitestArgs.length ? process.env : { ...process.env, SB_TEST_SKIP_CLUSTER_FILES: '1' };
-const vitest = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs], { cwd: root, stdio: 'inherit', env: firstPassEnv });
+const vitest = await runPhase('vitest', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs], { cwd: root, inherit: true, env: firstPassEnv, t0 });
+record(vitest);
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 }
-if (vitest.status !== 0 || vitestArgs.length) process.exit(vitest.status ?? 1);
+await awaitBeside();
+if (!vitest.ok || vitestArgs.length) finish(typeof vitest.exit === 'number' ? vitest.exit : 1);
 // The same store-level files again on clustered infrastructure (vitest.config.ts CLUSTERED_SUITE).
-const clustered = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default'], { cwd: root, stdio: 'inherit', env: { ...process.env, SB_TEST_CLUSTERED: '1' } });
-console.log(`\n[test] clustered pass (SB_TEST_CLUSTERED=1) ${clustered.status === 0 ? 'ok' : 'failed'}`);
-process.exit(clustered.status ?? 1);
+const clustered = await runPhase('vitest clustered pass', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default'], { cwd: root, inherit: true, env: { ...process.env, SB_TEST_CLUSTERED: '1' }, t0 });
+record(clustered);
+console.log(`\n[test] clustered pass (SB_TEST_CLUSTERED=1) ${clustered.ok ? 'ok' : 'failed'}`);
+finish(clustered.ok ? 0 : typeof clustered.exit === 'number' ? clustered.exit : 1);
