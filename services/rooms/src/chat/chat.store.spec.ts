@@ -53,6 +53,22 @@ describe('ChatStore.insertIfMember: group commit within one event-loop turn', ()
     expect(await store.insertIfMember({ ...sends[0]!, id: uid('m') })).toBeNull();
   });
 
+  it('answers with the row as stored, though the insert returns only its id and time (ADR 0079)', async () => {
+    const stored = async (id: string) => {
+      const [row] = await sql.rows<Record<string, unknown>>(
+        'test.read',
+        `SELECT id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments, created_at AS "createdAt",
+          edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy", kind, voice, channel_id AS "channelId" FROM messages WHERE id = $1`,
+        [id],
+      );
+      return { ...row, reactions: [] };
+    };
+    // Alone (single-row statement) and two in one turn (the batch statement).
+    const alone = await store.insertIfMember(msg(members[0]!, 'alone é'));
+    const pair = await Promise.all([store.insertIfMember(msg(members[1]!, 'one')), store.insertIfMember(msg(members[2]!, 'two'))]);
+    for (const row of [alone, ...pair]) expect(row).toEqual(await stored(row!.id));
+  });
+
   it('a send alone in its turn takes the single-row statement', async () => {
     const { result, ops } = await statements(() => store.insertIfMember(msg(members[0]!)));
     expect(ops).toEqual(['message.insertIfMember']);
