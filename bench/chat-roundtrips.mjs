@@ -12,7 +12,8 @@
 //     indication, the bench's interleaved runs are the measure). With --cpu-prof <dir> it writes
 //     V8 profiles of the Node processes over the sends (`node bench/profile-summary.mjs <dir>`).
 // Every member counts the chat.message events it receives; the run waits for all of them
-// (rooms × size deliveries per send: the sender hears its own message too) and fails on a loss.
+// (size deliveries per send: the sender hears its own message too) and fails on a loss (a send
+// answered `unavailable` may still be stored and delivered, so more is not a loss).
 // Usage: node bench/chat-roundtrips.mjs [--messages 2000] [--rate 200] [--rooms 20] [--room-size 10] [--cpu-prof dir]
 // Counts do not depend on the machine's load; it needs the infrastructure of `npm run setup`.
 import { connect as natsConnect } from '@nats-io/transport-node';
@@ -118,7 +119,7 @@ try {
   await Promise.all(all.map((c) => c.close().catch(() => undefined)));
   await watcher.close();
   if (Object.keys(errors).length) say(`errors (the counts include failed sends): ${JSON.stringify(errors)}`);
-  if (delivered !== expected) {
+  if (delivered < expected) {
     say(`LOST: ${delivered} of ${expected} deliveries`);
     process.exitCode = 1;
   }

@@ -30,7 +30,7 @@ const withReactions = { reactions: true } as const;
 /**
  * What the hot inserts return (ADR 0079): the id (to match a batch's rows to their sends) and the
  * stored timestamp in epoch ms; every other column of a plain message is its input or its default
- * (`storedPlain`), so nothing else is sent back, parsed or allocated per message.
+ * (`plainMessageView`), so nothing else is sent back, parsed or allocated per message.
  */
 const INSERTED = `id, round(extract(epoch FROM created_at) * 1000)::float8 AS ms`;
 
@@ -69,32 +69,17 @@ RETURNING ${INSERTED}`;
 /** Most messages one group-commit statement stores; more sends in one turn take several statements. */
 export const INSERT_BATCH_MAX = 64;
 
-type PlainMessage = Pick<NewMessage, 'id' | 'roomId' | 'userId' | 'clientMsgId' | 'text'>;
+/** A plain message: default channel, no reply, no attachments (chat.send's hot path). */
+export type PlainMessage = Pick<NewMessage, 'id' | 'roomId' | 'userId' | 'clientMsgId' | 'text'>;
 
 interface QueuedInsert {
   msg: PlainMessage;
-  resolve(row: MessageRow | null): void;
+  resolve(createdAt: number | null): void;
   reject(err: unknown): void;
 }
 
 /** History's order: (createdAt, id). Rows of one statement share createdAt, so their ids decide. */
 const historyOrder = (a: Inserted, b: Inserted) => a.ms - b.ms || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-/** The stored row of a plain message: its input, the columns' defaults (prisma/schema.prisma) and the stored time. */
-const storedPlain = (msg: PlainMessage, ms: number): MessageRow => ({
-  ...msg,
-  replyTo: null,
-  attachments: [],
-  createdAt: new Date(ms),
-  editedAt: null,
-  deletedAt: null,
-  pinnedAt: null,
-  pinnedBy: null,
-  kind: 'text',
-  voice: null,
-  channelId: '',
-  reactions: [],
-});
 
 /** Messages, reactions, pins and read receipts in Postgres. */
 @Injectable()
@@ -106,7 +91,7 @@ export class ChatStore {
 
   /**
    * A plain text message in the room's default channel, stored if `userId` is a member of the
-   * open room and the clientMsgId is new. Null otherwise (not a member, room closed or gone, or a
+   * open room and the clientMsgId is new: resolves its stored time (epoch ms). Null otherwise (not a member, room closed or gone, or a
    * retry): the caller's general path tells which. node-postgres, not Prisma: this is the hot
    * statement (ADR 0063).
    *
@@ -114,7 +99,7 @@ export class ChatStore {
    * commands) share one statement and one commit, flushed at the end of the turn (no timer, no
    * wait for more). Their promises settle in history order, so the seqs they take next follow it.
    */
-  insertIfMember(msg: PlainMessage): Promise<MessageRow | null> {
+  insertIfMember(msg: PlainMessage): Promise<number | null> {
     return new Promise((resolve, reject) => {
       if (this.queued.push({ msg, resolve, reject }) === 1) setImmediate(() => this.flushInserts());
     });
@@ -147,8 +132,7 @@ export class ChatStore {
     }
     const byId = new Map(batch.map((q) => [q.msg.id, q]));
     for (const row of rows.sort(historyOrder)) {
-      const q = byId.get(row.id);
-      q?.resolve(storedPlain(q.msg, row.ms));
+      byId.get(row.id)?.resolve(row.ms);
       byId.delete(row.id);
     }
     for (const q of byId.values()) q.resolve(null);
@@ -157,7 +141,7 @@ export class ChatStore {
   private async insertOne({ msg, resolve, reject }: QueuedInsert): Promise<void> {
     try {
       const [row] = await this.sql.rows<Inserted>('message.insertIfMember', INSERT_IF_MEMBER, [msg.id, msg.roomId, msg.userId, msg.clientMsgId, msg.text]);
-      resolve(row ? storedPlain(msg, row.ms) : null);
+      resolve(row ? row.ms : null);
     } catch (err) {
       reject(err);
     }
