@@ -46,7 +46,14 @@ export default defineConfig({
     maxWorkers: workers,
     minWorkers: 1,
     reporters: ['default'],
-    coverage: { provider: 'v8', include: ['{packages,services}/*/src/**'], exclude: ['**/*.spec.ts', '**/*.test.ts', '**/gen/**', '**/generated/**'], reporter: ['text-summary', 'json-summary'] },
+    // Product code only. packages/testing is the test harness (it was test/support/, outside the include, when
+    // the 97.48 % baseline was measured); its global setup runs in vitest's main process, which v8 coverage never sees.
+    coverage: {
+      provider: 'v8',
+      include: ['{packages,services}/*/src/**'],
+      exclude: ['**/*.spec.ts', '**/*.test.ts', '**/gen/**', '**/generated/**', 'packages/testing/**'],
+      reporter: ['text-summary', 'json-summary'],
+    },
     projects: [
       // Logic with fakes and fake timers: no process, socket or database (npm run test:unit); not in the clustered pass.
       ...(clustered

@@ -13,27 +13,54 @@
 // It also prints each server process's CPU ms per join (schedstat, as `npm run bench` reads it;
 // a quick indication, the bench's interleaved runs are the measure), and with --cpu-prof <dir>
 // writes V8 profiles of the Node processes over the storm (`node bench/profile-summary.mjs <dir>`).
-// Usage: node bench/join-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--cpu-prof dir]
+// --connect-only measures the connect alone (upgrade, hello, and what follows it: presence report,
+// `session.ice`), no rooms; --env K=V (repeatable) sets a service variable for every process, so
+// two settings compare on the same build (e.g. --env HELLO_ICE=wait --env ICE_BATCH_WINDOW_MS=0).
+// Usage: node bench/join-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--connect-only] [--env K=V]… [--cpu-prof dir]
 // Counts do not depend on the machine's load; it needs the infrastructure of `npm run setup`.
 import { connect as natsConnect } from '@nats-io/transport-node';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { mintToken, SbConn } from './lib/clients.mjs';
-import { counters, cpuOf, numArg, patternOf, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
-import { cleanupAll, installExitHandlers } from './lib/stack.mjs';
+import { counters, cpuOf, numArg, patternOf, pool, postgresPids, report, sleep } from './lib/roundtrips.mjs';
+import { cleanupAll, ensureBuilt, installExitHandlers, ROOT, startDatabase, startNats, startRedis, startSwitchboard } from './lib/stack.mjs';
 
 const clients = numArg('clients', 400);
 const concurrency = numArg('concurrency', 50);
 const roomSize = numArg('room-size', 10);
+const connectOnly = process.argv.includes('--connect-only');
+/** `--env K=V`, repeatable. */
+const settings = Object.fromEntries(
+  process.argv.flatMap((a, i) => {
+    if (a !== '--env') return [];
+    const kv = process.argv[i + 1] ?? '';
+    const eq = kv.indexOf('=');
+    if (eq < 1) throw new Error(`--env needs K=V, got ${JSON.stringify(kv)}`);
+    return [[kv.slice(0, eq), kv.slice(eq + 1)]];
+  }),
+);
+const profIndex = process.argv.indexOf('--cpu-prof');
+const profDir = profIndex > 0 ? resolve(process.argv[profIndex + 1]) : undefined;
 const say = (m) => console.error(`[roundtrips] ${m}`);
 
 installExitHandlers();
 try {
-  const { nats, redis, databaseUrl, sb, secret, profDir } = await startRoundtripStack('join', say);
+  await ensureBuilt(say);
+  const secret = `rt-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+  const [nats, redis, databaseUrl] = await Promise.all([startNats(), startRedis(), startDatabase(say)]);
+  // The layout profile-summary.mjs reads: <dir>/switchboard/<label>.<pid>.cpuprofile and <dir>/pids.json.
+  const profTarget = profDir && join(profDir, 'switchboard');
+  const profEnv = profTarget ? { NODE_OPTIONS: `--import ${join(ROOT, 'bench/lib/cpu-prof.mjs')}`, BENCH_CPU_PROF_DIR: profTarget } : {};
+  if (profTarget) {
+    mkdirSync(profTarget, { recursive: true });
+    writeFileSync(join(profTarget, 'label'), 'join');
+  }
+  const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: secret, adminKey: `k-${secret}`, extraEnv: { ...settings, ...profEnv }, log: say });
   const procs = { ...sb.pids, nats: nats.child.pid, redis: redis.child.pid };
   if (profDir) writeFileSync(join(profDir, 'pids.json'), JSON.stringify({ switchboard: sb.pids }));
+  say(`stack up (gateways ${sb.urls.join(', ')})`);
   const tag = `${process.pid}`;
-  const roomCount = Math.ceil(clients / (roomSize - 1));
+  const roomCount = connectOnly ? 0 : Math.ceil(clients / (roomSize - 1));
   const owners = [];
   await pool(roomCount, 20, async (i) => (owners[i] = await SbConn.connect(sb.urls[i % 2], await mintToken(secret, `o${i}_${tag}`))));
   const roomIds = [];
@@ -61,13 +88,13 @@ try {
     try {
       const c = await SbConn.connect(sb.urls[i % 2], tokens[i]);
       conns.push(c);
-      await c.request('room.join', { roomId: roomIds[i % roomIds.length] });
+      if (!connectOnly) await c.request('room.join', { roomId: roomIds[i % roomIds.length] });
     } catch (err) {
       errors[err.code ?? 'error'] = (errors[err.code ?? 'error'] ?? 0) + 1;
     }
   });
   if (Object.keys(errors).length) say(`errors (the counts include failed attempts): ${JSON.stringify(errors)}`);
-  await sleep(300); // the last presence report and registry flush of the storm
+  await sleep(connectOnly ? 700 : 300); // the last presence report and registry flush of the storm (and the last `session.ice`: media's batch timeout is 500 ms)
   const cpu1 = cpuOf(procs, pgPids);
   if (profDir) for (const pid of Object.values(sb.pids)) process.kill(pid, 'SIGUSR2');
   const natsCounts = new Map(counts);
@@ -78,8 +105,8 @@ try {
   console.log(
     report({
       n: clients,
-      what: 'join',
-      title: `# Round trips per connect + room.join: ${clients} clients, ${concurrency} in flight, rooms of ${roomSize}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`,
+      what: connectOnly ? 'connect' : 'join',
+      title: `# Round trips per connect${connectOnly ? '' : ' + room.join'}: ${clients} clients, ${concurrency} in flight${connectOnly ? '' : `, rooms of ${roomSize}`}${Object.keys(settings).length ? `; ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`,
       cpu: [cpu0, cpu1],
       counts: [counts0, counts1],
       nats: natsCounts,

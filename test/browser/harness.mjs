@@ -53,13 +53,16 @@ export function processes() {
 /** A client JWT for the gateways (HS256 with their JWT_SECRET). */
 export const clientToken = (secret, sub) => new SignJWT({ name: sub }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('10m').sign(new TextEncoder().encode(secret));
 
-/** In-page Switchboard client: `window.sb(url, jwt)` connects with the browser-style `bearer.<jwt>` subprotocol; `window.request`, `window.events`. */
+/** In-page Switchboard client: `window.sb(url, jwt)` connects (resolving with hello, its ICE servers final) with the browser-style `bearer.<jwt>` subprotocol; `window.request`, `window.events`. */
 export const SB_CLIENT_JS = `
 window.sb = async (url, jwt) => {
   const ws = new WebSocket(url, ['switchboard.v1', 'bearer.' + jwt]);
   const pending = new Map(); const events = []; let next = 1; let onEvent = () => {};
+  // A hello with iceServersPending is completed by the session.ice that follows (ADR 0080).
+  let pendingHello;
   const hello = new Promise((res) => { ws.onmessage = (m) => { const f = JSON.parse(m.data);
-    if (f.type === 'hello') return res(f.data);
+    if (f.type === 'hello') return f.data.iceServersPending ? (pendingHello = f.data) : res(f.data);
+    if (f.type === 'session.ice' && pendingHello) { const { iceServersPending, ...h } = pendingHello; pendingHello = undefined; return res({ ...h, iceServers: f.data.iceServers }); }
     if (f.re && pending.has(f.re)) { const p = pending.get(f.re); pending.delete(f.re); return f.type === 'error' ? p.rej(new Error(f.error.code)) : p.res(f.data); }
     events.push(f); onEvent(f); }; });
   window.hello = await hello;

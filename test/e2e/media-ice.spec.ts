@@ -28,18 +28,32 @@ describe('ICE servers from the media service', () => {
     expect(server.credential).toBe(createHmac('sha1', TURN_SECRET).update(server.username!).digest('base64'));
   };
 
-  it('puts STUN and fresh TURN credentials into hello, and answers ice.servers', async () => {
+  it('sends hello at once with the STUN defaults, then session.ice with fresh TURN credentials, and answers ice.servers', async () => {
     const userId = uid('ice');
     const c = await stack.client(gw, userId);
-    expect(c.hello.iceServers[0]).toEqual({ urls: ['stun:127.0.0.1:3478'] });
-    expect(c.hello.iceServers[1].urls).toEqual(['turn:127.0.0.1:3478?transport=udp', 'turn:127.0.0.1:3478?transport=tcp']);
-    verify(c.hello.iceServers[1], userId);
+    // Nothing cached for this user: hello does not wait for media (ADR 0080).
+    expect(c.hello).toMatchObject({ iceServersPending: true, iceServers: [{ urls: ['stun:fallback.invalid:3478'] }] });
+    const ice = await c.iceServers();
+    expect(c.events.map((e) => e.type).slice(0, 2)).toEqual(['hello', 'session.ice']);
+    expect(ice[0]).toEqual({ urls: ['stun:127.0.0.1:3478'] });
+    expect(ice[1].urls).toEqual(['turn:127.0.0.1:3478?transport=udp', 'turn:127.0.0.1:3478?transport=tcp']);
+    verify(ice[1], userId);
     const again = await c.request('ice.servers');
     verify(again.iceServers[1], userId);
     expect(again.expiresAt).toBe(Number(again.iceServers[1].username.split(':')[0]) * 1000);
-    // Another connect of the user within half the credentials' lifetime: hello reuses them (ADR 0058).
+    // Another connect of the user within half the credentials' lifetime: hello reuses them (ADR 0058), nothing pending.
     const second = await stack.client(gw, userId);
-    expect(second.hello.iceServers[1]).toEqual(c.hello.iceServers[1]);
+    expect(second.hello.iceServersPending).toBeUndefined();
+    expect(second.hello.iceServers[1]).toEqual(ice[1]);
+    expect(second.events.some((e) => e.type === 'session.ice')).toBe(false);
+  });
+
+  it('with HELLO_ICE=wait, hello waits for the TURN credentials as before (clients that ignore session.ice)', async () => {
+    const waiting = await stack.add(startGateway(testEnv({ STUN_URLS: 'stun:fallback.invalid:3478', HELLO_ICE: 'wait' })));
+    const userId = uid('ice');
+    const c = await stack.client(waiting, userId);
+    expect(c.hello.iceServersPending).toBeUndefined();
+    verify(c.hello.iceServers[1], userId);
   });
 
   it('serves the same over gRPC, with typed errors for bad input and for parts not built', async () => {
@@ -78,5 +92,7 @@ describe('ICE servers from the media service', () => {
     await mediaSvc.stop();
     const c = await stack.client(gw);
     expect(c.hello.iceServers).toEqual([{ urls: ['stun:fallback.invalid:3478'] }]);
+    // session.ice still comes (after the batch's timeout), with the same defaults.
+    expect(await c.iceServers()).toEqual([{ urls: ['stun:fallback.invalid:3478'] }]);
   });
 });

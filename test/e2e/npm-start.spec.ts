@@ -86,11 +86,11 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(tokens.status).toBe(200);
   });
 
-  it('starts coturn and LiveKit next to the services: hello has ICE servers, media.token gives an SFU URL', async () => {
+  it('starts coturn and LiveKit next to the services: hello (or session.ice) has ICE servers, media.token gives an SFU URL', async () => {
     const res = await fetch(`http://127.0.0.1:${base}/admin/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': adminKey }, body: JSON.stringify({ userId: uid('sfu') }) });
     const a = await SwitchboardClient.connect(`ws://127.0.0.1:${base}/ws`, ((await res.json()) as { token: string }).token);
     try {
-      const ice = a.hello.iceServers as { urls: string[] | string; username?: string }[];
+      const ice = (await a.iceServers()) as { urls: string[] | string; username?: string }[];
       expect(ice.length).toBeGreaterThan(0);
       expect(ice.some((s) => s.username && [s.urls].flat().some((u) => u.startsWith('turn:127.0.0.1:'))), JSON.stringify(ice)).toBe(true);
       const { room } = await a.request('room.create', { name: 'npm-start-sfu', kind: 'sfu', joinPolicy: 'open' });

@@ -87,8 +87,10 @@ const toWsUrl = (endpoint: string): string => {
  * sends, token refresh, draining handoff. Create it with {@link connect}.
  */
 export class Switchboard extends Emitter<Record<string, any[]>> {
-  /** The current connection's `hello` (connection id, session id, ICE servers, limits). */
+  /** The current connection's `hello` (connection id, session id, ICE servers, limits); `session.ice` updates its ICE servers. */
   hello!: HelloData;
+  /** Callers of iceServers() waiting for `session.ice`. */
+  private iceWaiters: ((servers: HelloData['iceServers']) => void)[] = [];
   private state: State = 'connecting';
   private socket?: SocketLike;
   private retiring?: SocketLike;
@@ -126,6 +128,21 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
   /** MessagePack connection: binary fields (push-to-talk audio) travel as `bin`, not base64. */
   get binary(): boolean {
     return this.encoding === 'msgpack';
+  }
+
+  /**
+   * The ICE servers for a call: `hello`'s, or, when `hello` said `iceServersPending` (the
+   * gateway did not wait for this user's TURN credentials, ADR 0080), those of the
+   * `session.ice` that follows it. P2PCall waits for this before gathering candidates.
+   */
+  iceServers(): Promise<HelloData['iceServers']> {
+    if (!this.hello.iceServersPending) return Promise.resolve(this.hello.iceServers);
+    return new Promise((resolve) => this.iceWaiters.push(resolve));
+  }
+
+  /** Hands the final ICE servers to everyone waiting (after `session.ice`, a hello without pending, or stop). */
+  private settleIce(): void {
+    for (const resolve of this.iceWaiters.splice(0)) resolve(this.hello.iceServers);
   }
 
   /** Connects (first attempt only: a failure rejects) and keeps the connection up from then on. */
@@ -287,6 +304,7 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     const old = this.socket;
     this.socket = socket;
     this.hello = hello;
+    if (!hello.iceServersPending) this.settleIce();
     socket.onmessage = (ev) => {
       const frame = decodeFrame(ev.data);
       if (frame) this.onFrame(frame);
@@ -432,6 +450,12 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
       }
     }
     switch (event.type) {
+      case 'session.ice': {
+        const { iceServersPending: _, ...hello } = this.hello;
+        this.hello = { ...hello, iceServers: Array.isArray(event.data?.iceServers) ? event.data.iceServers : hello.iceServers };
+        this.settleIce();
+        break;
+      }
       case 'session.draining':
         this.scheduleHandoff(Number(event.data?.reconnectInMs) || 0);
         break;
@@ -604,6 +628,7 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     this.pending.clear();
     this.queue = [];
     this.lane = [];
+    this.settleIce();
     this.laneBusy = undefined;
     if (this.socket && this.socket.readyState <= OPEN) this.socket.close(1000, reason.slice(0, 100));
     this.emit('closed', { code, reason });

@@ -91,6 +91,27 @@ describe('Switchboard (scripted sockets)', () => {
     expect(latest().closedWith).toBeDefined();
   });
 
+  it('iceServers(): hello\'s at once, or after a pending hello those of session.ice (which also updates hello)', async () => {
+    const ready = await connected();
+    expect(await ready.sb.iceServers()).toBe(ready.sb.hello.iceServers);
+
+    const p = connect({ url: 'ws://a.test/ws', token: 't', WebSocket: FakeSocket });
+    await until(() => FakeSocket.all.length === 2 && latest().onmessage);
+    latest().hello({ iceServers: [{ urls: ['stun:a'] }], iceServersPending: true });
+    const sb = await p;
+    let got: unknown;
+    void sb.iceServers().then((servers) => (got = servers));
+    await new Promise((r) => setImmediate(r));
+    expect(got).toBeUndefined();
+    const turn = [{ urls: ['stun:a'] }, { urls: ['turn:t'], username: 'u', credential: 'c' }];
+    latest().frame({ type: 'session.ice', data: { iceServers: turn } });
+    await until(() => got);
+    expect(got).toEqual(turn);
+    expect(sb.hello.iceServers).toEqual(turn);
+    expect(sb.hello.iceServersPending).toBeUndefined();
+    expect(await sb.iceServers()).toEqual(turn);
+  });
+
   it('offers the encoding, bearer and attestation subprotocols; notify sends only while connected', async () => {
     const { sb, s } = await connected({ encoding: 'msgpack', attestation: async () => 'att1' });
     expect(s.protocols).toEqual(['switchboard.v1.msgpack', 'bearer.not-a-jwt', 'attest.att1']);

@@ -93,6 +93,12 @@ export class SwitchboardClient extends EventEmitter {
     }
   }
 
+  /** hello's ICE servers, or those of the `session.ice` that follows a hello with `iceServersPending` (ADR 0080). */
+  async iceServers(timeoutMs = 10_000): Promise<HelloData['iceServers']> {
+    if (!this.hello.iceServersPending) return this.hello.iceServers;
+    return (await this.waitFor('session.ice', () => true, timeoutMs)).data.iceServers;
+  }
+
   /** Sends a command and resolves with the `.ok` data, or rejects with a ClientError. */
   request<T = any>(type: string, data?: unknown): Promise<T> {
     const id = String(this.nextId++);

@@ -109,6 +109,8 @@ export interface KnownEvents {
   signal: SignalEvent;
   /** A `signal` answered `signal.ok` before it reached the target (any kind, to a peer that accepted a signal moments before) was refused or found no target (ADRs 0056, 0066). */
   'signal.failed': { to: string; roomId?: string; kind: SignalEvent['kind']; code: 'forbidden' | 'not_found' | 'internal'; message: string };
+  /** The ICE servers with this user's TURN credentials, after a `hello` with `iceServersPending` (ADR 0080). */
+  'session.ice': { iceServers: HelloData['iceServers'] };
   'session.draining': { reconnectInMs: number };
   'session.replaced': { by: string };
   'session.closed': { reason: string };

@@ -27,3 +27,4 @@ export * from './object-storage.js';
 export * from './db-errors.js';
 export * from './wiring.js';
 export * from './commands.handler.js';
+export * from './batch-window.js';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { clientMetrics, createMetricsRegistry, DROPPED_DEFAULT_METRICS, EVENT_LOOP_MONITOR_RESOLUTION_MS, natsMetrics } from './metrics.js';
+import { clientMetrics, createMetricsRegistry, DROPPED_DEFAULT_METRICS, EVENT_LOOP_MONITOR_RESOLUTION_MS, natsMetrics, readinessMetrics } from './metrics.js';
 
 /** `promtool check metrics` (Debian package prometheus, installed by `npm run setup`). */
 function promtoolCheck(text: string): { status: number | null; out: string } {
@@ -74,5 +74,29 @@ describe('process metrics (issue 15)', () => {
     expect(text).toMatch(/^switchboard_postgres_operation_duration_seconds_count\{[^}]*operation="Room.findMany"[^}]*\} 1$/m);
     expect(text).toMatch(/^switchboard_postgres_operation_errors_total\{[^}]*operation="Room.create"[^}]*\} 1$/m);
     expect(text).not.toMatch(/^switchboard_postgres_operation_errors_total\{[^}]*operation="Room.findMany"\} [1-9]/m);
+  });
+
+  it('show every readiness check at the first scrape, with one report per scrape shared by both gauges', async () => {
+    const registry = createMetricsRegistry('svc', 'n1');
+    const checks: { ready: boolean; checks: Record<string, boolean> }[] = [
+      { ready: true, checks: { nats: true, redis: true } },
+      { ready: false, checks: { nats: true, redis: false, draining: false } },
+    ];
+    let reports = 0;
+    readinessMetrics(registry, async () => checks[reports++]);
+    const sample = (text: string, name: string, dep?: string) => Number(new RegExp(`^${name}\\{${dep ? `dependency="${dep}",` : ''}[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    const first = await registry.metrics();
+    expect(reports).toBe(1);
+    expect([sample(first, 'switchboard_process_ready'), sample(first, 'switchboard_dependency_up', 'nats'), sample(first, 'switchboard_dependency_up', 'redis')]).toEqual([1, 1, 1]);
+    const second = await registry.metrics();
+    expect(reports).toBe(2);
+    expect([sample(second, 'switchboard_process_ready'), sample(second, 'switchboard_dependency_up', 'redis')]).toEqual([0, 0]);
+    expect(second).not.toContain('dependency="draining"');
+  });
+
+  it('report not ready when the readiness report itself fails', async () => {
+    const registry = createMetricsRegistry('svc', 'n1');
+    readinessMetrics(registry, async () => Promise.reject(new Error('boom')));
+    expect(await registry.metrics()).toMatch(/^switchboard_process_ready\{[^}]*\} 0$/m);
   });
 });

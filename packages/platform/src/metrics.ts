@@ -279,20 +279,42 @@ export function grpcClientMetrics(registry: Registry): GrpcCallRecorder {
 }
 
 /**
+ * One read shared by the gauges of a scrape. prom-client reads every metric of a scrape at once
+ * (`get()` on each, then Promise.all) and a gauge without a collect() of its own hands over its
+ * values right away: gauges set by another gauge's collect() would show the previous scrape's
+ * values (none at the first). So each gauge fed by the read awaits it in its own collect(); the
+ * first call of a scrape starts it, the others of that scrape share it.
+ */
+export function perScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let inflight: Promise<T> | undefined;
+  return () =>
+    (inflight ??= read().finally(() => {
+      inflight = undefined;
+    }));
+}
+
+/**
  * /readyz as metrics, evaluated at scrape time: `switchboard_process_ready` (0 while a check
  * fails or the process drains) and `switchboard_dependency_up{dependency}` per check (nats,
  * redis, postgres...), so "Postgres is down" shows on every service that needs it.
  */
 export function readinessMetrics(registry: Registry, report: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>): void {
-  const deps = new Gauge({ name: 'switchboard_dependency_up', help: 'Readiness check of one dependency: 1 up, 0 down', labelNames: ['dependency'] as const, registers: [registry] });
+  const read = perScrape(() => report().catch(() => ({ ready: false, checks: {} as Record<string, boolean> })));
+  new Gauge({
+    name: 'switchboard_dependency_up',
+    help: 'Readiness check of one dependency: 1 up, 0 down',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    async collect() {
+      for (const [dependency, ok] of Object.entries((await read()).checks)) if (dependency !== 'draining') this.set({ dependency }, ok ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'switchboard_process_ready',
     help: '1 when /readyz answers ready, 0 when a dependency check fails or the process drains',
     registers: [registry],
     async collect() {
-      const r = await report().catch(() => ({ ready: false, checks: {} as Record<string, boolean> }));
-      this.set(r.ready ? 1 : 0);
-      for (const [dependency, ok] of Object.entries(r.checks)) if (dependency !== 'draining') deps.set({ dependency }, ok ? 1 : 0);
+      this.set((await read()).ready ? 1 : 0);
     },
   });
 }

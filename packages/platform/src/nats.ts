@@ -128,6 +128,9 @@ export interface EventInput {
   payload?: Uint8Array;
 }
 
+/** Read once: `process.env` is a slow getter, and encodeEvent runs for every event published. */
+const CONTRACT_CHECKS = contractChecksEnabled();
+
 /** Event types that are control messages between services, never shown to a client (no entry in EVENTS). */
 const CONTROL_EVENTS = new Set([CONNECTION_PROBE_EVENT]);
 
@@ -139,7 +142,7 @@ const CONTROL_EVENTS = new Set([CONNECTION_PROBE_EVENT]);
 export function encodeEvent(e: EventInput, family?: EventFamily | 'system'): Uint8Array {
   const spec = eventSpec(e.type);
   // System notices (`sb.sys.*`) have their own schemas (system-events.ts); client events are checked here.
-  if (family !== 'system' && contractChecksEnabled() && !CONTROL_EVENTS.has(e.type)) checkEvent(e.type, e.payload ? { ...(e.data as object), data: e.payload } : (e.data ?? {}), family);
+  if (family !== 'system' && CONTRACT_CHECKS && !CONTROL_EVENTS.has(e.type)) checkEvent(e.type, e.payload ? { ...(e.data as object), data: e.payload } : (e.data ?? {}), family);
   const control = spec?.control?.((e.data ?? {}) as never) ?? {};
   return bus.Event.encode({
     type: e.type,

@@ -7,6 +7,10 @@ type Sweep = () => Promise<unknown>;
 
 /** How often sweeps run when the service's config has no SWEEP_INTERVAL_MS. */
 const DEFAULT_SWEEP_INTERVAL_MS = 500;
+/** A sweep in flight this long is reported (once per run): it is not cancelled, but it is visible. */
+const STUCK_AFTER_MS = 30_000;
+/** Shutdown waits this long for sweeps in flight; a hung one must not hold the pod until SIGKILL. */
+const SHUTDOWN_WAIT_MS = 5_000;
 
 /** Where the sweeper finds its sweeps: the `@Every` methods of the application (Wiring). */
 export interface SweepSource {
@@ -22,7 +26,8 @@ export interface SweepSource {
 export class Sweeper implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly sweeps = new Map<string, Sweep>();
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  /** Each sweep's run in flight, and when it started: a sweep never overlaps itself. */
+  private readonly running = new Map<string, { done: Promise<void>; since: number; reported: boolean }>();
 
   constructor(
     @Inject(CONFIG) private readonly config: { SWEEP_INTERVAL_MS?: number },
@@ -36,32 +41,46 @@ export class Sweeper implements OnModuleInit, OnApplicationBootstrap, BeforeAppl
   }
 
   onApplicationBootstrap() {
-    this.timer = setInterval(() => {
-      this.running ??= this.runAll().finally(() => (this.running = undefined));
-    }, this.config.SWEEP_INTERVAL_MS ?? DEFAULT_SWEEP_INTERVAL_MS);
+    this.timer = setInterval(() => this.tick(), this.config.SWEEP_INTERVAL_MS ?? DEFAULT_SWEEP_INTERVAL_MS);
     this.timer.unref();
   }
 
   async beforeApplicationShutdown() {
     clearInterval(this.timer);
-    await this.running;
+    if (!this.running.size) return;
+    let waited: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => (waited = setTimeout(() => resolve('timeout'), SHUTDOWN_WAIT_MS)));
+    const settled = Promise.all([...this.running.values()].map((r) => r.done));
+    if ((await Promise.race([settled, gaveUp])) === 'timeout') {
+      this.logger.warn({ sweeps: [...this.running.keys()], waitedMs: SHUTDOWN_WAIT_MS }, 'sweeps still running at shutdown: not waiting longer');
+    }
+    clearTimeout(waited);
   }
 
   /**
-   * All sweeps at once, not one after another: each starts with one Redis command (its claim),
-   * and issued in the same turn they share one write and one reply read (auto-pipelining)
-   * instead of a round trip each, which was most of an idle service's background (ADR 0072).
-   * The sweeps are independent (their own sets and locks; replicas run them concurrently anyway).
+   * Every sweep that is not still running starts now, all in the same turn: each starts with one
+   * Redis command (its claim), and issued together they share one write and one reply read
+   * (auto-pipelining) instead of a round trip each, which was most of an idle service's background
+   * (ADR 0072). Each sweep is tracked on its own, so one that hangs (a lost reply, a stuck lock)
+   * stops only itself and is reported, not every other sweep of the replica.
    */
-  private async runAll(): Promise<void> {
-    await Promise.all(
-      [...this.sweeps].map(async ([name, sweep]) => {
-        try {
-          await sweep();
-        } catch (err) {
-          this.logger.warn({ err, sweep: name }, 'sweep failed');
+  private tick(): void {
+    const now = Date.now();
+    for (const [name, sweep] of this.sweeps) {
+      const run = this.running.get(name);
+      if (run) {
+        if (!run.reported && now - run.since >= STUCK_AFTER_MS) {
+          run.reported = true;
+          this.logger.warn({ sweep: name, runningMs: now - run.since }, 'sweep still running: its next runs wait for it');
         }
-      }),
-    );
+        continue;
+      }
+      // The executor also catches a sweep that throws before returning its promise.
+      const done = new Promise<unknown>((resolve) => resolve(sweep())).then(
+        () => undefined,
+        (err: unknown) => void this.logger.warn({ err, sweep: name }, 'sweep failed'),
+      );
+      this.running.set(name, { done: done.finally(() => this.running.delete(name)), since: now, reported: false });
+    }
   }
 }

@@ -93,7 +93,7 @@ describe('Sweeper (fake timers)', () => {
     await sweeper.beforeApplicationShutdown();
   });
 
-  it('starts every sweep of a round in the same turn (their first commands share a write), and waits for all before the next round', async () => {
+  it('starts every due sweep in the same turn (their first commands share a write); a slow one delays only itself', async () => {
     const { logger: log } = logger();
     const started: string[] = [];
     const release: (() => void)[] = [];
@@ -109,16 +109,48 @@ describe('Sweeper (fake timers)', () => {
     sweeper.onApplicationBootstrap();
     await vi.advanceTimersByTimeAsync(100);
     expect(started).toEqual(['a', 'b', 'c']);
-    // Two of three done: the next tick does not start a new round.
+    // a and b done, c still running: the next tick starts a and b again, not c.
     release[0]!();
     release[1]!();
-    await vi.advanceTimersByTimeAsync(300);
-    expect(started).toHaveLength(3);
-    release[2]!();
     await vi.advanceTimersByTimeAsync(100);
-    expect(started).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
-    for (const r of release.slice(3)) r();
+    expect(started).toEqual(['a', 'b', 'c', 'a', 'b']);
+    release[2]!();
+    release[3]!();
+    release[4]!();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(started).toEqual(['a', 'b', 'c', 'a', 'b', 'a', 'b', 'c']);
+    for (const r of release.slice(5)) r();
     await sweeper.beforeApplicationShutdown();
+  });
+
+  it('a sweep that never settles stops only itself, is reported once, and does not hold shutdown', async () => {
+    const { logger: log, warnings } = logger();
+    let healthy = 0;
+    let throwsEarly = 0;
+    const sweeper = sweeperWith({ SWEEP_INTERVAL_MS: 1000 }, log, [
+      ['hung', () => new Promise<void>(() => undefined)],
+      ['healthy', async () => void healthy++],
+      [
+        'throws-before-its-promise',
+        () => {
+          throwsEarly++;
+          throw new Error('sync');
+        },
+      ],
+    ]);
+    sweeper.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(healthy).toBe(40);
+    expect(throwsEarly).toBe(40);
+    const stuck = warnings.filter((w) => (w as { sweep?: string }).sweep === 'hung');
+    expect(stuck).toEqual([expect.objectContaining({ sweep: 'hung', runningMs: 30_000 })]);
+    let stopped = false;
+    const stopping = sweeper.beforeApplicationShutdown().then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(stopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
+    expect(warnings.at(-1)).toEqual(expect.objectContaining({ sweeps: ['hung'], waitedMs: 5_000 }));
   });
 
   it('refuses a second sweep with the same name at boot, naming both methods', () => {

@@ -15,10 +15,29 @@ const hasNul = (value: unknown): boolean => {
 export const SignalKind = z.enum(['offer', 'answer', 'ice', 'bye', 'custom']);
 
 export const Text = (min: number, max: number) => z.string().min(min).max(max).refine((s) => !s.includes('\u0000'), 'must not contain U+0000');
+/**
+ * UTF-8 length of a string, counted without encoding it (no allocation; it runs on every
+ * broadcast and chat message). A surrogate pair is 4 bytes, 2 per half; JSON.stringify output
+ * has no lone surrogates (it escapes them), elsewhere one counts as TextEncoder's U+FFFD would (3).
+ */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2;
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
 /** UTF-8 bytes of a value as JSON (undefined counts as nothing). */
 export const jsonSize = (value: unknown): number => {
   const s = JSON.stringify(value);
-  return s === undefined ? 0 : new TextEncoder().encode(s).length;
+  return s === undefined ? 0 : utf8Length(s);
 };
 
 /**

@@ -46,7 +46,10 @@ export const HelloSchema = z.strictObject({
   userId: z.string(),
   sessionId: z.string(),
   heartbeatMs: z.number().int(),
+  /** STUN/TURN servers for RTCPeerConnection; only the STUN defaults while `iceServersPending`. */
   iceServers: z.array(IceServerSchema),
+  /** True when the user's TURN credentials were not ready: `session.ice` follows with the full list (ADR 0080). Absent otherwise. */
+  iceServersPending: z.literal(true).optional(),
   limits: z.strictObject({ maxFrameBytes: z.number().int(), ratePerSec: z.number(), burst: z.number() }),
   server: z.strictObject({ version: z.string(), node: z.string() }),
   /** Present when the upgrade carried a valid attestation token: the build it names and what to update to. */
@@ -63,6 +66,11 @@ export type HelloData = z.input<typeof HelloSchema>;
  */
 export const EVENTS = {
   hello: event(['gateway'], 'The first frame on every accepted connection, before any reply.', HelloSchema),
+  'session.ice': event(
+    ['gateway'],
+    'Follows `hello` when it said `iceServersPending: true`: the ICE servers with this user\'s TURN credentials (the STUN defaults if media did not answer). Use these, not `hello`\'s, for calls.',
+    z.strictObject({ iceServers: z.array(IceServerSchema) }),
+  ),
   'session.draining': event(['gateway'], 'This replica is shutting down: reconnect (any replica) after `reconnectInMs` and `session.resume`.', z.strictObject({ reconnectInMs: z.number().int().min(0) })),
   'session.replaced': event(['conn'], 'Sent to a connection replaced under a single-session policy (same device elsewhere), just before close 4002.', z.strictObject({ by: z.string() })),
   'session.closed': event(['conn'], 'An administrator disconnected this connection (`POST /admin/v1/users/{userId}/disconnect`); the socket closes with 4003 next.', z.strictObject({ reason: z.string() })),

@@ -51,6 +51,16 @@ export const gatewayConfigSchema = baseConfigSchema
     STUN_URLS: csv,
     /** Users whose TURN credentials `hello` reuses (for half their lifetime; least recently used out first); 0 asks media on every connect. */
     ICE_CACHE_MAX_USERS: z.coerce.number().int().min(0).max(10_000_000).default(100_000),
+    /** Connects missing ICE credentials within this window share one `ice.for_users` request to media (0: one per event-loop turn; ADR 0080). */
+    ICE_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(50),
+    /**
+     * `pending` (default): `hello` goes out at once; a user without cached TURN credentials gets the STUN
+     * defaults with `iceServersPending: true`, then `session.ice`. `wait`: `hello` waits for media as
+     * before (clients that never read `session.ice`). ADR 0080.
+     */
+    HELLO_ICE: z.enum(['pending', 'wait']).default('pending'),
+    /** Opens and closes within this window go to presence in one `liveness.report` (0: one per event-loop turn; ADR 0080). */
+    PRESENCE_REPORT_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(50),
     /** Reordering window for room events that arrive out of seq order from different replicas. */
     REORDER_WINDOW_MS: z.coerce.number().int().min(1).default(250),
     VERSION: z.string().default('0.1.0'),

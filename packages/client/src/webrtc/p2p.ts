@@ -44,6 +44,8 @@ export class P2PCall extends Emitter<P2PCallEvents> {
   /** Candidates that came before the remote description (addIceCandidate would reject them). */
   private readonly queued: RTCIceCandidateInit[] = [];
   private readonly offs: (() => void)[] = [];
+  /** Resolves once the ICE servers are final (at once unless hello said they were pending). */
+  private readonly iceReady: Promise<void>;
 
   constructor(
     private readonly sb: Switchboard,
@@ -52,9 +54,18 @@ export class P2PCall extends Emitter<P2PCallEvents> {
     super();
     this.peer = opts.peer;
     this.pc = new RTCPeerConnection({ iceServers: sb.hello.iceServers as RTCIceServer[] | undefined, ...opts.rtcConfig });
+    // hello had only the STUN defaults (`iceServersPending`, ADR 0080): the TURN servers of
+    // `session.ice` are set before this side gathers any candidate (setLocalDescription).
+    this.iceReady =
+      sb.hello.iceServersPending && !opts.rtcConfig?.iceServers
+        ? sb.iceServers().then((servers) => {
+            if (!this.closed) this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: servers as RTCIceServer[] });
+          })
+        : Promise.resolve();
     this.pc.onnegotiationneeded = async () => {
       try {
         this.makingOffer = true;
+        await this.iceReady;
         await this.pc.setLocalDescription();
         this.send('offer', this.pc.localDescription?.toJSON());
       } catch (err) {
@@ -123,6 +134,7 @@ export class P2PCall extends Emitter<P2PCallEvents> {
     await this.pc.setRemoteDescription(s.payload);
     for (const c of this.queued.splice(0)) await this.pc.addIceCandidate(c).catch(() => undefined);
     if (s.kind === 'offer') {
+      await this.iceReady;
       await this.pc.setLocalDescription();
       this.send('answer', this.pc.localDescription?.toJSON());
     }

@@ -51,6 +51,12 @@ class FakePC {
   restartIce() {
     this.log.push('restartIce');
   }
+  getConfiguration() {
+    return this.config as RTCConfiguration;
+  }
+  setConfiguration(c: RTCConfiguration) {
+    this.log.push(`config:${JSON.stringify(c.iceServers)}`);
+  }
   async getStats() {
     return new Map(this.stats.map((s, i) => [String(i), s]));
   }
@@ -69,7 +75,12 @@ class FakeStream {
 /** The SDK surface P2PCall uses: `signal` / `room.participant_updated` events and `request`. */
 class FakeSb extends Emitter<{ signal: [SignalEvent]; 'room.participant_updated': [{ previousConnectionId?: string; participant: { connectionId: string } }] }> {
   connectionId = 'c_b';
-  hello = { iceServers: [{ urls: 'stun:example.test' }] };
+  hello: { iceServers: { urls: string }[]; iceServersPending?: true } = { iceServers: [{ urls: 'stun:example.test' }] };
+  /** Resolves iceServers() (a `session.ice`) when pending. */
+  ice?: (servers: { urls: string }[]) => void;
+  iceServers() {
+    return new Promise((resolve) => (this.ice = resolve));
+  }
   sent: { to: string; roomId?: string; kind: string; payload: unknown }[] = [];
   async request(_t: string, body: { to: string; kind: string; payload: unknown }) {
     this.sent.push(body);
@@ -108,6 +119,23 @@ describe('P2PCall (scripted RTCPeerConnection)', () => {
   it('uses the iceServers from hello unless rtcConfig overrides them', () => {
     expect(call().pc.config).toEqual({ iceServers: [{ urls: 'stun:example.test' }] });
     expect(call({ rtcConfig: { iceServers: [] } }).pc.config).toEqual({ iceServers: [] });
+  });
+
+  it('waits for session.ice before gathering when hello said the ICE servers were pending, on either side', async () => {
+    for (const side of ['offer', 'answer'] as const) {
+      const sb = new FakeSb();
+      sb.hello = { iceServers: [{ urls: 'stun:default.test' }], iceServersPending: true };
+      const c = new P2PCall(sb as unknown as Switchboard, { peer: 'c_a', roomId: 'r1', polite: true });
+      const pc = FakePC.last;
+      if (side === 'offer') void pc.onnegotiationneeded!();
+      else sb.fire({ kind: 'offer', payload: { type: 'offer' } });
+      await flush();
+      expect(pc.log.filter((l) => l.startsWith('local:'))).toEqual([]);
+      sb.ice!([{ urls: 'turn:turn.test' }]);
+      await flush();
+      expect(pc.log.filter((l) => !l.startsWith('remote:'))).toEqual(['config:[{"urls":"turn:turn.test"}]', `local:${side}`]);
+      c.close();
+    }
   });
 
   it('sends the offer negotiationneeded makes, and local ICE candidates, to the peer in the room', async () => {

@@ -79,28 +79,28 @@ export class CommandRouter {
       return this.fail(conn, frame.id, new ProtocolError('bad_request', why.join('; ')));
     }
     // Every error line of this command carries its verb, request id, connection and trace id.
-    // The request id goes to services with forwarded commands; a local one needs it only for that line.
-    let requestId = spec.service === 'gateway' ? '' : newId('q', 8);
-    let traceId = '';
+    // The request id goes to services with forwarded commands, made when the request is sent:
+    // a broadcast or typing the gateway answers itself (ADR 0062) needs one only for that line.
+    const ids = { requestId: '', traceId: '' };
     try {
       const result = UNTRACED.has(frame.type) && spec.service === 'gateway'
         ? await this.local.run(conn, frame.type, parsed.data)
         : // The trace of a client command starts here and follows it over NATS and gRPC.
           await inSpan(`ws ${frame.type}`, async (span) => {
-            traceId = span.spanContext().traceId;
+            ids.traceId = span.spanContext().traceId;
             span.setAttribute('switchboard.connection', conn.id);
-            return spec.service === 'gateway' ? this.local.run(conn, frame.type, parsed.data) : this.forward(conn, frame, spec.service, parsed.data, requestId);
+            return spec.service === 'gateway' ? this.local.run(conn, frame.type, parsed.data) : this.forward(conn, frame, spec.service, parsed.data, ids);
           });
       if (frame.id !== undefined) this.reply(conn, frame.id, `${frame.type}.ok`, result ?? {});
     } catch (err) {
       // Typed refusals are answers, not failures; `internal` (here or relayed from a service) is.
-      if (!(err instanceof ProtocolError) || err.code === 'internal') this.logger.error({ err, verb: frame.type, requestId: (requestId ||= newId('q', 8)), connectionId: conn.id, traceId }, 'command failed');
+      if (!(err instanceof ProtocolError) || err.code === 'internal') this.logger.error({ err, verb: frame.type, requestId: (ids.requestId ||= newId('q', 8)), connectionId: conn.id, traceId: ids.traceId }, 'command failed');
       this.fail(conn, frame.id, err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error'));
     }
   }
 
-  private async forward(conn: Connection, frame: ClientFrame, service: string, data: unknown, requestId: string): Promise<unknown> {
-    const send = () => this.bus.requestAny(service, frame.type, conn.caller(), data, { requestId });
+  private async forward(conn: Connection, frame: ClientFrame, service: string, data: unknown, ids: { requestId: string }): Promise<unknown> {
+    const send = () => this.bus.requestAny(service, frame.type, conn.caller(), data, { requestId: (ids.requestId ||= newId('q', 8)) });
     return this.hooks.run(conn, frame.type, data, send);
   }
 

@@ -9,9 +9,11 @@ import { LocalCommands } from './local.commands.js';
 /** The bus as the router uses it: one request per forwarded command. */
 class FakeBus {
   readonly requests: { service: string; verb: string; caller: Caller; data: unknown }[] = [];
+  readonly requestIds: string[] = [];
   answer: (verb: string, data: unknown) => Promise<unknown> = async () => ({ fine: true });
-  requestAny(service: string, verb: string, caller: Caller, data: unknown) {
+  requestAny(service: string, verb: string, caller: Caller, data: unknown, opts: { requestId?: string } = {}) {
     this.requests.push({ service, verb, caller, data });
+    this.requestIds.push(opts.requestId ?? '');
     return this.answer(verb, data);
   }
 }
@@ -21,10 +23,12 @@ const setup = (config: Record<string, string> = {}, rate?: { perSec: number; bur
   const local = new LocalCommands();
   const hooks = new CommandHooks();
   const m = metrics();
-  const router = new CommandRouter(bus as unknown as CommandBus, local, hooks, m, gatewayConfig(config), silentLogger);
+  const errors: Record<string, unknown>[] = [];
+  const logger = { ...silentLogger, error: (fields: Record<string, unknown>) => errors.push(fields) } as typeof silentLogger;
+  const router = new CommandRouter(bus as unknown as CommandBus, local, hooks, m, gatewayConfig(config), logger);
   const { conn, socket } = connection('alice', rate);
   const send = (frame: unknown) => router.route(conn, Buffer.from(typeof frame === 'string' ? frame : JSON.stringify(frame)));
-  return { bus, local, hooks, m, router, conn, socket, send };
+  return { bus, local, hooks, m, router, conn, socket, send, errors };
 };
 
 describe('CommandRouter (one reply per frame)', () => {
@@ -33,6 +37,24 @@ describe('CommandRouter (one reply per frame)', () => {
     await send({ id: '1', type: 'room.get', data: { roomId: 'r1' } });
     expect(bus.requests).toEqual([{ service: 'rooms', verb: 'room.get', caller: conn.caller(), data: { roomId: 'r1' } }]);
     expect(socket.sent).toEqual([{ re: '1', type: 'room.get.ok', data: { fine: true } }]);
+  });
+
+  it('makes the request id when the request is sent, and logs a failure under that id (a hook that answers itself sends none)', async () => {
+    const { bus, hooks, errors, send } = setup();
+    bus.answer = async () => {
+      throw new ProtocolError('internal', 'boom');
+    };
+    await send({ id: '1', type: 'room.get', data: { roomId: 'r1' } });
+    expect(bus.requestIds).toEqual([expect.stringMatching(/^q_[A-Za-z0-9_-]+$/)]);
+    expect(errors).toEqual([expect.objectContaining({ verb: 'room.get', requestId: bus.requestIds[0] })]);
+    // A broadcast the gateway vouches for never reaches the bus: its failure line still has an id.
+    hooks.register('room.broadcast', async () => {
+      throw new Error('publish failed');
+    });
+    await send({ id: '2', type: 'room.broadcast', data: { roomId: 'r1', data: {} } });
+    expect(bus.requestIds).toHaveLength(1);
+    expect(errors[1]).toEqual(expect.objectContaining({ verb: 'room.broadcast', requestId: expect.stringMatching(/^q_/) }));
+    expect(errors[1]!.requestId).not.toBe(bus.requestIds[0]);
   });
 
   it('answers gateway verbs itself, and unavailable for one nobody registered', async () => {

@@ -25,14 +25,22 @@ export interface DeliveredEvent {
   payload?: Uint8Array;
   /** The JSON frame, built once per event however many local connections receive it. */
   frame?: string;
-  /** The MessagePack frame of an event with a payload, built once (bin, never base64). */
+  /** The MessagePack frame (bin payload, never base64; or the JSON frame re-encoded), built once for every MessagePack connection. */
   packed?: Buffer;
+  /** The WebSocket frames (header + payload) of `frame` and `packed`, built once and written as they are to every socket (ADR 0078). */
+  wire?: WireFrames;
   /** `data` parsed, when a control decision needs it (once per event). */
   parsed?: Record<string, unknown>;
 }
 
 export function eventData(e: DeliveredEvent): Record<string, unknown> {
   return (e.parsed ??= JSON.parse(e.dataJson) as Record<string, unknown>);
+}
+
+/** An event's frames as they go on the wire; reset together with `frame` when the body changes (replay redaction). */
+export interface WireFrames {
+  text?: Buffer;
+  binary?: Buffer;
 }
 
 /** Per connection and room: where its ordered event stream stands. */
@@ -70,6 +78,39 @@ function eventFramePacked(e: DeliveredEvent): Buffer {
   return pack({ type: e.type, ...(e.roomId ? { room: e.roomId } : {}), ...(e.seq ? { seq: e.seq } : {}), ts: e.ts, data: { ...eventData(e), data: e.payload } });
 }
 
+const OPCODE_TEXT = 0x1;
+const OPCODE_BINARY = 0x2;
+
+/**
+ * One unmasked, unfragmented, uncompressed WebSocket frame (RFC 6455 §5.2) as a server writes
+ * it: the same bytes `ws.send` writes for that payload, in one Buffer so that N sockets get one
+ * `write` each instead of a header, a UTF-8 encoding of the string and a `writev` each.
+ */
+export function wsFrame(payload: string | Buffer, opcode: number): Buffer {
+  const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(header + length);
+  out[0] = 0x80 | opcode; // FIN, no RSV bits
+  if (length < 126) out[1] = length;
+  else if (length < 65536) {
+    out[1] = 126;
+    out.writeUInt16BE(length, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    out.writeUInt32BE(length >>> 0, 6);
+  }
+  if (typeof payload === 'string') out.write(payload, header, 'utf8');
+  else payload.copy(out, header);
+  return out;
+}
+
+/** What of ws's private Sender a prebuilt frame needs (ws 8: `_sender.sendFrame`, `_state` 0 = nothing queued behind a deflate or blob read). */
+interface WsSender {
+  sendFrame(list: Buffer[], cb?: () => void): void;
+  _state?: number;
+}
+
 /** How much a connection may have queued but unsent, and what happens beyond it. */
 export interface OutboundLimits {
   maxBufferedBytes: number;
@@ -104,6 +145,8 @@ export class Connection {
   closeReason?: string;
   private expiryTimer?: NodeJS.Timeout;
   private expiryCallback?: () => void;
+  /** ws's sender when prebuilt frames can be written to it directly (see the constructor). */
+  private readonly sender?: WsSender;
 
   constructor(
     readonly id: string,
@@ -116,6 +159,10 @@ export class Connection {
   ) {
     this.bucket = new TokenBucket(rate.perSec, rate.burst);
     this.binary = ws.protocol === MSGPACK_PROTOCOL;
+    // Prebuilt frames only where ws would write the same bytes: its internal sender is there and
+    // no extension (permessage-deflate) is negotiated; anything else goes through ws.send.
+    const sender = (ws as unknown as { _sender?: Partial<WsSender> })._sender;
+    this.sender = typeof sender?.sendFrame === 'function' && !ws.extensions ? (sender as WsSender) : undefined;
   }
 
   get userId() {
@@ -162,13 +209,22 @@ export class Connection {
     return this.send({ type, ts: Date.now(), data });
   }
 
+  /**
+   * Sends an event. Its frame is serialized, encoded and framed once per event on this replica,
+   * however many local connections receive it (`frame`, `packed`, `wire`): the per-socket cost
+   * is the write.
+   */
   sendEvent(e: DeliveredEvent): boolean {
-    if (e.payload && this.binary) {
-      if (!this.writable()) return false;
-      this.ws.send((e.packed ??= eventFramePacked(e)));
-      return true;
+    if (!this.writable()) return false;
+    const wire = (e.wire ??= {});
+    if (this.binary) {
+      const packed = (e.packed ??= e.payload ? eventFramePacked(e) : pack(JSON.parse((e.frame ??= eventFrameJson(e)))));
+      this.write(packed, this.sender && (wire.binary ??= wsFrame(packed, OPCODE_BINARY)));
+    } else {
+      const frame = (e.frame ??= eventFrameJson(e));
+      this.write(frame, this.sender && (wire.text ??= wsFrame(frame, OPCODE_TEXT)));
     }
-    return this.sendJson((e.frame ??= eventFrameJson(e)));
+    return true;
   }
 
   /** Sends a frame already serialized as JSON (built once for many connections). */
@@ -179,6 +235,16 @@ export class Connection {
       return true;
     }
     return this.send(JSON.parse(frame));
+  }
+
+  /**
+   * Writes `framed` (the frame of `data`, shared by every socket) straight to ws's sender, or
+   * `data` through ws.send when there is no shareable frame or ws has frames queued (a queued
+   * frame must not be overtaken). Both count in `bufferedAmount` alike (the socket's buffer).
+   */
+  private write(data: string | Buffer, framed: Buffer | undefined): void {
+    if (framed && this.sender && !this.sender._state) this.sender.sendFrame([framed]);
+    else this.ws.send(data);
   }
 
   /**

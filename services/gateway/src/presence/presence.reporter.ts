@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, newId, serviceCaller, type Logger } from '@switchboard/platform';
+import { CommandBus, CONFIG, FlushWindow, LOGGER, newId, serviceCaller, type Logger } from '@switchboard/platform';
 import type { presence } from '@switchboard/proto';
 import type { GatewayConfig } from '../config.js';
 import type { Connection } from '../connections/connection.js';
@@ -14,7 +14,7 @@ const MAX_BATCH = 5000;
 
 /**
  * Tells presence which connections this replica holds: opens and closes are coalesced per
- * tick into one `liveness.report`, and the same call, sent at least once per interval,
+ * window (PRESENCE_REPORT_WINDOW_MS, ADR 0080) into one `liveness.report`, and the same call, sent at least once per interval,
  * renews the liveness of every connection here. One call per replica per interval, however
  * many sockets; if this process dies the reports stop and presence expires its connections.
  * Failed batches are kept and resent in order (presence treats repeats as no-ops).
@@ -29,7 +29,8 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
   private intervalMs = DEFAULT_INTERVAL_MS;
   private resync = false;
   private timer?: NodeJS.Timeout;
-  private soon?: NodeJS.Immediate;
+  /** The next report of opens and closes; waits for the window so a storm's connects share one. */
+  private readonly soon: FlushWindow;
   private inflight?: Promise<boolean>;
   private stopped = false;
 
@@ -39,7 +40,9 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
     private readonly interest: PresenceInterest,
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.soon = new FlushWindow(config.PRESENCE_REPORT_WINDOW_MS, () => void this.flush());
+  }
 
   onApplicationBootstrap() {
     void this.tick();
@@ -49,7 +52,7 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown() {
     this.stopped = true;
     clearTimeout(this.timer);
-    if (this.soon) clearImmediate(this.soon);
+    this.soon.cancel();
     await this.inflight;
     await this.send({ shutdown: true }).catch(() => undefined);
   }
@@ -68,11 +71,7 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private flushSoon(): void {
-    if (this.stopped) return;
-    this.soon ??= setImmediate(() => {
-      this.soon = undefined;
-      void this.flush();
-    });
+    if (!this.stopped) this.soon.request();
   }
 
   /** The periodic report; also sent right away at start so presence knows this boot. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CommandBus, Logger } from '@switchboard/platform';
 import type { GatewayConfig } from '../config.js';
 import type { Connection } from '../connections/connection.js';
@@ -27,9 +27,9 @@ const tick = () => new Promise((r) => setImmediate(r));
 const logger = { debug: () => undefined } as unknown as Logger;
 const interest = { drop: () => undefined } as unknown as PresenceInterest;
 
-function reporter(bus: CommandBus, closedIds: string[] = []) {
+function reporter(bus: CommandBus, closedIds: string[] = [], windowMs = 0) {
   const registry = { get: (id: string) => ({ close: () => closedIds.push(id) }) } as unknown as ConnectionRegistry;
-  return new PresenceReporter(bus, registry, interest, { NODE_ID: 'gw1' } as GatewayConfig, logger);
+  return new PresenceReporter(bus, registry, interest, { NODE_ID: 'gw1', PRESENCE_REPORT_WINDOW_MS: windowMs } as GatewayConfig, logger);
 }
 
 describe('PresenceReporter', () => {
@@ -43,6 +43,24 @@ describe('PresenceReporter', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ nodeId: 'gw1', bootId: r.bootId, count: 99, closed: ['c0'] });
     expect(calls[0].opened).toHaveLength(100);
+  });
+
+  it('with PRESENCE_REPORT_WINDOW_MS, opens of several event-loop turns within the window share one report', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { bus, calls } = fakeBus();
+      const r = reporter(bus, [], 50);
+      r.opened(conn('a'));
+      await tick();
+      r.opened(conn('b'));
+      await tick();
+      expect(calls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(50);
+      expect(calls).toHaveLength(1);
+      expect(calls[0].opened!.map((o) => o.connectionId)).toEqual(['a', 'b']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps a failed batch and resends it, in order, with the next report', async () => {

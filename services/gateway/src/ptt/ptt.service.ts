@@ -220,7 +220,10 @@ export class PttService {
 }
 
 /** Whether a frame's top-level `type` is `ptt.audio`, without decoding it. */
+/** The needle as bytes once: `includes` with a string converts it on every frame. */
+const AUDIO_TYPE = Buffer.from('ptt.audio');
+
 function isAudioFrame(raw: Buffer, msgpack: boolean): boolean {
   // Cheap pre-filter before the key walk: the type string must appear in the bytes.
-  return raw.includes('ptt.audio') && peekType(raw, msgpack) === 'ptt.audio';
+  return raw.includes(AUDIO_TYPE) && peekType(raw, msgpack) === 'ptt.audio';
 }

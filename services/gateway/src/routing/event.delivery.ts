@@ -15,6 +15,12 @@ import { GatewayMetrics } from '../metrics/gateway.metrics.js';
 export class EventDelivery {
   private readonly hooks = new Map<string, (conn: Connection, event: DeliveredEvent) => void>();
   private readonly interceptors = new Map<string, (conn: Connection, event: DeliveredEvent) => string | Promise<string>>();
+  /** Events sent per type since the last flush: the counter is bumped once per type and turn, not once per socket. */
+  private readonly sentByType = new Map<string, number>();
+  private readonly flushSent = () => {
+    for (const [type, n] of this.sentByType) this.metrics.messagesOut.inc({ type }, n);
+    this.sentByType.clear();
+  };
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -105,12 +111,18 @@ export class EventDelivery {
   emit(conn: Connection, event: DeliveredEvent): void {
     const addressed = event.excludeConnectionId !== conn.id && (event.onlyConnectionIds.length === 0 || event.onlyConnectionIds.includes(conn.id));
     if (addressed) {
-      if (conn.sendEvent(event)) this.metrics.messagesOut.inc({ type: event.type });
+      if (conn.sendEvent(event)) this.countSent(event.type);
       this.hooks.get(event.type)?.(conn, event);
     }
     // The envelope says who no longer belongs to the room (set by the publisher from EVENTS).
     if (event.roomId && (event.roomClosed || event.leaveConnectionId === conn.id || (!!event.leaveUserId && event.leaveUserId === conn.userId))) {
       this.registry.leaveRoom(conn, event.roomId);
     }
+  }
+
+  /** prom-client hashes the labels on every `inc`: per socket that was a visible share of a fan-out. */
+  private countSent(type: string): void {
+    if (this.sentByType.size === 0) queueMicrotask(this.flushSent);
+    this.sentByType.set(type, (this.sentByType.get(type) ?? 0) + 1);
   }
 }

@@ -130,6 +130,27 @@ describe('EventDelivery (reorder window and gap skip, fake timers)', () => {
     expect(delivery.deliver(conn, ev(11))).toBe('not_found');
   });
 
+  it('counts sent events per type once per turn, with the number of sockets (not one counter call per socket)', async () => {
+    const others = [connection('bob'), connection('carol')];
+    for (const o of others) o.conn.rooms.set(ROOM, { lastSeq: 10, early: [], ahead: new Map() });
+    const inc = vi.spyOn(m.messagesOut, 'inc');
+    const e = ev(11, { excludeConnectionId: others[1]!.conn.id });
+    for (const c of [conn, ...others.map((o) => o.conn)]) expect(delivery.deliver(c, e)).toBeUndefined();
+    deliver(ev(0, { type: 'presence.changed', roomId: '' }));
+    expect(inc).not.toHaveBeenCalled();
+    await Promise.resolve();
+    expect(inc.mock.calls).toEqual([
+      [{ type: 'chat.message' }, 2],
+      [{ type: 'presence.changed' }, 1],
+    ]);
+    const value = async (type: string) => (await m.messagesOut.get()).values.find((v) => v.labels.type === type)?.value;
+    expect(await value('chat.message')).toBe(2);
+    // The next turn counts afresh.
+    deliver(ev(12));
+    await Promise.resolve();
+    expect(await value('chat.message')).toBe(3);
+  });
+
   it('property: any arrival order, with duplicates, comes out as each seq exactly once in order', () => {
     fc.assert(
       fc.property(

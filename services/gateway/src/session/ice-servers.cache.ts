@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, serviceCaller, type Caller, type Logger } from '@switchboard/platform';
+import { Batcher, CommandBus, CONFIG, LOGGER, serviceCaller, type Caller, type Logger } from '@switchboard/platform';
 import { ICE_BATCH_MAX_USERS, type IceServerView } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 
@@ -15,17 +15,16 @@ type Waiter = (servers: IceServerView[]) => void;
  * The ICE servers of `hello`, per user (ADR 0058). TURN credentials from the media service are
  * reused for the first half of their lifetime, so a user's reconnects and extra devices cost no
  * round trip to media; bounded (ICE_CACHE_MAX_USERS, least recently used out first); replies
- * without TURN credentials and failures are not kept. The users missing in one event-loop turn
- * (a connect storm's) are asked for in one `ice.for_users` request, and concurrent connects of
- * one user share it.
+ * without TURN credentials and failures are not kept. The users missing in one window
+ * (ICE_BATCH_WINDOW_MS, ADR 0080; a connect storm's) are asked for in one `ice.for_users`
+ * request, and concurrent connects of one user share it.
  */
 @Injectable()
 export class IceServersCache {
   private readonly entries = new Map<string, Entry>();
   /** Users asked for in the next batch, or in one under way, with who waits for them. */
   private readonly waiting = new Map<string, Waiter[]>();
-  private queued: string[] = [];
-  private flushing?: NodeJS.Immediate;
+  private readonly batcher: Batcher<string>;
   /** The gateway as the caller of its own batch requests. */
   private readonly self: Caller;
 
@@ -35,38 +34,39 @@ export class IceServersCache {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.self = serviceCaller('gateway', config.NODE_ID);
+    this.batcher = new Batcher({ windowMs: config.ICE_BATCH_WINDOW_MS, max: ICE_BATCH_MAX_USERS, send: (userIds) => void this.fetch(userIds) });
+  }
+
+  /** The user's credentials when they are cached and may still be handed out, without asking media. */
+  cached(userId: string): IceServerView[] | undefined {
+    const hit = this.entries.get(userId);
+    if (!hit) return undefined;
+    if (hit.reuseUntil <= Date.now()) {
+      this.entries.delete(userId);
+      return undefined;
+    }
+    // Least recently used goes first: a hit moves to the end.
+    this.entries.delete(userId);
+    this.entries.set(userId, hit);
+    return hit.iceServers;
   }
 
   /** Cached while half their lifetime is left, else fresh from media; STUN defaults when media does not answer quickly. */
   forUser(caller: Caller): Promise<IceServerView[]> {
     const userId = caller.userId;
-    const hit = this.entries.get(userId);
-    if (hit && hit.reuseUntil > Date.now()) {
-      // Least recently used goes first: a hit moves to the end.
-      this.entries.delete(userId);
-      this.entries.set(userId, hit);
-      return Promise.resolve(hit.iceServers);
-    }
-    if (hit) this.entries.delete(userId);
+    const hit = this.cached(userId);
+    if (hit) return Promise.resolve(hit);
     return new Promise((resolve) => {
       const waiters = this.waiting.get(userId);
       if (waiters) return waiters.push(resolve);
       this.waiting.set(userId, [resolve]);
-      this.queued.push(userId);
-      this.flushing ??= setImmediate(() => this.flush());
+      this.batcher.add(userId);
     });
   }
 
   /** Users with credentials held (for tests and leak checks). */
   get size(): number {
     return this.entries.size;
-  }
-
-  private flush(): void {
-    this.flushing = undefined;
-    const users = this.queued;
-    this.queued = [];
-    for (let i = 0; i < users.length; i += ICE_BATCH_MAX_USERS) void this.fetch(users.slice(i, i + ICE_BATCH_MAX_USERS));
   }
 
   private async fetch(userIds: string[]): Promise<void> {
@@ -81,12 +81,17 @@ export class IceServersCache {
     } catch (err) {
       this.logger.debug({ err: (err as Error).message, users: userIds.length }, 'media ice.for_users unavailable, using STUN defaults');
     }
-    const fallback: IceServerView[] = this.config.STUN_URLS.length ? [{ urls: this.config.STUN_URLS }] : [];
+    const fallback = this.fallback;
     for (const userId of userIds) {
       const waiters = this.waiting.get(userId) ?? [];
       this.waiting.delete(userId);
       for (const resolve of waiters) resolve(found.get(userId) ?? fallback);
     }
+  }
+
+  /** The configured STUN defaults: what a connect gets when media does not answer, and `hello`'s while TURN is pending. */
+  get fallback(): IceServerView[] {
+    return this.config.STUN_URLS.length ? [{ urls: this.config.STUN_URLS }] : [];
   }
 
   private keep(userId: string, iceServers: IceServerView[], reuseUntil: number): void {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandBus, CONFIG, LOGGER, serviceCaller, type Caller, type Logger } from '@switchboard/platform';
+import { Batcher, CommandBus, CONFIG, LOGGER, serviceCaller, type Caller, type Logger } from '@switchboard/platform';
 import { MEDIA_RESUME_BATCH_MAX } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 
@@ -18,8 +18,7 @@ interface Pending {
  */
 @Injectable()
 export class MediaResumeBatcher {
-  private queued: Pending[] = [];
-  private flushing?: NodeJS.Immediate;
+  private readonly batcher = new Batcher<Pending>({ windowMs: 0, max: MEDIA_RESUME_BATCH_MAX, send: (batch) => void this.send(batch) });
   /** The gateway as the caller of its own batch requests (each entry names its connection). */
   private readonly self: Caller;
 
@@ -34,16 +33,8 @@ export class MediaResumeBatcher {
   /** Moves the session's call leg (if any) to `conn`; resolves once media answered (or failed). */
   resume(conn: Pick<Caller, 'userId' | 'connectionId'>, sessionId: string): Promise<void> {
     return new Promise((done) => {
-      this.queued.push({ resume: { sessionId, userId: conn.userId, connectionId: conn.connectionId }, done });
-      this.flushing ??= setImmediate(() => this.flush());
+      this.batcher.add({ resume: { sessionId, userId: conn.userId, connectionId: conn.connectionId }, done });
     });
-  }
-
-  private flush(): void {
-    this.flushing = undefined;
-    const batch = this.queued;
-    this.queued = [];
-    for (let i = 0; i < batch.length; i += MEDIA_RESUME_BATCH_MAX) void this.send(batch.slice(i, i + MEDIA_RESUME_BATCH_MAX));
   }
 
   private async send(batch: Pending[]): Promise<void> {

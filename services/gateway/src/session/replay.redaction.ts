@@ -40,6 +40,7 @@ export function redactSuperseded(events: DeliveredEvent[]): void {
       : { ...message, text: final.message?.text, attachments: final.message?.attachments ?? [], ...(final.message?.editedAt !== undefined ? { editedAt: final.message.editedAt } : {}) };
     e.parsed = { ...data, message: redacted };
     e.dataJson = JSON.stringify(e.parsed);
-    e.frame = undefined;
+    // Everything built from the old body goes with it.
+    e.frame = e.packed = e.wire = undefined;
   });
 }

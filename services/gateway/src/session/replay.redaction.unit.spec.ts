@@ -16,7 +16,10 @@ describe('redactSuperseded', () => {
       ev('chat.deleted', { messageId: 'm2' }),
       ev('chat.edited', { message: msg('m1', 'final', { editedAt: 9, attachments: [] }) }),
     ];
+    // Frames built for the original body (a copy from the room tail carries them) must go with it.
+    Object.assign(events[1]!, { frame: 'stale', packed: Buffer.from('stale'), wire: { text: Buffer.from('stale') } });
     redactSuperseded(events);
+    expect(events[1]).toMatchObject({ frame: undefined, packed: undefined, wire: undefined });
     const out = events.map((e) => JSON.parse(e.dataJson));
     expect(out[0].message).toMatchObject({ id: 'm1', text: 'final', attachments: [], editedAt: 9 });
     expect(out[1].message).toMatchObject({ id: 'm2', text: '', attachments: [], deleted: true });

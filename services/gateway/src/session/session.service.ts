@@ -133,18 +133,33 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
     this.presence.closed(conn);
   }
 
+  /**
+   * `hello` goes out without waiting for media when the user's TURN credentials are not cached
+   * (HELLO_ICE=pending, ADR 0080): it carries the STUN defaults and `iceServersPending`, and
+   * `session.ice` follows with the credentials of the next `ice.for_users` batch.
+   */
   private async sendHello(conn: Connection): Promise<void> {
+    const cached = this.ice.cached(conn.userId);
+    const pending = !cached && this.config.HELLO_ICE === 'pending';
     const hello: HelloData = {
       connectionId: conn.id,
       userId: conn.userId,
       sessionId: conn.sessionId,
       heartbeatMs: this.config.HEARTBEAT_MS,
-      iceServers: await this.ice.forUser(conn.caller()),
+      iceServers: cached ?? (pending ? this.ice.fallback : await this.ice.forUser(conn.caller())),
+      ...(pending ? { iceServersPending: true as const } : {}),
       limits: { maxFrameBytes: this.config.MAX_FRAME_BYTES, ratePerSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST },
       server: { version: this.config.VERSION, node: this.config.NODE_ID },
     };
     if (conn.attested) hello.attestation = { platform: conn.attested.platform, version: conn.attested.version, ...this.attestation.recommendation(conn.attested) };
     conn.sendOwnEvent('hello', hello);
     this.metrics.messagesOut.inc({ type: 'hello' });
+    if (!pending) return;
+    // forUser never rejects (the STUN defaults when media does not answer); hello is out first.
+    void this.ice.forUser(conn.caller()).then((iceServers) => {
+      if (conn.closed) return;
+      conn.sendOwnEvent('session.ice', { iceServers });
+      this.metrics.messagesOut.inc({ type: 'session.ice' });
+    });
   }
 }

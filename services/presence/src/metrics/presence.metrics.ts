@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Registry } from '@switchboard/platform';
+import { Counter, Gauge, perScrape, Registry } from '@switchboard/platform';
 
 export interface RelayStats {
   registered: number;
@@ -45,15 +45,14 @@ export class PresenceMetrics {
       ['available', 'switchboard_relays_available', 'Relays under 50 % utilization'],
     ];
     // One Redis read per scrape for the four relay gauges.
-    let pending: Promise<RelayStats> | undefined;
+    const read = perScrape(() => relays().catch(() => undefined));
     for (const [field, name, help] of relayGauges) {
       new Gauge({
         name,
         help,
         registers,
         async collect() {
-          pending ??= relays().finally(() => setTimeout(() => (pending = undefined), 0));
-          this.set((await pending.catch(() => undefined))?.[field] ?? 0);
+          this.set((await read())?.[field] ?? 0);
         },
       });
     }

@@ -1,0 +1,45 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Batcher, FlushWindow } from './batch-window.js';
+
+describe('FlushWindow and Batcher', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('flushes once per window, windowMs after the first request', () => {
+    let flushes = 0;
+    const w = new FlushWindow(50, () => flushes++);
+    w.request();
+    vi.advanceTimersByTime(30);
+    w.request();
+    expect(flushes).toBe(0);
+    vi.advanceTimersByTime(20);
+    expect(flushes).toBe(1);
+    expect(w.scheduled).toBe(false);
+    w.request();
+    w.cancel();
+    vi.advanceTimersByTime(100);
+    expect(flushes).toBe(1);
+  });
+
+  it('with windowMs 0 flushes at the end of the event-loop turn', () => {
+    let flushes = 0;
+    const w = new FlushWindow(0, () => flushes++);
+    w.request();
+    w.request();
+    expect(flushes).toBe(0);
+    vi.runOnlyPendingTimers();
+    expect(flushes).toBe(1);
+  });
+
+  it('hands a window\'s items to send in order, in chunks of at most max', () => {
+    const sent: number[][] = [];
+    const b = new Batcher<number>({ windowMs: 50, max: 2, send: (batch) => sent.push(batch) });
+    for (let i = 0; i < 5; i++) b.add(i);
+    expect(b.size).toBe(5);
+    vi.advanceTimersByTime(50);
+    expect(sent).toEqual([[0, 1], [2, 3], [4]]);
+    b.add(5);
+    vi.advanceTimersByTime(50);
+    expect(sent.at(-1)).toEqual([5]);
+  });
+});
