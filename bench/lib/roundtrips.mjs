@@ -29,8 +29,9 @@ export const patternOf = (subject) =>
  * profile-summary.mjs reads (<dir>/switchboard/<label>.<pid>.cpuprofile; the caller writes
  * <dir>/pids.json naming the processes it measures, and sends SIGUSR2 around the window).
  * @param {string} label the profiles' name @param {(m: string) => void} say
+ * @param {Record<string, string>} [env] service variables for every process (join-roundtrips' `--env K=V`)
  */
-export async function startRoundtripStack(label, say) {
+export async function startRoundtripStack(label, say, env = {}) {
   const profIndex = process.argv.indexOf('--cpu-prof');
   const profDir = profIndex > 0 ? resolve(process.argv[profIndex + 1]) : undefined;
   await ensureBuilt(say);
@@ -42,7 +43,7 @@ export async function startRoundtripStack(label, say) {
     mkdirSync(profTarget, { recursive: true });
     writeFileSync(join(profTarget, 'label'), label);
   }
-  const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: secret, adminKey: `k-${secret}`, extraEnv: profEnv, log: say });
+  const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: secret, adminKey: `k-${secret}`, extraEnv: { ...env, ...profEnv }, log: say });
   say(`stack up (gateways ${sb.urls.join(', ')})`);
   return { nats, redis, databaseUrl, sb, secret, profDir };
 }
