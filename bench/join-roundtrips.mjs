@@ -19,11 +19,11 @@
 // Usage: node bench/join-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--connect-only] [--env K=V]… [--cpu-prof dir]
 // Counts do not depend on the machine's load; it needs the infrastructure of `npm run setup`.
 import { connect as natsConnect } from '@nats-io/transport-node';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { mintToken, SbConn } from './lib/clients.mjs';
-import { counters, cpuOf, numArg, patternOf, pool, postgresPids, report, sleep } from './lib/roundtrips.mjs';
-import { cleanupAll, ensureBuilt, installExitHandlers, ROOT, startDatabase, startNats, startRedis, startSwitchboard } from './lib/stack.mjs';
+import { counters, cpuOf, numArg, patternOf, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
+import { cleanupAll, installExitHandlers } from './lib/stack.mjs';
 
 const clients = numArg('clients', 400);
 const concurrency = numArg('concurrency', 50);
@@ -39,26 +39,13 @@ const settings = Object.fromEntries(
     return [[kv.slice(0, eq), kv.slice(eq + 1)]];
   }),
 );
-const profIndex = process.argv.indexOf('--cpu-prof');
-const profDir = profIndex > 0 ? resolve(process.argv[profIndex + 1]) : undefined;
 const say = (m) => console.error(`[roundtrips] ${m}`);
 
 installExitHandlers();
 try {
-  await ensureBuilt(say);
-  const secret = `rt-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
-  const [nats, redis, databaseUrl] = await Promise.all([startNats(), startRedis(), startDatabase(say)]);
-  // The layout profile-summary.mjs reads: <dir>/switchboard/<label>.<pid>.cpuprofile and <dir>/pids.json.
-  const profTarget = profDir && join(profDir, 'switchboard');
-  const profEnv = profTarget ? { NODE_OPTIONS: `--import ${join(ROOT, 'bench/lib/cpu-prof.mjs')}`, BENCH_CPU_PROF_DIR: profTarget } : {};
-  if (profTarget) {
-    mkdirSync(profTarget, { recursive: true });
-    writeFileSync(join(profTarget, 'label'), 'join');
-  }
-  const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: secret, adminKey: `k-${secret}`, extraEnv: { ...settings, ...profEnv }, log: say });
+  const { nats, redis, databaseUrl, sb, secret, profDir } = await startRoundtripStack('join', say, settings);
   const procs = { ...sb.pids, nats: nats.child.pid, redis: redis.child.pid };
   if (profDir) writeFileSync(join(profDir, 'pids.json'), JSON.stringify({ switchboard: sb.pids }));
-  say(`stack up (gateways ${sb.urls.join(', ')})`);
   const tag = `${process.pid}`;
   const roomCount = connectOnly ? 0 : Math.ceil(clients / (roomSize - 1));
   const owners = [];

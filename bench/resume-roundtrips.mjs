@@ -12,37 +12,25 @@
 // a full run minus this one is what the resume half costs (ADR 0081).
 // Usage: node bench/resume-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--missed 2] [--connect-only] [--cpu-prof dir]
 import { connect as natsConnect } from '@nats-io/transport-node';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { mintToken, SbConn } from './lib/clients.mjs';
-import { ALL_BUT_CONNECTIONS, countMessages, counters, cpuOf, numArg, pool, postgresPids, report, sleep } from './lib/roundtrips.mjs';
-import { cleanupAll, ensureBuilt, installExitHandlers, ROOT, startDatabase, startNats, startRedis, startSwitchboard } from './lib/stack.mjs';
+import { ALL_BUT_CONNECTIONS, countMessages, counters, cpuOf, numArg, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
+import { cleanupAll, installExitHandlers } from './lib/stack.mjs';
 
 const clients = numArg('clients', 400);
 const concurrency = numArg('concurrency', 50);
 const roomSize = numArg('room-size', 10);
 const missed = numArg('missed', 2);
 const connectOnly = process.argv.includes('--connect-only');
-const profIndex = process.argv.indexOf('--cpu-prof');
-const profDir = profIndex > 0 ? resolve(process.argv[profIndex + 1]) : undefined;
 const say = (m) => console.error(`[resume-roundtrips] ${m}`);
 
 installExitHandlers();
 try {
-  await ensureBuilt(say);
-  const secret = `rr-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
-  const [nats, redis, databaseUrl] = await Promise.all([startNats(), startRedis(), startDatabase(say)]);
-  const profTarget = profDir && join(profDir, 'switchboard');
-  const profEnv = profTarget ? { NODE_OPTIONS: `--import ${join(ROOT, 'bench/lib/cpu-prof.mjs')}`, BENCH_CPU_PROF_DIR: profTarget } : {};
-  if (profTarget) {
-    mkdirSync(profTarget, { recursive: true });
-    writeFileSync(join(profTarget, 'label'), 'reconnect');
-  }
-  const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: secret, adminKey: `k-${secret}`, extraEnv: profEnv, log: say });
+  const { nats, redis, databaseUrl, sb, secret, profDir } = await startRoundtripStack('reconnect', say);
   const { 'gateway-a': killedPid, ...survivors } = sb.pids;
   const procs = { ...survivors, nats: nats.child.pid, redis: redis.child.pid };
   if (profDir) writeFileSync(join(profDir, 'pids.json'), JSON.stringify({ switchboard: survivors }));
-  say(`stack up (gateways ${sb.urls.join(', ')})`);
   const tag = `${process.pid}`;
   // gateway-a's /metrics dies with it.
   const opsPorts = { 'gateway-b': sb.base + 1, rooms: sb.base + 11, presence: sb.base + 12, media: sb.base + 13 };

@@ -1,9 +1,12 @@
 // What join-roundtrips.mjs and resume-roundtrips.mjs both count: Redis INFO commandstats,
 // NATS subjects (grouped by kind), Postgres transactions, each service's own Redis/Prisma
 // operation counts from /metrics, and each server process's CPU (schedstat, as the bench reads it).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createClient } from 'redis';
 import pg from 'pg';
 import { cpuSeconds } from './proc.mjs';
+import { ensureBuilt, ROOT, startDatabase, startNats, startRedis, startSwitchboard } from './stack.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,6 +22,31 @@ export const patternOf = (subject) =>
     .replace(/^(_INBOX[^.]*|\$JS\.ACK)\..*$/, '$1.* (replies)')
     .replace(/^(sb\.evt\.(?:room|live|user|conn|presence))\..*$/, '$1.*')
     .replace(/^(\$JS\.API\.[A-Z_.]+?)\.[A-Za-z0-9_-]+(\..*)?$/, '$1.*');
+
+/**
+ * The stack a round-trip script measures: private NATS, Redis and databases, and Switchboard on
+ * them. With `--cpu-prof <dir>` every Node process is profiled into the layout
+ * profile-summary.mjs reads (<dir>/switchboard/<label>.<pid>.cpuprofile; the caller writes
+ * <dir>/pids.json naming the processes it measures, and sends SIGUSR2 around the window).
+ * @param {string} label the profiles' name @param {(m: string) => void} say
+ * @param {Record<string, string>} [env] service variables for every process (join-roundtrips' `--env K=V`)
+ */
+export async function startRoundtripStack(label, say, env = {}) {
+  const profIndex = process.argv.indexOf('--cpu-prof');
+  const profDir = profIndex > 0 ? resolve(process.argv[profIndex + 1]) : undefined;
+  await ensureBuilt(say);
+  const secret = `rt-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+  const [nats, redis, databaseUrl] = await Promise.all([startNats(), startRedis(), startDatabase(say)]);
+  const profTarget = profDir && join(profDir, 'switchboard');
+  const profEnv = profTarget ? { NODE_OPTIONS: `--import ${join(ROOT, 'bench/lib/cpu-prof.mjs')}`, BENCH_CPU_PROF_DIR: profTarget } : {};
+  if (profTarget) {
+    mkdirSync(profTarget, { recursive: true });
+    writeFileSync(join(profTarget, 'label'), label);
+  }
+  const sb = await startSwitchboard({ natsUrl: nats.url, redisUrl: redis.url, databaseUrl, jwtSecret: secret, adminKey: `k-${secret}`, extraEnv: { ...env, ...profEnv }, log: say });
+  say(`stack up (gateways ${sb.urls.join(', ')})`);
+  return { nats, redis, databaseUrl, sb, secret, profDir };
+}
 
 /** CPU seconds of each server process, and of the Postgres backends serving the databases together. */
 export function cpuOf(procs, pgPids) {

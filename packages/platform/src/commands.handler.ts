@@ -20,7 +20,7 @@ export function commandsHandlerFor(service: ServiceName): Type<OnApplicationBoot
     ) {}
 
     onApplicationBootstrap() {
-      this.sub = this.bus.serve(service, this.wiring.commands(service));
+      this.sub = this.bus.serve(service, this.wiring.commands(service), { untraced: this.wiring.untracedCommands(service) });
     }
 
     async beforeApplicationShutdown() {

@@ -5,7 +5,7 @@ import { createLogger } from './logger.js';
 import { createMetricsRegistry, natsMetrics } from './metrics.js';
 import { CommandBus, connectNats, decodeJson, type Caller, type CommandHandlers, type NatsConnection } from './nats.js';
 import { bus as proto } from '@switchboard/proto';
-import { startTelemetry } from './telemetry.js';
+import { currentTraceId, inSpan, startTelemetry } from './telemetry.js';
 import { NATS_TEST_PASSWORD, NATS_TEST_USER } from '@switchboard/testing/infra';
 import { slot } from '@switchboard/testing/slot';
 
@@ -71,6 +71,38 @@ describe('CommandBus over real NATS', () => {
     const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'command failed');
     expect(line).toMatchObject({ verb: 'crash', requestId: 'q-test-1', connectionId: 'c1', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(line.traceId).not.toBe('0'.repeat(32));
+    sub.unsubscribe();
+  });
+
+  it('serves an untraced verb without a span and logs its failure with the caller\'s trace id (ADR 0079)', async () => {
+    await startTelemetry('test', undefined, logger);
+    const lines: string[] = [];
+    const logged = createLogger({ service: 'test', level: 'error', nodeId: 'n', production: false }, { write: (l: string) => void lines.push(l) });
+    const svc = `${service}untraced`;
+    const b = new CommandBus(nc, natsMetrics(createMetricsRegistry('untraced', 'n')), logged, 2000);
+    // `seen` is the trace id active inside each handler: a traced verb runs in a child span of the caller's trace.
+    const sub = b.serveAny(
+      svc,
+      { hot: () => ({ seen: currentTraceId() }), traced: () => ({ seen: currentTraceId() }), crash: () => Promise.reject(new Error('boom')) },
+      { hot: z.any(), traced: z.any(), crash: z.any() },
+      {},
+      { untraced: ['hot', 'crash'] },
+    );
+    await nc.flush();
+    const { callerTrace, hot, traced } = await inSpan('caller', async () => ({
+      callerTrace: currentTraceId(),
+      hot: await b.requestAny(svc, 'hot', caller, {}),
+      traced: await b.requestAny(svc, 'traced', caller, {}),
+    }));
+    expect(callerTrace).toMatch(/^[0-9a-f]{32}$/);
+    expect(hot).toEqual({ seen: '' });
+    expect(traced).toEqual({ seen: callerTrace });
+    const failedTrace = await inSpan('caller', async () => {
+      await expect(b.requestAny(svc, 'crash', caller, {}, { requestId: 'q-untraced' })).rejects.toMatchObject({ code: 'internal' });
+      return currentTraceId();
+    });
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'command failed');
+    expect(line).toMatchObject({ verb: 'crash', requestId: 'q-untraced', connectionId: 'c1', traceId: failedTrace });
     sub.unsubscribe();
   });
 

@@ -24,7 +24,7 @@ import type { z } from 'zod';
 import { isDatabaseUnavailable } from './db-errors.js';
 import type { NatsMetrics } from './metrics.js';
 import { natsInboxPrefix } from './nats-permissions.js';
-import { extractTraceContext, injectTraceContext, inSpan } from './telemetry.js';
+import { extractTraceContext, injectTraceContext, inSpan, traceIdOf } from './telemetry.js';
 import type { StreamAcks } from './stream-acks.js';
 
 export type { NatsConnection, Subscription, Msg } from '@nats-io/transport-node';
@@ -98,6 +98,23 @@ export type CommandHandler = (data: any, caller: Caller, verb: string) => unknow
 export type VerbHandler<S extends ServiceName, V extends ServedVerb<S>> = (data: RequestData<S, V>, caller: Caller, verb: V) => ReplyOf<S, V> | Promise<ReplyOf<S, V>>;
 /** Every verb a service serves, each with its handler: a verb added to the registry and not handled fails to compile. */
 export type CommandHandlers<S extends ServiceName> = { [V in ServedVerb<S>]: VerbHandler<S, V> };
+
+export interface ServeOptions {
+  /**
+   * Verbs served without an OpenTelemetry span (ADR 0079): no context extracted, no span started
+   * or ended per request. A failure's log line still names the caller's trace (`traceIdOf` the
+   * request's traceparent header).
+   */
+  untraced?: Iterable<string>;
+}
+
+/** How one subscription serves its verbs. */
+interface Served {
+  handlers: Record<string, CommandHandler>;
+  validators: Map<string, z.ZodType>;
+  untraced: Set<string>;
+  checkResult?: (verb: string, result: unknown) => void;
+}
 
 export interface EventInput {
   type: string;
@@ -210,7 +227,7 @@ export class CommandBus {
    * the verb's schema before the handler runs; in development and tests the reply is checked
    * against its reply schema too, and a drift answers `internal` (and fails the test).
    */
-  serve<S extends ServiceName>(service: S, handlers: CommandHandlers<S>): Subscription {
+  serve<S extends ServiceName>(service: S, handlers: CommandHandlers<S>, opts: ServeOptions = {}): Subscription {
     const validators = new Map<string, z.ZodType>();
     for (const verb of Object.keys(handlers)) {
       const spec = servedSpec(service, verb);
@@ -218,11 +235,16 @@ export class CommandBus {
       validators.set(verb, spec.schema);
     }
     const checked = contractChecksEnabled();
-    return this.subscribeCommands(service, handlers as unknown as Record<string, CommandHandler>, validators, checked ? (verb, result) => checkReply(service, verb, result) : undefined);
+    return this.subscribeCommands(service, {
+      handlers: handlers as unknown as Record<string, CommandHandler>,
+      validators,
+      untraced: new Set(opts.untraced),
+      checkResult: checked ? (verb, result) => checkReply(service, verb, result) : undefined,
+    });
   }
 
   /** Serves verbs outside the registry with their own schemas (tests of the bus itself); `replies` are checked like registry replies. */
-  serveAny(service: string, handlers: Record<string, CommandHandler>, schemas: Record<string, z.ZodType>, replies: Record<string, z.ZodType> = {}): Subscription {
+  serveAny(service: string, handlers: Record<string, CommandHandler>, schemas: Record<string, z.ZodType>, replies: Record<string, z.ZodType> = {}, opts: ServeOptions = {}): Subscription {
     const validators = new Map<string, z.ZodType>();
     for (const verb of Object.keys(handlers)) {
       const schema = schemas[verb];
@@ -233,21 +255,21 @@ export class CommandBus {
       const parsed = replies[verb]?.safeParse(result);
       if (parsed && !parsed.success) throw new ContractError(`reply of ${service}.${verb}`, parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`));
     };
-    return this.subscribeCommands(service, handlers, validators, contractChecksEnabled() ? check : undefined);
+    return this.subscribeCommands(service, { handlers, validators, untraced: new Set(opts.untraced), checkResult: contractChecksEnabled() ? check : undefined });
   }
 
-  private subscribeCommands(service: string, handlers: Record<string, CommandHandler>, validators: Map<string, z.ZodType>, checkResult?: (verb: string, result: unknown) => void): Subscription {
+  private subscribeCommands(service: string, served: Served): Subscription {
     const prefix = `sb.cmd.${service}.`;
     return this.nc.subscribe(`${prefix}>`, {
       queue: queueGroup(service),
       callback: (err, msg) => {
         if (err) return this.logger.error({ err }, 'command subscription error');
-        void this.handle(msg, msg.subject.slice(prefix.length), handlers, validators, checkResult);
+        void this.handle(msg, msg.subject.slice(prefix.length), served);
       },
     });
   }
 
-  private async handle(msg: Msg, verb: string, handlers: Record<string, CommandHandler>, validators: Map<string, z.ZodType>, checkResult?: (verb: string, result: unknown) => void) {
+  private async handle(msg: Msg, verb: string, { handlers, validators, untraced, checkResult }: Served) {
     const started = process.hrtime.bigint();
     const requestId = msg.headers?.get('sb-request-id') || undefined;
     let outcome = 'ok';
@@ -275,15 +297,22 @@ export class CommandBus {
       }
       const parsed = validators.get(verb)!.safeParse(raw);
       if (!parsed.success) throw new ProtocolError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; '));
-      const parent = msg.headers ? extractTraceContext(carrierOf(msg.headers)) : undefined;
-      const result = await inSpan(
-        `handle ${verb}`,
-        async (span) => {
-          traceId = span.spanContext().traceId;
-          return handler(parsed.data, cmd.caller!, verb);
-        },
-        parent,
-      );
+      let result: unknown;
+      if (untraced.has(verb)) {
+        // No span on this hot verb (ADR 0079); the error line below still names the caller's trace.
+        traceId = traceIdOf(msg.headers?.get('traceparent'));
+        result = await handler(parsed.data, cmd.caller, verb);
+      } else {
+        const parent = msg.headers ? extractTraceContext(carrierOf(msg.headers)) : undefined;
+        result = await inSpan(
+          `handle ${verb}`,
+          async (span) => {
+            traceId = span.spanContext().traceId;
+            return handler(parsed.data, cmd.caller!, verb);
+          },
+          parent,
+        );
+      }
       // A ContractError is not a ProtocolError: logged loudly and answered `internal`.
       checkResult?.(verb, result ?? {});
       reply = { data: encodeJson(result ?? {}) };

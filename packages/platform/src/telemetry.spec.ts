@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
-import { currentTraceId, injectTraceContext, inSpan, startTelemetry, stopTelemetry } from './telemetry.js';
+import { currentTraceId, injectTraceContext, inSpan, startTelemetry, stopTelemetry, traceIdOf } from './telemetry.js';
 
 describe('trace context without an OTLP endpoint (issue 15)', () => {
   it('is generated anyway: log lines inside a span carry its trace id, and traceparent propagates', async () => {
@@ -19,6 +19,18 @@ describe('trace context without an OTLP endpoint (issue 15)', () => {
     expect(JSON.parse(lines[0])).toMatchObject({ verb: 'test.verb', traceId, spanId: expect.stringMatching(/^[0-9a-f]{16}$/) });
     expect(headers.get('traceparent')).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
     expect(currentTraceId()).toBe('');
+  });
+});
+
+describe('traceIdOf (the trace id of a command served without a span, ADR 0079)', () => {
+  it('reads the trace id of a W3C traceparent, and nothing from a missing, malformed or all-zero one', () => {
+    const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+    expect(traceIdOf(`00-${id}-00f067aa0ba902b7-01`)).toBe(id);
+    expect(traceIdOf(undefined)).toBe('');
+    expect(traceIdOf('')).toBe('');
+    expect(traceIdOf(`00-${id.toUpperCase()}-00f067aa0ba902b7-01`)).toBe('');
+    expect(traceIdOf(`00-${id.slice(1)}-00f067aa0ba902b7-01`)).toBe('');
+    expect(traceIdOf(`00-${'0'.repeat(32)}-00f067aa0ba902b7-01`)).toBe('');
   });
 });
 

@@ -49,6 +49,18 @@ export function currentTraceId(): string {
   return ctx && ctx.traceId !== '00000000000000000000000000000000' ? ctx.traceId : '';
 }
 
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}/;
+const NO_TRACE = '00000000000000000000000000000000';
+
+/**
+ * The trace id of a W3C `traceparent` header ('' when absent or malformed): what a command
+ * served without a span (ADR 0079) logs, without building a context from the header.
+ */
+export function traceIdOf(traceparent: string | undefined): string {
+  const m = traceparent ? TRACEPARENT.exec(traceparent) : null;
+  return m && m[1] !== NO_TRACE ? m[1]! : '';
+}
+
 export const tracer = () => trace.getTracer('switchboard');
 
 /** Header carrier shared by NATS headers and gRPC metadata. */

@@ -95,10 +95,27 @@ export class Wiring {
   commands<S extends ServiceName>(service: S): CommandHandlers<S> {
     return Object.fromEntries(commandTable(service, this.find(COMMAND))) as unknown as CommandHandlers<S>;
   }
+
+  /** The verbs of `service` marked `@Command(verb, { untraced: true })`: served without a span (CommandBus.serve). */
+  untracedCommands(service: ServiceName): string[] {
+    return this.find(COMMAND)
+      .filter((w) => w.meta.service === service && w.meta.untraced)
+      .map((w) => w.meta.verb);
+  }
+}
+
+/** Options of one `@Command`. */
+export interface CommandOptions {
+  /**
+   * Served without an OpenTelemetry span (hot verbs: chat.send, ADR 0079). The bus still logs
+   * a failure with the caller's trace id, read from the request's traceparent header; log lines
+   * written inside the handler carry none, and calls it makes start no child span.
+   */
+  untraced?: boolean;
 }
 
 /** `@Command` metadata: the verb and the service whose subject tree serves it. */
-export interface CommandMark {
+export interface CommandMark extends CommandOptions {
   service: ServiceName;
   verb: string;
 }
@@ -133,8 +150,8 @@ export function commandTable(service: ServiceName, found: Wired<CommandMark>[]):
  * reply (`ctx` is the service's caller, or the gateway's connection).
  */
 export function commandDecorator<S extends ServiceName, Ctx = Caller>(service: S): CommandDecorator<S, Ctx> {
-  return (verb) => (target, key, descriptor) => {
-    mark(COMMAND, { service, verb })(target, key, descriptor as PropertyDescriptor);
+  return (verb, opts = {}) => (target, key, descriptor) => {
+    mark(COMMAND, { service, verb, ...(opts.untraced ? { untraced: true } : {}) })(target, key, descriptor as PropertyDescriptor);
   };
 }
 
@@ -142,6 +159,7 @@ export function commandDecorator<S extends ServiceName, Ctx = Caller>(service: S
 export type CommandMethod<S extends ServiceName, V extends ServedVerb<S>, Ctx> = (data: RequestData<S, V>, ctx: Ctx) => Promise<ReplyOf<S, V>> | ReplyOf<S, V>;
 export type CommandDecorator<S extends ServiceName, Ctx = Caller> = <V extends ServedVerb<S>>(
   verb: V,
+  opts?: CommandOptions,
 ) => (target: object, key: string | symbol, descriptor: { value?: CommandMethod<S, V, Ctx> }) => void;
 
 /** `@Every` metadata: a sweep's name (its log field and uniqueness key). */

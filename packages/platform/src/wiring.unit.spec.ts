@@ -129,6 +129,23 @@ describe('@Command (a service serves each of its verbs exactly once)', () => {
     expect(handlers['presence.set']!({ status: 'away' }, caller)).toEqual({ echoed: { status: 'away' } });
   });
 
+  it('lists the verbs marked untraced (served without a span, ADR 0079), and only those', async () => {
+    @Injectable()
+    class Hot {
+      @Command('presence.set', { untraced: true })
+      set() {
+        return {};
+      }
+      @Command('relay.list')
+      list() {
+        return { relays: [] };
+      }
+    }
+    const wiring = (await boot([Hot])).get(Wiring);
+    expect(wiring.untracedCommands('presence')).toEqual(['presence.set']);
+    expect(wiring.untracedCommands('rooms')).toEqual([]);
+  });
+
   it('refuses a verb with no method, naming it', async () => {
     const wiring = (await boot([allPresenceVerbs(['relay.list', 'presence.set'])])).get(Wiring);
     expect(() => wiring.commands('presence')).toThrow('presence serves presence.set, relay.list but no @Command method handles them');

@@ -9,7 +9,8 @@ import { Command } from '../command.js';
 export class ChatHandler {
   constructor(private readonly chat: ChatService) {}
 
-  @Command('chat.send')
+  // The hot verb: no span per send (ADR 0079); its failures are still logged with the caller's trace id.
+  @Command('chat.send', { untraced: true })
   send(data: CommandData<'chat.send'>, caller: Caller) {
     return this.chat.send(caller, data);
   }

@@ -8,7 +8,7 @@ import { ChannelsService } from '../channels/channels.service.js';
 import { channelField } from '../channels/channels.view.js';
 import { EmojiService } from '../emoji/emoji.service.js';
 import { ChatStore, ClaimLost, type MessageRow } from './chat.store.js';
-import { toMessageView, type MessageView } from './chat.view.js';
+import { plainMessageView, toMessageView, type MessageView } from './chat.view.js';
 
 type Ok = Record<string, never>;
 
@@ -30,8 +30,10 @@ export class ChatService {
     // idempotency in one statement (ADR 0063). Anything it does not store takes the general path,
     // which answers a retry with the stored message and a non-member with the precise refusal.
     if (data.channelId === undefined && !data.replyTo && !data.attachments?.length) {
-      const row = await this.store.insertIfMember({ id: newId('m'), roomId: data.roomId, userId: caller.userId, clientMsgId: data.clientMsgId, text: data.text });
-      if (row) return this.announce(row);
+      const plain = { id: newId('m'), roomId: data.roomId, userId: caller.userId, clientMsgId: data.clientMsgId, text: data.text };
+      const createdAt = await this.store.insertIfMember(plain);
+      // Its view from the send and the stored time: no row read back (ADR 0079).
+      if (createdAt !== null) return this.announce(plainMessageView(plain, createdAt));
     }
     await this.rooms.requireMember(data.roomId, caller.userId);
     // A retry of a stored message must not re-check uploads it already took over (nor the channel, archived since).
@@ -42,7 +44,17 @@ export class ChatService {
     const { attachments, claim } = await this.attachments.resolveForSend(caller, data.roomId, data.attachments ?? []);
     let stored: { message: MessageRow; created: boolean };
     try {
-      stored = await this.store.createOnce({ id: newId('m'), roomId: data.roomId, channelId, userId: caller.userId, clientMsgId: data.clientMsgId, text: data.text, replyTo: data.replyTo, attachments, claim });
+      stored = await this.store.createOnce({
+        id: newId('m'),
+        roomId: data.roomId,
+        channelId,
+        userId: caller.userId,
+        clientMsgId: data.clientMsgId,
+        text: data.text,
+        replyTo: data.replyTo,
+        attachments,
+        claim,
+      });
     } catch (err) {
       if (err instanceof ClaimLost) throw conflict(err.message);
       throw err;
@@ -51,13 +63,12 @@ export class ChatService {
     // A retried send (same clientMsgId) answers with the stored message and announces nothing.
     if (!created) return { message: toMessageView(message) };
     this.attachments.sent(claim.length);
-    return this.announce(message);
+    return this.announce(toMessageView(message));
   }
 
   /** A newly stored message goes to the room (acked by its stream before the sender hears back: ADR 0048). */
-  private async announce(message: MessageRow): Promise<{ message: MessageView }> {
-    const view = toMessageView(message);
-    await this.events.toRoom(message.roomId, 'chat.message', { message: view });
+  private async announce(view: MessageView): Promise<{ message: MessageView }> {
+    await this.events.toRoom(view.roomId, 'chat.message', { message: view });
     return { message: view };
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from '@switchboard/platform';
 import { SqlPool } from '../db/sql.pool.js';
 import type { PrismaClient } from '../db/prisma.provider.js';
 import { ChatStore, INSERT_BATCH_MAX, type MessageRow } from './chat.store.js';
+import { plainMessageView, toMessageView } from './chat.view.js';
 
 const logger = { warn: () => undefined } as unknown as Logger;
 const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -44,13 +45,34 @@ describe('ChatStore.insertIfMember: group commit within one event-loop turn', ()
     const sends = [msg(members[0]!), msg(members[1]!, 'a', dup), msg(members[1]!, 'b', dup), msg(outsider), msg(members[2]!)];
     const { result, ops } = await statements(() => Promise.all(sends.map((m) => store.insertIfMember(m))));
     expect(ops).toEqual(['message.insertIfMemberBatch']);
-    expect(result[0]).toMatchObject({ id: sends[0]!.id, roomId, userId: members[0], text: 'hi', channelId: '', attachments: [], reactions: [], deletedAt: null });
+    expect(result[0]).toEqual(expect.any(Number));
     // The same (room, user, clientMsgId) twice in one statement: exactly one is stored.
     expect([result[1], result[2]].filter(Boolean)).toHaveLength(1);
     expect(result[3]).toBeNull();
-    expect(result[4]).toMatchObject({ id: sends[4]!.id, userId: members[2] });
+    expect(result[4]).toEqual(expect.any(Number));
     // A later retry of a stored one is not stored again.
     expect(await store.insertIfMember({ ...sends[0]!, id: uid('m') })).toBeNull();
+  });
+
+  it("resolves the stored time, and the view built from it is the stored row's view (ADR 0079)", async () => {
+    const stored = async (id: string) => {
+      const [row] = await sql.rows<MessageRow>(
+        'test.read',
+        `SELECT id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments, created_at AS "createdAt",
+          edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy", kind, voice, channel_id AS "channelId" FROM messages WHERE id = $1`,
+        [id],
+      );
+      return toMessageView({ ...row!, reactions: [] });
+    };
+    // Alone (single-row statement) and two in one turn (the batch statement).
+    const sends = [msg(members[0]!, 'alone é'), msg(members[1]!, 'one'), msg(members[2]!, 'two')];
+    const times = [await store.insertIfMember(sends[0]!), ...(await Promise.all(sends.slice(1).map((m) => store.insertIfMember(m))))];
+    for (const [i, m] of sends.entries()) {
+      const view = plainMessageView(m, times[i]!);
+      expect(view).toEqual(await stored(m.id));
+      // The same bytes on the wire too (key order included).
+      expect(JSON.stringify(view)).toBe(JSON.stringify(await stored(m.id)));
+    }
   });
 
   it('a send alone in its turn takes the single-row statement', async () => {
@@ -63,7 +85,7 @@ describe('ChatStore.insertIfMember: group commit within one event-loop turn', ()
     const sends = Array.from({ length: INSERT_BATCH_MAX + 1 }, (_, i) => msg(members[i % 3]!));
     const { result, ops } = await statements(() => Promise.all(sends.map((m) => store.insertIfMember(m))));
     expect(ops.sort()).toEqual(['message.insertIfMember', 'message.insertIfMemberBatch']);
-    expect(result.map((r) => r?.id)).toEqual(sends.map((m) => m.id));
+    expect(result.every((r) => typeof r === 'number')).toBe(true);
   });
 
   it('one bad row does not fail the others: the batch is retried row by row, and only that send fails, with the database error', async () => {
@@ -71,16 +93,19 @@ describe('ChatStore.insertIfMember: group commit within one event-loop turn', ()
     const sends = [msg(members[0]!), msg(members[1]!, 'bad\u0000row'), msg(members[2]!)];
     const { result, ops } = await statements(() => Promise.allSettled(sends.map((m) => store.insertIfMember(m))));
     expect(ops).toEqual(['message.insertIfMemberBatch', 'message.insertIfMember', 'message.insertIfMember', 'message.insertIfMember']);
-    expect(result[0]).toMatchObject({ status: 'fulfilled', value: { id: sends[0]!.id } });
+    expect(result[0]).toMatchObject({ status: 'fulfilled', value: expect.any(Number) });
     expect(result[1]).toMatchObject({ status: 'rejected', reason: { code: '22021' } });
-    expect(result[2]).toMatchObject({ status: 'fulfilled', value: { id: sends[2]!.id } });
+    expect(result[2]).toMatchObject({ status: 'fulfilled', value: expect.any(Number) });
   });
 
   it('settles the sends of a statement in history order (createdAt, id), so the seqs taken next follow it', async () => {
     const settled: string[] = [];
     const sends = Array.from({ length: 8 }, (_, i) => msg(members[i % 3]!));
-    const rows = await Promise.all(sends.map((m) => store.insertIfMember(m).then((r) => (settled.push(r!.id), r as MessageRow))));
-    const history = [...rows].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1)).map((r) => r.id);
+    const times = await Promise.all(sends.map((m) => store.insertIfMember(m).then((t) => (settled.push(m.id), t!))));
+    const history = sends
+      .map((m, i) => ({ id: m.id, t: times[i]! }))
+      .sort((a, b) => a.t - b.t || (a.id < b.id ? -1 : 1))
+      .map((r) => r.id);
     expect(settled).toEqual(history);
   });
 });

@@ -27,10 +27,18 @@ export class ClaimLost extends Error {}
 
 const withReactions = { reactions: true } as const;
 
-/** The columns of a stored message as Prisma's `Message` names them (RETURNING of the hot inserts). */
-const MESSAGE_COLUMNS = `id, room_id AS "roomId", user_id AS "userId", client_msg_id AS "clientMsgId", text, reply_to AS "replyTo", attachments,
-  created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt", pinned_at AS "pinnedAt", pinned_by AS "pinnedBy",
-  kind, voice, channel_id AS "channelId"`;
+/**
+ * What the hot inserts return (ADR 0079): the id (to match a batch's rows to their sends) and the
+ * stored timestamp in epoch ms; every other column of a plain message is its input or its default
+ * (`plainMessageView`), so nothing else is sent back, parsed or allocated per message.
+ */
+const INSERTED = `id, round(extract(epoch FROM created_at) * 1000)::float8 AS ms`;
+
+/** One row of RETURNING ${INSERTED}. */
+interface Inserted {
+  id: string;
+  ms: number;
+}
 
 /** Membership of the open room, checked in the statement that writes (ADR 0063). */
 const IS_MEMBER = (room: string, user: string) => `EXISTS (SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ${room} AND m.user_id = ${user} AND r.closed_at IS NULL)`;
@@ -45,7 +53,7 @@ export const INSERT_IF_MEMBER = `INSERT INTO messages (id, room_id, user_id, cli
 SELECT $1, $2, $3, $4, $5
 WHERE ${IS_MEMBER('$2', '$3')}
 ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
-RETURNING ${MESSAGE_COLUMNS}`;
+RETURNING ${INSERTED}`;
 
 /**
  * The same for several messages at once (group commit, ADR 0073): one array per column, one row
@@ -56,21 +64,22 @@ export const INSERT_IF_MEMBER_BATCH = `INSERT INTO messages (id, room_id, user_i
 SELECT v.id, v.room_id, v.user_id, v.cmid, v.text FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, room_id, user_id, cmid, text)
 WHERE ${IS_MEMBER('v.room_id', 'v.user_id')}
 ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING
-RETURNING ${MESSAGE_COLUMNS}`;
+RETURNING ${INSERTED}`;
 
 /** Most messages one group-commit statement stores; more sends in one turn take several statements. */
 export const INSERT_BATCH_MAX = 64;
 
-type PlainMessage = Pick<NewMessage, 'id' | 'roomId' | 'userId' | 'clientMsgId' | 'text'>;
+/** A plain message: default channel, no reply, no attachments (chat.send's hot path). */
+export type PlainMessage = Pick<NewMessage, 'id' | 'roomId' | 'userId' | 'clientMsgId' | 'text'>;
 
 interface QueuedInsert {
   msg: PlainMessage;
-  resolve(row: MessageRow | null): void;
+  resolve(createdAt: number | null): void;
   reject(err: unknown): void;
 }
 
 /** History's order: (createdAt, id). Rows of one statement share createdAt, so their ids decide. */
-const historyOrder = (a: Message, b: Message) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const historyOrder = (a: Inserted, b: Inserted) => a.ms - b.ms || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Messages, reactions, pins and read receipts in Postgres. */
 @Injectable()
@@ -82,7 +91,7 @@ export class ChatStore {
 
   /**
    * A plain text message in the room's default channel, stored if `userId` is a member of the
-   * open room and the clientMsgId is new. Null otherwise (not a member, room closed or gone, or a
+   * open room and the clientMsgId is new: resolves its stored time (epoch ms). Null otherwise (not a member, room closed or gone, or a
    * retry): the caller's general path tells which. node-postgres, not Prisma: this is the hot
    * statement (ADR 0063).
    *
@@ -90,7 +99,7 @@ export class ChatStore {
    * commands) share one statement and one commit, flushed at the end of the turn (no timer, no
    * wait for more). Their promises settle in history order, so the seqs they take next follow it.
    */
-  insertIfMember(msg: PlainMessage): Promise<MessageRow | null> {
+  insertIfMember(msg: PlainMessage): Promise<number | null> {
     return new Promise((resolve, reject) => {
       if (this.queued.push({ msg, resolve, reject }) === 1) setImmediate(() => this.flushInserts());
     });
@@ -106,10 +115,10 @@ export class ChatStore {
 
   private async insertBatch(batch: QueuedInsert[]): Promise<void> {
     if (batch.length === 1) return this.insertOne(batch[0]!);
-    let rows: Message[];
+    let rows: Inserted[];
     try {
       const cols = (f: (m: PlainMessage) => string) => batch.map((q) => f(q.msg));
-      rows = await this.sql.rows<Message>('message.insertIfMemberBatch', INSERT_IF_MEMBER_BATCH, [
+      rows = await this.sql.rows<Inserted>('message.insertIfMemberBatch', INSERT_IF_MEMBER_BATCH, [
         cols((m) => m.id),
         cols((m) => m.roomId),
         cols((m) => m.userId),
@@ -123,7 +132,7 @@ export class ChatStore {
     }
     const byId = new Map(batch.map((q) => [q.msg.id, q]));
     for (const row of rows.sort(historyOrder)) {
-      byId.get(row.id)?.resolve({ ...row, reactions: [] });
+      byId.get(row.id)?.resolve(row.ms);
       byId.delete(row.id);
     }
     for (const q of byId.values()) q.resolve(null);
@@ -131,8 +140,8 @@ export class ChatStore {
 
   private async insertOne({ msg, resolve, reject }: QueuedInsert): Promise<void> {
     try {
-      const [row] = await this.sql.rows<Message>('message.insertIfMember', INSERT_IF_MEMBER, [msg.id, msg.roomId, msg.userId, msg.clientMsgId, msg.text]);
-      resolve(row ? { ...row, reactions: [] } : null);
+      const [row] = await this.sql.rows<Inserted>('message.insertIfMember', INSERT_IF_MEMBER, [msg.id, msg.roomId, msg.userId, msg.clientMsgId, msg.text]);
+      resolve(row ? row.ms : null);
     } catch (err) {
       reject(err);
     }

@@ -1,6 +1,6 @@
 import type { MessageView } from '@switchboard/protocol';
 import { channelField } from '../channels/channels.view.js';
-import type { MessageRow } from './chat.store.js';
+import type { MessageRow, PlainMessage } from './chat.store.js';
 
 /** The protocol's chat message (`MessageViewSchema` in @switchboard/protocol). */
 export type { MessageView };
@@ -38,4 +38,13 @@ export function toMessageView(m: MessageRow, reader?: string): MessageView {
     ...(m.kind === 'voice' ? { kind: 'voice' as const, ...(m.deletedAt || !m.voice ? {} : { voice: m.voice as unknown as NonNullable<MessageView['voice']> }) } : {}),
     ...channelField(m.channelId),
   };
+}
+
+/**
+ * The view of a plain message just stored by chat.send's hot insert (ADR 0079): exactly
+ * `toMessageView` of its stored row (chat.store.spec.ts checks it), built from the send and the
+ * stored time without the row: default channel, no reply, attachments or reactions, not edited.
+ */
+export function plainMessageView(m: PlainMessage, createdAt: number): MessageView {
+  return { id: m.id, roomId: m.roomId, userId: m.userId, text: m.text, clientMsgId: m.clientMsgId, attachments: [], createdAt, deleted: false, reactions: {}, reactedBy: {}, pinned: false };
 }
