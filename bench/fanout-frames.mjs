@@ -27,7 +27,7 @@ if (args[0] === '--client') {
   await new Promise((r) => wss.once('listening', r));
   const socks = [];
   const connected = new Promise((r) => wss.on('connection', (ws) => socks.push(ws) === sockets && r()));
-  const client = fork(import.meta.filename, ['--client', String(wss.address().port), String(sockets)]);
+  const client = fork(import.meta.filename, ['--client', String(/** @type {import('node:net').AddressInfo} */ (wss.address()).port), String(sockets)]);
   await connected;
   const identity = { userId: 'u', name: 'u', device: '', roles: [], exp: Date.now() / 1000 + 3600 };
   const conns = socks.map((ws, i) => new Connection(`c${i}`, `s${i}`, identity, 'gw', ws, { perSec: 1e9, burst: 1e9 }));
