@@ -57,7 +57,9 @@ if (args[0] === '--client') {
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const perDelivery = (a) => ((1000 * median(a)) / (sockets * events)).toFixed(2);
-  console.log(`${sockets} sockets × ${events} events, ${rounds} rounds; server CPU ms per round — ws.send per socket: ${before.map(Math.round).join(', ')}; shared frame: ${after.map(Math.round).join(', ')}`);
+  console.log(
+    `${sockets} sockets × ${events} events, ${rounds} rounds; server CPU ms per round — ws.send per socket: ${before.map(Math.round).join(', ')}; shared frame: ${after.map(Math.round).join(', ')}`,
+  );
   console.log(`µs of server CPU per delivery (median round): ws.send per socket ${perDelivery(before)}, shared frame ${perDelivery(after)}`);
   client.kill();
   wss.close();
