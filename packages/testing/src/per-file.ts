@@ -14,6 +14,38 @@ beforeAll(async () => {
   await redis.quit();
 });
 
+// A worker runs its files one after another in one process (isolate: false, ADR 0077): a
+// service, client or timer a file left running would live on into the next file, answer its
+// commands, write its keys. Whatever holds a Redis connection (every service, every store) must
+// be gone when the file's own hooks have run, or the file fails, naming the connections.
+// Registered before the NATS check below, so it runs after it, last of all.
+afterAll(async () => {
+  const redis = createRedis(slot().redisUrl);
+  try {
+    await redis.ping();
+    const leftOpen = async () => {
+      const lists = await Promise.all(
+        redisMasters(redis).map(async (node) => {
+          const [self, list] = await Promise.all([node.client('ID') as Promise<number>, node.client('LIST') as Promise<string>]);
+          // Replication links (flags S/M) are the cluster's own; the rest are clients.
+          return list.split('\n').filter((l) => l && !l.startsWith(`id=${self} `) && !/ flags=\w*[SM]/.test(l));
+        }),
+      );
+      return lists.flat();
+    };
+    // A closed client's socket may still be in the server's list for a moment.
+    const deadline = Date.now() + 10_000;
+    let open = await leftOpen();
+    while (open.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      open = await leftOpen();
+    }
+    if (open.length) throw new Error(`this file left ${open.length} Redis connection(s) open after its hooks ran (a service or store not stopped):\n${open.slice(0, 10).join('\n')}`);
+  } finally {
+    redis.disconnect();
+  }
+});
+
 // Every NATS user is held to its subject permissions (nats-permissions.ts). A Permissions
 // Violation in the server log while this file ran is a bug (a missing table entry, or code
 // acting outside its role): the file fails. Registered first, so it runs after the file's own

@@ -86,26 +86,30 @@ export async function startTestClusters(stack: Stack): Promise<{ natsUrl: string
   return { natsUrl: nats.urls, redisUrl: redis.url };
 }
 
-/** Tracks what a test started and stops all of it, in reverse order. */
+/**
+ * Tracks what a test started and stops all of it, in reverse order. Once stopped, it takes
+ * nothing more: a test that timed out keeps running after its file's hooks stopped the stack,
+ * and what it starts then would outlive the file (a service process orphaned, an in-process
+ * replica answering the next file's commands in the same worker, ADR 0077). Such a late start
+ * is stopped at once and the call throws.
+ */
 export class Stack {
   private readonly stops: (() => Promise<unknown>)[] = [];
+  private stopped = false;
 
   async add<H extends ServiceHandle<unknown>>(handle: Promise<H>): Promise<H> {
     const h = await handle;
-    this.stops.push(() => h.stop());
-    return h;
+    return this.track(h, () => h.stop());
   }
 
   async client(gateway: { httpPort: number }, userId = uid(), opts: ConnectOptions & { claims?: Record<string, unknown> } = {}): Promise<SwitchboardClient> {
     const c = await SwitchboardClient.connect(`ws://127.0.0.1:${gateway.httpPort}/ws`, await token(userId, opts.claims), opts);
-    this.stops.push(() => c.close().catch(() => undefined));
-    return c;
+    return this.track(c, () => c.close().catch(() => undefined));
   }
 
   async process(service: string, env: Record<string, string | undefined>): Promise<ServiceProcess> {
     const p = await ServiceProcess.start(service, env);
-    this.stops.push(() => p.stop());
-    return p;
+    return this.track(p, () => p.stop());
   }
 
   /**
@@ -115,16 +119,26 @@ export class Stack {
   async testBus(timeoutMs = 15_000): Promise<CommandBus> {
     const logger = createLogger({ service: 'test', level: 'silent', nodeId: 'test', production: false });
     const nc = await connectNats(slot().natsUrl, 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
-    this.stops.push(() => nc.close());
+    this.track(nc, () => nc.close());
     return new CommandBus(nc, natsMetrics(createMetricsRegistry('test', 'test')), logger, timeoutMs);
   }
 
   onStop(fn: () => Promise<unknown>): void {
-    this.stops.push(fn);
+    this.track(undefined, fn);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     while (this.stops.length) await this.stops.pop()!().catch(() => undefined);
+  }
+
+  private track<T>(thing: T, stop: () => Promise<unknown>): T {
+    if (!this.stopped) {
+      this.stops.push(stop);
+      return thing;
+    }
+    void stop().catch(() => undefined);
+    throw new Error('started after its stack was stopped (a test still running after its timeout?): stopped again at once');
   }
 }
 
