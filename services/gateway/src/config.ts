@@ -59,8 +59,13 @@ export const gatewayConfigSchema = baseConfigSchema
      * before (clients that never read `session.ice`). ADR 0080.
      */
     HELLO_ICE: z.enum(['pending', 'wait']).default('pending'),
-    /** Opens and closes within this window go to presence in one `liveness.report` (0: one per event-loop turn; ADR 0080). */
-    PRESENCE_REPORT_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(50),
+    /**
+     * Opens and closes within this window go to presence in one `liveness.report` (0: one per
+     * event-loop turn; ADR 0080). Default 0: a client that asks about itself right after `hello`
+     * (presence.query, another client's rendezvous match) must see itself online; a window > 0
+     * saves reports in a connect storm at the price of that read-your-own-connect.
+     */
+    PRESENCE_REPORT_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(0),
     /** Reordering window for room events that arrive out of seq order from different replicas. */
     REORDER_WINDOW_MS: z.coerce.number().int().min(1).default(250),
     VERSION: z.string().default('0.1.0'),

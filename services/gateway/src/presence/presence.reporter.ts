@@ -1,9 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus, CONFIG, FlushWindow, LOGGER, newId, serviceCaller, type Logger } from '@switchboard/platform';
 import type { presence } from '@switchboard/proto';
+import type { CommandData, Reply } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { BeforeForward } from '../wiring/decorators.js';
 import { PresenceInterest } from './presence.interest.js';
 
 /** Until presence says otherwise (every reply carries its interval). */
@@ -32,6 +34,8 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
   /** The next report of opens and closes; waits for the window so a storm's connects share one. */
   private readonly soon: FlushWindow;
   private inflight?: Promise<boolean>;
+  /** The opens of the report in flight. */
+  private reporting = new Set<string>();
   private stopped = false;
 
   constructor(
@@ -70,6 +74,31 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
     this.flushSoon();
   }
 
+  /**
+   * Verbs whose effect other clients read through the caller's liveness (a registered relay or
+   * rendezvous entry is offered only while its connection is alive): the caller's open is
+   * reported before them, so a peer asking right after never misses an entry for a connection
+   * still waiting in the window (ADR 0080).
+   */
+  @BeforeForward('relay.register')
+  async relayRegister(_data: CommandData<'relay.register'>, conn: Connection, send: () => Promise<Reply<'relay.register'>>): Promise<Reply<'relay.register'>> {
+    await this.reported(conn);
+    return send();
+  }
+
+  @BeforeForward('rendezvous.register')
+  async rendezvousRegister(_data: CommandData<'rendezvous.register'>, conn: Connection, send: () => Promise<Reply<'rendezvous.register'>>): Promise<Reply<'rendezvous.register'>> {
+    await this.reported(conn);
+    return send();
+  }
+
+  /** Resolves once presence has had this connection's open (at once when it already has). */
+  private async reported(conn: Connection): Promise<void> {
+    const waiting = () => this.pendingOpened.some((o) => o.connectionId === conn.id) || this.reporting.has(conn.id);
+    // A failed report keeps the open queued: give up then, the command still goes (presence answers it).
+    while (waiting() && !this.stopped) if (!(await this.flush())) return;
+  }
+
   private flushSoon(): void {
     if (!this.stopped) this.soon.request();
   }
@@ -94,6 +123,7 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
     const opened = this.pendingOpened.splice(0, MAX_BATCH);
     const closed = this.pendingClosed.splice(0, MAX_BATCH);
     const full = this.resync;
+    this.reporting = new Set(opened.map((o) => o.connectionId));
     try {
       const reply = await this.send({ opened, closed, ...(full ? { full, held: [...this.live] } : {}) });
       this.intervalMs = reply.intervalMs > 0 ? reply.intervalMs : DEFAULT_INTERVAL_MS;
@@ -106,6 +136,8 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
       this.pendingClosed.unshift(...closed);
       this.logger.debug({ err: (err as Error).message }, 'presence liveness report failed; will retry');
       return false;
+    } finally {
+      this.reporting = new Set();
     }
   }
 

@@ -63,6 +63,30 @@ describe('PresenceReporter', () => {
     }
   });
 
+  it('reports the caller\'s open before relay.register / rendezvous.register goes, without waiting out the window', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { bus, calls } = fakeBus();
+      const r = reporter(bus, [], 50);
+      r.opened(conn('a'));
+      r.opened(conn('b'));
+      const order: string[] = [];
+      const send = async () => {
+        order.push(`register after ${calls.length} report(s)`);
+        return { deadDrops: [], live: [] };
+      };
+      await r.rendezvousRegister({ daily: [], hourly: [] } as never, conn('a'), send);
+      expect(order).toEqual(['register after 1 report(s)']);
+      expect(calls[0].opened!.map((o) => o.connectionId)).toEqual(['a', 'b']);
+      // Already reported: the next one goes at once, with no report of its own.
+      await r.relayRegister({} as never, conn('b'), send as never);
+      expect(calls).toHaveLength(1);
+      expect(order).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps a failed batch and resends it, in order, with the next report', async () => {
     const { bus, calls, fail } = fakeBus();
     const r = reporter(bus);
