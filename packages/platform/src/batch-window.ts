@@ -1,7 +1,7 @@
 /**
  * Runs `flush` once per window however often `request()` is called in it: at the end of the
  * current event-loop turn when `windowMs` is 0, else `windowMs` after the first request. The
- * gateway's batched requests (ICE credentials, presence reports; rooms and media resumes through TurnBatcher) share it, so a
+ * gateway's batched requests share it (presence reports directly; ICE credentials and rooms and media resumes through TurnBatcher), so a
  * connect storm costs one request per window instead of one per connect or per turn (ADR 0080).
  */
 export class FlushWindow {
@@ -32,32 +32,5 @@ export class FlushWindow {
 
   get scheduled(): boolean {
     return this.pending !== undefined;
-  }
-}
-
-/**
- * Collects items and hands them to `send` in chunks of at most `max`, once per window
- * (FlushWindow). `send` is not awaited: chunks of one window go out together.
- */
-export class Batcher<T> {
-  private queued: T[] = [];
-  private readonly window: FlushWindow;
-
-  constructor(opts: { windowMs: number; max: number; send: (batch: T[]) => void }) {
-    this.window = new FlushWindow(opts.windowMs, () => {
-      const batch = this.queued;
-      this.queued = [];
-      for (let i = 0; i < batch.length; i += opts.max) opts.send(batch.slice(i, i + opts.max));
-    });
-  }
-
-  add(item: T): void {
-    this.queued.push(item);
-    this.window.request();
-  }
-
-  /** Items waiting for the window to end. */
-  get size(): number {
-    return this.queued.length;
   }
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Batcher, FlushWindow } from './batch-window.js';
+import { FlushWindow } from './batch-window.js';
 
-describe('FlushWindow and Batcher', () => {
+describe('FlushWindow', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
@@ -29,17 +29,5 @@ describe('FlushWindow and Batcher', () => {
     expect(flushes).toBe(0);
     vi.runOnlyPendingTimers();
     expect(flushes).toBe(1);
-  });
-
-  it('hands a window\'s items to send in order, in chunks of at most max', () => {
-    const sent: number[][] = [];
-    const b = new Batcher<number>({ windowMs: 50, max: 2, send: (batch) => sent.push(batch) });
-    for (let i = 0; i < 5; i++) b.add(i);
-    expect(b.size).toBe(5);
-    vi.advanceTimersByTime(50);
-    expect(sent).toEqual([[0, 1], [2, 3], [4]]);
-    b.add(5);
-    vi.advanceTimersByTime(50);
-    expect(sent.at(-1)).toEqual([5]);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TurnBatcher, type BatchOutcome } from './turn-batcher.js';
 
 const turn = () => new Promise((r) => setImmediate(r));
@@ -66,5 +66,25 @@ describe('TurnBatcher', () => {
     expect((results[0] as PromiseRejectedResult).reason).toBe(down);
     const short = recording({ answer: async () => [{ ok: 'only one' }] });
     await expect(Promise.all([short.b.add(1), short.b.add(2)])).rejects.toThrow('batch answered 1 outcomes for 2 items');
+  });
+
+  it('with windowMs, collects for that long after the first item and sends in order, in chunks of at most max', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const sent: number[][] = [];
+      const b = new TurnBatcher<number, string>({ windowMs: 50, max: 2, send: async (items) => (sent.push(items), items.map((n) => ({ ok: `r${n}` }))) });
+      const first = [0, 1, 2, 3, 4].map((n) => b.add(n));
+      await vi.advanceTimersByTimeAsync(49);
+      expect(sent).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sent).toEqual([[0, 1], [2, 3], [4]]);
+      expect(await Promise.all(first)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+      const later = b.add(5);
+      await vi.advanceTimersByTimeAsync(50);
+      expect(sent.at(-1)).toEqual([5]);
+      expect(await later).toBe('r5');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Batcher, CommandBus, CONFIG, LOGGER, serviceCaller, type Caller, type Logger } from '@switchboard/platform';
+import { CommandBus, CONFIG, LOGGER, serviceCaller, TurnBatcher, type BatchOutcome, type Caller, type Logger } from '@switchboard/platform';
 import { ICE_BATCH_MAX_USERS, type IceServerView } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 
@@ -8,8 +8,6 @@ interface Entry {
   /** Handed out until then: half the credentials' lifetime, so every client gets at least that half. */
   reuseUntil: number;
 }
-
-type Waiter = (servers: IceServerView[]) => void;
 
 /**
  * The ICE servers of `hello`, per user (ADR 0058). TURN credentials from the media service are
@@ -22,9 +20,9 @@ type Waiter = (servers: IceServerView[]) => void;
 @Injectable()
 export class IceServersCache {
   private readonly entries = new Map<string, Entry>();
-  /** Users asked for in the next batch, or in one under way, with who waits for them. */
-  private readonly waiting = new Map<string, Waiter[]>();
-  private readonly batcher: Batcher<string>;
+  /** Users asked for in the next batch, or in one under way: concurrent connects of one user share the answer. */
+  private readonly waiting = new Map<string, Promise<IceServerView[]>>();
+  private readonly batcher: TurnBatcher<string, IceServerView[]>;
   /** The gateway as the caller of its own batch requests. */
   private readonly self: Caller;
 
@@ -34,7 +32,7 @@ export class IceServersCache {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.self = serviceCaller('gateway', config.NODE_ID);
-    this.batcher = new Batcher({ windowMs: config.ICE_BATCH_WINDOW_MS, max: ICE_BATCH_MAX_USERS, send: (userIds) => void this.fetch(userIds) });
+    this.batcher = new TurnBatcher({ windowMs: config.ICE_BATCH_WINDOW_MS, max: ICE_BATCH_MAX_USERS, send: (userIds) => this.fetch(userIds) });
   }
 
   /** The user's credentials when they are cached and may still be handed out, without asking media. */
@@ -56,12 +54,12 @@ export class IceServersCache {
     const userId = caller.userId;
     const hit = this.cached(userId);
     if (hit) return Promise.resolve(hit);
-    return new Promise((resolve) => {
-      const waiters = this.waiting.get(userId);
-      if (waiters) return waiters.push(resolve);
-      this.waiting.set(userId, [resolve]);
-      this.batcher.add(userId);
-    });
+    let pending = this.waiting.get(userId);
+    if (!pending) {
+      pending = this.batcher.add(userId).finally(() => this.waiting.delete(userId));
+      this.waiting.set(userId, pending);
+    }
+    return pending;
   }
 
   /** Users with credentials held (for tests and leak checks). */
@@ -69,7 +67,8 @@ export class IceServersCache {
     return this.entries.size;
   }
 
-  private async fetch(userIds: string[]): Promise<void> {
+  /** One `ice.for_users` request; never fails: a user media did not answer for gets the STUN defaults. */
+  private async fetch(userIds: string[]): Promise<BatchOutcome<IceServerView[]>[]> {
     const requested = Date.now();
     const found = new Map<string, IceServerView[]>();
     try {
@@ -82,11 +81,7 @@ export class IceServersCache {
       this.logger.debug({ err: (err as Error).message, users: userIds.length }, 'media ice.for_users unavailable, using STUN defaults');
     }
     const fallback = this.fallback;
-    for (const userId of userIds) {
-      const waiters = this.waiting.get(userId) ?? [];
-      this.waiting.delete(userId);
-      for (const resolve of waiters) resolve(found.get(userId) ?? fallback);
-    }
+    return userIds.map((userId) => ({ ok: found.get(userId) ?? fallback }));
   }
 
   /** The configured STUN defaults: what a connect gets when media does not answer, and `hello`'s while TURN is pending. */
