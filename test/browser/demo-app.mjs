@@ -73,8 +73,7 @@ async function main() {
     await bob.click('#registry h2 button');
     return (await bob.$(`[data-room="${roomId}"] [data-testid=join]`)) !== null;
   }, 'the room in bob’s registry');
-  await bob.click(`[data-room="${roomId}"] [data-testid=join]`);
-  await bob.waitForSelector('[data-testid=room-title]');
+  await ui.joinRoom(bob, roomId, 'Demo room');
   step('created and joined');
 
   // Presence dots: bob shows online to alice, then busy when he says so.
@@ -148,7 +147,15 @@ async function main() {
   await waitFor(async () => (await decoded()) > 0, 'a video frame decoded on bob’s page', 30_000).catch(() => undefined);
   const framesDecoded = await decoded();
   const call = { connectionState: [await callState(alice), await callState(bob)], inboundBytes: [await inbound(alice), await inbound(bob)], framesDecoded };
-  await waitFor(() => alice.evaluate(() => /** @type {HTMLVideoElement | null} */ (document.querySelector('video.remote'))?.videoWidth > 0), 'the remote video on alice’s page', 45_000);
+  await waitFor(() => alice.evaluate(() => /** @type {HTMLVideoElement | null} */ (document.querySelector('video.remote'))?.videoWidth > 0), 'the remote video on alice’s page', 45_000).catch(async (err) => {
+    const seen = await alice.evaluate(async () => {
+      const v = /** @type {HTMLVideoElement | null} */ (document.querySelector('video.remote'));
+      const rtp = [];
+      (await window.demo.call.pc.getStats()).forEach((r) => r.type === 'inbound-rtp' && rtp.push(r));
+      return { video: v && { paused: v.paused, readyState: v.readyState, tracks: v.srcObject?.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted}`) }, rtp };
+    });
+    throw new Error(`${err.message}: ${JSON.stringify({ ...seen, call })}`);
+  });
   await alice.screenshot({ path: join(shots, 'demo.png') });
   step('p2p call connected');
 

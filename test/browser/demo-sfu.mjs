@@ -93,8 +93,7 @@ async function main() {
   const roomId = await ui.createRoom(alice, 'SFU room', { kind: 'sfu' });
   for (const page of [bob, carol]) {
     await page.waitForSelector(`[data-room="${roomId}"] [data-testid=join]`, { timeout: 30_000 });
-    await page.click(`[data-room="${roomId}"] [data-testid=join]`);
-    await page.waitForSelector('[data-testid=room-title]:has-text("SFU room")');
+    await ui.joinRoom(page, roomId, 'SFU room');
   }
   step('joined the SFU room');
 

@@ -149,6 +149,35 @@ export function demoPages({ finish, shots, steps }) {
       await page.waitForSelector(`[data-testid=room-title]:has-text(${JSON.stringify(name)})`);
       return page.evaluate(() => window.demo.room.id);
     },
+    /**
+     * Clicks Join on `roomId` in the page's registry and waits until the page shows the room
+     * titled `title`. As a user would, it clicks again (at most 3 times) when the join failed
+     * with a transient error (`unavailable`, `timeout`: a loaded machine) or nothing happened
+     * within 15 s (a click that landed while the registry was re-rendered); any other error
+     * fails at once. Failures carry the page's notices.
+     */
+    async joinRoom(page, roomId, title) {
+      const join = `[data-room="${roomId}"] [data-testid=join]`;
+      let outcome = '';
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await page.evaluate(() => document.querySelectorAll('[data-testid=notice].error').forEach((n) => n.remove()));
+        await page.click(join, { timeout: 30_000 });
+        outcome = await page
+          .waitForFunction(
+            (t) => {
+              if (document.querySelector('[data-testid=room-title]')?.textContent === t) return 'joined';
+              return [...document.querySelectorAll('[data-testid=notice].error')].map((n) => n.textContent).find((n) => n?.startsWith('room.join:')) ?? false;
+            },
+            title,
+            { timeout: 15_000 },
+          )
+          .then((handle) => handle.jsonValue(), () => 'no reply on the page within 15 s');
+        if (outcome === 'joined') return;
+        if (!/unavailable|timeout|no reply on the page/.test(outcome)) break;
+      }
+      const notices = await page.$$eval('[data-testid=notice]', (els) => els.map((e) => e.textContent));
+      throw new Error(`joining ${roomId}: ${outcome}; notices: ${JSON.stringify(notices)}`);
+    },
     /** finish(main), keeping what the pages looked like (failure-<name>.png) and their log when a step fails. */
     run(main) {
       mkdirSync(shots, { recursive: true });

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus, CONFIG, FlushWindow, LOGGER, newId, serviceCaller, type Logger } from '@switchboard/platform';
 import type { presence } from '@switchboard/proto';
-import type { CommandData, Reply } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
@@ -81,13 +80,8 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
    * still waiting in the window (ADR 0080).
    */
   @BeforeForward('relay.register')
-  async relayRegister(_data: CommandData<'relay.register'>, conn: Connection, send: () => Promise<Reply<'relay.register'>>): Promise<Reply<'relay.register'>> {
-    await this.reported(conn);
-    return send();
-  }
-
   @BeforeForward('rendezvous.register')
-  async rendezvousRegister(_data: CommandData<'rendezvous.register'>, conn: Connection, send: () => Promise<Reply<'rendezvous.register'>>): Promise<Reply<'rendezvous.register'>> {
+  async reportedFirst<R>(_data: unknown, conn: Connection, send: () => Promise<R>): Promise<R> {
     await this.reported(conn);
     return send();
   }

@@ -75,11 +75,11 @@ describe('PresenceReporter', () => {
         order.push(`register after ${calls.length} report(s)`);
         return { deadDrops: [], live: [] };
       };
-      await r.rendezvousRegister({ daily: [], hourly: [] } as never, conn('a'), send);
+      await r.reportedFirst({ daily: [], hourly: [] } as never, conn('a'), send);
       expect(order).toEqual(['register after 1 report(s)']);
       expect(calls[0].opened!.map((o) => o.connectionId)).toEqual(['a', 'b']);
       // Already reported: the next one goes at once, with no report of its own.
-      await r.relayRegister({} as never, conn('b'), send as never);
+      await r.reportedFirst({} as never, conn('b'), send);
       expect(calls).toHaveLength(1);
       expect(order).toHaveLength(2);
     } finally {
