@@ -61,6 +61,22 @@ async function main() {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   cleanups.push(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // What each page's peer connections did, for the failure message of the call step.
+  await context.addInitScript(() => {
+    const trail = (window.rtcTrail = []);
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args) {
+        super(...args);
+        trail.push(`pc ${Date.now() % 100000}`);
+        this.addEventListener('track', (e) => trail.push(`track ${e.track.kind} ${Date.now() % 100000}`));
+        this.addEventListener('signalingstatechange', () => trail.push(`sig ${this.signalingState} ${Date.now() % 100000}`));
+      }
+    };
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.removedNodes) if (n.nodeName === 'VIDEO' || (n instanceof Element && n.querySelector('video'))) trail.push(`video removed ${Date.now() % 100000}`);
+    }).observe(document, { childList: true, subtree: true });
+  });
   const [alice, bob] = await Promise.all([ui.open(context, 'alice'), ui.open(context, 'bob')]);
   await ui.login(alice, base, 'Alice', 0);
   await ui.login(bob, base, 'Bob', 1);
@@ -151,8 +167,8 @@ async function main() {
     const seen = await alice.evaluate(async () => {
       const v = /** @type {HTMLVideoElement | null} */ (document.querySelector('video.remote'));
       const rtp = [];
-      (await window.demo.call.pc.getStats()).forEach((r) => r.type === 'inbound-rtp' && rtp.push(r));
-      return { video: v && { paused: v.paused, readyState: v.readyState, tracks: v.srcObject?.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted}`) }, rtp };
+      (await window.demo.call.pc.getStats()).forEach((r) => r.type === 'inbound-rtp' && rtp.push(`${r.kind} ${r.framesDecoded ?? r.packetsReceived}`));
+      return { trail: window.rtcTrail, videos: document.querySelectorAll('video').length, video: v && { paused: v.paused, readyState: v.readyState, tracks: /** @type {MediaStream | null} */ (v.srcObject)?.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted}`) }, rtp };
     });
     throw new Error(`${err.message}: ${JSON.stringify({ ...seen, call })}`);
   });

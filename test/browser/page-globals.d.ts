@@ -31,4 +31,6 @@ interface Window {
   demo: import('@switchboard/testing/json').LooseJson;
   pttStats?(): { sent: number; lastError: unknown; talkId: string | undefined; received: number; decoded: number; decodeErrors: number };
   mediaEvents: { type: string; identity: string }[];
+  // demo-app.mjs: what the pages' peer connections and video elements did (for a failing call step).
+  rtcTrail: string[];
 }
