@@ -4,6 +4,14 @@ import { Redis } from 'ioredis';
 import { CommandBus } from './nats.js';
 import type { StreamAcks } from './stream-acks.js';
 
+interface CoalescedEvent {
+  type: string;
+  data: unknown;
+  opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] };
+  resolve(seq: number): void;
+  reject(err: unknown): void;
+}
+
 /** DI token of the StreamAcks a service publishes its room events through (absent: core publish). */
 export const ROOM_EVENT_ACKS = Symbol('ROOM_EVENT_ACKS');
 
@@ -30,6 +38,49 @@ export class RoomEventsPublisher {
   async toRoom<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
     return this.publishAt(roomId, await this.redis.incr(seqKey(roomId)), type, data, opts);
   }
+
+  /**
+   * `toRoom` for a hot event that comes in batches (chat.send's group commit, ADR 0084): the
+   * calls of one microtask drain share one `INCRBY` per room, and each room's events are
+   * published in call order as soon as its reply is in, so seq order is call order. Resolves
+   * like `toRoom` (the event's seq, once its stream holds it). Only for callers whose events
+   * have no call-order relation to scripts that take the room's seq themselves in the same
+   * turn: the shared `INCRBY` leaves at the end of the drain, after such a script.
+   */
+  toRoomCoalesced<E extends RoomEvent>(roomId: string, type: E, data: EventData<E>, opts: { excludeConnectionId?: string; onlyConnectionIds?: string[] } = {}): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let queued = this.coalesced.get(roomId);
+      if (!queued) {
+        if (this.coalesced.size === 0) queueMicrotask(this.flushCoalesced);
+        this.coalesced.set(roomId, (queued = []));
+      }
+      queued.push({ type, data, opts, resolve, reject });
+    });
+  }
+
+  private coalesced = new Map<string, CoalescedEvent[]>();
+
+  private readonly flushCoalesced = (): void => {
+    const rooms = this.coalesced;
+    this.coalesced = new Map();
+    for (const [roomId, events] of rooms) {
+      // One command per room (ioredis sends a drain's commands in one write): n seqs at once.
+      const taken = events.length === 1 ? this.redis.incr(seqKey(roomId)) : this.redis.incrby(seqKey(roomId), events.length);
+      taken.then(
+        (last) => {
+          let seq = last - events.length + 1;
+          // Published here, in seq order, before anything else can publish this room's next event.
+          for (const e of events) {
+            const at = seq++;
+            this.publishAt(roomId, at, e.type as RoomEvent, e.data as never, e.opts).then(() => e.resolve(at), e.reject);
+          }
+        },
+        (err: unknown) => {
+          for (const e of events) e.reject(err);
+        },
+      );
+    }
+  };
 
   /**
    * Publishes a room event under a seq the caller took itself (INCR of `seqKey(roomId)` inside

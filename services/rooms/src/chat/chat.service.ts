@@ -68,7 +68,7 @@ export class ChatService {
 
   /** A newly stored message goes to the room (acked by its stream before the sender hears back: ADR 0048). */
   private async announce(view: MessageView): Promise<{ message: MessageView }> {
-    await this.events.toRoom(view.roomId, 'chat.message', { message: view });
+    await this.events.toRoomCoalesced(view.roomId, 'chat.message', { message: view });
     return { message: view };
   }
 

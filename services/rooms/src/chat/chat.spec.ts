@@ -179,3 +179,38 @@ describe('chat: send, idempotency, history paging, edit/delete/react/pin/read, t
     expect(await h.code('chat.typing', h.caller(uid('x')), { roomId, typing: true })).toBe('forbidden');
   });
 });
+
+describe('chat: a burst of plain sends on one replica (group commit, one INCRBY per room and batch: ADR 0084)', () => {
+  let h: RoomsHarness;
+  beforeAll(async () => {
+    h = await RoomsHarness.start(1);
+  });
+  afterAll(() => h.stop());
+
+  it('announces each stored message once, under gap-free seqs published in seq order, each event the reply’s message', async () => {
+    const { roomId, owner } = await h.room();
+    const members = [owner, ...(await Promise.all([1, 2, 3].map(() => h.joined(roomId))))];
+    const other = await h.room();
+    const log = await h.watchRoom(roomId);
+    const otherLog = await h.watchRoom(other.roomId);
+    // Sent together, so rooms reads them in a few NATS reads and stores each read's sends in one statement.
+    const sends = Array.from({ length: 24 }, (_, i) => h.req<{ message: { id: string } }>('chat.send', members[i % 4]!, { roomId, text: `b${i}`, clientMsgId: `b-${i}` }));
+    const others = Array.from({ length: 6 }, (_, i) => h.req<{ message: { id: string } }>('chat.send', other.owner, { roomId: other.roomId, text: `o${i}`, clientMsgId: `o-${i}` }));
+    const replies = await Promise.all(sends);
+    await Promise.all(others);
+    await h.waitUntil(() => log.of('chat.message').length >= 24 && otherLog.of('chat.message').length >= 6);
+    for (const [events, n] of [
+      [log.of('chat.message'), 24],
+      [otherLog.of('chat.message'), 6],
+    ] as const) {
+      const seqs = events.map((e) => e.seq);
+      // One replica publishes a room's events in seq order, and no seq is skipped or repeated.
+      expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+      expect(new Set(events.map((e) => e.data.message.id)).size).toBe(n);
+    }
+    const byId = new Map(log.of('chat.message').map((e) => [e.data.message.id, e.data.message]));
+    for (const r of replies) expect(byId.get(r.message.id)).toEqual(r.message);
+    const history = (await h.req<{ messages: { id: string }[] }>('chat.history', owner, { roomId, limit: 100 })).messages;
+    expect(new Set(history.map((m) => m.id))).toEqual(new Set(replies.map((r) => r.message.id)));
+  });
+});
