@@ -19,14 +19,16 @@ export class PresenceHandler {
     return { presence: await this.presence.query(caller.userId, data.userIds) };
   }
 
+  // Routing interest lives in the caller's gateway (its NATS subscriptions); presence keeps who
+  // watches whom only to publish changes nobody watches not at all (ADR 0083).
   @Command('presence.subscribe')
   async subscribe(data: CommandData<'presence.subscribe'>, caller: Caller) {
-    return { presence: await this.presence.query(caller.userId, data.userIds) };
+    return { presence: await this.presence.watch(caller, data.userIds) };
   }
 
-  // Interest lives in the caller's gateway (its NATS subscriptions); nothing to store here.
   @Command('presence.unsubscribe')
-  unsubscribe(_data: CommandData<'presence.unsubscribe'>) {
+  async unsubscribe(data: CommandData<'presence.unsubscribe'>, caller: Caller) {
+    await this.presence.unwatch(caller, data.userIds);
     return { presence: {} };
   }
 }

@@ -46,7 +46,22 @@ export class PresenceService {
     return out;
   }
 
-  /** Publishes `presence.changed` when what others see of the user changed. */
+  /**
+   * `presence.subscribe`: the connection is registered as a watcher first, then the snapshot is
+   * read, so a change settled before the registration is in the snapshot and one after it is
+   * published (settle reads the watchers atomically with the change, ADR 0083).
+   */
+  async watch(caller: Caller, userIds: string[]): Promise<PresenceMap> {
+    const unique = [...new Set(userIds)];
+    await this.store.watch(caller.connectionId, unique);
+    return this.query(caller.userId, unique);
+  }
+
+  async unwatch(caller: Caller, userIds: string[]): Promise<void> {
+    await this.store.unwatch(caller.connectionId, [...new Set(userIds)]);
+  }
+
+  /** Publishes `presence.changed` when what others see of the user changed and someone watches them (ADR 0083). */
   async settle(userId: string): Promise<void> {
     await this.settleMany([userId]);
   }
@@ -54,11 +69,13 @@ export class PresenceService {
   /** `settle` for several users in one Redis call per chunk (each user once). */
   async settleMany(userIds: string[]): Promise<void> {
     const unique = [...new Set(userIds)];
-    const results = await this.store.settleMany(unique, this.config.PRESENCE_STATE_TTL_MS);
-    results.forEach(({ changed, presence }, i) => {
+    const results = await this.store.settleMany(unique, this.config.PRESENCE_STATE_TTL_MS, this.config.PRESENCE_TTL_MS);
+    results.forEach(({ changed, watched, presence }, i) => {
       if (!changed) return;
       const view = presenceView(presence, '');
       this.metrics.changes.inc({ status: view.status });
+      // Nobody watches: the event would go to a subject without subscribers (one NATS write per connect, saved).
+      if (!watched) return;
       this.bus.publish(subjects.presence(unique[i]), { type: 'presence.changed', data: { userId: unique[i], ...view } });
     });
   }

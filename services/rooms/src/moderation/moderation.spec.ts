@@ -1,5 +1,7 @@
 import { subjects } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoomRecords } from '../rooms/room-records.service.js';
+import { RoomSeats } from '../rooms/room-seats.service.js';
 import { RoomsHarness } from '../testing/harness.test.js';
 
 describe('moderation and approvals: role rules, kick, ban, mute, set_role, join requests', () => {
@@ -72,6 +74,9 @@ describe('moderation and approvals: role rules, kick, ban, mute, set_role, join 
     const outsider = h.caller();
     await h.req('room.ban', owner, { roomId, userId: outsider.userId });
     expect(await h.code('room.join', outsider, { roomId })).toBe('forbidden');
+    // Refused before any seat or membership (the join's read creates memberships, never a banned user's: ADR 0083).
+    expect(await h.replicas[0].app.get(RoomRecords).member(roomId, outsider.userId)).toBeNull();
+    expect(await h.replicas[0].app.get(RoomSeats).ofUser(roomId, outsider.userId)).toEqual([]);
     await h.req('room.unban', owner, { roomId, userId: m1.userId });
     expect(await h.code('room.join', h.caller(m1.userId), { roomId })).toBe('ok');
 

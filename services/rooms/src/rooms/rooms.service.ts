@@ -79,14 +79,17 @@ export class RoomsService {
   }
 
   async join(caller: Caller, data: CommandData<'room.join'>): Promise<JoinReply> {
-    const found = await this.rooms.forJoin(data.roomId, caller.userId);
+    // The read creates the membership of an open public room in the same statement (ADR 0083).
+    const found = await this.rooms.joinAndEnsureMember(data.roomId, caller.userId);
     if (!found) throw notFound('room not found');
-    const { room, member, banned } = found;
+    const { room, member, banned, inserted } = found;
     if (banned) throw forbidden('you are banned from this room');
     if (room.joinPolicy === 'approval' && !member) throw forbidden('this room requires approval: send room.request_join');
     // Private rooms are members-only whatever their join policy (ADR 0010): knowing the id lets you ask, not enter.
     if (room.visibility === 'private' && !member) throw forbidden('this room is private: send room.request_join');
-    return this.enter(room, caller, (member?.role ?? 'member') as Role, member?.muted ?? false, !!member);
+    // Past these checks a public open room's membership exists (inserted now, or concurrently by another join).
+    const undo = inserted ? () => this.rooms.undoJoinMember(room.id, caller.userId) : undefined;
+    return this.enter(room, caller, (member?.role ?? 'member') as Role, member?.muted ?? false, undo);
   }
 
   async leave(caller: Caller, data: CommandData<'room.leave'>): Promise<{ seq: number }> {
@@ -258,8 +261,12 @@ export class RoomsService {
     return { rooms: pageRows.map((room) => ({ room, count: counts.get(room.id) ?? 0 })), nextCursor: rows.length > pageRows.length && last ? encodeRoomCursor(last) : null };
   }
 
-  /** Takes a seat (atomically against maxParticipants), records membership, announces it. */
-  private async enter(room: Room, caller: Caller, role: Role, muted = false, isMember = role === 'owner'): Promise<JoinReply> {
+  /**
+   * Takes a seat (atomically against maxParticipants) and announces it. The membership exists
+   * already (created with the room, or by the join's read); `undoMembership` gives back the one
+   * the join's read created when no seat is taken.
+   */
+  private async enter(room: Room, caller: Caller, role: Role, muted = false, undoMembership?: () => Promise<void>): Promise<JoinReply> {
     const participant: LiveParticipant = {
       userId: caller.userId,
       connectionId: caller.connectionId,
@@ -271,14 +278,21 @@ export class RoomsService {
       sessionId: caller.sessionId,
     };
     // A new seat comes with its participant_joined's seq (the room's current seq when already seated).
-    const { outcome, participants: list, seq } = await this.participants.add(room.id, participant, room.maxParticipants);
-    if (outcome === 'full') throw new ProtocolError('room_full', 'room is full');
-    if (outcome === 'added') {
-      // Published at once (the room's next event must not overtake it), the membership row
-      // written meanwhile: after the seat, so a `room_full` never leaves a member (ADR 0068).
-      const announced = this.events.publishAt(room.id, seq, 'room.participant_joined', { participant: toParticipantView(participant) });
-      await Promise.all([announced, isMember ? undefined : this.rooms.ensureMember(room.id, caller.userId)]);
+    let seat: Awaited<ReturnType<ParticipantsStore['add']>>;
+    try {
+      seat = await this.participants.add(room.id, participant, room.maxParticipants);
+    } catch (err) {
+      await undoMembership?.();
+      throw err;
     }
+    const { outcome, participants: list, seq } = seat;
+    if (outcome === 'full') {
+      // A room_full leaves no member (ADR 0068), also when the read created one (ADR 0083).
+      await undoMembership?.();
+      throw new ProtocolError('room_full', 'room is full');
+    }
+    // Published at once: the room's next event must not overtake it.
+    if (outcome === 'added') await this.events.publishAt(room.id, seq, 'room.participant_joined', { participant: toParticipantView(participant) });
     const view = toRoomView(room, distinctUsers(list));
     return { room: view, ...this.participantsPage(list, this.config.REPLY_MAX_BYTES - jsonBytes(view)), seq };
   }

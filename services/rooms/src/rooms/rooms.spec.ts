@@ -28,13 +28,25 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
     await h.req('room.mute', owner, { roomId, userId: bob.userId, muted: true });
     expect((await store.forJoin(roomId, bob.userId))?.member).toMatchObject({ role: 'member', muted: true, mutedBy: owner.userId });
     expect((await store.forJoin(roomId, bob.userId))?.member).toEqual(await store.member(roomId, bob.userId));
-    await store.ensureMember(roomId, bob.userId); // already a member: nothing changes
+    expect((await store.joinAndEnsureMember(roomId, bob.userId))?.inserted).toBe(false); // already a member: nothing changes
     expect((await store.forJoin(roomId, bob.userId))?.member).toEqual(await store.member(roomId, bob.userId));
 
     const carol = await h.joined(roomId);
     await h.req('room.ban', owner, { roomId, userId: carol.userId });
     expect(await store.forJoin(roomId, carol.userId)).toMatchObject({ member: null, banned: true });
+    // The join's variant creates the membership of an open public room in the same statement, never a banned user's.
+    const dave = uid('u');
+    expect(await store.joinAndEnsureMember(roomId, dave)).toEqual({ room: model, member: null, banned: false, inserted: true });
+    expect(await store.joinAndEnsureMember(roomId, dave)).toMatchObject({ member: { role: 'member', muted: false }, inserted: false });
+    expect(await store.joinAndEnsureMember(roomId, carol.userId)).toMatchObject({ member: null, banned: true, inserted: false });
+    expect(await store.member(roomId, carol.userId)).toBeNull();
+    for (const settings of [{ joinPolicy: 'approval' }, { visibility: 'private' }]) {
+      const other = await h.room(settings);
+      expect(await store.joinAndEnsureMember(other.roomId, dave)).toMatchObject({ member: null, inserted: false });
+      expect(await store.member(other.roomId, dave)).toBeNull();
+    }
     await h.req('room.close', owner, { roomId });
+    expect(await store.joinAndEnsureMember(roomId, uid('u'))).toBeNull();
     expect(await store.forJoin(roomId, bob.userId)).toBeNull();
     expect(await store.forJoin(uid('r'), bob.userId)).toBeNull();
   });
@@ -92,6 +104,8 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
     expect(await h.code('room.update', stranger, { roomId, name: 'x' })).toBe('forbidden');
     expect(await h.code('room.broadcast', stranger, { roomId, data: 1 })).toBe('forbidden');
     expect(await h.code('room.join', stranger, { roomId })).toBe('room_full');
+    // The join's read created the membership (ADR 0083); the refused seat gave it back (ADR 0068).
+    expect(await h.replicas[0].app.get(RoomsStore).member(roomId, stranger.userId)).toBeNull();
     // Another device of a present user takes no extra seat.
     expect(await h.code('room.join', h.caller(member.userId), { roomId })).toBe('ok');
 

@@ -10,6 +10,24 @@ export type RoomPatch = Partial<Pick<Room, 'name' | 'description' | 'joinPolicy'
 /** A row of `forJoin`: the room's columns under the model's names, the membership's (null when none), the ban. */
 type JoinRow = Room & { memberRole: string | null; memberMuted: boolean | null; memberMutedBy: string | null; memberJoinedAt: Date | null; banned: boolean };
 
+export type JoinRead = { room: Room; member: Member | null; banned: boolean };
+
+/** The join reads' common part: the open room (r), the membership (m, no row when none), the ban (b, one row). $1 room id, $2 user id. */
+const JOIN_READ = `WITH r AS (SELECT id, name, description, kind, join_policy AS "joinPolicy", visibility, owner_id AS "ownerId",
+                max_participants AS "maxParticipants", metadata, replay_ephemeral AS "replayEphemeral",
+                created_at AS "createdAt", updated_at AS "updatedAt", closed_at AS "closedAt"
+              FROM rooms WHERE id = $1 AND closed_at IS NULL),
+     m AS (SELECT role AS "memberRole", muted AS "memberMuted", muted_by AS "memberMutedBy", joined_at AS "memberJoinedAt"
+              FROM room_members WHERE room_id = $1 AND user_id = $2),
+     b AS (SELECT EXISTS (SELECT 1 FROM room_bans WHERE room_id = $1 AND user_id = $2) AS banned)`;
+
+function fromJoinRow(roomId: string, userId: string, row: JoinRow): JoinRead {
+  const { memberRole, memberMuted, memberMutedBy, memberJoinedAt, banned, ...room } = row;
+  delete (room as Partial<JoinRow> & { inserted?: boolean }).inserted;
+  const member = memberRole === null ? null : { roomId, userId, role: memberRole, muted: memberMuted!, mutedBy: memberMutedBy, joinedAt: memberJoinedAt! };
+  return { room, member, banned };
+}
+
 /** Keyset cursor over (createdAt desc, id desc): stable while rooms are created. */
 export interface RoomCursor {
   createdAt: Date;
@@ -69,32 +87,39 @@ export class RoomsStore {
    * three queries (room, members, bans) and its query interpreter was the rooms service's
    * largest CPU item per join (ADR 0058). Columns are aliased to the model's field names.
    */
-  async forJoin(roomId: string, userId: string): Promise<{ room: Room; member: Member | null; banned: boolean } | null> {
-    const [row] = await this.sql.rows<JoinRow>(
-      'room_join_read',
-      `SELECT r.id, r.name, r.description, r.kind, r.join_policy AS "joinPolicy", r.visibility, r.owner_id AS "ownerId",
-              r.max_participants AS "maxParticipants", r.metadata, r.replay_ephemeral AS "replayEphemeral",
-              r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.closed_at AS "closedAt",
-              m.role AS "memberRole", m.muted AS "memberMuted", m.muted_by AS "memberMutedBy", m.joined_at AS "memberJoinedAt",
-              EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = $2) AS banned
-       FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2
-       WHERE r.id = $1 AND r.closed_at IS NULL`,
+  async forJoin(roomId: string, userId: string): Promise<JoinRead | null> {
+    const [row] = await this.sql.rows<JoinRow>('room_join_read', `${JOIN_READ} SELECT r.*, m.*, b.banned, false AS inserted FROM r CROSS JOIN b LEFT JOIN m ON true`, [roomId, userId]);
+    return row ? fromJoinRow(roomId, userId, row) : null;
+  }
+
+  /**
+   * `forJoin`, and in the same statement the membership a join of an open public room creates
+   * (not banned, not a member yet): one Postgres round trip per join instead of two (ADR 0083).
+   * `inserted` says this call created it; the caller undoes it (`undoJoinMember`) when the seat is
+   * then refused, so a `room_full` still leaves no member (ADR 0068).
+   */
+  async joinAndEnsureMember(roomId: string, userId: string): Promise<(JoinRead & { inserted: boolean }) | null> {
+    const [row] = await this.sql.rows<JoinRow & { inserted: boolean }>(
+      'room_join_read_ensure',
+      `${JOIN_READ},
+       ins AS (INSERT INTO room_members (room_id, user_id)
+               SELECT r.id, $2 FROM r CROSS JOIN b
+               WHERE r.visibility = 'public' AND r."joinPolicy" = 'open' AND NOT b.banned AND NOT EXISTS (SELECT 1 FROM m)
+               ON CONFLICT DO NOTHING RETURNING 1)
+       SELECT r.*, m.*, b.banned, EXISTS (SELECT 1 FROM ins) AS inserted FROM r CROSS JOIN b LEFT JOIN m ON true`,
       [roomId, userId],
     );
-    if (!row) return null;
-    const { memberRole, memberMuted, memberMutedBy, memberJoinedAt, banned, ...room } = row;
-    const member = memberRole === null ? null : { roomId, userId, role: memberRole, muted: memberMuted!, mutedBy: memberMutedBy, joinedAt: memberJoinedAt! };
-    return { room, member, banned };
+    return row ? { ...fromJoinRow(roomId, userId, row), inserted: row.inserted } : null;
+  }
+
+  /** Undoes the plain membership `joinAndEnsureMember` created (the seat was refused); a role given meanwhile stays. */
+  async undoJoinMember(roomId: string, userId: string): Promise<void> {
+    await this.sql.rows('room_member_undo', "DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 AND role = 'member'", [roomId, userId]);
   }
 
   /** The membership with its room in one query (the check on every chat and moderation verb). */
   memberWithRoom(roomId: string, userId: string): Promise<(Member & { room: Room }) | null> {
     return this.prisma.member.findUnique({ where: { roomId_userId: { roomId, userId } }, include: { room: true } });
-  }
-
-  /** Adds the user as a member if not one already, in one statement (the join path; the column defaults make the rest). */
-  async ensureMember(roomId: string, userId: string): Promise<void> {
-    await this.sql.rows('room_member_ensure', 'INSERT INTO room_members (room_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [roomId, userId]);
   }
 
   async removeMember(roomId: string, userId: string): Promise<void> {
