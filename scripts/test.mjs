@@ -10,11 +10,11 @@
 // lower priority (nice 10), each one's output printed in one piece when it ends; the run fails if
 // any of them fails. Every phase's wall and CPU seconds go to .run/test-phases.json.
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureInfra } from './lib/infra.mjs';
-import { phaseLine, runPhase } from './lib/phases.mjs';
+import { fileCpuLines, phaseLine, runPhase } from './lib/phases.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vitestArgs = process.argv.slice(2);
@@ -121,17 +121,30 @@ mkdirSync(join(root, '.run'), { recursive: true });
 const report = join(root, '.run/vitest-report.json');
 // test/cluster/ (the failure tests on private clusters) runs in the clustered pass below, where
 // two workers leave the CPU to the failovers it measures; named on the command line, it runs here.
-const firstPassEnv = vitestArgs.length ? process.env : { ...process.env, SB_TEST_SKIP_CLUSTER_FILES: '1' };
+// Each integration file's CPU seconds (worker + children) go to .run/file-cpu*.jsonl (per-file.ts);
+// the costliest are printed after each pass (ADR 0085).
+const cpuLog = (/** @type {string} */ name) => {
+  const path = join(root, '.run', name);
+  rmSync(path, { force: true });
+  return path;
+};
+/** @param {string} path */
+const printFileCpu = (path) => existsSync(path) && console.log(`\n${fileCpuLines(readFileSync(path, 'utf8'), root, 12).join('\n')}`);
+const firstCpuLog = cpuLog('file-cpu.jsonl');
+const firstPassEnv = { ...process.env, SB_TEST_CPU_LOG: firstCpuLog, ...(vitestArgs.length ? {} : { SB_TEST_SKIP_CLUSTER_FILES: '1' }) };
 const vitest = await runPhase('vitest', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs], { cwd: root, inherit: true, env: firstPassEnv, t0 });
 record(vitest);
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 }
+printFileCpu(firstCpuLog);
 await awaitBeside();
 if (!vitest.ok || vitestArgs.length) finish(typeof vitest.exit === 'number' ? vitest.exit : 1);
 // The same store-level files again on clustered infrastructure (vitest.config.ts CLUSTERED_SUITE).
-const clustered = await runPhase('vitest clustered pass', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default'], { cwd: root, inherit: true, env: { ...process.env, SB_TEST_CLUSTERED: '1' }, t0 });
+const clusteredCpuLog = cpuLog('file-cpu-clustered.jsonl');
+const clustered = await runPhase('vitest clustered pass', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default'], { cwd: root, inherit: true, env: { ...process.env, SB_TEST_CLUSTERED: '1', SB_TEST_CPU_LOG: clusteredCpuLog }, t0 });
 record(clustered);
+printFileCpu(clusteredCpuLog);
 console.log(`\n[test] clustered pass (SB_TEST_CLUSTERED=1) ${clustered.ok ? 'ok' : 'failed'}`);
 finish(clustered.ok ? 0 : typeof clustered.exit === 'number' ? clustered.exit : 1);

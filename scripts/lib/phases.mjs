@@ -75,3 +75,32 @@ export function phaseLine(p) {
   const cpu = p.cpuS === null ? 'cpu ?' : `cpu ${p.cpuS.toFixed(1)} s`;
   return `[test] phase ${p.label.padEnd(34)} wall ${p.wallS.toFixed(1).padStart(6)} s  ${cpu.padStart(11)}  (from +${p.startS.toFixed(1)} s) ${p.ok ? 'ok' : `FAILED (exit ${p.exit})`}`;
 }
+
+/**
+ * @typedef {{ file: string, wallS: number, selfCpuS: number, childCpuS: number }} FileCpu
+ */
+
+/**
+ * The test files that cost most CPU, from the JSON lines SB_TEST_CPU_LOG collects (one per
+ * integration file, packages/testing/src/per-file.ts): a total line, then the `top` files, worst
+ * first, with their own and their children's CPU seconds (issue 12, ADR 0085).
+ * @param {string} jsonLines
+ * @param {string} root  stripped from the file paths
+ * @param {number} top
+ * @returns {string[]}
+ */
+export function fileCpuLines(jsonLines, root, top) {
+  /** @type {FileCpu[]} */
+  const files = jsonLines
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+  const cpu = (/** @type {FileCpu} */ f) => f.selfCpuS + f.childCpuS;
+  files.sort((a, b) => cpu(b) - cpu(a));
+  const total = files.reduce((sum, f) => sum + cpu(f), 0);
+  const rel = (/** @type {string} */ f) => (f.startsWith(`${root}/`) ? f.slice(root.length + 1) : f);
+  return [
+    `[test] ${files.length} integration files: ${total.toFixed(1)} CPU s in their workers and children (the ${Math.min(top, files.length)} costliest below)`,
+    ...files.slice(0, top).map((f) => `[test]   ${cpu(f).toFixed(1).padStart(6)} CPU s (${f.childCpuS.toFixed(1)} in children)  ${f.wallS.toFixed(1).padStart(6)} s wall  ${rel(f.file)}`),
+  ];
+}

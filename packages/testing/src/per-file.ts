@@ -1,33 +1,27 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createRedis, redisMasters } from '@switchboard/platform';
 import { afterAll, beforeAll } from 'vitest';
+// @ts-expect-error plain ESM script without types
+import { cpuFromProcStat as cpuFromProcStatJs } from '../../../scripts/lib/phases.mjs';
 import { natsViolationsSince } from './infra.js';
 import { slot } from './slot.js';
 
 // SB_TEST_CPU_LOG=<file>: one JSON line per file with its wall and CPU seconds (this worker
-// process plus the children it reaped: spawned services, Chromium, LiveKit), split into the
-// import of the file's module graph and the rest (issue 12: where the suite's CPU goes).
+// process plus the children it reaped: spawned services, Chromium, LiveKit), from the setup of the
+// file to its last hook (issue 12, ADR 0085: where the suite's CPU goes; npm test prints the top).
 // Registered first, so its afterAll runs last (after the file's own and the checks below).
 const cpuLog = process.env.SB_TEST_CPU_LOG;
+const cpuFromProcStat: (stat: string) => { self: number; children: number } = cpuFromProcStatJs;
 if (cpuLog) {
-  const cpu = () => {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const t = (i: number) => Number(f[i - 3]) / 100;
-    return { self: t(14) + t(15), children: t(16) + t(17), wall: performance.now() / 1000 };
-  };
+  const cpu = () => ({ ...cpuFromProcStat(readFileSync('/proc/self/stat', 'utf8')), wall: performance.now() / 1000 });
   const start = cpu();
-  let imported = start;
-  beforeAll(() => {
-    imported = cpu();
-  });
   afterAll((suite) => {
     const end = cpu();
     const r = (n: number) => Math.round(n * 100) / 100;
     const file = 'filepath' in suite ? String(suite.filepath) : suite.name;
     appendFileSync(
       cpuLog,
-      `${JSON.stringify({ file, pool: process.env.VITEST_POOL_ID, wallS: r(end.wall - start.wall), importWallS: r(imported.wall - start.wall), importCpuS: r(imported.self - start.self), selfCpuS: r(end.self - start.self), childCpuS: r(end.children - start.children) })}\n`,
+      `${JSON.stringify({ file, pool: process.env.VITEST_POOL_ID, wallS: r(end.wall - start.wall), selfCpuS: r(end.self - start.self), childCpuS: r(end.children - start.children) })}\n`,
     );
   });
 }
