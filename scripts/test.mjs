@@ -10,11 +10,11 @@
 // lower priority (nice 10), each one's output printed in one piece when it ends; the run fails if
 // any of them fails. Every phase's wall and CPU seconds go to .run/test-phases.json.
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureInfra } from './lib/infra.mjs';
-import { phaseLine, runPhase } from './lib/phases.mjs';
+import { fileCpuLines, phaseLine, runPhase } from './lib/phases.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vitestArgs = process.argv.slice(2);
@@ -32,8 +32,19 @@ function writePhases() {
   for (const p of [...phases].sort((a, b) => a.startS - b.startS)) console.log(phaseLine(p));
   console.log(`[test] total wall ${totalS.toFixed(1)} s, cpu ${phases.reduce((sum, p) => sum + (p.cpuS ?? 0), 0).toFixed(1)} s (.run/test-phases.json)`);
 }
+/** Process groups still running beside the critical path (the clustered pass), ended on an early exit. */
+const groups = new Set();
+// Ctrl-C reaches the terminal's process group only: the clustered pass's own group is ended here.
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.once(signal, () => finish(130));
 /** @param {number} code */
 function finish(code) {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
   writePhases();
   process.exit(code);
 }
@@ -102,6 +113,30 @@ const infra = checksOnly
     );
 // Proto check and Prisma clients (made only when stale) in one step: tsc -b needs the clients.
 await step('generated code (proto current, prisma clients)', process.execPath, ['scripts/gen.mjs', '--check']);
+// The clustered pass (vitest.config.ts CLUSTERED_SUITE, test/cluster/) runs the store-level files
+// again on a NATS cluster and a Redis Cluster. None of its files spawns a built service (they run
+// from sources, like all of vitest), so it needs only the generated code and the infrastructure:
+// it starts now, beside the build, instead of after the first pass, where it left a core idle for
+// most of its 45 s (ADR 0085). Its output is printed in one piece when it ends; named files on the
+// command line run in the first pass only, as before.
+const runClustered = !checksOnly && !vitestArgs.length;
+const clusteredCpuLog = join(root, '.run/file-cpu-clustered.jsonl');
+rmSync(clusteredCpuLog, { force: true });
+const clusteredPass = runClustered
+  ? infra.then(() => {
+      console.log('\n[test] vitest clustered pass (SB_TEST_CLUSTERED=1) started beside the build; its output follows when it ends');
+      return runPhase('vitest clustered pass', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default'], {
+        cwd: root,
+        env: { ...process.env, SB_TEST_CLUSTERED: '1', SB_TEST_CPU_LOG: clusteredCpuLog },
+        t0,
+        group: true,
+        onSpawn: (pid) => groups.add(pid),
+      }).then((r) => {
+        groups.clear();
+        return r;
+      });
+    })
+  : undefined;
 beside('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);
 await step('build (tsc -b)', join(root, 'node_modules/.bin/tsc'), ['-b']);
 // After the build: these read its .d.ts (project references) or, for eslint, the types of the
@@ -119,19 +154,32 @@ await infra;
 // The JSON report gives CI a plain closing line ("N passed, N failed") whatever happens.
 mkdirSync(join(root, '.run'), { recursive: true });
 const report = join(root, '.run/vitest-report.json');
-// test/cluster/ (the failure tests on private clusters) runs in the clustered pass below, where
-// two workers leave the CPU to the failovers it measures; named on the command line, it runs here.
-const firstPassEnv = vitestArgs.length ? process.env : { ...process.env, SB_TEST_SKIP_CLUSTER_FILES: '1' };
+// test/cluster/ (the failure tests on private clusters) runs in the clustered pass (started
+// above); named on the command line, it runs here.
+// Each integration file's CPU seconds (worker + children) go to .run/file-cpu*.jsonl (per-file.ts);
+// the costliest are printed after each pass (ADR 0085).
+const cpuLog = (/** @type {string} */ name) => {
+  const path = join(root, '.run', name);
+  rmSync(path, { force: true });
+  return path;
+};
+/** @param {string} path */
+const printFileCpu = (path) => existsSync(path) && console.log(`\n${fileCpuLines(readFileSync(path, 'utf8'), root, 12).join('\n')}`);
+const firstCpuLog = cpuLog('file-cpu.jsonl');
+const firstPassEnv = { ...process.env, SB_TEST_CPU_LOG: firstCpuLog, ...(vitestArgs.length ? {} : { SB_TEST_SKIP_CLUSTER_FILES: '1' }) };
 const vitest = await runPhase('vitest', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs], { cwd: root, inherit: true, env: firstPassEnv, t0 });
 record(vitest);
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 }
+printFileCpu(firstCpuLog);
 await awaitBeside();
-if (!vitest.ok || vitestArgs.length) finish(typeof vitest.exit === 'number' ? vitest.exit : 1);
-// The same store-level files again on clustered infrastructure (vitest.config.ts CLUSTERED_SUITE).
-const clustered = await runPhase('vitest clustered pass', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default'], { cwd: root, inherit: true, env: { ...process.env, SB_TEST_CLUSTERED: '1' }, t0 });
+if (!clusteredPass) finish(vitest.ok ? 0 : typeof vitest.exit === 'number' ? vitest.exit : 1);
+const clustered = await clusteredPass;
 record(clustered);
+console.log(`\n[test] vitest clustered pass (SB_TEST_CLUSTERED=1)\n${clustered.output}`);
+printFileCpu(clusteredCpuLog);
 console.log(`\n[test] clustered pass (SB_TEST_CLUSTERED=1) ${clustered.ok ? 'ok' : 'failed'}`);
+if (!vitest.ok) finish(typeof vitest.exit === 'number' ? vitest.exit : 1);
 finish(clustered.ok ? 0 : typeof clustered.exit === 'number' ? clustered.exit : 1);

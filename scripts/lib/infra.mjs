@@ -44,7 +44,7 @@ export const SERVICES = Object.freeze({
 
 /**
  * Tools (not servers) the checks need: promtool checks alert rules and metric names, and the
- * Prometheus server scrapes a running stack in test/e2e/prometheus-stack.spec.ts (Debian
+ * Prometheus server scrapes a running stack in test/e2e/npm-start.spec.ts (Debian
  * package `prometheus`; its service is never started, tests run their own on loopback);
  * opus-tools makes and checks the push-to-talk tests' Opus audio (test/e2e/ptt-audio.spec.ts).
  */

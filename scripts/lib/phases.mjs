@@ -26,7 +26,7 @@ export function cpuFromProcStat(stat) {
 
 /**
  * @typedef {{ label: string, ok: boolean, exit: number | string | null, wallS: number, cpuS: number | null, startS: number }} PhaseResult
- * @typedef {{ env?: NodeJS.ProcessEnv, inherit?: boolean, nice?: number, cwd: string, t0: number }} PhaseOptions
+ * @typedef {{ env?: NodeJS.ProcessEnv, inherit?: boolean, nice?: number, cwd: string, t0: number, group?: boolean, onSpawn?: (pid: number) => void }} PhaseOptions
  */
 
 /**
@@ -39,7 +39,7 @@ export function cpuFromProcStat(stat) {
  * @param {PhaseOptions} options
  * @returns {Promise<PhaseResult & { output: string }>}
  */
-export function runPhase(label, cmd, args, { env = process.env, inherit = false, nice = 0, cwd, t0 }) {
+export function runPhase(label, cmd, args, { env = process.env, inherit = false, nice = 0, cwd, t0, group = false, onSpawn }) {
   const dir = mkdtempSync(join(tmpdir(), 'sb-phase-'));
   const out = join(dir, 'cpu.json');
   const started = Date.now();
@@ -48,7 +48,10 @@ export function runPhase(label, cmd, args, { env = process.env, inherit = false,
       cwd,
       env: inherit ? env : { ...env, FORCE_COLOR: '0' },
       stdio: inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+      // Its own process group: the caller can end the whole tree (`process.kill(-pid)`).
+      detached: group,
     });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     let output = '';
     child.stdout?.on('data', (d) => (output += d));
     child.stderr?.on('data', (d) => (output += d));
@@ -74,4 +77,33 @@ export function runPhase(label, cmd, args, { env = process.env, inherit = false,
 export function phaseLine(p) {
   const cpu = p.cpuS === null ? 'cpu ?' : `cpu ${p.cpuS.toFixed(1)} s`;
   return `[test] phase ${p.label.padEnd(34)} wall ${p.wallS.toFixed(1).padStart(6)} s  ${cpu.padStart(11)}  (from +${p.startS.toFixed(1)} s) ${p.ok ? 'ok' : `FAILED (exit ${p.exit})`}`;
+}
+
+/**
+ * @typedef {{ file: string, wallS: number, selfCpuS: number, childCpuS: number }} FileCpu
+ */
+
+/**
+ * The test files that cost most CPU, from the JSON lines SB_TEST_CPU_LOG collects (one per
+ * integration file, packages/testing/src/per-file.ts): a total line, then the `top` files, worst
+ * first, with their own and their children's CPU seconds (issue 12, ADR 0085).
+ * @param {string} jsonLines
+ * @param {string} root  stripped from the file paths
+ * @param {number} top
+ * @returns {string[]}
+ */
+export function fileCpuLines(jsonLines, root, top) {
+  /** @type {FileCpu[]} */
+  const files = jsonLines
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+  const cpu = (/** @type {FileCpu} */ f) => f.selfCpuS + f.childCpuS;
+  files.sort((a, b) => cpu(b) - cpu(a));
+  const total = files.reduce((sum, f) => sum + cpu(f), 0);
+  const rel = (/** @type {string} */ f) => (f.startsWith(`${root}/`) ? f.slice(root.length + 1) : f);
+  return [
+    `[test] ${files.length} integration files: ${total.toFixed(1)} CPU s in their workers and children (the ${Math.min(top, files.length)} costliest below)`,
+    ...files.slice(0, top).map((f) => `[test]   ${cpu(f).toFixed(1).padStart(6)} CPU s (${f.childCpuS.toFixed(1)} in children)  ${f.wallS.toFixed(1).padStart(6)} s wall  ${rel(f.file)}`),
+  ];
 }

@@ -1,7 +1,7 @@
 // scripts/lib/phases.mjs: the CPU time of a phase's whole process tree, its exit status and its
 // output, with real child processes (a grandchild that burns CPU must be counted).
 import { describe, expect, it } from 'vitest';
-import { cpuFromProcStat, phaseLine, runPhase } from './phases.mjs';
+import { cpuFromProcStat, fileCpuLines, phaseLine, runPhase } from './phases.mjs';
 
 const cwd = process.cwd();
 // A child that starts a grandchild which spins for ~150 ms of CPU, waits for it, then exits 3.
@@ -21,6 +21,19 @@ describe('phases', () => {
     expect(r.output).toBe('done');
     expect(r.cpuS).toBeGreaterThanOrEqual(0.15);
     expect(phaseLine(r)).toMatch(/^\[test\] phase tree .* FAILED \(exit 3\)$/);
+  });
+
+  it('lists the costliest test files by CPU (own + children), worst first, with the total', () => {
+    const log = [
+      { file: '/r/a.spec.ts', wallS: 2, selfCpuS: 1, childCpuS: 0 },
+      { file: '/r/b.spec.ts', wallS: 9, selfCpuS: 0.5, childCpuS: 4 },
+      { file: '/r/c.spec.ts', wallS: 1, selfCpuS: 2, childCpuS: 0.25 },
+    ].map((l) => JSON.stringify(l)).join('\n');
+    const lines = fileCpuLines(`${log}\n`, '/r', 2);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe('[test] 3 integration files: 7.8 CPU s in their workers and children (the 2 costliest below)');
+    expect(lines[1]).toMatch(/^\[test\] +4\.5 CPU s \(4\.0 in children\) +9\.0 s wall {2}b\.spec\.ts$/);
+    expect(lines[2]).toMatch(/ 2\.3 CPU s .* c\.spec\.ts$/);
   });
 
   it.runIf(process.platform === 'linux')('runs the command at the niceness asked for', async () => {

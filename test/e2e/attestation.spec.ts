@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
-import { startAttestation } from '@switchboard/attestation/service';
+import { attestationService, startAttestation } from '@switchboard/attestation/service';
 import { ServerListError, verifyServerList } from '@switchboard/client/node';
 import { startGateway } from '@switchboard/gateway/service';
 import { createRedis, type Redis } from '@switchboard/platform';
@@ -42,6 +42,7 @@ describe('attestation', () => {
   let redis: Redis;
   let db: pg.Client;
   const platform = uid('p').toLowerCase();
+  const REFERENCE_MAX_MIB = 4;
   const publicUrl = `ws://${uid('gw')}.example.test/ws`;
 
   beforeAll(async () => {
@@ -53,6 +54,9 @@ describe('attestation', () => {
           SERVER_LIST_KEY_ID: 'servers-a',
           SERVER_TTL_MS: String(SERVER_TTL_MS),
           CHALLENGE_TTL_MS: String(CHALLENGE_TTL_MS),
+          // The upload cap, lowered from its 100 MiB default (asserted below) so the over-the-cap
+          // upload streams 5 MiB, not 101, through the gateway, gRPC and Postgres (issue 12, ADR 0085).
+          REFERENCE_MAX_BYTES: String(REFERENCE_MAX_MIB * 1024 * 1024),
         }),
       ),
     );
@@ -380,7 +384,8 @@ describe('attestation', () => {
     expect((await upgrade(gw.httpPort, { token: 'a'.repeat(5000), via: 'header' })).code).toBe(4010);
   });
 
-  it('an upload over 100 MiB is refused with 413 and leaves nothing stored', async () => {
+  it('an upload over REFERENCE_MAX_BYTES (default 100 MiB) is refused with 413 and leaves nothing stored', async () => {
+    expect(attestationService({}).configSchema.shape.REFERENCE_MAX_BYTES.parse(undefined)).toBe(100 * 1024 * 1024);
     const objects = async () => Number((await db.query('SELECT count(*) AS n FROM pg_largeobject_metadata')).rows[0].n);
     const before = await objects();
     const version = '9.9.9';
@@ -389,7 +394,7 @@ describe('attestation', () => {
     // Chunked (no Content-Length): only streaming past the cap can tell.
     const body = new Readable({
       read() {
-        if (sent >= 101) return this.push(null);
+        if (sent >= REFERENCE_MAX_MIB + 1) return this.push(null);
         sent++;
         this.push(mib);
       },

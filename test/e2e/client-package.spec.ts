@@ -70,7 +70,9 @@ describe('@switchboard/client as a package', () => {
   });
 
   it('builds the API reference with TypeDoc (no warnings)', async () => {
-    const { stdout, stderr } = await run(join(ROOT, 'node_modules/.bin/typedoc'), ['--options', 'packages/client/typedoc.json', '--emit', 'none', '--treatWarningsAsErrors'], { cwd: ROOT, timeout: 240_000 });
+    // --skipErrorChecking: the compiler's type errors are tsc -b's to find (it checks these sources in
+    // the same run); TypeDoc's own warnings (links, missing exports, comments) still fail. A quarter of its CPU (ADR 0085).
+    const { stdout, stderr } = await run(join(ROOT, 'node_modules/.bin/typedoc'), ['--options', 'packages/client/typedoc.json', '--emit', 'none', '--treatWarningsAsErrors', '--skipErrorChecking'], { cwd: ROOT, timeout: 240_000 });
     expect(`${stdout}${stderr}`).not.toMatch(/\[error\]|\[warning\]/);
   }, 300_000);
 });

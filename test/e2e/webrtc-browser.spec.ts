@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensurePackage, runInNamespace } from '@switchboard/testing/browser';
 
 /**
@@ -7,26 +7,33 @@ import { ensurePackage, runInNamespace } from '@switchboard/testing/browser';
  * `lo` up, so no ICE candidate can point anywhere but loopback.
  */
 describe('WebRTC call between two browsers through two gateway replicas', () => {
-  const runCall = (...args: string[]) => runInNamespace('test/browser/webrtc-room-call.mjs', args);
-
-  it('reaches connectionState connected with video bytes flowing both ways', async () => {
-    const { code, result } = await runCall();
-    expect(result, result.error).toMatchObject({ ok: true, connectionState: ['connected', 'connected'], replicas: ['gw1', 'gw2'] });
-    expect(result.inboundBytes[0]).toBeGreaterThan(0);
-    expect(result.inboundBytes[1]).toBeGreaterThan(0);
-    expect(result.signalKindsReceivedByCallee).toEqual(expect.arrayContaining(['offer', 'ice']));
-    for (const address of result.localCandidateAddresses) expect(address).toMatch(/^(127\.|::1$)/);
-    expect(result.localCandidateTypes).toContain('host');
-    expect(code).toBe(0);
-  }, 180_000);
-
-  it('connects through coturn with only the TURN credentials the media service put into hello', async () => {
+  // Both calls run in one namespace, on one stack and one Chromium (test/browser/webrtc-room-call.mjs):
+  // a second set cost as much CPU as the calls themselves (issue 12, ADR 0085).
+  let run: Awaited<ReturnType<typeof runInNamespace>>;
+  beforeAll(async () => {
     ensurePackage('/usr/bin/turnserver', 'coturn');
-    const { code, result } = await runCall('--relay');
-    expect(result, result.error).toMatchObject({ ok: true, connectionState: ['connected', 'connected'], turnServersInHello: 1 });
-    expect(result.localCandidateTypes).toEqual(['relay']);
-    expect(result.inboundBytes[0]).toBeGreaterThan(0);
-    expect(result.inboundBytes[1]).toBeGreaterThan(0);
+    run = await runInNamespace('test/browser/webrtc-room-call.mjs');
+  }, 240_000);
+
+  it('reaches connectionState connected with video bytes flowing both ways', () => {
+    const { code, result } = run;
+    expect(result, result.error).toMatchObject({ ok: true, direct: { connectionState: ['connected', 'connected'], replicas: ['gw1', 'gw2'] } });
+    const direct = result.direct;
+    expect(direct.inboundBytes[0]).toBeGreaterThan(0);
+    expect(direct.inboundBytes[1]).toBeGreaterThan(0);
+    expect(direct.signalKindsReceivedByCallee).toEqual(expect.arrayContaining(['offer', 'ice']));
+    for (const address of direct.localCandidateAddresses) expect(address).toMatch(/^(127\.|::1$)/);
+    expect(direct.localCandidateTypes).toContain('host');
     expect(code).toBe(0);
-  }, 180_000);
+  });
+
+  it('connects through coturn with only the TURN credentials the media service put into hello', () => {
+    const { code, result } = run;
+    expect(result, result.error).toMatchObject({ ok: true, relay: { connectionState: ['connected', 'connected'], turnServersInHello: 1 } });
+    const relay = result.relay;
+    expect(relay.localCandidateTypes).toEqual(['relay']);
+    expect(relay.inboundBytes[0]).toBeGreaterThan(0);
+    expect(relay.inboundBytes[1]).toBeGreaterThan(0);
+    expect(code).toBe(0);
+  });
 });

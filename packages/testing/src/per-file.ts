@@ -1,7 +1,30 @@
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createRedis, redisMasters } from '@switchboard/platform';
 import { afterAll, beforeAll } from 'vitest';
+// @ts-expect-error plain ESM script without types
+import { cpuFromProcStat as cpuFromProcStatJs } from '../../../scripts/lib/phases.mjs';
 import { natsViolationsSince } from './infra.js';
 import { slot } from './slot.js';
+
+// SB_TEST_CPU_LOG=<file>: one JSON line per file with its wall and CPU seconds (this worker
+// process plus the children it reaped: spawned services, Chromium, LiveKit), from the setup of the
+// file to its last hook (issue 12, ADR 0085: where the suite's CPU goes; npm test prints the top).
+// Registered first, so its afterAll runs last (after the file's own and the checks below).
+const cpuLog = process.env.SB_TEST_CPU_LOG;
+const cpuFromProcStat: (stat: string) => { self: number; children: number } = cpuFromProcStatJs;
+if (cpuLog) {
+  const cpu = () => ({ ...cpuFromProcStat(readFileSync('/proc/self/stat', 'utf8')), wall: performance.now() / 1000 });
+  const start = cpu();
+  afterAll((suite) => {
+    const end = cpu();
+    const r = (n: number) => Math.round(n * 100) / 100;
+    const file = 'filepath' in suite ? String(suite.filepath) : suite.name;
+    appendFileSync(
+      cpuLog,
+      `${JSON.stringify({ file, pool: process.env.VITEST_POOL_ID, wallS: r(end.wall - start.wall), selfCpuS: r(end.self - start.self), childCpuS: r(end.children - start.children) })}\n`,
+    );
+  });
+}
 
 // Test files run one at a time against the shared private NATS/Redis (vitest.config.ts), and
 // each stops what it started. Flushing Redis before a file means no key, relay entry or
