@@ -22,23 +22,14 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintToken, SbConn } from './lib/clients.mjs';
-import { counters, cpuOf, numArg, patternOf, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
+import { counters, cpuOf, envArgs, numArg, patternOf, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
 import { cleanupAll, installExitHandlers } from './lib/stack.mjs';
 
 const clients = numArg('clients', 400);
 const concurrency = numArg('concurrency', 50);
 const roomSize = numArg('room-size', 10);
 const connectOnly = process.argv.includes('--connect-only');
-/** `--env K=V`, repeatable. */
-const settings = Object.fromEntries(
-  process.argv.flatMap((a, i) => {
-    if (a !== '--env') return [];
-    const kv = process.argv[i + 1] ?? '';
-    const eq = kv.indexOf('=');
-    if (eq < 1) throw new Error(`--env needs K=V, got ${JSON.stringify(kv)}`);
-    return [[kv.slice(0, eq), kv.slice(eq + 1)]];
-  }),
-);
+const settings = envArgs();
 const say = (m) => console.error(`[roundtrips] ${m}`);
 
 installExitHandlers();

@@ -10,12 +10,13 @@
 // Every resumed client must have received every missed message exactly once (else it says so).
 // `--connect-only`: the clients reconnect (to `hello`) and do not resume: the connect half alone, so
 // a full run minus this one is what the resume half costs (ADR 0081).
-// Usage: node bench/resume-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--missed 2] [--connect-only] [--cpu-prof dir]
+// `--env K=V` (repeatable) sets a service variable for every process (two settings on one build).
+// Usage: node bench/resume-roundtrips.mjs [--clients 400] [--concurrency 50] [--room-size 10] [--missed 2] [--connect-only] [--env K=V]… [--cpu-prof dir]
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintToken, SbConn } from './lib/clients.mjs';
-import { ALL_BUT_CONNECTIONS, countMessages, counters, cpuOf, numArg, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
+import { ALL_BUT_CONNECTIONS, countMessages, counters, cpuOf, envArgs, numArg, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
 import { cleanupAll, installExitHandlers } from './lib/stack.mjs';
 
 const clients = numArg('clients', 400);
@@ -27,7 +28,7 @@ const say = (m) => console.error(`[resume-roundtrips] ${m}`);
 
 installExitHandlers();
 try {
-  const { nats, redis, databaseUrl, sb, secret, profDir } = await startRoundtripStack('reconnect', say);
+  const { nats, redis, databaseUrl, sb, secret, profDir } = await startRoundtripStack('reconnect', say, envArgs());
   const { 'gateway-a': killedPid, ...survivors } = sb.pids;
   const procs = { ...survivors, nats: nats.child.pid, redis: redis.child.pid };
   if (profDir) writeFileSync(join(profDir, 'pids.json'), JSON.stringify({ switchboard: survivors }));

@@ -23,6 +23,19 @@ export const patternOf = (subject) =>
     .replace(/^(sb\.evt\.(?:room|live|user|conn|presence))\..*$/, '$1.*')
     .replace(/^(\$JS\.API\.[A-Z_.]+?)\.[A-Za-z0-9_-]+(\..*)?$/, '$1.*');
 
+/** `--env K=V` (repeatable): service variables for every process, so two settings compare on the same build. */
+export function envArgs(argv = process.argv) {
+  return Object.fromEntries(
+    argv.flatMap((a, i) => {
+      if (a !== '--env') return [];
+      const kv = argv[i + 1] ?? '';
+      const eq = kv.indexOf('=');
+      if (eq < 1) throw new Error(`--env needs K=V, got ${JSON.stringify(kv)}`);
+      return [[kv.slice(0, eq), kv.slice(eq + 1)]];
+    }),
+  );
+}
+
 /**
  * The stack a round-trip script measures: private NATS, Redis and databases, and Switchboard on
  * them. With `--cpu-prof <dir>` every Node process is profiled into the layout

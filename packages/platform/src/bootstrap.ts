@@ -101,7 +101,7 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
   await startTelemetry(opts.service, config.OTEL_EXPORTER_OTLP_ENDPOINT, logger);
   const registry = createMetricsRegistry(opts.service, config.NODE_ID);
   const metrics = natsMetrics(registry);
-  const nc = await connectNats(config.NATS_URL, `${opts.service}:${config.NODE_ID}`, logger, { user: config.NATS_USER ?? opts.service, password: config.NATS_PASSWORD });
+  const nc = await connectNats(config.NATS_URL, `${opts.service}:${config.NODE_ID}`, logger, { user: config.NATS_USER ?? opts.service, password: config.NATS_PASSWORD }, config.NATS_WRITES);
   const readiness = new Readiness();
   readinessMetrics(registry, () => readiness.report());
   readiness.add('nats', async () => {

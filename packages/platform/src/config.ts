@@ -10,6 +10,11 @@ export const baseConfigSchema = z.object({
   /** NATS user (default: the service's name, see nats-permissions.ts) and its password; no password → no auth. */
   NATS_USER: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   NATS_PASSWORD: z.string().min(1).optional(),
+  /**
+   * `turn`: what a process queues for NATS in one event-loop turn leaves in one socket write;
+   * `microtask`: nats.js's own flush after every microtask checkpoint (ADR 0082).
+   */
+  NATS_WRITES: z.enum(['turn', 'microtask']).default('turn'),
   /** `redis://…` (standalone) or `redis+cluster://host:port,host:port` (Redis Cluster seed nodes; ioredis Cluster). */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /**

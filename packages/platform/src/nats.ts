@@ -24,6 +24,7 @@ import type { z } from 'zod';
 import { isDatabaseUnavailable } from './db-errors.js';
 import type { NatsMetrics } from './metrics.js';
 import { natsInboxPrefix } from './nats-permissions.js';
+import { writePerTurn, type NatsWrites } from './nats-writes.js';
 import { extractTraceContext, injectTraceContext, inSpan, traceIdOf } from './telemetry.js';
 import type { StreamAcks } from './stream-acks.js';
 
@@ -38,7 +39,7 @@ export const serviceCaller = (name: string, nodeId: string): Caller => ({ userId
  * Connects as `auth.user` (its subject permissions: nats-permissions.ts); replies to this
  * connection's requests arrive on the user's own inbox prefix, the only inbox it may read.
  */
-export async function connectNats(url: string, name: string, logger: Logger, auth?: { user: string; password?: string }): Promise<NatsConnection> {
+export async function connectNats(url: string, name: string, logger: Logger, auth?: { user: string; password?: string }, writes: NatsWrites = 'turn'): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(','),
     name,
@@ -51,6 +52,8 @@ export async function connectNats(url: string, name: string, logger: Logger, aut
     // turns every NATS failure into a typed ProtocolError, so those stacks are never read.
     noAsyncTraces: true,
   });
+  // One socket write per event-loop turn, not per microtask (ADR 0082).
+  if (writes === 'turn' && !writePerTurn(nc)) logger.warn('nats.js internals changed: NATS writes stay per microtask');
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn({ nats: s.type }, 'nats status');

@@ -185,4 +185,29 @@ describe('Connection event frames', () => {
     expect(await closed).toBe(SLOW_CONSUMER_CLOSE);
     expect(a.client.messages).toHaveLength(1);
   });
+
+  it('writes the frames of one turn to a socket in one write with perTurn, in order (ADR 0082)', async () => {
+    for (const perTurn of [true, false]) {
+      const a = await pair();
+      const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, perTurn });
+      // Every write that reaches the kernel goes through _write (one chunk) or _writev (several).
+      const raw = (a.server as unknown as { _socket: { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void } })._socket;
+      let writes = 0;
+      for (const m of ['_write', '_writev'] as const) {
+        const orig = raw[m].bind(raw);
+        raw[m] = (...args: unknown[]) => {
+          writes++;
+          orig(...args);
+        };
+      }
+      c.send({ re: '1', type: 'ok', data: {} });
+      for (let seq = 1; seq <= 4; seq++) {
+        c.sendEvent(event({ seq }));
+        await Promise.resolve(); // frames of one turn, not of one call
+      }
+      await a.client.received(5);
+      expect(a.client.messages.map((m) => JSON.parse(m.data.toString()) as { re?: string; seq?: number }).map((f) => f.re ?? f.seq)).toEqual(['1', 1, 2, 3, 4]);
+      expect(writes).toBe(perTurn ? 1 : 5);
+    }
+  });
 });

@@ -111,10 +111,38 @@ interface WsSender {
   _state?: number;
 }
 
-/** How much a connection may have queued but unsent, and what happens beyond it. */
+/** How much a connection may have queued but unsent, and what happens beyond it; `perTurn`: one socket write per event-loop turn (WS_WRITES, ADR 0082). */
 export interface OutboundLimits {
   maxBufferedBytes: number;
   closeGraceMs: number;
+  perTurn?: boolean;
+}
+
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * Sockets holding this event-loop turn's frames, uncorked together in its check phase (ADR 0082):
+ * the events one NATS read carries for a socket (a storm's `participant_updated`s, a chat burst)
+ * leave in one write instead of one syscall and one client wake-up each.
+ */
+const heldThisTurn = new Set<Corkable>();
+let releaseScheduled = false;
+function releaseHeld(): void {
+  releaseScheduled = false;
+  for (const socket of heldThisTurn) socket.uncork();
+  heldThisTurn.clear();
+}
+function holdForTurn(socket: Corkable): void {
+  if (heldThisTurn.has(socket)) return;
+  socket.cork();
+  heldThisTurn.add(socket);
+  if (!releaseScheduled) {
+    releaseScheduled = true;
+    setImmediate(releaseHeld);
+  }
 }
 
 const CONTRACT_CHECKS = contractChecksEnabled();
@@ -186,14 +214,18 @@ export class Connection {
    * replay is many frames at once; each `ws.send` alone is one syscall). `fn` must not await.
    */
   corked<T>(fn: () => T): T {
-    // ws keeps its net.Socket private; cork/uncork nest, so ws's own per-frame cork is harmless.
-    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    const socket = this.socket();
     socket?.cork();
     try {
       return fn();
     } finally {
       socket?.uncork();
     }
+  }
+
+  /** ws keeps its net.Socket private; cork/uncork nest, so ws's own per-frame cork is harmless. */
+  private socket(): Corkable | undefined {
+    return (this.ws as unknown as { _socket?: Corkable })._socket;
   }
 
   /** Sends a reply or server frame; false when the socket is gone (or was just closed as a slow consumer). */
@@ -255,7 +287,14 @@ export class Connection {
    */
   private writable(): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
-    if (this.ws.bufferedAmount <= this.outbound.maxBufferedBytes) return true;
+    if (this.ws.bufferedAmount <= this.outbound.maxBufferedBytes) {
+      // Every frame written from here on, until the turn's check phase, leaves in one write.
+      if (this.outbound.perTurn) {
+        const socket = this.socket();
+        if (socket) holdForTurn(socket);
+      }
+      return true;
+    }
     this.close(SLOW_CONSUMER_CLOSE, 'slow consumer', 'slow_consumer');
     setTimeout(() => this.ws.terminate(), this.outbound.closeGraceMs).unref();
     return false;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
@@ -22,6 +23,20 @@ const AUTH_MESSAGES: Record<UpgradeAuthFailure, string> = { missing: 'no token',
 function refuseUnauthorized(cb: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void, reason: UpgradeAuthFailure): void {
   const body = JSON.stringify({ error: { code: 'unauthorized', message: AUTH_MESSAGES[reason], reason } });
   cb(false, 401, body, { [UPGRADE_AUTH_HEADER]: reason, 'Content-Type': 'application/json' });
+}
+
+/**
+ * Accepts an upgrade with its socket corked (ADR 0082): ws writes the 101 response and emits the
+ * connection synchronously inside `accept`, and ClientGateway writes `hello` there too, so both
+ * leave in one socket write instead of two (a syscall and a client wake-up less per connect).
+ */
+export function acceptCorked(socket: Pick<Socket, 'cork' | 'uncork'>, accept: () => void): void {
+  socket.cork();
+  try {
+    accept();
+  } finally {
+    socket.uncork();
+  }
 }
 
 /**
@@ -79,7 +94,7 @@ export class GatewayWsAdapter extends WsAdapter {
               return cb(false, 429, 'Too Many Requests');
             }
             info.req.sbConnectionId = connectionId;
-            cb(true);
+            acceptCorked(info.req.socket, () => cb(true));
           },
           (err) => {
             this.metrics.connects.inc({ result: err instanceof AuthError || err instanceof joseErrors.JOSEError ? 'unauthorized' : 'error' });
