@@ -126,6 +126,10 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
     grpcServer = await startGrpcServer({ host: grpcHost, port: grpcPort, authSecret: config.GRPC_AUTH_SECRET, services: opts.grpc(app), logger, metrics: grpcServerMetrics(registry) });
   }
   await opts.afterStart?.(app, platform);
+  // The server has every subscription made at start-up before start resolves: a request sent
+  // right after (a test, a replica's first peer) finds its responders (NATS writes leave once
+  // per turn, ADR 0082, so a SUB may otherwise still be in this process's buffer).
+  await nc.flush();
   logger.info({ httpPort: address.port, grpcPort: grpcServer?.port }, `${opts.service} started`);
 
   let stopping: Promise<void> | undefined;
