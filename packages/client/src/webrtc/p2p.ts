@@ -43,6 +43,8 @@ export class P2PCall extends Emitter<P2PCallEvents> {
   private closed = false;
   /** Candidates that came before the remote description (addIceCandidate would reject them). */
   private readonly queued: RTCIceCandidateInit[] = [];
+  /** A `track` went to the listeners (from the event or emitReceivedTracks). */
+  private trackEmitted = false;
   private readonly offs: (() => void)[] = [];
   /** Resolves once the ICE servers are final (at once unless hello said they were pending). */
   private readonly iceReady: Promise<void>;
@@ -74,16 +76,37 @@ export class P2PCall extends Emitter<P2PCallEvents> {
         this.makingOffer = false;
       }
     };
-    this.pc.ontrack = (e) => this.emit('track', e.streams[0] ?? new MediaStream([e.track]), e.track);
+    this.pc.ontrack = (e) => {
+      this.trackEmitted = true;
+      this.emit('track', e.streams[0] ?? new MediaStream([e.track]), e.track);
+    };
     this.pc.onicecandidate = ({ candidate }) => candidate && this.send('ice', candidate.toJSON());
     this.pc.oniceconnectionstatechange = () => this.pc.iceConnectionState === 'failed' && this.pc.restartIce();
-    this.pc.onconnectionstatechange = () => this.emit('state', this.pc.connectionState);
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === 'connected' && !this.trackEmitted) this.emitReceivedTracks();
+      this.emit('state', this.pc.connectionState);
+    };
     this.offs.push(
       sb.on('signal', (s) => void this.onSignal(s).catch((err) => !this.closed && console.warn('p2p signal failed', err))),
       sb.on('room.participant_updated', (d) => {
         if (d.previousConnectionId === this.peer) this.retarget(d.participant.connectionId);
       }),
     );
+  }
+
+  /**
+   * Chromium was seen not to fire `track` on the offerer although the answer's media flowed
+   * (the demo's browser test: frames decoded, no event): once connected without one, the
+   * receiving transceivers' tracks are handed over as one stream.
+   */
+  private emitReceivedTracks(): void {
+    const tracks = this.pc
+      .getTransceivers()
+      .filter((t) => t.currentDirection === 'sendrecv' || t.currentDirection === 'recvonly')
+      .map((t) => t.receiver.track);
+    if (!tracks.length) return;
+    this.trackEmitted = true;
+    this.emit('track', new MediaStream(tracks), tracks[0]!);
   }
 
   /** Whether this side yields on offer collisions. */

@@ -26,6 +26,7 @@ class FakePC {
   failLocal = false;
   tracks: unknown[] = [];
   stats: { type: string; kind?: string; bytesReceived?: number }[] = [];
+  transceivers: { currentDirection: string | null; receiver: { track: unknown } }[] = [];
   constructor(readonly config: unknown) {
     FakePC.last = this;
   }
@@ -50,6 +51,9 @@ class FakePC {
   }
   restartIce() {
     this.log.push('restartIce');
+  }
+  getTransceivers() {
+    return this.transceivers;
   }
   getConfiguration() {
     return this.config as RTCConfiguration;
@@ -256,6 +260,34 @@ describe('P2PCall (scripted RTCPeerConnection)', () => {
     sb.fire({ kind: 'answer', payload: { type: 'answer' } }); // from the old id: ignored
     await flush();
     expect(pc.log).toEqual(['local:offer']);
+  });
+
+  it('hands over the receiving tracks once connected when no track event came (seen in Chromium), and only then', () => {
+    const { c, pc } = call();
+    const seen: unknown[][] = [];
+    c.on('track', (s, t) => seen.push([s, t]));
+    pc.transceivers = [
+      { currentDirection: 'sendrecv', receiver: { track: 'audio' } },
+      { currentDirection: 'sendonly', receiver: { track: 'not-received' } },
+      { currentDirection: 'recvonly', receiver: { track: 'video' } },
+    ];
+    pc.connectionState = 'connected';
+    pc.onconnectionstatechange!();
+    expect(seen).toHaveLength(1);
+    expect((seen[0][0] as FakeStream).tracks).toEqual(['audio', 'video']);
+    expect(seen[0][1]).toBe('audio');
+    // Connected again (after an ICE restart): nothing twice.
+    pc.onconnectionstatechange!();
+    expect(seen).toHaveLength(1);
+    // With a real track event first, the fallback stays out.
+    const other = call();
+    const events: unknown[] = [];
+    other.c.on('track', (_s, t) => events.push(t));
+    other.pc.transceivers = pc.transceivers;
+    other.pc.ontrack!({ streams: ['s'], track: 't' });
+    other.pc.connectionState = 'connected';
+    other.pc.onconnectionstatechange!();
+    expect(events).toEqual(['t']);
   });
 
   it('emits remote tracks (wrapping a streamless track), state changes, and restarts ICE on failure', () => {
