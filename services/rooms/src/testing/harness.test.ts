@@ -55,6 +55,9 @@ export class RoomsHarness {
     // A generous request timeout: two cores are shared by parallel test files and first
     // queries on a cold Prisma pool are slow. Correctness, not latency, is under test.
     for (let i = 0; i < replicas; i++) h.replicas.push(await h.stack.add(startRooms(testEnv({ REQUEST_TIMEOUT_MS: '15000', ...env }))));
+    // On a NATS cluster (the clustered pass) the services' interest reaches the test's node a
+    // moment after start: wait until a command is routed (any answer but `unavailable`).
+    await until(async () => (await h.code('room.get', h.caller(), { roomId: uid('probe') })) !== 'unavailable', 'rooms answers on the bus', 20_000);
     return h;
   }
 
