@@ -115,16 +115,18 @@ const infra = checksOnly
 await step('generated code (proto current, prisma clients)', process.execPath, ['scripts/gen.mjs', '--check']);
 // The clustered pass (vitest.config.ts CLUSTERED_SUITE, test/cluster/) runs the store-level files
 // again on a NATS cluster and a Redis Cluster. None of its files spawns a built service (they run
-// from sources, like all of vitest), so it needs only the generated code and the infrastructure:
-// it starts now, beside the build, instead of after the first pass, where it left a core idle for
-// most of its 45 s (ADR 0085). Its output is printed in one piece when it ends; named files on the
+// from sources, like all of vitest). It runs after the first pass and the checks (ADR 0085 tried it
+// beside the build; see below). Its output is printed in one piece when it ends; named files on the
 // command line run in the first pass only, as before.
 const runClustered = !checksOnly && !vitestArgs.length;
 const clusteredCpuLog = join(root, '.run/file-cpu-clustered.jsonl');
 rmSync(clusteredCpuLog, { force: true });
-const clusteredPass = runClustered
+// Started after the first pass (see below): run beside the build, its failover files failed
+// 3 of 4 clean-clone runs on 2026-12-03 (NATS interest and Redis failover slower under the build's load).
+const startClustered = () =>
+  runClustered
   ? infra.then(() => {
-      console.log('\n[test] vitest clustered pass (SB_TEST_CLUSTERED=1) started beside the build; its output follows when it ends');
+      console.log('\n[test] vitest clustered pass (SB_TEST_CLUSTERED=1) started; its output follows when it ends');
       return runPhase('vitest clustered pass', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default'], {
         cwd: root,
         env: { ...process.env, SB_TEST_CLUSTERED: '1', SB_TEST_CPU_LOG: clusteredCpuLog },
@@ -175,6 +177,7 @@ if (existsSync(report)) {
 }
 printFileCpu(firstCpuLog);
 await awaitBeside();
+const clusteredPass = startClustered();
 if (!clusteredPass) finish(vitest.ok ? 0 : typeof vitest.exit === 'number' ? vitest.exit : 1);
 const clustered = await clusteredPass;
 record(clustered);
