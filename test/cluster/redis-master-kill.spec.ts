@@ -114,7 +114,11 @@ describe('SIGKILL of a Redis Cluster master', () => {
     // grace), and a new connection opens (presence must learn of it once its slot is back).
     const dropped = members[3];
     await dropped.terminate();
-    const latecomer = await stack.client(gateways[1], uid('late'));
+    // Its user's connection-slot key (MAX_CONNECTIONS_PER_USER) may live on the dead master:
+    // the upgrade is refused with 503 until the replica takes over, and the client retries, as
+    // the SDK's reconnect loop does.
+    const latecomerId = uid('late');
+    const latecomer = await retrying('a connection opened during the failover', () => stack.client(gateways[1], latecomerId), PROMOTION_BOUND_MS);
 
     // Promotion, observed: every surviving node says another node now serves both slots.
     const survivors = ports.filter((p) => p !== masterPort);
