@@ -31,7 +31,8 @@ ${SB_CLIENT_JS}
 window.lk = { state: 'new', disconnectReason: null, remoteVideo: null };
 window.joinSfu = async (roomId, publish) => {
   const grant = await window.request('media.token', { roomId });
-  const room = new LivekitClient.Room({ adaptiveStream: false, dynacast: false });
+  // A small camera (one simulcast layer below 480 px): the test needs frames to flow, not 720p (ADR 0086).
+  const room = new LivekitClient.Room({ adaptiveStream: false, dynacast: false, videoCaptureDefaults: { resolution: { width: 160, height: 120, frameRate: 10 } } });
   window.lkRoom = room;
   room.on(LivekitClient.RoomEvent.TrackSubscribed, (track) => { if (track.kind === 'video') window.lk.remoteVideo = track; });
   room.on(LivekitClient.RoomEvent.Disconnected, (reason) => { window.lk.state = 'disconnected'; window.lk.disconnectReason = reason; });
@@ -94,6 +95,7 @@ async function main() {
 
   const joinedA = await alice.evaluate((id) => window.joinSfu(id, false), roomId);
   const joinedB = await bob.evaluate((id) => window.joinSfu(id, true), roomId);
+  const bobCamera = await bob.evaluate(() => { const s = window.lkRoom.localParticipant.getTrackPublication('camera')?.track?.mediaStreamTrack.getSettings(); return s ? `${s.width}x${s.height}` : 'none'; });
   await waitFor(async () => (await alice.evaluate(() => window.videoBytesReceived())) > 0, 'Alice receives Bob\'s video through LiveKit', 45_000);
   const bytesReceived = await alice.evaluate(() => window.videoBytesReceived());
 
@@ -131,6 +133,7 @@ async function main() {
     identities: [joinedA.identity, joinedB.identity],
     connectionIds: [helloA.connectionId, helloB.connectionId],
     bytesReceived,
+    bobCamera,
     bobBeforeMute: { tracks: bobBeforeMute.tracks.length, canPublish: bobBeforeMute.permission?.canPublish },
     bobAfterMute: { liveTracks: bobAfterMute.tracks.filter((t) => !t.muted).length, canPublish: bobAfterMute.permission?.canPublish },
     bobDisconnectReason: await bob.evaluate(() => window.lk.disconnectReason),

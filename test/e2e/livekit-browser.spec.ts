@@ -15,6 +15,7 @@ describe.skipIf(!inject('livekitBinary'))('SFU call through the real LiveKit bet
     expect(result.sfuUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     expect(result.identities).toEqual([`alice:${result.connectionIds[0]}`, `bob:${result.connectionIds[1]}`]);
     expect(result.bytesReceived).toBeGreaterThan(0);
+    expect(result.bobCamera).toBe('160x120'); // the small camera the page asked for (ADR 0086)
     expect(result.bobBeforeMute).toEqual({ tracks: 1, canPublish: true });
     expect(result.bobAfterMute).toEqual({ liveTracks: 0, canPublish: false });
     expect(result.mediaEventTypes).toContain('media.track_unpublished');
