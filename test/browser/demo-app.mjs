@@ -1,5 +1,5 @@
-// The demo app and the admin console (run by test/browser/demo.mjs on its stack, see
-// test/e2e/demo-browser.spec.ts): headless Chromium drives the real demo pages, alice on replica
+// The demo app and the admin console (run by test/browser/browser-tests.mjs on its stack, see
+// test/e2e/browser.spec.ts): headless Chromium drives the real demo pages, alice on replica
 // gw1 and bob on gw2 — create and join a room, chat both ways, presence dots, push-to-talk audio
 // (bob's fake microphone encoded to Opus, decoded on alice's page), a P2P video call (hung up once
 // it has shown frames); bob's replica is SIGKILLed mid-chat and his history must have no gap after

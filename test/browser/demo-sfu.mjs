@@ -1,4 +1,4 @@
-// The demo's SFU call (run by test/browser/demo.mjs on its stack, see test/e2e/demo-browser.spec.ts):
+// The demo's SFU call (run by test/browser/browser-tests.mjs on its stack, see test/e2e/browser.spec.ts):
 // three headless Chromium pages of the real demo — alice and carol on replica gw1, bob on gw2 —
 // meet in an SFU room and press "Join SFU call" (the SDK's SfuCall: `media.token`, then
 // livekit-client) against the REAL LiveKit server. Every page must show the other two's camera
