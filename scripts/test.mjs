@@ -6,7 +6,7 @@
 // failure tests of test/cluster/. Extra args go to vitest (first pass only).
 //
 // Schedule (ADR 0076): the critical path is generation -> tsc -b -> demo build -> vitest. The
-// checks nothing else reads (Helm chart, eslint, spec and tooling type-checks) run beside it at a
+// checks nothing else reads (Helm chart, eslint, oxlint, spec and tooling type-checks) run beside it at a
 // lower priority (nice 10), each one's output printed in one piece when it ends; the run fails if
 // any of them fails. Every phase's wall and CPU seconds go to .run/test-phases.json.
 import { availableParallelism } from 'node:os';
@@ -144,9 +144,11 @@ beside('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs'
 // typescript-eslint and TypeDoc load (ADR 0090). Named by path: both packages declare a `tsc` bin.
 const tsc = join(root, 'node_modules/typescript7/bin/tsc');
 await step('build (tsc -b)', tsc, ['-b']);
-// After the build: these read its .d.ts (project references) or, for eslint, the types of the
-// dist/ files some tooling imports. eslint first: the longest.
+// After the build: these read its .d.ts (project references) or, for oxlint's type-aware rules,
+// the types of the dist/ files some tooling imports. Syntax rules are eslint's, the two rules that
+// need types oxlint's (tsgolint, on TypeScript 7: ADR 0091).
 beside('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']);
+beside('lint (oxlint, type-aware rules)', join(root, 'node_modules/.bin/oxlint'), ['--type-aware', '--deny-warnings', '.']);
 beside('type-check tests (tsconfig.spec.json)', tsc, ['-p', 'tsconfig.spec.json']);
 beside('type-check tooling .mjs (tsconfig.tools.json)', tsc, ['-p', 'tsconfig.tools.json']);
 // The browser specs serve apps/demo/dist/web: built before vitest starts.
