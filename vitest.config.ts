@@ -36,8 +36,8 @@ const workers = Number(process.env.TEST_WORKERS) || (clustered ? 2 : Math.min(6,
 
 // SWC (not esbuild) compiles tests because NestJS DI needs emitDecoratorMetadata.
 export default defineConfig({
-  // npm test runs the clustered pass beside the first (ADR 0085): its own cache (vitest's results,
-  // which the sequencer reads), so two runs never write one file at once.
+  // The clustered pass keeps its own cache (vitest's results, which the sequencer reads): its files'
+  // durations differ from the first pass's.
   ...(clustered ? { cacheDir: '.run/vite-clustered' } : {}),
   plugins: [swc.vite({ jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' } })],
   // Workspace packages resolve to their TypeScript sources (the `source` export condition), not dist/.

@@ -26,7 +26,7 @@ if (args[0] === '--client') {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await new Promise((r) => wss.once('listening', r));
   const socks = [];
-  const connected = new Promise((r) => wss.on('connection', (ws) => socks.push(ws) === sockets && r()));
+  const connected = new Promise((r) => wss.on('connection', (ws) => socks.push(ws) === sockets && r(undefined)));
   const client = fork(import.meta.filename, ['--client', String(/** @type {import('node:net').AddressInfo} */ (wss.address()).port), String(sockets)]);
   await connected;
   const identity = { userId: 'u', name: 'u', device: '', roles: [], exp: Date.now() / 1000 + 3600 };
@@ -36,7 +36,7 @@ if (args[0] === '--client') {
   const event = () => ({ type: 'room.broadcast', roomId: 'r_abcdefghijkl', seq: 0, ts: Date.now(), dataJson, excludeConnectionId: '', onlyConnectionIds: [] });
   const drained = () =>
     new Promise((r) => {
-      const t = setInterval(() => socks.every((s) => s.bufferedAmount === 0) && (clearInterval(t), r()), 5);
+      const t = setInterval(() => socks.every((s) => s.bufferedAmount === 0) && (clearInterval(t), r(undefined)), 5);
     });
   const measure = async (deliver) => {
     const t0 = process.cpuUsage();

@@ -650,7 +650,7 @@ async function reconnectStorm() {
     Promise.all(
       vs.map((v) =>
         new Promise((resolve) => {
-          if (v.c.closed) return resolve();
+          if (v.c.closed) return resolve(undefined);
           v.c.onClose = resolve;
         }).then(() => resumeOne(v).finally(() => pendingCount--)),
       ),

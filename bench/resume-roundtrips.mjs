@@ -60,7 +60,7 @@ try {
     v.lastSeq = Math.max(v.lastSeq, j.seq ?? 0);
     vs.push(v);
   });
-  const closed = Promise.all(vs.map((v) => new Promise((r) => (v.conn.closed ? r() : (v.conn.onClose = r)))));
+  const closed = Promise.all(vs.map((v) => new Promise((r) => (v.conn.closed ? r(undefined) : (v.conn.onClose = r)))));
   process.kill(killedPid, 'SIGKILL');
   await closed;
   say(`gateway-a killed; ${vs.length} clients disconnected`);

@@ -115,7 +115,9 @@ function step(name, fn) {
 }
 
 function run(cmd, argv, opts = {}) {
-  const r = spawnSync(cmd, argv, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 30_000, ...opts });
+  // A guard against a hung helm/kubectl, not a speed check: beside vitest at nice 10 on a loaded
+  // 2-core box one `helm template` took 34 s (2.5 s idle), so 30 s failed runs that were fine.
+  const r = spawnSync(cmd, argv, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 180_000, ...opts });
   if (r.error) throw new Error(`${path.basename(cmd)}: ${r.error.message}`);
   return r;
 }

@@ -304,11 +304,11 @@ async function stopAll(signal) {
     processes.map(
       (p) =>
         new Promise((resolve) => {
-          if (p.child.exitCode !== null || p.child.signalCode) return resolve();
+          if (p.child.exitCode !== null || p.child.signalCode) return resolve(undefined);
           const force = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
           p.child.once('exit', () => {
             clearTimeout(force);
-            resolve();
+            resolve(undefined);
           });
           p.child.kill('SIGTERM');
         }),

@@ -6,7 +6,7 @@
 // failure tests of test/cluster/. Extra args go to vitest (first pass only).
 //
 // Schedule (ADR 0076): the critical path is generation -> tsc -b -> demo build -> vitest. The
-// checks nothing else reads (Helm chart, eslint, spec and tooling type-checks) run beside it at a
+// checks nothing else reads (Helm chart, eslint, oxlint, spec and tooling type-checks) run beside it at a
 // lower priority (nice 10), each one's output printed in one piece when it ends; the run fails if
 // any of them fails. Every phase's wall and CPU seconds go to .run/test-phases.json.
 import { availableParallelism } from 'node:os';
@@ -32,19 +32,8 @@ function writePhases() {
   for (const p of [...phases].sort((a, b) => a.startS - b.startS)) console.log(phaseLine(p));
   console.log(`[test] total wall ${totalS.toFixed(1)} s, cpu ${phases.reduce((sum, p) => sum + (p.cpuS ?? 0), 0).toFixed(1)} s (.run/test-phases.json)`);
 }
-/** Process groups still running beside the critical path (the clustered pass), ended on an early exit. */
-const groups = new Set();
-// Ctrl-C reaches the terminal's process group only: the clustered pass's own group is ended here.
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.once(signal, () => finish(130));
 /** @param {number} code */
 function finish(code) {
-  for (const pgid of groups) {
-    try {
-      process.kill(-pgid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
   writePhases();
   process.exit(code);
 }
@@ -114,38 +103,22 @@ const infra = checksOnly
 // Proto check and Prisma clients (made only when stale) in one step: tsc -b needs the clients.
 await step('generated code (proto current, prisma clients)', process.execPath, ['scripts/gen.mjs', '--check']);
 // The clustered pass (vitest.config.ts CLUSTERED_SUITE, test/cluster/) runs the store-level files
-// again on a NATS cluster and a Redis Cluster. None of its files spawns a built service (they run
-// from sources, like all of vitest). It runs after the first pass and the checks (ADR 0085 tried it
-// beside the build; see below). Its output is printed in one piece when it ends; named files on the
-// command line run in the first pass only, as before.
+// again on a NATS cluster and a Redis Cluster, after the first pass and the checks: beside the build
+// its failover files failed 3 of 4 clean-clone runs (ADR 0085). Named files on the command line run
+// in the first pass only.
 const runClustered = !checksOnly && !vitestArgs.length;
-const clusteredCpuLog = join(root, '.run/file-cpu-clustered.jsonl');
-rmSync(clusteredCpuLog, { force: true });
-// Started after the first pass (see below): run beside the build, its failover files failed
-// 3 of 4 clean-clone runs on 2026-12-03 (NATS interest and Redis failover slower under the build's load).
-const startClustered = () =>
-  runClustered
-  ? infra.then(() => {
-      console.log('\n[test] vitest clustered pass (SB_TEST_CLUSTERED=1) started; its output follows when it ends');
-      return runPhase('vitest clustered pass', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default'], {
-        cwd: root,
-        env: { ...process.env, SB_TEST_CLUSTERED: '1', SB_TEST_CPU_LOG: clusteredCpuLog },
-        t0,
-        group: true,
-        onSpawn: (pid) => groups.add(pid),
-      }).then((r) => {
-        groups.clear();
-        return r;
-      });
-    })
-  : undefined;
 beside('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);
-await step('build (tsc -b)', join(root, 'node_modules/.bin/tsc'), ['-b']);
-// After the build: these read its .d.ts (project references) or, for eslint, the types of the
-// dist/ files some tooling imports. eslint first: the longest.
+// TypeScript 7 (the native compiler) builds and checks; 5.9 stays only as the library that
+// typescript-eslint and TypeDoc load (ADR 0090). Named by path: both packages declare a `tsc` bin.
+const tsc = join(root, 'node_modules/typescript7/bin/tsc');
+await step('build (tsc -b)', tsc, ['-b']);
+// After the build: these read its .d.ts (project references) or, for oxlint's type-aware rules,
+// the types of the dist/ files some tooling imports. Syntax rules are eslint's, the two rules that
+// need types oxlint's (tsgolint, on TypeScript 7: ADR 0091).
 beside('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']);
-beside('type-check tests (tsconfig.spec.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.spec.json']);
-beside('type-check tooling .mjs (tsconfig.tools.json)', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.tools.json']);
+beside('lint (oxlint, type-aware rules)', join(root, 'node_modules/.bin/oxlint'), ['--type-aware', '--deny-warnings', '.']);
+beside('type-check tests (tsconfig.spec.json)', tsc, ['-p', 'tsconfig.spec.json']);
+beside('type-check tooling .mjs (tsconfig.tools.json)', tsc, ['-p', 'tsconfig.tools.json']);
 // The browser specs serve apps/demo/dist/web: built before vitest starts.
 await step('demo app and admin console (vite build)', 'npm', ['run', '--silent', 'build', '-w', '@switchboard/demo']);
 if (checksOnly) {
@@ -156,8 +129,8 @@ await infra;
 // The JSON report gives CI a plain closing line ("N passed, N failed") whatever happens.
 mkdirSync(join(root, '.run'), { recursive: true });
 const report = join(root, '.run/vitest-report.json');
-// test/cluster/ (the failure tests on private clusters) runs in the clustered pass (started
-// above); named on the command line, it runs here.
+// test/cluster/ (the failure tests on private clusters) runs in the clustered pass (below);
+// named on the command line, it runs here.
 // Each integration file's CPU seconds (worker + children) go to .run/file-cpu*.jsonl (per-file.ts);
 // the costliest are printed after each pass (ADR 0085).
 const cpuLog = (/** @type {string} */ name) => {
@@ -177,11 +150,16 @@ if (existsSync(report)) {
 }
 printFileCpu(firstCpuLog);
 await awaitBeside();
-const clusteredPass = startClustered();
-if (!clusteredPass) finish(vitest.ok ? 0 : typeof vitest.exit === 'number' ? vitest.exit : 1);
-const clustered = await clusteredPass;
+if (!runClustered) finish(vitest.ok ? 0 : typeof vitest.exit === 'number' ? vitest.exit : 1);
+console.log('\n[test] vitest clustered pass (SB_TEST_CLUSTERED=1)');
+const clusteredCpuLog = cpuLog('file-cpu-clustered.jsonl');
+const clustered = await runPhase('vitest clustered pass', join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default'], {
+  cwd: root,
+  inherit: true,
+  env: { ...process.env, SB_TEST_CLUSTERED: '1', SB_TEST_CPU_LOG: clusteredCpuLog },
+  t0,
+});
 record(clustered);
-console.log(`\n[test] vitest clustered pass (SB_TEST_CLUSTERED=1)\n${clustered.output}`);
 printFileCpu(clusteredCpuLog);
 console.log(`\n[test] clustered pass (SB_TEST_CLUSTERED=1) ${clustered.ok ? 'ok' : 'failed'}`);
 if (!vitest.ok) finish(typeof vitest.exit === 'number' ? vitest.exit : 1);

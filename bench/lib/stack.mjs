@@ -60,7 +60,7 @@ export function stopChild(child, graceMs = 8000) {
       clearTimeout(force);
       // start.mjs children are in the same group; make sure none outlive it.
       killGroup(child, 'SIGKILL');
-      resolve();
+      resolve(undefined);
     });
     killGroup(child, child.sigintStops ? 'SIGINT' : 'SIGTERM');
   });
@@ -148,7 +148,7 @@ export function ensureBuilt(log) {
   log(`building (dist missing for ${needed.join(', ')}): npm run build`);
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build failed (${code})`))));
+    child.on('exit', (code) => (code === 0 ? resolve(undefined) : reject(new Error(`npm run build failed (${code})`))));
   });
 }
 

@@ -21,7 +21,7 @@ function spawnNode(binary, args, logFile) {
 
 /** Resolves once the child has exited (at once when it already has). */
 export function exited(child) {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', () => resolve(undefined))));
 }
 
 /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 export const OCI_LABELS = ['title', 'description', 'version', 'revision', 'created', 'source', 'base.name'].map((l) => `org.opencontainers.image.${l}`);
 /** What the runtime image must never ship (the ≈430 MB of the Prisma CLI, studio, pglite...). */
-export const MUST_NOT_SHIP = ['prisma', '@prisma/studio-core', '@prisma/dev', '@electric-sql/pglite', 'typescript', 'vitest', '@redocly/cli'];
+export const MUST_NOT_SHIP = ['prisma', '@prisma/studio-core', '@prisma/dev', '@electric-sql/pglite', 'typescript', 'typescript7', 'vitest', '@redocly/cli'];
 /** What it must ship: the Prisma runtime and `pg`, which the migration runner uses. */
 export const MUST_SHIP = ['pg', '@prisma/client', '@prisma/adapter-pg'];
 const DIGEST = /^ARG NODE_IMAGE=node:[\w.-]+@sha256:[0-9a-f]{64}$/m;

@@ -758,7 +758,7 @@ export async function postgresSocketBridge(dir, { port = SERVICES.postgres.port 
     socketDir: dir,
     /** The server URL (no database) to use from inside the namespace. */
     serverUrl: `postgresql://${target.username}:${target.password}@localhost:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
   };
 }
 

@@ -27,7 +27,10 @@ export const GO_HINT =
   'LiveKit is built from source and needs Go (>= 1.24): install it from your distribution (sudo apt-get install -y golang-go) ' +
   `or from go.dev, then run npm start again; meanwhile SFU verbs answer "unavailable". Manual build: GOTOOLCHAIN=local CGO_ENABLED=0 GOBIN=$PWD/.cache/livekit/${LIVEKIT_VERSION} go install ${LIVEKIT_MODULE}@${LIVEKIT_VERSION}`;
 
-/** Builds LiveKit into .cache/livekit/<version> unless it is there already (see ./go-binary.mjs). */
+/**
+ * Builds LiveKit into .cache/livekit/<version> unless it is there already (see ./go-binary.mjs).
+ * @param {{ repoRoot?: string, version?: string, log?: (line: string) => void, timeoutMs?: number, go?: string | null }} [options]
+ */
 export function ensureLivekit({ repoRoot = REPO_ROOT, version = LIVEKIT_VERSION, log = () => {}, timeoutMs = 15 * 60_000, go = findGo() } = {}) {
   return ensureGoBinary({ repoRoot, name: 'livekit', label: 'LiveKit', module: LIVEKIT_MODULE, version, hint: GO_HINT, log, timeoutMs, go });
 }

@@ -96,7 +96,7 @@ const PRISMA_ONLY_PARAMS = ['schema', 'connection_limit', 'pool_timeout', 'pgbou
 
 /**
  * Parses a Prisma-style PostgreSQL URL.
- * @returns {{ schema: string, database: string, host: string, port: number, clientConfig: object, display: string }}
+ * @returns {{ schema: string, database: string, host: string, port: number, clientConfig: import('pg').ClientConfig, display: string }}
  */
 export function parseDatabaseUrl(databaseUrl) {
   if (!databaseUrl) throw new Error('no database URL given');

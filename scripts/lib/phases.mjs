@@ -26,7 +26,7 @@ export function cpuFromProcStat(stat) {
 
 /**
  * @typedef {{ label: string, ok: boolean, exit: number | string | null, wallS: number, cpuS: number | null, startS: number }} PhaseResult
- * @typedef {{ env?: NodeJS.ProcessEnv, inherit?: boolean, nice?: number, cwd: string, t0: number, group?: boolean, onSpawn?: (pid: number) => void }} PhaseOptions
+ * @typedef {{ env?: NodeJS.ProcessEnv, inherit?: boolean, nice?: number, cwd: string, t0: number }} PhaseOptions
  */
 
 /**
@@ -39,7 +39,7 @@ export function cpuFromProcStat(stat) {
  * @param {PhaseOptions} options
  * @returns {Promise<PhaseResult & { output: string }>}
  */
-export function runPhase(label, cmd, args, { env = process.env, inherit = false, nice = 0, cwd, t0, group = false, onSpawn }) {
+export function runPhase(label, cmd, args, { env = process.env, inherit = false, nice = 0, cwd, t0 }) {
   const dir = mkdtempSync(join(tmpdir(), 'sb-phase-'));
   const out = join(dir, 'cpu.json');
   const started = Date.now();
@@ -48,10 +48,7 @@ export function runPhase(label, cmd, args, { env = process.env, inherit = false,
       cwd,
       env: inherit ? env : { ...env, FORCE_COLOR: '0' },
       stdio: inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
-      // Its own process group: the caller can end the whole tree (`process.kill(-pid)`).
-      detached: group,
     });
-    if (child.pid !== undefined) onSpawn?.(child.pid);
     let output = '';
     child.stdout?.on('data', (d) => (output += d));
     child.stderr?.on('data', (d) => (output += d));

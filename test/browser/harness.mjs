@@ -43,7 +43,7 @@ export function processes() {
     }
     for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
     for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => { const t = setTimeout(() => { c.kill('SIGKILL'); r(); }, 5000); c.once('exit', () => { clearTimeout(t); r(); }); }))));
+    await Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => { const t = setTimeout(() => { c.kill('SIGKILL'); r(undefined); }, 5000); c.once('exit', () => { clearTimeout(t); r(undefined); }); }))));
     console.log(JSON.stringify(result));
     process.exit(result.ok ? 0 : 1);
   };
