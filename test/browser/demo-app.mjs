@@ -1,66 +1,38 @@
-#!/usr/bin/env node
-// Runs INSIDE a fresh network namespace that has only `lo` (see test/e2e/demo-browser.spec.ts):
-// private NATS and Redis, Postgres through the socket bridge, rooms + presence, two gateway
-// replicas and the demo server (apps/demo, built), then headless Chromium drives the real demo
-// pages: alice on replica gw1, bob on gw2 — create and join a room, chat both ways, presence
-// dots, push-to-talk audio (bob's fake microphone encoded to Opus, decoded on alice's page), a P2P video call; bob's replica is SIGKILLed mid-chat and his history must have no gap
-// after the page reconnects; the admin console kicks bob and his page shows it.
-// Screenshots go to SCREENSHOT_DIR on every run (also when a step fails).
-// Prints one JSON line with the outcome; exit code 0 only when every step passed.
+// The demo app and the admin console (run by test/browser/browser-tests.mjs on its stack, see
+// test/e2e/browser.spec.ts): headless Chromium drives the real demo pages, alice on replica
+// gw1 and bob on gw2 — create and join a room, chat both ways, presence dots, push-to-talk audio
+// (bob's fake microphone encoded to Opus, decoded on alice's page), a P2P video call (hung up once
+// it has shown frames); bob's replica is SIGKILLed mid-chat and his history must have no gap after
+// the page reconnects; the admin console kicks bob and his page shows it.
+// Screenshots go to `shots` (demo.png and admin.png; failure-<page>.png when a step fails).
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { freePort } from '../../scripts/lib/infra.mjs';
-import { CHROMIUM_ARGS, demoPages, namespaceInfra, processes, startDemoServer, waitFor } from './harness.mjs';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const SECRET = 'demo-browser-secret-demo-browser-secret';
-const ADMIN_KEY = 'demo-browser-admin-key';
-const shots = process.env.SCREENSHOT_DIR ?? join(root, '.run/screenshots');
-const { cleanups, start, finish } = processes();
-const steps = [];
-const ui = demoPages({ finish, shots, steps });
-let base = '';
+import { DEMO_QUERY, demoPages, waitFor } from './harness.mjs';
 
 const texts = (page) => page.$$eval('[data-testid=messages] [data-testid=message-text]', (els) => els.map((e) => e.textContent));
 const hasText = async (page, text) => (await texts(page)).includes(text);
-const step = (name) => steps.push(name);
-
 async function send(page, text) {
   await page.fill('[data-testid=chat-input]', text);
   await page.click('[data-testid=send]');
 }
 
-async function main() {
-  const [roomsHttp, roomsGrpc, presenceHttp, presenceGrpc, gw1Port, gw2Port] = await Promise.all(Array.from({ length: 6 }, freePort));
-  const { common, databaseUrl } = await namespaceInfra({ start, cleanups, root, jwtSecret: SECRET });
-  const rooms = start(process.execPath, [join(root, 'services/rooms/dist/main.js')], { ...common, HTTP_PORT: String(roomsHttp), GRPC_PORT: String(roomsGrpc), GRPC_HOST: '127.0.0.1', DATABASE_URL: databaseUrl });
-  const presence = start(process.execPath, [join(root, 'services/presence/dist/main.js')], { ...common, HTTP_PORT: String(presenceHttp), GRPC_PORT: String(presenceGrpc), GRPC_HOST: '127.0.0.1' });
-  const gateway = (port, node) =>
-    start(process.execPath, [join(root, 'services/gateway/dist/main.js')], {
-      ...common,
-      HTTP_PORT: String(port),
-      NODE_ID: node,
-      ADMIN_API_KEYS: ADMIN_KEY,
-      ROOMS_GRPC_URL: `127.0.0.1:${roomsGrpc}`,
-      PRESENCE_GRPC_URL: `127.0.0.1:${presenceGrpc}`,
-    });
-  const gw1 = gateway(gw1Port, 'gw1');
-  const gw2 = gateway(gw2Port, 'gw2');
-  // Four Node processes start at once on a possibly busy machine: a generous, bounded wait each.
-  const services = { rooms: [rooms, roomsHttp], presence: [presence, presenceHttp], gw1: [gw1, gw1Port], gw2: [gw2, gw2Port] };
-  for (const [name, [proc, port]] of Object.entries(services)) {
-    await waitFor(async () => proc.exitCode !== null || (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, `${name} ready`, 90_000).catch(async (err) => {
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.text(), (e) => String(e));
-      throw new Error(`${name}: ${err.message}: ${ready} ${proc.lastError().slice(-1500)}`);
-    });
-    if (proc.exitCode !== null) throw new Error(`${name} exited (${proc.exitCode}): ${proc.lastError().slice(-1500)}`);
-  }
-  base = await startDemoServer({ start, root, common, gatewayPorts: [gw1Port, gw2Port] });
-
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  cleanups.push(() => browser.close());
+/**
+ * The demo-app part on a running stack: `browser`, the demo's `base` URL, gw2 (the process this
+ * part SIGKILLs), the admin API key and the screenshot directory. Resolves with the outcome
+ * (`ok: false` and the error when a step failed).
+ */
+export async function demoApp({ browser, base, gw2, adminKey, shots }) {
+  const steps = [];
+  const ui = demoPages({ shots, steps, query: DEMO_QUERY });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    return await ui.part(() => app({ ui, context, base, gw2, adminKey, shots, steps }));
+  } finally {
+    await context.close().catch(() => undefined);
+  }
+}
+
+async function app({ ui, context, base, gw2, adminKey: ADMIN_KEY, shots, steps }) {
+  const step = (name) => steps.push(name);
   // What each page's peer connections did, for the failure message of the call step.
   await context.addInitScript(() => {
     const trail = (window.rtcTrail = []);
@@ -172,8 +144,25 @@ async function main() {
     });
     throw new Error(`${err.message}: ${JSON.stringify({ ...seen, call })}`);
   });
+  // The demo's `?camera=` option reached getUserMedia: the size each page's camera captures.
+  const localVideo = await Promise.all(
+    [alice, bob].map((p) =>
+      p.evaluate(() => {
+        const v = /** @type {HTMLVideoElement | null} */ (document.querySelector('video.local'));
+        const s = /** @type {MediaStream | null} */ (v?.srcObject)?.getVideoTracks()[0]?.getSettings();
+        return s ? `${s.width}x${s.height}` : 'none';
+      }),
+    ),
+  );
   await alice.screenshot({ path: join(shots, 'demo.png') });
   step('p2p call connected');
+
+  // Alice hangs up: both pages end the call (the SDK's `bye`), and no camera keeps encoding
+  // through the rest of the part, which checks nothing of the call (issue 12, ADR 0086).
+  await alice.locator('#call button', { hasText: 'Hang up' }).click();
+  await waitFor(async () => (await alice.evaluate(() => !window.demo.call)) && (await bob.evaluate(() => !window.demo.call)), 'the call ended on both pages', 20_000);
+  const videosAfterHangUp = await alice.evaluate(() => document.querySelectorAll('#videos video').length);
+  step('p2p call hung up');
 
   // Mid-chat, bob's replica dies without a goodbye. Alice keeps talking; bob's page reconnects
   // to the other replica, resumes, and shows every message in order.
@@ -218,7 +207,6 @@ async function main() {
   await alice.waitForSelector('[data-testid=presence-bob]', { timeout: 20_000 });
   step('join approved');
 
-  return { ok: true, steps, replicas, presenceSeen, call, pttFramesDecoded, bobAfterKill, expected, participantsInConsole, bobBanner };
+  return { ok: true, steps, replicas, presenceSeen, call: { ...call, localVideo, videosAfterHangUp }, pttFramesDecoded, bobAfterKill, expected, participantsInConsole, bobBanner };
 }
 
-await ui.run(main);

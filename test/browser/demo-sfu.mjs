@@ -1,32 +1,14 @@
-#!/usr/bin/env node
-// Runs INSIDE a fresh network namespace that has only `lo` (see test/e2e/demo-sfu-browser.spec.ts):
-// private NATS and Redis, Postgres through the socket bridge, the REAL LiveKit server (binary from
-// LIVEKIT_BINARY, webhook to the media service), rooms, presence, media, two gateway replicas and
-// the demo server (apps/demo, built). Three headless Chromium pages of the real demo — alice and
-// carol on replica gw1, bob on gw2 — meet in an SFU room and press "Join SFU call" (the SDK's
-// SfuCall: `media.token`, then livekit-client). Every page must show the other two's camera tiles
-// with frames decoding; then carol presses "Leave call" and the other two pages see her go; then
-// LiveKit drops bob and his page's call ends by itself.
-// Screenshots go to SCREENSHOT_DIR (sfu.png on success, failure-<page>.png when a step fails).
-// Prints one JSON line with the outcome; exit code 0 only when every step held.
+// The demo's SFU call (run by test/browser/browser-tests.mjs on its stack, see test/e2e/browser.spec.ts):
+// three headless Chromium pages of the real demo — alice and carol on replica gw1, bob on gw2 —
+// meet in an SFU room and press "Join SFU call" (the SDK's SfuCall: `media.token`, then
+// livekit-client) against the REAL LiveKit server. Every page must show the other two's camera
+// tiles with frames decoding; then carol presses "Leave call" and the other two pages see her go;
+// then LiveKit drops bob and his page's call ends by itself.
+// Screenshots go to `shots` (sfu.png on success, failure-sfu-<page>.png when a step fails).
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { chromium } from 'playwright-core';
-import { freePort } from '../../scripts/lib/infra.mjs';
-import { LIVEKIT_DEV_KEYS, startLivekit } from '../../scripts/lib/livekit.mjs';
-import { CHROMIUM_ARGS, demoPages, namespaceInfra, processes, startDemoServer, waitFor, waitReady } from './harness.mjs';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const SECRET = 'demo-sfu-secret-demo-sfu-secret-demo';
-const shots = process.env.SCREENSHOT_DIR ?? join(root, '.run/screenshots-sfu');
-const { cleanups, start, finish } = processes();
-const steps = [];
-const ui = demoPages({ finish, shots, steps });
-const { pages } = ui;
-const began = Date.now();
-/** A step done, with the seconds since the start (where a slow run spent its time). */
-const step = (name) => steps.push(`${name} (${Math.round((Date.now() - began) / 1000)} s)`);
+import { LIVEKIT_DEV_KEYS } from '../../scripts/lib/livekit.mjs';
+import { DEMO_QUERY, demoPages, waitFor } from './harness.mjs';
 
 /** Per remote LiveKit participant of the page's SFU call: its identity and the video frames decoded from it (inbound-rtp). */
 const remoteVideo = (page) =>
@@ -52,36 +34,27 @@ const tiles = (page) =>
     }),
   );
 
-async function main() {
-  if (!process.env.LIVEKIT_BINARY) throw new Error('LIVEKIT_BINARY must come from the spec');
-  const [roomsHttp, roomsGrpc, presenceHttp, presenceGrpc, mediaHttp, gw1Port, gw2Port] = await Promise.all(Array.from({ length: 7 }, freePort));
-  const { common, databaseUrl, mediaDatabaseUrl } = await namespaceInfra({ start, cleanups, root, jwtSecret: SECRET });
-  const lk = await startLivekit({ binary: process.env.LIVEKIT_BINARY, webhookUrl: `http://127.0.0.1:${mediaHttp}/livekit/webhook`, emptyTimeoutS: 30, departureTimeoutS: 5 });
-  cleanups.push(() => lk.stop());
-
-  const rooms = start(process.execPath, [join(root, 'services/rooms/dist/main.js')], { ...common, HTTP_PORT: String(roomsHttp), GRPC_PORT: String(roomsGrpc), GRPC_HOST: '127.0.0.1', DATABASE_URL: databaseUrl });
-  const presence = start(process.execPath, [join(root, 'services/presence/dist/main.js')], { ...common, HTTP_PORT: String(presenceHttp), GRPC_PORT: String(presenceGrpc), GRPC_HOST: '127.0.0.1' });
-  const media = start(process.execPath, [join(root, 'services/media/dist/main.js')], {
-    ...common,
-    HTTP_PORT: String(mediaHttp),
-    GRPC_PORT: '0',
-    DATABASE_URL: mediaDatabaseUrl,
-    ROOMS_GRPC_URL: `127.0.0.1:${roomsGrpc}`,
-    LIVEKIT_URL: lk.url,
-    LIVEKIT_API_KEY: LIVEKIT_DEV_KEYS.apiKey,
-    LIVEKIT_API_SECRET: LIVEKIT_DEV_KEYS.apiSecret,
-  });
-  const gateway = (port, node) =>
-    start(process.execPath, [join(root, 'services/gateway/dist/main.js')], { ...common, HTTP_PORT: String(port), NODE_ID: node, ROOMS_GRPC_URL: `127.0.0.1:${roomsGrpc}`, PRESENCE_GRPC_URL: `127.0.0.1:${presenceGrpc}` });
-  const gw1 = gateway(gw1Port, 'gw1');
-  const gw2 = gateway(gw2Port, 'gw2');
-  await waitReady([[rooms, roomsHttp], [presence, presenceHttp], [media, mediaHttp], [gw1, gw1Port], [gw2, gw2Port]]);
-  const base = await startDemoServer({ start, root, common, gatewayPorts: [gw1Port, gw2Port] });
-  step('services ready');
-
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  cleanups.push(() => browser.close());
+/**
+ * The SFU part on a running stack: `browser`, the demo's `base` URL, LiveKit (`lk`: httpUrl) and the
+ * screenshot directory. Resolves with the outcome (`ok: false` and the error when a step failed).
+ */
+export async function demoSfu({ browser, base, lk, shots }) {
+  const steps = [];
+  const ui = demoPages({ shots, steps, query: DEMO_QUERY, prefix: 'sfu-' });
+  const { pages } = ui;
+  const began = Date.now();
+  /** A step done, with the seconds since the part's start (where a slow run spent its time). */
+  const step = (name) => steps.push(`${name} (${Math.round((Date.now() - began) / 1000)} s)`);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    return await ui.part(() => call({ ui, pages, context, base, lk, shots, steps, step }));
+  } finally {
+    // Its pages (and their cameras, encoders and LiveKit sessions) end with the part.
+    await context.close().catch(() => undefined);
+  }
+}
+
+async function call({ ui, pages, context, base, lk, shots, steps, step }) {
   const users = { alice: 0, bob: 1, carol: 0 };
   for (const name of Object.keys(users)) await ui.open(context, name);
   const { alice, bob, carol } = pages;
@@ -110,6 +83,15 @@ async function main() {
   const identity = async (page) => page.evaluate(() => `${window.demo.me.userId}:${window.demo.link.connectionId}`);
   const ids = { alice: await identity(alice), bob: await identity(bob), carol: await identity(carol) };
   const localIdentities = await Promise.all([alice, bob, carol].map((p) => p.evaluate(() => window.demo.sfu.room.localParticipant.identity)));
+  // The demo's `?camera=` option reached LiveKit's capture: the size each page publishes.
+  const localCameras = await Promise.all(
+    [alice, bob, carol].map((p) =>
+      p.evaluate(() => {
+        const s = window.demo.sfu.room.localParticipant.getTrackPublication('camera')?.track?.mediaStreamTrack.getSettings();
+        return s ? `${s.width}x${s.height}` : 'none';
+      }),
+    ),
+  );
   step('joined the SFU call');
 
   // Each page receives the other two's cameras through LiveKit, frames decoding, tiles playing.
@@ -159,7 +141,6 @@ async function main() {
   await alice.waitForSelector('#sfu-videos [data-sfu-user=bob]', { state: 'detached', timeout: 30_000 });
   step('a LiveKit-side drop ends the page\'s call');
 
-  return { ok: true, steps, replicas, roomId, ids, localIdentities, decoded, tileUsers, livekitBefore, afterLeave, carolTilesAfter, mediaEvents, bobNotice };
+  return { ok: true, steps, replicas, roomId, ids, localIdentities, localCameras, decoded, tileUsers, livekitBefore, afterLeave, carolTilesAfter, mediaEvents, bobNotice };
 }
 
-await ui.run(main);

@@ -119,10 +119,20 @@ export async function waitReady(pairs) {
 }
 
 /**
- * The demo pages' shared moves (test/browser/demo-*.mjs): pages by name, their console errors
- * and uncaught exceptions (bounded), sign-in, and a run that screenshots every page when a step fails.
+ * The camera the demo pages ask for (the demo's documented `?camera=` option): the tests only need
+ * frames to flow, and every page encodes and decodes every camera in software; at the default
+ * sizes (640×480 P2P, 360p with two simulcast layers in the SFU) video was most of the browser
+ * files' CPU (issue 12, ADR 0086). Below 480 px livekit-client publishes one layer.
  */
-export function demoPages({ finish, shots, steps }) {
+export const DEMO_CAMERA = { width: 160, height: 120, frameRate: 10 };
+export const DEMO_QUERY = `camera=${DEMO_CAMERA.width}x${DEMO_CAMERA.height}@${DEMO_CAMERA.frameRate}`;
+
+/**
+ * The demo pages' shared moves (test/browser/demo-*.mjs): pages by name, their console errors
+ * and uncaught exceptions (bounded), sign-in (with `query` added to the page's URL), and a part
+ * of a script that screenshots every page when a step fails (failure-<prefix><name>.png).
+ */
+export function demoPages({ shots, steps, query = '', prefix = '' }) {
   const pages = {};
   const pageLog = [];
   return {
@@ -136,7 +146,7 @@ export function demoPages({ finish, shots, steps }) {
     },
     /** Signs in with a display name on gateway `server` (its index in the demo's list) and waits for the link. */
     async login(page, base, name, server, timeout = 20_000) {
-      await page.goto(`${base}/?server=${server}`);
+      await page.goto(`${base}/?server=${server}${query ? `&${query}` : ''}`);
       await page.fill('#name', name);
       await page.click('[data-testid=login]');
       await page.waitForSelector('[data-testid=link].open', { timeout });
@@ -178,17 +188,15 @@ export function demoPages({ finish, shots, steps }) {
       const notices = await page.$$eval('[data-testid=notice]', (els) => els.map((e) => e.textContent));
       throw new Error(`joining ${roomId}: ${outcome}; notices: ${JSON.stringify(notices)}`);
     },
-    /** finish(main), keeping what the pages looked like (failure-<name>.png) and their log when a step fails. */
-    run(main) {
+    /** main()'s result, or, when a step fails, `{ ok: false, steps, error }` with the pages' log, keeping what the pages looked like. */
+    async part(main) {
       mkdirSync(shots, { recursive: true });
-      return finish(async () => {
-        try {
-          return await main();
-        } catch (err) {
-          for (const [name, page] of Object.entries(pages)) await page.screenshot({ path: join(shots, `failure-${name}.png`) }).catch(() => undefined);
-          return { ok: false, steps, error: `${err?.stack ?? err}\npage log:\n${pageLog.join('\n')}` };
-        }
-      });
+      try {
+        return await main();
+      } catch (err) {
+        for (const [name, page] of Object.entries(pages)) await page.screenshot({ path: join(shots, `failure-${prefix}${name}.png`) }).catch(() => undefined);
+        return { ok: false, steps, error: `${err?.stack ?? err}\npage log:\n${pageLog.join('\n')}` };
+      }
     },
   };
 }

@@ -14,7 +14,7 @@ const API_SECRET = 'client-sfu-secret-client-sfu-secret';
 /**
  * What a livekit-client Room does with a grant, against the contract-faithful LiveKit fake:
  * connect = LiveKit's signal endpoint checking the token, publish = a track in the room, disconnect
- * = leaving. (livekit-client itself runs in the browser test: test/e2e/demo-sfu-browser.spec.ts.)
+ * = leaving. (livekit-client itself runs in the browser test: test/e2e/browser.spec.ts.)
  */
 class RoomOnFake implements LiveKitRoomLike {
   identity = '';

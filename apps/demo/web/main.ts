@@ -47,6 +47,21 @@ const MAX_REQUESTS = 50;
 const TYPING_IDLE_MS = 2500;
 
 const params = new URLSearchParams(location.search);
+
+/**
+ * `?camera=<width>x<height>[@<fps>]` (e.g. `?camera=160x120@15`): the camera size and frame rate
+ * the page asks for in P2P and SFU calls, for a slow link or machine (and the browser tests, which
+ * only need frames to flow: every peer encodes and decodes each camera in software). Without it
+ * (or when malformed) the defaults stay: the browser's own for P2P calls, 360p for the SFU.
+ */
+function cameraOption(value: string | null): { width: number; height: number; frameRate?: number } | undefined {
+  const m = /^(\d{2,4})x(\d{2,4})(?:@(\d{1,2}))?$/.exec(value ?? '');
+  if (!m) return undefined;
+  const [width, height, fps] = [Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : undefined];
+  if (width < 16 || height < 16 || width > 3840 || height > 2160 || fps === 0) return undefined;
+  return fps ? { width, height, frameRate: fps } : { width, height };
+}
+const camera = cameraOption(params.get('camera'));
 const state = {
   me: { userId: '', name: '' },
   link: undefined as Switchboard | undefined,
@@ -554,7 +569,8 @@ function renderTyping() {
 /** A P2P call through the SDK's P2PCall (perfect negotiation, ICE restart, follows the peer's reconnects). */
 async function startCall(peer: string, ringing?: Frame) {
   if (state.call) return;
-  const local = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+  const video = camera ? { width: { ideal: camera.width }, height: { ideal: camera.height }, ...(camera.frameRate ? { frameRate: { ideal: camera.frameRate } } : {}) } : true;
+  const local = await navigator.mediaDevices.getUserMedia({ video, audio: true });
   const roomId = ringing?.data.roomId ?? (state.pairedPeer === peer ? undefined : state.room?.id);
   const call = new P2PCall(state.link!, { peer, ...(roomId ? { roomId } : {}) });
   call.on('track', (stream) => showVideo('remote', stream));
@@ -609,8 +625,8 @@ async function joinSfu(roomId: string) {
   try {
     // Loaded on demand: the SFU client is most of the bundle and only SFU calls need it.
     const { Room, RoomEvent, VideoPresets } = await import('livekit-client');
-    // 360p: a demo call shows several small tiles; LiveKit's default capture is 720p.
-    const room = new Room({ videoCaptureDefaults: { resolution: VideoPresets.h360.resolution } });
+    // 360p: a demo call shows several small tiles; LiveKit's default capture is 720p. `?camera=` overrides it.
+    const room = new Room({ videoCaptureDefaults: { resolution: camera ?? VideoPresets.h360.resolution } });
     room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => showSfuTrack(participant.identity, track));
     room.on(RoomEvent.TrackUnsubscribed, (track) => track.detach().forEach((e) => e.remove()));
     room.on(RoomEvent.LocalTrackPublished, (pub) => pub.track?.kind === 'video' && showSfuTrack('', pub.track));

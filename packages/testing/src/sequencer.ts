@@ -8,10 +8,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * here is only scheduled later, never skipped.
  */
 export const LONGEST_FILES = [
-  'test/e2e/webrtc-browser.spec.ts',
-  'test/e2e/demo-sfu-browser.spec.ts',
-  'test/e2e/demo-browser.spec.ts',
-  'test/e2e/livekit-browser.spec.ts',
+  'test/e2e/browser.spec.ts',
   'test/e2e/attestation.spec.ts',
   'services/media/src/calls/calls.spec.ts',
   'test/e2e/npm-start.spec.ts',
