@@ -283,6 +283,39 @@ describe('@switchboard/client against a live stack', () => {
     talkB.dispose();
   });
 
+  it('re-watches presence after a reconnect: a change made in the gap and one after it both arrive', async () => {
+    const carolId = uid('carol');
+    const carol = await stack.client(gw2, carolId);
+    const watcher = await sdk(uid('watcher'));
+    const resubscribed: LooseJson[] = [];
+    watcher.sb.on('presenceResubscribed', (i) => resubscribed.push(i));
+    const changed = () => watcher.events.filter((e) => e.type === 'presence.changed').map((e) => e.data as EventData<'presence.changed'>);
+    const { presence } = await watcher.sb.request('presence.subscribe', { userIds: [carolId] });
+    expect(presence[carolId]!.status).toBe('online');
+
+    watcher.hold();
+    serverClose(watcher.sb);
+    await until(() => watcher.lifecycle.some((l) => l.name === 'reconnecting'), 'reconnect scheduled');
+    // Changed while the watcher is away: no presence.changed can reach it, the re-watch must.
+    await carol.request('presence.set', { status: 'busy', text: 'gap' });
+    watcher.release();
+
+    await until(() => resubscribed.length > 0, 'presenceResubscribed', 20_000);
+    expect(resubscribed[0].error).toBeUndefined();
+    expect(resubscribed[0].presence[carolId].status).toBe('busy');
+    await until(() => changed().some((c) => c.userId === carolId && c.status === 'busy' && c.text === 'gap'), 'the gap change');
+    // The watch lives on the new connection: a live change arrives from the server.
+    await carol.request('presence.set', { status: 'away' });
+    await until(() => changed().some((c) => c.userId === carolId && c.status === 'away'), 'a change after the reconnect', 20_000);
+
+    // Unwatched: a reconnect re-sends nothing, and no change arrives.
+    await watcher.sb.request('presence.unsubscribe', { userIds: [carolId] });
+    const connects = watcher.lifecycle.filter((l) => l.name === 'connected').length;
+    serverClose(watcher.sb);
+    await until(() => watcher.lifecycle.filter((l) => l.name === 'connected').length > connects && watcher.sb.connected, 'reconnected', 20_000);
+    expect(resubscribed).toHaveLength(1);
+  });
+
   describe('live room registry (rooms.subscribe)', () => {
     it('sends a snapshot, then coalesced rooms.changed at most once per second', async () => {
       const tag = uid('lobby');

@@ -179,6 +179,8 @@ async function connect(servers: string[], getToken: () => Promise<string>) {
   const first = Number(params.get('server') ?? 0) % servers.length;
   const link = await connectSdk({ url: [...servers.slice(first), ...servers.slice(0, first)], getToken });
   state.link = link;
+  // ICE candidates of a call that rings wait in the SDK until the user accepts it.
+  P2PCall.listen(link);
   state.linkState = 'open';
   const setState = (s: LinkState) => ((state.linkState = s), renderLink());
   link.on('*', (_data, frame) => onEvent(frame as Frame));
@@ -572,7 +574,8 @@ async function startCall(peer: string, ringing?: Frame) {
   const video = camera ? { width: { ideal: camera.width }, height: { ideal: camera.height }, ...(camera.frameRate ? { frameRate: { ideal: camera.frameRate } } : {}) } : true;
   const local = await navigator.mediaDevices.getUserMedia({ video, audio: true });
   const roomId = ringing?.data.roomId ?? (state.pairedPeer === peer ? undefined : state.room?.id);
-  const call = new P2PCall(state.link!, { peer, ...(roomId ? { roomId } : {}) });
+  // The local tracks go in first: the caller's start the offer, the callee's ride its answer.
+  const call = new P2PCall(state.link!, { peer, ...(roomId ? { roomId } : {}), localStream: local });
   call.on('track', (stream) => showVideo('remote', stream));
   call.on('state', () => renderCall());
   call.on('closed', () => {
@@ -584,9 +587,8 @@ async function startCall(peer: string, ringing?: Frame) {
   });
   state.call = call;
   showVideo('local', local);
-  // Callee: answer the offer that rang, then send its own tracks on the same transceivers.
+  // Callee: answer the offer that rang (with the tracks above; no renegotiation).
   if (ringing) await call.accept(ringing.data as SignalEvent);
-  call.addStream(local);
   renderCall();
   renderParticipants();
 }

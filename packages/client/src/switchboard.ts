@@ -54,7 +54,14 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
   /** The socket it was last sent on; undefined while queued. */
   socket?: SocketLike;
+  /** presence.subscribe: users unwatched (`presence.unsubscribe` requested) while it was in flight, not to remember. */
+  forget?: Set<string>;
 }
+
+type PresenceView = ReplyOf<'presence.subscribe'>['presence'][string];
+
+/** Users per `presence.subscribe` (the schema's maxItems): a re-sent watch goes out in chunks of this. */
+const PRESENCE_CHUNK = 500;
 
 type State = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -70,6 +77,9 @@ const jwtExpiry = (token: string): number | null => {
     return null;
   }
 };
+
+/** What a watcher sees of a user is unchanged; not lastSeen, which is "now" for anyone online. */
+const samePresence = (a: PresenceView, b: PresenceView): boolean => a.status === b.status && a.text === b.text && a.devices.join('\n') === b.devices.join('\n');
 
 const newClientMsgId = (): string => (globalThis.crypto?.randomUUID ? globalThis.crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
 
@@ -111,6 +121,12 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
   private seatSession?: string;
   /** The live registry watch (`rooms.subscribe` arguments): it belongs to one connection, so every new one re-sends it. */
   private watch?: RequestData<'rooms.subscribe'>;
+  /**
+   * Users watched with `presence.subscribe` (accepted by the server) and what was last seen of
+   * each: a watch belongs to one connection, so every new one re-sends it and the difference
+   * becomes `presence.changed`. Bounded by what the server accepts (5000 per connection).
+   */
+  private readonly presenceWatch = new Map<string, PresenceView | undefined>();
   /** False until the first hello: only later connections re-subscribe. */
   private everConnected = false;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
@@ -199,6 +215,7 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
    */
   request<V extends Verb>(verb: V, data?: RequestData<V>, options: RequestOptions = {}): Promise<ReplyOf<V>> {
     if (this.state === 'closed') return Promise.reject(new ClientError('closed', 'the client is closed'));
+    if (verb === 'presence.unsubscribe') this.unwatchPresence((data as RequestData<'presence.unsubscribe'> | undefined)?.userIds ?? []);
     const waiting = this.queue.length + this.lane.length + (this.laneBusy ? 1 : 0);
     if (waiting >= (this.opts.maxQueued ?? 100)) return Promise.reject(new ClientError('outbox_full', 'too many requests waiting for a connection'));
     const retry = options.retry ?? verb === 'chat.send';
@@ -323,6 +340,7 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     if (this.seatSession && this.seatSession !== this.hello.sessionId && this.roomSeq.size > 0) await this.resume(this.seatSession);
     this.seatSession = this.hello.sessionId;
     if (this.everConnected && this.watch) await this.resubscribe(this.watch);
+    if (this.everConnected && this.presenceWatch.size > 0) await this.rewatchPresence();
     this.everConnected = true;
     this.state = 'connected';
     const queued = this.queue;
@@ -379,6 +397,39 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     }
   }
 
+  /**
+   * Re-sends the presence watch on a new connection (chunks of 500, before queued requests go
+   * out) and emits `presence.changed` for each user whose presence differs from the last seen,
+   * so a change made during the gap is not missed; then `presenceResubscribed` with the snapshot.
+   */
+  private async rewatchPresence(): Promise<void> {
+    const before = new Map(this.presenceWatch);
+    const userIds = [...before.keys()];
+    const chunks: string[][] = [];
+    for (let i = 0; i < userIds.length; i += PRESENCE_CHUNK) chunks.push(userIds.slice(i, i + PRESENCE_CHUNK));
+    const settled = await Promise.allSettled(chunks.map((chunk) => this.direct('presence.subscribe', { userIds: chunk }) as Promise<ReplyOf<'presence.subscribe'>>));
+    const presence: Record<string, PresenceView> = {};
+    let error: ClientError | undefined;
+    for (const r of settled) {
+      if (r.status === 'fulfilled') Object.assign(presence, r.value.presence);
+      else {
+        const e = r.reason as ClientError;
+        if (e.code === 'closed' || e.code === 'disconnected') throw e;
+        // Kept: the next connection tries again; the app hears why these users are not watched now.
+        error ??= e;
+      }
+    }
+    for (const [userId, view] of Object.entries(presence)) {
+      if (!this.presenceWatch.has(userId)) continue; // unwatched meanwhile
+      const last = before.get(userId);
+      if (last && samePresence(last, view)) continue;
+      const event = { type: 'presence.changed', data: { userId, ...view } } as ServerEvent<any>;
+      this.emit('presence.changed', event.data, event);
+      this.emit('*', event.data, event);
+    }
+    this.emit('presenceResubscribed', { presence, ...(error ? { error } : {}) });
+  }
+
   private async resync(roomId: string): Promise<void> {
     this.roomSeq.delete(roomId);
     try {
@@ -399,6 +450,12 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
       const p: Pending = { id, verb, data, retry: false, resolve, reject, timer: setTimeout(() => (this.pending.delete(id), reject(new ClientError('timeout', `no reply to ${verb}`))), timeoutMs) };
       this.transmit(p);
     });
+  }
+
+  /** Forgets users at once when the app unwatches them (not on the reply): a reconnect meanwhile must not watch them again. */
+  private unwatchPresence(userIds: string[]): void {
+    for (const u of userIds) this.presenceWatch.delete(u);
+    for (const p of [...this.pending.values(), ...this.queue]) if (p.verb === 'presence.subscribe') for (const u of userIds) (p.forget ??= new Set()).add(u);
   }
 
   /** Sends the next outbox entry when none is waiting for its reply. */
@@ -464,6 +521,11 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
       case 'session.closed':
         // An administrator ended this connection (close 4003 follows): stop, never reconnect around it.
         return this.stopOn(event, 'disconnectedByAdmin', { reason: String(event.data?.reason ?? '') }, 4003);
+      case 'presence.changed': {
+        const { userId, ...view } = (event.data ?? {}) as { userId?: string } & PresenceView;
+        if (typeof userId === 'string' && this.presenceWatch.has(userId)) this.presenceWatch.set(userId, view);
+        break;
+      }
       case 'room.closed':
       case 'room.removed':
         if (event.room) this.roomSeq.delete(event.room);
@@ -493,6 +555,9 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
       this.watch = (p.data ?? {}) as RequestData<'rooms.subscribe'>;
     } else if (p.verb === 'rooms.unsubscribe') {
       this.watch = undefined;
+    } else if (p.verb === 'presence.subscribe' && data.presence && typeof data.presence === 'object') {
+      const userIds = (p.data as RequestData<'presence.subscribe'> | undefined)?.userIds ?? [];
+      for (const u of userIds) if (!p.forget?.has(u)) this.presenceWatch.set(u, (data.presence as Record<string, PresenceView>)[u]);
     }
   }
 

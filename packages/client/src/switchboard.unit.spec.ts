@@ -263,6 +263,81 @@ describe('Switchboard (scripted sockets)', () => {
     sb.close();
   });
 
+  it('re-sends presence watches after a reconnect (before queued requests), without the unwatched, and emits what changed in the gap', async () => {
+    const { sb, s } = await connected({ reconnect: { minDelayMs: 1, maxDelayMs: 2 } });
+    const view = (status: string, devices: string[] = ['web']) => ({ status, lastSeen: 1, devices });
+    const watch = sb.request('presence.subscribe', { userIds: ['ann', 'bob', 'cy'] });
+    await until(() => s.sent.length === 1);
+    s.reply('presence.subscribe', { presence: { ann: view('online'), bob: view('online'), cy: view('offline', []) } });
+    await watch;
+    // Unwatched while the watch of dan is in flight: dan's reply must not bring him back.
+    const late = sb.request('presence.subscribe', { userIds: ['dan'] });
+    await until(() => s.sent.length === 2);
+    const unwatch = sb.request('presence.unsubscribe', { userIds: ['cy', 'dan'] });
+    s.reply('presence.subscribe', { presence: { dan: view('online') } });
+    await late;
+    await until(() => s.sent.length === 3);
+    s.reply('presence.unsubscribe', { presence: {} });
+    await unwatch;
+    // A live change updates what the SDK last saw: no repeat after the reconnect.
+    s.frame({ type: 'presence.changed', data: { userId: 'bob', ...view('busy') } });
+
+    const changed: unknown[] = [];
+    const order: string[] = [];
+    sb.on('presence.changed', (d) => (changed.push([d.userId, d.status]), order.push('changed')));
+    sb.on('presenceResubscribed', (i) => order.push(`resubscribed:${Object.keys(i.presence).join(',')}:${(i.error as ClientError | undefined)?.code ?? ''}`));
+    s.drop(1006);
+    await until(() => latest() !== s && latest().onmessage);
+    const queued = sb.request('presence.query', { userIds: ['ann'] });
+    const s2 = latest();
+    s2.hello({ sessionId: 's2' });
+    await until(() => s2.sent.length === 1);
+    expect(s2.sent.map((f) => f.type)).toEqual(['presence.subscribe']);
+    expect(s2.last('presence.subscribe').data).toEqual({ userIds: ['ann', 'bob'] });
+    // ann went away during the gap; bob is still busy (lastSeen differs: not a change).
+    s2.reply('presence.subscribe', { presence: { ann: view('away'), bob: { ...view('busy'), lastSeen: 99 } } });
+    await until(() => s2.sent.length === 2);
+    expect(s2.sent[1]!.type).toBe('presence.query');
+    expect(changed).toEqual([['ann', 'away']]);
+    expect(order).toEqual(['changed', 'resubscribed:ann,bob:']);
+    s2.reply('presence.query', { presence: {} });
+    await queued;
+
+    // A refused re-watch is reported and kept for the next connection.
+    s2.drop(1006);
+    await until(() => latest() !== s2 && latest().onmessage);
+    const s3 = latest();
+    s3.hello({ sessionId: 's3' });
+    await until(() => s3.sent.length === 1);
+    s3.error('presence.subscribe', { code: 'bad_request', message: 'too many' });
+    await until(() => order.length === 3);
+    expect(order[2]).toBe('resubscribed::bad_request');
+    s3.drop(1006);
+    await until(() => latest() !== s3 && latest().onmessage);
+    latest().hello({ sessionId: 's4' });
+    await until(() => latest().sent.length === 1);
+    expect(latest().last('presence.subscribe').data).toEqual({ userIds: ['ann', 'bob'] });
+    sb.close();
+  });
+
+  it('re-sends a large presence watch in chunks of 500', async () => {
+    const { sb, s } = await connected({ reconnect: { minDelayMs: 1, maxDelayMs: 2 } });
+    const userIds = Array.from({ length: 1200 }, (_, i) => `u${i}`);
+    for (let i = 0; i < userIds.length; i += 500) {
+      const r = sb.request('presence.subscribe', { userIds: userIds.slice(i, i + 500) });
+      await until(() => s.sent.length === i / 500 + 1);
+      s.reply('presence.subscribe', { presence: {} });
+      await r;
+    }
+    s.drop(1006);
+    await until(() => latest() !== s && latest().onmessage);
+    latest().hello({ sessionId: 's2' });
+    await until(() => latest().sent.length === 3);
+    expect(latest().sent.map((f) => f.data.userIds.length)).toEqual([500, 500, 200]);
+    expect(latest().sent.flatMap((f) => f.data.userIds)).toEqual(userIds);
+    sb.close();
+  });
+
   it('leaving or closing a room stops tracking its seq', async () => {
     const { sb, s } = await connected();
     for (const verb of ['room.join', 'room.close'] as const) {

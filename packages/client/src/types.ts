@@ -119,7 +119,8 @@ export interface KnownEvents {
   /** `data`: Uint8Array on MessagePack connections, base64 on JSON ones (PushToTalk.onAudio gives bytes either way). */
   'ptt.audio': { talkId: string; userId: string; seq: number; data: Uint8Array | string };
   'ptt.ended': { talkId: string; userId: string; reason: string; frames: number; bytes: number; durationMs: number };
-  'presence.changed': { userId: string; status: string; lastSeen: number };
+  /** Also emitted by the SDK after a reconnect for a watched user whose presence changed during the gap (see `presenceResubscribed`). */
+  'presence.changed': { userId: string; status: string; lastSeen: number; text?: string; devices: string[] };
 }
 
 /** One coalesced batch of the live room registry (`rooms.subscribe`). */
@@ -151,6 +152,13 @@ export interface LifecycleEvents {
    * the new connection refused it (then no `rooms.changed` arrive until the next reconnect).
    */
   resubscribed: [info: { rooms: RoomView[]; truncated: boolean; error?: Error }];
+  /**
+   * The `presence.subscribe` watch was re-sent on a new connection (a watch belongs to one
+   * connection): `presence` is the fresh snapshot of every watched user. Users whose status,
+   * text or devices changed during the gap were emitted as `presence.changed` just before this.
+   * `error` when the new connection refused (part of) it; the next reconnect tries again.
+   */
+  presenceResubscribed: [info: { presence: Record<string, { status: string; lastSeen: number; text?: string; devices: string[] }>; error?: Error }];
   /** The same device connected elsewhere under a single-session policy: the SDK stopped. */
   replaced: [info: { by: string }];
   /**

@@ -14,6 +14,11 @@ export interface P2PCallOptions {
   polite?: boolean;
   /** RTCPeerConnection configuration; `iceServers` default to the ones in `hello`. */
   rtcConfig?: RTCConfiguration;
+  /**
+   * Local tracks sent from the start. A caller's start the offer; a callee that passes them
+   * and calls `accept()` right away answers with them (one negotiation, no renegotiation).
+   */
+  localStream?: MediaStream;
 }
 
 export interface P2PCallEvents extends Record<string, unknown[]> {
@@ -27,6 +32,51 @@ export interface P2PCallEvents extends Record<string, unknown[]> {
 
 /** Most ICE candidates buffered before the remote description arrives; later ones are dropped. */
 const MAX_QUEUED_CANDIDATES = 200;
+/** Ringing peers whose candidates {@link P2PCall.listen} keeps at once (the oldest goes first). */
+const MAX_EARLY_PEERS = 16;
+/** Candidates of a call that rang longer ago than this are not handed to a new P2PCall. */
+const EARLY_TTL_MS = 120_000;
+
+/**
+ * The caller's ICE candidates that arrive while its offer rings (before the callee's P2PCall
+ * exists, e.g. while the user decides or getUserMedia asks): kept per peer connection,
+ * bounded, and handed to the P2PCall made for that peer. Signals of peers with a live call
+ * are that call's business.
+ */
+class EarlySignals {
+  readonly calls = new Set<P2PCall>();
+  private readonly byPeer = new Map<string, { candidates: RTCIceCandidateInit[]; since: number }>();
+  readonly off: () => void;
+
+  constructor(sb: Switchboard) {
+    this.off = sb.on('signal', (s) => this.onSignal(s));
+  }
+
+  private onSignal(s: SignalEvent): void {
+    if ([...this.calls].some((c) => c.peer === s.from)) return;
+    if (s.kind === 'bye') {
+      this.byPeer.delete(s.from);
+      return;
+    }
+    if (s.kind !== 'offer' && s.kind !== 'ice') return;
+    let entry = this.byPeer.get(s.from);
+    if (!entry || Date.now() - entry.since > EARLY_TTL_MS) {
+      this.byPeer.delete(s.from);
+      this.byPeer.set(s.from, (entry = { candidates: [], since: Date.now() }));
+      if (this.byPeer.size > MAX_EARLY_PEERS) this.byPeer.delete(this.byPeer.keys().next().value!);
+    }
+    if (s.kind === 'ice' && entry.candidates.length < MAX_QUEUED_CANDIDATES) entry.candidates.push(s.payload as RTCIceCandidateInit);
+  }
+
+  /** The candidates kept for a peer (once: they leave the buffer). */
+  take(peer: string): RTCIceCandidateInit[] {
+    const entry = this.byPeer.get(peer);
+    this.byPeer.delete(peer);
+    return entry && Date.now() - entry.since <= EARLY_TTL_MS ? entry.candidates : [];
+  }
+}
+
+const early = new WeakMap<Switchboard, EarlySignals>();
 
 /**
  * A P2P call on RTCPeerConnection, wired to `signal` with the perfect negotiation pattern
@@ -35,6 +85,21 @@ const MAX_QUEUED_CANDIDATES = 200;
  * connection id changed (it resumed on another connection), signals follow it.
  */
 export class P2PCall extends Emitter<P2PCallEvents> {
+  /**
+   * Keeps the ICE candidates of calls that ring before their P2PCall exists (bounded: 16
+   * peers, 200 candidates each, 2 minutes), so the callee's call starts with them. Call it
+   * once after connecting; returns a function that stops it. Calling it again is harmless.
+   */
+  static listen(sb: Switchboard): () => void {
+    let buffer = early.get(sb);
+    if (!buffer) early.set(sb, (buffer = new EarlySignals(sb)));
+    const mine = buffer;
+    return () => {
+      mine.off();
+      if (early.get(sb) === mine) early.delete(sb);
+    };
+  }
+
   readonly pc: RTCPeerConnection;
   /** The peer's current connection id. */
   peer: string;
@@ -92,6 +157,15 @@ export class P2PCall extends Emitter<P2PCallEvents> {
         if (d.previousConnectionId === this.peer) this.retarget(d.participant.connectionId);
       }),
     );
+    const buffer = early.get(sb);
+    if (buffer) {
+      // From now on this call takes its peer's signals; what came while it rang is applied after the offer.
+      this.queued.push(...buffer.take(this.peer).slice(0, MAX_QUEUED_CANDIDATES));
+      buffer.calls.add(this);
+      this.offs.push(() => buffer.calls.delete(this));
+    }
+    // Last, once every handler is set: the caller's tracks start the offer, the callee's ride the answer.
+    if (opts.localStream) this.addStream(opts.localStream);
   }
 
   /**

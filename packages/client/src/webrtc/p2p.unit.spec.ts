@@ -198,6 +198,67 @@ describe('P2PCall (scripted RTCPeerConnection)', () => {
     expect(pc.candidates).toHaveLength(3);
   });
 
+  it('localStream: its tracks are added at once; a callee answers the ringing offer with them (no renegotiation)', async () => {
+    const { sb, c, pc } = call({ localStream: new FakeStream(['cam', 'mic']) as unknown as MediaStream });
+    expect(pc.tracks).toEqual(['cam', 'mic']);
+    let tracksAtAnswer: unknown[] = [];
+    const sld = pc.setLocalDescription.bind(pc);
+    pc.setLocalDescription = async () => {
+      tracksAtAnswer = [...pc.tracks];
+      return sld();
+    };
+    await c.accept({ from: 'c_a', kind: 'offer', payload: { type: 'offer' } } as SignalEvent);
+    expect(tracksAtAnswer).toEqual(['cam', 'mic']);
+    expect(pc.log).toEqual(['remote:offer', 'local:answer']);
+    expect(sb.sent.map((m) => m.kind)).toEqual(['answer']);
+    c.close();
+  });
+
+  it('listen(): candidates that come while a call rings wait for the P2PCall made for that peer, once, and bounded', async () => {
+    const sb = new FakeSb();
+    const stop = P2PCall.listen(sb as unknown as Switchboard);
+    expect(P2PCall.listen(sb as unknown as Switchboard)).toBeTypeOf('function');
+    const offer = { from: 'c_a', kind: 'offer', payload: { type: 'offer' } } as SignalEvent;
+    sb.fire(offer);
+    sb.fire({ kind: 'ice', payload: { candidate: 'x1' } });
+    sb.fire({ kind: 'ice', payload: { candidate: 'x2' } });
+    sb.fire({ from: 'c_z', kind: 'ice', payload: { candidate: 'other' } });
+    const c = new P2PCall(sb as unknown as Switchboard, { peer: 'c_a', roomId: 'r1' });
+    const pc = FakePC.last;
+    // After the call exists, its peer's candidates go to it (queued until the offer is applied), not to the buffer.
+    sb.fire({ kind: 'ice', payload: { candidate: 'x3' } });
+    await flush();
+    expect(pc.candidates).toEqual([]);
+    await c.accept(offer);
+    await flush();
+    expect(pc.candidates).toEqual([{ candidate: 'x1' }, { candidate: 'x2' }, { candidate: 'x3' }]);
+    c.close();
+    // Taken once: a second call for the same peer starts empty; a bye clears a ringing peer's.
+    new P2PCall(sb as unknown as Switchboard, { peer: 'c_a' }).close();
+    sb.fire({ from: 'c_y', kind: 'offer', payload: { type: 'offer' } });
+    sb.fire({ from: 'c_y', kind: 'ice', payload: { candidate: 'y1' } });
+    sb.fire({ from: 'c_y', kind: 'bye', payload: {} });
+    const y = new P2PCall(sb as unknown as Switchboard, { peer: 'c_y', polite: true });
+    await y.accept({ from: 'c_y', kind: 'offer', payload: { type: 'offer' } } as SignalEvent);
+    expect(FakePC.last.candidates).toEqual([]);
+    y.close();
+    // At most 16 ringing peers: the oldest (c_z) is forgotten; at most 200 candidates each.
+    for (let i = 0; i < 16; i++) sb.fire({ from: `c_p${i}`, kind: 'ice', payload: { candidate: `p${i}` } });
+    for (let i = 0; i < 250; i++) sb.fire({ from: 'c_p15', kind: 'ice', payload: { candidate: `q${i}` } });
+    for (const peer of ['c_z', 'c_p0', 'c_p15']) {
+      const p = new P2PCall(sb as unknown as Switchboard, { peer, polite: true });
+      await p.accept({ from: peer, kind: 'offer', payload: { type: 'offer' } } as SignalEvent);
+      expect([peer, FakePC.last.candidates.length]).toEqual([peer, { c_z: 0, c_p0: 1, c_p15: 200 }[peer]]);
+      p.close();
+    }
+    // Stopped: nothing is kept any more.
+    stop();
+    sb.fire({ from: 'c_w', kind: 'ice', payload: { candidate: 'w1' } });
+    const w = new P2PCall(sb as unknown as Switchboard, { peer: 'c_w', polite: true });
+    await w.accept({ from: 'c_w', kind: 'offer', payload: { type: 'offer' } } as SignalEvent);
+    expect(FakePC.last.candidates).toEqual([]);
+  });
+
   it('buffers at most 200 early candidates and drops the rest', async () => {
     const { sb, pc } = call();
     for (let i = 0; i < 250; i++) sb.fire({ kind: 'ice', payload: { candidate: `x${i}` } });
