@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { TurnBatcher, type BatchOutcome } from '@switchboard/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, TurnBatcher, type BatchOutcome } from '@switchboard/platform';
+import type { RoomsConfig } from '../config.js';
 import { PrismaClient } from '../db/prisma.provider.js';
 import { SqlPool } from '../db/sql.pool.js';
 import type { Member, Room } from '../generated/prisma/client.js';
@@ -54,9 +55,6 @@ SELECT r.*, m."memberRole", m."memberMuted", m."memberMutedBy", m."memberJoinedA
        EXISTS (SELECT 1 FROM ins WHERE ins.room_id = r.id AND ins.user_id = q.user_id) AS inserted
   FROM q JOIN r ON r.i = q.i JOIN b ON b.i = q.i LEFT JOIN m ON m.i = q.i`;
 
-/** Joins per batched statement at most (a larger turn is split). */
-const JOIN_BATCH_MAX = 200;
-
 type JoinPair = { roomId: string; userId: string };
 type JoinEnsured = (JoinRead & { inserted: boolean }) | null;
 
@@ -91,12 +89,15 @@ export interface NewRoom {
 @Injectable()
 export class RoomsStore {
   /** The joins of one event-loop turn share one statement and one transaction (ADR 0088). */
-  private readonly joins = new TurnBatcher<JoinPair, JoinEnsured>({ max: JOIN_BATCH_MAX, send: (pairs) => this.joinMany(pairs) });
+  private readonly joins: TurnBatcher<JoinPair, JoinEnsured>;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly sql: SqlPool,
-  ) {}
+    @Inject(CONFIG) config: Pick<RoomsConfig, 'JOIN_BATCH_MAX'>,
+  ) {
+    this.joins = new TurnBatcher({ max: config.JOIN_BATCH_MAX, send: (pairs) => this.joinMany(pairs) });
+  }
 
   /** Creates the room and its owner membership in one transaction. */
   async create(room: NewRoom): Promise<Room> {
