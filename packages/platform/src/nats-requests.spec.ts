@@ -20,7 +20,11 @@ describe('requests resolved without an Error (ADR 0088)', () => {
     const nc = await connectNats(slot().natsUrl, 'test', logger, { user: NATS_TEST_USER, password: NATS_TEST_PASSWORD });
     conns.push(nc);
     const s = subject();
-    nc.subscribe(s, { callback: (_e, m) => m.respond(`re:${m.string()}`) });
+    nc.subscribe(s, {
+      callback: (_e, m) => {
+        m.respond(`re:${m.string()}`);
+      },
+    });
     await nc.flush();
     // nats.js's `cancel` is what builds the RequestError: a successful request no longer goes there.
     const cancelled = vi.spyOn(RequestOne.prototype, 'cancel');
@@ -30,7 +34,7 @@ describe('requests resolved without an Error (ADR 0088)', () => {
     // Every request left the mux: nothing is pending or resolves twice.
     expect((nc as unknown as { protocol: { muxSubscriptions: { size(): number } } }).protocol.muxSubscriptions.size()).toBe(0);
     // Errors still take nats.js's own path.
-    await expect(nc.request(subject(), 'x', { timeout: 1000 })).rejects.toSatisfy((err: Error) => err instanceof errors.RequestError && (err as errors.RequestError).isNoResponders());
+    await expect(nc.request(subject(), 'x', { timeout: 1000 })).rejects.toSatisfy((err: Error) => err instanceof errors.RequestError && err.isNoResponders());
     const silent = subject();
     nc.subscribe(silent, { callback: () => undefined });
     await nc.flush();
