@@ -71,8 +71,10 @@ export function cpuOf(procs, pgPids) {
 /**
  * Write and read syscalls of each server process so far (/proc/<pid>/io `syscw`/`syscr`: write,
  * writev, sendmsg… and their reads). On loopback a socket write also runs the receiver's TCP
- * path in the writer's context, so the count of writes is the join's main cost (ADR 0088);
- * unlike CPU it does not depend on the machine's load. Processes of another user (Postgres) are skipped.
+ * path in the writer's context, so the count of writes is much of a join's cost (ADR 0088).
+ * Unlike the message counts it depends on timing: what one turn coalesces (per-turn NATS writes,
+ * batched statements) grows with the backlog, so compare runs of similar load. Processes of
+ * another user (Postgres) are skipped.
  */
 export function syscallsOf(procs) {
   const out = {};
