@@ -22,7 +22,7 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintToken, SbConn } from './lib/clients.mjs';
-import { counters, cpuOf, envArgs, numArg, patternOf, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
+import { counters, cpuOf, envArgs, syscallsOf, numArg, patternOf, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
 import { cleanupAll, installExitHandlers } from './lib/stack.mjs';
 
 const clients = numArg('clients', 400);
@@ -59,6 +59,7 @@ try {
   const counts0 = await counters({ redisUrl: redis.url, databaseUrl, base: sb.base });
   const pgPids = await postgresPids(databaseUrl);
   const cpu0 = cpuOf(procs, pgPids);
+  const io0 = syscallsOf(procs);
   if (profDir) for (const pid of Object.values(sb.pids)) process.kill(pid, 'SIGUSR2');
   const conns = [];
   const errors = {};
@@ -74,6 +75,7 @@ try {
   if (Object.keys(errors).length) say(`errors (the counts include failed attempts): ${JSON.stringify(errors)}`);
   await sleep(connectOnly ? 700 : 300); // the last presence report and registry flush of the storm (and the last `session.ice`: media's batch timeout is 500 ms)
   const cpu1 = cpuOf(procs, pgPids);
+  const io1 = syscallsOf(procs);
   if (profDir) for (const pid of Object.values(sb.pids)) process.kill(pid, 'SIGUSR2');
   const natsCounts = new Map(counts);
   const counts1 = await counters({ redisUrl: redis.url, databaseUrl, base: sb.base });
@@ -86,6 +88,7 @@ try {
       what: connectOnly ? 'connect' : 'join',
       title: `# Round trips per connect${connectOnly ? '' : ' + room.join'}: ${clients} clients, ${concurrency} in flight${connectOnly ? '' : `, rooms of ${roomSize}`}${Object.keys(settings).length ? `; ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}${Object.keys(errors).length ? `; ERRORS ${JSON.stringify(errors)}` : ''}`,
       cpu: [cpu0, cpu1],
+      io: [io0, io1],
       counts: [counts0, counts1],
       nats: natsCounts,
       tag,

@@ -1,7 +1,7 @@
 // What join-roundtrips.mjs and resume-roundtrips.mjs both count: Redis INFO commandstats,
 // NATS subjects (grouped by kind), Postgres transactions, each service's own Redis/Prisma
 // operation counts from /metrics, and each server process's CPU (schedstat, as the bench reads it).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient } from 'redis';
 import pg from 'pg';
@@ -65,6 +65,27 @@ export async function startRoundtripStack(label, say, env = {}) {
 export function cpuOf(procs, pgPids) {
   const out = Object.fromEntries(Object.entries(procs).map(([name, pid]) => [name, cpuSeconds(pid)]));
   out.postgres = pgPids.reduce((s, pid) => s + (cpuSeconds(pid) || 0), 0);
+  return out;
+}
+
+/**
+ * Write and read syscalls of each server process so far (/proc/<pid>/io `syscw`/`syscr`: write,
+ * writev, sendmsg… and their reads). On loopback a socket write also runs the receiver's TCP
+ * path in the writer's context, so the count of writes is much of a join's cost (ADR 0088).
+ * Unlike the message counts it depends on timing: what one turn coalesces (per-turn NATS writes,
+ * batched statements) grows with the backlog, so compare runs of similar load. Processes of
+ * another user (Postgres) are skipped.
+ */
+export function syscallsOf(procs) {
+  const out = {};
+  for (const [name, pid] of Object.entries(procs)) {
+    try {
+      const io = Object.fromEntries(readFileSync(`/proc/${pid}/io`, 'utf8').trim().split('\n').map((l) => l.split(': ')));
+      out[name] = { w: Number(io.syscw), r: Number(io.syscr) };
+    } catch {
+      // not readable (another user's process) or gone
+    }
+  }
   return out;
 }
 
@@ -143,13 +164,22 @@ export async function counters({ redisUrl, databaseUrl, base, ports }) {
  * process's own operations and Postgres transactions, all per `n` events (`what`: "join", "resume").
  * @param {{ n: number, what: string, title: string, cpu: [Record<string, number>, Record<string, number>], counts: [Counters, Counters], nats: Map<string, number>, tag: string }} m
  */
-export function report({ n, what, title, cpu: [cpu0, cpu1], counts: [{ redis: r0, ops: s0, pg: p0 }, { redis: r1, ops: s1, pg: p1 }], nats, tag }) {
+export function report({ n, what, title, cpu: [cpu0, cpu1], io, counts: [{ redis: r0, ops: s0, pg: p0 }, { redis: r1, ops: s1, pg: p1 }], nats, tag }) {
   const per = (x) => (x / n).toFixed(2);
   const lines = [title, ''];
   const cpuRows = Object.keys(cpu1)
     .map((k) => /** @type {[string, number]} */ ([k, ((cpu1[k] - cpu0[k]) * 1e6) / n]))
     .sort((a, b) => b[1] - a[1]);
   lines.push(`Server CPU ms per 1,000 ${what}s: ${cpuRows.reduce((s, [, v]) => s + v, 0).toFixed(0)} (${cpuRows.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`, '');
+  if (io) {
+    const [io0, io1] = io;
+    const rows = Object.keys(io1)
+      .filter((k) => io0[k])
+      .map((k) => /** @type {[string, number, number]} */ ([k, (io1[k].w - io0[k].w) / n, (io1[k].r - io0[k].r) / n]))
+      .sort((a, b) => b[1] - a[1]);
+    const sum = (i) => rows.reduce((s, r) => s + r[i], 0).toFixed(2);
+    lines.push(`Write syscalls per ${what}: ${sum(1)} (${rows.map(([k, w]) => `${k} ${w.toFixed(2)}`).join(', ')}); read syscalls ${sum(2)} (${rows.map(([k, , r]) => `${k} ${r.toFixed(2)}`).join(', ')})`, '');
+  }
   lines.push(`| Redis command | calls / ${what} | Redis µs / ${what} |`, '|---|---|---|');
   let calls = 0;
   for (const [cmd, after] of Object.entries(r1).sort((a, b) => b[1].usec - (r0[b[0]]?.usec ?? 0) - (a[1].usec - (r0[a[0]]?.usec ?? 0)))) {

@@ -4,6 +4,7 @@ export * from './grpc.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './nats.js';
+export * from './nats-requests.js';
 export * from './nats-writes.js';
 export * from './nats-permissions.js';
 export * from './platform.js';

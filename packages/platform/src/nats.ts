@@ -24,6 +24,7 @@ import type { z } from 'zod';
 import { isDatabaseUnavailable } from './db-errors.js';
 import type { NatsMetrics } from './metrics.js';
 import { natsInboxPrefix } from './nats-permissions.js';
+import { requestsResolveWithoutError } from './nats-requests.js';
 import { writePerTurn, type NatsWrites } from './nats-writes.js';
 import { extractTraceContext, injectTraceContext, inSpan, traceIdOf } from './telemetry.js';
 import type { StreamAcks } from './stream-acks.js';
@@ -54,6 +55,8 @@ export async function connectNats(url: string, name: string, logger: Logger, aut
   });
   // One socket write per event-loop turn, not per microtask (ADR 0082).
   if (writes === 'turn' && !writePerTurn(nc)) logger.warn('nats.js internals changed: NATS writes stay per microtask');
+  // No Error built per successful request (ADR 0088).
+  if (!requestsResolveWithoutError(nc)) logger.warn('nats.js internals changed: each request still builds a RequestError');
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn({ nats: s.type }, 'nats status');

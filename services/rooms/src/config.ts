@@ -51,6 +51,11 @@ export const roomsConfigSchema = grpcServiceConfigSchema.extend({
    * turn. 0 publishes without acks (core NATS; a stream leader election can then miss events).
    */
   ROOM_EVENTS_ACK_WINDOW: z.coerce.number().int().min(0).max(65536).default(1024),
+  /**
+   * Joins of one event-loop turn read and create their memberships in one Postgres statement, at
+   * most this many per statement (ADR 0088). 1: one statement per join, as before.
+   */
+  JOIN_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(200),
   /** Open rooms one user may own at once (`forbidden` beyond it). */
   ROOMS_MAX_OPEN_PER_USER: z.coerce.number().int().min(1).default(100),
   /** Rooms one user may create per hour (`rate_limited` beyond it). */

@@ -41,7 +41,8 @@ export class LobbyService implements OnApplicationBootstrap, BeforeApplicationSh
 
   async beforeApplicationShutdown() {
     clearInterval(this.timer);
-    await this.flush();
+    // The last words: also what was marked while the previous flush ran.
+    while (this.dirty.size) await this.flush();
   }
 
   /** Publishes the touched rooms' current state; one flush at a time. */
@@ -51,10 +52,17 @@ export class LobbyService implements OnApplicationBootstrap, BeforeApplicationSh
       .finally(() => (this.flushing = undefined)));
   }
 
+  /**
+   * The rooms marked when the flush starts, in notices of at most `noticeMaxRooms`. Rooms marked
+   * while it reads wait for the next interval (ADR 0088): re-reading them at once made a join
+   * storm's flush run back to back — a query, the counts and a notice every few joins instead of
+   * once per interval (0.09 notices per join at 2,000 clients).
+   */
   private async publish(): Promise<void> {
-    while (this.dirty.size) {
-      const ids = [...this.dirty].slice(0, LOBBY_LIMITS.noticeMaxRooms);
-      for (const id of ids) this.dirty.delete(id);
+    const all = [...this.dirty];
+    this.dirty.clear();
+    for (let i = 0; i < all.length; i += LOBBY_LIMITS.noticeMaxRooms) {
+      const ids = all.slice(i, i + LOBBY_LIMITS.noticeMaxRooms);
       const rows = await this.rooms.byIds(ids);
       const live = rows.filter((r) => r.closedAt === null && r.visibility === 'public');
       const counts = await this.participants.userCounts(live.map((r) => r.id));

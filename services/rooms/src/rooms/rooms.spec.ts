@@ -6,6 +6,7 @@ import { LobbyMarks } from '../lobby/lobby.marks.js';
 import { GRPC_SECRET, RoomsHarness, uid, until } from '../testing/harness.test.js';
 import { decodeRoomCursor, encodeRoomCursor } from './rooms.view.js';
 import { ParticipantsStore } from './participants.store.js';
+import { SqlPool } from '../db/sql.pool.js';
 import { RoomsStore } from './rooms.store.js';
 
 describe('rooms: lifecycle, refusals and concurrency across two replicas', () => {
@@ -49,6 +50,43 @@ describe('rooms: lifecycle, refusals and concurrency across two replicas', () =>
     expect(await store.joinAndEnsureMember(roomId, uid('u'))).toBeNull();
     expect(await store.forJoin(roomId, bob.userId)).toBeNull();
     expect(await store.forJoin(uid('r'), bob.userId)).toBeNull();
+  });
+
+  it("shares one statement among a turn's joins, each with the answer it would get alone (ADR 0088)", async () => {
+    const store = h.replicas[0].app.get(RoomsStore);
+    const statements = vi.spyOn(h.replicas[0].app.get(SqlPool), 'rows');
+    const { roomId, owner } = await h.room({ name: 'batched' });
+    const model = await store.find(roomId);
+    const carol = await h.joined(roomId);
+    await h.req('room.ban', owner, { roomId, userId: carol.userId });
+    const approval = await h.room({ joinPolicy: 'approval' });
+    const closed = await h.room({});
+    await h.req('room.close', closed.owner, { roomId: closed.roomId });
+    const [dave, erin] = [uid('u'), uid('u')];
+    statements.mockClear();
+    const [first, again, ofOwner, ofBanned, ofApproval, ofClosed, ofUnknown] = await Promise.all([
+      store.joinAndEnsureMember(roomId, dave),
+      store.joinAndEnsureMember(roomId, dave),
+      store.joinAndEnsureMember(roomId, owner.userId),
+      store.joinAndEnsureMember(roomId, carol.userId),
+      store.joinAndEnsureMember(approval.roomId, erin),
+      store.joinAndEnsureMember(closed.roomId, erin),
+      store.joinAndEnsureMember(uid('r'), erin),
+    ]);
+    expect(statements.mock.calls.map((c) => c[0])).toEqual(['room_join_read_ensure_many']);
+    statements.mockRestore();
+    expect(first).toEqual({ room: model, member: null, banned: false, inserted: true });
+    // The same user twice in one batch: one membership, and only one join may undo it.
+    expect(again).toEqual({ room: model, member: null, banned: false, inserted: false });
+    expect(ofOwner).toMatchObject({ room: model, member: { role: 'owner' }, banned: false, inserted: false });
+    expect(ofBanned).toMatchObject({ member: null, banned: true, inserted: false });
+    expect(ofApproval).toMatchObject({ member: null, banned: false, inserted: false });
+    expect(ofClosed).toBeNull();
+    expect(ofUnknown).toBeNull();
+    expect(await store.member(roomId, dave)).toMatchObject({ role: 'member', muted: false });
+    expect(await store.member(roomId, carol.userId)).toBeNull();
+    expect(await store.member(approval.roomId, erin)).toBeNull();
+    expect(await store.member(closed.roomId, erin)).toBeNull();
   });
 
   it('create, join, get, update (kind fixed), broadcast excludes the sender, leave, close', async () => {

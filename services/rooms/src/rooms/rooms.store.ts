@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, TurnBatcher, type BatchOutcome } from '@switchboard/platform';
+import type { RoomsConfig } from '../config.js';
 import { PrismaClient } from '../db/prisma.provider.js';
 import { SqlPool } from '../db/sql.pool.js';
 import type { Member, Room } from '../generated/prisma/client.js';
@@ -21,9 +23,45 @@ const JOIN_READ = `WITH r AS (SELECT id, name, description, kind, join_policy AS
               FROM room_members WHERE room_id = $1 AND user_id = $2),
      b AS (SELECT EXISTS (SELECT 1 FROM room_bans WHERE room_id = $1 AND user_id = $2) AS banned)`;
 
+/** The join's read and the membership it creates (ADR 0083): the row, and `inserted` when this statement created it. */
+const JOIN_READ_ENSURE = `${JOIN_READ},
+       ins AS (INSERT INTO room_members (room_id, user_id)
+               SELECT r.id, $2 FROM r CROSS JOIN b
+               WHERE r.visibility = 'public' AND r."joinPolicy" = 'open' AND NOT b.banned AND NOT EXISTS (SELECT 1 FROM m)
+               ON CONFLICT DO NOTHING RETURNING 1)
+       SELECT r.*, m.*, b.banned, EXISTS (SELECT 1 FROM ins) AS inserted FROM r CROSS JOIN b LEFT JOIN m ON true`;
+
+/**
+ * JOIN_READ_ENSURE for the joins of one event-loop turn in one statement (ADR 0088): $1 room ids,
+ * $2 user ids, pair by pair; `i` (1-based) names the pair a row answers, a pair whose room is
+ * not open has no row. The same conditions per pair as the single statement; the inserts go in
+ * key order (two batches naming the same pairs lock them in the same order). One text for any
+ * batch size, so it stays one prepared statement.
+ */
+const JOIN_READ_ENSURE_MANY = `WITH q AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(room_id, user_id, i)),
+     r AS (SELECT q.i, rooms.id, name, description, kind, join_policy AS "joinPolicy", visibility, owner_id AS "ownerId",
+                max_participants AS "maxParticipants", metadata, replay_ephemeral AS "replayEphemeral",
+                created_at AS "createdAt", updated_at AS "updatedAt", closed_at AS "closedAt"
+              FROM q JOIN rooms ON rooms.id = q.room_id AND rooms.closed_at IS NULL),
+     m AS (SELECT q.i, role AS "memberRole", muted AS "memberMuted", muted_by AS "memberMutedBy", joined_at AS "memberJoinedAt"
+              FROM q JOIN room_members rm ON rm.room_id = q.room_id AND rm.user_id = q.user_id),
+     b AS (SELECT q.i, EXISTS (SELECT 1 FROM room_bans WHERE room_id = q.room_id AND user_id = q.user_id) AS banned FROM q),
+     ins AS (INSERT INTO room_members (room_id, user_id)
+               SELECT DISTINCT q.room_id, q.user_id FROM q JOIN r ON r.i = q.i JOIN b ON b.i = q.i
+               WHERE r.visibility = 'public' AND r."joinPolicy" = 'open' AND NOT b.banned AND NOT EXISTS (SELECT 1 FROM m WHERE m.i = q.i)
+               ORDER BY q.room_id, q.user_id
+               ON CONFLICT DO NOTHING RETURNING room_id, user_id)
+SELECT r.*, m."memberRole", m."memberMuted", m."memberMutedBy", m."memberJoinedAt", b.banned,
+       EXISTS (SELECT 1 FROM ins WHERE ins.room_id = r.id AND ins.user_id = q.user_id) AS inserted
+  FROM q JOIN r ON r.i = q.i JOIN b ON b.i = q.i LEFT JOIN m ON m.i = q.i`;
+
+type JoinPair = { roomId: string; userId: string };
+type JoinEnsured = (JoinRead & { inserted: boolean }) | null;
+
 function fromJoinRow(roomId: string, userId: string, row: JoinRow): JoinRead {
   const { memberRole, memberMuted, memberMutedBy, memberJoinedAt, banned, ...room } = row;
   delete (room as Partial<JoinRow> & { inserted?: boolean }).inserted;
+  delete (room as Partial<JoinRow> & { i?: string }).i;
   const member = memberRole === null ? null : { roomId, userId, role: memberRole, muted: memberMuted!, mutedBy: memberMutedBy, joinedAt: memberJoinedAt! };
   return { room, member, banned };
 }
@@ -50,10 +88,16 @@ export interface NewRoom {
 /** Durable rooms and memberships in Postgres. */
 @Injectable()
 export class RoomsStore {
+  /** The joins of one event-loop turn share one statement and one transaction (ADR 0088). */
+  private readonly joins: TurnBatcher<JoinPair, JoinEnsured>;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly sql: SqlPool,
-  ) {}
+    @Inject(CONFIG) config: Pick<RoomsConfig, 'JOIN_BATCH_MAX'>,
+  ) {
+    this.joins = new TurnBatcher({ max: config.JOIN_BATCH_MAX, send: (pairs) => this.joinMany(pairs) });
+  }
 
   /** Creates the room and its owner membership in one transaction. */
   async create(room: NewRoom): Promise<Room> {
@@ -96,20 +140,44 @@ export class RoomsStore {
    * `forJoin`, and in the same statement the membership a join of an open public room creates
    * (not banned, not a member yet): one Postgres round trip per join instead of two (ADR 0083).
    * `inserted` says this call created it; the caller undoes it (`undoJoinMember`) when the seat is
-   * then refused, so a `room_full` still leaves no member (ADR 0068).
+   * then refused, so a `room_full` still leaves no member (ADR 0068). The joins of one event-loop
+   * turn share one statement (ADR 0088).
    */
-  async joinAndEnsureMember(roomId: string, userId: string): Promise<(JoinRead & { inserted: boolean }) | null> {
-    const [row] = await this.sql.rows<JoinRow & { inserted: boolean }>(
-      'room_join_read_ensure',
-      `${JOIN_READ},
-       ins AS (INSERT INTO room_members (room_id, user_id)
-               SELECT r.id, $2 FROM r CROSS JOIN b
-               WHERE r.visibility = 'public' AND r."joinPolicy" = 'open' AND NOT b.banned AND NOT EXISTS (SELECT 1 FROM m)
-               ON CONFLICT DO NOTHING RETURNING 1)
-       SELECT r.*, m.*, b.banned, EXISTS (SELECT 1 FROM ins) AS inserted FROM r CROSS JOIN b LEFT JOIN m ON true`,
-      [roomId, userId],
-    );
-    return row ? { ...fromJoinRow(roomId, userId, row), inserted: row.inserted } : null;
+  joinAndEnsureMember(roomId: string, userId: string): Promise<JoinEnsured> {
+    return this.joins.add({ roomId, userId });
+  }
+
+  /** One statement for a turn's joins (JOIN_READ_ENSURE_MANY); alone, the single statement. */
+  private async joinMany(pairs: JoinPair[]): Promise<BatchOutcome<JoinEnsured>[]> {
+    if (pairs.length === 1) return [await this.joinOne(pairs[0]!)];
+    let rows: (JoinRow & { inserted: boolean; i: string })[];
+    try {
+      rows = await this.sql.rows('room_join_read_ensure_many', JOIN_READ_ENSURE_MANY, [pairs.map((p) => p.roomId), pairs.map((p) => p.userId)]);
+    } catch {
+      // A batch fails as a whole (a deadlock with another replica's batch, a bad id): each join on its own, with its own outcome.
+      return Promise.all(pairs.map((p) => this.joinOne(p)));
+    }
+    const byIndex = new Map(rows.map((row) => [Number(row.i) - 1, row]));
+    // Two joins of one user to one room in a batch: only the first learns it created the membership (the one undo).
+    const claimed = new Set<string>();
+    return pairs.map((p, i) => {
+      const row = byIndex.get(i);
+      if (!row) return { ok: null };
+      const key = `${p.roomId}\u0000${p.userId}`;
+      const inserted = row.inserted && !claimed.has(key);
+      if (inserted) claimed.add(key);
+      return { ok: { ...fromJoinRow(p.roomId, p.userId, row), inserted } };
+    });
+  }
+
+  /** One join alone (JOIN_READ_ENSURE): a turn with one join, or each of a failed batch's. */
+  private async joinOne({ roomId, userId }: JoinPair): Promise<BatchOutcome<JoinEnsured>> {
+    try {
+      const [row] = await this.sql.rows<JoinRow & { inserted: boolean }>('room_join_read_ensure', JOIN_READ_ENSURE, [roomId, userId]);
+      return { ok: row ? { ...fromJoinRow(roomId, userId, row), inserted: row.inserted } : null };
+    } catch (err) {
+      return { error: err as Error };
+    }
   }
 
   /** Undoes the plain membership `joinAndEnsureMember` created (the seat was refused); a role given meanwhile stays. */
