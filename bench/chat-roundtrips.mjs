@@ -14,13 +14,14 @@
 // Every member counts the chat.message events it receives; the run waits for all of them
 // (size deliveries per send: the sender hears its own message too) and fails on a loss (a send
 // answered `unavailable` may still be stored and delivered, so more is not a loss).
-// Usage: node bench/chat-roundtrips.mjs [--messages 2000] [--rate 200] [--rooms 20] [--room-size 10] [--cpu-prof dir]
+// Usage: node bench/chat-roundtrips.mjs [--messages 2000] [--rate 200] [--rooms 20] [--room-size 10] [--cpu-prof dir] [--env K=V …]
+// (`--env`: service variables for every process, so two settings compare on the same build.)
 // Counts do not depend on the machine's load; it needs the infrastructure of `npm run setup`.
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintToken, SbConn } from './lib/clients.mjs';
-import { ALL_BUT_CONNECTIONS, countMessages, counters, cpuOf, numArg, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
+import { ALL_BUT_CONNECTIONS, countMessages, counters, cpuOf, envArgs, numArg, pool, postgresPids, report, sleep, startRoundtripStack } from './lib/roundtrips.mjs';
 import { cleanupAll, installExitHandlers } from './lib/stack.mjs';
 
 const messages = numArg('messages', 2000);
@@ -31,7 +32,7 @@ const say = (m) => console.error(`[chat-roundtrips] ${m}`);
 
 installExitHandlers();
 try {
-  const { nats, redis, databaseUrl, sb, secret, profDir } = await startRoundtripStack('chat', say);
+  const { nats, redis, databaseUrl, sb, secret, profDir } = await startRoundtripStack('chat', say, envArgs());
   const procs = { ...sb.pids, nats: nats.child.pid, redis: redis.child.pid };
   if (profDir) writeFileSync(join(profDir, 'pids.json'), JSON.stringify({ switchboard: sb.pids }));
   const tag = `${process.pid}`;
