@@ -67,6 +67,20 @@ const event = (over: Partial<DeliveredEvent> = {}): DeliveredEvent => ({
 /** Bodies that need each of the three length encodings (7-bit, 16-bit, 64-bit). */
 const sizes = [event(), event({ dataJson: JSON.stringify({ text: 'ü'.repeat(200) }) }), event({ dataJson: JSON.stringify({ text: 'x'.repeat(70_000) }) })];
 
+/** Counts the server socket's writes to the kernel: every one goes through _write (one chunk) or _writev (several). */
+function countWrites(ws: WebSocket): () => number {
+  const raw = (ws as unknown as { _socket: { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void } })._socket;
+  let writes = 0;
+  for (const m of ['_write', '_writev'] as const) {
+    const orig = raw[m].bind(raw);
+    raw[m] = (...args: unknown[]) => {
+      writes++;
+      orig(...args);
+    };
+  }
+  return () => writes;
+}
+
 const spySender = (ws: WebSocket) => vi.spyOn((ws as unknown as { _sender: { sendFrame(list: Buffer[]): void } })._sender, 'sendFrame');
 
 describe('Connection event frames', () => {
@@ -205,37 +219,20 @@ describe('Connection event frames', () => {
   it('with perTurn, a turn holds at most HOLD_MAX_BYTES (and a frame) before it writes', async () => {
     const a = await pair();
     const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, perTurn: true });
-    const raw = (a.server as unknown as { _socket: { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void } })._socket;
-    let writes = 0;
-    for (const m of ['_write', '_writev'] as const) {
-      const orig = raw[m].bind(raw);
-      raw[m] = (...args: unknown[]) => {
-        writes++;
-        orig(...args);
-      };
-    }
+    const writes = countWrites(a.server);
     // 2 × HOLD_MAX_BYTES and a bit, in frames of ~10 KB: two early writes, and the rest at the turn's end.
     const n = Math.ceil((2 * HOLD_MAX_BYTES) / 10_000) + 1;
     for (let seq = 1; seq <= n; seq++) expect(c.sendEvent(event({ seq, dataJson: JSON.stringify({ text: 'h'.repeat(10_000) }) }))).toBe(true);
-    expect(writes).toBe(2);
+    expect(writes()).toBe(2);
     await a.client.received(n);
-    expect(writes).toBe(3);
+    expect(writes()).toBe(3);
   });
 
   it('writes the frames of one turn to a socket in one write with perTurn, in order (ADR 0082)', async () => {
     for (const perTurn of [true, false]) {
       const a = await pair();
       const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, perTurn });
-      // Every write that reaches the kernel goes through _write (one chunk) or _writev (several).
-      const raw = (a.server as unknown as { _socket: { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void } })._socket;
-      let writes = 0;
-      for (const m of ['_write', '_writev'] as const) {
-        const orig = raw[m].bind(raw);
-        raw[m] = (...args: unknown[]) => {
-          writes++;
-          orig(...args);
-        };
-      }
+      const writes = countWrites(a.server);
       c.send({ re: '1', type: 'ok', data: {} });
       for (let seq = 1; seq <= 4; seq++) {
         c.sendEvent(event({ seq }));
@@ -243,7 +240,7 @@ describe('Connection event frames', () => {
       }
       await a.client.received(5);
       expect(a.client.messages.map((m) => JSON.parse(m.data.toString()) as { re?: string; seq?: number }).map((f) => f.re ?? f.seq)).toEqual(['1', 1, 2, 3, 4]);
-      expect(writes).toBe(perTurn ? 1 : 5);
+      expect(writes()).toBe(perTurn ? 1 : 5);
     }
   });
 });
