@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// node bench/fanout-frames.mjs [--sockets 10] [--events 4000] [--rounds 5]
+// node bench/fanout-frames.mjs [--sockets 10] [--events 4000] [--rounds 5] [--per-turn 50] [--writes]
 //
 // The gateway's per-socket cost of one event, alone (ADR 0078): server-side CPU
 // (process.cpuUsage) of writing the same event to N loopback WebSocket clients, either with
 // ws.send(string) per socket (before) or with Connection.sendEvent (one prebuilt frame shared by
 // every socket), rounds interleaved. The clients read in a child process, so their CPU is not
-// counted. Needs the gateway's dist (npm run build).
+// counted. Needs the gateway's dist (npm run build). `--per-turn k`: events per event-loop turn
+// (default 50). `--writes`: compares Connection.sendEvent with WS_WRITES=frame against
+// WS_WRITES=turn (ADR 0087) instead of ws.send against sendEvent.
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +23,8 @@ if (args[0] === '--client') {
   const sockets = num('--sockets', 10);
   const events = num('--events', 4000);
   const rounds = num('--rounds', 5);
+  const perTurn = num('--per-turn', 50);
+  const writes = args.includes('--writes');
   const root = join(import.meta.dirname, '..');
   const { Connection, eventFrameJson } = await import(pathToFileURL(join(root, 'services/gateway/dist/connections/connection.js')).href);
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
@@ -30,7 +34,10 @@ if (args[0] === '--client') {
   const client = fork(import.meta.filename, ['--client', String(/** @type {import('node:net').AddressInfo} */ (wss.address()).port), String(sockets)]);
   await connected;
   const identity = { userId: 'u', name: 'u', device: '', roles: [], exp: Date.now() / 1000 + 3600 };
-  const conns = socks.map((ws, i) => new Connection(`c${i}`, `s${i}`, identity, 'gw', ws, { perSec: 1e9, burst: 1e9 }));
+  const connsWith = (/** @type {boolean} */ held) =>
+    socks.map((ws, i) => new Connection(`c${i}`, `s${i}`, identity, 'gw', ws, { perSec: 1e9, burst: 1e9 }, { maxBufferedBytes: 1 << 30, closeGraceMs: 0, perTurn: held }));
+  const conns = connsWith(false);
+  const heldConns = connsWith(true);
   // A typical broadcast as the gateway receives it from NATS.
   const dataJson = JSON.stringify({ from: { userId: 'u_abcdefgh', connectionId: 'c_abcdefghijkl' }, data: { text: 'hello world, a broadcast of typical size', n: 1 } });
   const event = () => ({ type: 'room.broadcast', roomId: 'r_abcdefghijkl', seq: 0, ts: Date.now(), dataJson, excludeConnectionId: '', onlyConnectionIds: [] });
@@ -43,7 +50,7 @@ if (args[0] === '--client') {
     for (let i = 0; i < events; i++) {
       deliver(event());
       // Yield now and then, as NATS deliveries would, so writes are flushed as they go.
-      if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+      if (i % perTurn === perTurn - 1) await new Promise((r) => setImmediate(r));
     }
     await drained();
     const u = process.cpuUsage(t0);
@@ -52,15 +59,14 @@ if (args[0] === '--client') {
   const before = [];
   const after = [];
   for (let r = 0; r < rounds; r++) {
-    before.push(await measure((e) => socks.forEach((s) => s.send((e.frame ??= eventFrameJson(e))))));
-    after.push(await measure((e) => conns.forEach((c) => c.sendEvent(e))));
+    before.push(await measure(writes ? (e) => conns.forEach((c) => c.sendEvent(e)) : (e) => socks.forEach((s) => s.send((e.frame ??= eventFrameJson(e))))));
+    after.push(await measure((e) => (writes ? heldConns : conns).forEach((c) => c.sendEvent(e))));
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const perDelivery = (a) => ((1000 * median(a)) / (sockets * events)).toFixed(2);
-  console.log(
-    `${sockets} sockets × ${events} events, ${rounds} rounds; server CPU ms per round — ws.send per socket: ${before.map(Math.round).join(', ')}; shared frame: ${after.map(Math.round).join(', ')}`,
-  );
-  console.log(`µs of server CPU per delivery (median round): ws.send per socket ${perDelivery(before)}, shared frame ${perDelivery(after)}`);
+  const [a, b] = writes ? ['WS_WRITES=frame', 'WS_WRITES=turn'] : ['ws.send per socket', 'shared frame'];
+  console.log(`${sockets} sockets × ${events} events, ${perTurn} per turn, ${rounds} rounds; server CPU ms per round — ${a}: ${before.map(Math.round).join(', ')}; ${b}: ${after.map(Math.round).join(', ')}`);
+  console.log(`µs of server CPU per delivery (median round): ${a} ${perDelivery(before)}, ${b} ${perDelivery(after)}`);
   client.kill();
   wss.close();
 }

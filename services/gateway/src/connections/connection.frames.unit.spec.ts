@@ -7,7 +7,7 @@ import * as wsModule from 'ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MSGPACK_PROTOCOL } from '../auth/credentials.js';
 import { connection as fakeConnection } from '../testing/fakes.test.js';
-import { Connection, eventFrameJson, SLOW_CONSUMER_CLOSE, wsFrame, type DeliveredEvent, type OutboundLimits } from './connection.js';
+import { Connection, eventFrameJson, HOLD_MAX_BYTES, SLOW_CONSUMER_CLOSE, wsFrame, type DeliveredEvent, type OutboundLimits } from './connection.js';
 
 interface Client {
   ws: WebSocket;
@@ -66,6 +66,20 @@ const event = (over: Partial<DeliveredEvent> = {}): DeliveredEvent => ({
 
 /** Bodies that need each of the three length encodings (7-bit, 16-bit, 64-bit). */
 const sizes = [event(), event({ dataJson: JSON.stringify({ text: 'ü'.repeat(200) }) }), event({ dataJson: JSON.stringify({ text: 'x'.repeat(70_000) }) })];
+
+/** Counts the server socket's writes to the kernel: every one goes through _write (one chunk) or _writev (several). */
+function countWrites(ws: WebSocket): () => number {
+  const raw = (ws as unknown as { _socket: { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void } })._socket;
+  let writes = 0;
+  for (const m of ['_write', '_writev'] as const) {
+    const orig = raw[m].bind(raw);
+    raw[m] = (...args: unknown[]) => {
+      writes++;
+      orig(...args);
+    };
+  }
+  return () => writes;
+}
 
 const spySender = (ws: WebSocket) => vi.spyOn((ws as unknown as { _sender: { sendFrame(list: Buffer[]): void } })._sender, 'sendFrame');
 
@@ -169,37 +183,56 @@ describe('Connection event frames', () => {
     expect(a.client.messages.map((m) => JSON.parse(m.data.toString()) as { re?: string; seq?: number }).map((f) => f.re ?? f.seq)).toEqual(['1', 1, '2', 2]);
   });
 
-  it('counts prebuilt frames in bufferedAmount and closes a slow consumer with 1013', async () => {
+  it('counts prebuilt frames in bufferedAmount and closes a slow consumer with 1013, with perTurn too', async () => {
+    for (const perTurn of [false, true]) {
+      const a = await pair();
+      const limits = { maxBufferedBytes: 1000, closeGraceMs: 60_000, perTurn };
+      const c = conn(a.server, limits);
+      const raw = (a.server as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+      // Corked, the frame stays in the socket's buffer: exactly what the limit reads (a kernel
+      // that takes nothing more). perTurn's own hold is released before the limit is read, not this.
+      raw.cork();
+      const e = event({ dataJson: JSON.stringify({ text: 'z'.repeat(1200) }) });
+      expect(c.sendEvent(e)).toBe(true);
+      expect(a.server.bufferedAmount).toBe(e.wire!.text!.length);
+      const closed = new Promise<number>((r) => a.client.ws.once('close', (code) => r(code)));
+      expect(c.sendEvent(event({ seq: 9 }))).toBe(false);
+      raw.uncork();
+      expect(await closed).toBe(SLOW_CONSUMER_CLOSE);
+      expect(a.client.messages).toHaveLength(1);
+    }
+  });
+
+  it('with perTurn, bytes held for the turn are no backlog: a turn holding more than the cap for a reader that reads does not close it (ADR 0087)', async () => {
+    for (const perTurn of [false, true]) {
+      const a = await pair();
+      // The turn writes far more than the cap, all of which the kernel takes at once.
+      const c = conn(a.server, { maxBufferedBytes: 16 * 1024, closeGraceMs: 0, perTurn });
+      const n = 15;
+      for (let seq = 1; seq <= n; seq++) expect(c.sendEvent(event({ seq, dataJson: JSON.stringify({ text: String(seq % 10).repeat(10_000) }) }))).toBe(true);
+      await a.client.received(n);
+      expect(a.client.ws.readyState).toBe(WebSocket.OPEN);
+      expect(a.client.messages.map((m) => (JSON.parse(m.data.toString()) as { seq: number }).seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    }
+  });
+
+  it('with perTurn, a turn holds at most HOLD_MAX_BYTES (and a frame) before it writes', async () => {
     const a = await pair();
-    const limits = { maxBufferedBytes: 1000, closeGraceMs: 60_000 };
-    const c = conn(a.server, limits);
-    const raw = (a.server as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
-    // Corked, the frame stays in the socket's buffer: exactly what the limit reads.
-    raw.cork();
-    const e = event({ dataJson: JSON.stringify({ text: 'z'.repeat(1200) }) });
-    expect(c.sendEvent(e)).toBe(true);
-    expect(a.server.bufferedAmount).toBe(e.wire!.text!.length);
-    const closed = new Promise<number>((r) => a.client.ws.once('close', (code) => r(code)));
-    expect(c.sendEvent(event({ seq: 9 }))).toBe(false);
-    raw.uncork();
-    expect(await closed).toBe(SLOW_CONSUMER_CLOSE);
-    expect(a.client.messages).toHaveLength(1);
+    const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, perTurn: true });
+    const writes = countWrites(a.server);
+    // 2 × HOLD_MAX_BYTES and a bit, in frames of ~10 KB: two early writes, and the rest at the turn's end.
+    const n = Math.ceil((2 * HOLD_MAX_BYTES) / 10_000) + 1;
+    for (let seq = 1; seq <= n; seq++) expect(c.sendEvent(event({ seq, dataJson: JSON.stringify({ text: 'h'.repeat(10_000) }) }))).toBe(true);
+    expect(writes()).toBe(2);
+    await a.client.received(n);
+    expect(writes()).toBe(3);
   });
 
   it('writes the frames of one turn to a socket in one write with perTurn, in order (ADR 0082)', async () => {
     for (const perTurn of [true, false]) {
       const a = await pair();
       const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, perTurn });
-      // Every write that reaches the kernel goes through _write (one chunk) or _writev (several).
-      const raw = (a.server as unknown as { _socket: { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void } })._socket;
-      let writes = 0;
-      for (const m of ['_write', '_writev'] as const) {
-        const orig = raw[m].bind(raw);
-        raw[m] = (...args: unknown[]) => {
-          writes++;
-          orig(...args);
-        };
-      }
+      const writes = countWrites(a.server);
       c.send({ re: '1', type: 'ok', data: {} });
       for (let seq = 1; seq <= 4; seq++) {
         c.sendEvent(event({ seq }));
@@ -207,7 +240,7 @@ describe('Connection event frames', () => {
       }
       await a.client.received(5);
       expect(a.client.messages.map((m) => JSON.parse(m.data.toString()) as { re?: string; seq?: number }).map((f) => f.re ?? f.seq)).toEqual(['1', 1, 2, 3, 4]);
-      expect(writes).toBe(perTurn ? 1 : 5);
+      expect(writes()).toBe(perTurn ? 1 : 5);
     }
   });
 });

@@ -121,7 +121,16 @@ export interface OutboundLimits {
 interface Corkable {
   cork(): void;
   uncork(): void;
+  /** Bytes the socket holds: corked, queued behind a write in progress, or in that write. */
+  readonly writableLength: number;
 }
+
+/**
+ * Held bytes beyond which a socket's frames of the turn are written at once rather than at the
+ * turn's end (ADR 0087): a write per 64 KiB is already cheap, and bytes held back look like a
+ * backlog to the slow-consumer check (`bufferedAmount`) though the kernel was never offered them.
+ */
+export const HOLD_MAX_BYTES = 64 * 1024;
 
 /**
  * Sockets holding this event-loop turn's frames, uncorked together in its check phase (ADR 0082):
@@ -136,13 +145,22 @@ function releaseHeld(): void {
   heldThisTurn.clear();
 }
 function holdForTurn(socket: Corkable): void {
-  if (heldThisTurn.has(socket)) return;
+  if (heldThisTurn.has(socket)) {
+    if (socket.writableLength >= HOLD_MAX_BYTES) writeHeldNow(socket);
+    return;
+  }
   socket.cork();
   heldThisTurn.add(socket);
   if (!releaseScheduled) {
     releaseScheduled = true;
     setImmediate(releaseHeld);
   }
+}
+/** Hands what a socket holds for this turn to the kernel now; it stays held for the rest of the turn. */
+function writeHeldNow(socket: Corkable): void {
+  if (!heldThisTurn.has(socket)) return;
+  socket.uncork();
+  socket.cork();
 }
 
 const CONTRACT_CHECKS = contractChecksEnabled();
@@ -287,12 +305,14 @@ export class Connection {
    */
   private writable(): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
+    const held = this.outbound.perTurn ? this.socket() : undefined;
+    // Bytes held for the turn were never offered to the kernel: a reader is judged on what the
+    // kernel would not take, so they are written first (ADR 0087: a turn that held more than the
+    // cap for a reader that reads closed it as a slow consumer).
+    if (held && this.ws.bufferedAmount > this.outbound.maxBufferedBytes) writeHeldNow(held);
     if (this.ws.bufferedAmount <= this.outbound.maxBufferedBytes) {
       // Every frame written from here on, until the turn's check phase, leaves in one write.
-      if (this.outbound.perTurn) {
-        const socket = this.socket();
-        if (socket) holdForTurn(socket);
-      }
+      if (held) holdForTurn(held);
       return true;
     }
     this.close(SLOW_CONSUMER_CLOSE, 'slow consumer', 'slow_consumer');
