@@ -162,7 +162,7 @@ export async function counters({ redisUrl, databaseUrl, base, ports }) {
 /**
  * The report: CPU per event by process, Redis commands, NATS messages by subject kind, each
  * process's own operations and Postgres transactions, all per `n` events (`what`: "join", "resume").
- * @param {{ n: number, what: string, title: string, cpu: [Record<string, number>, Record<string, number>], counts: [Counters, Counters], nats: Map<string, number>, tag: string }} m
+ * @param {{ n: number, what: string, title: string, cpu: [Record<string, number>, Record<string, number>], io?: [Record<string, { w: number, r: number }>, Record<string, { w: number, r: number }>], counts: [Counters, Counters], nats: Map<string, number>, tag: string }} m
  */
 export function report({ n, what, title, cpu: [cpu0, cpu1], io, counts: [{ redis: r0, ops: s0, pg: p0 }, { redis: r1, ops: s1, pg: p1 }], nats, tag }) {
   const per = (x) => (x / n).toFixed(2);
@@ -177,7 +177,7 @@ export function report({ n, what, title, cpu: [cpu0, cpu1], io, counts: [{ redis
       .filter((k) => io0[k])
       .map((k) => /** @type {[string, number, number]} */ ([k, (io1[k].w - io0[k].w) / n, (io1[k].r - io0[k].r) / n]))
       .sort((a, b) => b[1] - a[1]);
-    const sum = (i) => rows.reduce((s, r) => s + r[i], 0).toFixed(2);
+    const sum = (/** @type {1 | 2} */ i) => rows.reduce((s, r) => s + r[i], 0).toFixed(2);
     lines.push(`Write syscalls per ${what}: ${sum(1)} (${rows.map(([k, w]) => `${k} ${w.toFixed(2)}`).join(', ')}); read syscalls ${sum(2)} (${rows.map(([k, , r]) => `${k} ${r.toFixed(2)}`).join(', ')})`, '');
   }
   lines.push(`| Redis command | calls / ${what} | Redis µs / ${what} |`, '|---|---|---|');
