@@ -21,6 +21,9 @@ describe('outbound back-pressure and resume limits', () => {
     const limits = { RATE_PER_SEC: '100000', RATE_BURST: '100000', OUTBOUND_MAX_BYTES: String(OUTBOUND_MAX_BYTES), OUTBOUND_CLOSE_GRACE_MS: '200' };
     gw = await stack.add(startGateway(testEnv({ ...limits, RESUME_MAX_EVENTS: '5', RESUME_MAX_BYTES: '4096' })));
     gw2 = await stack.add(startGateway(testEnv(limits)));
+    // A cold rooms process on a loaded box may miss the first request's 3 s: the tests start once it answers.
+    const warm = await stack.client(gw2);
+    await until(() => warm.request('room.list', {}).then(() => true), 'rooms answering', 60_000, 500);
   });
   afterAll(() => stack.stop());
 
