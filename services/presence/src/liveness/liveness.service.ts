@@ -149,13 +149,16 @@ export class LivenessService implements OnModuleInit, OnApplicationBootstrap, On
   private async open(recs: ConnectionRecord[]): Promise<void> {
     const results = await this.store.openMany(recs, this.config.PRESENCE_TTL_MS, this.config.SESSION_POLICY);
     const fresh: ConnectionRecord[] = [];
-    results.forEach((replaced, i) => {
-      if (!replaced) return;
-      for (const old of replaced) {
-        // The old socket's gateway closes it on this event and then reports the close.
-        this.bus.publish(subjects.conn(old), { type: 'session.replaced', data: { by: recs[i].connectionId } });
+    results.forEach((result, i) => {
+      if (!result) return;
+      const replace = (victim: string, by: string) => {
+        // The victim's gateway closes it on this event and then reports the close.
+        this.bus.publish(subjects.conn(victim), { type: 'session.replaced', data: { by } });
         this.metrics.replaced.inc();
-      }
+      };
+      for (const old of result.replaced) replace(old, recs[i].connectionId);
+      // Reported after a newer connection of the same device: this one is the one replaced.
+      if (result.replacedBy) replace(recs[i].connectionId, result.replacedBy);
       fresh.push(recs[i]);
     });
     if (!fresh.length) return;

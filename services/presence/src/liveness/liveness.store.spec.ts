@@ -23,7 +23,7 @@ describe('LivenessStore', () => {
 
   it('claims a connection exactly once however many replicas race for it', async () => {
     const c = rec({ userId: `race_${tag}` });
-    expect(await store.open(c, 60_000, 'none')).toEqual([]);
+    expect(await store.open(c, 60_000, 'none')).toEqual({ replaced: [] });
     const results = await Promise.all(Array.from({ length: 20 }, () => store.claim(c.connectionId, 60_000)));
     const winners = results.filter(Boolean);
     expect(winners).toHaveLength(1);
@@ -45,16 +45,28 @@ describe('LivenessStore', () => {
     const user = (p: string) => `${p}_${tag}`;
     const a = rec({ userId: user('none') });
     await store.open(a, 60_000, 'none');
-    expect(await store.open(rec({ userId: user('none') }), 60_000, 'none')).toEqual([]);
+    expect(await store.open(rec({ userId: user('none') }), 60_000, 'none')).toEqual({ replaced: [] });
 
     const phone = rec({ userId: user('dev'), device: 'phone' });
     await store.open(phone, 60_000, 'device');
-    expect(await store.open(rec({ userId: user('dev'), device: 'laptop' }), 60_000, 'device')).toEqual([]);
-    expect(await store.open(rec({ userId: user('dev'), device: 'phone' }), 60_000, 'device')).toEqual([phone.connectionId]);
+    expect(await store.open(rec({ userId: user('dev'), device: 'laptop' }), 60_000, 'device')).toEqual({ replaced: [] });
+    expect(await store.open(rec({ userId: user('dev'), device: 'phone' }), 60_000, 'device')).toEqual({ replaced: [phone.connectionId] });
 
     const first = rec({ userId: user('usr'), device: 'phone' });
     await store.open(first, 60_000, 'user');
-    expect(await store.open(rec({ userId: user('usr'), device: 'laptop' }), 60_000, 'user')).toEqual([first.connectionId]);
+    expect(await store.open(rec({ userId: user('usr'), device: 'laptop' }), 60_000, 'user')).toEqual({ replaced: [first.connectionId] });
+  });
+
+  it('keeps the newest connection of a device when the reports arrive out of order (two gateways)', async () => {
+    const user = `late_${tag}`;
+    const older = rec({ userId: user, device: 'phone', connectedAt: Date.now() - 1000 });
+    const newer = rec({ userId: user, device: 'phone', connectedAt: Date.now() });
+    // The newer connection's gateway reported first: the older one, registered second, is replaced by it.
+    expect(await store.open(newer, 60_000, 'device')).toEqual({ replaced: [] });
+    expect(await store.open(older, 60_000, 'device')).toEqual({ replaced: [], replacedBy: newer.connectionId });
+    // In order, the newer one replaces the older one as before.
+    const third = rec({ userId: user, device: 'phone', connectionId: `c_${tag}_third`, connectedAt: Date.now() + 1000 });
+    expect((await store.open(third, 60_000, 'device'))?.replaced.sort()).toEqual([newer.connectionId, older.connectionId].sort());
   });
 
   it('finds lapsed deadlines from the head of the set and renews them with the node report', async () => {
@@ -112,11 +124,11 @@ describe('LivenessStore', () => {
     const laptop = rec({ userId: user, device: 'laptop' });
     const phone2 = rec({ userId: user, device: 'phone' });
     // The second phone replaces the first of the same batch; the repeated id is a no-op.
-    expect(await store.openMany([phone, laptop, phone, phone2], 60_000, 'device')).toEqual([[], [], undefined, [phone.connectionId]]);
+    expect(await store.openMany([phone, laptop, phone, phone2], 60_000, 'device')).toEqual([{ replaced: [] }, { replaced: [] }, undefined, { replaced: [phone.connectionId] }]);
     const claimed = rec();
     await store.open(claimed, 60_000, 'none');
     await store.claim(claimed.connectionId, 60_000);
-    expect(await store.openMany([claimed, rec()], 60_000, 'none')).toEqual([undefined, []]);
+    expect(await store.openMany([claimed, rec()], 60_000, 'none')).toEqual([undefined, { replaced: [] }]);
   });
 
   it(`splits a batch above ${OPEN_CHUNK} connections and keeps one result per connection`, async () => {
@@ -127,7 +139,7 @@ describe('LivenessStore', () => {
     expect(calls).toHaveBeenCalledTimes(3);
     calls.mockRestore();
     expect(results).toHaveLength(recs.length);
-    expect(results.every((r) => Array.isArray(r) && r.length === 0)).toBe(true);
+    expect(results.every((r) => r?.replaced.length === 0 && !r.replacedBy)).toBe(true);
     expect(await store.heldCount(node)).toBe(recs.length);
     expect((await store.alive(recs.map((r) => r.connectionId))).size).toBe(recs.length);
     expect(await store.ofUser(`chunk_${tag}_3`)).toHaveLength(recs.filter((r) => r.userId === `chunk_${tag}_3`).length);

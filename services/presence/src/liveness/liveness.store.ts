@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Redis } from '@switchboard/platform';
 
 /** One live connection as presence records it. */
+/** A registered open: the connections it replaces, and the newer one replacing it (reported out of order). */
+export interface OpenResult {
+  replaced: string[];
+  replacedBy?: string;
+}
+
 export interface ConnectionRecord {
   connectionId: string;
   userId: string;
@@ -41,8 +47,12 @@ export const userConnsKey = (user: string) => `sb:{pr}:user:${user}:conns`;
  * replicas racing for the same device leave exactly one survivor; a later open of the batch
  * sees the earlier ones, as if sent one after the other. Keys are built from the {pr} prefix
  * (one slot, docs/decisions/0031); KEYS[1] routes the call there.
+ * The newest connection by `connectedAt` (the gateway's accept time) survives, whatever order the
+ * reports arrive in: two gateways report independently, so a phone's new connection can reach
+ * presence before the old one's open; then the old one, registered second, is the one replaced.
  * KEYS: deadlines  ARGV: deadline, keyTtl, policy, then per connection: id, user, session, node, device, connectedAt, boot
- * Returns one entry per connection: {0} when already known or claimed, else {1, replacedIds...}.
+ * Returns one entry per connection: {0} when already known or claimed, else {1, replacedBy or '',
+ * replacedIds...}: `replacedBy` the newer connection that replaces this one at once.
  */
 const OPEN_MANY = `
 local deadline, keyTtl, policy = ARGV[1], ARGV[2], ARGV[3]
@@ -55,11 +65,14 @@ for i = 4, #ARGV, 7 do
   if redis.call('EXISTS', connKey) == 1 or redis.call('EXISTS', 'sb:{pr}:gone:' .. id) == 1 then
     out[#out + 1] = {0}
   else
-    local res = {1}
+    local res = {1, ''}
     if policy ~= 'none' then
       local all = redis.call('HGETALL', userKey)
       for j = 1, #all, 2 do
-        if policy == 'user' or all[j + 1] == device then table.insert(res, all[j]) end
+        if policy == 'user' or all[j + 1] == device then
+          local at = tonumber(redis.call('HGET', 'sb:{pr}:conn:' .. all[j], 'connectedAt') or '0') or 0
+          if at > tonumber(connectedAt) then res[2] = all[j] else table.insert(res, all[j]) end
+        end
       end
     end
     redis.call('HSET', connKey, 'connectionId', id, 'userId', user, 'sessionId', session, 'nodeId', node, 'device', device, 'connectedAt', connectedAt, 'boot', boot)
@@ -131,18 +144,18 @@ export class LivenessStore {
   constructor(private readonly redis: Redis) {}
 
   /** Returns undefined when the id is already known (a retried report), else the ids it replaces. */
-  async open(c: ConnectionRecord, ttlMs: number, policy: string): Promise<string[] | undefined> {
+  async open(c: ConnectionRecord, ttlMs: number, policy: string): Promise<OpenResult | undefined> {
     return (await this.openMany([c], ttlMs, policy))[0];
   }
 
   /** `open` for a report's connections, in order, in one script call per OPEN_CHUNK: one result per connection. */
-  async openMany(recs: ConnectionRecord[], ttlMs: number, policy: string): Promise<(string[] | undefined)[]> {
-    const out: (string[] | undefined)[] = [];
+  async openMany(recs: ConnectionRecord[], ttlMs: number, policy: string): Promise<(OpenResult | undefined)[]> {
+    const out: (OpenResult | undefined)[] = [];
     for (let i = 0; i < recs.length; i += OPEN_CHUNK) {
       const args: (string | number)[] = [Date.now() + ttlMs, ttlMs * 3, policy];
       for (const c of recs.slice(i, i + OPEN_CHUNK)) args.push(c.connectionId, c.userId, c.sessionId, c.nodeId, c.device, c.connectedAt, c.boot);
-      const res = (await this.redis.eval(OPEN_MANY, 1, DEADLINES, ...args)) as [number, ...string[]][];
-      for (const r of res) out.push(r[0] === 1 ? r.slice(1).map(String) : undefined);
+      const res = (await this.redis.eval(OPEN_MANY, 1, DEADLINES, ...args)) as [number, string, ...string[]][];
+      for (const [known, by, ...replaced] of res) out.push(known === 1 ? { replaced: replaced.map(String), ...(by ? { replacedBy: String(by) } : {}) } : undefined);
     }
     return out;
   }
