@@ -163,6 +163,16 @@ function writeHeldNow(socket: Corkable): void {
   socket.cork();
 }
 
+/** Runs `fn` with the socket corked: what it writes leaves in one write when it returns. */
+export function corkedDuring<T>(socket: Pick<Corkable, 'cork' | 'uncork'> | undefined, fn: () => T): T {
+  socket?.cork();
+  try {
+    return fn();
+  } finally {
+    socket?.uncork();
+  }
+}
+
 const CONTRACT_CHECKS = contractChecksEnabled();
 
 /** Close code for a slow consumer (RFC 6455 "try again later"): reconnect, then `session.resume`. */
@@ -232,13 +242,7 @@ export class Connection {
    * replay is many frames at once; each `ws.send` alone is one syscall). `fn` must not await.
    */
   corked<T>(fn: () => T): T {
-    const socket = this.socket();
-    socket?.cork();
-    try {
-      return fn();
-    } finally {
-      socket?.uncork();
-    }
+    return corkedDuring(this.socket(), fn);
   }
 
   /** ws keeps its net.Socket private; cork/uncork nest, so ws's own per-frame cork is harmless. */

@@ -9,6 +9,7 @@ import { UPGRADE_AUTH_HEADER, type UpgradeAuthFailure } from '@switchboard/proto
 import type { AttestationPolicyCache, Verdict } from '../attestation/policy.cache.js';
 import { extractAttestationToken, extractToken, selectProtocol } from '../auth/credentials.js';
 import { AuthError, TokenVerifier, type Identity } from '../auth/token.verifier.js';
+import { corkedDuring } from '../connections/connection.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 
 /** The identity verified during the upgrade (and the attestation verdict, when checked), and the connection id its slot was taken for, ride on the request into handleConnection. */
@@ -31,12 +32,7 @@ function refuseUnauthorized(cb: (ok: boolean, code?: number, message?: string, h
  * leave in one socket write instead of two (a syscall and a client wake-up less per connect).
  */
 export function acceptCorked(socket: Pick<Socket, 'cork' | 'uncork'>, accept: () => void): void {
-  socket.cork();
-  try {
-    accept();
-  } finally {
-    socket.uncork();
-  }
+  corkedDuring(socket, accept);
 }
 
 /**

@@ -14,11 +14,13 @@ type JoinRow = Room & { memberRole: string | null; memberMuted: boolean | null; 
 
 export type JoinRead = { room: Room; member: Member | null; banned: boolean };
 
-/** The join reads' common part: the open room (r), the membership (m, no row when none), the ban (b, one row). $1 room id, $2 user id. */
-const JOIN_READ = `WITH r AS (SELECT id, name, description, kind, join_policy AS "joinPolicy", visibility, owner_id AS "ownerId",
+/** A room row's columns under the model's field names (both join reads return it as `r`). */
+const ROOM_COLUMNS = `rooms.id, name, description, kind, join_policy AS "joinPolicy", visibility, owner_id AS "ownerId",
                 max_participants AS "maxParticipants", metadata, replay_ephemeral AS "replayEphemeral",
-                created_at AS "createdAt", updated_at AS "updatedAt", closed_at AS "closedAt"
-              FROM rooms WHERE id = $1 AND closed_at IS NULL),
+                created_at AS "createdAt", updated_at AS "updatedAt", closed_at AS "closedAt"`;
+
+/** The join reads' common part: the open room (r), the membership (m, no row when none), the ban (b, one row). $1 room id, $2 user id. */
+const JOIN_READ = `WITH r AS (SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = $1 AND closed_at IS NULL),
      m AS (SELECT role AS "memberRole", muted AS "memberMuted", muted_by AS "memberMutedBy", joined_at AS "memberJoinedAt"
               FROM room_members WHERE room_id = $1 AND user_id = $2),
      b AS (SELECT EXISTS (SELECT 1 FROM room_bans WHERE room_id = $1 AND user_id = $2) AS banned)`;
@@ -39,10 +41,7 @@ const JOIN_READ_ENSURE = `${JOIN_READ},
  * batch size, so it stays one prepared statement.
  */
 const JOIN_READ_ENSURE_MANY = `WITH q AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(room_id, user_id, i)),
-     r AS (SELECT q.i, rooms.id, name, description, kind, join_policy AS "joinPolicy", visibility, owner_id AS "ownerId",
-                max_participants AS "maxParticipants", metadata, replay_ephemeral AS "replayEphemeral",
-                created_at AS "createdAt", updated_at AS "updatedAt", closed_at AS "closedAt"
-              FROM q JOIN rooms ON rooms.id = q.room_id AND rooms.closed_at IS NULL),
+     r AS (SELECT q.i, ${ROOM_COLUMNS} FROM q JOIN rooms ON rooms.id = q.room_id AND rooms.closed_at IS NULL),
      m AS (SELECT q.i, role AS "memberRole", muted AS "memberMuted", muted_by AS "memberMutedBy", joined_at AS "memberJoinedAt"
               FROM q JOIN room_members rm ON rm.room_id = q.room_id AND rm.user_id = q.user_id),
      b AS (SELECT q.i, EXISTS (SELECT 1 FROM room_bans WHERE room_id = q.room_id AND user_id = q.user_id) AS banned FROM q),
