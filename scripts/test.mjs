@@ -6,7 +6,7 @@
 // failure tests of test/cluster/. Extra args go to vitest (first pass only).
 //
 // Schedule (ADR 0076): the critical path is generation -> tsc -b -> demo build -> vitest. The
-// checks nothing else reads (Helm chart, eslint, oxlint, spec and tooling type-checks) run beside it at a
+// checks nothing else reads (Helm chart, oxlint, spec and tooling type-checks) run beside it at a
 // lower priority (nice 10), each one's output printed in one piece when it ends; the run fails if
 // any of them fails. Every phase's wall and CPU seconds go to .run/test-phases.json.
 import { availableParallelism } from 'node:os';
@@ -109,14 +109,13 @@ await step('generated code (proto current, prisma clients)', process.execPath, [
 const runClustered = !checksOnly && !vitestArgs.length;
 beside('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);
 // TypeScript 7 (the native compiler) builds and checks; 5.9 stays only as the library that
-// typescript-eslint and TypeDoc load (ADR 0090). Named by path: both packages declare a `tsc` bin.
+// TypeDoc loads (ADR 0090). Named by path: both packages declare a `tsc` bin.
 const tsc = join(root, 'node_modules/typescript7/bin/tsc');
 await step('build (tsc -b)', tsc, ['-b']);
 // After the build: these read its .d.ts (project references) or, for oxlint's type-aware rules,
-// the types of the dist/ files some tooling imports. Syntax rules are eslint's, the two rules that
-// need types oxlint's (tsgolint, on TypeScript 7: ADR 0091).
-beside('lint (eslint)', join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', '.']);
-beside('lint (oxlint, type-aware rules)', join(root, 'node_modules/.bin/oxlint'), ['--type-aware', '--deny-warnings', '.']);
+// the types of the dist/ files some tooling imports. One linter for every rule: oxlint, the
+// type-aware ones by tsgolint on TypeScript 7 (ADRs 0091, 0097).
+beside('lint (oxlint)', join(root, 'node_modules/.bin/oxlint'), ['--type-aware', '--deny-warnings', '.']);
 beside('type-check tests (tsconfig.spec.json)', tsc, ['-p', 'tsconfig.spec.json']);
 beside('type-check tooling .mjs (tsconfig.tools.json)', tsc, ['-p', 'tsconfig.tools.json']);
 // The browser specs serve apps/demo/dist/web: built before vitest starts.

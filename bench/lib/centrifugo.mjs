@@ -1,4 +1,3 @@
-/* global AbortSignal */
 // Centrifugo, the third benchmark target: built from its Go module (pinned) into .cache/ like
 // LiveKit (scripts/lib/go-binary.mjs), run as two nodes sharing one Redis engine (broker +
 // presence), each a sidecar (scripts/lib/sidecar.mjs) with its own JSON config file.

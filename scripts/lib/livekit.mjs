@@ -1,4 +1,3 @@
-/* global AbortSignal */
 // LiveKit (the SFU) for local development and tests: build the server from its Go module once
 // per version into <repo>/.cache (gitignored), write its config (dev mode, loopback only, webhook
 // to the media service), start it, wait until `GET /` answers 200, stop it.

@@ -1,4 +1,3 @@
-/* global AbortSignal */
 // The S3-compatible object store for local development and tests: s3rver (npm, pinned in the
 // root devDependencies; ADR 0034), started on loopback with its data in a temporary directory,
 // waited for until it answers, stopped with SIGTERM. Plain ESM, node built-ins only.
