@@ -45,14 +45,6 @@ export const gatewayConfigSchema = baseConfigSchema
     RATE_MAX_VIOLATIONS: z.coerce.number().int().min(1).default(50),
     HEARTBEAT_MS: z.coerce.number().int().min(1000).default(25000),
     DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
-    /**
-     * Upgrades decided at once, in arrival order (ADR 0096; 0: no gate, every upgrade at once);
-     * at most UPGRADE_MAX_WAITING wait their turn, and one that waited UPGRADE_MAX_WAIT_MS is
-     * refused with 503 (its client gave up on it: the SDK's `hello` timeout is 10 s).
-     */
-    UPGRADE_CONCURRENCY: z.coerce.number().int().min(0).default(0),
-    UPGRADE_MAX_WAITING: z.coerce.number().int().min(0).default(20000),
-    UPGRADE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(8000),
     /** Live room registry: `rooms.changed` goes to each watcher at most once per this interval. */
     LOBBY_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
     /** `rooms.subscribe` watchers one gateway serves at most (one per connection); more get `unavailable`. */

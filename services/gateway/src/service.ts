@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import { AUDIT_STREAM, jetstreamMetrics, roomEventStreams, startService, type ServiceOptions } from '@switchboard/platform';
 import { AppModule } from './app.module.js';
 import { AttestationPolicyCache } from './attestation/policy.cache.js';
@@ -7,7 +6,6 @@ import { TokenVerifier } from './auth/token.verifier.js';
 import { gatewayConfigSchema } from './config.js';
 import { GatewayMetrics } from './metrics/gateway.metrics.js';
 import { GatewayWsAdapter } from './ws/gateway-ws.adapter.js';
-import { UpgradeGate } from './ws/upgrade-gate.js';
 import { SessionService } from './session/session.service.js';
 import { adminRouteTemplate, ProtocolErrorFilter } from './admin/http/protocol-error.filter.js';
 
@@ -39,10 +37,6 @@ export const gatewayService = (env?: Record<string, string | undefined>): Servic
           (identity) => session.admit(identity),
         ),
       );
-    },
-    // Registered once the app listens: Nest adds its upgrade listener then (ADR 0096).
-    afterStart: (app, p) => {
-      UpgradeGate.install(app.getHttpServer() as Server, { concurrency: p.config.UPGRADE_CONCURRENCY, maxWaiting: p.config.UPGRADE_MAX_WAITING, maxWaitMs: p.config.UPGRADE_MAX_WAIT_MS });
     },
     beforeStop: async (app, p) => {
       accepting = false;
