@@ -617,6 +617,9 @@ async function reconnectStorm() {
   await sleep(1000);
   await windowStart('reconnect');
   const hist = new Histogram();
+  // Where a victim's wait goes (ADR 0096): the reconnect delay, the socket to `hello`, and the resume itself.
+  const helloHist = new Histogram();
+  const resumeHist = new Histogram();
   let resumeErrors = 0;
   const codes = {};
   const killed = await askParent({ type: 'kill', which: 'gateway-a' });
@@ -628,9 +631,13 @@ async function reconnectStorm() {
     for (let attempt = 0; attempt < 5; attempt++) {
       let c;
       try {
+        const opened = now();
         c = await SbConn.connect(cfg.urls[1], v.token);
+        const helloAt = now();
+        helloHist.record(helloAt - opened);
         listen(v, c);
         await c.request('session.resume', { sessionId: v.sessionId, rooms: { [v.roomId]: v.lastSeq } });
+        resumeHist.record(now() - helloAt);
         v.c = c;
         v.resumed = true;
         lastResumed = now();
@@ -693,7 +700,7 @@ async function reconnectStorm() {
       dups,
       events: vs.filter((v) => v.resumed).length,
       allBackMs,
-      notes: `all ${vs.filter((v) => v.resumed).length}/${vs.length} back on the other replica ${(allBackMs / 1000).toFixed(2)} s after SIGKILL (reconnect jitter 0–${jitterMs} ms); messages lost: ${lost} of ${expected} expected deliveries to resumed clients (${totalSent} chat messages acknowledged, ${msgRate}/s offered, one at a time per sender), duplicates: ${dups}; chat.send never acknowledged: ${sendErrors}${Object.keys(sendCodes).length ? ` (error replies, retried: ${fmtCodes(sendCodes)})` : ''}${closedSenders.length ? `; sender sockets closed by the server: ${closedSenders.length} (codes ${[...new Set(closedSenders)].join(',')})` : ''}; setup errors: ${setup.errors}${Object.keys(codes).length ? `; retried: ${JSON.stringify(codes)}` : ''}`,
+      notes: `all ${vs.filter((v) => v.resumed).length}/${vs.length} back on the other replica ${(allBackMs / 1000).toFixed(2)} s after SIGKILL (reconnect jitter 0–${jitterMs} ms); messages lost: ${lost} of ${expected} expected deliveries to resumed clients (${totalSent} chat messages acknowledged, ${msgRate}/s offered, one at a time per sender), duplicates: ${dups}; socket → hello p50 / p99 ${helloHist.quantile(0.5).toFixed(0)} / ${helloHist.quantile(0.99).toFixed(0)} ms, session.resume p50 / p99 ${resumeHist.quantile(0.5).toFixed(0)} / ${resumeHist.quantile(0.99).toFixed(0)} ms (successful attempts); chat.send never acknowledged: ${sendErrors}${Object.keys(sendCodes).length ? ` (error replies, retried: ${fmtCodes(sendCodes)})` : ''}${closedSenders.length ? `; sender sockets closed by the server: ${closedSenders.length} (codes ${[...new Set(closedSenders)].join(',')})` : ''}; setup errors: ${setup.errors}${Object.keys(codes).length ? `; retried: ${JSON.stringify(codes)}` : ''}`,
     },
   ];
 }

@@ -42,7 +42,7 @@ const opt = (name, dflt) => {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
 };
 if (flag('--help') || flag('-h')) {
-  console.log('usage: npm run bench -- [--quick] [--only idle,relay,fanout,join,reconnect,lobby] [--target switchboard,socketio,centrifugo,peerjs|all] [--repeats N] [--fixed-ms N] [--cpu-prof]');
+  console.log('usage: npm run bench -- [--quick] [--only idle,relay,fanout,join,reconnect,lobby] [--target switchboard,socketio,centrifugo,peerjs|all] [--repeats N] [--fixed-ms N] [--jitter-ms N] [--cpu-prof]');
   process.exit(0);
 }
 const quick = flag('--quick');
@@ -93,6 +93,8 @@ const PARAMS = {
 }[mode];
 // --fixed-ms: a longer fixed-load window (e.g. for --cpu-prof in quick mode).
 if (opt('--fixed-ms')) for (const sc of ['relay', 'fanout']) PARAMS[sc].fixedMs = Number(opt('--fixed-ms'));
+// --jitter-ms: how widely the reconnect storm's victims spread their reconnects (ADR 0096).
+if (opt('--jitter-ms')) PARAMS.reconnect.jitterMs = Number(opt('--jitter-ms'));
 /** Open files each process may hold: the idle scenario's connections plus headroom (see docs/operations.md). */
 const FD_LIMIT = 262_144;
 

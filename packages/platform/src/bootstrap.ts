@@ -118,7 +118,8 @@ export async function startService<S extends z.ZodType>(opts: ServiceOptions<S>)
   (app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void }).disable?.('x-powered-by');
   app.use(httpMetrics(registry, opts.httpRoute));
   opts.configure?.(app, platform);
-  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  // Nest hands the arguments to http.Server.listen(port, host, backlog, cb); its type names only two.
+  await (app.listen as unknown as (port: number, host: string, backlog: number) => Promise<unknown>).call(app, config.HTTP_PORT, config.HTTP_HOST, config.HTTP_BACKLOG);
   const address = app.getHttpServer().address() as { port: number };
   let grpcServer: GrpcServerHandle | undefined;
   const { GRPC_PORT: grpcPort, GRPC_HOST: grpcHost } = config as { GRPC_PORT?: number; GRPC_HOST?: string };

@@ -26,6 +26,13 @@ export const baseConfigSchema = z.object({
   ROOM_EVENTS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
+  /**
+   * Listen backlog of the HTTP server (the kernel caps it at net.core.somaxconn); 511 is Node's
+   * own. When a replica dies and its clients all reconnect to one gateway, it overflows: the
+   * kernel drops handshakes and their TCP retries them after 1 s, 3 s, 7 s — which also paces
+   * the storm; a larger backlog hands every upgrade to the process at once (ADR 0096).
+   */
+  HTTP_BACKLOG: z.coerce.number().int().min(1).max(65535).default(511),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(60000).default(3000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120000).default(10000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

@@ -19,6 +19,9 @@ const REFUSALS_ONLY_TOKEN = `.${REFUSALS_ONLY}.`;
  */
 type Verdict = string | Promise<string>;
 type Listener = (conn: Connection, event: DeliveredEvent) => Verdict | void;
+/** A reader of a subject's events besides its connections (the resume tails, ADR 0096). */
+export type Tap = (event: DeliveredEvent) => void;
+type Entry = { sub: Subscription; conns: Set<Connection>; taps: Set<Tap> };
 
 const decoder = new TextDecoder();
 
@@ -46,7 +49,7 @@ export function decodeDelivered(data: Uint8Array): DeliveredEvent {
  */
 @Injectable()
 export class Subscriptions {
-  private readonly subs = new Map<string, { sub: Subscription; conns: Set<Connection> }>();
+  private readonly subs = new Map<string, Entry>();
   private listener?: Listener;
 
   constructor(
@@ -62,26 +65,49 @@ export class Subscriptions {
   }
 
   acquire(subject: string, conn: Connection): void {
-    let entry = this.subs.get(subject);
-    if (!entry) {
-      const conns = new Set<Connection>();
-      const sub = this.nc.subscribe(subject, { callback: (err, msg) => (err ? this.logger.warn({ err, subject }, 'subscription error') : this.dispatch(msg, conns)) });
-      entry = { sub, conns };
-      this.subs.set(subject, entry);
-      this.metrics.subscriptions.set(this.subs.size);
-    }
-    entry.conns.add(conn);
+    this.entry(subject).conns.add(conn);
   }
 
   release(subject: string, conn: Connection): void {
     const entry = this.subs.get(subject);
     if (!entry) return;
     entry.conns.delete(conn);
-    if (entry.conns.size === 0) {
-      entry.sub.unsubscribe();
-      this.subs.delete(subject);
+    this.releaseIfUnused(subject, entry);
+  }
+
+  /**
+   * Hands every event of `subject` to `tap` as well, holding the subscription like a connection
+   * until the returned release: the resume tails follow a room through the same NATS
+   * subscription (and the same decoded event) as the room's connections, not a second one that
+   * NATS delivers every event to again (ADR 0096). The event object is shared: a tap must not
+   * change what a connection is sent (frames built on it are shared, as among connections).
+   */
+  tap(subject: string, tap: Tap): () => void {
+    const entry = this.entry(subject);
+    entry.taps.add(tap);
+    return () => {
+      if (!entry.taps.delete(tap)) return;
+      this.releaseIfUnused(subject, entry);
+    };
+  }
+
+  private entry(subject: string): Entry {
+    let entry = this.subs.get(subject);
+    if (!entry) {
+      const created: Entry = { conns: new Set(), taps: new Set(), sub: undefined as unknown as Subscription };
+      created.sub = this.nc.subscribe(subject, { callback: (err, msg) => (err ? this.logger.warn({ err, subject }, 'subscription error') : this.dispatch(msg, created)) });
+      entry = created;
+      this.subs.set(subject, entry);
       this.metrics.subscriptions.set(this.subs.size);
     }
+    return entry;
+  }
+
+  private releaseIfUnused(subject: string, entry: Entry): void {
+    if (entry.conns.size > 0 || entry.taps.size > 0 || this.subs.get(subject) !== entry) return;
+    entry.sub.unsubscribe();
+    this.subs.delete(subject);
+    this.metrics.subscriptions.set(this.subs.size);
   }
 
   /** Local connections attached to one subject (0 when not subscribed). */
@@ -89,14 +115,14 @@ export class Subscriptions {
     return this.subs.get(subject)?.conns.size ?? 0;
   }
 
-  /** Number of subjects held and connections attached, for leak checks. */
+  /** Number of subjects held (by connections or taps) and connections attached, for leak checks. */
   stats(): { subjects: number; refs: number } {
     let refs = 0;
     for (const e of this.subs.values()) refs += e.conns.size;
     return { subjects: this.subs.size, refs };
   }
 
-  private dispatch(msg: Msg, conns: Set<Connection>): void {
+  private dispatch(msg: Msg, { conns, taps }: Entry): void {
     let event: DeliveredEvent;
     try {
       event = decodeDelivered(msg.data);
@@ -105,6 +131,13 @@ export class Subscriptions {
       return;
     }
     this.metrics.eventDelivery.observe(Math.max(0, Date.now() - event.ts) / 1000);
+    for (const tap of taps) {
+      try {
+        tap(event);
+      } catch (err) {
+        this.logger.error({ err, subject: msg.subject, type: event.type }, 'event tap failed');
+      }
+    }
     let verdict: Verdict | void = undefined;
     for (const conn of [...conns]) {
       // One connection's failure must not cost the others their event (or kill the subscription).

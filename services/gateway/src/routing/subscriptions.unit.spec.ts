@@ -45,6 +45,41 @@ describe('Subscriptions (reference-counted NATS interest)', () => {
     expect(seen.sort()).toEqual([`${a.id}:chat.message:3:{"text":"hi"}`, `${b.id}:chat.message:3:{"text":"hi"}`].sort());
   });
 
+  it('taps share the subject with its connections: one NATS subscription, one decoded event for all, held until the last of either lets go (ADR 0096)', () => {
+    const { nats, subs } = setup();
+    const a = connection().conn;
+    const delivered: object[] = [];
+    const tapped: object[] = [];
+    subs.onEvent((_conn, e) => void delivered.push(e));
+    subs.acquire('sb.evt.room.r1', a);
+    const untap = subs.tap('sb.evt.room.r1', (e) => {
+      tapped.push(e);
+      throw new Error('a failing tap costs no connection its event');
+    });
+    expect(nats.subjects()).toEqual(['sb.evt.room.r1']);
+    nats.event('sb.evt.room.r1', { type: 'chat.message', roomId: 'r1', seq: 1 });
+    expect(tapped).toHaveLength(1);
+    expect(delivered).toEqual(tapped);
+    expect(delivered[0]).toBe(tapped[0]);
+    // The connection leaves; the tap still holds the subject and gets what follows.
+    subs.release('sb.evt.room.r1', a);
+    expect(subs.stats()).toEqual({ subjects: 1, refs: 0 });
+    nats.event('sb.evt.room.r1', { type: 'chat.message', roomId: 'r1', seq: 2 });
+    expect(tapped).toHaveLength(2);
+    expect(delivered).toHaveLength(1);
+    untap();
+    untap(); // twice is harmless
+    expect(nats.subjects()).toEqual([]);
+    expect(subs.stats()).toEqual({ subjects: 0, refs: 0 });
+    // A tap alone subscribes; a connection joining keeps it after the tap lets go.
+    const untapB = subs.tap('sb.evt.room.r2', () => undefined);
+    subs.acquire('sb.evt.room.r2', a);
+    untapB();
+    expect(nats.subjects()).toEqual(['sb.evt.room.r2']);
+    subs.release('sb.evt.room.r2', a);
+    expect(nats.subjects()).toEqual([]);
+  });
+
   it('drops undecodable bytes without calling the listener or throwing', () => {
     const { nats, subs } = setup();
     let calls = 0;

@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { CONFIG, LOGGER, NATS, type Logger, type NatsConnection, type Subscription } from '@switchboard/platform';
+import { CONFIG, LOGGER, type Logger } from '@switchboard/platform';
 import { subjects } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import { eventFrameJson, type DeliveredEvent } from '../connections/connection.js';
 import { GatewayMetrics } from '../metrics/gateway.metrics.js';
-import { decodeDelivered } from '../routing/subscriptions.js';
+import { Subscriptions } from '../routing/subscriptions.js';
 import { replayBytes, RoomHistoryStore } from './room-history.store.js';
 
 /** What a cached event costs against the byte caps (the resume budget's estimate, plus its frame once built). */
@@ -13,7 +13,8 @@ const held = (e: DeliveredEvent) => replayBytes(e) + (e.payload?.length ?? 0) + 
 /** One room's recent events on this replica: the stream's retained events once, then every live one. */
 export interface RoomTail {
   readonly roomId: string;
-  readonly sub: Subscription;
+  /** Ends this tail's hold on the room subject (Subscriptions.tap). */
+  release: () => void;
   /** Sorted by seq, no duplicates. */
   events: DeliveredEvent[];
   bytes: number;
@@ -45,10 +46,15 @@ export class RoomTailCache implements OnModuleDestroy {
   /** Map order is recency: a used room moves to the end, eviction takes from the front. */
   private readonly tails = new Map<string, RoomTail>();
   private bytes = 0;
+  /**
+   * What each held event was counted at against the caps: a live event is shared with the
+   * room's connections (ADR 0096), whose delivery may build frames on it after it was counted.
+   */
+  private readonly weights = new WeakMap<DeliveredEvent, number>();
   private sweeper?: NodeJS.Timeout;
 
   constructor(
-    @Inject(NATS) private readonly nc: NatsConnection,
+    private readonly subs: Subscriptions,
     private readonly history: RoomHistoryStore,
     @Inject(CONFIG) private readonly config: TailConfig,
     private readonly metrics: GatewayMetrics,
@@ -74,7 +80,7 @@ export class RoomTailCache implements OnModuleDestroy {
     }
     const created: RoomTail = {
       roomId,
-      sub: this.nc.subscribe(subjects.room(roomId), { callback: (err, msg) => (err ? undefined : this.onLive(created, msg.data)) }),
+      release: () => undefined,
       events: [],
       bytes: 0,
       firstRetained: Infinity,
@@ -83,6 +89,9 @@ export class RoomTailCache implements OnModuleDestroy {
       usedAt: Date.now(),
       waiters: new Set(),
     };
+    // The room's connections' subscription, not one of its own (ADR 0096): one delivery and one
+    // decode per event on this replica, and the event (with the frames built on it) is shared.
+    created.release = this.subs.tap(subjects.room(roomId), (e) => this.onLive(created, e));
     this.tails.set(roomId, created);
     this.sweeper ??= setInterval(() => this.sweepIdle(), Math.max(100, Math.floor(this.config.RESUME_TAIL_IDLE_MS / 2)));
     this.sweeper.unref?.();
@@ -120,6 +129,7 @@ export class RoomTailCache implements OnModuleDestroy {
       // Serialized once for every connection it is replayed to (a redacted copy builds its own).
       if (!e.payload && e.frame === undefined) {
         e.frame = eventFrameJson(e);
+        this.weights.set(e, (this.weights.get(e) ?? 0) + e.frame.length);
         tail.bytes += e.frame.length;
         this.bytes += e.frame.length;
       }
@@ -184,16 +194,12 @@ export class RoomTailCache implements OnModuleDestroy {
     }
   }
 
-  private onLive(tail: RoomTail, data: Uint8Array): void {
+  private onLive(tail: RoomTail, e: DeliveredEvent): void {
     if (this.tails.get(tail.roomId) !== tail) return;
-    let e: DeliveredEvent;
-    try {
-      e = decodeDelivered(data);
-    } catch (err) {
-      this.logger.debug({ err, roomId: tail.roomId }, 'undecodable room event not cached');
-      return;
-    }
     if (!e.seq || e.seq <= tail.trimmed) return;
+    // Its JSON frame now, before it is counted: the room's connections build the same one on this
+    // shared event (once per replica, ADR 0078) and replays reuse it.
+    if (!e.payload) e.frame ??= eventFrameJson(e);
     this.insert(tail, e);
     this.evict();
   }
@@ -205,8 +211,10 @@ export class RoomTailCache implements OnModuleDestroy {
     if (events[at]?.seq === e.seq || e.seq <= tail.trimmed) return;
     if (at === events.length) events.push(e);
     else events.splice(at, 0, e);
-    tail.bytes += held(e);
-    this.bytes += held(e);
+    const weight = held(e);
+    this.weights.set(e, weight);
+    tail.bytes += weight;
+    this.bytes += weight;
     for (const wake of [...tail.waiters]) wake();
     const excess = events.length - this.config.RESUME_TAIL_ROOM_MAX_EVENTS;
     if (excess > 0) this.trim(tail, excess);
@@ -216,8 +224,9 @@ export class RoomTailCache implements OnModuleDestroy {
   private trim(tail: RoomTail, count: number): void {
     const gone = tail.events.splice(0, count);
     for (const e of gone) {
-      tail.bytes -= held(e);
-      this.bytes -= held(e);
+      const weight = this.weights.get(e) ?? 0;
+      tail.bytes -= weight;
+      this.bytes -= weight;
     }
     if (gone.length) tail.trimmed = Math.max(tail.trimmed, gone[gone.length - 1].seq);
   }
@@ -264,7 +273,7 @@ export class RoomTailCache implements OnModuleDestroy {
     if (this.tails.get(tail.roomId) !== tail) return;
     this.tails.delete(tail.roomId);
     this.bytes -= tail.bytes;
-    tail.sub.unsubscribe();
+    tail.release();
     for (const wake of [...tail.waiters]) wake();
   }
 }

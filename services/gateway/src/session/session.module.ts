@@ -5,6 +5,7 @@ import { ConnectionsModule } from '../connections/connections.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { RoutingModule } from '../routing/routing.module.js';
+import { SubscriptionsModule } from '../routing/subscriptions.module.js';
 import { IceServersCache } from './ice-servers.cache.js';
 import { MediaResumeBatcher } from './media-resume.batcher.js';
 import { RoomsResumeBatcher } from './rooms-resume.batcher.js';
@@ -15,7 +16,7 @@ import { SessionService } from './session.service.js';
 
 /** Sessions: admission, hello, refresh, heartbeat and drain (SessionService), and `session.resume` with its replay reads. */
 @Module({
-  imports: [MetricsModule, AuthModule, AttestationModule, ConnectionsModule, RoutingModule, PresenceModule],
+  imports: [MetricsModule, AuthModule, AttestationModule, ConnectionsModule, RoutingModule, SubscriptionsModule, PresenceModule],
   providers: [IceServersCache, SessionService, RoomHistoryStore, RoomTailCache, MediaResumeBatcher, RoomsResumeBatcher, ResumeService],
   exports: [SessionService],
 })

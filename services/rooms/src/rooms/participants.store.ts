@@ -172,16 +172,27 @@ export class ParticipantsStore {
   }
 
   /** session.resume's seat move (RESUME_SCRIPT): the seat, the floor lease it holds, and a seq for the caller's `room.participant_updated`. */
-  async resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant; seq: number } | undefined> {
-    await this.redis.sadd(connKey(connectionId), roomId);
-    const res = (await this.redis.eval(RESUME_SCRIPT, 3, roomKey(roomId), floorKey(roomId), seqKey(roomId), userId, sessionId, connectionId, nodeId, newId('t'))) as [string, string, number] | null;
+  async resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant; seq: number; indexed: Promise<void> } | undefined> {
+    // The new connection's index and the seat move are sent together, as a join sends its index
+    // and seat (one write, one round instead of two, ADR 0096): one Redis runs them in the order
+    // sent, so the index exists before the seat does. A seat cannot be given back as a join's
+    // can (the old connection is gone), so an index that failed while the seat moved (a Cluster's
+    // other node) is written again before the move counts; if that fails too, the resume fails.
+    const indexing = this.redis.sadd(connKey(connectionId), roomId);
+    const moving = this.redis.eval(RESUME_SCRIPT, 3, roomKey(roomId), floorKey(roomId), seqKey(roomId), userId, sessionId, connectionId, nodeId, newId('t')) as Promise<[string, string, number] | null>;
+    const [index, move] = await Promise.allSettled([indexing, moving]);
+    if (move.status === 'rejected') throw move.reason;
+    const res = move.value;
+    if (index.status === 'rejected' && res) await this.redis.sadd(connKey(connectionId), roomId);
     if (!res) {
       // No seat moved: drop the index entry unless this connection holds a seat there anyway.
       if (!(await this.redis.hexists(roomKey(roomId), connectionId))) await this.redis.srem(connKey(connectionId), roomId);
       return undefined;
     }
-    await this.redis.srem(connKey(res[0]), roomId);
-    return { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant, seq: res[2] };
+    // The old connection's index entry is cleaned beside the caller's publish, not before it
+    // (ADR 0096): a stale entry there is harmless (its sweep removes a seat that is not there).
+    const indexed = this.redis.srem(connKey(res[0]), roomId).then(() => undefined);
+    return { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant, seq: res[2], indexed };
   }
 
   async roomsOfConnection(connectionId: string): Promise<string[]> {

@@ -88,7 +88,11 @@ export class SessionsService {
         // The seat, its floor lease and this event's seq moved in one script (ADR 0070). The reply's
         // seq is this event's: the replay covers up to it, and every later event was published after
         // the gateway subscribed the new connection (before it asked), so it arrives live.
-        await this.events.publishAt(roomId, moved.seq, 'room.participant_updated', { participant: toParticipantView(moved.participant), previousConnectionId: moved.previousConnectionId });
+        // The old connection's index entry is cleaned while the event is stored (ADR 0096).
+        await Promise.all([
+          this.events.publishAt(roomId, moved.seq, 'room.participant_updated', { participant: toParticipantView(moved.participant), previousConnectionId: moved.previousConnectionId }),
+          moved.indexed,
+        ]);
         // A seat from before joinSeq was recorded replays nothing older than now.
         return { status: 'resumed', seq: moved.seq, previousConnectionId: moved.previousConnectionId, joinSeq: moved.participant.joinSeq ?? moved.seq };
       }),
