@@ -116,6 +116,14 @@ class WsConn {
   }
 }
 
+/**
+ * What the lean client offers: the JSON encoding and, like the SDK, `ice.on-request` (it never
+ * starts a call, so it never asks `ice.servers`; ADR 0095). BENCH_SB_ICE=push leaves the latter
+ * out: the gateway then fetches TURN credentials per connect and pushes `session.ice` (ADR 0080),
+ * the behaviour of clients before it, for before/after runs on one build.
+ */
+const SB_PROTOCOLS = process.env.BENCH_SB_ICE === 'push' ? ['switchboard.v1'] : ['switchboard.v1', 'ice.on-request'];
+
 /** Switchboard protocol v1 over a raw `ws` socket. */
 export class SbConn extends WsConn {
   /** @param {WebSocket} ws @param {number} timeoutMs */
@@ -135,7 +143,7 @@ export class SbConn extends WsConn {
    */
   static connect(url, token, { timeoutMs = 10_000, localAddress } = {}) {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, ['switchboard.v1'], { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: timeoutMs, localAddress });
+      const ws = new WebSocket(url, SB_PROTOCOLS, { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: timeoutMs, localAddress });
       const conn = new SbConn(ws, timeoutMs);
       const timer = setTimeout(() => {
         ws.terminate();

@@ -3,7 +3,7 @@ import { startGateway } from '@switchboard/gateway/service';
 import { startMedia } from '@switchboard/media/service';
 import { callUnary, grpcClient } from '@switchboard/platform';
 import { media } from '@switchboard/proto';
-import { ICE_BATCH_MAX_USERS } from '@switchboard/protocol';
+import { ICE_BATCH_MAX_USERS, ICE_ON_REQUEST_PROTOCOL } from '@switchboard/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRPC_SECRET, mediaTestEnv, Stack, testEnv, uid } from '@switchboard/testing/stack';
 
@@ -46,6 +46,24 @@ describe('ICE servers from the media service', () => {
     expect(second.hello.iceServersPending).toBeUndefined();
     expect(second.hello.iceServers[1]).toEqual(ice[1]);
     expect(second.events.some((e) => e.type === 'session.ice')).toBe(false);
+  });
+
+  it('a client offering ice.on-request gets the STUN defaults and iceServersOnRequest, no session.ice; ice.servers answers with TURN (ADR 0095)', async () => {
+    const userId = uid('ice');
+    const c = await stack.client(gw, userId, { protocols: ['switchboard.v1', ICE_ON_REQUEST_PROTOCOL] });
+    expect(c.hello).toMatchObject({ iceServersOnRequest: true, iceServers: [{ urls: ['stun:fallback.invalid:3478'] }] });
+    expect(c.hello.iceServersPending).toBeUndefined();
+    const asked = await c.iceServers();
+    verify(asked[1], userId);
+    // A session.ice would have been written before that reply (the ICE batch window is 50 ms, media answered within it).
+    await c.request('ping');
+    expect(c.events.some((e) => e.type === 'session.ice')).toBe(false);
+    // The gateway has this user's credentials cached (another connect without the offer fetched them): hello carries them as before.
+    const pushed = await stack.client(gw, userId);
+    await pushed.iceServers();
+    const third = await stack.client(gw, userId, { protocols: ['switchboard.v1', ICE_ON_REQUEST_PROTOCOL] });
+    expect(third.hello.iceServersOnRequest).toBeUndefined();
+    verify(third.hello.iceServers[1], userId);
   });
 
   it('with HELLO_ICE=wait, hello waits for the TURN credentials as before (clients that ignore session.ice)', async () => {

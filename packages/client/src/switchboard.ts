@@ -2,7 +2,7 @@ import type { HelloData, ServerEvent, Verb } from '@switchboard/protocol';
 import { Emitter } from './emitter.js';
 import { ClientError } from './errors.js';
 import { fetchServers, type ServerListKey } from './servers.js';
-import { decodeFrame, defaultSocketFactory, encodeFrame, OPEN, SUBPROTOCOL, type Encoding, type SocketFactory, type SocketLike } from './transport.js';
+import { decodeFrame, defaultSocketFactory, encodeFrame, ICE_ON_REQUEST_PROTOCOL, OPEN, SUBPROTOCOL, type Encoding, type SocketFactory, type SocketLike } from './transport.js';
 import type { ChatMessage, KnownEvents, LifecycleEvents, ReplyOf, RequestData, RoomSnapshot } from './types.js';
 
 /** Where to connect: one URL, several (tried in turn), or a signed `GET /v1/servers` list. */
@@ -101,6 +101,8 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
   hello!: HelloData;
   /** Callers of iceServers() waiting for `session.ice`. */
   private iceWaiters: ((servers: HelloData['iceServers']) => void)[] = [];
+  /** The `ice.servers` answer of this connection (hello said `iceServersOnRequest`), asked once and again after it expires. */
+  private iceAsked?: { servers: Promise<HelloData['iceServers']>; expiresAt?: number };
   private state: State = 'connecting';
   private socket?: SocketLike;
   private retiring?: SocketLike;
@@ -149,11 +151,37 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
   /**
    * The ICE servers for a call: `hello`'s, or, when `hello` said `iceServersPending` (the
    * gateway did not wait for this user's TURN credentials, ADR 0080), those of the
-   * `session.ice` that follows it. P2PCall waits for this before gathering candidates.
+   * `session.ice` that follows it, or, when it said `iceServersOnRequest` (this client offers
+   * `ice.on-request`, ADR 0095), those of an `ice.servers` request made now (once per
+   * connection until they expire; the STUN defaults if it fails). P2PCall waits for this before
+   * gathering candidates.
    */
   iceServers(): Promise<HelloData['iceServers']> {
+    if (this.hello.iceServersOnRequest) {
+      const asked = this.iceAsked;
+      if (asked && !(asked.expiresAt !== undefined && asked.expiresAt - 60_000 < Date.now())) return asked.servers;
+      return this.askIce(this.hello);
+    }
     if (!this.hello.iceServersPending) return Promise.resolve(this.hello.iceServers);
     return new Promise((resolve) => this.iceWaiters.push(resolve));
+  }
+
+  private askIce(hello: HelloData): Promise<HelloData['iceServers']> {
+    const asked: NonNullable<typeof this.iceAsked> = {
+      servers: this.request('ice.servers').then(
+        (reply) => {
+          asked.expiresAt = reply.expiresAt;
+          return reply.iceServers;
+        },
+        () => {
+          // Asked again next time; a call still gets STUN.
+          if (this.iceAsked === asked) this.iceAsked = undefined;
+          return hello.iceServers;
+        },
+      ),
+    };
+    this.iceAsked = asked;
+    return asked.servers;
   }
 
   /** Hands the final ICE servers to everyone waiting (after `session.ice`, a hello without pending, or stop). */
@@ -282,7 +310,7 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
   }
 
   private async protocols(): Promise<string[]> {
-    const list = [SUBPROTOCOL[this.encoding], `bearer.${this.token}`];
+    const list = [SUBPROTOCOL[this.encoding], `bearer.${this.token}`, ICE_ON_REQUEST_PROTOCOL];
     const att = typeof this.opts.attestation === 'function' ? await this.opts.attestation() : this.opts.attestation;
     if (att) list.push(`attest.${att}`);
     return list;
@@ -321,6 +349,7 @@ export class Switchboard extends Emitter<Record<string, any[]>> {
     const old = this.socket;
     this.socket = socket;
     this.hello = hello;
+    this.iceAsked = undefined;
     if (!hello.iceServersPending) this.settleIce();
     socket.onmessage = (ev) => {
       const frame = decodeFrame(ev.data);

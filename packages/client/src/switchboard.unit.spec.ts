@@ -2,7 +2,8 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClientError } from './errors.js';
 import { connect, type Switchboard } from './switchboard.js';
-import { decodeFrame, type SocketLike } from './transport.js';
+import { ICE_ON_REQUEST_PROTOCOL as PROTOCOL_ICE_ON_REQUEST } from '@switchboard/protocol';
+import { decodeFrame, ICE_ON_REQUEST_PROTOCOL, type SocketLike } from './transport.js';
 
 /**
  * The SDK's connection state machine against scripted sockets (the e2e files run it against real
@@ -112,9 +113,43 @@ describe('Switchboard (scripted sockets)', () => {
     expect(await sb.iceServers()).toEqual(turn);
   });
 
+  it('iceServers() after a hello with iceServersOnRequest: one ice.servers request, shared by concurrent callers; STUN and asked again after a failure', async () => {
+    const { sb, s } = await connected();
+    expect(s.protocols).toContain(ICE_ON_REQUEST_PROTOCOL);
+    const p = connect({ url: 'ws://a.test/ws', token: 't', WebSocket: FakeSocket });
+    await until(() => FakeSocket.all.length === 2 && latest().onmessage);
+    latest().hello({ iceServers: [{ urls: ['stun:a'] }], iceServersOnRequest: true });
+    const asking = await p;
+    sb.close();
+    const first = asking.iceServers();
+    const second = asking.iceServers();
+    await until(() => latest().sent.some((f) => f.type === 'ice.servers'));
+    expect(latest().sent.filter((f) => f.type === 'ice.servers')).toHaveLength(1);
+    const turn = [{ urls: ['stun:a'] }, { urls: ['turn:t'], username: 'u', credential: 'c' }];
+    latest().reply('ice.servers', { iceServers: turn, expiresAt: Date.now() + 3_600_000 });
+    expect(await first).toEqual(turn);
+    expect(await second).toEqual(turn);
+    expect(await asking.iceServers()).toEqual(turn);
+    expect(latest().sent.filter((f) => f.type === 'ice.servers')).toHaveLength(1);
+
+    const q = connect({ url: 'ws://a.test/ws', token: 't', WebSocket: FakeSocket });
+    await until(() => FakeSocket.all.length === 3 && latest().onmessage);
+    latest().hello({ iceServers: [{ urls: ['stun:b'] }], iceServersOnRequest: true });
+    const failing = await q;
+    const stun = failing.iceServers();
+    await until(() => latest().sent.some((f) => f.type === 'ice.servers'));
+    latest().error('ice.servers', { code: 'unavailable', message: 'media down' });
+    expect(await stun).toEqual([{ urls: ['stun:b'] }]);
+    void failing.iceServers();
+    await until(() => latest().sent.filter((f) => f.type === 'ice.servers').length === 2);
+    asking.close();
+    failing.close();
+  });
+
   it('offers the encoding, bearer and attestation subprotocols; notify sends only while connected', async () => {
     const { sb, s } = await connected({ encoding: 'msgpack', attestation: async () => 'att1' });
-    expect(s.protocols).toEqual(['switchboard.v1.msgpack', 'bearer.not-a-jwt', 'attest.att1']);
+    expect(s.protocols).toEqual(['switchboard.v1.msgpack', 'bearer.not-a-jwt', ICE_ON_REQUEST_PROTOCOL, 'attest.att1']);
+    expect(ICE_ON_REQUEST_PROTOCOL).toBe(PROTOCOL_ICE_ON_REQUEST);
     expect(sb.binary).toBe(true);
     expect(sb.sessionId).toBe('s1');
     sb.notify('chat.typing', { roomId: 'r1' } as never);

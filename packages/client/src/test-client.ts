@@ -93,8 +93,9 @@ export class SwitchboardClient extends EventEmitter {
     }
   }
 
-  /** hello's ICE servers, or those of the `session.ice` that follows a hello with `iceServersPending` (ADR 0080). */
+  /** hello's ICE servers, those of the `session.ice` that follows a hello with `iceServersPending` (ADR 0080), or of `ice.servers` after one with `iceServersOnRequest` (ADR 0095). */
   async iceServers(timeoutMs = 10_000): Promise<HelloData['iceServers']> {
+    if (this.hello.iceServersOnRequest) return (await this.request<{ iceServers: HelloData['iceServers'] }>('ice.servers')).iceServers;
     if (!this.hello.iceServersPending) return this.hello.iceServers;
     return (await this.waitFor('session.ice', () => true, timeoutMs)).data.iceServers;
   }

@@ -28,6 +28,8 @@ export async function defaultSocketFactory(): Promise<SocketFactory> {
 
 export type Encoding = 'json' | 'msgpack';
 export const SUBPROTOCOL: Record<Encoding, string> = { json: 'switchboard.v1', msgpack: 'switchboard.v1.msgpack' };
+/** Offered beside the encoding: `iceServers()` asks `ice.servers` when a call needs TURN, so a connect costs no credentials (protocol's ICE_ON_REQUEST_PROTOCOL, ADR 0095). */
+export const ICE_ON_REQUEST_PROTOCOL = 'ice.on-request';
 
 // Plain JSON-like data only (the gateway refuses msgpackr records and extensions).
 const packr = new Packr({ useRecords: false, structuredClone: false, moreTypes: false });

@@ -5,6 +5,12 @@ import { CALL_END_REASONS, MEDIA_EVENTS } from './media.js';
 import { ChannelViewSchema, EmojiViewSchema, IceServerSchema, MessageViewSchema, ParticipantViewSchema, PeerSchema, PRESENCE_STATUSES, ROLES, RoomViewSchema } from './views.js';
 
 /**
+ * Offered beside the encoding subprotocol (never echoed): the client asks `ice.servers` itself
+ * when it starts a call, so a connect costs no TURN credentials and no `session.ice` (ADR 0095).
+ */
+export const ICE_ON_REQUEST_PROTOCOL = 'ice.on-request';
+
+/**
  * Which subject an event travels on (`subjects` in subjects.ts): `room` is a room's ordered,
  * replayable stream (with `seq`); `live` a room's ephemeral stream (no seq, never replayed);
  * `user` every connection of one user; `conn` one connection; `presence` the watchers of one
@@ -50,6 +56,12 @@ export const HelloSchema = z.strictObject({
   iceServers: z.array(IceServerSchema),
   /** True when the user's TURN credentials were not ready: `session.ice` follows with the full list (ADR 0080). Absent otherwise. */
   iceServersPending: z.literal(true).optional(),
+  /**
+   * True when the client offered the `ice.on-request` subprotocol (ICE_ON_REQUEST_PROTOCOL) and
+   * the user's TURN credentials were not cached: `iceServers` holds the STUN defaults and no
+   * `session.ice` follows; ask `ice.servers` before a call (ADR 0095). Absent otherwise.
+   */
+  iceServersOnRequest: z.literal(true).optional(),
   limits: z.strictObject({ maxFrameBytes: z.number().int(), ratePerSec: z.number(), burst: z.number() }),
   server: z.strictObject({ version: z.string(), node: z.string() }),
   /** Present when the upgrade carried a valid attestation token: the build it names and what to update to. */

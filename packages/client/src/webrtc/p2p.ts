@@ -121,10 +121,11 @@ export class P2PCall extends Emitter<P2PCallEvents> {
     super();
     this.peer = opts.peer;
     this.pc = new RTCPeerConnection({ iceServers: sb.hello.iceServers as RTCIceServer[] | undefined, ...opts.rtcConfig });
-    // hello had only the STUN defaults (`iceServersPending`, ADR 0080): the TURN servers of
-    // `session.ice` are set before this side gathers any candidate (setLocalDescription).
+    // hello had only the STUN defaults (`iceServersPending`, ADR 0080; `iceServersOnRequest`,
+    // ADR 0095): the TURN servers of `session.ice` or of an `ice.servers` request are set before
+    // this side gathers any candidate (setLocalDescription).
     this.iceReady =
-      sb.hello.iceServersPending && !opts.rtcConfig?.iceServers
+      (sb.hello.iceServersPending || sb.hello.iceServersOnRequest) && !opts.rtcConfig?.iceServers
         ? sb.iceServers().then((servers) => {
             if (!this.closed) this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: servers as RTCIceServer[] });
           })

@@ -79,7 +79,7 @@ class FakeStream {
 /** The SDK surface P2PCall uses: `signal` / `room.participant_updated` events and `request`. */
 class FakeSb extends Emitter<{ signal: [SignalEvent]; 'room.participant_updated': [{ previousConnectionId?: string; participant: { connectionId: string } }] }> {
   connectionId = 'c_b';
-  hello: { iceServers: { urls: string }[]; iceServersPending?: true } = { iceServers: [{ urls: 'stun:example.test' }] };
+  hello: { iceServers: { urls: string }[]; iceServersPending?: true; iceServersOnRequest?: true } = { iceServers: [{ urls: 'stun:example.test' }] };
   /** Resolves iceServers() (a `session.ice`) when pending. */
   ice?: (servers: { urls: string }[]) => void;
   iceServers() {
@@ -125,10 +125,10 @@ describe('P2PCall (scripted RTCPeerConnection)', () => {
     expect(call({ rtcConfig: { iceServers: [] } }).pc.config).toEqual({ iceServers: [] });
   });
 
-  it('waits for session.ice before gathering when hello said the ICE servers were pending, on either side', async () => {
-    for (const side of ['offer', 'answer'] as const) {
+  it('waits for session.ice (or the ice.servers answer) before gathering when hello said the ICE servers were pending (or on request), on either side', async () => {
+    for (const [side, flag] of [['offer', 'iceServersPending'], ['answer', 'iceServersPending'], ['offer', 'iceServersOnRequest'], ['answer', 'iceServersOnRequest']] as const) {
       const sb = new FakeSb();
-      sb.hello = { iceServers: [{ urls: 'stun:default.test' }], iceServersPending: true };
+      sb.hello = { iceServers: [{ urls: 'stun:default.test' }], [flag]: true };
       const c = new P2PCall(sb as unknown as Switchboard, { peer: 'c_a', roomId: 'r1', polite: true });
       const pc = FakePC.last;
       if (side === 'offer') void pc.onnegotiationneeded!();

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ATTESTATION_HEADER, ATTESTATION_PROTOCOL_PREFIX } from '@switchboard/protocol';
+import { ATTESTATION_HEADER, ATTESTATION_PROTOCOL_PREFIX, ICE_ON_REQUEST_PROTOCOL } from '@switchboard/protocol';
 
 export const JSON_PROTOCOL = 'switchboard.v1';
 export const MSGPACK_PROTOCOL = 'switchboard.v1.msgpack';
@@ -35,4 +35,9 @@ export function extractAttestationToken(req: IncomingMessage): string | undefine
   const header = req.headers[ATTESTATION_HEADER];
   if (typeof header === 'string' && header) return header.trim();
   return offeredProtocols(req).find((p) => p.startsWith(ATTESTATION_PROTOCOL_PREFIX))?.slice(ATTESTATION_PROTOCOL_PREFIX.length);
+}
+
+/** Whether the client offered `ice.on-request`: it fetches TURN credentials itself when it starts a call (ADR 0095). */
+export function asksIceOnRequest(req: IncomingMessage): boolean {
+  return offeredProtocols(req).includes(ICE_ON_REQUEST_PROTOCOL);
 }

@@ -197,6 +197,8 @@ export class Connection {
   resumed = false;
   /** The device and build its attestation token names (ATTESTATION_MODE log/enforce). */
   attested?: AttestedClient;
+  /** The client offered `ice.on-request`: it asks `ice.servers` when it needs TURN, no `session.ice` is pushed (ADR 0095). */
+  iceOnRequest = false;
   /** Why the server ended this connection (metrics label); unset when the client left. */
   closeReason?: string;
   private expiryTimer?: NodeJS.Timeout;

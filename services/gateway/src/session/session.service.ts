@@ -136,18 +136,22 @@ export class SessionService implements OnModuleInit, OnModuleDestroy {
   /**
    * `hello` goes out without waiting for media when the user's TURN credentials are not cached
    * (HELLO_ICE=pending, ADR 0080): it carries the STUN defaults and `iceServersPending`, and
-   * `session.ice` follows with the credentials of the next `ice.for_users` batch.
+   * `session.ice` follows with the credentials of the next `ice.for_users` batch. A client that
+   * offered `ice.on-request` gets the STUN defaults and `iceServersOnRequest` instead and asks
+   * `ice.servers` when it starts a call: no media request, no second frame (ADR 0095).
    */
   private async sendHello(conn: Connection): Promise<void> {
     const cached = this.ice.cached(conn.userId);
-    const pending = !cached && this.config.HELLO_ICE === 'pending';
+    const onRequest = !cached && conn.iceOnRequest;
+    const pending = !cached && !onRequest && this.config.HELLO_ICE === 'pending';
     const hello: HelloData = {
       connectionId: conn.id,
       userId: conn.userId,
       sessionId: conn.sessionId,
       heartbeatMs: this.config.HEARTBEAT_MS,
-      iceServers: cached ?? (pending ? this.ice.fallback : await this.ice.forUser(conn.caller())),
+      iceServers: cached ?? (pending || onRequest ? this.ice.fallback : await this.ice.forUser(conn.caller())),
       ...(pending ? { iceServersPending: true as const } : {}),
+      ...(onRequest ? { iceServersOnRequest: true as const } : {}),
       limits: { maxFrameBytes: this.config.MAX_FRAME_BYTES, ratePerSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST },
       server: { version: this.config.VERSION, node: this.config.NODE_ID },
     };

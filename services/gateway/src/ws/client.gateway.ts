@@ -5,6 +5,7 @@ import { CONFIG, LOGGER, newId, type Logger } from '@switchboard/platform';
 import { ATTESTATION_CLOSE } from '@switchboard/protocol';
 import type WebSocket from 'ws';
 import type { GatewayConfig } from '../config.js';
+import { asksIceOnRequest } from '../auth/credentials.js';
 import { CommandRouter } from '../commands/command.router.js';
 import { Connection } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
@@ -50,6 +51,7 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
     );
     ws.sbConnection = conn;
     if (verdict?.client) conn.attested = verdict.client;
+    conn.iceOnRequest = asksIceOnRequest(req);
     this.registry.add(conn);
     // The connection's subprotocol decides the encoding, not the frame's opcode.
     ws.on('message', (data: Buffer) => {
