@@ -77,10 +77,15 @@ export class ObjectStorage implements OnModuleDestroy {
     this.enabled = !!config.S3_ENDPOINT;
   }
 
-  async onModuleDestroy() {
-    const clients = await this.clients?.catch(() => undefined);
-    clients?.client.destroy();
-    clients?.signer.destroy();
+  /** Synchronous for its callers (Nest, specs): clients still being made are destroyed once made. */
+  onModuleDestroy(): void {
+    void this.clients?.then(
+      (c) => {
+        c.client.destroy();
+        c.signer.destroy();
+      },
+      () => undefined,
+    );
   }
 
   private async connect(): Promise<S3Clients> {
