@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 #
 # One image for every Switchboard process. Run a service with
-#   docker run IMAGE node services/<gateway|rooms|presence|media|attestation>/dist/main.js
+#   docker run IMAGE node dist/bundle/<gateway|rooms|presence|media|attestation>.mjs
+# (each service bundled into one file by `npm run build`, ADR 0093)
 # and database migrations with
 #   docker run IMAGE node scripts/db-migrate.mjs
 # Without a command the image prints this usage.
@@ -72,6 +73,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/packages ./packages
 COPY --from=build /app/services ./services
+COPY --from=build /app/dist ./dist
 COPY --from=build /app/scripts ./scripts
 COPY --from=build /app/proto ./proto
 
@@ -79,4 +81,4 @@ USER 10001:10001
 # gateway 8080; rooms/presence/media/attestation http 9101-9104, grpc 50051-50054
 EXPOSE 8080 9101 9102 9103 9104 50051 50052 50053 50054
 
-CMD ["node", "-e", "console.log(['Switchboard: one image for every process. Run one of:', '  node services/gateway/dist/main.js       WebSocket /ws + admin REST (HTTP_PORT 8080)', '  node services/rooms/dist/main.js         rooms, chat, floor (HTTP 9101, gRPC 50051)', '  node services/presence/dist/main.js      presence, relays, rendezvous (9102, 50052)', '  node services/media/dist/main.js         calls, TURN, LiveKit (9103, 50053)', '  node services/attestation/dist/main.js   attestation, versions (9104, 50054)', '  node scripts/db-migrate.mjs              apply database migrations', 'Configuration is read from the environment; see docs/operations.md.'].join('\\n'))"]
+CMD ["node", "-e", "console.log(['Switchboard: one image for every process. Run one of:', '  node dist/bundle/gateway.mjs             WebSocket /ws + admin REST (HTTP_PORT 8080)', '  node dist/bundle/rooms.mjs               rooms, chat, floor (HTTP 9101, gRPC 50051)', '  node dist/bundle/presence.mjs            presence, relays, rendezvous (9102, 50052)', '  node dist/bundle/media.mjs               calls, TURN, LiveKit (9103, 50053)', '  node dist/bundle/attestation.mjs         attestation, versions (9104, 50054)', '  node scripts/db-migrate.mjs              apply database migrations', 'Configuration is read from the environment; see docs/operations.md.'].join('\\n'))"]

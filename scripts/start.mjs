@@ -5,7 +5,7 @@
 // coturn (STUN/TURN, Debian package installed when missing) and LiveKit (the SFU, built from its
 // Go module once into .cache/ where Go exists), then runs every service as its own process plus
 // two gateway replicas, and stops them all on Ctrl-C.
-// Flags: --no-build (use existing dist/), --quiet (no service logs), --no-sfu (no LiveKit), --no-turn (no coturn),
+// Flags: --no-build (use existing dist/; the bundles in dist/bundle/ are refreshed if older), --quiet (no service logs), --no-sfu (no LiveKit), --no-turn (no coturn),
 // --clustered (a 3-node NATS cluster on base+30..32 / routes base+33..35, else 4322..4324 / 6322..6324, room
 // event streams with 3 replicas, and a Redis Cluster of 3 masters + 3 replicas on base+60..65, else 7000..7005;
 // docs/operations.md "Clustered").
@@ -28,6 +28,7 @@ import { startCoturn } from './lib/coturn.mjs';
 import { ensureAptPackage, ensureInfra, postgresDatabaseUrl, waitForPort } from './lib/infra.mjs';
 import { ensureLivekit, GO_HINT, LIVEKIT_DEV_KEYS, startLivekit } from './lib/livekit.mjs';
 import { s3Env, startS3 } from './lib/s3.mjs';
+import { bundleEntry, bundleServices } from './bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -198,7 +199,9 @@ if (!args.has('--no-sfu') && !env.LIVEKIT_URL) {
   livekitUrl = env.LIVEKIT_URL;
   for (const k of ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']) if (env[k]) media.env[k] = env[k];
 }
-if (!args.has('--no-build')) runStep('building (proto + prisma generate + tsc -b)', 'npm', ['run', '--silent', 'build']);
+if (!args.has('--no-build')) runStep('building (proto + prisma generate + tsc -b + bundles)', 'npm', ['run', '--silent', 'build']);
+// Each service runs from its bundle (ADR 0093): with --no-build, made again when older than dist/.
+else if (await bundleServices({ ifStale: true })) say('bundled the services again (dist/ was newer)');
 const databaseOf = (name) => processes.find((p) => p.name === name).env.DATABASE_URL;
 runStep('applying database migrations', process.execPath, ['scripts/db-migrate.mjs'], {
   ROOMS_DATABASE_URL: databaseOf('rooms'),
@@ -265,7 +268,7 @@ for (const p of processes) {
     NATS_USER: natsUser,
     ...(natsPassword ? { NATS_PASSWORD: natsPassword } : {}),
   };
-  p.child = spawn(process.execPath, [join(root, p.entry ?? join('services', p.service ?? p.name, 'dist/main.js'))], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  p.child = spawn(process.execPath, [p.entry ? join(root, p.entry) : bundleEntry(p.service ?? p.name)], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [p.child.stdout, p.child.stderr]) {
     let buf = '';
     stream.on('data', (d) => {

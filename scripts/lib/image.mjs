@@ -52,7 +52,7 @@ export function dirBytes(dir, skipNodeModules = true) {
   return total;
 }
 
-/** Estimated bytes of the runtime image's /app: shipped node_modules + dist of every workspace. */
+/** Estimated bytes of the runtime image's /app: shipped node_modules + dist of every workspace + the bundles. */
 export function estimateAppBytes(root, lock) {
   // Workspaces are symlinked in node_modules; their dist/ is counted below instead.
   const modules = shippedPackages(lock)
@@ -61,5 +61,7 @@ export function estimateAppBytes(root, lock) {
   let dist = 0;
   for (const group of ['packages', 'services'])
     for (const ws of fs.readdirSync(path.join(root, group))) dist += dirBytes(path.join(root, group, ws, 'dist'), false);
+  // The services' bundles (scripts/bundle.mjs, ADR 0093), which the processes run.
+  dist += dirBytes(path.join(root, 'dist'), false);
   return { modules, dist };
 }

@@ -1,5 +1,4 @@
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type * as S3 from '@aws-sdk/client-s3';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { unavailable } from '@switchboard/protocol';
 import { z } from 'zod';
@@ -33,6 +32,21 @@ export const objectStorageConfigSchema = z.object({
 
 export type ObjectStorageConfig = z.output<typeof objectStorageConfigSchema>;
 
+/**
+ * The AWS SDK is loaded on first use, not with the platform: its modules cost every service
+ * ~0.1 CPU s at start-up, and its two clients as much again in rooms, before any file is stored
+ * (issue 12, ADR 0093).
+ */
+let sdk: Promise<typeof S3> | undefined;
+const loadSdk = () => (sdk ??= import('@aws-sdk/client-s3'));
+
+interface S3Clients {
+  sdk: typeof S3;
+  client: S3.S3Client;
+  /** Signs URLs for the host clients use; signing is local, this client never sends a request. */
+  signer: S3.S3Client;
+}
+
 export interface PresignedRequest {
   method: 'PUT' | 'GET';
   url: string;
@@ -54,14 +68,29 @@ export interface StoredObject {
  */
 @Injectable()
 export class ObjectStorage implements OnModuleDestroy {
-  private readonly client?: S3Client;
-  /** Signs URLs for the host clients use; signing is local, this client never sends a request. */
-  private readonly signer?: S3Client;
+  private clients?: Promise<S3Clients>;
   readonly bucket: string;
+  readonly enabled: boolean;
 
   constructor(@Inject(CONFIG) private readonly config: ObjectStorageConfig) {
     this.bucket = config.S3_BUCKET;
-    if (!config.S3_ENDPOINT) return;
+    this.enabled = !!config.S3_ENDPOINT;
+  }
+
+  /** Synchronous for its callers (Nest, specs): clients still being made are destroyed once made. */
+  onModuleDestroy(): void {
+    void this.clients?.then(
+      (c) => {
+        c.client.destroy();
+        c.signer.destroy();
+      },
+      () => undefined,
+    );
+  }
+
+  private async connect(): Promise<S3Clients> {
+    const { config } = this;
+    const s3 = await loadSdk();
     const base = {
       region: config.S3_REGION,
       forcePathStyle: config.S3_FORCE_PATH_STYLE,
@@ -72,27 +101,21 @@ export class ObjectStorage implements OnModuleDestroy {
       responseChecksumValidation: 'WHEN_REQUIRED' as const,
       maxAttempts: 2,
     };
-    this.client = new S3Client({ ...base, endpoint: config.S3_ENDPOINT, requestHandler: { requestTimeout: config.S3_REQUEST_TIMEOUT_MS, connectionTimeout: config.S3_REQUEST_TIMEOUT_MS } });
-    this.signer = new S3Client({ ...base, endpoint: config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT });
-  }
-
-  get enabled(): boolean {
-    return !!this.client;
-  }
-
-  onModuleDestroy() {
-    this.client?.destroy();
-    this.signer?.destroy();
+    return {
+      sdk: s3,
+      client: new s3.S3Client({ ...base, endpoint: config.S3_ENDPOINT, requestHandler: { requestTimeout: config.S3_REQUEST_TIMEOUT_MS, connectionTimeout: config.S3_REQUEST_TIMEOUT_MS } }),
+      signer: new s3.S3Client({ ...base, endpoint: config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT }),
+    };
   }
 
   /** Creates the bucket when it is missing (dev and test stores start empty). */
   async ensureBucket(): Promise<void> {
-    const s3 = this.s3();
+    const { client, sdk: s3 } = await this.s3();
     try {
-      await s3.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await client.send(new s3.HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
       if (statusOf(err) !== 404) throw storageError(err);
-      await s3.send(new CreateBucketCommand({ Bucket: this.bucket })).catch((e) => {
+      await client.send(new s3.CreateBucketCommand({ Bucket: this.bucket })).catch((e) => {
         if (statusOf(e) !== 409) throw storageError(e); // another replica made it first
       });
     }
@@ -103,25 +126,26 @@ export class ObjectStorage implements OnModuleDestroy {
    * that checks signatures (S3, MinIO, SeaweedFS…) refuses any other length before storing a byte.
    */
   async presignPut(key: string, size: number, contentType: string, expiresInS: number): Promise<PresignedRequest> {
-    const signer = this.presigner();
-    const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType, ContentLength: size });
-    const url = await getSignedUrl(signer, command, { expiresIn: expiresInS, signableHeaders: new Set(['content-type', 'content-length']) });
+    const { signer, sdk: s3 } = await this.s3();
+    const command = new s3.PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType, ContentLength: size });
+    const url = await (await loadPresigner())(signer, command, { expiresIn: expiresInS, signableHeaders: new Set(['content-type', 'content-length']) });
     return { method: 'PUT', url, headers: { 'content-type': contentType, 'content-length': String(size) }, expiresAt: Date.now() + expiresInS * 1000 };
   }
 
   /** A GET URL; `fileName` becomes the download's Content-Disposition. */
   async presignGet(key: string, expiresInS: number, fileName?: string): Promise<PresignedRequest> {
-    const signer = this.presigner();
+    const { signer, sdk: s3 } = await this.s3();
     const disposition = fileName ? `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}` : undefined;
-    const command = new GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentDisposition: disposition });
-    const url = await getSignedUrl(signer, command, { expiresIn: expiresInS });
+    const command = new s3.GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentDisposition: disposition });
+    const url = await (await loadPresigner())(signer, command, { expiresIn: expiresInS });
     return { method: 'GET', url, headers: {}, expiresAt: Date.now() + expiresInS * 1000 };
   }
 
   /** Size and type of an object, or null when there is none. */
   async head(key: string): Promise<StoredObject | null> {
+    const { client, sdk: s3 } = await this.s3();
     try {
-      const r = await this.s3().send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const r = await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return { size: Number(r.ContentLength ?? 0), contentType: r.ContentType ?? 'application/octet-stream' };
     } catch (err) {
       if (statusOf(err) === 404) return null;
@@ -130,8 +154,9 @@ export class ObjectStorage implements OnModuleDestroy {
   }
 
   async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    const { client, sdk: s3 } = await this.s3();
     try {
-      await this.s3().send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ContentLength: body.byteLength }));
+      await client.send(new s3.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ContentLength: body.byteLength }));
     } catch (err) {
       throw storageError(err);
     }
@@ -139,8 +164,9 @@ export class ObjectStorage implements OnModuleDestroy {
 
   /** The object's bytes (up to `maxBytes`, else `too_large`), or null when there is none. */
   async get(key: string, maxBytes: number): Promise<Uint8Array | null> {
+    const { client, sdk: s3 } = await this.s3();
     try {
-      const r = await this.s3().send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const r = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (Number(r.ContentLength ?? 0) > maxBytes) {
         await r.Body?.transformToWebStream().cancel();
         throw new RangeError(`object ${key} is larger than ${maxBytes} bytes`);
@@ -155,8 +181,9 @@ export class ObjectStorage implements OnModuleDestroy {
 
   /** Keys under `prefix`, at most `max` (one page; for checks and tools, not for hot paths). */
   async list(prefix: string, max = 1000): Promise<string[]> {
+    const { client, sdk: s3 } = await this.s3();
     try {
-      const r = await this.s3().send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: max }));
+      const r = await client.send(new s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: max }));
       return (r.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
     } catch (err) {
       throw storageError(err);
@@ -165,30 +192,29 @@ export class ObjectStorage implements OnModuleDestroy {
 
   /** Deletes objects; a missing one counts as deleted (S3 DELETE is idempotent). */
   async delete(keys: string[]): Promise<void> {
-    const s3 = this.s3();
+    const { client, sdk: s3 } = await this.s3();
     // One request each: DeleteObjects needs a Content-MD5/checksum that not every server takes.
     for (const key of keys) {
       try {
-        await s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+        await client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
       } catch (err) {
         if (statusOf(err) !== 404) throw storageError(err);
       }
     }
   }
 
-  private s3(): S3Client {
-    if (!this.client) throw unavailable('object storage is not configured (S3_ENDPOINT)');
-    return this.client;
-  }
-
-  private presigner(): S3Client {
-    if (!this.signer) throw unavailable('object storage is not configured (S3_ENDPOINT)');
-    return this.signer;
+  /** The clients, made on first use; `unavailable` without S3_ENDPOINT. */
+  private s3(): Promise<S3Clients> {
+    if (!this.enabled) return Promise.reject(unavailable('object storage is not configured (S3_ENDPOINT)'));
+    return (this.clients ??= this.connect());
   }
 }
 
+const loadPresigner = async () => (await import('@aws-sdk/s3-request-presigner')).getSignedUrl;
+
+/** The HTTP status of a store error (S3ServiceException and the SDK's other errors carry `$metadata`). */
 function statusOf(err: unknown): number | undefined {
-  return err instanceof S3ServiceException ? err.$metadata.httpStatusCode : (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
 /** Store failures reach clients as `unavailable`, never as the store's own message. */

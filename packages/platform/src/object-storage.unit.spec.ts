@@ -9,10 +9,12 @@ import { ObjectStorage, objectStorageConfigSchema } from './object-storage.js';
  */
 const httpError = (status: number) => Object.assign(new Error(`http ${status}`), { $metadata: { httpStatusCode: status } });
 
-function storage(send: (command: { constructor: { name: string } }) => unknown) {
+async function storage(send: (command: { constructor: { name: string } }) => unknown) {
   const s = new ObjectStorage(objectStorageConfigSchema.parse({ S3_ENDPOINT: 'http://127.0.0.1:9', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' }));
   const sent: string[] = [];
-  (s as unknown as { client: { send: unknown } }).client.send = async (command: { constructor: { name: string } }) => {
+  // The clients are made on first use (the SDK loads lazily): made here, then scripted.
+  const { client } = await (s as unknown as { s3(): Promise<{ client: { send: unknown } }> }).s3();
+  client.send = async (command: { constructor: { name: string } }) => {
     sent.push(command.constructor.name);
     return send(command);
   };
@@ -38,14 +40,14 @@ describe('ObjectStorage failure mapping (scripted S3 client)', () => {
 
   it('a store error on put, list, head and get is unavailable with the cause kept; 404 on head/get is null', async () => {
     const boom = httpError(500);
-    const { s } = storage(() => {
+    const { s } = await storage(() => {
       throw boom;
     });
     await unavailableWith(s.put('k', new Uint8Array(1), 'text/plain'), boom);
     await unavailableWith(s.list('p/'), boom);
     await unavailableWith(s.head('k'), boom);
     await unavailableWith(s.get('k', 10), boom);
-    const missing = storage(() => {
+    const missing = await storage(() => {
       throw httpError(404);
     });
     expect(await missing.s.head('k')).toBeNull();
@@ -54,7 +56,7 @@ describe('ObjectStorage failure mapping (scripted S3 client)', () => {
 
   it('delete treats a missing object as deleted and fails on any other error', async () => {
     const boom = httpError(503);
-    const { s, sent } = storage((c) => {
+    const { s, sent } = await storage((c) => {
       if (sent.length === 1) throw httpError(404);
       if (sent.length === 3) throw boom;
       return c && {};
@@ -66,7 +68,7 @@ describe('ObjectStorage failure mapping (scripted S3 client)', () => {
 
   it('list keeps only entries with a key; get refuses an object over maxBytes as a RangeError', async () => {
     let cancelled = false;
-    const { s } = storage((c) =>
+    const { s } = await storage((c) =>
       c.constructor.name === 'ListObjectsV2Command'
         ? { Contents: [{ Key: 'p/a' }, {}, { Key: 'p/b' }] }
         : { ContentLength: 11, Body: { transformToWebStream: () => ({ cancel: async () => void (cancelled = true) }) } },
@@ -83,7 +85,7 @@ describe('ObjectStorage failure mapping (scripted S3 client)', () => {
       [httpError(409), 'ok'],
       [boom, 'unavailable'],
     ] as const) {
-      const { s, sent } = storage((c) => {
+      const { s, sent } = await storage((c) => {
         if (c.constructor.name === 'HeadBucketCommand') throw httpError(404);
         if (createFails) throw createFails;
         return {};
@@ -95,7 +97,7 @@ describe('ObjectStorage failure mapping (scripted S3 client)', () => {
       expect(result).toBe(expected);
       expect(sent).toEqual(['HeadBucketCommand', 'CreateBucketCommand']);
     }
-    const head = storage(() => {
+    const head = await storage(() => {
       throw boom;
     });
     await unavailableWith(head.s.ensureBucket(), boom);

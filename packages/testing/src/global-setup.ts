@@ -1,5 +1,9 @@
 import type { TestProject } from 'vitest/node';
 import { startTestInfra, type InfraSlot, type TestInfra } from './infra.js';
+// @ts-expect-error plain ESM script without types
+import { bundleServices as bundleServicesJs } from '../../../scripts/bundle.mjs';
+
+const bundleServices: (opts: { ifStale: boolean }) => Promise<boolean> = bundleServicesJs;
 
 let infra: TestInfra | undefined;
 
@@ -9,7 +13,10 @@ let infra: TestInfra | undefined;
  */
 export default async function setup(project: TestProject) {
   const workers = project.globalConfig.maxWorkers;
-  infra = await startTestInfra(workers);
+  // Spawned service processes run dist/bundle/ (ServiceProcess, npm start): rebuilt here when
+  // older than tsc's dist/ (ADR 0093), beside the infrastructure's start.
+  const [started] = await Promise.all([startTestInfra(workers), bundleServices({ ifStale: true })]);
+  infra = started;
   project.provide('infraSlots', infra.slots);
   project.provide('livekitBinary', infra.livekitBinary);
   project.provide('livekitUnavailable', infra.livekitUnavailable);

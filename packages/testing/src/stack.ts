@@ -1,11 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { SwitchboardClient, type RawConnectOptions as ConnectOptions } from '@switchboard/client/node';
 import { CommandBus, connectNats, createLogger, createMetricsRegistry, natsMetrics, type ServiceHandle } from '@switchboard/platform';
 import { SignJWT } from 'jose';
-import { inject } from 'vitest';
-import { freePort, NATS_TEST_PASSWORD, NATS_TEST_USER, ROOT, startTestNatsCluster, startTestRedisCluster } from './infra.js';
+import { expect, inject } from 'vitest';
+import { freePort, NATS_TEST_PASSWORD, NATS_TEST_USER, startTestNatsCluster, startTestRedisCluster } from './infra.js';
 import { slot } from './slot.js';
+// @ts-expect-error plain ESM script without types
+import { bundleEntry as bundleEntryJs } from '../../../scripts/bundle.mjs';
+// @ts-expect-error plain ESM script without types
+import { cpuFromProcStat as cpuFromProcStatJs } from '../../../scripts/lib/phases.mjs';
+
+const bundleEntry: (service: string) => string = bundleEntryJs;
+const cpuFromProcStat: (stat: string) => { self: number; children: number } = cpuFromProcStatJs;
 
 export { NATS_TEST_PASSWORD, NATS_TEST_USER };
 
@@ -142,10 +149,15 @@ export class Stack {
   }
 }
 
-/** A built service (dist/main.js) in its own OS process, for crash and restart tests. */
+/**
+ * A built service in its own OS process, for crash and restart tests: the bundle the image runs
+ * (dist/bundle/<service>.mjs, scripts/bundle.mjs; the global setup brings it up to date).
+ */
 export class ServiceProcess {
   private exited: Promise<number | null>;
   output = '';
+  /** CPU seconds the process spent from spawn to its first ready /readyz (issue 12). */
+  readyCpuS?: number;
 
   private constructor(
     readonly service: string,
@@ -161,10 +173,24 @@ export class ServiceProcess {
   static async start(service: string, env: Record<string, string | undefined>): Promise<ServiceProcess> {
     const httpPort = env.HTTP_PORT && env.HTTP_PORT !== '0' ? Number(env.HTTP_PORT) : await freePort();
     const fullEnv = { ...process.env, ...env, HTTP_PORT: String(httpPort) };
-    const child = spawn(process.execPath, [join(ROOT, 'services', service, 'dist/main.js')], { env: fullEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [bundleEntry(service)], { env: fullEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new ServiceProcess(service, child, httpPort, fullEnv);
     await p.waitReady();
+    p.logReadyCpu((performance.now() - t0) / 1000);
     return p;
+  }
+
+  /** SB_STARTUP_CPU_LOG=<file>: one JSON line per started process, its CPU and wall seconds to ready. */
+  private logReadyCpu(wallS: number): void {
+    try {
+      this.readyCpuS = cpuFromProcStat(readFileSync(`/proc/${this.child.pid}/stat`, 'utf8')).self;
+    } catch {
+      return; // no procfs (not Linux): nothing to report
+    }
+    const log = process.env.SB_STARTUP_CPU_LOG;
+    const r = (n: number) => Math.round(n * 100) / 100;
+    if (log) appendFileSync(log, `${JSON.stringify({ service: this.service, cpuS: r(this.readyCpuS), wallS: r(wallS), file: expect.getState().testPath })}\n`);
   }
 
   async waitReady(timeoutMs = 90_000): Promise<void> {

@@ -199,7 +199,7 @@ spec:
         - name: {{ $name }}
           image: {{ include "switchboard.image" $root | quote }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-          command: ["node", "services/{{ $name }}/dist/main.js"]
+          command: ["node", "dist/bundle/{{ $name }}.mjs"]
           ports:
             - name: http
               containerPort: {{ $svc.ports.http }}
