@@ -142,6 +142,9 @@ export async function startDatabase(log) {
   return url;
 }
 
+/** The service each measured process runs. */
+const SERVICE_OF = { 'gateway-a': 'gateway', 'gateway-b': 'gateway', rooms: 'rooms', presence: 'presence', media: 'media', attestation: 'attestation' };
+
 export function ensureBuilt(log) {
   const needed = ['gateway', 'rooms', 'presence', 'media', 'attestation'].filter((s) => !existsSync(join(ROOT, 'services', s, 'dist/main.js')));
   if (!needed.length) return Promise.resolve();
@@ -208,10 +211,12 @@ export async function startSwitchboard({ natsUrl, redisUrl, databaseUrl, jwtSecr
   const pids = {};
   for (const pid of childrenOf(child.pid)) {
     const name = byPort[environOf(pid).HTTP_PORT];
-    if (name && cmdlineOf(pid).some((a) => a.endsWith('dist/main.js'))) pids[name] = pid;
+    // start.mjs runs each service from its bundle (dist/bundle/<name>.mjs, ADR 0093).
+    if (name && cmdlineOf(pid).some((a) => a.endsWith(`dist/bundle/${SERVICE_OF[name]}.mjs`))) pids[name] = pid;
   }
+  // A process whose CPU is not counted would make the per-message ratios wrong (issue 13): fail.
   const missing = Object.values(byPort).filter((n) => !pids[n]);
-  if (missing.length) log?.(`warning: could not find pids of ${missing.join(', ')}`);
+  if (missing.length) throw new Error(`could not find the pids of ${missing.join(', ')} (their CPU would go uncounted)`);
   return {
     child,
     base,

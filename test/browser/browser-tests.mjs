@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { bundleEntry } from '../../scripts/bundle.mjs';
 import { freePort } from '../../scripts/lib/infra.mjs';
 import { startCoturn } from '../../scripts/lib/coturn.mjs';
 import { LIVEKIT_DEV_KEYS, startLivekit } from '../../scripts/lib/livekit.mjs';
@@ -37,9 +38,9 @@ async function main() {
   const lk = withLivekit ? await startLivekit({ binary: process.env.LIVEKIT_BINARY, webhookUrl: `http://127.0.0.1:${mediaHttp}/livekit/webhook`, stunServers: [`127.0.0.1:${turn.port}`], emptyTimeoutS: 30, departureTimeoutS: 5 }) : undefined;
   if (lk) cleanups.push(() => lk.stop());
 
-  const rooms = start(process.execPath, [join(root, 'services/rooms/dist/main.js')], { ...common, HTTP_PORT: String(roomsHttp), GRPC_PORT: String(roomsGrpc), GRPC_HOST: '127.0.0.1', DATABASE_URL: databaseUrl });
-  const presence = start(process.execPath, [join(root, 'services/presence/dist/main.js')], { ...common, HTTP_PORT: String(presenceHttp), GRPC_PORT: String(presenceGrpc), GRPC_HOST: '127.0.0.1' });
-  const media = start(process.execPath, [join(root, 'services/media/dist/main.js')], {
+  const rooms = start(process.execPath, [bundleEntry('rooms')], { ...common, HTTP_PORT: String(roomsHttp), GRPC_PORT: String(roomsGrpc), GRPC_HOST: '127.0.0.1', DATABASE_URL: databaseUrl });
+  const presence = start(process.execPath, [bundleEntry('presence')], { ...common, HTTP_PORT: String(presenceHttp), GRPC_PORT: String(presenceGrpc), GRPC_HOST: '127.0.0.1' });
+  const media = start(process.execPath, [bundleEntry('media')], {
     ...common,
     HTTP_PORT: String(mediaHttp),
     GRPC_PORT: '0',
@@ -51,7 +52,7 @@ async function main() {
     ...(lk ? { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: LIVEKIT_DEV_KEYS.apiKey, LIVEKIT_API_SECRET: LIVEKIT_DEV_KEYS.apiSecret } : {}),
   });
   const gateway = (port, node) =>
-    start(process.execPath, [join(root, 'services/gateway/dist/main.js')], {
+    start(process.execPath, [bundleEntry('gateway')], {
       ...common,
       HTTP_PORT: String(port),
       NODE_ID: node,
