@@ -212,7 +212,12 @@ async function runLoadgen(target, scenario, env) {
           process.kill(pid, 'SIGKILL');
           say(`${target}/${scenario}: SIGKILL ${m.which} (pid ${pid})`);
         } catch (err) {
+          // The storm did not happen: the scenario could not run (fails the bench, also in --quick).
           say(`could not kill ${m.which}: ${err.message}`);
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolve({ error: `could not kill ${m.which}: ${err.message}` });
+          return;
         }
         env.killed = m.which;
         child.send({ type: 'ack', at });
