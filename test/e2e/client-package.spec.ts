@@ -49,9 +49,12 @@ describe('@switchboard/client as a package', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-pack-'));
     scratch.push(dir);
     const packed: Record<string, string> = {};
+    // One npm for both workspaces: each npm start-up costs about a CPU second (issue 12).
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir, '--workspace', 'packages/protocol', '--workspace', 'packages/client'], { cwd: ROOT, timeout: 60_000 });
+    const infos = JSON.parse(stdout) as { name: string; filename: string; files: { path: string }[] }[];
+    expect(infos.map((i) => i.name)).toEqual(['@switchboard/protocol', '@switchboard/client']);
     for (const pkg of ['protocol', 'client']) {
-      const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: join(ROOT, 'packages', pkg), timeout: 60_000 });
-      const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+      const info = infos.find((i) => i.name === `@switchboard/${pkg}`);
       const files = info!.files.map((f) => f.path);
       expect(files).toContain('dist/index.js');
       expect(files).toContain('dist/index.d.ts');
@@ -65,8 +68,8 @@ describe('@switchboard/client as a package', () => {
     // The third-party dependencies come from the repository's node_modules (tests stay offline).
     for (const dep of ['zod', 'msgpackr', 'ws']) await symlink(join(ROOT, 'node_modules', dep), join(dir, 'node_modules', dep));
     const probe = "import('@switchboard/client').then(async (m) => { const n = await import('@switchboard/client/node'); console.log(typeof m.connect, typeof m.Switchboard, typeof n.SwitchboardClient, typeof n.verifyServerList); })";
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: dir, timeout: 30_000 });
-    expect(stdout.trim()).toBe('function function function function');
+    const imported = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: dir, timeout: 30_000 });
+    expect(imported.stdout.trim()).toBe('function function function function');
   });
 
   it('builds the API reference with TypeDoc (no warnings)', async () => {
