@@ -243,4 +243,25 @@ describe('Connection event frames', () => {
       expect(writes()).toBe(perTurn ? 1 : 5);
     }
   });
+
+  it('with burst, a socket\'s first frame of a turn is written at once and the rest of the turn in one more write, in order (ADR 0099)', async () => {
+    const a = await pair();
+    const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, burst: true });
+    const writes = countWrites(a.server);
+    c.send({ re: '1', type: 'ok', data: {} });
+    expect(writes()).toBe(1);
+    for (let seq = 1; seq <= 4; seq++) {
+      c.sendEvent(event({ seq }));
+      await Promise.resolve(); // frames of one turn, not of one call
+    }
+    expect(writes()).toBe(1);
+    await a.client.received(5);
+    expect(writes()).toBe(2);
+    // A later turn's first frame is written at once again.
+    await new Promise((r) => setImmediate(r));
+    c.sendEvent(event({ seq: 5 }));
+    expect(writes()).toBe(3);
+    await a.client.received(6);
+    expect(a.client.messages.map((m) => JSON.parse(m.data.toString()) as { re?: string; seq?: number }).map((f) => f.re ?? f.seq)).toEqual(['1', 1, 2, 3, 4, 5]);
+  });
 });
