@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// node bench/fanout-frames.mjs [--sockets 10] [--events 4000] [--rounds 5] [--per-turn 50] [--writes]
+// node bench/fanout-frames.mjs [--sockets 10] [--events 4000] [--rounds 5] [--per-turn 50] [--writes [--burst]]
 //
 // The gateway's per-socket cost of one event, alone (ADR 0078): server-side CPU
 // (process.cpuUsage) of writing the same event to N loopback WebSocket clients, either with
@@ -7,7 +7,8 @@
 // every socket), rounds interleaved. The clients read in a child process, so their CPU is not
 // counted. Needs the gateway's dist (npm run build). `--per-turn k`: events per event-loop turn
 // (default 50). `--writes`: compares Connection.sendEvent with WS_WRITES=frame against
-// WS_WRITES=turn (ADR 0087) instead of ws.send against sendEvent.
+// WS_WRITES=turn (ADR 0087) instead of ws.send against sendEvent; with `--burst`, against
+// WS_WRITES=burst (ADR 0099).
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +26,7 @@ if (args[0] === '--client') {
   const rounds = num('--rounds', 5);
   const perTurn = num('--per-turn', 50);
   const writes = args.includes('--writes');
+  const burst = args.includes('--burst');
   const root = join(import.meta.dirname, '..');
   const { Connection, eventFrameJson } = await import(pathToFileURL(join(root, 'services/gateway/dist/connections/connection.js')).href);
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
@@ -35,7 +37,7 @@ if (args[0] === '--client') {
   await connected;
   const identity = { userId: 'u', name: 'u', device: '', roles: [], exp: Date.now() / 1000 + 3600 };
   const connsWith = (/** @type {boolean} */ held) =>
-    socks.map((ws, i) => new Connection(`c${i}`, `s${i}`, identity, 'gw', ws, { perSec: 1e9, burst: 1e9 }, { maxBufferedBytes: 1 << 30, closeGraceMs: 0, perTurn: held }));
+    socks.map((ws, i) => new Connection(`c${i}`, `s${i}`, identity, 'gw', ws, { perSec: 1e9, burst: 1e9 }, { maxBufferedBytes: 1 << 30, closeGraceMs: 0, perTurn: held && !burst, burst: held && burst }));
   const conns = connsWith(false);
   const heldConns = connsWith(true);
   // A typical broadcast as the gateway receives it from NATS.
@@ -64,7 +66,7 @@ if (args[0] === '--client') {
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const perDelivery = (a) => ((1000 * median(a)) / (sockets * events)).toFixed(2);
-  const [a, b] = writes ? ['WS_WRITES=frame', 'WS_WRITES=turn'] : ['ws.send per socket', 'shared frame'];
+  const [a, b] = writes ? ['WS_WRITES=frame', burst ? 'WS_WRITES=burst' : 'WS_WRITES=turn'] : ['ws.send per socket', 'shared frame'];
   console.log(`${sockets} sockets × ${events} events, ${perTurn} per turn, ${rounds} rounds; server CPU ms per round — ${a}: ${before.map(Math.round).join(', ')}; ${b}: ${after.map(Math.round).join(', ')}`);
   console.log(`µs of server CPU per delivery (median round): ${a} ${perDelivery(before)}, ${b} ${perDelivery(after)}`);
   client.kill();

@@ -37,8 +37,8 @@ export const gatewayConfigSchema = baseConfigSchema
     OUTBOUND_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(4 * 1024 * 1024),
     /** How long a slow consumer's close frame may take to get out before the socket is dropped. */
     OUTBOUND_CLOSE_GRACE_MS: z.coerce.number().int().min(0).default(1000),
-    /** `turn`: a socket's frames of one event-loop turn leave in one write; `frame` (default): one write per frame. Opt-in: no cheaper at a steady fan-out (ADR 0087). */
-    WS_WRITES: z.enum(['turn', 'frame']).default('frame'),
+    /** `turn`: a socket's frames of one event-loop turn leave in one write; `burst`: the same from its second frame of a turn on (ADR 0099); `frame` (default): one write per frame. Opt-in: no cheaper at a steady fan-out (ADR 0087). */
+    WS_WRITES: z.enum(['turn', 'burst', 'frame']).default('frame'),
     RATE_PER_SEC: z.coerce.number().min(1).default(50),
     RATE_BURST: z.coerce.number().int().min(1).default(100),
     /** A connection that exceeds the rate this many times in a row is disconnected (1008). */

@@ -183,10 +183,10 @@ describe('Connection event frames', () => {
     expect(a.client.messages.map((m) => JSON.parse(m.data.toString()) as { re?: string; seq?: number }).map((f) => f.re ?? f.seq)).toEqual(['1', 1, '2', 2]);
   });
 
-  it('counts prebuilt frames in bufferedAmount and closes a slow consumer with 1013, with perTurn too', async () => {
-    for (const perTurn of [false, true]) {
+  it('counts prebuilt frames in bufferedAmount and closes a slow consumer with 1013, with perTurn and burst too', async () => {
+    for (const [perTurn, burst] of [[false, false], [true, false], [false, true]]) {
       const a = await pair();
-      const limits = { maxBufferedBytes: 1000, closeGraceMs: 60_000, perTurn };
+      const limits = { maxBufferedBytes: 1000, closeGraceMs: 60_000, perTurn, burst };
       const c = conn(a.server, limits);
       const raw = (a.server as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
       // Corked, the frame stays in the socket's buffer: exactly what the limit reads (a kernel
@@ -203,11 +203,11 @@ describe('Connection event frames', () => {
     }
   });
 
-  it('with perTurn, bytes held for the turn are no backlog: a turn holding more than the cap for a reader that reads does not close it (ADR 0087)', async () => {
-    for (const perTurn of [false, true]) {
+  it('with perTurn or burst, bytes held for the turn are no backlog: a turn holding more than the cap for a reader that reads does not close it (ADRs 0087, 0099)', async () => {
+    for (const [perTurn, burst] of [[false, false], [true, false], [false, true]]) {
       const a = await pair();
       // The turn writes far more than the cap, all of which the kernel takes at once.
-      const c = conn(a.server, { maxBufferedBytes: 16 * 1024, closeGraceMs: 0, perTurn });
+      const c = conn(a.server, { maxBufferedBytes: 16 * 1024, closeGraceMs: 0, perTurn, burst });
       const n = 15;
       for (let seq = 1; seq <= n; seq++) expect(c.sendEvent(event({ seq, dataJson: JSON.stringify({ text: String(seq % 10).repeat(10_000) }) }))).toBe(true);
       await a.client.received(n);
@@ -242,5 +242,26 @@ describe('Connection event frames', () => {
       expect(a.client.messages.map((m) => JSON.parse(m.data.toString()) as { re?: string; seq?: number }).map((f) => f.re ?? f.seq)).toEqual(['1', 1, 2, 3, 4]);
       expect(writes()).toBe(perTurn ? 1 : 5);
     }
+  });
+
+  it('with burst, a socket\'s first frame of a turn is written at once and the rest of the turn in one more write, in order (ADR 0099)', async () => {
+    const a = await pair();
+    const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, burst: true });
+    const writes = countWrites(a.server);
+    c.send({ re: '1', type: 'ok', data: {} });
+    expect(writes()).toBe(1);
+    for (let seq = 1; seq <= 4; seq++) {
+      c.sendEvent(event({ seq }));
+      await Promise.resolve(); // frames of one turn, not of one call
+    }
+    expect(writes()).toBe(1);
+    await a.client.received(5);
+    expect(writes()).toBe(2);
+    // A later turn's first frame is written at once again.
+    await new Promise((r) => setImmediate(r));
+    c.sendEvent(event({ seq: 5 }));
+    expect(writes()).toBe(3);
+    await a.client.received(6);
+    expect(a.client.messages.map((m) => JSON.parse(m.data.toString()) as { re?: string; seq?: number }).map((f) => f.re ?? f.seq)).toEqual(['1', 1, 2, 3, 4, 5]);
   });
 });

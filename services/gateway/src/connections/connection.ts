@@ -111,11 +111,16 @@ interface WsSender {
   _state?: number;
 }
 
-/** How much a connection may have queued but unsent, and what happens beyond it; `perTurn`: one socket write per event-loop turn (WS_WRITES, ADR 0082). */
+/**
+ * How much a connection may have queued but unsent, and what happens beyond it; `perTurn`: one
+ * socket write per event-loop turn (WS_WRITES=turn, ADR 0082); `burst`: the same from a socket's
+ * second frame in a turn on, its first frame written at once (WS_WRITES=burst, ADR 0099).
+ */
 export interface OutboundLimits {
   maxBufferedBytes: number;
   closeGraceMs: number;
   perTurn?: boolean;
+  burst?: boolean;
 }
 
 interface Corkable {
@@ -163,6 +168,24 @@ function writeHeldNow(socket: Corkable): void {
   socket.cork();
 }
 
+/**
+ * The event-loop turn as WS_WRITES=burst counts it: bumped in the check phase of a turn that
+ * wrote, so one `setImmediate` per such turn for the whole process, not one per socket.
+ */
+let turn = 0;
+let turnEnding = false;
+function endTurn(): void {
+  turnEnding = false;
+  turn++;
+}
+function currentTurn(): number {
+  if (!turnEnding) {
+    turnEnding = true;
+    setImmediate(endTurn);
+  }
+  return turn;
+}
+
 /** Runs `fn` with the socket corked: what it writes leaves in one write when it returns. */
 export function corkedDuring<T>(socket: Pick<Corkable, 'cork' | 'uncork'> | undefined, fn: () => T): T {
   socket?.cork();
@@ -203,6 +226,8 @@ export class Connection {
   closeReason?: string;
   private expiryTimer?: NodeJS.Timeout;
   private expiryCallback?: () => void;
+  /** The turn of this socket's last frame (WS_WRITES=burst): a second frame in the same turn starts holding. */
+  private lastWriteTurn = -1;
   /** ws's sender when prebuilt frames can be written to it directly (see the constructor). */
   private readonly sender?: WsSender;
 
@@ -311,7 +336,7 @@ export class Connection {
    */
   private writable(): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
-    const held = this.outbound.perTurn ? this.socket() : undefined;
+    const held = this.holdsThisFrame() ? this.socket() : undefined;
     // Bytes held for the turn were never offered to the kernel: a reader is judged on what the
     // kernel would not take, so they are written first (ADR 0087: a turn that held more than the
     // cap for a reader that reads closed it as a slow consumer).
@@ -323,6 +348,20 @@ export class Connection {
     }
     this.close(SLOW_CONSUMER_CLOSE, 'slow consumer', 'slow_consumer');
     setTimeout(() => this.ws.terminate(), this.outbound.closeGraceMs).unref();
+    return false;
+  }
+
+  /**
+   * Whether this frame is held for the turn's end: always with `perTurn`; with `burst` from the
+   * socket's second frame in the turn (a resume's reply, replays and updates leave in one write,
+   * while a steady fan-out's one frame per socket per turn is written at once, as with `frame`).
+   */
+  private holdsThisFrame(): boolean {
+    if (this.outbound.perTurn) return true;
+    if (!this.outbound.burst) return false;
+    const now = currentTurn();
+    if (this.lastWriteTurn === now) return true;
+    this.lastWriteTurn = now;
     return false;
   }
 
