@@ -37,7 +37,7 @@ if (args[0] === '--client') {
   await connected;
   const identity = { userId: 'u', name: 'u', device: '', roles: [], exp: Date.now() / 1000 + 3600 };
   const connsWith = (/** @type {boolean} */ held) =>
-    socks.map((ws, i) => new Connection(`c${i}`, `s${i}`, identity, 'gw', ws, { perSec: 1e9, burst: 1e9 }, { maxBufferedBytes: 1 << 30, closeGraceMs: 0, perTurn: held && !burst, burst: held && burst }));
+    socks.map((ws, i) => new Connection(`c${i}`, `s${i}`, identity, 'gw', ws, { perSec: 1e9, burst: 1e9 }, { maxBufferedBytes: 1 << 30, closeGraceMs: 0, writes: !held ? 'frame' : burst ? 'burst' : 'turn' }));
   const conns = connsWith(false);
   const heldConns = connsWith(true);
   // A typical broadcast as the gateway receives it from NATS.

@@ -183,14 +183,14 @@ describe('Connection event frames', () => {
     expect(a.client.messages.map((m) => JSON.parse(m.data.toString()) as { re?: string; seq?: number }).map((f) => f.re ?? f.seq)).toEqual(['1', 1, '2', 2]);
   });
 
-  it('counts prebuilt frames in bufferedAmount and closes a slow consumer with 1013, with perTurn and burst too', async () => {
-    for (const [perTurn, burst] of [[false, false], [true, false], [false, true]]) {
+  it('counts prebuilt frames in bufferedAmount and closes a slow consumer with 1013, with turn and burst writes too', async () => {
+    for (const writes of ['frame', 'turn', 'burst'] as const) {
       const a = await pair();
-      const limits = { maxBufferedBytes: 1000, closeGraceMs: 60_000, perTurn, burst };
+      const limits = { maxBufferedBytes: 1000, closeGraceMs: 60_000, writes };
       const c = conn(a.server, limits);
       const raw = (a.server as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
       // Corked, the frame stays in the socket's buffer: exactly what the limit reads (a kernel
-      // that takes nothing more). perTurn's own hold is released before the limit is read, not this.
+      // that takes nothing more). `turn`'s own hold is released before the limit is read, not this.
       raw.cork();
       const e = event({ dataJson: JSON.stringify({ text: 'z'.repeat(1200) }) });
       expect(c.sendEvent(e)).toBe(true);
@@ -203,11 +203,11 @@ describe('Connection event frames', () => {
     }
   });
 
-  it('with perTurn or burst, bytes held for the turn are no backlog: a turn holding more than the cap for a reader that reads does not close it (ADRs 0087, 0099)', async () => {
-    for (const [perTurn, burst] of [[false, false], [true, false], [false, true]]) {
+  it('with turn or burst writes, bytes held for the turn are no backlog: a turn holding more than the cap for a reader that reads does not close it (ADRs 0087, 0099)', async () => {
+    for (const writes of ['frame', 'turn', 'burst'] as const) {
       const a = await pair();
       // The turn writes far more than the cap, all of which the kernel takes at once.
-      const c = conn(a.server, { maxBufferedBytes: 16 * 1024, closeGraceMs: 0, perTurn, burst });
+      const c = conn(a.server, { maxBufferedBytes: 16 * 1024, closeGraceMs: 0, writes });
       const n = 15;
       for (let seq = 1; seq <= n; seq++) expect(c.sendEvent(event({ seq, dataJson: JSON.stringify({ text: String(seq % 10).repeat(10_000) }) }))).toBe(true);
       await a.client.received(n);
@@ -216,9 +216,9 @@ describe('Connection event frames', () => {
     }
   });
 
-  it('with perTurn, a turn holds at most HOLD_MAX_BYTES (and a frame) before it writes', async () => {
+  it('with turn writes, a turn holds at most HOLD_MAX_BYTES (and a frame) before it writes', async () => {
     const a = await pair();
-    const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, perTurn: true });
+    const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, writes: 'turn' });
     const writes = countWrites(a.server);
     // 2 × HOLD_MAX_BYTES and a bit, in frames of ~10 KB: two early writes, and the rest at the turn's end.
     const n = Math.ceil((2 * HOLD_MAX_BYTES) / 10_000) + 1;
@@ -228,11 +228,11 @@ describe('Connection event frames', () => {
     expect(writes()).toBe(3);
   });
 
-  it('writes the frames of one turn to a socket in one write with perTurn, in order (ADR 0082)', async () => {
-    for (const perTurn of [true, false]) {
+  it('writes the frames of one turn to a socket in one write with turn writes, in order (ADR 0082)', async () => {
+    for (const writes of ['turn', 'frame'] as const) {
       const a = await pair();
-      const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, perTurn });
-      const writes = countWrites(a.server);
+      const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, writes });
+      const socketWrites = countWrites(a.server);
       c.send({ re: '1', type: 'ok', data: {} });
       for (let seq = 1; seq <= 4; seq++) {
         c.sendEvent(event({ seq }));
@@ -240,13 +240,13 @@ describe('Connection event frames', () => {
       }
       await a.client.received(5);
       expect(a.client.messages.map((m) => JSON.parse(m.data.toString()) as { re?: string; seq?: number }).map((f) => f.re ?? f.seq)).toEqual(['1', 1, 2, 3, 4]);
-      expect(writes()).toBe(perTurn ? 1 : 5);
+      expect(socketWrites()).toBe(writes === 'turn' ? 1 : 5);
     }
   });
 
   it('with burst, a socket\'s first frame of a turn is written at once and the rest of the turn in one more write, in order (ADR 0099)', async () => {
     const a = await pair();
-    const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, burst: true });
+    const c = conn(a.server, { maxBufferedBytes: 1 << 20, closeGraceMs: 0, writes: 'burst' });
     const writes = countWrites(a.server);
     c.send({ re: '1', type: 'ok', data: {} });
     expect(writes()).toBe(1);

@@ -112,15 +112,14 @@ interface WsSender {
 }
 
 /**
- * How much a connection may have queued but unsent, and what happens beyond it; `perTurn`: one
- * socket write per event-loop turn (WS_WRITES=turn, ADR 0082); `burst`: the same from a socket's
- * second frame in a turn on, its first frame written at once (WS_WRITES=burst, ADR 0099).
+ * How much a connection may have queued but unsent, and what happens beyond it; `writes` is
+ * WS_WRITES: `frame` (default) one socket write per frame, `turn` one per event-loop turn (ADR
+ * 0082), `burst` the same from a socket's second frame in a turn on, its first written at once (ADR 0099).
  */
 export interface OutboundLimits {
   maxBufferedBytes: number;
   closeGraceMs: number;
-  perTurn?: boolean;
-  burst?: boolean;
+  writes?: 'frame' | 'turn' | 'burst';
 }
 
 interface Corkable {
@@ -352,13 +351,13 @@ export class Connection {
   }
 
   /**
-   * Whether this frame is held for the turn's end: always with `perTurn`; with `burst` from the
+   * Whether this frame is held for the turn's end: always with `turn`; with `burst` from the
    * socket's second frame in the turn (a resume's reply, replays and updates leave in one write,
    * while a steady fan-out's one frame per socket per turn is written at once, as with `frame`).
    */
   private holdsThisFrame(): boolean {
-    if (this.outbound.perTurn) return true;
-    if (!this.outbound.burst) return false;
+    if (this.outbound.writes === 'turn') return true;
+    if (this.outbound.writes !== 'burst') return false;
     const now = currentTurn();
     if (this.lastWriteTurn === now) return true;
     this.lastWriteTurn = now;

@@ -47,7 +47,7 @@ export class ClientGateway implements OnGatewayConnection, OnGatewayDisconnect {
       this.config.NODE_ID,
       ws,
       { perSec: this.config.RATE_PER_SEC, burst: this.config.RATE_BURST },
-      { maxBufferedBytes: this.config.OUTBOUND_MAX_BYTES, closeGraceMs: this.config.OUTBOUND_CLOSE_GRACE_MS, perTurn: this.config.WS_WRITES === 'turn', burst: this.config.WS_WRITES === 'burst' },
+      { maxBufferedBytes: this.config.OUTBOUND_MAX_BYTES, closeGraceMs: this.config.OUTBOUND_CLOSE_GRACE_MS, writes: this.config.WS_WRITES },
     );
     ws.sbConnection = conn;
     if (verdict?.client) conn.attested = verdict.client;
