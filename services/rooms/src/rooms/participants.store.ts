@@ -110,14 +110,9 @@ export class ParticipantsStore {
    */
   async add(roomId: string, p: LiveParticipant, maxUsers: number): Promise<{ outcome: 'added' | 'present' | 'full'; participants: LiveParticipant[]; seq: number }> {
     // Index first: a crash after the seat is taken must not leave a seat the sweep cannot find.
-    // Sent together, not one after the other (one write, ADR 0068): a process that sent the seat
-    // has sent the index, and one Redis runs them in the order sent. Should the index fail
-    // while the seat was taken (a Cluster's other node), the seat is given back.
-    const indexed = this.redis.sadd(connKey(p.connectionId), roomId);
-    const seated = this.redis.eval(JOIN_SCRIPT, 2, roomKey(roomId), seqKey(roomId), p.connectionId, p.userId, JSON.stringify(p), maxUsers) as Promise<[number, string[], number]>;
-    const [index, seat] = await Promise.allSettled([indexed, seated]);
-    if (seat.status === 'rejected') throw seat.reason;
-    const [code, vals, seq] = seat.value;
+    // Should the index fail while the seat was taken (a Cluster's other node), the seat is given back.
+    const { index, value } = await this.withIndex(p.connectionId, roomId, () => this.redis.eval(JOIN_SCRIPT, 2, roomKey(roomId), seqKey(roomId), p.connectionId, p.userId, JSON.stringify(p), maxUsers) as Promise<[number, string[], number]>);
+    const [code, vals, seq] = value;
     if (index.status === 'rejected') {
       if (code === 1) await this.redis.hdel(roomKey(roomId), p.connectionId);
       throw index.reason;
@@ -172,17 +167,12 @@ export class ParticipantsStore {
   }
 
   /** session.resume's seat move (RESUME_SCRIPT): the seat, the floor lease it holds, and a seq for the caller's `room.participant_updated`. */
-  async resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant; seq: number; indexed: Promise<void> } | undefined> {
-    // The new connection's index and the seat move are sent together, as a join sends its index
-    // and seat (one write, one round instead of two, ADR 0096): one Redis runs them in the order
-    // sent, so the index exists before the seat does. A seat cannot be given back as a join's
-    // can (the old connection is gone), so an index that failed while the seat moved (a Cluster's
-    // other node) is written again before the move counts; if that fails too, the resume fails.
-    const indexing = this.redis.sadd(connKey(connectionId), roomId);
-    const moving = this.redis.eval(RESUME_SCRIPT, 3, roomKey(roomId), floorKey(roomId), seqKey(roomId), userId, sessionId, connectionId, nodeId, newId('t')) as Promise<[string, string, number] | null>;
-    const [index, move] = await Promise.allSettled([indexing, moving]);
-    if (move.status === 'rejected') throw move.reason;
-    const res = move.value;
+  async resume(roomId: string, userId: string, sessionId: string, connectionId: string, nodeId: string): Promise<{ previousConnectionId: string; participant: LiveParticipant; seq: number; oldIndexRemoved: Promise<void> } | undefined> {
+    // The new connection's index goes with the seat move, as a join's goes with its seat (ADR
+    // 0096). A seat cannot be given back as a join's can (the old connection is gone), so an index
+    // that failed while the seat moved (a Cluster's other node) is written again before the move
+    // counts; if that fails too, the resume fails.
+    const { index, value: res } = await this.withIndex(connectionId, roomId, () => this.redis.eval(RESUME_SCRIPT, 3, roomKey(roomId), floorKey(roomId), seqKey(roomId), userId, sessionId, connectionId, nodeId, newId('t')) as Promise<[string, string, number] | null>);
     if (index.status === 'rejected' && res) await this.redis.sadd(connKey(connectionId), roomId);
     if (!res) {
       // No seat moved: drop the index entry unless this connection holds a seat there anyway.
@@ -191,8 +181,21 @@ export class ParticipantsStore {
     }
     // The old connection's index entry is cleaned beside the caller's publish, not before it
     // (ADR 0096): a stale entry there is harmless (its sweep removes a seat that is not there).
-    const indexed = this.redis.srem(connKey(res[0]), roomId).then(() => undefined);
-    return { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant, seq: res[2], indexed };
+    const oldIndexRemoved = this.redis.srem(connKey(res[0]), roomId).then(() => undefined);
+    return { previousConnectionId: res[0], participant: JSON.parse(res[1]) as LiveParticipant, seq: res[2], oldIndexRemoved };
+  }
+
+  /**
+   * Sends the connection's index entry (connKey) and then `write`, without waiting between them:
+   * one write, one round (ADR 0068), and one Redis runs them in the order sent, so a process that
+   * sent the seat has sent its index. Throws the write's failure; the index's outcome is returned
+   * for the caller to repair (on a Cluster the index may live on another node and fail alone).
+   */
+  private async withIndex<T>(connectionId: string, roomId: string, write: () => Promise<T>): Promise<{ index: PromiseSettledResult<number>; value: T }> {
+    const indexing = this.redis.sadd(connKey(connectionId), roomId);
+    const [index, result] = await Promise.allSettled([indexing, write()]);
+    if (result.status === 'rejected') throw result.reason;
+    return { index, value: result.value };
   }
 
   async roomsOfConnection(connectionId: string): Promise<string[]> {

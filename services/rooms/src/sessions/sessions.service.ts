@@ -91,7 +91,7 @@ export class SessionsService {
         // The old connection's index entry is cleaned while the event is stored (ADR 0096).
         await Promise.all([
           this.events.publishAt(roomId, moved.seq, 'room.participant_updated', { participant: toParticipantView(moved.participant), previousConnectionId: moved.previousConnectionId }),
-          moved.indexed,
+          moved.oldIndexRemoved,
         ]);
         // A seat from before joinSeq was recorded replays nothing older than now.
         return { status: 'resumed', seq: moved.seq, previousConnectionId: moved.previousConnectionId, joinSeq: moved.participant.joinSeq ?? moved.seq };
