@@ -2,7 +2,7 @@
 // node scripts/bundle.mjs [--if-stale]
 //
 // Bundles the five services (tsc's output, services/<name>/dist/service.js) and what they import
-// from packages/ and node_modules into one file, dist/bundle/services.mjs (+ a linked source map),
+// from packages/ and node_modules into one CommonJS file, dist/bundle/services.cjs (+ a linked source map),
 // and writes dist/bundle/<name>.mjs beside it: the file a service's process runs (npm start, the
 // image, the spawned-process tests). Why (issue 12, ADR 0093): a process loading the ~1,500 files
 // of its module graph spent ~1.7 CPU s resolving, stat-ing, reading, format-detecting
@@ -10,6 +10,7 @@
 // Input is tsc's JavaScript, so decorators and their design:* metadata are tsc's.
 // --if-stale: bundles only when a bundle is missing or older than one of its inputs
 // (dist/bundle/inputs.json): the test run's global setup calls it so, after any `tsc -b`.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +20,11 @@ export const SERVICES = ['gateway', 'rooms', 'presence', 'media', 'attestation']
 
 const outdir = join(root, 'dist/bundle');
 const inputsFile = join(outdir, 'inputs.json');
-/** All five services in one file; each `<name>.mjs` beside it starts one of them. */
-const shared = join(outdir, 'services.mjs');
+/**
+ * All five services in one CommonJS file; each `<name>.mjs` beside it starts one of them through
+ * a V8 code cache (scripts/lib/code-cache.mjs, ADR 0101: V8 caches only scripts, not ESM).
+ */
+const shared = join(outdir, 'services.cjs');
 
 /** The file a service process runs. */
 export const bundleEntry = (/** @type {string} */ service) => join(outdir, `${service}.mjs`);
@@ -42,16 +46,9 @@ const EXTERNAL = [
   'pino-pretty',
 ];
 
-// ESM output still holds CommonJS packages (Nest, grpc-js, ioredis): they get a real require
-// (for Node built-ins and the externals) and __dirname/__filename of the bundle.
-const BANNER = [
-  "import { createRequire as __sbCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __sbFileURLToPath } from 'node:url';",
-  "import { dirname as __sbDirname } from 'node:path';",
-  'const require = __sbCreateRequire(import.meta.url);',
-  'const __filename = __sbFileURLToPath(import.meta.url);',
-  'const __dirname = __sbDirname(__filename);',
-].join('\n');
+// The bundle runs in CommonJS's wrapper (require, __filename, __dirname of the bundle). Strict, as
+// the ESM bundle before it was (ADR 0093); the ESM parts' import.meta.url is the bundle's URL.
+const BANNER = ['"use strict";', 'const __sbImportMetaUrl = require("node:url").pathToFileURL(__filename).href;'].join('\n');
 
 /** True when a bundle is missing or one of the recorded inputs changed after the bundle was written. */
 export function isStale() {
@@ -80,6 +77,19 @@ const ENTRY = [
   'export const run = async (service) => runService(await services[service]());',
 ].join('\n');
 
+/** A service's process entry: the bundle through its code cache, saved once the service has started. */
+const entry = (/** @type {string} */ service, /** @type {string} */ hash) =>
+  [
+    `// ${service}: the service's process entry (scripts/bundle.mjs, ADRs 0093 and 0101).`,
+    "import { fileURLToPath } from 'node:url';",
+    "import { loadBundle } from '../../scripts/lib/code-cache.mjs';",
+    '',
+    `const bundle = loadBundle(fileURLToPath(new URL('./services.cjs', import.meta.url)), '${hash}');`,
+    `await bundle.exports.run('${service}');`,
+    'bundle.saveCache();',
+    '',
+  ].join('\n');
+
 /** Bundles the services; with ifStale only when isStale(). True when it bundled. */
 export async function bundleServices({ ifStale = false } = {}) {
   if (ifStale && !isStale()) return false;
@@ -92,8 +102,12 @@ export async function bundleServices({ ifStale = false } = {}) {
     bundle: true,
     // One file, no code splitting: esbuild's shared chunks can run a module before one it needs
     // (its issue #399: Reflect.getOwnMetadata missing at the first decorator, OpenTelemetry's
-    // re-exports undefined).
-    format: 'esm',
+    // re-exports undefined). CommonJS, so V8 can cache its compiled code (ADR 0101).
+    format: 'cjs',
+    define: { 'import.meta.url': '__sbImportMetaUrl' },
+    // import() of a Node built-in or an external becomes require(): a vm.Script has no module
+    // loader of its own (the services' lazy import()s stay lazy inside the file either way).
+    supported: { 'dynamic-import': false },
     platform: 'node',
     target: 'node20',
     // Names stay: Nest resolves providers and logs by class name, pino and errors print them.
@@ -107,7 +121,9 @@ export async function bundleServices({ ifStale = false } = {}) {
     metafile: true,
     logLevel: 'warning',
   });
-  for (const s of SERVICES) writeFileSync(bundleEntry(s), `// ${s}: the service's process entry (scripts/bundle.mjs, ADR 0093).\nimport { run } from './services.mjs';\n\nawait run('${s}');\n`);
+  // The entries name the cache by the bundle's hash: V8 checks only a cache's source length.
+  const hash = createHash('sha256').update(readFileSync(shared)).digest('hex').slice(0, 16);
+  for (const s of SERVICES) writeFileSync(bundleEntry(s), entry(s, hash));
   // The files read (the generated entry, named services.mjs in the metafile, is not one).
   const inputs = Object.keys(result.metafile.inputs).filter((f) => existsSync(join(root, f)));
   writeFileSync(inputsFile, `${JSON.stringify(inputs.map((f) => relative(root, join(root, f))))}\n`);
