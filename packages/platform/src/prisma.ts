@@ -1,8 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Registry } from 'prom-client';
+import type { Logger } from './logger.js';
 import { clientMetrics, type ClientMetrics } from './metrics.js';
-import { CONFIG } from './platform.js';
+import { CONFIG, LOGGER } from './platform.js';
 import { Readiness } from './readiness.js';
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -20,14 +22,21 @@ export function pgConnection(databaseUrl: string): { connectionString: string; s
   return { connectionString: url.toString(), schema, options: `-c search_path=${quoteIdent(schema).replace(/[\\ ]/g, '\\$&')}` };
 }
 
+/** The node-postgres pool a service's Prisma client runs on (connected on first use). */
+export function prismaPool(databaseUrl: string): pg.Pool {
+  const { schema: _schema, ...connection } = pgConnection(databaseUrl);
+  return new pg.Pool({ ...connection, max: 10 });
+}
+
 /**
  * Builds a service's engine-free Prisma client on node-postgres. The client class comes from
- * the service's own generated code, so each service keeps its own schema.
+ * the service's own generated code, so each service keeps its own schema. `$disconnect` ends the
+ * pool once Prisma has used it.
  */
-export function createPrismaClient<T>(Client: new (opts: { adapter: PrismaPg }) => T, databaseUrl: string): T {
-  const { schema, ...connection } = pgConnection(databaseUrl);
+export function createPrismaClient<T>(Client: new (opts: { adapter: PrismaPg }) => T, databaseUrl: string, pool = prismaPool(databaseUrl)): T {
+  const { schema } = pgConnection(databaseUrl);
   // The adapter qualifies the model queries' tables with the schema itself.
-  return new Client({ adapter: new PrismaPg({ ...connection, max: 10 }, schema ? { schema } : undefined) });
+  return new Client({ adapter: new PrismaPg(pool, { disposeExternalPool: true, ...(schema ? { schema } : {}) }) });
 }
 
 interface PrismaLike {
@@ -62,21 +71,43 @@ export function instrumentPrisma<T>(client: T, metrics: ClientMetrics): T {
  * pool closed once handlers have drained.
  */
 export function prismaProviders<T extends PrismaLike>(Client: new (opts: { adapter: PrismaPg }) => T): Provider[] {
+  const POOL = Symbol(`${Client.name} pool`);
+
   @Injectable()
   class PrismaLifecycle implements OnApplicationShutdown {
-    constructor(@Inject(Client) private readonly prisma: T, @Inject(Readiness) readiness: Readiness) {
-      readiness.add('postgres', async () => (await this.prisma.$queryRaw`SELECT 1`) !== undefined);
+    constructor(
+      @Inject(Client) private readonly prisma: T,
+      @Inject(POOL) private readonly pool: pg.Pool,
+      @Inject(Readiness) readiness: Readiness,
+    ) {
+      // On the client's own pool, not through Prisma: a Prisma query, even `SELECT 1`, first builds
+      // the query compiler (its wasm and the schema: ~0.4 CPU s), which the start then paid for
+      // readiness alone (issue 12, ADR 0101). The first model query builds it.
+      readiness.add('postgres', async () => (await this.pool.query('SELECT 1')).rowCount === 1);
     }
 
     async onApplicationShutdown() {
       await this.prisma.$disconnect();
+      // Prisma ends the pool only if it ever connected it.
+      if (!this.pool.ended) await this.pool.end();
     }
   }
   return [
     {
+      provide: POOL,
+      inject: [CONFIG, LOGGER],
+      useFactory: (config: { DATABASE_URL: string }, logger: Logger) => {
+        const pool = prismaPool(config.DATABASE_URL);
+        // An idle connection that breaks (Postgres restart) is dropped by the pool; unhandled, the event would end the process.
+        pool.on('error', (err) => logger.warn({ err: err.message }, 'idle postgres connection lost'));
+        return pool;
+      },
+    },
+    {
       provide: Client,
-      inject: [CONFIG, Registry],
-      useFactory: (config: { DATABASE_URL: string }, registry: Registry) => instrumentPrisma(createPrismaClient(Client, config.DATABASE_URL), postgresMetrics(registry)),
+      inject: [CONFIG, Registry, POOL],
+      useFactory: (config: { DATABASE_URL: string }, registry: Registry, pool: pg.Pool) =>
+        instrumentPrisma(createPrismaClient(Client, config.DATABASE_URL, pool), postgresMetrics(registry)),
     },
     PrismaLifecycle,
   ];
