@@ -35,7 +35,8 @@ export function loadBundle(bundle, hash) {
     cachedData = undefined; // none yet: compiled as usual, saved after the start
   }
   // Node's own CommonJS wrapper, on the bundle's first line so its line numbers stay the map's.
-  const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'utf8')}\n})`;
+  // latin1: the bundle is ASCII (bundle.mjs makes it so), and a one-byte read skips UTF-8 decoding.
+  const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'latin1')}\n})`;
   const script = new vm.Script(source, { filename: bundle, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require, module, bundle, dirname(bundle));
