@@ -10,10 +10,11 @@
 // Input is tsc's JavaScript, so decorators and their design:* metadata are tsc's.
 // --if-stale: bundles only when a bundle is missing or older than one of its inputs
 // (dist/bundle/inputs.json): the test run's global setup calls it so, after any `tsc -b`.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SERVICES = ['gateway', 'rooms', 'presence', 'media', 'attestation'];
@@ -75,13 +76,15 @@ const ENTRY = [
   '};',
   '/** Starts one service as this process (what services/<name>/src/main.ts does). */',
   'export const run = async (service) => runService(await services[service]());',
+  "/** Runs every service's module code, starting none: the build's warm-up of the code cache. */",
+  'export const loadAll = () => Promise.all(Object.values(services).map((load) => load()));',
 ].join('\n');
 
 /** A service's process entry: the bundle through its code cache, saved once the service has started. */
 const entry = (/** @type {string} */ service, /** @type {string} */ hash) =>
   [
     `// ${service}: the service's process entry (scripts/bundle.mjs, ADRs 0093 and 0101).`,
-    "import { fileURLToPath } from 'node:url';",
+    "import { fileURLToPath, pathToFileURL } from 'node:url';",
     "import { loadBundle } from '../../scripts/lib/code-cache.mjs';",
     '',
     `const bundle = loadBundle(fileURLToPath(new URL('./services.cjs', import.meta.url)), '${hash}');`,
@@ -89,6 +92,22 @@ const entry = (/** @type {string} */ service, /** @type {string} */ hash) =>
     'bundle.saveCache();',
     '',
   ].join('\n');
+
+/**
+ * Writes the bundle's code cache now, from a process that runs every service's module code
+ * (no service started): the image's /app is read-only, so a pod could never save one itself.
+ * The functions a start compiles later still compile lazily.
+ */
+function warmCodeCache(/** @type {string} */ hash) {
+  const code = [
+    `import { loadBundle } from ${JSON.stringify(pathToFileURL(join(root, 'scripts/lib/code-cache.mjs')).href)};`,
+    `const bundle = loadBundle(${JSON.stringify(shared)}, ${JSON.stringify(hash)});`,
+    'await bundle.exports.loadAll();',
+    "if (!bundle.saveCache('build')) throw new Error('no code cache written beside the bundle');",
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  if (r.status !== 0) throw new Error(`warming the code cache failed (exit ${r.status}):\n${r.stderr}`);
+}
 
 /** Bundles the services; with ifStale only when isStale(). True when it bundled. */
 export async function bundleServices({ ifStale = false } = {}) {
@@ -130,6 +149,7 @@ export async function bundleServices({ ifStale = false } = {}) {
   // The entries name the cache by the bundle's hash: V8 checks only a cache's source length.
   const hash = createHash('sha256').update(readFileSync(shared)).digest('hex').slice(0, 16);
   for (const s of SERVICES) writeFileSync(bundleEntry(s), entry(s, hash));
+  warmCodeCache(hash);
   // The files read (the generated entry, named services.mjs in the metafile, is not one).
   const inputs = Object.keys(result.metafile.inputs).filter((f) => existsSync(join(root, f)));
   writeFileSync(inputsFile, `${JSON.stringify(inputs.map((f) => relative(root, join(root, f))))}\n`);

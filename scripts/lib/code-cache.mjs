@@ -10,29 +10,44 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import vm from 'node:vm';
 
-/** The cache file of a bundle built with this hash (bundle.mjs writes the hash into the entries). */
-export const cacheFile = (/** @type {string} */ bundle, /** @type {string} */ hash) => `${bundle}.${hash}.v8cache`;
+/**
+ * The cache files of a bundle built with this hash: `start`, saved by a process once its service
+ * has started (it holds the functions a start compiles: Nest, express, the clients), and `build`,
+ * saved by the build after running every service's module code only (bundle.mjs; what a
+ * read-only install such as the image's /app has). A process uses `start` when there is one.
+ * @param {string} bundle
+ * @param {string} hash
+ * @param {'start' | 'build'} kind
+ */
+export const cacheFile = (bundle, hash, kind) => `${bundle}.${hash}.${kind}.v8cache`;
 
 /**
- * Runs the CommonJS bundle at `bundle` and returns its exports, compiled from the code cache
- * when there is a valid one. `saveCache()` writes the cache (atomically) when there was none or
- * V8 rejected it: call it once the process has started, so that the functions its start compiled
- * are in it. With source maps on (`--enable-source-maps`), the bundle is `require`d instead:
- * Node maps stack traces only for files its own loaders compiled.
+ * Runs the CommonJS bundle at `bundle` and returns its exports, compiled from a code cache when
+ * there is one V8 accepts (`cache` says which). `saveCache(kind)` writes one atomically: call it
+ * with 'start' once the service has started, so the functions its start compiled are in it (it
+ * writes nothing when the process already used a `start` cache), or with 'build'. Unwritable
+ * (a read-only install) is not an error. With source maps on (`--enable-source-maps`), the
+ * bundle is `require`d instead: Node maps stack traces only for files its own loaders compiled.
  * @param {string} bundle absolute path of services.cjs
  * @param {string} hash the build's hash of it
- * @returns {{ exports: any, saveCache: () => boolean }}
+ * @returns {{ exports: any, cache: 'start' | 'build' | undefined, saveCache: (kind?: 'start' | 'build') => boolean }}
+ *   `saveCache`: true when it wrote a cache
  */
 export function loadBundle(bundle, hash) {
   const require = createRequire(bundle);
-  if (process.sourceMapsEnabled) return { exports: require(bundle), saveCache: () => false };
-  const file = cacheFile(bundle, hash);
+  if (process.sourceMapsEnabled) return { exports: require(bundle), cache: undefined, saveCache: () => false };
+  /** @type {'start' | 'build' | undefined} */
+  let kind;
   /** @type {Buffer | undefined} */
   let cachedData;
-  try {
-    cachedData = readFileSync(file);
-  } catch {
-    cachedData = undefined; // none yet: compiled as usual, saved after the start
+  for (const k of /** @type {const} */ (['start', 'build'])) {
+    try {
+      cachedData = readFileSync(cacheFile(bundle, hash, k));
+      kind = k;
+      break;
+    } catch {
+      // none of this kind: the next, or compiled as usual
+    }
   }
   // Node's own CommonJS wrapper, on the bundle's first line so its line numbers stay the map's.
   // latin1: the bundle is ASCII (bundle.mjs makes it so), and a one-byte read skips UTF-8 decoding.
@@ -40,10 +55,14 @@ export function loadBundle(bundle, hash) {
   const script = new vm.Script(source, { filename: bundle, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require, module, bundle, dirname(bundle));
+  // A rejected cache (another V8 version or flags, e.g. --max-old-space-size) counts as none.
+  const cache = cachedData !== undefined && !script.cachedDataRejected ? kind : undefined;
   return {
     exports: module.exports,
-    saveCache() {
-      if (cachedData && !script.cachedDataRejected) return false;
+    cache,
+    saveCache(to = 'start') {
+      if (to === 'start' && cache === 'start') return false;
+      const file = cacheFile(bundle, hash, to);
       const tmp = `${file}.${process.pid}.tmp`;
       try {
         writeFileSync(tmp, script.createCachedData());
