@@ -38,6 +38,8 @@ COPY services/attestation/package.json services/attestation/
 RUN --mount=type=cache,target=/root/.npm npm ci
 
 COPY . .
+# `npm run build` also writes the bundle's V8 code cache (dist/bundle/services.cjs.<hash>.build.v8cache,
+# ADR 0101), made here with the runtime's Node: /app is read-only at run time, so a pod never saves one.
 RUN npm run build \
  && npm prune --omit=dev --omit=optional \
  && rm -rf node_modules/.cache \

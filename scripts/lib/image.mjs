@@ -61,7 +61,12 @@ export function estimateAppBytes(root, lock) {
   let dist = 0;
   for (const group of ['packages', 'services'])
     for (const ws of fs.readdirSync(path.join(root, group))) dist += dirBytes(path.join(root, group, ws, 'dist'), false);
-  // The services' bundles (scripts/bundle.mjs, ADR 0093), which the processes run.
+  // The services' bundles (scripts/bundle.mjs, ADR 0093), which the processes run, with the
+  // build's code cache; not the cache a started process saved in this checkout (ADR 0101), which
+  // an image (read-only /app) never has.
   dist += dirBytes(path.join(root, 'dist'), false);
+  const bundleDir = path.join(root, 'dist/bundle');
+  if (fs.existsSync(bundleDir))
+    for (const f of fs.readdirSync(bundleDir)) if (f.endsWith('.start.v8cache')) dist -= fs.statSync(path.join(bundleDir, f)).size;
   return { modules, dist };
 }
