@@ -10,11 +10,12 @@
 // Input is tsc's JavaScript, so decorators and their design:* metadata are tsc's.
 // --if-stale: bundles only when a bundle is missing or older than one of its inputs
 // (dist/bundle/inputs.json): the test run's global setup calls it so, after any `tsc -b`.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SERVICES = ['gateway', 'rooms', 'presence', 'media', 'attestation'];
@@ -84,7 +85,7 @@ const ENTRY = [
 const entry = (/** @type {string} */ service, /** @type {string} */ hash) =>
   [
     `// ${service}: the service's process entry (scripts/bundle.mjs, ADRs 0093 and 0101).`,
-    "import { fileURLToPath, pathToFileURL } from 'node:url';",
+    "import { fileURLToPath } from 'node:url';",
     "import { loadBundle } from '../../scripts/lib/code-cache.mjs';",
     '',
     `const bundle = loadBundle(fileURLToPath(new URL('./services.cjs', import.meta.url)), '${hash}');`,
@@ -98,15 +99,15 @@ const entry = (/** @type {string} */ service, /** @type {string} */ hash) =>
  * (no service started): the image's /app is read-only, so a pod could never save one itself.
  * The functions a start compiles later still compile lazily.
  */
-function warmCodeCache(/** @type {string} */ hash) {
+async function warmCodeCache(/** @type {string} */ hash) {
   const code = [
     `import { loadBundle } from ${JSON.stringify(pathToFileURL(join(root, 'scripts/lib/code-cache.mjs')).href)};`,
     `const bundle = loadBundle(${JSON.stringify(shared)}, ${JSON.stringify(hash)});`,
     'await bundle.exports.loadAll();',
     "if (!bundle.saveCache('build')) throw new Error('no code cache written beside the bundle');",
   ].join('\n');
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
-  if (r.status !== 0) throw new Error(`warming the code cache failed (exit ${r.status}):\n${r.stderr}`);
+  // Not spawnSync: the test run's global setup starts the infrastructure meanwhile.
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } });
 }
 
 /** Bundles the services; with ifStale only when isStale(). True when it bundled. */
@@ -149,7 +150,7 @@ export async function bundleServices({ ifStale = false } = {}) {
   // The entries name the cache by the bundle's hash: V8 checks only a cache's source length.
   const hash = createHash('sha256').update(readFileSync(shared)).digest('hex').slice(0, 16);
   for (const s of SERVICES) writeFileSync(bundleEntry(s), entry(s, hash));
-  warmCodeCache(hash);
+  await warmCodeCache(hash);
   // The files read (the generated entry, named services.mjs in the metafile, is not one).
   const inputs = Object.keys(result.metafile.inputs).filter((f) => existsSync(join(root, f)));
   writeFileSync(inputsFile, `${JSON.stringify(inputs.map((f) => relative(root, join(root, f))))}\n`);
