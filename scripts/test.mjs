@@ -127,7 +127,7 @@ beside('lint (oxlint)', join(root, 'node_modules/.bin/oxlint'), ['--type-aware',
 beside('type-check tests and tooling (tsconfig.spec.json, tsconfig.tools.json)', tsc, ['-b', '--singleThreaded', 'tsconfig.spec.json', 'tsconfig.tools.json']);
 // The browser specs serve apps/demo/dist/web: built before vitest starts.
 // Vite's CLI itself (what the workspace's `build` script runs), not through npm: npm's start-up and
-// workspace lookup cost about 0.7 CPU s of the 7 (ADR 0102).
+// workspace lookup cost 0.3-0.7 CPU s of the 7 (ADR 0102).
 await step('demo app and admin console (vite build)', process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', 'apps/demo']);
 if (checksOnly) {
   await awaitBeside();
