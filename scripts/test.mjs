@@ -63,13 +63,14 @@ const waitingForSlot = [];
  * @param {string} label
  * @param {string} cmd
  * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} [env]
  */
-function beside(label, cmd, args) {
+function beside(label, cmd, args, env = process.env) {
   const done = (async () => {
     if (backgroundSlots === 0) await new Promise((resolve) => waitingForSlot.push(() => resolve(undefined)));
     else backgroundSlots -= 1;
     // Alone (SB_TEST_CHECKS_ONLY) there is nothing to give way to.
-    const r = await runPhase(label, cmd, args, { cwd: root, nice: checksOnly ? 0 : 10, t0 });
+    const r = await runPhase(label, cmd, args, { cwd: root, nice: checksOnly ? 0 : 10, t0, env });
     const next = waitingForSlot.shift();
     if (next) next();
     else backgroundSlots += 1;
@@ -110,16 +111,24 @@ const runClustered = !checksOnly && !vitestArgs.length;
 beside('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs']);
 // TypeScript 7 (the native compiler) builds and checks; 5.9 stays only as the library that
 // TypeDoc loads (ADR 0090). Named by path: both packages declare a `tsc` bin.
+// Single-threaded, every TypeScript 7 and tsgolint run here (ADR 0102): their parallel checkers
+// each bind and check the files they are given again, so on the 2 busy cores of a full run they
+// cost half as much CPU again (tsc -b 17-21 CPU s against 10-11) and ended no sooner.
 const tsc = join(root, 'node_modules/typescript7/bin/tsc');
-await step('build (tsc -b)', tsc, ['-b']);
+await step('build (tsc -b)', tsc, ['-b', '--singleThreaded']);
 // After the build: these read its .d.ts (project references) or, for oxlint's type-aware rules,
 // the types of the dist/ files some tooling imports. One linter for every rule: oxlint, the
-// type-aware ones by tsgolint on TypeScript 7 (ADRs 0091, 0097).
-beside('lint (oxlint)', join(root, 'node_modules/.bin/oxlint'), ['--type-aware', '--deny-warnings', '.']);
-beside('type-check tests (tsconfig.spec.json)', tsc, ['-p', 'tsconfig.spec.json']);
-beside('type-check tooling .mjs (tsconfig.tools.json)', tsc, ['-p', 'tsconfig.tools.json']);
+// type-aware ones by tsgolint on TypeScript 7 (ADRs 0091, 0097); GOMAXPROCS=1 is tsgolint's
+// (Go's) --singleThreaded (ADR 0102).
+beside('lint (oxlint)', join(root, 'node_modules/.bin/oxlint'), ['--type-aware', '--deny-warnings', '.'], { ...process.env, GOMAXPROCS: '1' });
+// The spec and tooling type-checks in one process (ADR 0102): `tsc -b` with both as root projects
+// reads lib.d.ts and the references' .d.ts once for the two, and still checks each with its own
+// options (tools: checkJs, not strict); either one's error fails it.
+beside('type-check tests and tooling (tsconfig.spec.json, tsconfig.tools.json)', tsc, ['-b', '--singleThreaded', 'tsconfig.spec.json', 'tsconfig.tools.json']);
 // The browser specs serve apps/demo/dist/web: built before vitest starts.
-await step('demo app and admin console (vite build)', 'npm', ['run', '--silent', 'build', '-w', '@switchboard/demo']);
+// Vite's CLI itself (what the workspace's `build` script runs), not through npm: npm's start-up and
+// workspace lookup cost 0.3-0.7 CPU s of the 7 (ADR 0102).
+await step('demo app and admin console (vite build)', process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', 'apps/demo']);
 if (checksOnly) {
   await awaitBeside();
   finish(0);

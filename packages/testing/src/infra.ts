@@ -140,9 +140,14 @@ async function startSingleServers(jsDir: string): Promise<Servers> {
   };
 }
 
-/** SB_TEST_CLUSTERED=1: a 3-node NATS cluster and a Redis Cluster (3 masters + 3 replicas) instead. */
+/**
+ * SB_TEST_CLUSTERED=1: a 3-node NATS cluster and a Redis Cluster of 3 masters instead. No Redis
+ * replicas: the slot's files prove what spans hash slots (MOVED, CROSSSLOT, hash tags), which
+ * masters alone serve (reads go to masters, scaleReads 'master'); failover is test/cluster/'s, on
+ * clusters of their own with replicas (ADR 0102).
+ */
 async function startClusteredServers(jsDir: string): Promise<Servers> {
-  const [nats, redis] = await Promise.all([startTestNatsCluster(jsDir), startTestRedisCluster()]);
+  const [nats, redis] = await Promise.all([startTestNatsCluster(jsDir), startTestRedisCluster({ replicasPerMaster: 0 })]);
   return {
     natsUrl: nats.urls,
     natsLogFile: nats.logFile,
@@ -187,9 +192,9 @@ export async function startTestNatsCluster(dir?: string): Promise<TestNatsCluste
   };
 }
 
-/** A Redis Cluster of 3 masters + 3 replicas; a silent master is replaced after 2 s. */
-export async function startTestRedisCluster(): Promise<{ url: string; nodes: { port: number; child: ChildProcess; start(): ChildProcess }[]; stop(): Promise<void> }> {
-  return startRedisCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 2000 });
+/** A Redis Cluster of 3 masters + 3 replicas (by default); a silent master is replaced after 2 s. */
+export async function startTestRedisCluster({ replicasPerMaster = 1 }: { replicasPerMaster?: number } = {}): Promise<{ url: string; nodes: { port: number; child: ChildProcess; start(): ChildProcess }[]; stop(): Promise<void> }> {
+  return startRedisCluster({ masters: 3, replicasPerMaster, nodeTimeoutMs: 2000 });
 }
 
 /** One infrastructure slot per vitest worker (see InfraSlot), plus the LiveKit binary. */
