@@ -160,13 +160,16 @@ describe('CommandRouter (one reply per frame)', () => {
     let vouched = true;
     const traceIds: string[] = [];
     hooks.registerHere('room.broadcast', () => (traceIds.push(currentTraceId()), vouched ? {} : undefined));
-    bus.answer = async () => ((traceIds.push(currentTraceId()), {}));
+    bus.answer = async () => (traceIds.push(currentTraceId()), {});
     await send({ id: '1', type: 'room.broadcast', data: { roomId: 'r1', data: { n: 1 } } });
     expect(bus.requests).toEqual([]);
     vouched = false;
     await send({ id: '2', type: 'room.broadcast', data: { roomId: 'r1', data: { n: 2 } } });
     expect(bus.requests.map((r) => r.data)).toEqual([{ roomId: 'r1', data: { n: 2 } }]);
-    expect(socket.sent.map((f) => [f.re, f.type])).toEqual([['1', 'room.broadcast.ok'], ['2', 'room.broadcast.ok']]);
+    expect(socket.sent.map((f) => [f.re, f.type])).toEqual([
+      ['1', 'room.broadcast.ok'],
+      ['2', 'room.broadcast.ok'],
+    ]);
     // Answered here: no trace; not answered: outside the span still, then the forward in the command's span.
     expect(traceIds).toEqual(['', '', expect.stringMatching(/^[0-9a-f]{32}$/)]);
   });
