@@ -85,12 +85,14 @@ export class CommandRouter {
     try {
       const result = UNTRACED.has(frame.type) && spec.service === 'gateway'
         ? await this.local.run(conn, frame.type, parsed.data)
-        : // The trace of a client command starts here and follows it over NATS and gRPC.
-          await inSpan(`ws ${frame.type}`, async (span) => {
+        : // A service verb this replica answers by itself (`@AnswerHere`: a vouched seat's broadcast) needs no span either: it logs
+          // nothing and calls no other process (ADR 0100). Otherwise the trace of a client command starts here and follows it over NATS and gRPC.
+          ((spec.service === 'gateway' ? undefined : this.hooks.answerHere(conn, frame.type, parsed.data)) ??
+          (await inSpan(`ws ${frame.type}`, async (span) => {
             ids.traceId = span.spanContext().traceId;
             span.setAttribute('switchboard.connection', conn.id);
             return spec.service === 'gateway' ? this.local.run(conn, frame.type, parsed.data) : this.forward(conn, frame, spec.service, parsed.data, ids);
-          });
+          })));
       if (frame.id !== undefined) this.reply(conn, frame.id, `${frame.type}.ok`, result ?? {});
     } catch (err) {
       // Typed refusals are answers, not failures; `internal` (here or relayed from a service) is.

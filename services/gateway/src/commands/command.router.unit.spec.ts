@@ -154,6 +154,26 @@ describe('CommandRouter (one reply per frame)', () => {
     expect(traceIds['room.get']).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('answers a service verb here without a span or a request when its @AnswerHere can, and forwards it in its span when not (ADR 0100)', async () => {
+    await startTelemetry('gateway', undefined, silentLogger);
+    const { bus, hooks, socket, send } = setup();
+    let vouched = true;
+    const traceIds: string[] = [];
+    hooks.registerHere('room.broadcast', () => (traceIds.push(currentTraceId()), vouched ? {} : undefined));
+    bus.answer = async () => (traceIds.push(currentTraceId()), {});
+    await send({ id: '1', type: 'room.broadcast', data: { roomId: 'r1', data: { n: 1 } } });
+    expect(bus.requests).toEqual([]);
+    vouched = false;
+    await send({ id: '2', type: 'room.broadcast', data: { roomId: 'r1', data: { n: 2 } } });
+    expect(bus.requests.map((r) => r.data)).toEqual([{ roomId: 'r1', data: { n: 2 } }]);
+    expect(socket.sent.map((f) => [f.re, f.type])).toEqual([
+      ['1', 'room.broadcast.ok'],
+      ['2', 'room.broadcast.ok'],
+    ]);
+    // Answered here: no trace; not answered: outside the span still, then the forward in the command's span.
+    expect(traceIds).toEqual(['', '', expect.stringMatching(/^[0-9a-f]{32}$/)]);
+  });
+
   it('drops frames queued behind hello of a connection that closed meanwhile', async () => {
     const { bus, conn, socket, send } = setup();
     conn.dispose();

@@ -128,6 +128,28 @@ describe('Connection event frames', () => {
     expect(unpack(a.client.messages[1]!.data)).toEqual({ type: 'room.broadcast', room: 'r_frames', seq: 7, ts: plain.ts, data: { from: 'u', data: { text: 'héllo ✓' } } });
   });
 
+  it('writes replies and its own events as one prebuilt frame, the same bytes as ws.send, JSON and MessagePack (ADR 0100)', async () => {
+    for (const protocol of [undefined, MSGPACK_PROTOCOL]) {
+      const a = await pair({ protocol });
+      const reference = await pair({ protocol });
+      const c = conn(a.server);
+      const frames = spySender(a.server);
+      const wsSend = vi.spyOn(a.server, 'send');
+      const writes = countWrites(a.server);
+      const replies = [{ re: '1', type: 'signal.ok', data: {} }, { re: '2', type: 'room.get.ok', data: { text: 'ü'.repeat(200) } }];
+      for (const r of replies) {
+        expect(c.send(r)).toBe(true);
+        reference.server.send(protocol ? pack(r) : JSON.stringify(r));
+      }
+      await Promise.all([a.client.received(2), reference.client.received(2)]);
+      expect(wsSend).not.toHaveBeenCalled();
+      expect(frames).toHaveBeenCalledTimes(2);
+      expect(writes()).toBe(2);
+      expect(Buffer.concat(a.client.raw).equals(Buffer.concat(reference.client.raw))).toBe(true);
+      expect(a.client.messages.map((m) => (protocol ? unpack(m.data) : JSON.parse(m.data.toString())) as unknown)).toEqual(replies);
+    }
+  });
+
   it('frames every length encoding as ws does', () => {
     // ws's own framing (its Sender, exported by the ESM entry): the reference for the header bytes.
     const sender = (wsModule as unknown as { Sender: { frame(data: Buffer, o: object): Buffer[] } }).Sender;

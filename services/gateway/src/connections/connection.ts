@@ -279,7 +279,9 @@ export class Connection {
   /** Sends a reply or server frame; false when the socket is gone (or was just closed as a slow consumer). */
   send(frame: object): boolean {
     if (!this.writable()) return false;
-    this.ws.send(this.binary ? pack(frame) : JSON.stringify(frame));
+    // One Buffer, one socket write, where ws.send would cork a header and the payload into a writev (ADR 0100).
+    const data = this.binary ? pack(frame) : JSON.stringify(frame);
+    this.write(data, this.sender && wsFrame(data, this.binary ? OPCODE_BINARY : OPCODE_TEXT));
     return true;
   }
 

@@ -4,7 +4,7 @@ import type { CommandData, EventData, Reply } from '@switchboard/protocol';
 import type { GatewayConfig } from '../config.js';
 import { eventData, type Connection, type DeliveredEvent, type RoomCursor } from '../connections/connection.js';
 import { ConnectionRegistry } from '../connections/connection.registry.js';
-import { BeforeForward, OnEvent } from '../wiring/decorators.js';
+import { AnswerHere, BeforeForward, OnEvent } from '../wiring/decorators.js';
 
 /** NATS client statuses after which events may have been lost to this replica. */
 const LOSSY_STATUS = new Set(['disconnect', 'reconnect', 'slowConsumer']);
@@ -37,12 +37,17 @@ export class EphemeralService implements OnModuleInit {
     void this.watchNats();
   }
 
-  @BeforeForward('room.broadcast')
-  async broadcast(data: CommandData<'room.broadcast'>, conn: Connection, send: () => Promise<Reply<'room.broadcast'>>): Promise<Reply<'room.broadcast'>> {
-    const cursor = this.vouchedSeat(conn, data.roomId);
-    if (cursor?.replayEphemeral !== false) return this.forward(conn, data.roomId, send);
+  /** A vouched seat's broadcast, published here before the router starts a span (ADR 0100); undefined: rooms' to answer. */
+  @AnswerHere('room.broadcast')
+  broadcastHere(data: CommandData<'room.broadcast'>, conn: Connection): Reply<'room.broadcast'> | undefined {
+    if (this.vouchedSeat(conn, data.roomId)?.replayEphemeral !== false) return undefined;
     this.events.live(data.roomId, 'room.broadcast', { from: { userId: conn.userId, connectionId: conn.id }, data: data.data }, { excludeConnectionId: conn.id });
     return {};
+  }
+
+  @BeforeForward('room.broadcast')
+  async broadcast(data: CommandData<'room.broadcast'>, conn: Connection, send: () => Promise<Reply<'room.broadcast'>>): Promise<Reply<'room.broadcast'>> {
+    return this.broadcastHere(data, conn) ?? this.forward(conn, data.roomId, send);
   }
 
   @BeforeForward('chat.typing')

@@ -34,20 +34,6 @@ export class SignalingService {
   /** This replica's delivery report inbox: `<base>.<kind>.<from>.<to>[.<roomId>]` (ids are [A-Za-z0-9_-]). */
   readonly reportBase: string;
   private readonly trusted = new WeakMap<Connection, TrustedTargets>();
-  /**
-   * Signals published during this event-loop turn. Node drains microtasks after every socket
-   * callback, so nats.js would write (and NATS wake up) once per frame even when one poll phase
-   * read frames from many sockets; handing them to nats.js together in the check phase makes that
-   * one write (ADR 0067). Requests flush it first, so one sender's signals keep their order.
-   */
-  private pending: { subject: string; event: Uint8Array; reply: string }[] = [];
-  private readonly flushPending = (): void => {
-    const batch = this.pending;
-    if (!batch.length) return;
-    this.pending = [];
-    for (const p of batch) this.nc.publish(p.subject, p.event, { reply: p.reply });
-  };
-
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
     private readonly pairing: PairingStore,
@@ -75,7 +61,10 @@ export class SignalingService {
     // Any kind, not only candidates (ADR 0066): the first signal to a (target, room) asks, the rest of the negotiation is published.
     if (trusted.has(key)) {
       const reply = `${this.reportBase}.${data.kind}.${conn.id}.${data.to}${data.roomId ? `.${data.roomId}` : ''}`;
-      if (this.pending.push({ subject: subjects.conn(data.to), event, reply }) === 1) setImmediate(this.flushPending);
+      // At once: the NATS connection already writes a turn's messages together (NATS_WRITES=turn, ADR 0082).
+      // A batch of our own in `setImmediate` (ADR 0067) handed them to nats.js in the check phase, so its
+      // per-turn write waited for the next turn: one more event-loop iteration per published signal.
+      this.nc.publish(subjects.conn(data.to), event, { reply });
       this.metrics.signals.inc({ mode: 'published' });
       return {};
     }
@@ -204,7 +193,6 @@ export class SignalingService {
 
   /** An encoded event as a request to one connection's subject: resolves when its replica took it, else the typed refusal. */
   private async ask(connectionId: string, event: Uint8Array): Promise<void> {
-    this.flushPending();
     let verdict: string;
     try {
       const reply = await this.nc.request(subjects.conn(connectionId), event, { timeout: this.config.REQUEST_TIMEOUT_MS });

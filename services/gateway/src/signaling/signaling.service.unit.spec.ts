@@ -39,17 +39,15 @@ describe('SignalingService', () => {
     expect(written[5]!.reply).toBe(`${signaling.reportBase}.offer.${conn.id}.c_bob.r1`);
   });
 
-  it('hands the signals of one event-loop turn to NATS together, after the turn (ADR 0067)', async () => {
+  it('hands a published signal to NATS at once: the connection writes the turn\'s messages together (ADR 0082), not a turn later', async () => {
     const { signaling, conn, written } = service();
     await signaling.signal(conn, { to: 'c_bob', roomId: 'r1', kind: 'offer', payload: 0 });
     for (let i = 1; i <= 3; i++) void signaling.signal(conn, { to: 'c_bob', roomId: 'r1', kind: 'ice', payload: i });
-    await Promise.resolve();
-    expect(written).toHaveLength(1); // only the first signal's request so far
-    await turn();
-    expect(written.map((w) => w.payload)).toEqual([0, 1, 2, 3]);
+    // No turn awaited: the NATS connection's own per-turn write (NATS_WRITES=turn) batches them in this turn.
+    expect(written.map((w) => [w.op, w.payload])).toEqual([['request', 0], ['publish', 1], ['publish', 2], ['publish', 3]]);
   });
 
-  it('writes what is waiting before a request, so one sender\'s signals keep their order', async () => {
+  it('keeps one sender\'s signals in order across publishes and requests', async () => {
     // One trusted pair at a time: asking another target evicts c_bob, so its next signal asks too.
     const { signaling, conn, written } = service({ SIGNAL_TRUSTED_TARGETS: '1' });
     await signaling.signal(conn, { to: 'c_bob', roomId: 'r1', kind: 'offer', payload: 'b0' });

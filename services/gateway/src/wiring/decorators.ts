@@ -30,6 +30,17 @@ export const BEFORE_FORWARD = marker<{ verb: Verb }>('before-forward');
  */
 export const BeforeForward = <V extends Verb>(verb: V): Method<ForwardWrapper<V>> => decorate(BEFORE_FORWARD, { verb });
 
+/** Answers one service verb at this replica, or returns undefined to leave it to `@BeforeForward` and the service. */
+export type HereAnswer<V extends Verb> = (data: CommandData<V>, conn: Connection) => Reply<V> | undefined;
+export const ANSWER_HERE = marker<{ verb: Verb }>('answer-here');
+/**
+ * `@AnswerHere(verb)`: tried before the verb's span is started, synchronously; a reply answers the
+ * command with no span and no request (a vouched seat's broadcast, ADR 0062/0100), undefined sends it
+ * on as usual. Only for answers that log nothing and call no other process (a trace would have
+ * nothing to join, as for `signal`, ADR 0057). One per verb.
+ */
+export const AnswerHere = <V extends Verb>(verb: V): Method<HereAnswer<V>> => decorate(ANSWER_HERE, { verb });
+
 export type EventReaction = (conn: Connection, event: DeliveredEvent) => void;
 export const ON_EVENT = marker<{ type: GatewayEventType }>('on-event');
 /** `@OnEvent(type)`: runs after an event of `type` was written to an addressed connection. One per type. */

@@ -7,6 +7,7 @@ import { ConnectionRegistry } from '../connections/connection.registry.js';
 import { EventDelivery } from '../routing/event.delivery.js';
 import { Subscriptions } from '../routing/subscriptions.js';
 import {
+  ANSWER_HERE,
   BEFORE_FORWARD,
   INTERCEPT_EVENT,
   INTERCEPT_FRAMES,
@@ -18,13 +19,14 @@ import {
   type EventReaction,
   type ForwardWrapper,
   type FrameInterceptor,
+  type HereAnswer,
   type LeftListener,
 } from './decorators.js';
 
 /**
  * Connects the gateway's decorated methods to the parts that call them, once at start-up:
  * every gateway verb to exactly one `@Command`, each forwarded verb to at most one
- * `@BeforeForward`, each event type to at most one `@OnEvent` and one `@InterceptEvent`, at
+ * `@BeforeForward` and at most one `@AnswerHere`, each event type to at most one `@OnEvent` and one `@InterceptEvent`, at
  * most one `@InterceptFrames`, and every `@OnConnectionClosed` and `@OnRoomLeft`. A double claim fails the boot, naming both methods.
  */
 @Injectable()
@@ -46,6 +48,7 @@ export class GatewayWiring implements OnModuleInit {
     if (sweep) throw new Error(`${sweep.where} is an @Every sweep, but the gateway runs no Sweeper`);
     for (const [verb, call] of commandTable('gateway', this.wiring.find(COMMAND))) this.local.register(verb as never, call as never);
     for (const [verb, w] of uniqueBy(this.wiring.find(BEFORE_FORWARD), (m) => m.verb, 'before-forward hook of')) this.hooks.register(verb as never, w.call as ForwardWrapper<never>);
+    for (const [verb, w] of uniqueBy(this.wiring.find(ANSWER_HERE), (m) => m.verb, 'answer-here hook of')) this.hooks.registerHere(verb as never, w.call as HereAnswer<never>);
     for (const [type, w] of uniqueBy(this.wiring.find(ON_EVENT), (m) => m.type, 'event reaction to')) this.delivery.on(type, w.call as EventReaction);
     for (const [type, w] of uniqueBy(this.wiring.find(INTERCEPT_EVENT), (m) => m.type, 'interceptor of')) this.delivery.intercept(type, w.call as EventInterceptor);
     for (const w of this.wiring.find(ON_CONNECTION_CLOSED)) {
