@@ -45,6 +45,79 @@ describe('PresenceReporter', () => {
     expect(calls[0].opened).toHaveLength(100);
   });
 
+  it('opens of the turns a report was in flight go in the next report, and no empty report follows (ADR 0098)', async () => {
+    const calls: Body[] = [];
+    const answers: (() => void)[] = [];
+    const bus = {
+      request: (_s: string, _v: string, _c: unknown, body: Body) => {
+        calls.push(structuredClone(body));
+        return new Promise((resolve) => answers.push(() => resolve({ intervalMs: 60_000, ttlMs: 180_000, resync: false, lost: [] })));
+      },
+    } as unknown as CommandBus;
+    const r = reporter(bus);
+    r.opened(conn('a'));
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    // Three turns ask for a flush while `a`'s report is in flight.
+    for (const id of ['b', 'c', 'd']) {
+      r.opened(conn(id));
+      await tick();
+    }
+    expect(calls).toHaveLength(1);
+    answers.shift()!();
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1].opened!.map((o) => o.connectionId)).toEqual(['b', 'c', 'd']);
+    answers.shift()!();
+    for (let i = 0; i < 5; i++) await tick();
+    expect(calls).toHaveLength(2);
+  });
+
+  it('paces back-to-back reports by the last round trip (at most 25 ms); after a quiet spell one leaves at once (ADR 0098)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const calls: Body[] = [];
+      const answers: (() => void)[] = [];
+      const bus = {
+        request: (_s: string, _v: string, _c: unknown, body: Body) => {
+          calls.push(structuredClone(body));
+          return new Promise((resolve) => answers.push(() => resolve({ intervalMs: 60_000, ttlMs: 180_000, resync: false, lost: [] })));
+        },
+      } as unknown as CommandBus;
+      const r = reporter(bus);
+      r.opened(conn('a'));
+      await tick();
+      expect(calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(10); // the round trip
+      answers.shift()!();
+      r.opened(conn('b'));
+      await tick();
+      r.opened(conn('c'));
+      await tick();
+      await vi.advanceTimersByTimeAsync(9);
+      expect(calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toHaveLength(2);
+      expect(calls[1].opened!.map((o) => o.connectionId)).toEqual(['b', 'c']);
+      // A slow round trip paces by 25 ms at most.
+      await vi.advanceTimersByTimeAsync(400);
+      answers.shift()!();
+      r.opened(conn('d'));
+      await tick();
+      await vi.advanceTimersByTimeAsync(24);
+      expect(calls).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toHaveLength(3);
+      answers.shift()!();
+      // Quiet for longer than the last round trip: the next open is reported at once.
+      await vi.advanceTimersByTimeAsync(100);
+      r.opened(conn('e'));
+      await tick();
+      expect(calls).toHaveLength(4);
+      answers.shift()!();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('with PRESENCE_REPORT_WINDOW_MS, opens of several event-loop turns within the window share one report', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
@@ -119,8 +192,7 @@ describe('PresenceReporter', () => {
     await tick();
     await tick();
     r.opened(conn('z'));
-    await tick();
-    await tick();
+    await vi.waitFor(() => expect(calls).toHaveLength(2)); // paced: one round trip after the reply
     expect(calls[1]).toMatchObject({ full: true });
     expect(calls[1].held?.sort()).toEqual(['x', 'y', 'z']);
     expect(closedIds).toEqual(['x']);
