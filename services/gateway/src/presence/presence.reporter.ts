@@ -12,10 +12,13 @@ const DEFAULT_INTERVAL_MS = 10_000;
 const RETRY_MS = 1000;
 /** Keeps one report well under NATS's default 1 MiB payload. */
 const MAX_BATCH = 5000;
+/** The longest a report waits for its pace (ADR 0098): later visibility of a new connection stays below this. */
+const MAX_PACE_MS = 25;
 
 /**
  * Tells presence which connections this replica holds: opens and closes are coalesced per
- * window (PRESENCE_REPORT_WINDOW_MS, ADR 0080) into one `liveness.report`, and the same call, sent at least once per interval,
+ * window (PRESENCE_REPORT_WINDOW_MS, ADR 0080) into one `liveness.report`, one report in flight at
+ * a time and back-to-back ones paced by their round trip (ADR 0098), and the same call, sent at least once per interval,
  * renews the liveness of every connection here. One call per replica per interval, however
  * many sockets; if this process dies the reports stop and presence expires its connections.
  * Failed batches are kept and resent in order (presence treats repeats as no-ops).
@@ -30,6 +33,10 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
   private intervalMs = DEFAULT_INTERVAL_MS;
   private resync = false;
   private timer?: NodeJS.Timeout;
+  /** The paced report's timer, when one waits. */
+  private paceTimer?: NodeJS.Timeout;
+  /** `performance.now()` before which a report leaves only when asked for at once (one round trip after the last reply). */
+  private nextAt = 0;
   /** The next report of opens and closes; waits for the window so a storm's connects share one. */
   private readonly soon: FlushWindow;
   private inflight?: Promise<boolean>;
@@ -55,6 +62,7 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown() {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.paceTimer);
     this.soon.cancel();
     await this.inflight;
     await this.send({ shutdown: true }).catch(() => undefined);
@@ -90,7 +98,7 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
   private async reported(conn: Connection): Promise<void> {
     const waiting = () => this.pendingOpened.some((o) => o.connectionId === conn.id) || this.reporting.has(conn.id);
     // A failed report keeps the open queued: give up then, the command still goes (presence answers it).
-    while (waiting() && !this.stopped) if (!(await this.flush())) return;
+    while (waiting() && !this.stopped) if (!(await this.flush('now'))) return;
   }
 
   private flushSoon(): void {
@@ -99,14 +107,32 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
 
   /** The periodic report; also sent right away at start so presence knows this boot. */
   private async tick(): Promise<void> {
-    const ok = await this.flush();
+    const ok = await this.flush('always');
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), ok ? this.intervalMs : Math.min(this.intervalMs, RETRY_MS));
   }
 
-  /** One report at a time, in order; resolves false when it failed (its batch stays queued). */
-  private async flush(): Promise<boolean> {
+  /**
+   * One report at a time, in order; resolves false when it failed (its batch stays queued).
+   * `always`: the periodic report, sent even with nothing new. Otherwise only what is queued goes:
+   * a storm's turns each ask for a flush, and the first one after a report takes everything queued
+   * meanwhile. `paced` (opens and closes): a report leaves no sooner than one round trip after the
+   * last reply (at most MAX_PACE_MS), so back-to-back reports under load carry twice the opens each
+   * and presence handles half as many; a report after a quiet spell leaves at once (ADR 0098).
+   */
+  private async flush(mode: 'paced' | 'now' | 'always' = 'paced'): Promise<boolean> {
     while (this.inflight) await this.inflight;
     if (this.stopped) return false;
+    if (mode !== 'always' && !this.resync && !this.pendingOpened.length && !this.pendingClosed.length) return true;
+    if (mode === 'paced') {
+      const wait = this.nextAt - performance.now();
+      if (wait > 0) {
+        this.paceTimer ??= setTimeout(() => {
+          this.paceTimer = undefined;
+          void this.flush();
+        }, Math.ceil(wait));
+        return true;
+      }
+    }
     this.inflight = this.report().finally(() => (this.inflight = undefined));
     const ok = await this.inflight;
     if (ok && (this.pendingOpened.length || this.pendingClosed.length)) this.flushSoon();
@@ -118,8 +144,11 @@ export class PresenceReporter implements OnApplicationBootstrap, OnApplicationSh
     const closed = this.pendingClosed.splice(0, MAX_BATCH);
     const full = this.resync;
     this.reporting = new Set(opened.map((o) => o.connectionId));
+    const started = performance.now();
     try {
       const reply = await this.send({ opened, closed, ...(full ? { full, held: [...this.live] } : {}) });
+      const now = performance.now();
+      this.nextAt = now + Math.min(now - started, MAX_PACE_MS);
       this.intervalMs = reply.intervalMs > 0 ? reply.intervalMs : DEFAULT_INTERVAL_MS;
       this.resync = reply.resync;
       // Presence already ended these (e.g. expired during a partition): make the clients come back.

@@ -22,6 +22,19 @@ function fakeBus(reply: (b: Body) => object = () => ({ intervalMs: 60_000, ttlMs
   return { bus: bus as unknown as CommandBus, calls, fail: (f: boolean) => (failing = f) };
 }
 
+/** A bus whose reports stay in flight until `answer()` (the oldest first), for what happens meanwhile. */
+function gatedBus() {
+  const calls: Body[] = [];
+  const answers: (() => void)[] = [];
+  const bus = {
+    request: (_s: string, _v: string, _c: unknown, body: Body) => {
+      calls.push(structuredClone(body));
+      return new Promise((resolve) => answers.push(() => resolve({ intervalMs: 60_000, ttlMs: 180_000, resync: false, lost: [] })));
+    },
+  };
+  return { bus: bus as unknown as CommandBus, calls, answer: () => answers.shift()!() };
+}
+
 const conn = (id: string) => ({ id, userId: `u_${id}`, sessionId: 's', openedAt: 1, identity: { device: 'phone' } }) as unknown as Connection;
 const tick = () => new Promise((r) => setImmediate(r));
 const logger = { debug: () => undefined } as unknown as Logger;
@@ -43,6 +56,66 @@ describe('PresenceReporter', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ nodeId: 'gw1', bootId: r.bootId, count: 99, closed: ['c0'] });
     expect(calls[0].opened).toHaveLength(100);
+  });
+
+  it('opens of the turns a report was in flight go in the next report, and no empty report follows (ADR 0098)', async () => {
+    const { bus, calls, answer } = gatedBus();
+    const r = reporter(bus);
+    r.opened(conn('a'));
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    // Three turns ask for a flush while `a`'s report is in flight.
+    for (const id of ['b', 'c', 'd']) {
+      r.opened(conn(id));
+      await tick();
+    }
+    expect(calls).toHaveLength(1);
+    answer();
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1].opened!.map((o) => o.connectionId)).toEqual(['b', 'c', 'd']);
+    answer();
+    for (let i = 0; i < 5; i++) await tick();
+    expect(calls).toHaveLength(2);
+  });
+
+  it('paces back-to-back reports by the last round trip (at most 25 ms); after a quiet spell one leaves at once (ADR 0098)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { bus, calls, answer } = gatedBus();
+      /** The next report leaves `ms` after now, not a millisecond sooner. */
+      const leavesAfter = async (ms: number, sent: number) => {
+        await vi.advanceTimersByTimeAsync(ms - 1);
+        expect(calls).toHaveLength(sent);
+        await vi.advanceTimersByTimeAsync(1);
+        expect(calls).toHaveLength(sent + 1);
+      };
+      const r = reporter(bus);
+      r.opened(conn('a'));
+      await tick();
+      expect(calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(10); // the round trip
+      answer();
+      r.opened(conn('b'));
+      await tick();
+      r.opened(conn('c'));
+      await tick();
+      await leavesAfter(10, 1);
+      expect(calls[1].opened!.map((o) => o.connectionId)).toEqual(['b', 'c']);
+      // A slow round trip paces by 25 ms at most.
+      await vi.advanceTimersByTimeAsync(400);
+      answer();
+      r.opened(conn('d'));
+      await tick();
+      await leavesAfter(25, 2);
+      answer();
+      // Quiet for longer than the last round trip: the next open is reported at once.
+      await vi.advanceTimersByTimeAsync(100);
+      r.opened(conn('e'));
+      await tick();
+      expect(calls).toHaveLength(4);
+      answer();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('with PRESENCE_REPORT_WINDOW_MS, opens of several event-loop turns within the window share one report', async () => {
@@ -119,8 +192,7 @@ describe('PresenceReporter', () => {
     await tick();
     await tick();
     r.opened(conn('z'));
-    await tick();
-    await tick();
+    await vi.waitFor(() => expect(calls).toHaveLength(2)); // paced: one round trip after the reply
     expect(calls[1]).toMatchObject({ full: true });
     expect(calls[1].held?.sort()).toEqual(['x', 'y', 'z']);
     expect(closedIds).toEqual(['x']);
