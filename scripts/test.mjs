@@ -115,6 +115,11 @@ beside('helm chart (lint + render)', process.execPath, ['scripts/helm-check.mjs'
 // each bind and check the files they are given again, so on the 2 busy cores of a full run they
 // cost half as much CPU again (tsc -b 17-21 CPU s against 10-11) and ended no sooner.
 const tsc = join(root, 'node_modules/typescript7/bin/tsc');
+// The browser specs serve apps/demo/dist/web: built before vitest starts, beside the build (vite
+// resolves the workspace packages from their sources, so it needs no tsc output). Vite's CLI itself
+// (what the workspace's `build` script runs), not through npm: npm's start-up and workspace lookup
+// cost 0.3-0.7 CPU s of the 7 (ADR 0102).
+const demoBuilt = step('demo app and admin console (vite build)', process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', 'apps/demo']);
 await step('build (tsc -b)', tsc, ['-b', '--singleThreaded']);
 // After the build: these read its .d.ts (project references) or, for oxlint's type-aware rules,
 // the types of the dist/ files some tooling imports. One linter for every rule: oxlint, the
@@ -125,10 +130,7 @@ beside('lint (oxlint)', join(root, 'node_modules/.bin/oxlint'), ['--type-aware',
 // reads lib.d.ts and the references' .d.ts once for the two, and still checks each with its own
 // options (tools: checkJs, not strict); either one's error fails it.
 beside('type-check tests and tooling (tsconfig.spec.json, tsconfig.tools.json)', tsc, ['-b', '--singleThreaded', 'tsconfig.spec.json', 'tsconfig.tools.json']);
-// The browser specs serve apps/demo/dist/web: built before vitest starts.
-// Vite's CLI itself (what the workspace's `build` script runs), not through npm: npm's start-up and
-// workspace lookup cost 0.3-0.7 CPU s of the 7 (ADR 0102).
-await step('demo app and admin console (vite build)', process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', 'apps/demo']);
+await demoBuilt;
 if (checksOnly) {
   await awaitBeside();
   finish(0);

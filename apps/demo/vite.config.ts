@@ -1,11 +1,14 @@
 import { resolve } from 'node:path';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // Two pages: the demo (/) and the admin console (/admin/). Output goes to dist/web, which the
 // demo server (server/main.ts) serves. Everything is bundled from npm packages: no CDN.
 export default defineConfig({
   root: __dirname,
   base: '/',
+  // Workspace packages from their TypeScript sources (the `source` export condition), as the tests
+  // resolve them: the build needs no `tsc -b` first, so `npm test` runs it beside the build.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   logLevel: 'warn',
   build: {
     outDir: 'dist/web',
